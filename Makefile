@@ -1,0 +1,63 @@
+# guardnet: one plain GNU Makefile.  `make`, `make check`, `make install`.
+PREFIX     ?= /usr
+SBINDIR    ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+
+PKGS       := libmicrohttpd jansson libmnl libnftnl libiptc
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+              -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation \
+              -Iinclude -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(PKGS))
+ifeq ($(WERROR),1)
+CFLAGS     += -Werror
+endif
+ifeq ($(DEBUG),yes)
+CFLAGS     += -O0 -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+B          := build
+LIB_SRC    := $(filter-out plugin/main.c,$(wildcard plugin/*.c))
+LIB_OBJ    := $(patsubst plugin/%.c,$(B)/obj/%.o,$(LIB_SRC))
+TEST_SRC   := $(wildcard tests/unit/*.c)
+TEST_OBJ   := $(patsubst tests/unit/%.c,$(B)/obj/test/%.o,$(TEST_SRC))
+
+all: $(B)/guardnetd
+
+$(B)/obj/%.o: plugin/%.c | $(B)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/obj/test/%.o: tests/unit/%.c | $(B)/obj/test
+	$(CC) $(CFLAGS) -Iplugin $(shell $(PKG_CONFIG) --cflags check) -DSPEC_DIR='"$(CURDIR)/spec"' -c -o $@ $<
+
+$(B)/guardnetd: $(B)/obj/main.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/check_guardnet: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs check)
+
+$(B)/obj $(B)/obj/test:
+	mkdir -p $@
+
+# Unit tests (no root), plus the layering rule: only the kernel modules
+# include the kernel libraries.
+check: $(B)/check_guardnet $(B)/guardnetd check-layering
+	$(B)/check_guardnet
+
+check-layering:
+	@bad=$$(grep -l 'libnftnl/\|libiptc/\|libmnl/' $$(ls plugin/*.c | grep -v -e '/nl' -e '/fw')); \
+	if [ -n "$$bad" ]; then echo "layering: kernel library included by $$bad"; exit 1; fi
+
+install: $(B)/guardnetd
+	install -D -m 0755 $(B)/guardnetd $(DESTDIR)$(SBINDIR)/guardnetd
+
+clean:
+	rm -rf $(B)
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/test/*.d)
+
+.PHONY: all check check-layering install clean

@@ -1,0 +1,258 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "api.h"
+#include "decode.h"
+#include "encode.h"
+#include "log.h"
+#include "spec.h"
+
+typedef int (*api_fn)(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err);
+
+static int h_activate(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	(void)d, (void)req, (void)err;
+	*reply = json_pack("{s:[s]}", "Implements", "NetworkDriver");
+	return 0;
+}
+
+static int h_capabilities(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	(void)d, (void)req, (void)err;
+	/* "global" would make Docker treat guardnet as a swarm allocator. */
+	*reply = json_pack("{s:s,s:s}", "Scope", "local", "ConnectivityScope", "local");
+	return 0;
+}
+
+static int h_create_network(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	struct gn_network_spec spec;
+	int r = decode_network(req, &spec, err);
+
+	if (r < 0)
+		return r;
+	r = driver_create_network(d, &spec, err);
+	netspec_clear(&spec);
+	*reply = json_object();
+	return r;
+}
+
+static int h_delete_network(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	json_t *id = json_object_get(req, "NetworkID");
+	int r;
+
+	if (!json_is_string(id))
+		return gn_errf(err, -EINVAL, "NetworkID: %s", id ? "expected a string" : "missing");
+	r = id_validate(json_string_value(id), "NetworkID", err);
+	if (r == 0)
+		r = driver_delete_network(d, json_string_value(id), err);
+	*reply = json_object();
+	return r;
+}
+
+static int h_create_endpoint(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	struct gn_endpoint_spec spec;
+	int r = decode_endpoint(req, &spec, err);
+
+	if (r < 0)
+		return r;
+	r = driver_create_endpoint(d, &spec, err);
+	epspec_clear(&spec);
+	/* Docker already chose the addresses and, when asked, the MAC; an
+	 * Interface we returned would have to leave those fields empty. */
+	*reply = json_object();
+	return r;
+}
+
+/* The four calls that carry only the two IDs. */
+static int with_ref(struct gn_driver *d, json_t *req, struct gn_err *err,
+		    int (*fn)(struct gn_driver *, const struct gn_ep_ref *, struct gn_err *))
+{
+	struct gn_ep_ref ref;
+	int r = decode_ep_ref(req, &ref, err);
+
+	return r < 0 ? r : fn(d, &ref, err);
+}
+
+static int h_delete_endpoint(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	*reply = json_object();
+	return with_ref(d, req, err, driver_delete_endpoint);
+}
+
+static int h_leave(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	*reply = json_object();
+	return with_ref(d, req, err, driver_leave);
+}
+
+static int h_revoke(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	*reply = json_object();
+	return with_ref(d, req, err, driver_revoke);
+}
+
+static int h_oper_info(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	const struct gn_endpoint *ep;
+	struct gn_ep_ref ref;
+	int r = decode_ep_ref(req, &ref, err);
+
+	if (r < 0)
+		return r;
+	ep = driver_endpoint(d, &ref);
+	/* Docker asks while inspecting containers; an endpoint guardnet does
+	 * not know simply has nothing to report. */
+	if (!ep)
+		*reply = json_pack("{s:{}}", "Value");
+	else
+		*reply = json_pack("{s:o}", "Value", encode_ports(ep->programmed ? &ep->published : &ep->spec.ports));
+	return 0;
+}
+
+static int h_join(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	struct gn_join_req jr;
+	struct gn_join_reply out;
+	char g4[GN_PREFIX_STRLEN] = "", g6[GN_PREFIX_STRLEN] = "";
+	int r = decode_join(req, &jr, err);
+
+	if (r < 0)
+		return r;
+	r = driver_join(d, &jr, &out, err);
+	join_req_clear(&jr);
+	if (r < 0)
+		return r;
+	/* Bare addresses: Docker parses them with net.ParseIP. */
+	if (out.has_gw4)
+		addr_format(&out.gw4, g4, sizeof g4);
+	if (out.has_gw6)
+		addr_format(&out.gw6, g6, sizeof g6);
+	*reply = json_pack("{s:{s:s,s:s},s:s,s:s,s:b}", "InterfaceName", "SrcName", out.src_name, "DstPrefix", "eth",
+			   "Gateway", g4, "GatewayIPv6", g6, "DisableGatewayService", 0);
+	return 0;
+}
+
+static int h_program(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	struct gn_program_req pr;
+	int r = decode_program(req, &pr, err);
+
+	if (r < 0)
+		return r;
+	r = driver_program(d, &pr, err);
+	program_req_clear(&pr);
+	*reply = json_object();
+	return r;
+}
+
+static int h_noop(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	(void)d, (void)req, (void)err;
+	*reply = json_object();
+	return 0;
+}
+
+static int h_unsupported(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+{
+	(void)d, (void)req, (void)reply;
+	return gn_errf(err, -EOPNOTSUPP, "not supported: guardnet is a local-scope driver and allocates no "
+		       "swarm networks");
+}
+
+static const struct route {
+	const char *path;
+	api_fn fn;
+} routes[] = {
+	{ "/Plugin.Activate", h_activate },
+	{ "/NetworkDriver.GetCapabilities", h_capabilities },
+	{ "/NetworkDriver.CreateNetwork", h_create_network },
+	{ "/NetworkDriver.DeleteNetwork", h_delete_network },
+	{ "/NetworkDriver.CreateEndpoint", h_create_endpoint },
+	{ "/NetworkDriver.EndpointOperInfo", h_oper_info },
+	{ "/NetworkDriver.DeleteEndpoint", h_delete_endpoint },
+	{ "/NetworkDriver.Join", h_join },
+	{ "/NetworkDriver.Leave", h_leave },
+	{ "/NetworkDriver.ProgramExternalConnectivity", h_program },
+	{ "/NetworkDriver.RevokeExternalConnectivity", h_revoke },
+	/* Only swarm-scope drivers receive these; answering costs nothing. */
+	{ "/NetworkDriver.DiscoverNew", h_noop },
+	{ "/NetworkDriver.DiscoverDelete", h_noop },
+	{ "/NetworkDriver.AllocateNetwork", h_unsupported },
+	{ "/NetworkDriver.FreeNetwork", h_unsupported },
+};
+
+static const struct route *find_route(const char *path)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (!strcmp(routes[i].path, path))
+			return &routes[i];
+	return NULL;
+}
+
+bool api_known_path(const char *path)
+{
+	return find_route(path) != NULL;
+}
+
+static unsigned status_of(int r)
+{
+	switch (r) {
+	case 0:
+		return 200;
+	case -EINVAL:
+	case -ENOENT:
+		return 400;
+	case -EEXIST:
+	case -EBUSY:
+	case -EADDRINUSE:
+		return 409;
+	case -E2BIG:
+		return 413;
+	case -EOPNOTSUPP:
+		return 501;
+	default:
+		return 500;
+	}
+}
+
+static int finish(unsigned status, json_t *obj, struct api_reply *ret)
+{
+	ret->status = status;
+	ret->body = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(obj);
+	return ret->body ? 0 : -ENOMEM;
+}
+
+int api_error(unsigned status, const char *msg, struct api_reply *ret)
+{
+	return finish(status, encode_error(msg), ret);
+}
+
+int api_handle(struct gn_driver *d, const char *path, const char *body, size_t len, struct api_reply *ret)
+{
+	const struct route *rt = find_route(path);
+	struct gn_err err = { "" };
+	json_t *req = NULL, *reply = NULL;
+	int r;
+
+	if (!rt) {
+		snprintf(err.msg, sizeof err.msg, "unknown method \"%.100s\"", path);
+		return api_error(404, err.msg, ret);
+	}
+	r = decode_body(body, len, &req, &err);
+	if (r == 0)
+		r = rt->fn(d, req, &reply, &err);
+	json_decref(req);
+	if (r < 0) {
+		json_decref(reply);
+		log_warnx("%s: %s", path + 1, err.msg[0] ? err.msg : strerror(-r));
+		return api_error(status_of(r), err.msg[0] ? err.msg : strerror(-r), ret);
+	}
+	log_debug("%s: ok", path + 1);
+	return finish(200, reply, ret);
+}

@@ -1,0 +1,143 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "config.h"
+#include "log.h"
+#include "options.h"
+
+/* The mark design.md section 4 verified: "NG" in ASCII. */
+#define DEFAULT_MARK 0x4e47
+#define DEFAULT_PUBLISH "0.0.0.0,::"
+#define CONFIG_MAX_SIZE (1 << 20)
+
+void config_init(struct gn_config *c)
+{
+	memset(c, 0, sizeof *c);
+	addr_list_parse(DEFAULT_PUBLISH, &c->publish, "publish", NULL);
+	c->ufw = GN_UFW_AUTO;
+	c->mark = DEFAULT_MARK;
+}
+
+void config_clear(struct gn_config *c)
+{
+	free(c->publish.v);
+	memset(c, 0, sizeof *c);
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int set_key(struct gn_config *c, const char *key, const char *value, const char *where,
+		   struct gn_err *err)
+{
+	struct gn_err e;
+
+	if (!strcmp(key, "publish")) {
+		struct gn_addr_list l;
+
+		if (addr_list_parse(value, &l, "publish", &e) < 0)
+			return gn_errf(err, -EINVAL, "%s: %s", where, e.msg);
+		free(c->publish.v);
+		c->publish = l;
+		return 0;
+	}
+	if (!strcmp(key, "ufw")) {
+		struct gn_net_opts o;
+
+		netopts_init(&o);
+		if (netopts_set(&o, GN_OPT_UFW, value, &e) < 0)
+			return gn_errf(err, -EINVAL, "%s: %s", where, e.msg);
+		c->ufw = o.ufw;
+		return 0;
+	}
+	if (!strcmp(key, "mark")) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(value, &end, 0);
+		if (!*value || *value == '-' || *end || errno || v == 0 || v > 0xffffffffUL)
+			return gn_errf(err, -EINVAL, "%s: mark: invalid value \"%s\" (expected a non-zero 32-bit "
+				       "number such as 0x4e47)", where, value);
+		c->mark = (uint32_t)v;
+		return 0;
+	}
+	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark)", where, key);
+}
+
+int config_parse(struct gn_config *c, const char *text, const char *name, struct gn_err *err)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+	unsigned lineno = 0;
+	int r = 0;
+
+	if (!copy)
+		return gn_errf(err, -ENOMEM, "out of memory");
+	/* strtok_r would merge blank lines and break the line numbers. */
+	for (line = copy; line && r == 0; line = save) {
+		char where[256], *eq, *hash;
+
+		save = strchr(line, '\n');
+		if (save)
+			*save++ = '\0';
+		lineno++;
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		line = trim(line);
+		if (!*line)
+			continue;
+		snprintf(where, sizeof where, "%s:%u", name, lineno);
+		eq = strchr(line, '=');
+		if (!eq) {
+			r = gn_errf(err, -EINVAL, "%s: expected \"key = value\", got \"%.60s\"", where, line);
+			break;
+		}
+		*eq = '\0';
+		r = set_key(c, trim(line), trim(eq + 1), where, err);
+	}
+	free(copy);
+	return r;
+}
+
+int config_load(struct gn_config *c, const char *path, bool missing_ok, struct gn_err *err)
+{
+	FILE *f = fopen(path, "re");
+	char *text;
+	size_t n;
+	int r;
+
+	if (!f) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		return gn_errf(err, -errno, "config %s: %s", path, strerror(errno));
+	}
+	text = malloc(CONFIG_MAX_SIZE + 1);
+	if (!text) {
+		fclose(f);
+		return gn_errf(err, -ENOMEM, "out of memory");
+	}
+	n = fread(text, 1, CONFIG_MAX_SIZE + 1, f);
+	fclose(f);
+	if (n > CONFIG_MAX_SIZE) {
+		free(text);
+		return gn_errf(err, -EFBIG, "config %s: larger than %d bytes", path, CONFIG_MAX_SIZE);
+	}
+	text[n] = '\0';
+	r = config_parse(c, text, path, err);
+	free(text);
+	return r;
+}

@@ -1,0 +1,376 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "driver.h"
+#include "encode.h"
+#include "log.h"
+#include "spec.h"
+
+/* Bridges are "gn-" plus the first 12 hex digits of the network ID: 15 bytes. */
+#define BRIDGE_PREFIX "gn-"
+#define ID_CHARS_IN_NAME 12
+
+void driver_init(struct gn_driver *d, struct gn_store *store, const struct gn_config *cfg)
+{
+	state_init(&d->st);
+	d->store = store;
+	d->cfg = cfg;
+}
+
+void driver_free(struct gn_driver *d)
+{
+	state_free(&d->st);
+}
+
+void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1])
+{
+	snprintf(host, GN_IFNAME_MAX + 1, "gnh%.*s", ID_CHARS_IN_NAME, ep_id);
+	snprintf(ctr, GN_IFNAME_MAX + 1, "gnc%.*s", ID_CHARS_IN_NAME, ep_id);
+}
+
+static int save_network(struct gn_driver *d, const struct gn_network *net, struct gn_err *err)
+{
+	return d->store ? store_put_network(d->store, net, err) : 0;
+}
+
+static int save_endpoint(struct gn_driver *d, const struct gn_endpoint *ep, struct gn_err *err)
+{
+	return d->store ? store_put_endpoint(d->store, ep, err) : 0;
+}
+
+/* Two specs mean the same network when they serialise identically. */
+static bool same_json(json_t *a, json_t *b)
+{
+	bool eq = a && b && json_equal(a, b);
+
+	json_decref(a);
+	json_decref(b);
+	return eq;
+}
+
+static int check_ipam(const struct gn_ipam_data *v, size_t n, const char *key, bool needed, struct gn_err *err)
+{
+	if (needed && n == 0)
+		return gn_errf(err, -EINVAL, "%s: no subnet given; guardnet needs one for the bridge", key);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].pool.len == 0)
+			return gn_errf(err, -EINVAL, "%s[%zu].Pool: a /0 pool (--ipam-driver null?) is not supported; "
+				       "give the network a subnet", key, i);
+		if (!v[i].has_gateway)
+			return gn_errf(err, -EINVAL, "%s[%zu].Gateway: missing; guardnet needs a gateway address "
+				       "for the bridge", key, i);
+	}
+	return 0;
+}
+
+int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, struct gn_err *err)
+{
+	struct gn_network *net = state_network(&d->st, spec->id), *other;
+	struct gn_net_opts *o = &spec->opts;
+	int r;
+
+	if (!o->bridge[0])
+		snprintf(o->bridge, sizeof o->bridge, BRIDGE_PREFIX "%.*s", ID_CHARS_IN_NAME, spec->id);
+	if (net) {
+		if (same_json(encode_network(&net->spec), encode_network(spec)))
+			return 0;
+		return gn_errf(err, -EEXIST, "NetworkID: network %s already exists with other options", spec->id);
+	}
+	if ((r = check_ipam(spec->ipv4, spec->n_ipv4, "IPv4Data", o->enable_ipv4, err)) < 0 ||
+	    (r = check_ipam(spec->ipv6, spec->n_ipv6, "IPv6Data", o->enable_ipv6, err)) < 0)
+		return r;
+	other = state_network_by_bridge(&d->st, o->bridge);
+	if (other)
+		return gn_errf(err, -EEXIST, "guardnet.bridge: bridge \"%s\" is already used by network %.12s",
+			       o->bridge, other->spec.id);
+	r = state_add_network(&d->st, spec, &net);
+	if (r < 0)
+		return gn_errf(err, r, "network %s: %s", spec->id, strerror(-r));
+	r = save_network(d, net, err);
+	if (r < 0) {
+		state_remove_network(&d->st, net);
+		return r;
+	}
+	log_info("network %.12s created: bridge %s%s%s", net->spec.id, net->spec.opts.bridge,
+		 net->spec.opts.internal ? ", internal" : "", net->spec.opts.enable_ipv6 ? ", IPv6" : "");
+	return 0;
+}
+
+int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *err)
+{
+	struct gn_network *net = state_network(&d->st, id);
+	int r;
+
+	if (!net)
+		return 0;
+	/* Endpoints first: a crash in between leaves a network without
+	 * endpoints, never endpoints without their network. */
+	for (struct gn_endpoint *ep = net->endpoints; ep && d->store; ep = ep->next)
+		if ((r = store_del_endpoint(d->store, ep->spec.id, err)) < 0)
+			return r;
+	if (d->store && (r = store_del_network(d->store, id, err)) < 0)
+		return r;
+	log_info("network %.12s deleted (bridge %s)", id, net->spec.opts.bridge);
+	state_remove_network(&d->st, net);
+	return 0;
+}
+
+static bool in_pools(const struct gn_ipam_data *v, size_t n, const struct gn_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prefix_contains(&v[i].pool, a))
+			return true;
+	return false;
+}
+
+static int check_endpoint_addrs(const struct gn_network *net, const struct gn_endpoint_spec *s,
+				struct gn_err *err)
+{
+	char buf[GN_PREFIX_STRLEN];
+
+	if (s->has_addr4 && !in_pools(net->spec.ipv4, net->spec.n_ipv4, &s->addr4.addr)) {
+		prefix_format(&s->addr4, buf, sizeof buf);
+		return gn_errf(err, -EINVAL, "Interface.Address: %s is outside network %.12s's subnets", buf,
+			       net->spec.id);
+	}
+	if (s->has_addr6 && !in_pools(net->spec.ipv6, net->spec.n_ipv6, &s->addr6.addr)) {
+		prefix_format(&s->addr6, buf, sizeof buf);
+		return gn_errf(err, -EINVAL, "Interface.AddressIPv6: %s is outside network %.12s's subnets", buf,
+			       net->spec.id);
+	}
+	if (!s->has_addr4 && !s->has_addr6)
+		return gn_errf(err, -EINVAL, "Interface: endpoint %s has no address; guardnet networks need "
+			       "Docker's IPAM", s->id);
+	return 0;
+}
+
+static int no_network(const char *id, struct gn_err *err)
+{
+	return gn_errf(err, -ENOENT, "NetworkID: guardnet has no network %s (created while another "
+		       "state directory was in use? remove and recreate the network)", id);
+}
+
+static int no_endpoint(const char *id, struct gn_err *err)
+{
+	return gn_errf(err, -ENOENT, "EndpointID: guardnet has no endpoint %s", id);
+}
+
+int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, struct gn_err *err)
+{
+	struct gn_network *net = state_network(&d->st, spec->net_id);
+	struct gn_endpoint *ep = state_endpoint(&d->st, spec->id);
+	int r;
+
+	if (!net)
+		return no_network(spec->net_id, err);
+	if (ep) {
+		/* Compare the specs alone: the probe borrows ep's runtime state. */
+		struct gn_endpoint probe = *ep;
+
+		probe.spec = *spec;
+		if (ep->net == net && same_json(encode_endpoint(ep), encode_endpoint(&probe)))
+			return 0;
+		return gn_errf(err, -EEXIST, "EndpointID: endpoint %s already exists with other settings", spec->id);
+	}
+	r = check_endpoint_addrs(net, spec, err);
+	if (r < 0)
+		return r;
+	r = state_add_endpoint(&d->st, net, spec, &ep);
+	if (r < 0)
+		return gn_errf(err, r, "endpoint %s: %s", spec->id, strerror(-r));
+	r = save_endpoint(d, ep, err);
+	if (r < 0) {
+		state_remove_endpoint(&d->st, ep);
+		return r;
+	}
+	log_debug("endpoint %.12s created on network %.12s", ep->spec.id, net->spec.id);
+	return 0;
+}
+
+int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err)
+{
+	struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
+	int r;
+
+	if (!ep)
+		return 0;
+	if (d->store && (r = store_del_endpoint(d->store, ref->id, err)) < 0)
+		return r;
+	log_debug("endpoint %.12s deleted", ref->id);
+	state_remove_endpoint(&d->st, ep);
+	return 0;
+}
+
+const struct gn_endpoint *driver_endpoint(const struct gn_driver *d, const struct gn_ep_ref *ref)
+{
+	return state_endpoint(&d->st, ref->id);
+}
+
+/* Runtime fields of an endpoint, saved so a failed write can be undone. */
+struct ep_runtime {
+	bool joined, programmed, no_proxy_6to4;
+	char *sandbox_key;
+	struct gn_ports published;
+};
+
+static void runtime_take(struct gn_endpoint *ep, struct ep_runtime *rt)
+{
+	rt->joined = ep->joined;
+	rt->programmed = ep->programmed;
+	rt->no_proxy_6to4 = ep->no_proxy_6to4;
+	rt->sandbox_key = ep->sandbox_key;
+	rt->published = ep->published;
+	ep->sandbox_key = NULL;
+	memset(&ep->published, 0, sizeof ep->published);
+}
+
+static void runtime_put(struct gn_endpoint *ep, struct ep_runtime *rt)
+{
+	free(ep->sandbox_key);
+	ports_clear(&ep->published);
+	ep->joined = rt->joined;
+	ep->programmed = rt->programmed;
+	ep->no_proxy_6to4 = rt->no_proxy_6to4;
+	ep->sandbox_key = rt->sandbox_key;
+	ep->published = rt->published;
+}
+
+static void runtime_drop(struct ep_runtime *rt)
+{
+	free(rt->sandbox_key);
+	ports_clear(&rt->published);
+}
+
+/* Saves ep; if that fails, puts back the runtime state in old. */
+static int commit_runtime(struct gn_driver *d, struct gn_endpoint *ep, struct ep_runtime *old, struct gn_err *err)
+{
+	int r = save_endpoint(d, ep, err);
+
+	if (r < 0)
+		runtime_put(ep, old);
+	else
+		runtime_drop(old);
+	return r;
+}
+
+static struct gn_endpoint *find_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err)
+{
+	struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
+
+	if (!ep) {
+		no_endpoint(ref->id, err);
+		return NULL;
+	}
+	if (strcmp(ep->net->spec.id, ref->net_id)) {
+		gn_errf(err, -EINVAL, "NetworkID: endpoint %.12s belongs to network %.12s, not %s", ref->id,
+			ep->net->spec.id, ref->net_id);
+		return NULL;
+	}
+	return ep;
+}
+
+static const struct gn_ipam_data *first_gateway(const struct gn_ipam_data *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].has_gateway)
+			return &v[i];
+	return NULL;
+}
+
+int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_join_reply *ret,
+		struct gn_err *err)
+{
+	struct gn_endpoint *ep = find_endpoint(d, &req->ref, err);
+	const struct gn_network_spec *ns;
+	const struct gn_ipam_data *g;
+	struct gn_join_reply reply = { 0 };
+	struct ep_runtime old;
+	char host[GN_IFNAME_MAX + 1];
+	int r;
+
+	if (!ep)
+		return -ENOENT;
+	ns = &ep->net->spec;
+	driver_veth_names(ep->spec.id, host, reply.src_name);
+	/* An internal network offers no way out, so no gateway: Docker's own
+	 * bridge driver does the same, and libnetwork then attaches no
+	 * docker_gwbridge because internal endpoints need none. */
+	if (!ns->opts.internal) {
+		if ((g = first_gateway(ns->ipv4, ns->n_ipv4)) && ep->spec.has_addr4) {
+			reply.has_gw4 = true;
+			reply.gw4 = g->gateway.addr;
+		}
+		if ((g = first_gateway(ns->ipv6, ns->n_ipv6)) && ep->spec.has_addr6) {
+			reply.has_gw6 = true;
+			reply.gw6 = g->gateway.addr;
+		}
+	}
+	runtime_take(ep, &old);
+	ep->joined = true;
+	ep->programmed = old.programmed;
+	ep->no_proxy_6to4 = old.no_proxy_6to4;
+	ep->sandbox_key = strdup(req->sandbox_key ? req->sandbox_key : "");
+	if (!ep->sandbox_key || (old.programmed && ports_copy(&ep->published, &old.published) < 0)) {
+		runtime_put(ep, &old);
+		return gn_errf(err, -ENOMEM, "endpoint %s: out of memory", ep->spec.id);
+	}
+	r = commit_runtime(d, ep, &old, err);
+	if (r < 0)
+		return r;
+	*ret = reply;
+	log_debug("endpoint %.12s joined sandbox %s", ep->spec.id, ep->sandbox_key);
+	return 0;
+}
+
+/* Leave and Revoke both end publishing; Leave also ends the join. */
+static int detach(struct gn_driver *d, const struct gn_ep_ref *ref, bool leave, struct gn_err *err)
+{
+	struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
+	struct ep_runtime old;
+
+	if (!ep || (!ep->programmed && (!leave || !ep->joined)))
+		return 0;
+	runtime_take(ep, &old);
+	ep->joined = leave ? false : old.joined;
+	if (ep->joined && old.sandbox_key && !(ep->sandbox_key = strdup(old.sandbox_key))) {
+		runtime_put(ep, &old);
+		return gn_errf(err, -ENOMEM, "endpoint %s: out of memory", ep->spec.id);
+	}
+	return commit_runtime(d, ep, &old, err);
+}
+
+int driver_leave(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err)
+{
+	return detach(d, ref, true, err);
+}
+
+int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err)
+{
+	return detach(d, ref, false, err);
+}
+
+int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err)
+{
+	struct gn_endpoint *ep = find_endpoint(d, &req->ref, err);
+	struct ep_runtime old;
+
+	if (!ep)
+		return -ENOENT;
+	if (ep->net->spec.opts.internal && req->ports.n_map)
+		return gn_errf(err, -EINVAL, "com.docker.network.portmap: network %.12s is internal and publishes "
+			       "no ports (%zu requested)", ep->net->spec.id, req->ports.n_map);
+	runtime_take(ep, &old);
+	ep->joined = old.joined;
+	ep->programmed = true;
+	ep->no_proxy_6to4 = req->no_proxy_6to4;
+	ep->sandbox_key = old.sandbox_key ? strdup(old.sandbox_key) : NULL;
+	if ((old.sandbox_key && !ep->sandbox_key) || ports_copy(&ep->published, &req->ports) < 0) {
+		runtime_put(ep, &old);
+		return gn_errf(err, -ENOMEM, "endpoint %s: out of memory", ep->spec.id);
+	}
+	return commit_runtime(d, ep, &old, err);
+}

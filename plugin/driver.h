@@ -1,0 +1,50 @@
+/*
+ * The driver: what each Docker request means for guardnet's state.  It
+ * decides what should exist and records it durably before answering;
+ * kernel programming hangs off these functions as later modules arrive.
+ *
+ * Every call is idempotent: a repeated create with the same content
+ * succeeds, deletes and leaves of unknown IDs succeed.  Functions return 0
+ * or a negative errno with err naming the bad field and value.
+ */
+#ifndef GN_DRIVER_H
+#define GN_DRIVER_H
+
+#include <guardnet/types.h>
+
+#include "config.h"
+#include "state.h"
+#include "store.h"
+
+struct gn_driver {
+	struct gn_state st;
+	struct gn_store *store;          /* NULL: keep state in memory only (tests) */
+	const struct gn_config *cfg;
+};
+
+struct gn_join_reply {
+	char src_name[GN_IFNAME_MAX + 1];
+	bool has_gw4, has_gw6;
+	struct gn_addr gw4, gw6;
+};
+
+void driver_init(struct gn_driver *d, struct gn_store *store, const struct gn_config *cfg);
+void driver_free(struct gn_driver *d);
+
+/* spec's contents are taken over on success. */
+int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, struct gn_err *err);
+int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *err);
+int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, struct gn_err *err);
+int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
+/* The endpoint, or NULL when guardnet does not know it. */
+const struct gn_endpoint *driver_endpoint(const struct gn_driver *d, const struct gn_ep_ref *ref);
+int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_join_reply *ret,
+		struct gn_err *err);
+int driver_leave(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
+int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err);
+int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
+
+/* Interface names guardnet gives an endpoint's veth pair. */
+void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1]);
+
+#endif

@@ -1,0 +1,202 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "api.h"
+#include "http.h"
+#include "log.h"
+
+/* Docker keeps one or two connections; the rest of the slots absorb
+ * stray clients.  Connections over the limit wait in the backlog (epoll
+ * mode) rather than being refused. */
+#define MAX_CONNECTIONS 256u
+#define IDLE_TIMEOUT_S 30u
+#define CONN_MEMORY (64u * 1024u)
+
+struct gn_http {
+	struct MHD_Daemon *mhd;
+	struct gn_driver *driver;
+};
+
+struct request {
+	char *buf;
+	size_t len, cap;
+	bool too_large;
+};
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct api_reply *rep)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(rep->body), rep->body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(rep->body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, API_CONTENT_TYPE);
+	ret = MHD_queue_response(c, rep->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
+{
+	struct api_reply rep;
+
+	if (api_error(status, msg, &rep) < 0)
+		return MHD_NO;
+	return send_reply(c, &rep);
+}
+
+static int append(struct request *rq, const char *data, size_t n)
+{
+	if (rq->len + n > rq->cap) {
+		size_t cap = rq->cap ? rq->cap : 4096;
+		char *nb;
+
+		while (cap < rq->len + n)
+			cap *= 2;
+		nb = realloc(rq->buf, cap);
+		if (!nb)
+			return -ENOMEM;
+		rq->buf = nb;
+		rq->cap = cap;
+	}
+	memcpy(rq->buf + rq->len, data, n);
+	rq->len += n;
+	return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct gn_http *h = cls;
+	struct request *rq = *con_cls;
+	struct api_reply rep;
+	char msg[160];
+
+	(void)version;
+	if (!rq) {
+		/* First call: headers only.  Refusals are answered at once and
+		 * MHD closes the connection instead of reading the body. */
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+		if (strcmp(method, MHD_HTTP_METHOD_POST)) {
+			snprintf(msg, sizeof msg, "method %.16s not allowed: the plugin API takes POST", method);
+			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg);
+		}
+		if (!api_known_path(url)) {
+			snprintf(msg, sizeof msg, "unknown method \"%.100s\"", url);
+			return send_error(c, MHD_HTTP_NOT_FOUND, msg);
+		}
+		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY) {
+			snprintf(msg, sizeof msg, "request body of %.20s bytes is over the limit of %d", cl, API_MAX_BODY);
+			return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, msg);
+		}
+		rq = calloc(1, sizeof *rq);
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		/* No reply may be queued while the body streams in (chunked
+		 * bodies carry no Content-Length); remember and answer at the end. */
+		if (!rq->too_large && (rq->len + *upload_size > API_MAX_BODY || append(rq, upload, *upload_size) < 0))
+			rq->too_large = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_large) {
+		snprintf(msg, sizeof msg, "request body is over the limit of %d bytes", API_MAX_BODY);
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, msg);
+	}
+	if (api_handle(h->driver, url, rq->buf ? rq->buf : "", rq->len, &rep) < 0)
+		return MHD_NO;
+	return send_reply(c, &rep);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode tc)
+{
+	struct request *rq = *con_cls;
+
+	(void)cls, (void)c, (void)tc;
+	if (rq) {
+		free(rq->buf);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	if (log_verbosity() < 1)
+		return;
+	vsnprintf(line, sizeof line, fmt, ap);
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	log_debug("http: %s", line);
+}
+
+int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, struct gn_err *err)
+{
+	struct gn_http *h = calloc(1, sizeof *h);
+
+	if (!h)
+		return gn_errf(err, -ENOMEM, "out of memory");
+	h->driver = d;
+	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+				  MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
+				  MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				  MHD_OPTION_END);
+	if (!h->mhd) {
+		free(h);
+		return gn_errf(err, -EIO, "libmicrohttpd could not start on the plugin socket");
+	}
+	*ret = h;
+	return 0;
+}
+
+int http_fd(const struct gn_http *h)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+
+	return info ? info->epoll_fd : -1;
+}
+
+int http_timeout_ms(const struct gn_http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(h->mhd, &ms) != MHD_YES)
+		return -1;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+void http_run(struct gn_http *h)
+{
+	MHD_run(h->mhd);
+}
+
+void http_stop(struct gn_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->mhd);
+	free(h);
+}

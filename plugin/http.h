@@ -1,0 +1,24 @@
+/*
+ * HTTP/1.1 on the plugin socket, with libmicrohttpd driven from guardnetd's
+ * own event loop: every request is handled on the main thread, one at a
+ * time, so the driver's state and the kernel are only touched from there.
+ */
+#ifndef GN_HTTP_H
+#define GN_HTTP_H
+
+#include <guardnet/types.h>
+
+#include "driver.h"
+
+struct gn_http;
+
+/* Takes over listen_fd (closed by http_stop). */
+int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, struct gn_err *err);
+/* A descriptor that becomes readable when http_run has work. */
+int http_fd(const struct gn_http *h);
+/* Milliseconds until http_run must be called anyway; -1: no deadline. */
+int http_timeout_ms(const struct gn_http *h);
+void http_run(struct gn_http *h);
+void http_stop(struct gn_http *h);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * The plugin socket: Docker finds guardnet at /run/docker/plugins/NAME.sock
+ * and the file name (without .sock) is the driver name.
+ */
+#ifndef GN_LISTEN_H
+#define GN_LISTEN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <guardnet/types.h>
+
+struct gn_listener {
+	int fd;
+	bool activated;     /* handed over by systemd: not ours to remove */
+	char *path;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Uses a socket passed by systemd (LISTEN_FDS) if there is one, otherwise
+ * creates path with mode 0600.  An existing socket nobody answers on is a
+ * leftover and is replaced; a live one, or a file that is not a socket, is
+ * left alone and reported. */
+int listener_open(struct gn_listener *l, const char *path, struct gn_err *err);
+/* Removes the socket file if this process created it and it is still there. */
+void listener_remove(struct gn_listener *l);
+
+#endif

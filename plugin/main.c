@@ -1,0 +1,228 @@
+/*
+ * guardnetd: Docker network driver whose published ports obey the host
+ * firewall.  Start-up order follows relayd: options, configuration (-n
+ * stops here), state, socket, then serve until SIGTERM or SIGINT.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "driver.h"
+#include "http.h"
+#include "listen.h"
+#include "log.h"
+#include "store.h"
+
+#define DEFAULT_SOCKET "/run/docker/plugins/guardnet.sock"
+#define DEFAULT_STATE_DIR "/var/lib/guardnet"
+
+#ifndef GN_VERSION
+#define GN_VERSION "0.1.0"
+#endif
+
+struct opts {
+	const char *socket;
+	const char *state_dir;
+	const char *config;
+	bool config_given;
+	bool check_only;
+	int verbose;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: guardnetd [-nv] [--socket PATH] [--state-dir DIR] [--config FILE]\n"
+		   "  -s, --socket PATH     plugin socket (default %s);\n"
+		   "                        its file name is the driver name Docker uses\n"
+		   "  -d, --state-dir DIR   durable state (default %s)\n"
+		   "  -f, --config FILE     configuration (default %s)\n"
+		   "  -n                    check the configuration and exit\n"
+		   "  -v                    more log output (repeatable)\n"
+		   "  -V, --version         print the version\n",
+		DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT);
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, false, false, 0 };
+	while ((c = getopt_long(argc, argv, "s:d:f:nvVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'f':
+			o->config = optarg;
+			o->config_given = true;
+			break;
+		case 'n':
+			o->check_only = true;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'V':
+			printf("guardnetd %s\n", GN_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "guardnetd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int signals_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int add_fd(int ep, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Serves until SIGTERM or SIGINT. */
+static int serve(struct gn_http *http, int sigfd)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	bool quit = false;
+
+	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0) {
+		log_warn("epoll");
+		return -1;
+	}
+	while (!quit) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, http_timeout_ms(http));
+
+		if (n < 0 && errno != EINTR) {
+			log_warn("epoll_wait");
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct signalfd_siginfo si;
+
+			if (evs[i].data.fd != sigfd)
+				continue;
+			while (read(sigfd, &si, sizeof si) == sizeof si) {
+				if (si.ssi_signo == SIGHUP) {
+					log_info("SIGHUP: nothing to reload yet, ignoring");
+					continue;
+				}
+				log_info("%s: shutting down; kernel state and %s stay", strsignal((int)si.ssi_signo),
+					 "the state directory");
+				quit = true;
+			}
+		}
+		/* MHD also has time-based work (idle connections), so run it on
+		 * every wake-up, not only when its descriptor fired. */
+		http_run(http);
+	}
+	close(ep);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct gn_config cfg;
+	struct gn_store store;
+	struct gn_driver driver;
+	struct gn_listener lst;
+	struct gn_http *http = NULL;
+	struct opts o;
+	struct gn_err err = { "" };
+	int sigfd, rc = 1;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return 2;
+	log_init(o.verbose);
+	config_init(&cfg);
+	if (config_load(&cfg, o.config, !o.config_given, &err) < 0) {
+		log_warnx("%s", err.msg);
+		return 1;
+	}
+	if (o.check_only) {
+		printf("configuration OK\n");
+		config_clear(&cfg);
+		return 0;
+	}
+	sigfd = signals_fd();
+	if (sigfd < 0) {
+		log_warn("signalfd");
+		return 1;
+	}
+	if (store_open(&store, o.state_dir, &err) < 0) {
+		log_warnx("%s", err.msg);
+		return 1;
+	}
+	driver_init(&driver, &store, &cfg);
+	if (store_load(&store, &driver.st, &err) < 0) {
+		log_warnx("%s", err.msg);
+		log_warnx("not starting: guardnet never discards state it cannot read. Fix or move the file "
+			  "aside (guardnet then forgets that network or endpoint; remove it with docker network rm "
+			  "and create it again), then start guardnetd again");
+		goto out_driver;
+	}
+	if (listener_open(&lst, o.socket, &err) < 0) {
+		log_warnx("%s", err.msg);
+		goto out_driver;
+	}
+	if (http_start(&http, lst.fd, &driver, &err) < 0) {
+		log_warnx("%s", err.msg);
+		close(lst.fd);
+		goto out_listener;
+	}
+	log_info("guardnetd %s listening on %s%s, state in %s", GN_VERSION, lst.activated ? "the socket from systemd"
+		 : o.socket, "", o.state_dir);
+	rc = serve(http, sigfd) < 0 ? 1 : 0;
+	http_stop(http);
+out_listener:
+	listener_remove(&lst);
+out_driver:
+	driver_free(&driver);
+	store_close(&store);
+	config_clear(&cfg);
+	close(sigfd);
+	return rc;
+}
