@@ -88,7 +88,7 @@ static int list_walk(const char *s, void *out, size_t elem, size_t *count,
 		     const char *what, struct gn_err *err)
 {
 	size_t n = 0, cap = 0;
-	char *copy, *save = NULL, *tok;
+	char *copy, *rest, *tok;
 	void **vec = out;
 	int r = 0;
 
@@ -97,7 +97,9 @@ static int list_walk(const char *s, void *out, size_t elem, size_t *count,
 	copy = strdup(s);
 	if (!copy)
 		return gn_errf(err, -ENOMEM, "%s: out of memory", what);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* strsep, unlike strtok, keeps empty fields: "a,,b" is an error. */
+	rest = *copy ? copy : NULL;
+	while ((tok = strsep(&rest, ","))) {
 		char *end;
 
 		while (isspace((unsigned char)*tok))

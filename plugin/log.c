@@ -25,6 +25,9 @@ static void vlog(int prio, const char *tag, const char *fmt, va_list ap, const c
 	int saved = errno;
 	char line[2048];
 
+	/* Verbosity -1 (the unit tests) silences everything. */
+	if (verbose < 0)
+		return;
 	vsnprintf(line, sizeof line, fmt, ap);
 	if (journal)
 		fprintf(stderr, "<%d>%s%s%s\n", prio, line, suffix ? ": " : "", suffix ? suffix : "");

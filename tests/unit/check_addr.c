@@ -1,0 +1,179 @@
+#include <arpa/inet.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "addr.h"
+#include "options.h"
+#include "suites.h"
+
+START_TEST(prefix_roundtrip)
+{
+	static const char *ok[] = { "10.0.0.0/8", "127.0.0.1/32", "fd00:96::/64", "::/0", "0.0.0.0/0",
+				    "2001:db8::1/128" };
+	struct gn_prefix p;
+	char buf[GN_PREFIX_STRLEN];
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		ck_assert_int_eq(prefix_parse(ok[i], false, true, &p, "x", NULL), 0);
+		prefix_format(&p, buf, sizeof buf);
+		ck_assert_str_eq(buf, ok[i]);
+	}
+}
+END_TEST
+
+START_TEST(prefix_errors)
+{
+	struct gn_prefix p;
+	struct gn_err e;
+
+	ck_assert_int_eq(prefix_parse("10.0.0.0/33", false, true, &p, "Pool", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "Pool: invalid CIDR \"10.0.0.0/33\" (prefix length)");
+	ck_assert_int_eq(prefix_parse("10.0.0.1/8", false, true, &p, "guardnet.allow", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "guardnet.allow: invalid CIDR \"10.0.0.1/8\" (host bits set; did you mean 10.0.0.0/8?)");
+	ck_assert_int_eq(prefix_parse("10.0.0.1/8", false, false, &p, "Gateway", &e), 0);
+	ck_assert_int_eq(prefix_parse("10.0.0.1", false, false, &p, "Gateway", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "Gateway: invalid CIDR \"10.0.0.1\" (no prefix length)");
+	ck_assert_int_eq(prefix_parse("10.0.0.1", true, true, &p, "a", &e), 0);
+	ck_assert_int_eq(p.len, 32);
+	ck_assert_int_eq(prefix_parse("300.0.0.0/8", false, true, &p, "Pool", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "Pool: invalid CIDR \"300.0.0.0/8\"");
+	ck_assert_int_eq(prefix_parse("10.0.0.0/-1", false, true, &p, "Pool", &e), -EINVAL);
+	ck_assert_int_eq(prefix_parse("10.0.0.0/", false, true, &p, "Pool", &e), -EINVAL);
+	ck_assert_int_eq(prefix_parse("fd00::/129", false, true, &p, "Pool", &e), -EINVAL);
+}
+END_TEST
+
+START_TEST(lists)
+{
+	struct gn_prefix_list l;
+	struct gn_addr_list a;
+	struct gn_err e;
+	char *s;
+
+	ck_assert_int_eq(prefix_list_parse("127.0.0.1, 10.0.0.0/8,fd00::/8", &l, "guardnet.allow", &e), 0);
+	ck_assert_uint_eq(l.n, 3);
+	s = prefix_list_format(&l);
+	ck_assert_str_eq(s, "127.0.0.1/32,10.0.0.0/8,fd00::/8");
+	free(s);
+	free(l.v);
+	ck_assert_int_eq(prefix_list_parse("", &l, "guardnet.allow", &e), 0);
+	ck_assert_uint_eq(l.n, 0);
+	ck_assert_int_eq(prefix_list_parse("10.0.0.0/8,,1.2.3.4", &l, "guardnet.allow", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "guardnet.allow: empty entry in list \"10.0.0.0/8,,1.2.3.4\"");
+	ck_assert_int_eq(addr_list_parse("0.0.0.0,::", &a, "guardnet.publish", &e), 0);
+	ck_assert_uint_eq(a.n, 2);
+	ck_assert(addr_is_any(&a.v[0]) && addr_is_any(&a.v[1]));
+	free(a.v);
+	ck_assert_int_eq(addr_list_parse("127.0.0.1,bogus", &a, "guardnet.publish", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "guardnet.publish: invalid IP address \"bogus\"");
+}
+END_TEST
+
+START_TEST(contains)
+{
+	struct gn_prefix p;
+	struct gn_addr a;
+
+	prefix_parse("10.97.0.0/24", false, true, &p, "x", NULL);
+	addr_parse("10.97.0.200", &a, "x", NULL);
+	ck_assert(prefix_contains(&p, &a));
+	addr_parse("10.97.1.1", &a, "x", NULL);
+	ck_assert(!prefix_contains(&p, &a));
+	addr_parse("fd00::1", &a, "x", NULL);
+	ck_assert(!prefix_contains(&p, &a));
+}
+END_TEST
+
+START_TEST(names_ids_macs)
+{
+	struct gn_err e;
+	uint8_t mac[6];
+	char buf[18];
+
+	ck_assert_int_eq(id_validate("4aa2d42bef9d487d398a30c85e12e8fb237690c3cf238241dd6db2c80c77c4c5", "NetworkID", &e), 0);
+	ck_assert_int_eq(id_validate("4AA2", "NetworkID", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "NetworkID: invalid ID \"4AA2\" (expected 64 lowercase hex digits)");
+	ck_assert_int_eq(ifname_validate("gn-backend", "guardnet.bridge", &e), 0);
+	ck_assert_int_eq(ifname_validate("a-name-of-16-chr", "guardnet.bridge", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "guardnet.bridge: invalid interface name \"a-name-of-16-chr\" (1-15 characters)");
+	ck_assert_int_eq(ifname_validate("br/0", "guardnet.bridge", &e), -EINVAL);
+	ck_assert_int_eq(ifname_validate("..", "guardnet.bridge", &e), -EINVAL);
+	ck_assert_int_eq(mac_parse("02:42:0a:61:00:c8", mac, "MacAddress", &e), 0);
+	mac_format(mac, buf, sizeof buf);
+	ck_assert_str_eq(buf, "02:42:0a:61:00:c8");
+	ck_assert_int_eq(mac_parse("02:42:0a:61:00", mac, "MacAddress", &e), -EINVAL);
+}
+END_TEST
+
+Suite *addr_suite(void)
+{
+	Suite *s = suite_create("addr");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, prefix_roundtrip);
+	tcase_add_test(tc, prefix_errors);
+	tcase_add_test(tc, lists);
+	tcase_add_test(tc, contains);
+	tcase_add_test(tc, names_ids_macs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+START_TEST(network_options)
+{
+	struct gn_net_opts o;
+	struct gn_err e;
+
+	netopts_init(&o);
+	ck_assert(o.icc && o.enable_ipv4 && o.ufw == GN_UFW_AUTO);
+	ck_assert_int_eq(netopts_set(&o, "guardnet.icc", "false", &e), 0);
+	ck_assert(!o.icc);
+	ck_assert_int_eq(netopts_set(&o, "guardnet.ufw", "off", &e), 0);
+	ck_assert_int_eq(o.ufw, GN_UFW_OFF);
+	ck_assert_int_eq(netopts_set(&o, "guardnet.publish", "127.0.0.1", &e), 0);
+	ck_assert(o.publish_set && o.publish.n == 1);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.driver.mtu", "1400", &e), 0);
+	ck_assert_uint_eq(o.mtu, 1400);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.name", "whatever", &e), 0);
+	ck_assert_int_eq(netopts_set(&o, "guardnet.icc", "maybe", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "guardnet.icc: invalid value \"maybe\" (expected true or false)");
+	ck_assert_int_eq(netopts_set(&o, "guardnet.ufw", "yes", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "guardnet.ufw: invalid value \"yes\" (expected auto, on or off)");
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.driver.mtu", "0", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "com.docker.network.driver.mtu: invalid MTU \"0\" (expected 68-65535)");
+	ck_assert_int_eq(netopts_set(&o, "guardnet.bridge", "this-name-is-too-long", &e), -EINVAL);
+	ck_assert_int_eq(netopts_set(&o, "guardnet.alow", "10.0.0.0/8", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "unknown option guardnet.alow=\"10.0.0.0/8\" (guardnet knows guardnet.publish, "
+		"guardnet.allow, guardnet.ufw, guardnet.icc and guardnet.bridge)");
+	o.enable_ipv6 = true;
+	o.mtu = 1000;
+	ck_assert_int_eq(netopts_finish(&o, &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "com.docker.network.driver.mtu: MTU 1000 is below 1280, the minimum for an IPv6 network");
+	netopts_clear(&o);
+}
+END_TEST
+
+START_TEST(endpoint_options)
+{
+	struct gn_endpoint_spec ep = { 0 };
+	struct gn_err e;
+
+	ck_assert_int_eq(epopts_set(&ep, "guardnet.allow", "192.0.2.0/24", &e), 0);
+	ck_assert_uint_eq(ep.allow.n, 1);
+	ck_assert_int_eq(epopts_set(&ep, "guardnet.icc", "false", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "unknown option guardnet.icc=\"false\" (guardnet knows guardnet.allow on endpoints)");
+	ck_assert_int_eq(epopts_set(&ep, "com.example.label", "x", &e), 0);
+	free(ep.allow.v);
+}
+END_TEST
+
+Suite *options_suite(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("options");
+
+	tcase_add_test(tc, network_options);
+	tcase_add_test(tc, endpoint_options);
+	suite_add_tcase(s, tc);
+	return s;
+}

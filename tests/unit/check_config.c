@@ -1,0 +1,70 @@
+#include <string.h>
+
+#include "addr.h"
+#include "config.h"
+#include "suites.h"
+
+START_TEST(defaults)
+{
+	struct gn_config c;
+
+	config_init(&c);
+	ck_assert_uint_eq(c.publish.n, 2);
+	ck_assert(addr_is_any(&c.publish.v[0]) && addr_is_any(&c.publish.v[1]));
+	ck_assert_uint_eq(c.mark, 0x4e47);
+	ck_assert_int_eq(c.ufw, GN_UFW_AUTO);
+	config_clear(&c);
+}
+END_TEST
+
+START_TEST(parse)
+{
+	struct gn_config c;
+	struct gn_err e;
+
+	config_init(&c);
+	ck_assert_int_eq(config_parse(&c, "# comment\n\npublish = 127.0.0.1, ::1  # loopback only\nufw=off\n"
+				      "mark = 0x100\n", "t.conf", &e), 0);
+	ck_assert_uint_eq(c.publish.n, 2);
+	ck_assert_int_eq(c.ufw, GN_UFW_OFF);
+	ck_assert_uint_eq(c.mark, 0x100);
+	ck_assert_int_eq(config_parse(&c, "\n\nbogus = 1\n", "t.conf", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "t.conf:3: unknown key \"bogus\" (known: publish, ufw, mark)");
+	ck_assert_int_eq(config_parse(&c, "publish 127.0.0.1\n", "t.conf", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "t.conf:1: expected \"key = value\", got \"publish 127.0.0.1\"");
+	ck_assert_int_eq(config_parse(&c, "publish = 127.0.0.300\n", "t.conf", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "t.conf:1: publish: invalid IP address \"127.0.0.300\"");
+	ck_assert_int_eq(config_parse(&c, "mark = 0\n", "t.conf", &e), -EINVAL);
+	ck_assert_int_eq(config_parse(&c, "ufw = sometimes\n", "t.conf", &e), -EINVAL);
+	ck_assert_int_eq(config_load(&c, "/nonexistent/guardnet.conf", true, &e), 0);
+	ck_assert_int_eq(config_load(&c, "/nonexistent/guardnet.conf", false, &e), -ENOENT);
+	ck_assert_str_eq(e.msg, "config /nonexistent/guardnet.conf: No such file or directory");
+	config_clear(&c);
+}
+END_TEST
+
+START_TEST(shipped_file_parses)
+{
+	struct gn_config c;
+	struct gn_err e = { "" };
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/../packaging/guardnet.conf", SPEC_DIR);
+	config_init(&c);
+	ck_assert_msg(config_load(&c, path, false, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(c.publish.n, 2);
+	config_clear(&c);
+}
+END_TEST
+
+Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, parse);
+	tcase_add_test(tc, shipped_file_parses);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,24 @@
+#ifndef GN_TEST_SUITES_H
+#define GN_TEST_SUITES_H
+
+#include <errno.h>
+
+#include <check.h>
+#include <jansson.h>
+
+Suite *addr_suite(void);
+Suite *options_suite(void);
+Suite *decode_suite(void);
+Suite *api_suite(void);
+Suite *store_suite(void);
+Suite *config_suite(void);
+Suite *http_suite(void);
+
+/* The recorded Docker requests under spec/fixtures, one {"path","request"}
+ * object per line.  Returns a JSON array (new reference). */
+json_t *fixture_load(const char *name);
+/* A fresh temporary directory; removed with tmpdir_remove. */
+char *tmpdir_make(void);
+void tmpdir_remove(char *dir);
+
+#endif
