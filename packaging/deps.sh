@@ -1,0 +1,35 @@
+#!/bin/bash
+# Installs what guardnet needs to build and to run its tests and demo, from
+# Debian's archive.  Idempotent: does nothing when everything is present.
+set -eu
+
+PACKAGES=(
+	# build
+	build-essential pkg-config libmicrohttpd-dev libjansson-dev libmnl-dev libnftnl-dev
+	libiptc-dev check
+	# tests and demo: a real dockerd, images from busybox, namespaces, firewall tools
+	docker.io docker-compose busybox-static iproute2 util-linux nftables iptables ufw curl
+	python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+# Installing docker.io or ufw must not start services in the host's root
+# network namespace (they would change its firewall): forbid service starts
+# for the duration of the install.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	own_policy=1
+fi
+trap '[ $own_policy = 1 ] && rm -f "$policy"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

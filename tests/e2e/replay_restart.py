@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Replays Docker's recorded plugin traffic against a real guardnetd over its
+Unix socket (one keep-alive connection, as Docker's Go client uses), kills it
+with SIGKILL half-way, starts it again and checks that it remembers
+everything, then finishes the replay.  No root needed; touches no kernel state.
+
+usage: replay_restart.py GUARDNETD SPEC_DIR
+"""
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+GUARDNETD, SPEC = sys.argv[1], sys.argv[2]
+results = {"passed": 0, "failed": 0}
+
+
+def check(cond, what):
+    if cond:
+        results["passed"] += 1
+    else:
+        results["failed"] += 1
+        print("FAIL:", what, flush=True)
+    return cond
+
+
+class UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("plugin.moby.localhost", timeout=10)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(self.path)
+
+
+def call(conn, path, body):
+    # Docker's client: json.Encoder output, so a trailing newline.
+    data = b"" if body is None else (json.dumps(body) + "\n").encode()
+    conn.request("POST", path, body=data,
+                 headers={"Accept": "application/vnd.docker.plugins.v1.2+json"})
+    resp = conn.getresponse()
+    raw = resp.read()
+    try:
+        reply = json.loads(raw)
+    except ValueError:
+        reply = None
+    return resp.status, reply
+
+
+def wait_for(cond, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return check(False, "timed out waiting for " + what)
+
+
+def connectable(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def start(sock, state):
+    log = open(os.path.join(os.path.dirname(state), "guardnetd.log"), "a")
+    proc = subprocess.Popen([GUARDNETD, "-v", "--socket", sock, "--state-dir", state,
+                             "--config", os.path.join(SPEC, "..", "packaging", "guardnet.conf")],
+                            stderr=log)
+    log.close()
+    wait_for(lambda: connectable(sock) or proc.poll() is not None, 10, "guardnetd to listen")
+    return proc
+
+
+def state_digest(state):
+    h = hashlib.sha256()
+    for sub in ("networks", "endpoints"):
+        d = os.path.join(state, sub)
+        for name in sorted(os.listdir(d)):
+            h.update(name.encode())
+            with open(os.path.join(d, name), "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
+def load(name):
+    with open(os.path.join(SPEC, name)) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def example(name):
+    with open(os.path.join(SPEC, "examples", name)) as f:
+        return json.load(f)
+
+
+def replay(conn, records, first, expect):
+    for i, rec in enumerate(records):
+        status, reply = call(conn, rec["path"], rec["request"])
+        line = first + i
+        ok = check(status == 200 and isinstance(reply, dict) and not reply.get("Err"),
+                   f"line {line + 1} {rec['path']}: {status} {reply}")
+        if ok and line in expect:
+            check(reply == example(expect[line]), f"line {line + 1}: reply {reply} != {expect[line]}")
+
+
+def oper_infos(conn, records):
+    out = {}
+    for rec in records:
+        if rec["path"] == "/NetworkDriver.CreateEndpoint":
+            r = rec["request"]
+            out[r["EndpointID"]] = call(conn, "/NetworkDriver.EndpointOperInfo",
+                                        {"NetworkID": r["NetworkID"], "EndpointID": r["EndpointID"]})
+    return out
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="gn-replay-")
+    sock, state = os.path.join(tmp, "plugins", "gnreplay.sock"), os.path.join(tmp, "state")
+    docker = load("fixtures/docker-20.10.24-requests.jsonl")
+    expect = {4: "Join.reply.json", 9: "Join-ipv6.reply.json", 11: "EndpointOperInfo.reply.json",
+              14: "Join-internal.reply.json"}
+    cut = 26  # after c1 moved its gateway back to n4: three networks, three endpoints
+    proc = start(sock, state)
+    try:
+        check(oct(os.stat(sock).st_mode & 0o777) == "0o600", "socket mode is 0600")
+        conn = UnixConnection(sock)
+        check(call(conn, "/Plugin.Activate", None) == (200, {"Implements": ["NetworkDriver"]}), "Activate")
+        check(call(conn, "/NetworkDriver.GetCapabilities", None) ==
+              (200, {"Scope": "local", "ConnectivityScope": "local"}), "GetCapabilities")
+        replay(conn, docker[:cut], 0, expect)
+        before_infos = oper_infos(conn, docker[:cut])
+        before = state_digest(state)
+        conn.close()
+
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        check(os.path.exists(sock), "SIGKILL leaves the socket file behind (a stale socket)")
+        proc = start(sock, state)
+        check(proc.poll() is None, "guardnetd restarts over its stale socket")
+        conn = UnixConnection(sock)
+        check(state_digest(state) == before, "state files unchanged by the restart")
+        check(oper_infos(conn, docker[:cut]) == before_infos, "EndpointOperInfo answers the same after restart")
+        # The network is remembered: the same CreateNetwork is a no-op, a different one a conflict.
+        net = docker[0]["request"]
+        check(call(conn, "/NetworkDriver.CreateNetwork", net)[0] == 200, "repeated CreateNetwork succeeds")
+        other = json.loads(json.dumps(net))
+        other["Options"]["com.docker.network.generic"]["guardnet.icc"] = "false"
+        status, reply = call(conn, "/NetworkDriver.CreateNetwork", other)
+        check(status == 409 and "already exists with other options" in reply.get("Err", ""),
+              f"conflicting CreateNetwork after restart: {status} {reply}")
+        replay(conn, docker[cut:], cut, expect)
+        for sub in ("networks", "endpoints"):
+            left = os.listdir(os.path.join(state, sub))
+            check(left == [], f"{sub} left after the full replay: {left}")
+        compose = load("fixtures/docker-compose-1.29-requests.jsonl")
+        replay(conn, compose, 0, {})
+        conn.close()
+
+        proc.send_signal(signal.SIGTERM)
+        check(proc.wait(timeout=10) == 0, "SIGTERM: clean exit")
+        check(not os.path.exists(sock), "SIGTERM removes the socket")
+        check(os.path.isdir(os.path.join(state, "networks")), "SIGTERM keeps the state directory")
+
+        # A corrupt state file stops the daemon and is left in place.
+        bad = os.path.join(state, "networks", net["NetworkID"] + ".json")
+        with open(bad, "w") as f:
+            f.write('{"Version": 1, "NetworkID": ')
+        proc = subprocess.Popen([GUARDNETD, "--socket", sock, "--state-dir", state],
+                                stderr=subprocess.PIPE, text=True)
+        _, err = proc.communicate(timeout=10)
+        check(proc.returncode != 0, "corrupt state: guardnetd refuses to start")
+        check(bad in err and "never discards state" in err, f"corrupt state message names the file: {err!r}")
+        check(os.path.exists(bad), "corrupt state file kept")
+        check(not os.path.exists(sock), "no socket when start-up failed")
+
+        # -n checks the configuration only.
+        cfg = os.path.join(tmp, "bad.conf")
+        with open(cfg, "w") as f:
+            f.write("publish = 10.0.0.300\n")
+        r = subprocess.run([GUARDNETD, "-n", "--config", cfg], capture_output=True, text=True)
+        check(r.returncode == 1 and "bad.conf:1: publish: invalid IP address \"10.0.0.300\"" in r.stderr,
+              f"-n with a bad config: {r.returncode} {r.stderr!r}")
+        r = subprocess.run([GUARDNETD, "-n", "--config", os.path.join(SPEC, "..", "packaging", "guardnet.conf")],
+                           capture_output=True, text=True)
+        check(r.returncode == 0 and r.stdout.strip() == "configuration OK", f"-n with the shipped config: {r}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"replay: {results['passed']} passed, {results['failed']} failed")
+    return 1 if results["failed"] else 0
+
+
+sys.exit(main())
