@@ -56,16 +56,26 @@ static int h_delete_network(struct gn_driver *d, json_t *req, json_t **reply, st
 static int h_create_endpoint(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
 {
 	struct gn_endpoint_spec spec;
+	bool has_mac = false;
+	uint8_t mac[6];
+	char text[18];
 	int r = decode_endpoint(req, &spec, err);
 
 	if (r < 0)
 		return r;
-	r = driver_create_endpoint(d, &spec, err);
+	r = driver_create_endpoint(d, &spec, &has_mac, mac, err);
 	epspec_clear(&spec);
-	/* Docker already chose the addresses and, when asked, the MAC; an
-	 * Interface we returned would have to leave those fields empty. */
-	*reply = json_object();
-	return r;
+	if (r < 0)
+		return r;
+	/* Docker rejects any Interface field it set itself, so only the MAC,
+	 * and only when it chose none. */
+	if (!has_mac) {
+		*reply = json_object();
+		return 0;
+	}
+	mac_format(mac, text, sizeof text);
+	*reply = json_pack("{s:{s:s}}", "Interface", "MacAddress", text);
+	return 0;
 }
 
 /* The four calls that carry only the two IDs. */

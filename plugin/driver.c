@@ -14,10 +14,11 @@
 #define BRIDGE_PREFIX "gn-"
 #define ID_CHARS_IN_NAME 12
 
-void driver_init(struct gn_driver *d, struct gn_store *store, const struct gn_config *cfg)
+void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_kernel *kern, const struct gn_config *cfg)
 {
 	state_init(&d->st);
 	d->store = store;
+	d->kern = kern;
 	d->cfg = cfg;
 }
 
@@ -67,6 +68,15 @@ static int check_ipam(const struct gn_ipam_data *v, size_t n, const char *key, b
 	return 0;
 }
 
+/* Puts the firewall back as the state says after a failed change. */
+static void restore_firewall(struct gn_driver *d)
+{
+	struct gn_err e;
+
+	if (kernel_firewall(d->kern, &d->st, &e) < 0)
+		log_warnx("restoring the firewall after a failed change: %s", e.msg);
+}
+
 int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, struct gn_err *err)
 {
 	struct gn_network *net = state_network(&d->st, spec->id), *other;
@@ -90,14 +100,27 @@ int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, str
 	r = state_add_network(&d->st, spec, &net);
 	if (r < 0)
 		return gn_errf(err, r, "network %s: %s", spec->id, strerror(-r));
+	/* Kernel first, record last: a network is on disk only once it exists. */
+	r = kernel_network_up(d->kern, net, err);
+	if (r < 0)
+		goto undo_state;
+	r = kernel_firewall(d->kern, &d->st, err);
+	if (r < 0)
+		goto undo_bridge;
 	r = save_network(d, net, err);
-	if (r < 0) {
-		state_remove_network(&d->st, net);
-		return r;
-	}
+	if (r < 0)
+		goto undo_firewall;
 	log_info("network %.12s created: bridge %s%s%s", net->spec.id, net->spec.opts.bridge,
 		 net->spec.opts.internal ? ", internal" : "", net->spec.opts.enable_ipv6 ? ", IPv6" : "");
 	return 0;
+undo_firewall:
+	net->dying = true;
+	restore_firewall(d);
+undo_bridge:
+	kernel_network_down(d->kern, net);
+undo_state:
+	state_remove_network(&d->st, net);
+	return r;
 }
 
 int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *err)
@@ -107,13 +130,26 @@ int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *er
 
 	if (!net)
 		return 0;
+	net->dying = true;
+	r = kernel_firewall(d->kern, &d->st, err);
+	if (r < 0) {
+		net->dying = false;
+		return r;
+	}
 	/* Endpoints first: a crash in between leaves a network without
 	 * endpoints, never endpoints without their network. */
-	for (struct gn_endpoint *ep = net->endpoints; ep && d->store; ep = ep->next)
-		if ((r = store_del_endpoint(d->store, ep->spec.id, err)) < 0)
-			return r;
-	if (d->store && (r = store_del_network(d->store, id, err)) < 0)
+	for (struct gn_endpoint *ep = net->endpoints; ep && d->store && r == 0; ep = ep->next)
+		r = store_del_endpoint(d->store, ep->spec.id, err);
+	if (r == 0 && d->store)
+		r = store_del_network(d->store, id, err);
+	if (r < 0) {
+		net->dying = false;
+		restore_firewall(d);
 		return r;
+	}
+	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
+		kernel_endpoint_down(d->kern, ep);
+	kernel_network_down(d->kern, net);
 	log_info("network %.12s deleted (bridge %s)", id, net->spec.opts.bridge);
 	state_remove_network(&d->st, net);
 	return 0;
@@ -159,7 +195,8 @@ static int no_endpoint(const char *id, struct gn_err *err)
 	return gn_errf(err, -ENOENT, "EndpointID: guardnet has no endpoint %s", id);
 }
 
-int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, struct gn_err *err)
+int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, bool *has_mac, uint8_t ret_mac[6],
+			   struct gn_err *err)
 {
 	struct gn_network *net = state_network(&d->st, spec->net_id);
 	struct gn_endpoint *ep = state_endpoint(&d->st, spec->id);
@@ -172,8 +209,11 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, s
 		struct gn_endpoint probe = *ep;
 
 		probe.spec = *spec;
-		if (ep->net == net && same_json(encode_endpoint(ep), encode_endpoint(&probe)))
+		if (ep->net == net && same_json(encode_endpoint(ep), encode_endpoint(&probe))) {
+			*has_mac = !ep->spec.has_mac;
+			kernel_endpoint_mac(&ep->spec, ret_mac);
 			return 0;
+		}
 		return gn_errf(err, -EEXIST, "EndpointID: endpoint %s already exists with other settings", spec->id);
 	}
 	r = check_endpoint_addrs(net, spec, err);
@@ -182,11 +222,15 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, s
 	r = state_add_endpoint(&d->st, net, spec, &ep);
 	if (r < 0)
 		return gn_errf(err, r, "endpoint %s: %s", spec->id, strerror(-r));
-	r = save_endpoint(d, ep, err);
+	r = kernel_endpoint_up(d->kern, ep, err);
+	if (r == 0 && (r = save_endpoint(d, ep, err)) < 0)
+		kernel_endpoint_down(d->kern, ep);
 	if (r < 0) {
 		state_remove_endpoint(&d->st, ep);
 		return r;
 	}
+	*has_mac = !ep->spec.has_mac;
+	kernel_endpoint_mac(&ep->spec, ret_mac);
 	log_debug("endpoint %.12s created on network %.12s", ep->spec.id, net->spec.id);
 	return 0;
 }
@@ -200,6 +244,7 @@ int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, str
 		return 0;
 	if (d->store && (r = store_del_endpoint(d->store, ref->id, err)) < 0)
 		return r;
+	kernel_endpoint_down(d->kern, ep);
 	log_debug("endpoint %.12s deleted", ref->id);
 	state_remove_endpoint(&d->st, ep);
 	return 0;

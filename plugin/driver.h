@@ -13,12 +13,14 @@
 #include <guardnet/types.h>
 
 #include "config.h"
+#include "kernel.h"
 #include "state.h"
 #include "store.h"
 
 struct gn_driver {
 	struct gn_state st;
 	struct gn_store *store;          /* NULL: keep state in memory only (tests) */
+	struct gn_kernel *kern;          /* NULL: touch no kernel state (tests) */
 	const struct gn_config *cfg;
 };
 
@@ -28,13 +30,16 @@ struct gn_join_reply {
 	struct gn_addr gw4, gw6;
 };
 
-void driver_init(struct gn_driver *d, struct gn_store *store, const struct gn_config *cfg);
+void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_kernel *kern, const struct gn_config *cfg);
 void driver_free(struct gn_driver *d);
 
 /* spec's contents are taken over on success. */
 int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, struct gn_err *err);
 int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *err);
-int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, struct gn_err *err);
+/* ret_mac: the MAC guardnet gave the container interface when Docker gave
+ * none (has_mac false otherwise). */
+int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, bool *has_mac, uint8_t ret_mac[6],
+			   struct gn_err *err);
 int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
 /* The endpoint, or NULL when guardnet does not know it. */
 const struct gn_endpoint *driver_endpoint(const struct gn_driver *d, const struct gn_ep_ref *ref);

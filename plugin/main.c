@@ -16,6 +16,7 @@
 #include "config.h"
 #include "driver.h"
 #include "http.h"
+#include "kernel.h"
 #include "listen.h"
 #include "log.h"
 #include "store.h"
@@ -170,6 +171,7 @@ int main(int argc, char **argv)
 	struct gn_driver driver;
 	struct gn_listener lst;
 	struct gn_http *http = NULL;
+	struct gn_kernel *kern = NULL;
 	struct opts o;
 	struct gn_err err = { "" };
 	int sigfd, rc = 1;
@@ -196,7 +198,12 @@ int main(int argc, char **argv)
 		log_warnx("%s", err.msg);
 		return 1;
 	}
-	driver_init(&driver, &store, &cfg);
+	if (kernel_open(&kern, cfg.mark, &err) < 0) {
+		log_warnx("%s (guardnetd needs CAP_NET_ADMIN)", err.msg);
+		store_close(&store);
+		return 1;
+	}
+	driver_init(&driver, &store, kern, &cfg);
 	if (store_load(&store, &driver.st, &err) < 0) {
 		log_warnx("%s", err.msg);
 		log_warnx("not starting: guardnet never discards state it cannot read. Fix or move the file "
@@ -204,6 +211,10 @@ int main(int argc, char **argv)
 			  "and create it again), then start guardnetd again");
 		goto out_driver;
 	}
+	/* The kernel is made to match the state before Docker is served, so
+	 * that nothing is open that the state does not allow. */
+	if (kernel_reconcile(kern, &driver.st, &err) < 0)
+		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
 	if (listener_open(&lst, o.socket, &err) < 0) {
 		log_warnx("%s", err.msg);
 		goto out_driver;
@@ -221,6 +232,7 @@ out_listener:
 	listener_remove(&lst);
 out_driver:
 	driver_free(&driver);
+	kernel_close(kern);
 	store_close(&store);
 	config_clear(&cfg);
 	close(sigfd);

@@ -27,6 +27,7 @@ struct gn_network {
 	struct gn_network_spec spec;
 	struct gn_endpoint *endpoints;
 	size_t n_endpoints;
+	bool dying;                        /* being deleted: no longer in the firewall model */
 };
 
 struct gn_state {

@@ -2,7 +2,7 @@
 """Replays Docker's recorded plugin traffic against a real guardnetd over its
 Unix socket (one keep-alive connection, as Docker's Go client uses), kills it
 with SIGKILL half-way, starts it again and checks that it remembers
-everything, then finishes the replay.  No root needed; touches no kernel state.
+everything, then finishes the replay.  Runs as root: guardnetd gets a network namespace of its own.
 
 usage: replay_restart.py GUARDNETD SPEC_DIR
 """
@@ -19,6 +19,9 @@ import tempfile
 import time
 
 GUARDNETD, SPEC = sys.argv[1], sys.argv[2]
+# guardnetd creates bridges and firewall rules: give it a network namespace
+# of its own (unshare execs it, so signals reach guardnetd itself).
+DAEMON = ["unshare", "--net", GUARDNETD]
 results = {"passed": 0, "failed": 0}
 
 
@@ -78,7 +81,7 @@ def connectable(path):
 
 def start(sock, state):
     log = open(os.path.join(os.path.dirname(state), "guardnetd.log"), "a")
-    proc = subprocess.Popen([GUARDNETD, "-v", "--socket", sock, "--state-dir", state,
+    proc = subprocess.Popen(DAEMON + ["-v", "--socket", sock, "--state-dir", state,
                              "--config", os.path.join(SPEC, "..", "packaging", "guardnet.conf")],
                             stderr=log)
     log.close()
@@ -179,7 +182,7 @@ def main():
         bad = os.path.join(state, "networks", net["NetworkID"] + ".json")
         with open(bad, "w") as f:
             f.write('{"Version": 1, "NetworkID": ')
-        proc = subprocess.Popen([GUARDNETD, "--socket", sock, "--state-dir", state],
+        proc = subprocess.Popen(DAEMON + ["--socket", sock, "--state-dir", state],
                                 stderr=subprocess.PIPE, text=True)
         _, err = proc.communicate(timeout=10)
         check(proc.returncode != 0, "corrupt state: guardnetd refuses to start")

@@ -11,7 +11,7 @@ static struct gn_driver drv;
 static void setup(void)
 {
 	config_init(&cfg);
-	driver_init(&drv, NULL, &cfg);
+	driver_init(&drv, NULL, NULL, &cfg);
 }
 
 static void teardown(void)

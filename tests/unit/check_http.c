@@ -32,7 +32,7 @@ static void serve_forever(void)
 	int ep;
 
 	config_init(&cfg);
-	driver_init(&drv, NULL, &cfg);
+	driver_init(&drv, NULL, NULL, &cfg);
 	if (listener_open(&l, sock, &e) < 0 || http_start(&h, l.fd, &drv, &e) < 0) {
 		fprintf(stderr, "server: %s\n", e.msg);
 		_exit(1);

@@ -1,0 +1,66 @@
+/*
+ * Building nf_tables transactions with libnftnl: a growable batch that
+ * remembers what each message was for, expression helpers, and the
+ * send-and-collect-acks step.  Internal to fw-*.c.
+ */
+#ifndef GN_FW_NFT_H
+#define GN_FW_NFT_H
+
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <guardnet/types.h>
+
+struct nft_batch;
+
+struct nft_batch *nft_batch_new(uint32_t seq);
+void nft_batch_free(struct nft_batch *b);
+/* Each nft_batch_* serialises the object into the batch and frees it,
+ * except sets, which the caller frees (their elements follow).  what
+ * describes the message for error reports; it must be a literal or outlive
+ * the batch. */
+void nft_batch_table(struct nft_batch *b, uint16_t type, struct nftnl_table *t, uint16_t flags, const char *what);
+void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, uint16_t flags, const char *what);
+void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, uint16_t flags, const char *what);
+void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
+void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
+/* Sends the transaction; 0, or the first error with the message it concerns. */
+int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err);
+
+/* Expressions, in the order nft itself emits them. */
+void x_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+void x_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
+void x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+void x_ct_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
+void x_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len);
+void x_bitwise(struct nftnl_rule *r, const void *mask, const void *xor, uint32_t len);
+void x_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len);
+void x_lookup(struct nftnl_rule *r, const char *set, uint32_t sreg);
+void x_counter(struct nftnl_rule *r);
+void x_masq(struct nftnl_rule *r);
+void x_verdict(struct nftnl_rule *r, int verdict);
+/* "iifname NAME" / "oifname != NAME", nft style: 16 bytes, zero-padded. */
+void x_ifname(struct nftnl_rule *r, uint32_t key, uint32_t op, const char *name);
+/* "ip saddr P" or "ip6 saddr P" in an inet table (checks nfproto first). */
+void x_saddr(struct nftnl_rule *r, const struct gn_prefix *p);
+/* mark = mark | bits, for the packet (NFT_META_MARK) or the connection (ct). */
+void x_set_mark_bits(struct nftnl_rule *r, bool conntrack, uint32_t bits);
+
+struct nftnl_rule *rule_new(uint32_t family, const char *table, const char *chain);
+
+
+
+/* Adds to b what it takes for iptables' forward path to accept connections
+ * carrying mark (0: remove guardnet's rule), in ip and ip6 "filter"
+ * (fw-iptnft.c).  Reads the chains through sock first. */
+int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
+		     struct gn_err *err);
+#endif

@@ -1,0 +1,42 @@
+/*
+ * The firewall seam.  The driver describes what must hold (a model: the
+ * networks, their bridges and subnets); fw_apply makes the kernel match it
+ * in one nf_tables transaction, which the kernel applies whole or not at
+ * all.  Only fw-*.c include libnftnl.
+ *
+ * What guardnet owns: the table "inet guardnet", rebuilt atomically on
+ * every change, and one accept rule, tagged with the comment "guardnet", in
+ * iptables' DOCKER-USER chain (FORWARD when Docker's chains are absent)
+ * for the connections guardnet admitted (design.md section 4).
+ */
+#ifndef GN_FW_H
+#define GN_FW_H
+
+#include <guardnet/types.h>
+
+#define FW_TABLE "guardnet"
+#define FW_COMMENT "guardnet"
+
+struct fw_network {
+	const char *bridge;
+	bool internal;
+	bool icc;
+	const struct gn_prefix *subnets;  /* the network's IPv4 and IPv6 pools */
+	size_t n_subnets;
+};
+
+struct fw_model {
+	const struct fw_network *nets;
+	size_t n;
+	uint32_t mark;                    /* marks admitted connections */
+};
+
+struct gn_fw;
+
+int fw_open(struct gn_fw **ret, struct gn_err *err);
+void fw_close(struct gn_fw *fw);
+/* Makes the kernel match m.  With no networks, removes everything guardnet
+ * owns.  On failure nothing changed. */
+int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err);
+
+#endif

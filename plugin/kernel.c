@@ -1,0 +1,303 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "driver.h"
+#include "fw.h"
+#include "kernel.h"
+#include "log.h"
+#include "nl.h"
+
+int kernel_open(struct gn_kernel **ret, uint32_t mark, struct gn_err *err)
+{
+	struct gn_kernel *k = calloc(1, sizeof *k);
+	int r;
+
+	if (!k)
+		return gn_errf(err, -ENOMEM, "out of memory");
+	k->mark = mark;
+	if ((r = nl_open(&k->nl, err)) < 0 || (r = fw_open(&k->fw, err)) < 0) {
+		kernel_close(k);
+		return r;
+	}
+	*ret = k;
+	return 0;
+}
+
+void kernel_close(struct gn_kernel *k)
+{
+	if (!k)
+		return;
+	nl_close(k->nl);
+	fw_close(k->fw);
+	free(k);
+}
+
+static void alias_of(const char *id, char *buf, size_t len)
+{
+	snprintf(buf, len, NL_ALIAS_PREFIX "%s", id);
+}
+
+/* A stable bridge MAC (the kernel would otherwise adopt a port's): locally
+ * administered, from the network ID. */
+static void bridge_mac(const char *id, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	for (int i = 1; i < 6; i++)
+		sscanf(id + 2 * (i - 1), "%2hhx", &mac[i]);
+}
+
+void kernel_endpoint_mac(const struct gn_endpoint_spec *s, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x42;
+	if (s->has_addr4) {
+		memcpy(mac + 2, s->addr4.addr.a, 4);
+		return;
+	}
+	for (int i = 2; i < 6; i++)
+		sscanf(s->id + 2 * (i - 2), "%2hhx", &mac[i]);
+}
+
+static int forwarding(const struct gn_network *net, struct gn_err *err)
+{
+	int r = 0;
+
+	/* Internal networks never route, so they need no forwarding. */
+	if (net->spec.opts.internal)
+		return 0;
+	if (net->spec.opts.enable_ipv4 && net->spec.n_ipv4)
+		r = nl_sysctl_set("net/ipv4/ip_forward", "1", err);
+	if (r == 0 && net->spec.opts.enable_ipv6 && net->spec.n_ipv6)
+		r = nl_sysctl_set("net/ipv6/conf/all/forwarding", "1", err);
+	return r;
+}
+
+int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct gn_err *err)
+{
+	const struct gn_network_spec *s = &net->spec;
+	struct gn_prefix addrs[64];
+	struct nl_bridge b = { .name = s->opts.bridge, .mtu = s->opts.mtu, .addrs = addrs };
+	char alias[96];
+	uint8_t mac[6];
+	int r;
+
+	if (!k)
+		return 0;
+	for (size_t i = 0; i < s->n_ipv4 && b.n_addrs < 64; i++)
+		addrs[b.n_addrs++] = s->ipv4[i].gateway;
+	for (size_t i = 0; s->opts.enable_ipv6 && i < s->n_ipv6 && b.n_addrs < 64; i++)
+		addrs[b.n_addrs++] = s->ipv6[i].gateway;
+	alias_of(s->id, alias, sizeof alias);
+	bridge_mac(s->id, mac);
+	b.alias = alias;
+	b.mac = mac;
+	r = nl_bridge_create(k->nl, &b, err);
+	if (r == 0 && (r = forwarding(net, err)) < 0)
+		nl_link_delete(k->nl, s->opts.bridge, NULL);
+	return r;
+}
+
+void kernel_network_down(struct gn_kernel *k, const struct gn_network *net)
+{
+	struct gn_err err;
+
+	if (k && nl_link_delete(k->nl, net->spec.opts.bridge, &err) < 0)
+		log_warnx("network %.12s: %s", net->spec.id, err.msg);
+}
+
+int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct gn_err *err)
+{
+	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1], alias[96];
+	uint8_t mac[6];
+
+	if (!k)
+		return 0;
+	driver_veth_names(ep->spec.id, host, peer);
+	alias_of(ep->spec.id, alias, sizeof alias);
+	if (ep->spec.has_mac)
+		memcpy(mac, ep->spec.mac, 6);
+	else
+		kernel_endpoint_mac(&ep->spec, mac);
+	return nl_veth_create(k->nl, host, peer, ep->net->spec.opts.bridge, ep->net->spec.opts.mtu, mac, alias, err);
+}
+
+void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep)
+{
+	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
+	struct gn_err err;
+
+	if (!k)
+		return;
+	driver_veth_names(ep->spec.id, host, peer);
+	/* Deleting one end of a veth pair deletes both. */
+	if (nl_link_delete(k->nl, host, &err) < 0)
+		log_warnx("endpoint %.12s: %s", ep->spec.id, err.msg);
+}
+
+struct model_ctx {
+	struct fw_network *nets;
+	struct gn_prefix *subnets;
+	size_t n, n_sub;
+};
+
+static void count_net(void *p, void *ctx)
+{
+	struct gn_network *net = p;
+	struct model_ctx *m = ctx;
+
+	if (net->dying)
+		return;
+	m->n++;
+	m->n_sub += net->spec.n_ipv4 + net->spec.n_ipv6;
+}
+
+static void add_net(void *p, void *ctx)
+{
+	struct gn_network *net = p;
+	struct model_ctx *m = ctx;
+	struct fw_network *f;
+
+	if (net->dying)
+		return;
+	f = &m->nets[m->n++];
+	f->bridge = net->spec.opts.bridge;
+	f->internal = net->spec.opts.internal;
+	f->icc = net->spec.opts.icc;
+	f->subnets = m->subnets + m->n_sub;
+	for (size_t i = 0; i < net->spec.n_ipv4; i++)
+		m->subnets[m->n_sub++] = net->spec.ipv4[i].pool;
+	for (size_t i = 0; net->spec.opts.enable_ipv6 && i < net->spec.n_ipv6; i++)
+		m->subnets[m->n_sub++] = net->spec.ipv6[i].pool;
+	f->n_subnets = (size_t)(m->subnets + m->n_sub - f->subnets);
+}
+
+int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err)
+{
+	struct model_ctx m = { 0 };
+	struct fw_model model;
+	int r;
+
+	if (!k)
+		return 0;
+	state_each_network(st, count_net, &m);
+	m.nets = calloc(m.n + 1, sizeof *m.nets);
+	m.subnets = calloc(m.n_sub + 1, sizeof *m.subnets);
+	if (!m.nets || !m.subnets) {
+		free(m.nets);
+		free(m.subnets);
+		return gn_errf(err, -ENOMEM, "out of memory");
+	}
+	m.n = m.n_sub = 0;
+	state_each_network(st, add_net, &m);
+	model = (struct fw_model){ .nets = m.nets, .n = m.n, .mark = k->mark };
+	r = fw_apply(k->fw, &model, err);
+	free(m.nets);
+	free(m.subnets);
+	return r;
+}
+
+static bool owned_by(const struct nl_link *l, const char **id)
+{
+	if (strncmp(l->alias, NL_ALIAS_PREFIX, strlen(NL_ALIAS_PREFIX)))
+		return false;
+	*id = l->alias + strlen(NL_ALIAS_PREFIX);
+	return true;
+}
+
+static const struct nl_link *find_link(const struct nl_link *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+struct reconcile_ctx {
+	struct gn_kernel *k;
+	const struct nl_link *links;
+	size_t n_links;
+	int first;
+	struct gn_err *err;
+};
+
+static void keep_first(struct reconcile_ctx *c, int r, const struct gn_err *e)
+{
+	if (r < 0 && !c->first) {
+		c->first = r;
+		*c->err = *e;
+	}
+}
+
+static void repair_network(void *p, void *ctx)
+{
+	struct gn_network *net = p;
+	struct reconcile_ctx *c = ctx;
+	struct gn_err e;
+	int r;
+
+	if (!find_link(c->links, c->n_links, net->spec.opts.bridge))
+		log_info("reconcile: network %.12s: recreating its bridge %s", net->spec.id, net->spec.opts.bridge);
+	r = kernel_network_up(c->k, net, &e);
+	if (r < 0)
+		log_warnx("reconcile: network %.12s: %s", net->spec.id, e.msg);
+	keep_first(c, r, &e);
+	for (struct gn_endpoint *ep = net->endpoints; ep && r == 0; ep = ep->next) {
+		char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
+		int re;
+
+		driver_veth_names(ep->spec.id, host, peer);
+		if (!find_link(c->links, c->n_links, host)) {
+			/* The container end went with the container; a new
+			 * pair could not reach it.  Docker's next
+			 * DeleteEndpoint cleans up the record. */
+			if (ep->joined) {
+				log_warnx("reconcile: endpoint %.12s lost its interface %s while in use",
+					  ep->spec.id, host);
+				continue;
+			}
+			log_info("reconcile: endpoint %.12s: recreating its veth pair %s", ep->spec.id, host);
+		}
+		re = kernel_endpoint_up(c->k, ep, &e);
+		if (re < 0)
+			log_warnx("reconcile: endpoint %.12s: %s", ep->spec.id, e.msg);
+		keep_first(c, re, &e);
+	}
+}
+
+int kernel_reconcile(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err)
+{
+	struct reconcile_ctx c = { .k = k, .err = err };
+	struct nl_link *links;
+	size_t n;
+	int r;
+
+	if (!k)
+		return 0;
+	r = nl_links(k->nl, &links, &n, err);
+	if (r < 0)
+		return r;
+	/* Leftovers first: a stale bridge may hold a name a network needs. */
+	for (size_t i = 0; i < n; i++) {
+		const char *id;
+		bool known;
+
+		if (!owned_by(&links[i], &id))
+			continue;
+		known = !strcmp(links[i].kind, "bridge") ? state_network(st, id) != NULL
+							  : state_endpoint(st, id) != NULL;
+		if (!known) {
+			log_info("reconcile: removing %s %s, which no network or endpoint names", links[i].kind,
+				 links[i].name);
+			nl_link_delete(k->nl, links[i].name, NULL);
+		}
+	}
+	c.links = links;
+	c.n_links = n;
+	state_each_network(st, repair_network, &c);
+	free(links);
+	r = kernel_firewall(k, st, err);
+	return c.first ? c.first : r;
+}

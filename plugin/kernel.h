@@ -1,0 +1,37 @@
+/*
+ * What the driver's state means for the kernel: bridges, veth pairs,
+ * sysctls and the firewall model.  The only caller of nl.c and fw.c.  With
+ * no kernel handle (unit tests) every function succeeds without effect.
+ */
+#ifndef GN_KERNEL_H
+#define GN_KERNEL_H
+
+#include <guardnet/types.h>
+
+#include "state.h"
+
+struct gn_kernel {
+	struct gn_nl *nl;
+	struct gn_fw *fw;
+	uint32_t mark;
+};
+
+int kernel_open(struct gn_kernel **ret, uint32_t mark, struct gn_err *err);
+void kernel_close(struct gn_kernel *k);
+
+int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct gn_err *err);
+void kernel_network_down(struct gn_kernel *k, const struct gn_network *net);
+int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct gn_err *err);
+void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep);
+/* Brings guardnet's nftables table and iptables rule in line with st. */
+int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err);
+/* At start-up: repairs both ways.  Recreates what st names and the kernel
+ * lacks, removes guardnet-owned links st no longer names, rebuilds the
+ * firewall.  Logs what it fixes; returns the first error. */
+int kernel_reconcile(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err);
+
+/* The MAC guardnet gives an endpoint's container interface when Docker
+ * chose none: 02:42 and the IPv4 address, as Docker's bridge driver does. */
+void kernel_endpoint_mac(const struct gn_endpoint_spec *s, uint8_t mac[6]);
+
+#endif

@@ -1,0 +1,412 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include "addr.h"
+#include "log.h"
+#include "nl.h"
+
+#define BUF_SIZE 32768
+
+struct gn_nl {
+	struct mnl_socket *sock;
+	unsigned portid;
+	unsigned seq;
+};
+
+int nl_open(struct gn_nl **ret, struct gn_err *err)
+{
+	struct gn_nl *nl = calloc(1, sizeof *nl);
+	struct timeval tv = { .tv_sec = 5 };
+	int one = 1;
+
+	if (!nl)
+		return gn_errf(err, -ENOMEM, "out of memory");
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int r = -errno;
+
+		nl_close(nl);
+		return gn_errf(err, r, "rtnetlink: %s", strerror(-r));
+	}
+	/* A lost answer must not hang the daemon (and Docker with it). */
+	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof one);
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (unsigned)time(NULL);
+	*ret = nl;
+	return 0;
+}
+
+void nl_close(struct gn_nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+static struct nlmsghdr *start(struct gn_nl *nl, char *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	return nlh;
+}
+
+/* Sends one request and waits for its answer; cb sees data messages. */
+static int talk(struct gn_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[BUF_SIZE];
+	int n;
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = (int)mnl_socket_recvfrom(nl->sock, buf, sizeof buf);
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		n = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, nl->portid, cb, data);
+	} while (n > 0 && (nlh->nlmsg_flags & NLM_F_DUMP));
+	return n < 0 ? -errno : 0;
+}
+
+static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int index)
+{
+	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = index;
+	return ifm;
+}
+
+static int link_up(struct gn_nl *nl, const char *name, int master, const char *alias)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = start(nl, buf, RTM_NEWLINK, NLM_F_ACK);
+	int idx = (int)if_nametoindex(name);
+	struct ifinfomsg *ifm;
+
+	if (!idx)
+		return -ENODEV;
+	ifm = put_ifinfo(nlh, idx);
+	ifm->ifi_change = IFF_UP;
+	ifm->ifi_flags = IFF_UP;
+	if (master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+	if (alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+static int addr_add(struct gn_nl *nl, int ifindex, const struct gn_prefix *p)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = start(nl, buf, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
+	size_t len = p->addr.family == AF_INET ? 4 : 16;
+
+	ifa->ifa_family = p->addr.family;
+	ifa->ifa_prefixlen = p->len;
+	ifa->ifa_index = (unsigned)ifindex;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	mnl_attr_put(nlh, IFA_LOCAL, len, p->addr.a);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, p->addr.a);
+	if (p->addr.family == AF_INET) {
+		struct gn_prefix host = { .addr = p->addr, .len = p->len };
+		struct gn_addr bcast;
+
+		/* The broadcast address: the network with every host bit set. */
+		prefix_network(&host, &bcast);
+		for (unsigned bit = p->len; bit < 32; bit++)
+			bcast.a[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+		mnl_attr_put(nlh, IFA_BROADCAST, 4, bcast.a);
+	} else {
+		/* No duplicate address detection: the gateway is ours alone,
+		 * and DAD would leave it tentative (unusable) for a second. */
+		ifa->ifa_flags = IFA_F_NODAD;
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	}
+	return talk(nl, nlh, NULL, NULL);
+}
+
+struct find_ctx {
+	const char *name;
+	struct nl_link *out;
+	bool found;
+};
+
+static int parse_linkinfo(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+		snprintf(l->kind, sizeof l->kind, "%s", mnl_attr_get_str(a));
+	return MNL_CB_OK;
+}
+
+static int parse_link_attr(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+			snprintf(l->name, sizeof l->name, "%s", mnl_attr_get_str(a));
+		break;
+	case IFLA_IFALIAS:
+		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+			snprintf(l->alias, sizeof l->alias, "%s", mnl_attr_get_str(a));
+		break;
+	case IFLA_MASTER:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->master = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINKINFO:
+		mnl_attr_parse_nested(a, parse_linkinfo, l);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+struct link_list {
+	struct nl_link *v;
+	size_t n, cap;
+};
+
+static int on_link(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_list *ll = data;
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	struct nl_link l = { .ifindex = ifm->ifi_index };
+
+	mnl_attr_parse(nlh, sizeof *ifm, parse_link_attr, &l);
+	if (ll->n == ll->cap) {
+		size_t cap = ll->cap ? ll->cap * 2 : 32;
+		struct nl_link *v = realloc(ll->v, cap * sizeof *v);
+
+		if (!v)
+			return MNL_CB_ERROR;
+		ll->v = v;
+		ll->cap = cap;
+	}
+	ll->v[ll->n++] = l;
+	return MNL_CB_OK;
+}
+
+int nl_links(struct gn_nl *nl, struct nl_link **ret, size_t *n, struct gn_err *err)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = start(nl, buf, RTM_GETLINK, NLM_F_DUMP);
+	struct link_list ll = { 0 };
+	int r;
+
+	put_ifinfo(nlh, 0);
+	r = talk(nl, nlh, on_link, &ll);
+	if (r < 0) {
+		free(ll.v);
+		return gn_errf(err, r, "listing links: %s", strerror(-r));
+	}
+	*ret = ll.v;
+	*n = ll.n;
+	return 0;
+}
+
+/* The link called name, if any. */
+static int link_get(struct gn_nl *nl, const char *name, struct nl_link *ret)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = start(nl, buf, RTM_GETLINK, 0);
+	struct link_list ll = { 0 };
+	int r;
+
+	put_ifinfo(nlh, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	r = talk(nl, nlh, on_link, &ll);
+	if (r == 0 && ll.n == 1)
+		*ret = ll.v[0];
+	else if (r == 0)
+		r = -ENODEV;
+	free(ll.v);
+	return r;
+}
+
+/* 0 when name is free, 1 when it is our link (same alias), -EEXIST otherwise. */
+static int claim(struct gn_nl *nl, const char *name, const char *kind, const char *alias, struct gn_err *err)
+{
+	struct nl_link l;
+	int r = link_get(nl, name, &l);
+
+	if (r == -ENODEV || r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return gn_errf(err, r, "link %s: %s", name, strerror(-r));
+	if (!strcmp(l.alias, alias) && !strcmp(l.kind, kind))
+		return 1;
+	return gn_errf(err, -EEXIST, "a %s named %s exists already and is not this guardnet %s's",
+		       l.kind[0] ? l.kind : "link", name, !strcmp(kind, "bridge") ? "network" : "endpoint");
+}
+
+int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err *err)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *info, *data;
+	int r = claim(nl, b->name, "bridge", b->alias, err), idx;
+
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		nlh = start(nl, buf, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+		put_ifinfo(nlh, 0);
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, b->name);
+		if (b->mtu)
+			mnl_attr_put_u32(nlh, IFLA_MTU, b->mtu);
+		if (b->mac)
+			mnl_attr_put(nlh, IFLA_ADDRESS, 6, b->mac);
+		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
+		mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, 0);
+		/* Traffic between two ports of the bridge must cross the
+		 * forward hook, or guardnet.icc=false could not hold. */
+		mnl_attr_put_u8(nlh, IFLA_BR_NF_CALL_IPTABLES, 1);
+		mnl_attr_put_u8(nlh, IFLA_BR_NF_CALL_IP6TABLES, 1);
+		mnl_attr_nest_end(nlh, data); /* IFLA_INFO_DATA */
+		mnl_attr_nest_end(nlh, info); /* IFLA_LINKINFO */
+		r = talk(nl, nlh, NULL, NULL);
+		if (r < 0)
+			return gn_errf(err, r, "creating bridge %s: %s", b->name, strerror(-r));
+	}
+	idx = (int)if_nametoindex(b->name);
+	for (size_t i = 0; i < b->n_addrs && r >= 0; i++) {
+		r = addr_add(nl, idx, &b->addrs[i]);
+		if (r < 0) {
+			char a[GN_PREFIX_STRLEN];
+
+			prefix_format(&b->addrs[i], a, sizeof a);
+			gn_errf(err, r, "adding %s to bridge %s: %s", a, b->name, strerror(-r));
+		}
+	}
+	if (r >= 0 && (r = link_up(nl, b->name, 0, b->alias)) < 0)
+		gn_errf(err, r, "bringing bridge %s up: %s", b->name, strerror(-r));
+	return r < 0 ? r : 0;
+}
+
+int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const char *master, unsigned mtu,
+		   const uint8_t *peer_mac, const char *alias, struct gn_err *err)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *info, *data, *pn;
+	struct ifinfomsg *pifm;
+	int r = claim(nl, host, "veth", alias, err), midx;
+
+	if (r < 0)
+		return r;
+	midx = (int)if_nametoindex(master);
+	if (!midx)
+		return gn_errf(err, -ENODEV, "bridge %s for veth %s does not exist", master, host);
+	if (r == 0) {
+		nlh = start(nl, buf, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+		put_ifinfo(nlh, 0);
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, host);
+		if (mtu)
+			mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		pn = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+		pifm = mnl_nlmsg_put_extra_header(nlh, sizeof *pifm);
+		memset(pifm, 0, sizeof *pifm);
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+		if (mtu)
+			mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+		if (peer_mac)
+			mnl_attr_put(nlh, IFLA_ADDRESS, 6, peer_mac);
+		mnl_attr_nest_end(nlh, pn);   /* VETH_INFO_PEER */
+		mnl_attr_nest_end(nlh, data); /* IFLA_INFO_DATA */
+		mnl_attr_nest_end(nlh, info); /* IFLA_LINKINFO */
+		r = talk(nl, nlh, NULL, NULL);
+		if (r < 0)
+			return gn_errf(err, r, "creating veth pair %s/%s: %s", host, peer, strerror(-r));
+	}
+	r = link_up(nl, host, midx, alias);
+	if (r < 0) {
+		gn_errf(err, r, "attaching %s to %s: %s", host, master, strerror(-r));
+		nl_link_delete(nl, host, NULL);
+	}
+	return r;
+}
+
+int nl_link_delete(struct gn_nl *nl, const char *name, struct gn_err *err)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = start(nl, buf, RTM_DELLINK, NLM_F_ACK);
+	int r;
+
+	put_ifinfo(nlh, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	r = talk(nl, nlh, NULL, NULL);
+	if (r == -ENODEV || r == -ENOENT)
+		return 0;
+	return r < 0 ? gn_errf(err, r, "deleting link %s: %s", name, strerror(-r)) : 0;
+}
+
+static int sysctl_path(const char *key, char *path, size_t len)
+{
+	/* Interface names may not contain "..": keys are built from them. */
+	if (strstr(key, ".."))
+		return -EINVAL;
+	snprintf(path, len, "/proc/sys/%s", key);
+	return 0;
+}
+
+int nl_sysctl_set(const char *key, const char *value, struct gn_err *err)
+{
+	char path[256];
+	int fd, r = sysctl_path(key, path, sizeof path);
+	ssize_t n;
+
+	if (r < 0)
+		return gn_errf(err, r, "sysctl %s: invalid key", key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gn_errf(err, -errno, "sysctl %s: %s", key, strerror(errno));
+	n = write(fd, value, strlen(value));
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	return r < 0 ? gn_errf(err, r, "sysctl %s=%s: %s", key, value, strerror(-r)) : 0;
+}
+
+int nl_sysctl_get(const char *key, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	if (sysctl_path(key, path, sizeof path) < 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}

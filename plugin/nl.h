@@ -1,0 +1,57 @@
+/*
+ * Links and addresses through rtnetlink (libmnl).  The only file that
+ * speaks rtnetlink.  Functions return 0 or -errno and name the link and
+ * the operation in err.
+ *
+ * guardnet marks every link it creates with the interface alias
+ * "guardnet:<id>" (the network or endpoint ID), so that reconciliation can
+ * tell its own links from anyone else's, whatever their names.
+ */
+#ifndef GN_NL_H
+#define GN_NL_H
+
+#include <guardnet/types.h>
+
+#define NL_ALIAS_PREFIX "guardnet:"
+
+struct gn_nl;
+
+struct nl_bridge {
+	const char *name;
+	unsigned mtu;                 /* 0: the kernel's default */
+	const uint8_t *mac;           /* NULL: the kernel chooses */
+	const char *alias;
+	const struct gn_prefix *addrs;
+	size_t n_addrs;
+};
+
+struct nl_link {
+	char name[GN_IFNAME_MAX + 1];
+	char kind[16];
+	char alias[128];
+	int ifindex;
+	int master;
+};
+
+int nl_open(struct gn_nl **ret, struct gn_err *err);
+void nl_close(struct gn_nl *nl);
+
+/* Creates the bridge, gives it its addresses and brings it up.  A bridge
+ * of that name that carries the same alias is guardnet's own from an earlier
+ * run and is brought to the wanted state; any other link of that name is
+ * refused with -EEXIST. */
+int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err *err);
+/* Creates a veth pair: host is enslaved to master and up, peer is left down
+ * for Docker to move into the container.  An existing pair with the same
+ * alias is kept. */
+int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const char *master, unsigned mtu,
+		   const uint8_t *peer_mac, const char *alias, struct gn_err *err);
+/* Deletes a link; a link that does not exist is not an error. */
+int nl_link_delete(struct gn_nl *nl, const char *name, struct gn_err *err);
+/* Every link in this namespace; *ret is malloc'd. */
+int nl_links(struct gn_nl *nl, struct nl_link **ret, size_t *n, struct gn_err *err);
+/* Writes a sysctl under /proc/sys, e.g. "net/ipv4/ip_forward". */
+int nl_sysctl_set(const char *key, const char *value, struct gn_err *err);
+int nl_sysctl_get(const char *key, char *buf, size_t len);
+
+#endif
