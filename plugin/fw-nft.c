@@ -7,6 +7,7 @@
  *     chain forward {
  *       type filter hook forward priority filter - 10; policy accept;
  *       ct mark & M == M meta mark set mark | M accept       # admitted earlier
+ *       iifname B oifname B ct state untracked meta mark set mark | M accept        # icc=true: ND
  *       iifname B oifname B ct mark set ct mark | M meta mark set mark | M accept   # icc=true
  *       iifname B oifname B drop                                                    # icc=false
  *       iifname B oifname @bridges drop                      # networks are apart
@@ -34,6 +35,7 @@
 #include <time.h>
 
 #include <libnftnl/udata.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 
 #include "fw.h"
 #include "fw-nft.h"
@@ -148,6 +150,21 @@ static void network_rules(struct nft_batch *b, const struct fw_network *n, uint3
 {
 	struct nftnl_rule *r;
 
+	if (n->icc) {
+		/* Neighbour discovery is not tracked, and a ct mark rule stops
+		 * at the first untracked packet: admit those by packet mark. */
+		uint32_t untracked = NF_CT_STATE_UNTRACKED_BIT, zero = 0;
+
+		r = fwd_rule();
+		x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
+		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
+		x_ct(r, NFT_CT_STATE, NFT_REG_1);
+		x_bitwise(r, &untracked, &zero, sizeof untracked);
+		x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
+		x_set_mark_bits(r, false, mark);
+		x_verdict(r, NF_ACCEPT);
+		nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: untracked within a bridge");
+	}
 	r = fwd_rule();
 	x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
 	x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);

@@ -43,7 +43,8 @@ in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
 dockerd_start() {
 	local ns=$1 d=$GN_TMP/docker-$1
 	mkdir -p "$d/data" "$d/exec"
-	in_ns "$ns" dockerd --data-root "$d/data" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
+	# Started directly (not through a function) so that $! is dockerd itself.
+	nsenter --net=/run/netns/"$ns" dockerd --data-root "$d/data" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
 		--pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
 	GN_PIDS+=($!)
 	eval "DOCKER_${ns//-/_}=unix://$d/docker.sock"
@@ -57,7 +58,7 @@ dk() { local ns=$1; shift; docker -H "unix://$GN_TMP/docker-$ns/docker.sock" "$@
 guardnetd_start() {
 	local ns=$1 drv=$2 d=$GN_TMP/gn-$1
 	mkdir -p "$d"
-	in_ns "$ns" "$GN_BIN" -v --socket "/run/docker/plugins/$drv.sock" --state-dir "$d/state" \
+	nsenter --net=/run/netns/"$ns" "$GN_BIN" -v --socket "/run/docker/plugins/$drv.sock" --state-dir "$d/state" \
 		>>"$d/guardnetd.log" 2>&1 &
 	GN_PIDS+=($!)
 	eval "GUARDNETD_PID_${ns//-/_}=$!"
@@ -68,6 +69,65 @@ guardnetd_start() {
 plugin_call() {
 	curl -sf --unix-socket "/run/docker/plugins/$1.sock" -X POST -d "${3:-}" "http://plugin$2"
 }
+
+# image_load NS: imports "gnbox", a busybox-static root file system with a
+# web page and a CGI script that prints the caller's address, into NS's
+# dockerd (there is no registry here).
+image_load() {
+	local root=$GN_TMP/rootfs
+	if [ ! -f "$GN_TMP/gnbox.tar" ]; then
+		mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/www/cgi-bin"
+		cp /bin/busybox "$root/bin/busybox"
+		for a in $(/bin/busybox --list); do
+			[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
+		done
+		www_make "$root/www"
+		tar -C "$root" -cf "$GN_TMP/gnbox.tar" .
+	fi
+	dk "$1" import "$GN_TMP/gnbox.tar" gnbox >/dev/null
+}
+
+# www_make DIR: index.html says "hello from guardnet"; cgi-bin/ip prints
+# REMOTE_ADDR.
+www_make() {
+	mkdir -p "$1/cgi-bin"
+	echo "hello from guardnet" >"$1/index.html"
+	printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >"$1/cgi-bin/ip"
+	chmod 0755 "$1/cgi-bin/ip"
+}
+
+# outside_add HOSTNS OUTNS: joins the test host to an "outside" namespace
+# with 192.0.2.1/24 and 2001:db8:1::1/64 on the host side (.2 and ::2 outside).
+outside_add() {
+	local h=$1 o=$2 a=${1:0:7}x b=${2:0:7}y
+	ip link add "$a" netns "$h" type veth peer name "$b" netns "$o"
+	ip -n "$h" addr add 192.0.2.1/24 dev "$a"
+	ip -n "$o" addr add 192.0.2.2/24 dev "$b"
+	ip -n "$h" addr add 2001:db8:1::1/64 dev "$a" nodad
+	ip -n "$o" addr add 2001:db8:1::2/64 dev "$b" nodad
+	ip -n "$h" link set "$a" up
+	ip -n "$o" link set "$b" up
+}
+
+# serve_outside OUTNS PORT: a web server in the outside namespace.
+serve_outside() {
+	local w=$GN_TMP/www-$1
+	www_make "$w"
+	nsenter --net=/run/netns/"$1" /bin/busybox httpd -f -p "$2" -h "$w" &
+	GN_PIDS+=($!)
+	wait_until 10 in_ns "$1" /bin/busybox wget -qO- "http://127.0.0.1:$2/"
+}
+
+# ctr_ip NS CONTAINER NETWORK [6]: a container's address on a network.
+ctr_ip() {
+	local f=IPAddress
+	[ "${4:-}" = 6 ] && f=GlobalIPv6Address
+	dk "$1" inspect -f "{{(index .NetworkSettings.Networks \"$3\").$f}}" "$2"
+}
+
+# fetch NS CONTAINER URL: HTTP GET from inside a container, bounded in time
+# (busybox wget crashes with -T, design.md section 5).
+fetch() { dk "$1" exec "$2" timeout 3 wget -qO- "$3" 2>/dev/null; }
 
 # pid_gone PID: the process has exited (a zombie counts as exited).
 pid_gone() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/null)" = Z ]; }
