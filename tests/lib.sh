@@ -17,6 +17,8 @@ ok() { GN_PASSED=$((GN_PASSED + 1)); say "ok - $*"; }
 fail() { GN_FAILED=$((GN_FAILED + 1)); say "FAIL - $*"; }
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
 check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+# quiet COMMAND...: runs a command without its output (for check).
+quiet() { "$@" >/dev/null 2>&1; }
 summary() { say "$1: $GN_PASSED passed, $GN_FAILED failed"; [ "$GN_FAILED" -eq 0 ]; }
 
 # wait_until SECONDS COMMAND...: polls every 50 ms until the command succeeds.

@@ -30,13 +30,13 @@ dk "$H" network create -d "$DRV" --subnet 10.220.1.0/24 n4 >/dev/null
 httpd c1 n4 && run c2 n4 sleep 1000
 ip1=$(ctr_ip "$H" c1 n4)
 check "IPv4: c2 reaches c1 ($ip1)" test "$(fetch "$H" c2 "http://$ip1/")" = "hello from guardnet"
-check "IPv4: c1 reaches c2 by ping" dk "$H" exec c1 ping -q -c1 -W2 "$(ctr_ip "$H" c2 n4)" >/dev/null
+check "IPv4: c1 reaches c2 by ping" quiet dk "$H" exec c1 ping -q -c1 -W2 "$(ctr_ip "$H" c2 n4)"
 # busybox httpd listens on both families and shows IPv4 peers as [::ffff:a.b.c.d].
 from_host() { grep -qxE '(\[::ffff:)?192\.0\.2\.1\]?' <<<"$1"; }
 seen=$(fetch "$H" c2 http://192.0.2.2:8080/cgi-bin/ip)
 check "IPv4 egress: the outside sees the host's address (got '$seen')" from_host "$seen"
 br4=$(dk "$H" network inspect -f '{{.Id}}' n4 | cut -c1-12)
-check "bridge gn-$br4 exists" ip -n "$H" link show "gn-$br4" >/dev/null
+check "bridge gn-$br4 exists" quiet ip -n "$H" link show "gn-$br4"
 check "accept rule in DOCKER-USER" bash -c "nsenter --net=/run/netns/$H iptables -S DOCKER-USER | grep -q -- '--mark 0x4e47/0x4e47 -m comment --comment guardnet -j ACCEPT'"
 
 # IPv6
@@ -67,16 +67,31 @@ check "icc=false: egress still works" from_host "$(fetch "$H" c8 http://192.0.2.
 # Networks are kept apart
 check "n4 cannot reach nmtu's c7" test -z "$(fetch "$H" c2 "http://$(ctr_ip "$H" c7 nmtu)/")"
 
-# guardnetd killed while containers run
+# guardnetd killed while containers run; meanwhile the kernel drifts from
+# its state both ways, which the restart repairs.
+dk "$H" network create -d "$DRV" --subnet 10.220.7.0/24 nrec >/dev/null
+brr=gn-$(dk "$H" network inspect -f '{{.Id}}' nrec | cut -c1-12)
 pid_var=GUARDNETD_PID_${H//-/_}
 kill -9 "${!pid_var}"
 wait "${!pid_var}" 2>/dev/null
 check "after SIGKILL: c2 still reaches c1" test "$(fetch "$H" c2 "http://$ip1/")" = "hello from guardnet"
+check "after SIGKILL: the rules stay" quiet in_ns "$H" nft list table inet guardnet
+ip -n "$H" link del "$brr"
+ip -n "$H" link add gn-stale type bridge
+ip -n "$H" link set gn-stale alias guardnet:0000000000000000000000000000000000000000000000000000000000000000
+ip -n "$H" link add gn-notours type bridge
+in_ns "$H" nft delete table inet guardnet
 guardnetd_start "$H" "$DRV"
+check "reconcile: missing bridge $brr recreated" quiet ip -n "$H" link show "$brr"
+check "reconcile: guardnet-owned leftover removed" bash -c "! ip -n $H link show gn-stale 2>/dev/null"
+check "reconcile: a link guardnet does not own is left alone" quiet ip -n "$H" link show gn-notours
+check "reconcile: the table is back" bash -c "nsenter --net=/run/netns/$H nft list table inet guardnet | grep -q $brr"
+ip -n "$H" link del gn-notours
+dk "$H" network rm nrec >/dev/null
 check "after restart: c2 still reaches c1" test "$(fetch "$H" c2 "http://$ip1/")" = "hello from guardnet"
 check "after restart: egress works" from_host "$(fetch "$H" c2 http://192.0.2.2:8080/cgi-bin/ip)"
 check "after restart: a new container starts" run c9 n4 sleep 1000
-check "after restart: the new container is reachable" dk "$H" exec c2 ping -q -c1 -W2 "$(ctr_ip "$H" c9 n4)" >/dev/null
+check "after restart: the new container is reachable" quiet dk "$H" exec c2 ping -q -c1 -W2 "$(ctr_ip "$H" c9 n4)"
 
 # Removal leaves nothing
 dk "$H" rm -f c1 c2 c9 >/dev/null

@@ -36,7 +36,7 @@ check "nothing recorded for refused networks" test "$(ls "$STATE/networks" | wc 
 
 out=$(dk "$H" network create -d "$DRV" --ipv6 --subnet 10.211.0.0/24 --subnet fd00:211::/64 --internal n2 2>&1)
 check "IPv6 internal network create: $out" test $? -eq 0
-check "network rm" dk "$H" network rm n1 n2 >/dev/null
+check "network rm" quiet dk "$H" network rm n1 n2
 check "state removed with the networks" test "$(ls "$STATE/networks" | wc -l)" -eq 0
 
 # Docker loads the plugin again after guardnetd restarts.
@@ -46,6 +46,6 @@ wait "${!pid_var}" 2>/dev/null
 guardnetd_start "$H" "$DRV"
 out=$(dk "$H" network create -d "$DRV" --subnet 10.212.0.0/24 n3 2>&1)
 check "network create after a guardnetd restart: $out" test $? -eq 0
-check "network rm after restart" dk "$H" network rm n3 >/dev/null
+check "network rm after restart" quiet dk "$H" network rm n3
 
 summary docker_plugin

@@ -190,6 +190,27 @@ def main():
         check(os.path.exists(bad), "corrupt state file kept")
         check(not os.path.exists(sock), "no socket when start-up failed")
 
+        # A socket handed over by systemd (LISTEN_FDS) is used as it is.
+        os.unlink(bad)
+        act = os.path.join(tmp, "activated.sock")
+        lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        lsock.bind(act)
+        lsock.listen(16)
+        fd = lsock.fileno()
+        proc = subprocess.Popen(
+            ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"', "sh"] + DAEMON[:2] +
+            [GUARDNETD, "--socket", os.path.join(tmp, "unused.sock"), "--state-dir", state],
+            pass_fds=(3,) if fd == 3 else (), preexec_fn=(lambda: os.dup2(fd, 3)) if fd != 3 else None,
+            stderr=subprocess.DEVNULL)
+        lsock.close()
+        conn = UnixConnection(act)
+        ok = wait_for(lambda: connectable(act), 10, "the activated socket")
+        check(ok and call(conn, "/Plugin.Activate", None)[0] == 200, "LISTEN_FDS: served on the inherited socket")
+        check(not os.path.exists(os.path.join(tmp, "unused.sock")), "LISTEN_FDS: --socket path not created")
+        conn.close()
+        proc.send_signal(signal.SIGTERM)
+        check(proc.wait(timeout=10) == 0, "LISTEN_FDS: clean exit")
+
         # -n checks the configuration only.
         cfg = os.path.join(tmp, "bad.conf")
         with open(cfg, "w") as f:
