@@ -216,6 +216,7 @@ static unsigned status_of(int r)
 		return 200;
 	case -EINVAL:
 	case -ENOENT:
+	case -EACCES:
 		return 400;
 	case -EEXIST:
 	case -EBUSY:
@@ -254,6 +255,8 @@ int api_handle(struct gn_driver *d, const char *path, const char *body, size_t l
 		snprintf(err.msg, sizeof err.msg, "unknown method \"%.100s\"", path);
 		return api_error(404, err.msg, ret);
 	}
+	if (log_verbosity() >= 2)
+		log_debug("%s: request %.*s", path + 1, (int)(len > 4096 ? 4096 : len), body);
 	r = decode_body(body, len, &req, &err);
 	if (r == 0)
 		r = rt->fn(d, req, &reply, &err);

@@ -7,6 +7,8 @@
 #include "addr.h"
 #include "driver.h"
 #include "encode.h"
+#include "hostports.h"
+#include "publish.h"
 #include "log.h"
 #include "spec.h"
 
@@ -242,11 +244,16 @@ int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, str
 
 	if (!ep)
 		return 0;
+	bool published = ep->programmed;
+
 	if (d->store && (r = store_del_endpoint(d->store, ref->id, err)) < 0)
 		return r;
 	kernel_endpoint_down(d->kern, ep);
 	log_debug("endpoint %.12s deleted", ref->id);
 	state_remove_endpoint(&d->st, ep);
+	/* A backstop: Docker normally revokes first (research 1.6). */
+	if (published)
+		restore_firewall(d);
 	return 0;
 }
 
@@ -290,11 +297,19 @@ static void runtime_drop(struct ep_runtime *rt)
 	ports_clear(&rt->published);
 }
 
-/* Saves ep; if that fails, puts back the runtime state in old. */
-static int commit_runtime(struct gn_driver *d, struct gn_endpoint *ep, struct ep_runtime *old, struct gn_err *err)
+/* Makes ep's new runtime state real: the firewall when what it publishes
+ * changed, then the record.  If either fails, ep gets old back and the
+ * firewall its previous content. */
+static int commit_runtime(struct gn_driver *d, struct gn_endpoint *ep, struct ep_runtime *old, bool firewall,
+			  struct gn_err *err)
 {
-	int r = save_endpoint(d, ep, err);
+	int r = firewall ? kernel_firewall(d->kern, &d->st, err) : 0;
 
+	if (r == 0 && (r = save_endpoint(d, ep, err)) < 0 && firewall) {
+		runtime_put(ep, old);
+		restore_firewall(d);
+		return r;
+	}
 	if (r < 0)
 		runtime_put(ep, old);
 	else
@@ -340,6 +355,11 @@ int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_jo
 	if (!ep)
 		return -ENOENT;
 	ns = &ep->net->spec;
+	/* Docker sends no ProgramExternalConnectivity for internal networks
+	 * (they have no gateway), so -p is refused here, not ignored. */
+	if (ns->opts.internal && req->ports.n_map)
+		return gn_errf(err, -EINVAL, "com.docker.network.portmap: network %.12s is internal and publishes "
+			       "no ports (%zu requested)", ns->id, req->ports.n_map);
 	driver_veth_names(ep->spec.id, host, reply.src_name);
 	/* An internal network offers no way out, so no gateway: Docker's own
 	 * bridge driver does the same, and libnetwork then attaches no
@@ -363,7 +383,7 @@ int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_jo
 		runtime_put(ep, &old);
 		return gn_errf(err, -ENOMEM, "endpoint %s: out of memory", ep->spec.id);
 	}
-	r = commit_runtime(d, ep, &old, err);
+	r = commit_runtime(d, ep, &old, false, err);
 	if (r < 0)
 		return r;
 	*ret = reply;
@@ -385,7 +405,7 @@ static int detach(struct gn_driver *d, const struct gn_ep_ref *ref, bool leave, 
 		runtime_put(ep, &old);
 		return gn_errf(err, -ENOMEM, "endpoint %s: out of memory", ep->spec.id);
 	}
-	return commit_runtime(d, ep, &old, err);
+	return commit_runtime(d, ep, &old, old.programmed, err);
 }
 
 int driver_leave(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err)
@@ -398,24 +418,69 @@ int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_er
 	return detach(d, ref, false, err);
 }
 
+/* "guardnet.publish=A,B" or the config's list, for messages. */
+static void allowlist_name(const struct gn_network *net, const struct gn_addr_list *l, char *buf, size_t len)
+{
+	char *text = addr_list_format(l);
+
+	snprintf(buf, len, "%s%s%s", net->spec.opts.publish_set ? "guardnet.publish=" : "publish = ",
+		 text ? text : "?", net->spec.opts.publish_set ? "" : " in guardnet.conf");
+	free(text);
+}
+
+static int resolve_ports(struct gn_driver *d, struct gn_endpoint *ep, const struct gn_ports *req,
+			 struct gn_ports *ret, struct gn_err *err)
+{
+	struct gn_pub_list taken = { 0 };
+	char name[256];
+	struct publish_env env = {
+		.allowed = publish_allowed(ep->net, &d->cfg->publish),
+		.allowed_name = name,
+		.taken = &taken,
+		.host_in_use = d->kern ? hostports_in_use : NULL,
+	};
+	int r = publish_all(&d->st, &d->cfg->publish, ep, &taken);
+
+	allowlist_name(ep->net, env.allowed, name, sizeof name);
+	hostports_ephemeral(&env.eph_lo, &env.eph_hi);
+	if (r == 0)
+		r = publish_resolve(&env, &ep->spec, ep->net->spec.id, req, ret, err);
+	else
+		gn_errf(err, r, "out of memory");
+	pub_list_clear(&taken);
+	return r;
+}
+
 int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err)
 {
 	struct gn_endpoint *ep = find_endpoint(d, &req->ref, err);
+	struct gn_ports resolved;
 	struct ep_runtime old;
+	struct gn_err e;
+	int r;
 
 	if (!ep)
 		return -ENOENT;
 	if (ep->net->spec.opts.internal && req->ports.n_map)
 		return gn_errf(err, -EINVAL, "com.docker.network.portmap: network %.12s is internal and publishes "
 			       "no ports (%zu requested)", ep->net->spec.id, req->ports.n_map);
+	r = resolve_ports(d, ep, &req->ports, &resolved, &e);
+	if (r < 0)
+		return gn_errf(err, r, "endpoint %.12s: %s", ep->spec.id, e.msg);
 	runtime_take(ep, &old);
 	ep->joined = old.joined;
 	ep->programmed = true;
 	ep->no_proxy_6to4 = req->no_proxy_6to4;
+	ep->published = resolved;
 	ep->sandbox_key = old.sandbox_key ? strdup(old.sandbox_key) : NULL;
-	if ((old.sandbox_key && !ep->sandbox_key) || ports_copy(&ep->published, &req->ports) < 0) {
+	if (old.sandbox_key && !ep->sandbox_key) {
 		runtime_put(ep, &old);
 		return gn_errf(err, -ENOMEM, "endpoint %s: out of memory", ep->spec.id);
 	}
-	return commit_runtime(d, ep, &old, err);
+	r = commit_runtime(d, ep, &old, true, &e);
+	if (r < 0)
+		return gn_errf(err, r, "endpoint %.12s: publishing %zu port(s) failed: %s", ep->spec.id,
+			       req->ports.n_map, e.msg);
+	log_info("endpoint %.12s publishes %zu port(s)", ep->spec.id, resolved.n_map);
+	return 0;
 }

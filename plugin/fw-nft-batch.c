@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 
 #include <libnftnl/common.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/rtnetlink.h>
 
 #include "fw-nft.h"
 #include "log.h"
@@ -389,4 +392,113 @@ void x_set_mark_bits(struct nftnl_rule *r, bool conntrack, uint32_t bits)
 		x_ct_set(r, NFT_CT_MARK, NFT_REG_1);
 	else
 		x_meta_set(r, NFT_META_MARK, NFT_REG_1);
+}
+
+void x_payload_to(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	add(r, e);
+}
+
+void x_lookup_map(struct nftnl_rule *r, const char *set, uint32_t sreg, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	add(r, e);
+}
+
+void x_fib_local(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("fib");
+	uint32_t local = RTN_LOCAL;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	add(r, e);
+	x_cmp(r, NFT_CMP_EQ, &local, sizeof local);
+}
+
+void x_dnat(struct nftnl_rule *r, uint32_t family, uint32_t reg_addr, uint32_t reg_proto)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("nat");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, family);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, reg_addr);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, reg_proto);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
+	add(r, e);
+}
+
+void x_log_limited(struct nftnl_rule *r, const char *prefix, uint64_t per_second)
+{
+	struct nftnl_expr *l = nftnl_expr_alloc("limit"), *g = nftnl_expr_alloc("log");
+
+	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_RATE, per_second);
+	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_BURST, (uint32_t)per_second * 2);
+	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	add(r, l);
+	nftnl_expr_set_str(g, NFTNL_EXPR_LOG_PREFIX, prefix);
+	nftnl_expr_set_u32(g, NFTNL_EXPR_LOG_LEVEL, 4); /* warning, as nft's default */
+	add(r, g);
+}
+
+void x_ct_dnat(struct nftnl_rule *r)
+{
+	uint32_t bit = IPS_DST_NAT, zero = 0;
+
+	x_ct(r, NFT_CT_STATUS, NFT_REG_1);
+	x_bitwise(r, &bit, &zero, sizeof bit);
+	x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
+}
+
+void x_nfproto(struct nftnl_rule *r, int family)
+{
+	uint8_t proto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+
+	x_meta(r, NFT_META_NFPROTO, NFT_REG_1);
+	x_cmp(r, NFT_CMP_EQ, &proto, 1);
+}
+
+void x_ifname_prefix(struct nftnl_rule *r, uint32_t key, const char *prefix)
+{
+	x_meta(r, key, NFT_REG_1);
+	x_cmp(r, NFT_CMP_EQ, prefix, (uint32_t)strlen(prefix));
+}
+
+struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, uint32_t flags, uint32_t key_type,
+			  uint32_t key_len, uint32_t data_type, uint32_t data_len, const uint8_t *desc_concat)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, "guardnet");
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+	if (flags & NFT_SET_MAP) {
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, data_type);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, data_len);
+	}
+	if (desc_concat) {
+		size_t n = 0;
+
+		while (desc_concat[n])
+			n++;
+		nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, desc_concat, (uint32_t)n);
+	}
+	nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, name);
+	return s;
 }

@@ -110,7 +110,7 @@ static void bridges_set(struct nft_batch *b, const struct fw_model *m)
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, "bridges");
-	nftnl_set_set_u32(s, NFTNL_SET_ID, 1);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, 100);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, IFNAME_TYPE);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 16);
 	/* nft reads names in host byte order; without this it lists them empty. */
@@ -200,6 +200,8 @@ static void network_rules(struct nft_batch *b, const struct fw_network *n, uint3
 	x_verdict(r, NF_DROP);
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: entering a network");
 
+	if (!n->internal)
+		fw_pub_postrouting_rules(b, n);
 	for (size_t i = 0; !n->internal && i < n->n_subnets; i++) {
 		r = rule_new(NFPROTO_INET, FW_TABLE, "postrouting");
 		x_saddr(r, &n->subnets[i]);
@@ -210,12 +212,31 @@ static void network_rules(struct nft_batch *b, const struct fw_network *n, uint3
 	}
 }
 
+/* Docker's own bridges (docker0, docker_gwbridge, br-<id>) are kept apart
+ * from guardnet's networks in both directions; the other direction is
+ * covered by each network's "oifname B drop". */
+static void docker_bridges(struct nft_batch *b)
+{
+	static const char *prefixes[] = { "docker", "br-" };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct nftnl_rule *r = fwd_rule();
+
+		x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+		x_lookup(r, "bridges", NFT_REG_1);
+		x_ifname_prefix(r, NFT_META_OIFNAME, prefixes[i]);
+		x_counter(r);
+		x_verdict(r, NF_DROP);
+		nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: Docker's bridges");
+	}
+}
+
 /* The table, replaced whole: create (so that delete cannot fail), delete,
  * create again with its content, all inside the caller's transaction. */
 static void build_table(struct nft_batch *b, const struct fw_model *m)
 {
 	struct nftnl_rule *r;
-	uint32_t mark = m->mark;
+	uint32_t mark = m->mark, set_id = 1;
 
 	nft_batch_table(b, NFT_MSG_NEWTABLE, table_new(), NLM_F_CREATE, "table inet guardnet");
 	nft_batch_table(b, NFT_MSG_DELTABLE, table_new(), 0, "table inet guardnet (replace)");
@@ -223,6 +244,8 @@ static void build_table(struct nft_batch *b, const struct fw_model *m)
 		return;
 	nft_batch_table(b, NFT_MSG_NEWTABLE, table_new(), NLM_F_CREATE, "table inet guardnet");
 	bridges_set(b, m);
+	fw_pub_sets(b, m, &set_id);
+	fw_pub_nat_chains(b);
 	base_chain(b, "forward", "filter", NF_INET_FORWARD, FORWARD_PRIORITY);
 	base_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, SRCNAT_PRIORITY);
 
@@ -233,6 +256,8 @@ static void build_table(struct nft_batch *b, const struct fw_model *m)
 	x_set_mark_bits(r, false, mark);
 	x_verdict(r, NF_ACCEPT);
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: admitted connections");
+	fw_pub_forward_rules(b, m, admit);
+	docker_bridges(b);
 	for (size_t i = 0; i < m->n; i++)
 		network_rules(b, &m->nets[i], mark);
 }

@@ -54,9 +54,38 @@ void x_saddr(struct nftnl_rule *r, const struct gn_prefix *p);
 /* mark = mark | bits, for the packet (NFT_META_MARK) or the connection (ct). */
 void x_set_mark_bits(struct nftnl_rule *r, bool conntrack, uint32_t bits);
 
+void x_payload_to(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len, uint32_t dreg);
+void x_lookup_map(struct nftnl_rule *r, const char *set, uint32_t sreg, uint32_t dreg);
+/* fib daddr type local */
+void x_fib_local(struct nftnl_rule *r);
+void x_dnat(struct nftnl_rule *r, uint32_t family, uint32_t reg_addr, uint32_t reg_proto);
+/* limit rate N/second burst 2N packets log prefix P */
+void x_log_limited(struct nftnl_rule *r, const char *prefix, uint64_t per_second);
+/* ct status dnat */
+void x_ct_dnat(struct nftnl_rule *r);
+/* meta nfproto FAMILY */
+void x_nfproto(struct nftnl_rule *r, int family);
+/* "oifname PREFIX*": compares only the prefix's bytes, as nft does. */
+void x_ifname_prefix(struct nftnl_rule *r, uint32_t key, const char *prefix);
+
 struct nftnl_rule *rule_new(uint32_t family, const char *table, const char *chain);
+/* A set (or map) in guardnet's table, created in b; elements follow with
+ * nft_batch_elems.  desc_concat: field lengths of a concatenated interval
+ * key, zero-terminated, or NULL. */
+struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, uint32_t flags, uint32_t key_type,
+			  uint32_t key_len, uint32_t data_type, uint32_t data_len, const uint8_t *desc_concat);
 
 
+
+struct fw_model;
+struct fw_network;
+/* Published ports (fw-nft-pub.c): maps and sets, the nat chains, the
+ * forward rules for DNATed connections, the postrouting rules of a network. */
+void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
+void fw_pub_nat_chains(struct nft_batch *b);
+void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
+			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
+void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);
 
 /* Adds to b what it takes for iptables' forward path to accept connections
  * carrying mark (0: remove guardnet's rule), in ip and ip6 "filter"

@@ -14,6 +14,8 @@
 
 #include <guardnet/types.h>
 
+#include "publish.h"
+
 #define FW_TABLE "guardnet"
 #define FW_COMMENT "guardnet"
 
@@ -23,12 +25,24 @@ struct fw_network {
 	bool icc;
 	const struct gn_prefix *subnets;  /* the network's IPv4 and IPv6 pools */
 	size_t n_subnets;
+	const struct gn_prefix *allow;    /* guardnet.allow: sources admitted to published ports */
+	size_t n_allow;
+};
+
+/* An endpoint's guardnet.allow: src may reach ctr's published ports. */
+struct fw_epallow {
+	struct gn_addr ctr;
+	struct gn_prefix src;
 };
 
 struct fw_model {
 	const struct fw_network *nets;
 	size_t n;
 	uint32_t mark;                    /* marks admitted connections */
+	const struct gn_pub *pubs;        /* every published port */
+	size_t n_pubs;
+	const struct fw_epallow *epallow;
+	size_t n_epallow;
 };
 
 struct gn_fw;

@@ -9,8 +9,10 @@
 #include "kernel.h"
 #include "log.h"
 #include "nl.h"
+#include "publish.h"
 
-int kernel_open(struct gn_kernel **ret, uint32_t mark, struct gn_err *err)
+int kernel_open(struct gn_kernel **ret, uint32_t mark, const struct gn_addr_list *default_publish,
+		struct gn_err *err)
 {
 	struct gn_kernel *k = calloc(1, sizeof *k);
 	int r;
@@ -18,6 +20,7 @@ int kernel_open(struct gn_kernel **ret, uint32_t mark, struct gn_err *err)
 	if (!k)
 		return gn_errf(err, -ENOMEM, "out of memory");
 	k->mark = mark;
+	k->default_publish = default_publish;
 	if ((r = nl_open(&k->nl, err)) < 0 || (r = fw_open(&k->fw, err)) < 0) {
 		kernel_close(k);
 		return r;
@@ -63,12 +66,17 @@ void kernel_endpoint_mac(const struct gn_endpoint_spec *s, uint8_t mac[6])
 
 static int forwarding(const struct gn_network *net, struct gn_err *err)
 {
+	char key[96];
 	int r = 0;
 
 	/* Internal networks never route, so they need no forwarding. */
 	if (net->spec.opts.internal)
 		return 0;
-	if (net->spec.opts.enable_ipv4 && net->spec.n_ipv4)
+	/* The host's connections to 127.0.0.1:P are DNATed into the bridge
+	 * and keep their loopback source until masqueraded (design.md 4). */
+	snprintf(key, sizeof key, "net/ipv4/conf/%s/route_localnet", net->spec.opts.bridge);
+	r = nl_sysctl_set(key, "1", err);
+	if (r == 0 && net->spec.opts.enable_ipv4 && net->spec.n_ipv4)
 		r = nl_sysctl_set("net/ipv4/ip_forward", "1", err);
 	if (r == 0 && net->spec.opts.enable_ipv6 && net->spec.n_ipv6)
 		r = nl_sysctl_set("net/ipv6/conf/all/forwarding", "1", err);
@@ -140,7 +148,8 @@ void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep)
 struct model_ctx {
 	struct fw_network *nets;
 	struct gn_prefix *subnets;
-	size_t n, n_sub;
+	struct fw_epallow *epallow;
+	size_t n, n_sub, n_ep;
 };
 
 static void count_net(void *p, void *ctx)
@@ -152,6 +161,20 @@ static void count_net(void *p, void *ctx)
 		return;
 	m->n++;
 	m->n_sub += net->spec.n_ipv4 + net->spec.n_ipv6;
+	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
+		m->n_ep += ep->spec.allow.n;
+}
+
+static void add_epallow(struct model_ctx *m, const struct gn_endpoint *ep)
+{
+	for (size_t i = 0; i < ep->spec.allow.n; i++) {
+		const struct gn_prefix *src = &ep->spec.allow.v[i];
+		const struct gn_prefix *ctr = src->addr.family == AF_INET ? &ep->spec.addr4 : &ep->spec.addr6;
+		bool has = src->addr.family == AF_INET ? ep->spec.has_addr4 : ep->spec.has_addr6;
+
+		if (has)
+			m->epallow[m->n_ep++] = (struct fw_epallow){ .ctr = ctr->addr, .src = *src };
+	}
 }
 
 static void add_net(void *p, void *ctx)
@@ -166,17 +189,22 @@ static void add_net(void *p, void *ctx)
 	f->bridge = net->spec.opts.bridge;
 	f->internal = net->spec.opts.internal;
 	f->icc = net->spec.opts.icc;
+	f->allow = net->spec.opts.allow.v;
+	f->n_allow = net->spec.opts.allow.n;
 	f->subnets = m->subnets + m->n_sub;
 	for (size_t i = 0; i < net->spec.n_ipv4; i++)
 		m->subnets[m->n_sub++] = net->spec.ipv4[i].pool;
 	for (size_t i = 0; net->spec.opts.enable_ipv6 && i < net->spec.n_ipv6; i++)
 		m->subnets[m->n_sub++] = net->spec.ipv6[i].pool;
 	f->n_subnets = (size_t)(m->subnets + m->n_sub - f->subnets);
+	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
+		add_epallow(m, ep);
 }
 
 int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err)
 {
 	struct model_ctx m = { 0 };
+	struct gn_pub_list pubs = { 0 };
 	struct fw_model model;
 	int r;
 
@@ -185,17 +213,22 @@ int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_er
 	state_each_network(st, count_net, &m);
 	m.nets = calloc(m.n + 1, sizeof *m.nets);
 	m.subnets = calloc(m.n_sub + 1, sizeof *m.subnets);
-	if (!m.nets || !m.subnets) {
-		free(m.nets);
-		free(m.subnets);
-		return gn_errf(err, -ENOMEM, "out of memory");
+	m.epallow = calloc(m.n_ep + 1, sizeof *m.epallow);
+	r = publish_all(st, k->default_publish, NULL, &pubs);
+	if (!m.nets || !m.subnets || !m.epallow || r < 0) {
+		r = gn_errf(err, -ENOMEM, "out of memory");
+		goto out;
 	}
-	m.n = m.n_sub = 0;
+	m.n = m.n_sub = m.n_ep = 0;
 	state_each_network(st, add_net, &m);
-	model = (struct fw_model){ .nets = m.nets, .n = m.n, .mark = k->mark };
+	model = (struct fw_model){ .nets = m.nets, .n = m.n, .mark = k->mark, .pubs = pubs.v, .n_pubs = pubs.n,
+				   .epallow = m.epallow, .n_epallow = m.n_ep };
 	r = fw_apply(k->fw, &model, err);
+out:
 	free(m.nets);
 	free(m.subnets);
+	free(m.epallow);
+	pub_list_clear(&pubs);
 	return r;
 }
 

@@ -14,9 +14,11 @@ struct gn_kernel {
 	struct gn_nl *nl;
 	struct gn_fw *fw;
 	uint32_t mark;
+	const struct gn_addr_list *default_publish;  /* guardnet.conf's publish */
 };
 
-int kernel_open(struct gn_kernel **ret, uint32_t mark, struct gn_err *err);
+int kernel_open(struct gn_kernel **ret, uint32_t mark, const struct gn_addr_list *default_publish,
+		struct gn_err *err);
 void kernel_close(struct gn_kernel *k);
 
 int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct gn_err *err);

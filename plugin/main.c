@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 		log_warnx("%s", err.msg);
 		return 1;
 	}
-	if (kernel_open(&kern, cfg.mark, &err) < 0) {
+	if (kernel_open(&kern, cfg.mark, &cfg.publish, &err) < 0) {
 		log_warnx("%s (guardnetd needs CAP_NET_ADMIN)", err.msg);
 		store_close(&store);
 		return 1;

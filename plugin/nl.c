@@ -308,6 +308,26 @@ int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err 
 	return r < 0 ? r : 0;
 }
 
+/* Lets the bridge send a frame back out of the port it came in on: a
+ * container reaching its own published port through a host address. */
+static int hairpin(struct gn_nl *nl, const char *port)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = start(nl, buf, RTM_SETLINK, NLM_F_ACK);
+	struct ifinfomsg *ifm;
+	struct nlattr *pi;
+	int idx = (int)if_nametoindex(port);
+
+	if (!idx)
+		return -ENODEV;
+	ifm = put_ifinfo(nlh, idx);
+	ifm->ifi_family = AF_BRIDGE;
+	pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO | NLA_F_NESTED);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+	mnl_attr_nest_end(nlh, pi); /* IFLA_PROTINFO */
+	return talk(nl, nlh, NULL, NULL);
+}
+
 int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const char *master, unsigned mtu,
 		   const uint8_t *peer_mac, const char *alias, struct gn_err *err)
 {
@@ -347,6 +367,8 @@ int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const c
 			return gn_errf(err, r, "creating veth pair %s/%s: %s", host, peer, strerror(-r));
 	}
 	r = link_up(nl, host, midx, alias);
+	if (r == 0)
+		r = hairpin(nl, host);
 	if (r < 0) {
 		gn_errf(err, r, "attaching %s to %s: %s", host, master, strerror(-r));
 		nl_link_delete(nl, host, NULL);
