@@ -1,9 +1,11 @@
 #!/bin/bash
 # The main job: installs what guardnet needs, builds it, and runs dockerd and
-# guardnetd in a sandbox of network namespaces to show guardnet at work.
+# guardnetd in a sandbox of network namespaces to show the protected-backend
+# scenario: an API published with -p that the host (NGINX) can call and the
+# internet cannot, next to Docker's own bridge driver, where it can.
 # Run as root on Debian 12.  Leaves nothing behind.
 #
-#   [ host namespace: dockerd, guardnetd, bridges ] --veth-- [ outside namespace ]
+#   [ host: dockerd, guardnetd ] 192.0.2.1 --veth-- 192.0.2.2 [ "the internet" ]
 set -u
 cd "$(dirname "$0")/.."
 bash packaging/deps.sh || exit 1
@@ -12,38 +14,48 @@ make -s WERROR=1 || exit 1
 trap gn_cleanup EXIT
 
 H=${GN_TAG}host
-OUT=${GN_TAG}out
+OUT=${GN_TAG}net
 DRV=${GN_TAG}
 step() { printf '\n### %s\n' "$*"; }
+from_internet() { in_ns "$OUT" curl -s -m 3 "$1" || echo "(no answer: blocked)"; }
+from_host() { in_ns "$H" curl -s -m 3 "$1" || echo "(no answer)"; }
 
-step "sandbox: namespaces $H (the Docker host) and $OUT (the outside world)"
+step "sandbox: $H is the Docker host (192.0.2.1), $OUT the internet (192.0.2.2)"
 netns_add "$H"
 netns_add "$OUT"
-ip link add "${GN_TAG}a" netns "$H" type veth peer name "${GN_TAG}b" netns "$OUT"
-ip -n "$H" addr add 192.0.2.1/24 dev "${GN_TAG}a"
-ip -n "$OUT" addr add 192.0.2.2/24 dev "${GN_TAG}b"
-ip -n "$H" link set "${GN_TAG}a" up
-ip -n "$OUT" link set "${GN_TAG}b" up
+outside_add "$H" "$OUT"
 dockerd_start "$H" || exit 1
 guardnetd_start "$H" "$DRV" || exit 1
+image_load "$H" || exit 1
 say "dockerd and guardnetd run in $H; the driver is called $DRV here (guardnet when installed)"
 
-step "docker network create -d $DRV -o guardnet.publish=127.0.0.1 backend"
-check "backend network created" dk "$H" network create -d "$DRV" --subnet 10.230.0.0/24 \
-	-o guardnet.publish=127.0.0.1 backend
-dk "$H" network inspect -f 'driver={{.Driver}} subnet={{(index .IPAM.Config 0).Subnet}} options={{.Options}}' backend
-say "guardnetd remembers it across restarts:"
-sed -n '1,12p' "$GN_TMP/gn-$H/state/networks/"*.json
+step "the problem: Docker's own bridge driver publishes to everyone"
+dk "$H" run -d --name api-bridge -p 8081:80 gnbox httpd -f -p 80 -h /www >/dev/null
+say "internet -> 192.0.2.1:8081: $(from_internet http://192.0.2.1:8081/)"
+check "Docker's bridge: the internet reaches the API" test "$(from_internet http://192.0.2.1:8081/)" = "hello from guardnet"
+
+step "guardnet: docker network create -d $DRV backend; docker run --network backend -p 8080:80 api"
+dk "$H" network create -d "$DRV" --subnet 10.230.0.0/24 backend >/dev/null
+dk "$H" run -d --name api --network backend -p 8080:80 gnbox httpd -f -p 80 -h /www >/dev/null
+say "internet -> 192.0.2.1:8080: $(from_internet http://192.0.2.1:8080/)"
+say "host (NGINX) -> 127.0.0.1:8080: $(from_host http://127.0.0.1:8080/)"
+check "guardnet: the internet is blocked" test "$(from_internet http://192.0.2.1:8080/)" = "(no answer: blocked)"
+check "guardnet: the host gets the API" test "$(from_host http://127.0.0.1:8080/)" = "hello from guardnet"
+
+step "a partner network that admits one outside address: -o guardnet.allow=192.0.2.2/32"
+dk "$H" network create -d "$DRV" --subnet 10.230.1.0/24 -o guardnet.allow=192.0.2.2/32 partner >/dev/null
+dk "$H" run -d --name partner-api --network partner -p 8082:80 gnbox httpd -f -p 80 -h /www >/dev/null
+say "192.0.2.2 -> 192.0.2.1:8082: $(from_internet http://192.0.2.1:8082/)"
+check "guardnet.allow admits the partner" test "$(from_internet http://192.0.2.1:8082/)" = "hello from guardnet"
+
+step "what guardnet put in the kernel (nft list table inet guardnet, excerpt)"
+in_ns "$H" nft list table inet guardnet | grep -E 'dnat|allow4|GUARDNET|elements' | head -12
 
 step "a mistyped option is refused with guardnet's message"
-out=$(dk "$H" network create -d "$DRV" -o guardnet.publsh=127.0.0.1 typo 2>&1)
-say "$out"
-check "typo refused, naming the key" grep -qF 'unknown option guardnet.publsh' <<<"$out"
+say "$(dk "$H" network create -d "$DRV" -o guardnet.publsh=127.0.0.1 typo 2>&1)"
 
-step "docker network rm backend"
-check "backend removed" dk "$H" network rm backend
-check "no state left" test -z "$(ls "$GN_TMP/gn-$H/state/networks")"
-
-say ""
-say "Published ports behind the host allowlist and UFW arrive with the next milestones (see README)."
+step "clean up: docker rm -f ...; docker network rm backend partner"
+dk "$H" rm -f api api-bridge partner-api >/dev/null
+dk "$H" network rm backend partner >/dev/null
+check "nothing of guardnet left in the kernel" bash -c "! nsenter --net=/run/netns/$H nft list table inet guardnet 2>/dev/null"
 summary demo

@@ -13,6 +13,7 @@ Suite *api_suite(void);
 Suite *store_suite(void);
 Suite *config_suite(void);
 Suite *http_suite(void);
+Suite *publish_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
  * object per line.  Returns a JSON array (new reference). */
