@@ -451,6 +451,17 @@ static int resolve_ports(struct gn_driver *d, struct gn_endpoint *ep, const stru
 	return r;
 }
 
+/* "8080/tcp, 53/udp, ..." for messages. */
+static void ports_summary(const struct gn_ports *p, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->n_map && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%u/%s", i ? ", " : "", p->map[i].host_port,
+					 proto_name(p->map[i].proto));
+}
+
 int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err)
 {
 	struct gn_endpoint *ep = find_endpoint(d, &req->ref, err);
@@ -478,9 +489,12 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 		return gn_errf(err, -ENOMEM, "endpoint %s: out of memory", ep->spec.id);
 	}
 	r = commit_runtime(d, ep, &old, true, &e);
-	if (r < 0)
-		return gn_errf(err, r, "endpoint %.12s: publishing %zu port(s) failed: %s", ep->spec.id,
-			       req->ports.n_map, e.msg);
+	if (r < 0) {
+		char ports[128];
+
+		ports_summary(&req->ports, ports, sizeof ports);
+		return gn_errf(err, r, "endpoint %.12s: publishing %s failed: %s", ep->spec.id, ports, e.msg);
+	}
 	log_info("endpoint %.12s publishes %zu port(s)", ep->spec.id, resolved.n_map);
 	return 0;
 }

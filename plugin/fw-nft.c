@@ -50,6 +50,7 @@
 struct gn_fw {
 	struct mnl_socket *sock;
 	uint32_t seq;
+	int fault_port;    /* tests only: refuse transactions that publish this port */
 };
 
 int fw_open(struct gn_fw **ret, struct gn_err *err)
@@ -66,6 +67,10 @@ int fw_open(struct gn_fw **ret, struct gn_err *err)
 		return gn_errf(err, r, "nfnetlink: %s", strerror(-r));
 	}
 	fw->seq = (uint32_t)time(NULL);
+	/* Fault injection for the tests, which must see the kernel refuse a
+	 * transaction: a jump to a chain that does not exist. */
+	if (getenv("GUARDNET_TEST_NFT_FAULT"))
+		fw->fault_port = atoi(getenv("GUARDNET_TEST_NFT_FAULT"));
 	*ret = fw;
 	return 0;
 }
@@ -270,6 +275,18 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 	if (!b)
 		return gn_errf(err, -ENOMEM, "out of memory");
 	build_table(b, m);
+	for (size_t i = 0; fw->fault_port && i < m->n_pubs; i++)
+		if (m->pubs[i].port == fw->fault_port) {
+			struct nftnl_rule *bad = fwd_rule();
+			struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, "no-such-chain");
+			nftnl_rule_add_expr(bad, e);
+			nft_batch_rule(b, NFT_MSG_NEWRULE, bad, NLM_F_CREATE | NLM_F_APPEND, "injected fault");
+			break;
+		}
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
 	if (r == 0)
 		r = nft_batch_commit(b, fw->sock, err);

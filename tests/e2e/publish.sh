@@ -138,5 +138,21 @@ check "first of 200 ports answers an allowed source" test "$(outside 192.0.2.2 h
 check "last of 200 ports answers an allowed source" test "$(outside 192.0.2.2 http://192.0.2.1:9199/)" = "$hello"
 check "a source outside the 1,000 CIDRs is blocked" test -z "$(outside 192.0.2.3 http://192.0.2.1:9000/)"
 
+# 8. The kernel refuses a transaction: the ruleset stays as it was and Docker
+# gets an error naming the endpoint and the port.  (GUARDNET_TEST_NFT_FAULT
+# makes guardnetd add a jump to a missing chain when it publishes that port.)
+kill "${!pid_var}"
+wait "${!pid_var}" 2>/dev/null
+export GUARDNET_TEST_NFT_FAULT=7777
+guardnetd_start "$H" "$DRV"
+unset GUARDNET_TEST_NFT_FAULT
+before=$(in_ns "$H" nft list ruleset | grep -v 'counter packets' | md5sum)
+out=$(dk "$H" run -d --name refused --network n1 -p 7777:80 gnbox httpd -f -p 80 -h /www 2>&1)
+check "refused transaction: the error names endpoint and port: $out" \
+	grep -qE 'endpoint [0-9a-f]{12}: publishing 7777/tcp failed: nftables refused the transaction' <<<"$out"
+check "refused transaction: the ruleset is unchanged" \
+	test "$(in_ns "$H" nft list ruleset | grep -v 'counter packets' | md5sum)" = "$before"
+check "refused transaction: allowed traffic still flows" test "$(outside 192.0.2.2 http://192.0.2.1:8081/)" = "$hello"
+
 [ "$GN_FAILED" -gt 0 ] && { say "--- guardnetd log"; tail -30 "$GN_TMP/gn-$H/guardnetd.log"; }
 summary publish
