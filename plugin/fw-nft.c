@@ -36,6 +36,7 @@
 
 #include <libnftnl/udata.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include "fw.h"
 #include "fw-nft.h"
@@ -49,6 +50,7 @@
 
 struct gn_fw {
 	struct mnl_socket *sock;
+	struct mnl_socket *events;
 	uint32_t seq;
 	int fault_port;    /* tests only: refuse transactions that publish this port */
 };
@@ -81,6 +83,8 @@ void fw_close(struct gn_fw *fw)
 		return;
 	if (fw->sock)
 		mnl_socket_close(fw->sock);
+	if (fw->events)
+		mnl_socket_close(fw->events);
 	free(fw);
 }
 
@@ -293,4 +297,74 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 	fw->seq += 1 << 16;
 	nft_batch_free(b);
 	return r;
+}
+
+int fw_events_open(struct gn_fw *fw, struct gn_err *err)
+{
+	unsigned group = NFNLGRP_NFTABLES;
+	int size = 1 << 20;
+
+	fw->events = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!fw->events || mnl_socket_bind(fw->events, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_setsockopt(fw->events, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
+		return gn_errf(err, -errno, "nf_tables events: %s", strerror(errno));
+	/* A burst (Docker starting many containers) must not overflow it;
+	 * if it does anyway, ENOBUFS makes us repair (fw_events_read). */
+	setsockopt(mnl_socket_get_fd(fw->events), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
+	return mnl_socket_get_fd(fw->events);
+}
+
+/* Every nf_tables object message starts with its table's name (attribute 1:
+ * NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE,
+ * NFTA_SET_ELEM_LIST_TABLE). */
+static const char *event_table(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == 1 && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			return mnl_attr_get_str(a);
+	return NULL;
+}
+
+static bool concerns_us(const struct nlmsghdr *nlh)
+{
+	int type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+	const char *table = event_table(nlh);
+
+	if (!table)
+		return false;
+	if (!strcmp(table, FW_TABLE))
+		return true;
+	/* Our accept rule lives in iptables' filter table: any removal
+	 * there may have taken it. */
+	return !strcmp(table, "filter") && (type == NFT_MSG_DELRULE || type == NFT_MSG_DELCHAIN ||
+					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN);
+}
+
+int fw_events_read(struct gn_fw *fw, bool *repair)
+{
+	char buf[65536];
+	unsigned own = mnl_socket_get_portid(fw->sock);
+
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(fw->events, buf, sizeof buf);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == ENOBUFS) { /* events were lost: assume the worst */
+				*repair = true;
+				continue;
+			}
+			return -errno;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
+		     h = mnl_nlmsg_next(h, (int *)&n)) {
+			if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_pid == own)
+				continue;
+			if (concerns_us(h))
+				*repair = true;
+		}
+	}
 }

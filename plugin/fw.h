@@ -53,4 +53,13 @@ void fw_close(struct gn_fw *fw);
  * owns.  On failure nothing changed. */
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err);
 
+/* Change events of nf_tables, to notice when another program removes or
+ * alters what guardnet owns (`iptables -F DOCKER-USER`, `ufw reload` with a
+ * ufw-docker block, `nft delete table inet guardnet`, a Docker restart).
+ * fw_events_open returns a descriptor to poll; fw_events_read drains it and
+ * sets *repair when guardnet's rules must be put back with fw_apply.  Its
+ * own transactions are ignored. */
+int fw_events_open(struct gn_fw *fw, struct gn_err *err);
+int fw_events_read(struct gn_fw *fw, bool *repair);
+
 #endif

@@ -334,3 +334,26 @@ int kernel_reconcile(struct gn_kernel *k, const struct gn_state *st, struct gn_e
 	r = kernel_firewall(k, st, err);
 	return c.first ? c.first : r;
 }
+
+int kernel_events_fd(struct gn_kernel *k, struct gn_err *err)
+{
+	return fw_events_open(k->fw, err);
+}
+
+void kernel_heal(struct gn_kernel *k, const struct gn_state *st)
+{
+	struct gn_err err;
+	bool repair = false;
+	int r = fw_events_read(k->fw, &repair);
+
+	if (r < 0)
+		log_warnx("nf_tables events: %s", strerror(-r));
+	if (!repair)
+		return;
+	/* Rebuilding is idempotent: the table is replaced whole and the
+	 * iptables rule is added only where it is missing. */
+	if (kernel_firewall(k, st, &err) < 0)
+		log_warnx("putting guardnet's rules back: %s", err.msg);
+	else
+		log_info("guardnet's rules were changed by another program; put back");
+}

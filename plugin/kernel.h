@@ -27,6 +27,11 @@ int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct
 void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep);
 /* Brings guardnet's nftables table and iptables rule in line with st. */
 int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err);
+/* A descriptor that becomes readable when another program changes
+ * nf_tables; then call kernel_heal. */
+int kernel_events_fd(struct gn_kernel *k, struct gn_err *err);
+/* Puts guardnet's rules back if the events say someone touched them. */
+void kernel_heal(struct gn_kernel *k, const struct gn_state *st);
 /* At start-up: repairs both ways.  Recreates what st names and the kernel
  * lacks, removes guardnet-owned links st no longer names, rebuilds the
  * firewall.  Logs what it fixes; returns the first error. */

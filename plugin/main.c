@@ -124,12 +124,16 @@ static int add_fd(int ep, int fd)
 }
 
 /* Serves until SIGTERM or SIGINT. */
-static int serve(struct gn_http *http, int sigfd)
+static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct gn_err err;
 	bool quit = false;
+	int evfd = kernel_events_fd(kern, &err);
 
-	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0) {
+	if (evfd < 0)
+		log_warnx("%s; rules removed by other programs will not be put back until the next change", err.msg);
+	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0 || (evfd >= 0 && add_fd(ep, evfd) < 0)) {
 		log_warn("epoll");
 		return -1;
 	}
@@ -144,6 +148,8 @@ static int serve(struct gn_http *http, int sigfd)
 		for (int i = 0; i < n; i++) {
 			struct signalfd_siginfo si;
 
+			if (evs[i].data.fd == evfd)
+				kernel_heal(kern, &driver->st);
 			if (evs[i].data.fd != sigfd)
 				continue;
 			while (read(sigfd, &si, sizeof si) == sizeof si) {
@@ -226,7 +232,7 @@ int main(int argc, char **argv)
 	}
 	log_info("guardnetd %s listening on %s%s, state in %s", GN_VERSION, lst.activated ? "the socket from systemd"
 		 : o.socket, "", o.state_dir);
-	rc = serve(http, sigfd) < 0 ? 1 : 0;
+	rc = serve(http, sigfd, kern, &driver) < 0 ? 1 : 0;
 	http_stop(http);
 out_listener:
 	listener_remove(&lst);

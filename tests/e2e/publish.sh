@@ -154,5 +154,19 @@ check "refused transaction: the ruleset is unchanged" \
 	test "$(in_ns "$H" nft list ruleset | grep -v 'counter packets' | md5sum)" = "$before"
 check "refused transaction: allowed traffic still flows" test "$(outside 192.0.2.2 http://192.0.2.1:8081/)" = "$hello"
 
+# 9. Healing: whatever removes guardnet's rules, they come back at once.
+hook_back() { in_ns "$H" iptables -S DOCKER-USER | grep -q -- '--comment guardnet -j ACCEPT'; }
+in_ns "$H" iptables -F DOCKER-USER
+check "iptables -F DOCKER-USER: the accept rule is back" wait_until 2 hook_back
+check "after the flush: allowed traffic flows" test "$(outside 192.0.2.2 http://192.0.2.1:8081/)" = "$hello"
+in_ns "$H" nft delete table inet guardnet
+check "nft delete table inet guardnet: the table is back" wait_until 2 in_ns "$H" nft list map inet guardnet any4
+check "after the delete: 192.0.2.3 still blocked" test -z "$(outside 192.0.2.3 http://192.0.2.1:8081/)"
+check "after the delete: 192.0.2.2 gets 200" test "$(outside 192.0.2.2 http://192.0.2.1:8081/)" = "$hello"
+in_ns "$H" nft flush chain inet guardnet forward
+check "nft flush chain forward: the rules are back" \
+	wait_until 2 bash -c "nsenter --net=/run/netns/$H nft list chain inet guardnet forward | grep -q 'GUARDNET BLOCK'"
+check "after the flush: 192.0.2.3 still blocked" test -z "$(outside 192.0.2.3 http://192.0.2.1:8081/)"
+
 [ "$GN_FAILED" -gt 0 ] && { say "--- guardnetd log"; tail -30 "$GN_TMP/gn-$H/guardnetd.log"; }
 summary publish
