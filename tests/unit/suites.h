@@ -14,6 +14,7 @@ Suite *store_suite(void);
 Suite *config_suite(void);
 Suite *http_suite(void);
 Suite *publish_suite(void);
+Suite *ufw_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
  * object per line.  Returns a JSON array (new reference). */
