@@ -20,6 +20,7 @@ void config_init(struct gn_config *c)
 	addr_list_parse(DEFAULT_PUBLISH, &c->publish, "publish", NULL);
 	c->ufw = GN_UFW_AUTO;
 	c->mark = DEFAULT_MARK;
+	strcpy(c->ufw_root, "/");
 }
 
 void config_clear(struct gn_config *c)
@@ -75,7 +76,13 @@ static int set_key(struct gn_config *c, const char *key, const char *value, cons
 		c->mark = (uint32_t)v;
 		return 0;
 	}
-	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark)", where, key);
+	if (!strcmp(key, "ufw_root")) {
+		if (value[0] != '/' || strlen(value) >= sizeof c->ufw_root)
+			return gn_errf(err, -EINVAL, "%s: ufw_root: \"%s\" is not an absolute path", where, value);
+		strcpy(c->ufw_root, value);
+		return 0;
+	}
+	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, ufw_root)", where, key);
 }
 
 int config_parse(struct gn_config *c, const char *text, const char *name, struct gn_err *err)

@@ -98,6 +98,11 @@ struct nft_batch *nft_batch_new(uint32_t seq)
 	return b;
 }
 
+size_t nft_batch_messages(const struct nft_batch *b)
+{
+	return b->n_what - 1; /* not counting the transaction start */
+}
+
 void nft_batch_free(struct nft_batch *b)
 {
 	if (!b)

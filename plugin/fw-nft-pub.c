@@ -11,12 +11,16 @@
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6 }
- *   chain forward (the part in front of the per-network rules, fw-nft.c):
- *     ct status dnat iifname B oifname B admit            # hairpin from B itself, when B's icc is on
- *     ct status dnat oifname B ip saddr @allow4-B admit   # and ip6
- *     ct status dnat ip daddr . ip saddr @epallow4 admit  # and ip6
- *     ct status dnat oifname @bridges limit rate 10/second log prefix "[GUARDNET BLOCK] "
- *     ct status dnat oifname @bridges drop
+ *   chain forward (in front of the per-network rules, fw-nft.c):
+ *     ct status dnat oifname B goto pub-B
+ *   chain pub-B {
+ *     iifname B admit                          # hairpin from B itself, when B's icc is on
+ *     jump ufw-in; jump ufw-route              # when UFW is in force for B (fw-nft-ufw.c)
+ *     ip saddr @allow4-B admit                 # and ip6
+ *     ip daddr . ip saddr @epallow4 admit      # and ip6
+ *     limit rate 10/second log prefix "[GUARDNET BLOCK] "
+ *     drop                                     # or UFW's default incoming policy
+ *   }
  *
  * The DNAT decision is made on the original destination (host address,
  * protocol, port) before the packet is rewritten; the forward chain then
@@ -234,67 +238,125 @@ void fw_pub_nat_chains(struct nft_batch *b)
 	}
 }
 
-static struct nftnl_rule *dnat_into(const char *bridge)
+static struct nftnl_rule *in_chain(const char *chain)
 {
-	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "forward");
-
-	x_ct_dnat(r);
-	if (bridge)
-		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, bridge);
-	return r;
+	return rule_new(NFPROTO_INET, FW_TABLE, chain);
 }
 
-void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
+static void add_rule(struct nft_batch *b, struct nftnl_rule *r, const char *what)
+{
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, what);
+}
+
+static void jump(struct nftnl_rule *r, int verdict, const char *chain)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	nftnl_rule_add_expr(r, e);
+}
+
+/* The end of a network's chain: nothing admitted the connection.  Without
+ * UFW it is dropped; with UFW, UFW's default incoming policy decides (for
+ * IPv6 only when UFW manages IPv6). */
+static void final_verdict(struct nft_batch *b, const char *chain, const struct fw_network *n,
+			  const struct fw_model *m, void (*admit)(struct nftnl_rule *r, uint32_t mark))
+{
+	for (int f = 0; f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+		enum ufw_policy p = UFW_POLICY_DROP;
+		struct nftnl_rule *r;
+
+		if (n->ufw && m->ufw && (family == AF_INET || m->ufw->ipv6))
+			p = m->ufw->in_policy;
+		r = in_chain(chain);
+		x_nfproto(r, family);
+		if (p == UFW_POLICY_ACCEPT) {
+			admit(r, m->mark);
+			add_rule(b, r, "forward: UFW default policy allow");
+			continue;
+		}
+		x_log_limited(r, LOG_PREFIX, LOG_PER_SECOND);
+		add_rule(b, r, "forward: log blocked");
+		r = in_chain(chain);
+		x_nfproto(r, family);
+		x_counter(r);
+		if (p == UFW_POLICY_REJECT)
+			x_reject(r, false);
+		else
+			x_verdict(r, NF_DROP);
+		add_rule(b, r, "forward: blocked");
+	}
+}
+
+/* Chain pub-B decides for every connection DNATed into bridge B. */
+static void network_chain(struct nft_batch *b, const struct fw_network *n, const struct fw_model *m,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
+	char chain[64];
 	struct nftnl_rule *r;
+	struct nftnl_chain *ch = nftnl_chain_alloc();
 
-	for (size_t i = 0; i < m->n; i++) {
-		const struct fw_network *n = &m->nets[i];
-
-		if (n->icc) {
-			r = dnat_into(n->bridge);
-			x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
-			admit(r, m->mark);
-			nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: hairpin");
-		}
-		for (int f = 0; f < 2; f++) {
-			int family = f ? AF_INET6 : AF_INET;
-			char name[64];
-
-			allow_name(name, sizeof name, family, n->bridge);
-			r = dnat_into(n->bridge);
-			x_nfproto(r, family);
-			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, family == AF_INET ? 4 : 16);
-			x_lookup(r, name, NFT_REG_1);
-			admit(r, m->mark);
-			nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: guardnet.allow");
-		}
+	snprintf(chain, sizeof chain, "pub-%s", n->bridge);
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FW_TABLE);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, chain);
+	nft_batch_chain(b, NFT_MSG_NEWCHAIN, ch, NLM_F_CREATE, "chain pub-<bridge>");
+	if (n->icc) {
+		r = in_chain(chain);
+		x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
+		admit(r, m->mark);
+		add_rule(b, r, "forward: hairpin");
+	}
+	if (n->ufw) {
+		r = in_chain(chain);
+		jump(r, NFT_JUMP, "ufw-in");
+		add_rule(b, r, "forward: UFW incoming rules");
+		r = in_chain(chain);
+		jump(r, NFT_JUMP, "ufw-route");
+		add_rule(b, r, "forward: UFW route rules");
 	}
 	for (int f = 0; f < 2; f++) {
 		int family = f ? AF_INET6 : AF_INET;
 		uint32_t alen = family == AF_INET ? 4 : 16;
+		char name[64];
 
-		r = dnat_into(NULL);
+		allow_name(name, sizeof name, family, n->bridge);
+		r = in_chain(chain);
+		x_nfproto(r, family);
+		x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, alen);
+		x_lookup(r, name, NFT_REG_1);
+		admit(r, m->mark);
+		add_rule(b, r, "forward: guardnet.allow");
+		r = in_chain(chain);
 		x_nfproto(r, family);
 		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen, NFT_REG32_00);
-		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, alen,
-			     NFT_REG32_00 + alen / 4);
+		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, alen, NFT_REG32_00 + alen / 4);
 		x_lookup(r, family == AF_INET ? "epallow4" : "epallow6", NFT_REG32_00);
 		admit(r, m->mark);
-		nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: endpoint guardnet.allow");
+		add_rule(b, r, "forward: endpoint guardnet.allow");
 	}
-	r = dnat_into(NULL);
-	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	x_lookup(r, "bridges", NFT_REG_1);
-	x_log_limited(r, LOG_PREFIX, LOG_PER_SECOND);
-	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: log blocked");
-	r = dnat_into(NULL);
-	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	x_lookup(r, "bridges", NFT_REG_1);
-	x_counter(r);
-	x_verdict(r, NF_DROP);
-	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: drop blocked");
+	final_verdict(b, chain, n, m, admit);
+}
+
+void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
+			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
+{
+	fw_ufw_chains(b, m, set_id, admit);
+	for (size_t i = 0; i < m->n; i++) {
+		char chain[64];
+		struct nftnl_rule *r;
+
+		network_chain(b, &m->nets[i], m, admit);
+		snprintf(chain, sizeof chain, "pub-%s", m->nets[i].bridge);
+		r = in_chain("forward");
+		x_ct_dnat(r);
+		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, m->nets[i].bridge);
+		jump(r, NFT_GOTO, chain);
+		add_rule(b, r, "forward: published ports");
+	}
 }
 
 void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n)

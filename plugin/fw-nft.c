@@ -53,6 +53,7 @@ struct gn_fw {
 	struct mnl_socket *events;
 	uint32_t seq;
 	int fault_port;    /* tests only: refuse transactions that publish this port */
+	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
 };
 
 int fw_open(struct gn_fw **ret, struct gn_err *err)
@@ -265,7 +266,7 @@ static void build_table(struct nft_batch *b, const struct fw_model *m)
 	x_set_mark_bits(r, false, mark);
 	x_verdict(r, NF_ACCEPT);
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: admitted connections");
-	fw_pub_forward_rules(b, m, admit);
+	fw_pub_forward_rules(b, m, &set_id, admit);
 	docker_bridges(b);
 	for (size_t i = 0; i < m->n; i++)
 		network_rules(b, &m->nets[i], mark);
@@ -294,6 +295,8 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
 	if (r == 0)
 		r = nft_batch_commit(b, fw->sock, err);
+	if (r == 0)
+		fw->last_mark = m->n ? m->mark : 0;
 	fw->seq += 1 << 16;
 	nft_batch_free(b);
 	return r;
@@ -327,44 +330,65 @@ static const char *event_table(const struct nlmsghdr *nlh)
 	return NULL;
 }
 
-static bool concerns_us(const struct nlmsghdr *nlh)
+/* 2: guardnet's table was touched; 1: iptables' filter table lost or
+ * gained something that may concern our accept rule; 0: neither. */
+static int concerns_us(const struct nlmsghdr *nlh)
 {
 	int type = NFNL_MSG_TYPE(nlh->nlmsg_type);
 	const char *table = event_table(nlh);
 
 	if (!table)
-		return false;
+		return 0;
 	if (!strcmp(table, FW_TABLE))
-		return true;
-	/* Our accept rule lives in iptables' filter table: any removal
-	 * there may have taken it. */
+		return 2;
 	return !strcmp(table, "filter") && (type == NFT_MSG_DELRULE || type == NFT_MSG_DELCHAIN ||
 					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN);
+}
+
+bool fw_hook_intact(struct gn_fw *fw, uint32_t mark)
+{
+	struct nft_batch *b = nft_batch_new(fw->seq);
+	bool intact;
+
+	if (!b)
+		return false;
+	/* The hook step adds messages only for what is missing or extra. */
+	intact = fw_iptables_hook(fw->sock, &fw->seq, b, mark, NULL) == 0 && nft_batch_messages(b) == 0;
+	nft_batch_free(b);
+	return intact;
 }
 
 int fw_events_read(struct gn_fw *fw, bool *repair)
 {
 	char buf[65536];
 	unsigned own = mnl_socket_get_portid(fw->sock);
+	int worst = 0;
 
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(fw->events, buf, sizeof buf);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
+				break;
 			if (errno == ENOBUFS) { /* events were lost: assume the worst */
-				*repair = true;
+				worst = 2;
 				continue;
 			}
 			return -errno;
 		}
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
 		     h = mnl_nlmsg_next(h, (int *)&n)) {
+			int c;
+
 			if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_pid == own)
 				continue;
-			if (concerns_us(h))
-				*repair = true;
+			c = concerns_us(h);
+			if (c > worst)
+				worst = c;
 		}
 	}
+	/* UFW and Docker rewrite the filter table often; rebuild only when
+	 * our rule is really gone. */
+	*repair = worst == 2 || (worst == 1 && !fw_hook_intact(fw, fw->last_mark));
+	return 0;
 }

@@ -23,6 +23,7 @@ struct nft_batch;
 
 struct nft_batch *nft_batch_new(uint32_t seq);
 void nft_batch_free(struct nft_batch *b);
+size_t nft_batch_messages(const struct nft_batch *b);
 /* Each nft_batch_* serialises the object into the batch and frees it,
  * except sets, which the caller frees (their elements follow).  what
  * describes the message for error reports; it must be a literal or outlive
@@ -83,9 +84,15 @@ struct fw_network;
  * forward rules for DNATed connections, the postrouting rules of a network. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
 void fw_pub_nat_chains(struct nft_batch *b);
-void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
+void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
 void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);
+
+/* UFW's rules (fw-nft-ufw.c): the chains ufw-in and ufw-route. */
+void fw_ufw_chains(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
+		   void (*admit)(struct nftnl_rule *r, uint32_t mark));
+/* reject with tcp reset, or with icmpx port-unreachable */
+void x_reject(struct nftnl_rule *r, bool tcp);
 
 /* Adds to b what it takes for iptables' forward path to accept connections
  * carrying mark (0: remove guardnet's rule), in ip and ip6 "filter"

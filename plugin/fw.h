@@ -15,6 +15,7 @@
 #include <guardnet/types.h>
 
 #include "publish.h"
+#include "ufw.h"
 
 #define FW_TABLE "guardnet"
 #define FW_COMMENT "guardnet"
@@ -27,6 +28,7 @@ struct fw_network {
 	size_t n_subnets;
 	const struct gn_prefix *allow;    /* guardnet.allow: sources admitted to published ports */
 	size_t n_allow;
+	bool ufw;                         /* UFW's rules decide for its published ports */
 };
 
 /* An endpoint's guardnet.allow: src may reach ctr's published ports. */
@@ -43,6 +45,7 @@ struct fw_model {
 	size_t n_pubs;
 	const struct fw_epallow *epallow;
 	size_t n_epallow;
+	const struct ufw_config *ufw;     /* NULL: UFW not read */
 };
 
 struct gn_fw;
@@ -57,9 +60,14 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err);
  * alters what guardnet owns (`iptables -F DOCKER-USER`, `ufw reload` with a
  * ufw-docker block, `nft delete table inet guardnet`, a Docker restart).
  * fw_events_open returns a descriptor to poll; fw_events_read drains it and
- * sets *repair when guardnet's rules must be put back with fw_apply.  Its
+ * sets *repair when guardnet's own table was touched (it must be put back
+ * with fw_apply), or when iptables' filter table changed and
+ * fw_hook_intact says the accept rule is gone.  Its
  * own transactions are ignored. */
 int fw_events_open(struct gn_fw *fw, struct gn_err *err);
 int fw_events_read(struct gn_fw *fw, bool *repair);
+/* Whether iptables' forward path still holds guardnet's accept rule for
+ * mark where it belongs (0: that no guardnet rule is left). */
+bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);
 
 #endif

@@ -146,6 +146,7 @@ void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep)
 }
 
 struct model_ctx {
+	const struct gn_kernel *k;
 	struct fw_network *nets;
 	struct gn_prefix *subnets;
 	struct fw_epallow *epallow;
@@ -177,6 +178,17 @@ static void add_epallow(struct model_ctx *m, const struct gn_endpoint *ep)
 	}
 }
 
+/* guardnet.ufw: on always, off never, auto (or unset) follows guardnet.conf
+ * and then whether UFW is enabled. */
+static bool ufw_in_force(const struct gn_kernel *k, enum gn_ufw_mode mode)
+{
+	if (mode == GN_UFW_AUTO)
+		mode = k->default_ufw;
+	if (!k->ufw || mode == GN_UFW_OFF)
+		return false;
+	return mode == GN_UFW_ON || k->ufw->enabled;
+}
+
 static void add_net(void *p, void *ctx)
 {
 	struct gn_network *net = p;
@@ -191,6 +203,7 @@ static void add_net(void *p, void *ctx)
 	f->icc = net->spec.opts.icc;
 	f->allow = net->spec.opts.allow.v;
 	f->n_allow = net->spec.opts.allow.n;
+	f->ufw = ufw_in_force(m->k, net->spec.opts.ufw);
 	f->subnets = m->subnets + m->n_sub;
 	for (size_t i = 0; i < net->spec.n_ipv4; i++)
 		m->subnets[m->n_sub++] = net->spec.ipv4[i].pool;
@@ -203,7 +216,7 @@ static void add_net(void *p, void *ctx)
 
 int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err)
 {
-	struct model_ctx m = { 0 };
+	struct model_ctx m = { .k = k };
 	struct gn_pub_list pubs = { 0 };
 	struct fw_model model;
 	int r;
@@ -222,7 +235,7 @@ int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_er
 	m.n = m.n_sub = m.n_ep = 0;
 	state_each_network(st, add_net, &m);
 	model = (struct fw_model){ .nets = m.nets, .n = m.n, .mark = k->mark, .pubs = pubs.v, .n_pubs = pubs.n,
-				   .epallow = m.epallow, .n_epallow = m.n_ep };
+				   .epallow = m.epallow, .n_epallow = m.n_ep, .ufw = k->ufw };
 	r = fw_apply(k->fw, &model, err);
 out:
 	free(m.nets);

@@ -9,12 +9,15 @@
 #include <guardnet/types.h>
 
 #include "state.h"
+#include "ufw.h"
 
 struct gn_kernel {
 	struct gn_nl *nl;
 	struct gn_fw *fw;
 	uint32_t mark;
 	const struct gn_addr_list *default_publish;  /* guardnet.conf's publish */
+	enum gn_ufw_mode default_ufw;                /* guardnet.conf's ufw */
+	const struct ufw_config *ufw;                /* UFW as last read; NULL: not read */
 };
 
 int kernel_open(struct gn_kernel **ret, uint32_t mark, const struct gn_addr_list *default_publish,

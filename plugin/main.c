@@ -20,6 +20,8 @@
 #include "listen.h"
 #include "log.h"
 #include "store.h"
+#include "ufw.h"
+#include "ufwwatch.h"
 
 #define DEFAULT_SOCKET "/run/docker/plugins/guardnet.sock"
 #define DEFAULT_STATE_DIR "/var/lib/guardnet"
@@ -123,17 +125,39 @@ static int add_fd(int ep, int fd)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+static struct ufw_config ufw_now;
+
+/* Reads UFW's files again; true when guardnet's rules must follow. */
+static bool ufw_reload(const char *root)
+{
+	struct ufw_config fresh;
+	struct gn_err err;
+
+	if (ufw_load(root, &fresh, &err) < 0) {
+		log_warnx("%s; keeping the UFW rules read before", err.msg);
+		return false;
+	}
+	ufw_config_clear(&ufw_now);
+	ufw_now = fresh;
+	log_info("UFW %s: %zu IPv4 and %zu IPv6 rules", fresh.enabled ? "enabled" : "disabled", fresh.n4, fresh.n6);
+	return true;
+}
+
 /* Serves until SIGTERM or SIGINT. */
 static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct gn_err err;
 	bool quit = false;
-	int evfd = kernel_events_fd(kern, &err);
+	int evfd = kernel_events_fd(kern, &err), ufwfd;
 
 	if (evfd < 0)
 		log_warnx("%s; rules removed by other programs will not be put back until the next change", err.msg);
-	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0 || (evfd >= 0 && add_fd(ep, evfd) < 0)) {
+	ufwfd = ufwwatch_open(driver->cfg->ufw_root, &err);
+	if (ufwfd < 0)
+		log_info("%s: UFW changes are not followed", err.msg);
+	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0 || (evfd >= 0 && add_fd(ep, evfd) < 0) ||
+	    (ufwfd >= 0 && add_fd(ep, ufwfd) < 0)) {
 		log_warn("epoll");
 		return -1;
 	}
@@ -150,6 +174,9 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 
 			if (evs[i].data.fd == evfd)
 				kernel_heal(kern, &driver->st);
+			if (evs[i].data.fd == ufwfd && ufwwatch_read(ufwfd) && ufw_reload(driver->cfg->ufw_root) &&
+			    kernel_firewall(kern, &driver->st, &err) < 0)
+				log_warnx("applying UFW's rules: %s", err.msg);
 			if (evs[i].data.fd != sigfd)
 				continue;
 			while (read(sigfd, &si, sizeof si) == sizeof si) {
@@ -209,6 +236,9 @@ int main(int argc, char **argv)
 		store_close(&store);
 		return 1;
 	}
+	kern->default_ufw = cfg.ufw;
+	if (ufw_reload(cfg.ufw_root))
+		kern->ufw = &ufw_now;
 	driver_init(&driver, &store, kern, &cfg);
 	if (store_load(&store, &driver.st, &err) < 0) {
 		log_warnx("%s", err.msg);
@@ -239,6 +269,7 @@ out_listener:
 out_driver:
 	driver_free(&driver);
 	kernel_close(kern);
+	ufw_config_clear(&ufw_now);
 	store_close(&store);
 	config_clear(&cfg);
 	close(sigfd);

@@ -57,10 +57,14 @@ dockerd_start() {
 dk() { local ns=$1; shift; docker -H "unix://$GN_TMP/docker-$ns/docker.sock" "$@"; }
 
 # guardnetd_start NS DRIVER: guardnetd in NS serving driver name DRIVER.
+# It reads UFW's files under $GN_TMP/gn-NS/ufwroot (empty: no UFW) and
+# never the machine's own /etc/ufw.
 guardnetd_start() {
 	local ns=$1 drv=$2 d=$GN_TMP/gn-$1
-	mkdir -p "$d"
+	mkdir -p "$d/ufwroot"
+	echo "ufw_root = $d/ufwroot" >"$d/guardnet.conf"
 	nsenter --net=/run/netns/"$ns" "$GN_BIN" -v --socket "/run/docker/plugins/$drv.sock" --state-dir "$d/state" \
+		--config "$d/guardnet.conf" \
 		>>"$d/guardnetd.log" 2>&1 &
 	GN_PIDS+=($!)
 	eval "GUARDNETD_PID_${ns//-/_}=$!"

@@ -165,7 +165,7 @@ check "after the delete: 192.0.2.3 still blocked" test -z "$(outside 192.0.2.3 h
 check "after the delete: 192.0.2.2 gets 200" test "$(outside 192.0.2.2 http://192.0.2.1:8081/)" = "$hello"
 in_ns "$H" nft flush chain inet guardnet forward
 check "nft flush chain forward: the rules are back" \
-	wait_until 2 bash -c "nsenter --net=/run/netns/$H nft list chain inet guardnet forward | grep -q 'GUARDNET BLOCK'"
+	wait_until 2 bash -c "nsenter --net=/run/netns/$H nft list chain inet guardnet forward | grep -q 'goto pub-'"
 check "after the flush: 192.0.2.3 still blocked" test -z "$(outside 192.0.2.3 http://192.0.2.1:8081/)"
 
 [ "$GN_FAILED" -gt 0 ] && { say "--- guardnetd log"; tail -30 "$GN_TMP/gn-$H/guardnetd.log"; }
