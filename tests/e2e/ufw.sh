@@ -95,10 +95,25 @@ for i in 1 2 3 4 5 6; do
 done
 check "limit: 5 of 6 quick connections admitted (got $ok_count)" test "$ok_count" -eq 5
 
-# ufw disable: guardnet's own default (deny) holds; nothing opens
+# reload, disable, enable, reset: reachability follows the model after each.
+check "ufw reload" ufw reload
+check "after reload: the route-allowed port is admitted" reaches 192.0.2.2 http://192.0.2.1:8082/
+check "after reload: 8080 still denied" blocked 192.0.2.3 http://192.0.2.1:8080/
+dk "$H" network create -d "$DRV" --subnet 10.222.2.0/24 -o guardnet.allow=192.0.2.2/32 n2 >/dev/null
+web al n2 -p 8085:80
+check "no UFW rule matches: guardnet.allow admits 192.0.2.2" reaches 192.0.2.2 http://192.0.2.1:8085/
+check "no UFW rule matches: 192.0.2.3 gets UFW's default deny" blocked 192.0.2.3 http://192.0.2.1:8085/
 check "ufw disable" ufw disable
-check "after ufw disable: still blocked" blocked 192.0.2.2 http://192.0.2.1:8082/
-check "after ufw disable: the host still gets 200" test "$(host http://127.0.0.1:8080/)" = "$hello"
+check "disabled: UFW's allows no longer apply" blocked 192.0.2.2 http://192.0.2.1:8082/
+check "disabled: the allowlist still admits" reaches 192.0.2.2 http://192.0.2.1:8085/
+check "disabled: everything else stays closed" blocked 192.0.2.3 http://192.0.2.1:8085/
+check "disabled: the host still gets 200" test "$(host http://127.0.0.1:8080/)" = "$hello"
+check "ufw enable" ufw --force enable
+check "enabled again: UFW's route allow applies" reaches 192.0.2.2 http://192.0.2.1:8082/
+check "ufw reset" ufw --force reset
+check "reset: UFW's rules are gone" blocked 192.0.2.2 http://192.0.2.1:8082/
+check "reset: the allowlist still admits" reaches 192.0.2.2 http://192.0.2.1:8085/
+check "reset: everything else stays closed" blocked 192.0.2.3 http://192.0.2.1:8085/
 
 [ "$GN_FAILED" -gt 0 ] && { say "--- guardnetd log"; tail -30 "$GN_TMP/gn-$H/guardnetd.log"; }
 summary ufw
