@@ -84,60 +84,51 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* 0 when family/filter/chain exists, -ENOENT when it (or the table) does not. */
-static int chain_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *chain)
+/* Sends one request on sock and runs cb on each answer until the end. */
+static int request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
+{
+	char buf[65536];
+	int n;
+
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
+		if (n < 0)
+			return -errno;
+		n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sock), cb, data);
+	} while (n > 0);
+	return n < 0 ? -errno : 0;
+}
+
+/* Lists guardnet's rules in family/filter/chain; -ENOENT when the chain
+ * (or the table) does not exist.  A dump of a missing chain is not an
+ * error, so existence is asked first. */
+static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *chain, struct scan *s)
 {
 	char buf[16384];
 	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_rule *f;
 	struct nlmsghdr *nlh;
 	uint32_t myseq = (*seq)++;
-	int n;
+	int r;
 
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, (uint16_t)family, NLM_F_ACK, myseq);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, "filter");
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain);
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
-	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
-		if (n < 0)
-			return -errno;
-		n = mnl_cb_run(buf, (size_t)n, myseq, mnl_socket_get_portid(sock), NULL, NULL);
-	} while (n > 0);
-	return n < 0 ? -errno : 0;
-}
-
-/* Lists guardnet's rules in family/filter/chain; -ENOENT when the chain
- * (or the table) does not exist. */
-static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *chain, struct scan *s)
-{
-	char buf[65536];
-	struct nftnl_rule *f;
-	struct nlmsghdr *nlh;
-	uint32_t myseq;
-	int n = chain_exists(sock, seq, family, chain);
-
-	if (n < 0)
-		return n;
+	r = request(sock, nlh, myseq, NULL, NULL);
+	if (r < 0)
+		return r;
 	f = nftnl_rule_alloc();
 	myseq = (*seq)++;
-
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP, myseq);
 	nftnl_rule_set_str(f, NFTNL_RULE_TABLE, "filter");
 	nftnl_rule_set_str(f, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_nlmsg_build_payload(nlh, f);
 	nftnl_rule_free(f);
-	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
-		if (n < 0)
-			return -errno;
-		n = mnl_cb_run(buf, (size_t)n, myseq, mnl_socket_get_portid(sock), on_rule, s);
-	} while (n > 0);
-	return n < 0 ? -errno : 0;
+	return request(sock, nlh, myseq, on_rule, s);
 }
 
 static void add_rule(struct nft_batch *b, uint32_t family, const char *chain, uint32_t mark)

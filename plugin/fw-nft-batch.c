@@ -112,13 +112,19 @@ void nft_batch_free(struct nft_batch *b)
 	free(b);
 }
 
+/* The header of one message; libnftnl then writes the payload in place. */
+static struct nlmsghdr *begin_msg(struct nft_batch *b, uint16_t type, uint32_t family, uint16_t flags, size_t room)
+{
+	struct nlmsghdr *nlh = next_hdr(b, room);
+
+	return nlh ? nftnl_nlmsg_build_hdr((char *)nlh, type, (uint16_t)family, flags | NLM_F_ACK, b->seq) : NULL;
+}
+
 void nft_batch_table(struct nft_batch *b, uint16_t type, struct nftnl_table *t, uint16_t flags, const char *what)
 {
-	struct nlmsghdr *nlh = next_hdr(b, 512);
+	struct nlmsghdr *nlh = begin_msg(b, type, nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY), flags, 512);
 
 	if (nlh) {
-		nlh = nftnl_nlmsg_build_hdr((char *)nlh, type, (uint16_t)nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY),
-					    flags | NLM_F_ACK, b->seq);
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		commit_hdr(b, nlh, what);
 	}
@@ -127,11 +133,9 @@ void nft_batch_table(struct nft_batch *b, uint16_t type, struct nftnl_table *t, 
 
 void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, uint16_t flags, const char *what)
 {
-	struct nlmsghdr *nlh = next_hdr(b, 1024);
+	struct nlmsghdr *nlh = begin_msg(b, type, nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY), flags, 1024);
 
 	if (nlh) {
-		nlh = nftnl_nlmsg_build_hdr((char *)nlh, type, (uint16_t)nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY),
-					    flags | NLM_F_ACK, b->seq);
 		nftnl_chain_nlmsg_build_payload(nlh, c);
 		commit_hdr(b, nlh, what);
 	}
@@ -140,11 +144,9 @@ void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, 
 
 void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, uint16_t flags, const char *what)
 {
-	struct nlmsghdr *nlh = next_hdr(b, 4096);
+	struct nlmsghdr *nlh = begin_msg(b, type, nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY), flags, 4096);
 
 	if (nlh) {
-		nlh = nftnl_nlmsg_build_hdr((char *)nlh, type, (uint16_t)nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY),
-					    flags | NLM_F_ACK, b->seq);
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		commit_hdr(b, nlh, what);
 	}
@@ -153,11 +155,9 @@ void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, ui
 
 void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what)
 {
-	struct nlmsghdr *nlh = next_hdr(b, 2048);
+	struct nlmsghdr *nlh = begin_msg(b, type, nftnl_set_get_u32(s, NFTNL_SET_FAMILY), flags, 2048);
 
 	if (nlh) {
-		nlh = nftnl_nlmsg_build_hdr((char *)nlh, type, (uint16_t)nftnl_set_get_u32(s, NFTNL_SET_FAMILY),
-					    flags | NLM_F_ACK, b->seq);
 		nftnl_set_nlmsg_build_payload(nlh, s);
 		commit_hdr(b, nlh, what);
 	}
@@ -169,13 +169,11 @@ void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, ui
 
 	/* Elements go in messages of bounded size, as nft sends them. */
 	while (it) {
-		struct nlmsghdr *nlh = next_hdr(b, 64 * 1024);
+		struct nlmsghdr *nlh = begin_msg(b, type, nftnl_set_get_u32(s, NFTNL_SET_FAMILY), flags, 64 * 1024);
 		int more;
 
 		if (!nlh)
 			break;
-		nlh = nftnl_nlmsg_build_hdr((char *)nlh, type, (uint16_t)nftnl_set_get_u32(s, NFTNL_SET_FAMILY),
-					    flags | NLM_F_ACK, b->seq);
 		more = nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
 		commit_hdr(b, nlh, what);
 		if (more <= 0)

@@ -138,6 +138,23 @@ ctr_ip() {
 # (busybox wget crashes with -T, design.md section 5).
 fetch() { dk "$1" exec "$2" timeout 3 wget -qO- "$3" 2>/dev/null; }
 
+# ufw_setup NS: UFW's files for test host NS under its guardnetd's ufw_root
+# (a copy of Debian's, with no sysctl file: ufw would otherwise set
+# host-wide sysctls), and ufw() to run Debian's ufw in NS on that copy only.
+ufw_setup() {
+	UFW_NS=$1
+	UFW_ROOT=$GN_TMP/gn-$1/ufwroot
+	mkdir -p "$UFW_ROOT/etc/default"
+	cp -a /etc/ufw "$UFW_ROOT/etc/ufw"
+	: >"$UFW_ROOT/etc/ufw/empty-sysctl.conf"
+	sed -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL='"$UFW_ROOT"'/etc/ufw/empty-sysctl.conf|' /etc/default/ufw \
+		>"$UFW_ROOT/etc/default/ufw"
+}
+ufw() {
+	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
+		exec nsenter --net=/run/netns/"$1" ufw "${@:2}"' "$UFW_ROOT" "$UFW_NS" "$@" >/dev/null 2>&1
+}
+
 # pid_gone PID: the process has exited (a zombie counts as exited).
 pid_gone() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/null)" = Z ]; }
 

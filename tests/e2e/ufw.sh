@@ -11,25 +11,13 @@ trap gn_cleanup EXIT
 H=${GN_TAG}h
 O=${GN_TAG}o
 DRV=${GN_TAG}drv
-UR=$GN_TMP/gn-$H/ufwroot
 netns_add "$H"
 netns_add "$O"
 outside_add "$H" "$O"
 ip -n "$O" addr add 192.0.2.3/24 dev "${O:0:7}y"
 ip -n "$O" addr add 2001:db8:1::3/64 dev "${O:0:7}y" nodad
 
-# UFW's files for the test host: a copy of Debian's, with no sysctl file
-# (ufw would otherwise set host-wide sysctls).
-mkdir -p "$UR/etc/default"
-cp -a /etc/ufw "$UR/etc/ufw"
-: >"$UR/etc/ufw/empty-sysctl.conf"
-sed -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL='"$UR"'/etc/ufw/empty-sysctl.conf|' /etc/default/ufw >"$UR/etc/default/ufw"
-# ufw ARGS...: Debian's ufw in the test host, seeing only the copy above.
-ufw() {
-	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
-		exec nsenter --net=/run/netns/"$1" ufw "${@:2}"' "$UR" "$H" "$@" >/dev/null
-}
-
+ufw_setup "$H"
 dockerd_start "$H" || exit 1
 guardnetd_start "$H" "$DRV" || exit 1
 image_load "$H" || exit 1

@@ -15,20 +15,12 @@ say "ufw differential test: seed $SEED, $LISTS rule lists"
 H=${GN_TAG}h
 O=${GN_TAG}o
 DRV=${GN_TAG}drv
-UR=$GN_TMP/gn-$H/ufwroot
 netns_add "$H"
 netns_add "$O"
 outside_add "$H" "$O"
 ip -n "$H" addr add 192.0.2.100/24 dev "${H:0:7}x"
 for a in 3 4; do ip -n "$O" addr add 192.0.2.$a/24 dev "${O:0:7}y"; done
-mkdir -p "$UR/etc/default"
-cp -a /etc/ufw "$UR/etc/ufw"
-: >"$UR/etc/ufw/empty-sysctl.conf"
-sed -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL='"$UR"'/etc/ufw/empty-sysctl.conf|' /etc/default/ufw >"$UR/etc/default/ufw"
-ufw() {
-	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
-		exec nsenter --net=/run/netns/"$1" ufw "${@:2}"' "$UR" "$H" "$@" >/dev/null 2>&1
-}
+ufw_setup "$H"
 dockerd_start "$H" || exit 1
 guardnetd_start "$H" "$DRV" || exit 1
 image_load "$H" || exit 1
