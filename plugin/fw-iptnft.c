@@ -131,6 +131,13 @@ static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, c
 	return request(sock, nlh, myseq, on_rule, s);
 }
 
+bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain)
+{
+	struct scan s = { 0 };
+
+	return scan_chain(sock, seq, NFPROTO_IPV4, chain, &s) == 0;
+}
+
 static void add_rule(struct nft_batch *b, uint32_t family, const char *chain, uint32_t mark)
 {
 	struct nftnl_rule *r = rule_new(family, "filter", chain);

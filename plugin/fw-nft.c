@@ -54,6 +54,7 @@ struct gn_fw {
 	uint32_t seq;
 	int fault_port;    /* tests only: refuse transactions that publish this port */
 	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
+	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
 };
 
 int fw_open(struct gn_fw **ret, struct gn_err *err)
@@ -275,10 +276,16 @@ static void build_table(struct nft_batch *b, const struct fw_model *m)
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
-	int r;
+	int r = 0;
 
 	if (!b)
 		return gn_errf(err, -ENOMEM, "out of memory");
+	/* Legacy iptables first: an extra accept for a mark only guardnet sets
+	 * is harmless if the transaction then fails; removal waits for it. */
+	if (m->n && (r = fw_iptc_sync(m->mark, err)) < 0) {
+		nft_batch_free(b);
+		return r;
+	}
 	build_table(b, m);
 	for (size_t i = 0; fw->fault_port && i < m->n_pubs; i++)
 		if (m->pubs[i].port == fw->fault_port) {
@@ -297,6 +304,8 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 		r = nft_batch_commit(b, fw->sock, err);
 	if (r == 0)
 		fw->last_mark = m->n ? m->mark : 0;
+	if (r == 0 && !m->n)
+		r = fw_iptc_sync(0, err);
 	fw->seq += 1 << 16;
 	nft_batch_free(b);
 	return r;
@@ -391,4 +400,27 @@ int fw_events_read(struct gn_fw *fw, bool *repair)
 	 * our rule is really gone. */
 	*repair = worst == 2 || (worst == 1 && !fw_hook_intact(fw, fw->last_mark));
 	return 0;
+}
+
+void fw_periodic(struct gn_fw *fw)
+{
+	struct gn_err err;
+	bool docker_legacy, docker_nft, ufw_legacy, ufw_nft;
+	int disagree;
+
+	if (!fw_iptc_present())
+		return;
+	if (fw_iptc_sync(fw->last_mark, &err) < 0)
+		log_warnx("%s", err.msg);
+	docker_legacy = fw_iptc_has_chain("DOCKER-USER");
+	ufw_legacy = fw_iptc_has_chain("ufw-user-forward");
+	docker_nft = fw_nft_has_chain(fw->sock, &fw->seq, "DOCKER-USER");
+	ufw_nft = fw_nft_has_chain(fw->sock, &fw->seq, "ufw-user-forward");
+	disagree = (docker_legacy && ufw_nft) || (docker_nft && ufw_legacy);
+	if (disagree && !fw->disagree)
+		log_warnx("WARNING: Docker uses %s iptables and UFW uses %s iptables: a packet must pass both rule "
+			  "sets, and UFW's view of the firewall is incomplete. Make both use the same iptables "
+			  "(update-alternatives --config iptables) and restart them",
+			  docker_legacy ? "legacy" : "nf_tables", ufw_legacy ? "legacy" : "nf_tables");
+	fw->disagree = disagree;
 }

@@ -99,4 +99,7 @@ void x_reject(struct nftnl_rule *r, bool tcp);
  * (fw-iptnft.c).  Reads the chains through sock first. */
 int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
 		     struct gn_err *err);
+/* Whether ip filter has chain in nf_tables (iptables-nft). */
+bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);
+
 #endif

@@ -70,4 +70,16 @@ int fw_events_read(struct gn_fw *fw, bool *repair);
  * mark where it belongs (0: that no guardnet rule is left). */
 bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);
 
+/* Legacy (x_tables) iptables (fw-iptc.c): whether a legacy filter table
+ * exists here, and putting guardnet's accept rule for mark there (0:
+ * removing it).  Cheap when nothing is missing, so it also serves as the
+ * periodic check on legacy hosts, which send no change events. */
+bool fw_iptc_present(void);
+int fw_iptc_sync(uint32_t mark, struct gn_err *err);
+/* Whether the legacy ip filter table has chain (never creates the table). */
+bool fw_iptc_has_chain(const char *chain);
+/* The periodic check: puts the legacy accept rule back if it went, and
+ * warns (once per change) when Docker and UFW use different iptables. */
+void fw_periodic(struct gn_fw *fw);
+
 #endif

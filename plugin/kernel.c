@@ -370,3 +370,9 @@ void kernel_heal(struct gn_kernel *k, const struct gn_state *st)
 	else
 		log_info("guardnet's rules were changed by another program; put back");
 }
+
+void kernel_periodic(struct gn_kernel *k)
+{
+	if (k)
+		fw_periodic(k->fw);
+}

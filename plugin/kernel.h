@@ -35,6 +35,8 @@ int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_er
 int kernel_events_fd(struct gn_kernel *k, struct gn_err *err);
 /* Puts guardnet's rules back if the events say someone touched them. */
 void kernel_heal(struct gn_kernel *k, const struct gn_state *st);
+/* What legacy iptables hosts need instead of events; call every few seconds. */
+void kernel_periodic(struct gn_kernel *k);
 /* At start-up: repairs both ways.  Recreates what st names and the kernel
  * lacks, removes guardnet-owned links st no longer names, rebuilds the
  * firewall.  Logs what it fixes; returns the first error. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -25,6 +26,8 @@
 
 #define DEFAULT_SOCKET "/run/docker/plugins/guardnet.sock"
 #define DEFAULT_STATE_DIR "/var/lib/guardnet"
+/* Legacy iptables sends no change events: look every 2 s. */
+#define PERIODIC_MS 2000
 
 #ifndef GN_VERSION
 #define GN_VERSION "0.1.0"
@@ -150,6 +153,9 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 	struct gn_err err;
 	bool quit = false;
 	int evfd = kernel_events_fd(kern, &err), ufwfd;
+	struct timespec last;
+
+	clock_gettime(CLOCK_MONOTONIC, &last);
 
 	if (evfd < 0)
 		log_warnx("%s; rules removed by other programs will not be put back until the next change", err.msg);
@@ -163,7 +169,17 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 	}
 	while (!quit) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, http_timeout_ms(http));
+		int timeout = http_timeout_ms(http), n;
+		struct timespec now;
+
+		if (timeout < 0 || timeout > PERIODIC_MS)
+			timeout = PERIODIC_MS;
+		n = epoll_wait(ep, evs, 8, timeout);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= PERIODIC_MS) {
+			kernel_periodic(kern);
+			last = now;
+		}
 
 		if (n < 0 && errno != EINTR) {
 			log_warn("epoll_wait");

@@ -41,13 +41,17 @@ netns_add() {
 # /sys (dockerd needs the host's cgroup view).
 in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
 
-# dockerd_start NS: a dockerd of its own inside NS; sets DOCKER_HOST_NS_<NS>.
+# dockerd_start NS [legacy]: a dockerd of its own inside NS.  With "legacy"
+# its iptables is iptables-legacy: in a private mount namespace the nft
+# multi-call binary is covered by the legacy one (design.md section 5).
 dockerd_start() {
-	local ns=$1 d=$GN_TMP/docker-$1
+	local ns=$1 d=$GN_TMP/docker-$1 pre=()
 	mkdir -p "$d/data" "$d/exec"
+	[ "${2:-}" = legacy ] && pre=(unshare --mount sh -c \
+		'mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi && exec "$@"' sh)
 	# Started directly (not through a function) so that $! is dockerd itself.
-	nsenter --net=/run/netns/"$ns" dockerd --data-root "$d/data" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
-		--pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
+	"${pre[@]}" nsenter --net=/run/netns/"$ns" dockerd --data-root "$d/data" --exec-root "$d/exec" \
+		-H "unix://$d/docker.sock" --pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
 	GN_PIDS+=($!)
 	eval "DOCKER_${ns//-/_}=unix://$d/docker.sock"
 	wait_until 60 docker -H "unix://$d/docker.sock" info || { say "dockerd in $ns did not start:"; tail -20 "$d/dockerd.log"; return 1; }

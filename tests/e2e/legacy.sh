@@ -1,0 +1,42 @@
+#!/bin/bash
+# A legacy-iptables host: Docker's chains live in x_tables.  guardnet puts
+# its accept rule there through libiptc, keeps it there, and traffic follows
+# the model.
+#
+#   [ host H: dockerd on iptables-legacy, guardnetd ] 192.0.2.1 --veth-- 192.0.2.2, .3 [ outside O ]
+set -u
+. "$(dirname "$0")/../lib.sh"
+trap gn_cleanup EXIT
+
+H=${GN_TAG}h
+O=${GN_TAG}o
+DRV=${GN_TAG}drv
+netns_add "$H"
+netns_add "$O"
+outside_add "$H" "$O"
+ip -n "$O" addr add 192.0.2.3/24 dev "${O:0:7}y"
+dockerd_start "$H" legacy || exit 1
+guardnetd_start "$H" "$DRV" || exit 1
+image_load "$H" || exit 1
+legacy() { in_ns "$H" iptables-legacy "$@"; }
+check "Docker uses legacy iptables here" quiet legacy -S DOCKER-USER
+
+hello="hello from guardnet"
+outside() { in_ns "$O" curl -s -m 2 --interface "$1" "$2" 2>/dev/null; }
+dk "$H" network create -d "$DRV" --subnet 10.224.1.0/24 -o guardnet.allow=192.0.2.2/32 n1 >/dev/null
+dk "$H" run -d --name be --network n1 -p 8080:80 gnbox httpd -f -p 80 -h /www >/dev/null
+hook() { legacy -S DOCKER-USER | grep -q -- '-m mark --mark 0x4e47/0x4e47 -m comment --comment guardnet -j ACCEPT'; }
+check "the accept rule is in iptables-legacy -S DOCKER-USER" hook
+check "allowed 192.0.2.2 gets 200" test "$(outside 192.0.2.2 http://192.0.2.1:8080/)" = "$hello"
+check "192.0.2.3 is blocked" test -z "$(outside 192.0.2.3 http://192.0.2.1:8080/)"
+check "the host gets 200" test "$(in_ns "$H" curl -s -m 2 http://127.0.0.1:8080/)" = "$hello"
+legacy -F DOCKER-USER
+check "iptables-legacy -F DOCKER-USER: the rule is back (periodic check)" wait_until 6 hook
+check "after the flush: 192.0.2.2 gets 200 again" test "$(outside 192.0.2.2 http://192.0.2.1:8080/)" = "$hello"
+check "exactly one guardnet rule" test "$(legacy -S DOCKER-USER | grep -c 'comment guardnet')" -eq 1
+dk "$H" rm -f be >/dev/null
+dk "$H" network rm n1 >/dev/null
+check "the last network gone: no guardnet rule in legacy iptables" bash -c "! nsenter --net=/run/netns/$H iptables-legacy-save | grep -q guardnet"
+
+[ "$GN_FAILED" -gt 0 ] && { say "--- guardnetd log"; tail -30 "$GN_TMP/gn-$H/guardnetd.log"; }
+summary legacy
