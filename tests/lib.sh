@@ -154,9 +154,11 @@ ufw_setup() {
 	sed -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL='"$UFW_ROOT"'/etc/ufw/empty-sysctl.conf|' /etc/default/ufw \
 		>"$UFW_ROOT/etc/default/ufw"
 }
+# With UFW_LEGACY=1, ufw's iptables is iptables-legacy (as dockerd_start legacy).
 ufw() {
 	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
-		exec nsenter --net=/run/netns/"$1" ufw "${@:2}"' "$UFW_ROOT" "$UFW_NS" "$@" >/dev/null 2>&1
+		{ [ "$2" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi; } &&
+		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" >/dev/null 2>&1
 }
 
 # pid_gone PID: the process has exited (a zombie counts as exited).

@@ -15,6 +15,7 @@ netns_add "$H"
 netns_add "$O"
 outside_add "$H" "$O"
 ip -n "$O" addr add 192.0.2.3/24 dev "${O:0:7}y"
+ufw_setup "$H"
 dockerd_start "$H" legacy || exit 1
 guardnetd_start "$H" "$DRV" || exit 1
 image_load "$H" || exit 1
@@ -34,6 +35,28 @@ legacy -F DOCKER-USER
 check "iptables-legacy -F DOCKER-USER: the rule is back (periodic check)" wait_until 6 hook
 check "after the flush: 192.0.2.2 gets 200 again" test "$(outside 192.0.2.2 http://192.0.2.1:8080/)" = "$hello"
 check "exactly one guardnet rule" test "$(legacy -S DOCKER-USER | grep -c 'comment guardnet')" -eq 1
+
+# UFW on the other iptables than Docker: guardnet warns, loudly.
+check "ufw enable (on nf_tables)" ufw --force enable
+check "guardnetd warns that Docker and UFW disagree" wait_until 6 grep -q \
+	'WARNING: Docker uses legacy iptables and UFW uses nf_tables iptables' "$GN_TMP/gn-$H/guardnetd.log"
+check "ufw disable" ufw disable
+
+# UFW on legacy iptables too: UFW's rules decide as on nf_tables hosts.
+export UFW_LEGACY=1
+check "ufw enable (on legacy iptables)" ufw --force enable
+check "UFW's chains are in legacy iptables" quiet legacy -S ufw-user-input
+check "ufw allow from 192.0.2.3 to any port 8080" ufw allow from 192.0.2.3 to any port 8080
+check "UFW allow: 192.0.2.3 admitted" wait_until 3 bash -c \
+	"[ \"\$(nsenter --net=/run/netns/$O curl -s -m 1 --interface 192.0.2.3 http://192.0.2.1:8080/)\" = '$hello' ]"
+check "UFW on: 192.0.2.2 still admitted by guardnet.allow" test "$(outside 192.0.2.2 http://192.0.2.1:8080/)" = "$hello"
+check "ufw deny from 192.0.2.2" ufw insert 1 deny from 192.0.2.2
+check "UFW deny comes first: 192.0.2.2 blocked" wait_until 3 bash -c \
+	"[ -z \"\$(nsenter --net=/run/netns/$O curl -s -m 1 --interface 192.0.2.2 http://192.0.2.1:8080/)\" ]"
+check "ufw reload (legacy)" ufw reload
+check "after ufw reload: the accept rule is still there" wait_until 6 hook
+check "after ufw reload: 192.0.2.3 admitted" test "$(outside 192.0.2.3 http://192.0.2.1:8080/)" = "$hello"
+unset UFW_LEGACY
 dk "$H" rm -f be >/dev/null
 dk "$H" network rm n1 >/dev/null
 check "the last network gone: no guardnet rule in legacy iptables" bash -c "! nsenter --net=/run/netns/$H iptables-legacy-save | grep -q guardnet"
