@@ -91,7 +91,18 @@ dk "$H" network create -d "$DRV" --subnet 10.222.2.0/24 -o guardnet.allow=192.0.
 web al n2 -p 8085:80
 check "no UFW rule matches: guardnet.allow admits 192.0.2.2" reaches 192.0.2.2 http://192.0.2.1:8085/
 check "no UFW rule matches: 192.0.2.3 gets UFW's default deny" blocked 192.0.2.3 http://192.0.2.1:8085/
+# guardnet.ufw per network: off ignores UFW, on applies UFW's rules even
+# while UFW is disabled.
+dk "$H" network create -d "$DRV" --subnet 10.222.3.0/24 -o guardnet.ufw=off n3 >/dev/null
+dk "$H" network create -d "$DRV" --subnet 10.222.4.0/24 -o guardnet.ufw=on n4 >/dev/null
+web uoff n3 -p 8086:80
+web uon n4 -p 8087:80
+check "ufw allow 8086" ufw allow 8086
+check "ufw allow 8087" ufw allow 8087
+check "guardnet.ufw=off: UFW's allow does not apply" blocked 192.0.2.2 http://192.0.2.1:8086/
+check "guardnet.ufw=on: UFW's allow applies" reaches 192.0.2.2 http://192.0.2.1:8087/
 check "ufw disable" ufw disable
+check "disabled, guardnet.ufw=on: UFW's rules still apply" reaches 192.0.2.2 http://192.0.2.1:8087/
 check "disabled: UFW's allows no longer apply" blocked 192.0.2.2 http://192.0.2.1:8082/
 check "disabled: the allowlist still admits" reaches 192.0.2.2 http://192.0.2.1:8085/
 check "disabled: everything else stays closed" blocked 192.0.2.3 http://192.0.2.1:8085/
