@@ -161,6 +161,27 @@ ufw() {
 		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" >/dev/null 2>&1
 }
 
+# testbed [legacy]: the usual topology.  Test host H (dockerd, guardnetd,
+# UFW's files ready for ufw(), the gnbox image) joined to the outside O,
+# which has 192.0.2.2-.4 and 2001:db8:1::2-::4.  "legacy": dockerd on
+# iptables-legacy.  Sets H, O and DRV (the driver name).
+testbed() {
+	H=${GN_TAG}h
+	O=${GN_TAG}o
+	DRV=${GN_TAG}drv
+	netns_add "$H"
+	netns_add "$O"
+	outside_add "$H" "$O"
+	for a in 3 4; do
+		ip -n "$O" addr add 192.0.2.$a/24 dev "${O:0:7}y"
+		ip -n "$O" addr add 2001:db8:1::$a/64 dev "${O:0:7}y" nodad
+	done
+	ufw_setup "$H"
+	dockerd_start "$H" "${1:-}" || return 1
+	guardnetd_start "$H" "$DRV" || return 1
+	image_load "$H"
+}
+
 # pid_gone PID: the process has exited (a zombie counts as exited).
 pid_gone() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/null)" = Z ]; }
 

@@ -8,15 +8,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 trap gn_cleanup EXIT
 
-H=${GN_TAG}h
-O=${GN_TAG}o
-DRV=${GN_TAG}drv
-netns_add "$H"
-netns_add "$O"
-outside_add "$H" "$O"
-dockerd_start "$H" || exit 1
-guardnetd_start "$H" "$DRV" || exit 1
-image_load "$H" || exit 1
+testbed || exit 1
 serve_outside "$O" 8080 || { fail "outside web server"; exit 1; }
 STATE=$GN_TMP/gn-$H/state
 run() { dk "$H" run -d --name "$1" --network "$2" gnbox "${@:3}" >/dev/null; }

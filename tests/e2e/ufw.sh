@@ -8,19 +8,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 trap gn_cleanup EXIT
 
-H=${GN_TAG}h
-O=${GN_TAG}o
-DRV=${GN_TAG}drv
-netns_add "$H"
-netns_add "$O"
-outside_add "$H" "$O"
-ip -n "$O" addr add 192.0.2.3/24 dev "${O:0:7}y"
-ip -n "$O" addr add 2001:db8:1::3/64 dev "${O:0:7}y" nodad
-
-ufw_setup "$H"
-dockerd_start "$H" || exit 1
-guardnetd_start "$H" "$DRV" || exit 1
-image_load "$H" || exit 1
+testbed || exit 1
 check "ufw --force enable" ufw --force enable
 
 hello="hello from guardnet"

@@ -12,18 +12,8 @@ trap gn_cleanup EXIT
 SEED=${GN_UFW_SEED:-20261125}
 LISTS=${GN_UFW_LISTS:-30}
 say "ufw differential test: seed $SEED, $LISTS rule lists"
-H=${GN_TAG}h
-O=${GN_TAG}o
-DRV=${GN_TAG}drv
-netns_add "$H"
-netns_add "$O"
-outside_add "$H" "$O"
+testbed || exit 1
 ip -n "$H" addr add 192.0.2.100/24 dev "${H:0:7}x"
-for a in 3 4; do ip -n "$O" addr add 192.0.2.$a/24 dev "${O:0:7}y"; done
-ufw_setup "$H"
-dockerd_start "$H" || exit 1
-guardnetd_start "$H" "$DRV" || exit 1
-image_load "$H" || exit 1
 www_make "$GN_TMP/hostwww"
 nsenter --net=/run/netns/"$H" /bin/busybox httpd -f -p 192.0.2.1:8080 -h "$GN_TMP/hostwww" &
 GN_PIDS+=($!)
