@@ -52,12 +52,26 @@ check-layering:
 	@bad=$$(grep -l 'libnftnl/\|libiptc/\|libmnl/' $$(ls plugin/*.c | grep -v -e '/nl' -e '/fw')); \
 	if [ -n "$$bad" ]; then echo "layering: kernel library included by $$bad"; exit 1; fi
 
+MANDIR     ?= $(PREFIX)/share/man
+VERSION    := 0.1.0
+
 install: $(B)/guardnetd
 	install -D -m 0755 $(B)/guardnetd $(DESTDIR)$(SBINDIR)/guardnetd
+	install -D -m 0644 packaging/guardnet.conf $(DESTDIR)$(SYSCONFDIR)/guardnet/guardnet.conf
+	install -D -m 0644 man/guardnetd.8 $(DESTDIR)$(MANDIR)/man8/guardnetd.8
+	install -D -m 0644 man/guardnet.conf.5 $(DESTDIR)$(MANDIR)/man5/guardnet.conf.5
+
+# The Debian package, from the files git tracks: build/deb/guardnet_*.deb
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/guardnet-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -xf - -C $(B)/deb/guardnet-$(VERSION)
+	cp -r packaging/debian $(B)/deb/guardnet-$(VERSION)/debian
+	cp packaging/systemd/guardnet.service $(B)/deb/guardnet-$(VERSION)/debian/guardnet.service
+	cd $(B)/deb/guardnet-$(VERSION) && dpkg-buildpackage -us -uc -b
 
 clean:
 	rm -rf $(B)
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/test/*.d)
 
-.PHONY: all check check-layering install clean
+.PHONY: all check check-layering install clean deb

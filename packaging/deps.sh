@@ -7,6 +7,8 @@ PACKAGES=(
 	# build
 	build-essential pkg-config libmicrohttpd-dev libjansson-dev libmnl-dev libnftnl-dev
 	libiptc-dev check
+	# the Debian package
+	debhelper dpkg-dev lintian man-db
 	# tests and demo: a real dockerd, images from busybox, namespaces, firewall tools
 	docker.io docker-compose busybox-static iproute2 util-linux nftables iptables ufw curl
 	python3

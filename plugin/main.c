@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <stddef.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +42,7 @@ struct opts {
 	const char *config;
 	bool config_given;
 	bool check_only;
+	bool cleanup;
 	int verbose;
 };
 
@@ -50,6 +54,7 @@ static void usage(FILE *f)
 		   "  -d, --state-dir DIR   durable state (default %s)\n"
 		   "  -f, --config FILE     configuration (default %s)\n"
 		   "  -n                    check the configuration and exit\n"
+		   "      --cleanup         remove every rule and link guardnet owns here, and exit\n"
 		   "  -v                    more log output (repeatable)\n"
 		   "  -V, --version         print the version\n",
 		DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT);
@@ -62,6 +67,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "cleanup", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -69,8 +75,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, false, false, 0 };
-	while ((c = getopt_long(argc, argv, "s:d:f:nvVh", longopts, NULL)) != -1) {
+	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, false, false, false, 0 };
+	while ((c = getopt_long(argc, argv, "s:d:f:nCvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->socket = optarg;
@@ -84,6 +90,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'n':
 			o->check_only = true;
+			break;
+		case 'C':
+			o->cleanup = true;
 			break;
 		case 'v':
 			o->verbose++;
@@ -213,6 +222,53 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 	return 0;
 }
 
+/* One guardnetd per network namespace: two would each rebuild the table
+ * the other just wrote.  An abstract Unix socket name is private to the
+ * namespace and vanishes with the process, so it serves as the lock. */
+static int netns_claim(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static const char name[] = "guardnetd";
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memcpy(sa.sun_path + 1, name, sizeof name - 1);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof name)) < 0) {
+		if (errno == EADDRINUSE)
+			log_warnx("another guardnetd already manages this network namespace; not starting");
+		else
+			log_warn("claiming this network namespace");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* --cleanup: what the package's purge needs.  Reconciling against an empty
+ * state removes every guardnet-owned link and all of guardnet's rules. */
+static int cleanup(struct gn_config *cfg)
+{
+	struct gn_kernel *kern;
+	struct gn_state none;
+	struct gn_err err;
+	int r;
+
+	if (kernel_open(&kern, cfg->mark, &cfg->publish, &err) < 0) {
+		log_warnx("%s", err.msg);
+		config_clear(cfg);
+		return 1;
+	}
+	state_init(&none);
+	r = kernel_reconcile(kern, &none, &err);
+	if (r < 0)
+		log_warnx("cleanup: %s", err.msg);
+	else
+		log_info("cleanup: no guardnet rule or link is left");
+	kernel_close(kern);
+	config_clear(cfg);
+	return r < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct gn_config cfg;
@@ -238,6 +294,12 @@ int main(int argc, char **argv)
 		config_clear(&cfg);
 		return 0;
 	}
+	if (netns_claim() < 0) {
+		config_clear(&cfg);
+		return 1;
+	}
+	if (o.cleanup)
+		return cleanup(&cfg);
 	sigfd = signals_fd();
 	if (sigfd < 0) {
 		log_warn("signalfd");

@@ -1,0 +1,64 @@
+#!/bin/bash
+# The Debian package: it builds, lintian finds no error, it installs on this
+# machine, systemd accepts the unit, the unit's own ExecStart line serves a
+# real dockerd in a test host, and a purge leaves nothing behind.
+#
+# Everything that touches the firewall (guardnetd, the purge) runs inside the
+# test host's namespace, never in the machine's own.
+set -u
+. "$(dirname "$0")/../lib.sh"
+cleanup() {
+	# A failed run must not leave the package installed.
+	if dpkg-query -W guardnet >/dev/null 2>&1; then
+		nsenter --net=/run/netns/"$H" dpkg --purge guardnet >/dev/null 2>&1
+	fi
+	gn_cleanup
+}
+trap cleanup EXIT
+testbed || exit 1
+
+cd "$GN_ROOT"
+check "make deb" quiet make deb
+deb=$(ls build/deb/guardnet_*_*.deb | head -1)
+errors=$(lintian "$deb" 2>/dev/null | grep '^E:')
+check "lintian reports no error ${errors}" test -z "$errors"
+check "dpkg -i" quiet nsenter --net=/run/netns/"$H" dpkg -i "$deb"
+for f in /usr/sbin/guardnetd /etc/guardnet/guardnet.conf /lib/systemd/system/guardnet.service \
+	/usr/share/man/man8/guardnetd.8.gz /usr/share/man/man5/guardnet.conf.5.gz; do
+	check "installed $f" test -e "$f"
+done
+check "the configuration is a conffile" grep -q /etc/guardnet/guardnet.conf /var/lib/dpkg/info/guardnet.conffiles
+check "systemd-analyze verify accepts the unit" quiet systemd-analyze verify /lib/systemd/system/guardnet.service
+check "the unit starts before docker.service" grep -qx 'Before=docker.service' /lib/systemd/system/guardnet.service
+
+# The unit's own command line, in the test host, as the driver "guardnet",
+# in place of the test's guardnetd (one per namespace: a second one refuses).
+check "a second guardnetd in the namespace refuses to start" bash -c \
+	"! nsenter --net=/run/netns/$H /usr/sbin/guardnetd --socket $GN_TMP/second.sock --state-dir $GN_TMP/second"
+pid_var=GUARDNETD_PID_${H//-/_}
+kill "${!pid_var}"
+wait "${!pid_var}" 2>/dev/null
+exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/guardnet.service)
+nsenter --net=/run/netns/"$H" $exec_start >"$GN_TMP/unit.log" 2>&1 &
+unit_pid=$!
+GN_PIDS+=($unit_pid)
+check "ExecStart ($exec_start) listens" wait_until 10 plugin_call guardnet /Plugin.Activate
+dk "$H" network create -d guardnet --subnet 10.225.1.0/24 pkgnet >/dev/null
+dk "$H" run -d --name pkgweb --network pkgnet -p 8080:80 gnbox httpd -f -p 80 -h /www >/dev/null
+check "the packaged guardnetd serves dockerd: the host gets 200" \
+	test "$(in_ns "$H" curl -s -m 3 http://127.0.0.1:8080/)" = "hello from guardnet"
+check "and the outside is blocked" test -z "$(in_ns "$O" curl -s -m 3 http://192.0.2.1:8080/)"
+kill "$unit_pid"
+wait "$unit_pid" 2>/dev/null
+check "stopped: the rules stay (published ports stay closed)" quiet in_ns "$H" nft list table inet guardnet
+
+check "dpkg --purge" quiet nsenter --net=/run/netns/"$H" dpkg --purge guardnet
+for f in /usr/sbin/guardnetd /etc/guardnet /var/lib/guardnet /lib/systemd/system/guardnet.service; do
+	check "purged: no $f" test ! -e "$f"
+done
+check "purged: no guardnet table" bash -c "! nsenter --net=/run/netns/$H nft list table inet guardnet 2>/dev/null"
+check "purged: no guardnet rule in iptables" bash -c "! nsenter --net=/run/netns/$H iptables-save | grep -q guardnet"
+check "purged: no guardnet link" bash -c "! ip -n $H -o link show | grep -q 'alias guardnet:'"
+
+[ "$GN_FAILED" -gt 0 ] && { say "--- guardnetd (unit) log"; tail -20 "$GN_TMP/unit.log"; }
+summary package
