@@ -24,6 +24,7 @@ step "sandbox: $H is the Docker host (192.0.2.1), $OUT the internet (192.0.2.2)"
 netns_add "$H"
 netns_add "$OUT"
 outside_add "$H" "$OUT"
+ufw_setup "$H"
 dockerd_start "$H" || exit 1
 guardnetd_start "$H" "$DRV" || exit 1
 image_load "$H" || exit 1
@@ -47,6 +48,25 @@ dk "$H" network create -d "$DRV" --subnet 10.230.1.0/24 -o guardnet.allow=192.0.
 dk "$H" run -d --name partner-api --network partner -p 8082:80 gnbox httpd -f -p 80 -h /www >/dev/null
 say "192.0.2.2 -> 192.0.2.1:8082: $(from_internet http://192.0.2.1:8082/)"
 check "guardnet.allow admits the partner" test "$(from_internet http://192.0.2.1:8082/)" = "hello from guardnet"
+
+step "UFW decides too: ufw --force enable; ufw allow from 192.0.2.2 to any port 8080"
+ufw --force enable
+ufw allow from 192.0.2.2 to any port 8080
+check "after ufw allow from 192.0.2.2: the internet address 192.0.2.2 reaches the API" \
+	wait_until 3 bash -c "[ \"\$(nsenter --net=/run/netns/$OUT curl -s -m 1 http://192.0.2.1:8080/)\" = 'hello from guardnet' ]"
+
+step "who can reach what"
+row() { printf '%-40s %-30s %s\n' "$1" "$2" "$3"; }
+verdict() { [ "$1" = "hello from guardnet" ] && echo allowed || echo blocked; }
+row "FROM" "TO" "RESULT"
+row "internet (192.0.2.2)" "api-bridge (bridge) :8081" "$(verdict "$(in_ns "$OUT" curl -s -m 2 http://192.0.2.1:8081/)")"
+row "internet (192.0.2.2)" "partner-api (guardnet) :8082" "$(verdict "$(in_ns "$OUT" curl -s -m 2 http://192.0.2.1:8082/)")"
+row "internet (192.0.2.2), after ufw allow" "api (guardnet) :8080" "$(verdict "$(in_ns "$OUT" curl -s -m 2 http://192.0.2.1:8080/)")"
+row "host (NGINX)" "api (guardnet) :8080" "$(verdict "$(in_ns "$H" curl -s -m 2 http://127.0.0.1:8080/)")"
+ufw delete allow from 192.0.2.2 to any port 8080
+check "after ufw delete: blocked again" \
+	wait_until 3 bash -c "[ -z \"\$(nsenter --net=/run/netns/$OUT curl -s -m 1 http://192.0.2.1:8080/)\" ]"
+row "internet (192.0.2.2), after ufw delete" "api (guardnet) :8080" "$(verdict "$(in_ns "$OUT" curl -s -m 2 http://192.0.2.1:8080/)")"
 
 step "what guardnet put in the kernel (nft list table inet guardnet, excerpt)"
 in_ns "$H" nft list table inet guardnet | grep -E 'dnat|allow4|GUARDNET|elements' | head -12
