@@ -21,12 +21,12 @@ LDFLAGS    += -fsanitize=address,undefined
 endif
 
 B          := build
-LIB_SRC    := $(filter-out plugin/main.c,$(wildcard plugin/*.c))
+LIB_SRC    := $(filter-out plugin/main.c plugin/guardnetctl.c,$(wildcard plugin/*.c))
 LIB_OBJ    := $(patsubst plugin/%.c,$(B)/obj/%.o,$(LIB_SRC))
 TEST_SRC   := $(wildcard tests/unit/*.c)
 TEST_OBJ   := $(patsubst tests/unit/%.c,$(B)/obj/test/%.o,$(TEST_SRC))
 
-all: $(B)/guardnetd
+all: $(B)/guardnetd $(B)/guardnetctl
 
 $(B)/obj/%.o: plugin/%.c | $(B)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -35,6 +35,9 @@ $(B)/obj/test/%.o: tests/unit/%.c | $(B)/obj/test
 	$(CC) $(CFLAGS) -Iplugin $(shell $(PKG_CONFIG) --cflags check) -DSPEC_DIR='"$(CURDIR)/spec"' -c -o $@ $<
 
 $(B)/guardnetd: $(B)/obj/main.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/guardnetctl: $(B)/obj/guardnetctl.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/check_guardnet: $(TEST_OBJ) $(LIB_OBJ)
@@ -55,10 +58,12 @@ check-layering:
 MANDIR     ?= $(PREFIX)/share/man
 VERSION    := 0.1.0
 
-install: $(B)/guardnetd
+install: $(B)/guardnetd $(B)/guardnetctl
 	install -D -m 0755 $(B)/guardnetd $(DESTDIR)$(SBINDIR)/guardnetd
+	install -D -m 0755 $(B)/guardnetctl $(DESTDIR)$(SBINDIR)/guardnetctl
 	install -D -m 0644 packaging/guardnet.conf $(DESTDIR)$(SYSCONFDIR)/guardnet/guardnet.conf
 	install -D -m 0644 man/guardnetd.8 $(DESTDIR)$(MANDIR)/man8/guardnetd.8
+	install -D -m 0644 man/guardnetctl.8 $(DESTDIR)$(MANDIR)/man8/guardnetctl.8
 	install -D -m 0644 man/guardnet.conf.5 $(DESTDIR)$(MANDIR)/man5/guardnet.conf.5
 
 # The Debian package, from the files git tracks: build/deb/guardnet_*.deb

@@ -424,3 +424,27 @@ void fw_periodic(struct gn_fw *fw)
 			  docker_legacy ? "legacy" : "nf_tables", ufw_legacy ? "legacy" : "nf_tables");
 	fw->disagree = disagree;
 }
+
+bool fw_intact(struct gn_fw *fw)
+{
+	char buf[8192];
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t seq = fw->seq++;
+	bool exists;
+	int n;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	if (mnl_socket_sendto(fw->sock, nlh, nlh->nlmsg_len) < 0)
+		return false;
+	do {
+		n = (int)mnl_socket_recvfrom(fw->sock, buf, sizeof buf);
+		if (n > 0)
+			n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(fw->sock), NULL, NULL);
+	} while (n > 0);
+	exists = n == 0;
+	return exists == (fw->last_mark != 0) && fw_hook_intact(fw, fw->last_mark);
+}

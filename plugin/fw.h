@@ -70,6 +70,10 @@ int fw_events_read(struct gn_fw *fw, bool *repair);
  * mark where it belongs (0: that no guardnet rule is left). */
 bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);
 
+/* Whether guardnet's table exists (when it should) and the iptables
+ * accept rule is in place, as of the last fw_apply. */
+bool fw_intact(struct gn_fw *fw);
+
 /* Legacy (x_tables) iptables (fw-iptc.c): whether a legacy filter table
  * exists here, and putting guardnet's accept rule for mark there (0:
  * removing it).  Cheap when nothing is missing, so it also serves as the

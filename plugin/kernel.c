@@ -376,3 +376,51 @@ void kernel_periodic(struct gn_kernel *k)
 	if (k)
 		fw_periodic(k->fw);
 }
+
+struct check_ctx {
+	const struct nl_link *links;
+	size_t n;
+	void (*report)(const char *msg, void *ctx);
+	void *ctx;
+};
+
+static void check_network(void *p, void *ctx)
+{
+	const struct gn_network *net = p;
+	struct check_ctx *c = ctx;
+	char msg[160];
+
+	if (!find_link(c->links, c->n, net->spec.opts.bridge)) {
+		snprintf(msg, sizeof msg, "network %.12s: bridge %s is missing", net->spec.id, net->spec.opts.bridge);
+		c->report(msg, c->ctx);
+	}
+	for (const struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next) {
+		char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
+
+		driver_veth_names(ep->spec.id, host, peer);
+		if (!find_link(c->links, c->n, host)) {
+			snprintf(msg, sizeof msg, "endpoint %.12s: interface %s is missing", ep->spec.id, host);
+			c->report(msg, c->ctx);
+		}
+	}
+}
+
+void kernel_check(struct gn_kernel *k, const struct gn_state *st, void (*report)(const char *msg, void *ctx),
+		  void *ctx)
+{
+	struct check_ctx c = { .report = report, .ctx = ctx };
+	struct nl_link *links = NULL;
+	struct gn_err err;
+
+	if (!k)
+		return;
+	if (nl_links(k->nl, &links, &c.n, &err) < 0) {
+		report(err.msg, ctx);
+		return;
+	}
+	c.links = links;
+	state_each_network(st, check_network, &c);
+	free(links);
+	if (!fw_intact(k->fw))
+		report("guardnet's firewall rules differ from what they should be (table or iptables accept rule)", ctx);
+}

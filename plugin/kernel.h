@@ -37,6 +37,10 @@ int kernel_events_fd(struct gn_kernel *k, struct gn_err *err);
 void kernel_heal(struct gn_kernel *k, const struct gn_state *st);
 /* What legacy iptables hosts need instead of events; call every few seconds. */
 void kernel_periodic(struct gn_kernel *k);
+/* Compares the kernel with st without changing anything; report() gets
+ * one message per difference (guardnetctl check). */
+void kernel_check(struct gn_kernel *k, const struct gn_state *st, void (*report)(const char *msg, void *ctx),
+		  void *ctx);
 /* At start-up: repairs both ways.  Recreates what st names and the kernel
  * lacks, removes guardnet-owned links st no longer names, rebuilds the
  * firewall.  Logs what it fixes; returns the first error. */

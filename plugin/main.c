@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "driver.h"
 #include "http.h"
 #include "kernel.h"
@@ -40,6 +41,7 @@ struct opts {
 	const char *socket;
 	const char *state_dir;
 	const char *config;
+	const char *control;
 	bool config_given;
 	bool check_only;
 	bool cleanup;
@@ -53,6 +55,7 @@ static void usage(FILE *f)
 		   "                        its file name is the driver name Docker uses\n"
 		   "  -d, --state-dir DIR   durable state (default %s)\n"
 		   "  -f, --config FILE     configuration (default %s)\n"
+		   "  -c, --control PATH    guardnetctl's socket (default " GN_CONTROL_DEFAULT ")\n"
 		   "  -n                    check the configuration and exit\n"
 		   "      --cleanup         remove every rule and link guardnet owns here, and exit\n"
 		   "  -v                    more log output (repeatable)\n"
@@ -66,6 +69,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'f' },
+		{ "control", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -75,8 +79,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, false, false, false, 0 };
-	while ((c = getopt_long(argc, argv, "s:d:f:nCvVh", longopts, NULL)) != -1) {
+	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, GN_CONTROL_DEFAULT, false, false, false, 0 };
+	while ((c = getopt_long(argc, argv, "s:d:f:c:nCvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->socket = optarg;
@@ -87,6 +91,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'f':
 			o->config = optarg;
 			o->config_given = true;
+			break;
+		case 'c':
+			o->control = optarg;
 			break;
 		case 'n':
 			o->check_only = true;
@@ -156,7 +163,7 @@ static bool ufw_reload(const char *root)
 }
 
 /* Serves until SIGTERM or SIGINT. */
-static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver)
+static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver, int ctlfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct gn_err err;
@@ -172,7 +179,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 	if (ufwfd < 0)
 		log_info("%s: UFW changes are not followed", err.msg);
 	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0 || (evfd >= 0 && add_fd(ep, evfd) < 0) ||
-	    (ufwfd >= 0 && add_fd(ep, ufwfd) < 0)) {
+	    (ufwfd >= 0 && add_fd(ep, ufwfd) < 0) || (ctlfd >= 0 && add_fd(ep, ctlfd) < 0)) {
 		log_warn("epoll");
 		return -1;
 	}
@@ -199,6 +206,8 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 
 			if (evs[i].data.fd == evfd)
 				kernel_heal(kern, &driver->st);
+			if (evs[i].data.fd == ctlfd)
+				control_serve(ctlfd, driver);
 			if (evs[i].data.fd == ufwfd && ufwwatch_read(ufwfd) && ufw_reload(driver->cfg->ufw_root) &&
 			    kernel_firewall(kern, &driver->st, &err) < 0)
 				log_warnx("applying UFW's rules: %s", err.msg);
@@ -279,7 +288,7 @@ int main(int argc, char **argv)
 	struct gn_kernel *kern = NULL;
 	struct opts o;
 	struct gn_err err = { "" };
-	int sigfd, rc = 1;
+	int sigfd, ctlfd, rc = 1;
 
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
@@ -340,7 +349,14 @@ int main(int argc, char **argv)
 	}
 	log_info("guardnetd %s listening on %s%s, state in %s", GN_VERSION, lst.activated ? "the socket from systemd"
 		 : o.socket, "", o.state_dir);
-	rc = serve(http, sigfd, kern, &driver) < 0 ? 1 : 0;
+	ctlfd = control_open(o.control, &err);
+	if (ctlfd < 0)
+		log_warnx("%s; guardnetctl will not work", err.msg);
+	rc = serve(http, sigfd, kern, &driver, ctlfd) < 0 ? 1 : 0;
+	if (ctlfd >= 0) {
+		close(ctlfd);
+		unlink(o.control);
+	}
 	http_stop(http);
 out_listener:
 	listener_remove(&lst);

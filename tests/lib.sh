@@ -68,7 +68,7 @@ guardnetd_start() {
 	mkdir -p "$d/ufwroot"
 	echo "ufw_root = $d/ufwroot" >"$d/guardnet.conf"
 	nsenter --net=/run/netns/"$ns" "$GN_BIN" -v --socket "/run/docker/plugins/$drv.sock" --state-dir "$d/state" \
-		--config "$d/guardnet.conf" \
+		--config "$d/guardnet.conf" --control "$d/control.sock" \
 		>>"$d/guardnetd.log" 2>&1 &
 	GN_PIDS+=($!)
 	eval "GUARDNETD_PID_${ns//-/_}=$!"

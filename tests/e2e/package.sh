@@ -23,7 +23,7 @@ deb=$(ls build/deb/guardnet_*_*.deb | head -1)
 errors=$(lintian "$deb" 2>/dev/null | grep '^E:')
 check "lintian reports no error ${errors}" test -z "$errors"
 check "dpkg -i" quiet nsenter --net=/run/netns/"$H" dpkg -i "$deb"
-for f in /usr/sbin/guardnetd /etc/guardnet/guardnet.conf /lib/systemd/system/guardnet.service \
+for f in /usr/sbin/guardnetd /usr/sbin/guardnetctl /etc/guardnet/guardnet.conf /lib/systemd/system/guardnet.service \
 	/usr/share/man/man8/guardnetd.8.gz /usr/share/man/man5/guardnet.conf.5.gz; do
 	check "installed $f" test -e "$f"
 done
@@ -48,6 +48,19 @@ dk "$H" run -d --name pkgweb --network pkgnet -p 8080:80 gnbox httpd -f -p 80 -h
 check "the packaged guardnetd serves dockerd: the host gets 200" \
 	test "$(in_ns "$H" curl -s -m 3 http://127.0.0.1:8080/)" = "hello from guardnet"
 check "and the outside is blocked" test -z "$(in_ns "$O" curl -s -m 3 http://192.0.2.1:8080/)"
+# guardnetctl, installed with the package, on the default control socket.
+status=$(guardnetctl status)
+check "guardnetctl status lists the network and the published port" \
+	bash -c "grep -q 'bridge gn-' <<<'$status' && grep -q '0.0.0.0:8080/tcp -> 10.225.1.2:80' <<<'$status'"
+check "guardnetctl --json status" bash -c "guardnetctl --json status | python3 -c 'import json,sys; json.load(sys.stdin)'"
+check "guardnetctl check: no drift" quiet guardnetctl check
+dk "$H" network create -d guardnet --subnet 10.225.2.0/24 drift >/dev/null
+ip -n "$H" link del "gn-$(dk "$H" network inspect -f '{{.Id}}' drift | cut -c1-12)"
+out=$(guardnetctl check)
+rc=$?
+check "guardnetctl check finds a deleted bridge (exit $rc): $out" bash -c "[ $rc -eq 1 ] && grep -q 'is missing' <<<'$out'"
+dk "$H" network rm drift >/dev/null
+check "guardnetctl is for root only" bash -c "! setpriv --reuid=nobody --regid=nogroup --clear-groups guardnetctl status 2>/dev/null"
 kill "$unit_pid"
 wait "$unit_pid" 2>/dev/null
 check "stopped: the rules stay (published ports stay closed)" quiet in_ns "$H" nft list table inet guardnet

@@ -82,6 +82,7 @@ def connectable(path):
 def start(sock, state):
     log = open(os.path.join(os.path.dirname(state), "guardnetd.log"), "a")
     proc = subprocess.Popen(DAEMON + ["-v", "--socket", sock, "--state-dir", state,
+                             "--control", os.path.join(os.path.dirname(state), "control.sock"),
                              "--config", os.path.join(SPEC, "..", "packaging", "guardnet.conf")],
                             stderr=log)
     log.close()
@@ -182,7 +183,8 @@ def main():
         bad = os.path.join(state, "networks", net["NetworkID"] + ".json")
         with open(bad, "w") as f:
             f.write('{"Version": 1, "NetworkID": ')
-        proc = subprocess.Popen(DAEMON + ["--socket", sock, "--state-dir", state],
+        proc = subprocess.Popen(DAEMON + ["--socket", sock, "--state-dir", state,
+                                          "--control", os.path.join(tmp, "control.sock")],
                                 stderr=subprocess.PIPE, text=True)
         _, err = proc.communicate(timeout=10)
         check(proc.returncode != 0, "corrupt state: guardnetd refuses to start")
@@ -199,7 +201,8 @@ def main():
         fd = lsock.fileno()
         proc = subprocess.Popen(
             ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"', "sh"] + DAEMON[:2] +
-            [GUARDNETD, "--socket", os.path.join(tmp, "unused.sock"), "--state-dir", state],
+            [GUARDNETD, "--socket", os.path.join(tmp, "unused.sock"), "--state-dir", state,
+             "--control", os.path.join(tmp, "control.sock")],
             pass_fds=(3,) if fd == 3 else (), preexec_fn=(lambda: os.dup2(fd, 3)) if fd != 3 else None,
             stderr=subprocess.DEVNULL)
         lsock.close()

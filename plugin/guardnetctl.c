@@ -1,0 +1,121 @@
+/*
+ * guardnetctl: what guardnetd is doing.  Talks to guardnetd's control
+ * socket (root only).
+ *
+ *   guardnetctl [--socket PATH] [--json] status   networks, endpoints, published ports
+ *   guardnetctl [--socket PATH] [--json] check    kernel against state; exit 1 on drift
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "control.h"
+
+static json_t *ask(const char *path, const char *cmd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char req[64], buf[1 << 16];
+	size_t len = 0;
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		fprintf(stderr, "guardnetctl: cannot reach guardnetd at %s: %m\n", path);
+		return NULL;
+	}
+	snprintf(req, sizeof req, "{\"cmd\":\"%s\"}\n", cmd);
+	if (write(fd, req, strlen(req)) < 0) {
+		close(fd);
+		return NULL;
+	}
+	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	return json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+}
+
+static void print_status(json_t *st)
+{
+	json_t *ufw = json_object_get(st, "ufw"), *net, *ep, *p;
+	size_t i, j, k;
+
+	printf("firewall: %s; UFW: %s (%lld IPv4, %lld IPv6 rules)\n", json_string_value(json_object_get(st, "firewall")),
+	       json_is_true(json_object_get(ufw, "enabled")) ? "enabled" : "disabled",
+	       json_integer_value(json_object_get(ufw, "rules4")), json_integer_value(json_object_get(ufw, "rules6")));
+	json_array_foreach(json_object_get(st, "networks"), i, net) {
+		printf("\nnetwork %s  bridge %s%s%s  ufw=%s  publish=%s\n", json_string_value(json_object_get(net, "id")),
+		       json_string_value(json_object_get(net, "bridge")),
+		       json_is_true(json_object_get(net, "internal")) ? "  internal" : "",
+		       json_is_true(json_object_get(net, "icc")) ? "" : "  icc=false",
+		       json_string_value(json_object_get(net, "ufw")), json_string_value(json_object_get(net, "publish")));
+		json_array_foreach(json_object_get(net, "endpoints"), j, ep) {
+			printf("  endpoint %s  %s %s\n", json_string_value(json_object_get(ep, "id")),
+			       json_string_value(json_object_get(ep, "address")),
+			       json_string_value(json_object_get(ep, "address6")));
+			json_array_foreach(json_object_get(ep, "published"), k, p)
+				printf("    %s\n", json_string_value(p));
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = GN_CONTROL_DEFAULT, *cmd;
+	bool as_json = false;
+	json_t *reply, *drift;
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "s:j", longopts, NULL)) != -1) {
+		if (c == 's')
+			path = optarg;
+		else if (c == 'j')
+			as_json = true;
+		else
+			return 2;
+	}
+	if (optind != argc - 1 || (strcmp(argv[optind], "status") && strcmp(argv[optind], "check"))) {
+		fprintf(stderr, "usage: guardnetctl [--socket PATH] [--json] status|check\n");
+		return 2;
+	}
+	cmd = argv[optind];
+	reply = ask(path, cmd);
+	if (!reply)
+		return 2;
+	if (json_object_get(reply, "Err")) {
+		fprintf(stderr, "guardnetctl: %s\n", json_string_value(json_object_get(reply, "Err")));
+		json_decref(reply);
+		return 2;
+	}
+	drift = json_object_get(reply, "drift");
+	if (as_json) {
+		json_dumpf(reply, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (!strcmp(cmd, "status")) {
+		print_status(reply);
+	} else {
+		size_t i;
+		json_t *d;
+
+		json_array_foreach(drift, i, d)
+			printf("drift: %s\n", json_string_value(d));
+		if (!json_array_size(drift))
+			printf("kernel matches guardnetd's state\n");
+	}
+	if (drift && json_array_size(drift))
+		rc = 1;
+	json_decref(reply);
+	return rc;
+}
