@@ -442,15 +442,50 @@ void x_dnat(struct nftnl_rule *r, uint32_t family, uint32_t reg_addr, uint32_t r
 	add(r, e);
 }
 
+struct nftnl_expr *limit_expr(uint64_t rate, uint64_t unit_seconds, uint32_t burst, bool over)
+{
+	struct nftnl_expr *l = nftnl_expr_alloc("limit");
+
+	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_RATE, rate);
+	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_UNIT, unit_seconds);
+	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_BURST, burst);
+	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	if (over)
+		nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+	return l;
+}
+
+void x_jump(struct nftnl_rule *r, int verdict, const char *chain)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	add(r, e);
+}
+
+void chain_new(struct nft_batch *b, const char *name, const char *type, uint32_t hook, int prio)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, "guardnet");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (type) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nft_batch_chain(b, NFT_MSG_NEWCHAIN, c, NLM_F_CREATE, name);
+}
+
 void x_log_limited(struct nftnl_rule *r, const char *prefix, uint64_t per_second)
 {
-	struct nftnl_expr *l = nftnl_expr_alloc("limit"), *g = nftnl_expr_alloc("log");
+	struct nftnl_expr *g = nftnl_expr_alloc("log");
 
-	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_RATE, per_second);
-	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_UNIT, 1);
-	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_BURST, (uint32_t)per_second * 2);
-	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
-	add(r, l);
+	add(r, limit_expr(per_second, 1, (uint32_t)per_second * 2, false));
 	nftnl_expr_set_str(g, NFTNL_EXPR_LOG_PREFIX, prefix);
 	nftnl_expr_set_u32(g, NFTNL_EXPR_LOG_LEVEL, 4); /* warning, as nft's default */
 	add(r, g);

@@ -222,16 +222,7 @@ void fw_pub_nat_chains(struct nft_batch *b)
 	} chains[] = { { "prerouting", NF_INET_PRE_ROUTING }, { "output", NF_INET_LOCAL_OUT } };
 
 	for (size_t c = 0; c < 2; c++) {
-		struct nftnl_chain *ch = nftnl_chain_alloc();
-
-		nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-		nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FW_TABLE);
-		nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, chains[c].name);
-		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "nat");
-		nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, chains[c].hook);
-		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, -100); /* dstnat */
-		nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-		nft_batch_chain(b, NFT_MSG_NEWCHAIN, ch, NLM_F_CREATE, chains[c].name);
+		chain_new(b, chains[c].name, "nat", chains[c].hook, -100 /* dstnat */);
 		for (int f = 0; f < 2; f++)
 			for (int any = 0; any < 2; any++)
 				dnat_rule(b, chains[c].name, f ? AF_INET6 : AF_INET, any);
@@ -246,16 +237,6 @@ static struct nftnl_rule *in_chain(const char *chain)
 static void add_rule(struct nft_batch *b, struct nftnl_rule *r, const char *what)
 {
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, what);
-}
-
-static void jump(struct nftnl_rule *r, int verdict, const char *chain)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
-	nftnl_rule_add_expr(r, e);
 }
 
 /* The end of a network's chain: nothing admitted the connection.  Without
@@ -297,13 +278,9 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 {
 	char chain[64];
 	struct nftnl_rule *r;
-	struct nftnl_chain *ch = nftnl_chain_alloc();
 
 	snprintf(chain, sizeof chain, "pub-%s", n->bridge);
-	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FW_TABLE);
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, chain);
-	nft_batch_chain(b, NFT_MSG_NEWCHAIN, ch, NLM_F_CREATE, "chain pub-<bridge>");
+	chain_new(b, chain, NULL, 0, 0);
 	if (n->icc) {
 		r = in_chain(chain);
 		x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
@@ -312,10 +289,10 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 	}
 	if (n->ufw) {
 		r = in_chain(chain);
-		jump(r, NFT_JUMP, "ufw-in");
+		x_jump(r, NFT_JUMP, "ufw-in");
 		add_rule(b, r, "forward: UFW incoming rules");
 		r = in_chain(chain);
-		jump(r, NFT_JUMP, "ufw-route");
+		x_jump(r, NFT_JUMP, "ufw-route");
 		add_rule(b, r, "forward: UFW route rules");
 	}
 	for (int f = 0; f < 2; f++) {
@@ -354,7 +331,7 @@ void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_
 		r = in_chain("forward");
 		x_ct_dnat(r);
 		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, m->nets[i].bridge);
-		jump(r, NFT_GOTO, chain);
+		x_jump(r, NFT_GOTO, chain);
 		add_rule(b, r, "forward: published ports");
 	}
 }

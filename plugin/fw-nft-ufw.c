@@ -124,18 +124,13 @@ void x_reject(struct nftnl_rule *r, bool tcp)
 /* ct state new add @set { saddr limit rate over 10/minute burst 5 } */
 static void x_limit_over(struct nftnl_rule *r, int family, const char *set)
 {
-	struct nftnl_expr *d = nftnl_expr_alloc("dynset"), *l = nftnl_expr_alloc("limit");
+	struct nftnl_expr *d = nftnl_expr_alloc("dynset"), *l = limit_expr(LIMIT_PER_MINUTE, 60, LIMIT_BURST, true);
 	uint32_t state = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
 
 	x_ct(r, NFT_CT_STATE, NFT_REG_1);
 	x_bitwise(r, &state, &zero, sizeof state);
 	x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
 	x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, family == AF_INET ? 4 : 16);
-	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_RATE, LIMIT_PER_MINUTE);
-	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_UNIT, 60);
-	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_BURST, LIMIT_BURST);
-	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
-	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
 	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
 	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, set);
@@ -234,24 +229,14 @@ static void expand(struct ctx *c, const char *chain, const struct ufw_rule *u, i
 			}
 }
 
-static void regular_chain(struct nft_batch *b, const char *name)
-{
-	struct nftnl_chain *ch = nftnl_chain_alloc();
-
-	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FW_TABLE);
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name);
-	nft_batch_chain(b, NFT_MSG_NEWCHAIN, ch, NLM_F_CREATE, name);
-}
-
 void fw_ufw_chains(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
 		   void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
 	struct ctx c = { .b = b, .set_id = set_id, .mark = m->mark, .admit = admit };
 	const struct ufw_config *u = m->ufw;
 
-	regular_chain(b, "ufw-in");
-	regular_chain(b, "ufw-route");
+	chain_new(b, "ufw-in", NULL, 0, 0);
+	chain_new(b, "ufw-route", NULL, 0, 0);
 	if (!u)
 		return;
 	for (int f = 0; f < 2; f++) {

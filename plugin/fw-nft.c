@@ -99,20 +99,6 @@ static struct nftnl_table *table_new(void)
 	return t;
 }
 
-static void base_chain(struct nft_batch *b, const char *name, const char *type, uint32_t hook, int prio)
-{
-	struct nftnl_chain *c = nftnl_chain_alloc();
-
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	nft_batch_chain(b, NFT_MSG_NEWCHAIN, c, NLM_F_CREATE, name);
-}
-
 static void bridges_set(struct nft_batch *b, const struct fw_model *m)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
@@ -257,8 +243,8 @@ static void build_table(struct nft_batch *b, const struct fw_model *m)
 	bridges_set(b, m);
 	fw_pub_sets(b, m, &set_id);
 	fw_pub_nat_chains(b);
-	base_chain(b, "forward", "filter", NF_INET_FORWARD, FORWARD_PRIORITY);
-	base_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, SRCNAT_PRIORITY);
+	chain_new(b, "forward", "filter", NF_INET_FORWARD, FORWARD_PRIORITY);
+	chain_new(b, "postrouting", "nat", NF_INET_POST_ROUTING, SRCNAT_PRIORITY);
 
 	r = fwd_rule();
 	x_ct(r, NFT_CT_MARK, NFT_REG_1);
@@ -290,12 +276,8 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 	for (size_t i = 0; fw->fault_port && i < m->n_pubs; i++)
 		if (m->pubs[i].port == fw->fault_port) {
 			struct nftnl_rule *bad = fwd_rule();
-			struct nftnl_expr *e = nftnl_expr_alloc("immediate");
 
-			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
-			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, "no-such-chain");
-			nftnl_rule_add_expr(bad, e);
+			x_jump(bad, NFT_JUMP, "no-such-chain");
 			nft_batch_rule(b, NFT_MSG_NEWRULE, bad, NLM_F_CREATE | NLM_F_APPEND, "injected fault");
 			break;
 		}

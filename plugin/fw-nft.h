@@ -69,6 +69,14 @@ void x_nfproto(struct nftnl_rule *r, int family);
 /* "oifname PREFIX*": compares only the prefix's bytes, as nft does. */
 void x_ifname_prefix(struct nftnl_rule *r, uint32_t key, const char *prefix);
 
+/* jump CHAIN / goto CHAIN */
+void x_jump(struct nftnl_rule *r, int verdict, const char *chain);
+/* limit rate [over] RATE/UNIT burst BURST packets, for a rule or a dynset */
+struct nftnl_expr *limit_expr(uint64_t rate, uint64_t unit_seconds, uint32_t burst, bool over);
+/* A chain of guardnet's table: a base chain (policy accept) when type is
+ * "filter" or "nat", a regular one when type is NULL. */
+void chain_new(struct nft_batch *b, const char *name, const char *type, uint32_t hook, int prio);
+
 struct nftnl_rule *rule_new(uint32_t family, const char *table, const char *chain);
 /* A set (or map) in guardnet's table, created in b; elements follow with
  * nft_batch_elems.  desc_concat: field lengths of a concatenated interval

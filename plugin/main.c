@@ -347,8 +347,8 @@ int main(int argc, char **argv)
 		close(lst.fd);
 		goto out_listener;
 	}
-	log_info("guardnetd %s listening on %s%s, state in %s", GN_VERSION, lst.activated ? "the socket from systemd"
-		 : o.socket, "", o.state_dir);
+	log_info("guardnetd %s listening on %s, state in %s", GN_VERSION,
+		 lst.activated ? "the socket from systemd" : o.socket, o.state_dir);
 	ctlfd = control_open(o.control, &err);
 	if (ctlfd < 0)
 		log_warnx("%s; guardnetctl will not work", err.msg);
