@@ -12,8 +12,10 @@
 #include "addr.h"
 #include "control.h"
 #include "encode.h"
+#include "explain.h"
 #include "kernel.h"
 #include "log.h"
+#include "nl.h"
 #include "options.h"
 #include "publish.h"
 
@@ -127,8 +129,106 @@ static void add_drift(const char *msg, void *ctx)
 	json_array_append_new(ctx, json_string(msg));
 }
 
-static json_t *answer(struct gn_driver *d, const char *cmd)
+static bool ufw_decides(const struct gn_network *net, void *ctx)
 {
+	return kernel_ufw_decides(ctx, net);
+}
+
+/* "P" or "P/tcp", "P/udp", "P/sctp" */
+static int port_parse(const char *s, uint16_t *port, uint8_t *proto, struct gn_err *err)
+{
+	static const struct {
+		const char *name;
+		uint8_t number;
+	} protos[] = { { "tcp", 6 }, { "udp", 17 }, { "sctp", 132 } };
+	char *end;
+	unsigned long p = strtoul(s, &end, 10);
+
+	if (end == s || p < 1 || p > 65535 || (*end && *end != '/'))
+		return gn_errf(err, -EINVAL, "--port %s: expected PORT[/tcp|udp|sctp] with PORT 1-65535", s);
+	*port = (uint16_t)p;
+	*proto = 6;
+	if (!*end)
+		return 0;
+	for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++)
+		if (!strcmp(end + 1, protos[i].name)) {
+			*proto = protos[i].number;
+			return 0;
+		}
+	return gn_errf(err, -EINVAL, "--port %s: unknown protocol \"%s\" (tcp, udp, sctp)", s, end + 1);
+}
+
+/* Turns the request into a query, asking the kernel what only it knows. */
+static int explain_query(struct gn_driver *d, json_t *req, struct explain_query *q, struct gn_err *err)
+{
+	const char *from = json_string_value(json_object_get(req, "from"));
+	const char *to = json_string_value(json_object_get(req, "to"));
+	const char *port = json_string_value(json_object_get(req, "port"));
+	const char *in = json_string_value(json_object_get(req, "in"));
+	struct nl_route rt;
+	int r;
+
+	if (!from || !port)
+		return gn_errf(err, -EINVAL, "explain needs --from ADDR and --port PORT[/PROTO]");
+	if ((r = addr_parse(from, &q->from, "--from", err)) < 0 || (r = port_parse(port, &q->port, &q->proto, err)) < 0 ||
+	    (to && (r = addr_parse(to, &q->to, "--to", err)) < 0))
+		return r;
+	if (in && (r = ifname_validate(in, "--in", err)) < 0)
+		return r;
+	if ((r = kernel_route(d->kern, &q->from, &rt, err)) < 0)
+		return r;
+	q->from_host = rt.local;
+	snprintf(q->in_if, sizeof q->in_if, "%s", in ? in : rt.oif);
+	if (!to) {
+		/* The address the host answers from is the one a client there
+		 * would most likely have connected to. */
+		if (!rt.has_src)
+			return gn_errf(err, -EINVAL, "--to is needed: this host has no address towards %s", from);
+		q->to = rt.src;
+	}
+	if (q->to.family != q->from.family)
+		return gn_errf(err, -EINVAL, "--from %s and --to %s are of different address families", from, to);
+	if ((r = kernel_route(d->kern, &q->to, &rt, err)) < 0)
+		return r;
+	q->to_host = rt.local;
+	return 0;
+}
+
+static json_t *explain_answer(struct gn_driver *d, json_t *req)
+{
+	struct explain_env env = { .st = &d->st, .default_publish = &d->cfg->publish,
+				   .ufw = d->kern ? d->kern->ufw : NULL, .ufw_decides = ufw_decides, .ctx = d->kern };
+	struct explain_query q = { 0 };
+	struct explain_result res;
+	struct gn_err err = { "" };
+	char from[GN_PREFIX_STRLEN], to[GN_PREFIX_STRLEN];
+	json_t *reply;
+
+	if (explain_query(d, req, &q, &err) < 0 || explain(&env, &q, &res, &err) < 0)
+		return encode_error(err.msg);
+	addr_format(&q.from, from, sizeof from);
+	addr_format(&q.to, to, sizeof to);
+	reply = json_pack("{s:s,s:s,s:i,s:s,s:s,s:b,s:s,s:s,s:s}", "from", from, "to", to, "port", q.port, "proto",
+			  proto_name(q.proto), "in", q.in_if, "from_host", q.from_host, "verdict",
+			  explain_verdict_name(res.verdict), "step", res.step, "because", res.because);
+	if (res.net)
+		json_object_set_new(reply, "network",
+				    json_pack("{s:s%,s:s}", "id", res.net->spec.id, (size_t)12, "bridge",
+					      res.net->spec.opts.bridge));
+	if (res.mapped) {
+		char ctr[GN_PREFIX_STRLEN];
+
+		addr_format(&res.pub.ctr, ctr, sizeof ctr);
+		json_object_set_new(reply, "endpoint", json_pack("{s:s%}", "id", res.ep->spec.id, (size_t)12));
+		json_object_set_new(reply, "container", json_pack("{s:s,s:i}", "address", ctr, "port", res.pub.ctr_port));
+	}
+	return reply;
+}
+
+static json_t *answer(struct gn_driver *d, json_t *req)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+
 	if (!strcmp(cmd, "status")) {
 		struct status_ctx c = { .d = d, .nets = json_array() };
 		const struct ufw_config *u = d->kern ? d->kern->ufw : NULL;
@@ -143,7 +243,9 @@ static json_t *answer(struct gn_driver *d, const char *cmd)
 		kernel_check(d->kern, &d->st, add_drift, drift);
 		return json_pack("{s:o}", "drift", drift);
 	}
-	return encode_error("unknown command (status, check)");
+	if (!strcmp(cmd, "explain"))
+		return explain_answer(d, req);
+	return encode_error("unknown command (status, check, explain)");
 }
 
 static void serve_one(int fd, struct gn_driver *d)
@@ -171,9 +273,9 @@ static void serve_one(int fd, struct gn_driver *d)
 		buf[n] = '\0';
 		req = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
 		if (!json_is_string(json_object_get(req, "cmd")))
-			reply = encode_error("expected {\"cmd\": \"status\" or \"check\"}");
+			reply = encode_error("expected {\"cmd\": \"status\", \"check\" or \"explain\"}");
 		else
-			reply = answer(d, json_string_value(json_object_get(req, "cmd")));
+			reply = answer(d, req);
 	}
 	text = json_dumps(reply, JSON_COMPACT);
 	if (text) {

@@ -1,7 +1,8 @@
 /*
  * The control socket of guardnetctl: root only (mode 0600, and the peer's
  * credentials are checked), one JSON request line, one JSON reply, close.
- * Requests: {"cmd":"status"} and {"cmd":"check"}.
+ * Requests: {"cmd":"status"}, {"cmd":"check"} and {"cmd":"explain",
+ * "from":ADDR, "port":"P[/PROTO]", optional "to":ADDR and "in":IFNAME}.
  */
 #ifndef GN_CONTROL_H
 #define GN_CONTROL_H

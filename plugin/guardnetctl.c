@@ -4,6 +4,8 @@
  *
  *   guardnetctl [--socket PATH] [--json] status   networks, endpoints, published ports
  *   guardnetctl [--socket PATH] [--json] check    kernel against state; exit 1 on drift
+ *   guardnetctl [--socket PATH] [--json] explain --from ADDR --port P[/PROTO] [--to HOSTADDR] [--in IFNAME]
+ *                                                  what happens to such a connection, and why
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,24 +19,29 @@
 
 #include "control.h"
 
-static json_t *ask(const char *path, const char *cmd)
+static json_t *ask(const char *path, json_t *request)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char req[64], buf[1 << 16];
+	char *req = json_dumps(request, JSON_COMPACT), buf[1 << 16];
 	size_t len = 0;
 	ssize_t n;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+	if (!req || fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		fprintf(stderr, "guardnetctl: cannot reach guardnetd at %s: %m\n", path);
+		free(req);
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
-	snprintf(req, sizeof req, "{\"cmd\":\"%s\"}\n", cmd);
-	if (write(fd, req, strlen(req)) < 0) {
+	if (write(fd, req, strlen(req)) < 0 || write(fd, "\n", 1) < 0) {
+		fprintf(stderr, "guardnetctl: writing to %s: %m\n", path);
+		free(req);
 		close(fd);
 		return NULL;
 	}
+	free(req);
 	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
 		len += (size_t)n;
 	close(fd);
@@ -66,32 +73,75 @@ static void print_status(json_t *st)
 	}
 }
 
+static void print_explain(json_t *e)
+{
+	const char *in = json_string_value(json_object_get(e, "in"));
+	json_t *net = json_object_get(e, "network"), *ctr = json_object_get(e, "container");
+
+	printf("connection: %s -> %s port %lld/%s", json_string_value(json_object_get(e, "from")),
+	       json_string_value(json_object_get(e, "to")), json_integer_value(json_object_get(e, "port")),
+	       json_string_value(json_object_get(e, "proto")));
+	if (json_is_true(json_object_get(e, "from_host")))
+		printf(" (from this host)");
+	else if (in && *in)
+		printf(" (arriving on %s)", in);
+	putchar('\n');
+	if (ctr)
+		printf("published:  to %s port %lld, endpoint %s\n", json_string_value(json_object_get(ctr, "address")),
+		       json_integer_value(json_object_get(ctr, "port")),
+		       json_string_value(json_object_get(json_object_get(e, "endpoint"), "id")));
+	if (net)
+		printf("network:    %s (bridge %s)\n", json_string_value(json_object_get(net, "id")),
+		       json_string_value(json_object_get(net, "bridge")));
+	printf("verdict:    %s\n", json_string_value(json_object_get(e, "verdict")));
+	printf("because:    %s\n", json_string_value(json_object_get(e, "because")));
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: guardnetctl [--socket PATH] [--json] status|check\n"
+			"       guardnetctl [--socket PATH] [--json] explain --from ADDR --port P[/PROTO] "
+			"[--to HOSTADDR] [--in IFNAME]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "in", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = GN_CONTROL_DEFAULT, *cmd;
+	json_t *req = json_object(), *reply, *drift;
 	bool as_json = false;
-	json_t *reply, *drift;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "s:j", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:jf:t:p:i:", longopts, NULL)) != -1) {
 		if (c == 's')
 			path = optarg;
 		else if (c == 'j')
 			as_json = true;
+		else if (c == 'f' || c == 't' || c == 'p' || c == 'i')
+			json_object_set_new(req, c == 'f' ? "from" : c == 't' ? "to" : c == 'p' ? "port" : "in",
+					    json_string(optarg));
 		else
-			return 2;
+			return usage();
 	}
-	if (optind != argc - 1 || (strcmp(argv[optind], "status") && strcmp(argv[optind], "check"))) {
-		fprintf(stderr, "usage: guardnetctl [--socket PATH] [--json] status|check\n");
-		return 2;
-	}
+	if (optind != argc - 1)
+		return usage();
 	cmd = argv[optind];
-	reply = ask(path, cmd);
+	if (strcmp(cmd, "status") && strcmp(cmd, "check") && strcmp(cmd, "explain"))
+		return usage();
+	if (strcmp(cmd, "explain") && json_object_size(req))
+		return usage();
+	json_object_set_new(req, "cmd", json_string(cmd));
+	reply = ask(path, req);
+	json_decref(req);
 	if (!reply)
 		return 2;
 	if (json_object_get(reply, "Err")) {
@@ -105,6 +155,8 @@ int main(int argc, char **argv)
 		putchar('\n');
 	} else if (!strcmp(cmd, "status")) {
 		print_status(reply);
+	} else if (!strcmp(cmd, "explain")) {
+		print_explain(reply);
 	} else {
 		size_t i;
 		json_t *d;

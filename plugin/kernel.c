@@ -189,6 +189,20 @@ static bool ufw_in_force(const struct gn_kernel *k, enum gn_ufw_mode mode)
 	return mode == GN_UFW_ON || k->ufw->enabled;
 }
 
+bool kernel_ufw_decides(const struct gn_kernel *k, const struct gn_network *net)
+{
+	return k && ufw_in_force(k, net->spec.opts.ufw);
+}
+
+int kernel_route(struct gn_kernel *k, const struct gn_addr *addr, struct nl_route *ret, struct gn_err *err)
+{
+	if (!k) {
+		memset(ret, 0, sizeof *ret);
+		return 0;
+	}
+	return nl_route_get(k->nl, addr, ret, err);
+}
+
 static void add_net(void *p, void *ctx)
 {
 	struct gn_network *net = p;

@@ -46,6 +46,15 @@ void kernel_check(struct gn_kernel *k, const struct gn_state *st, void (*report)
  * firewall.  Logs what it fixes; returns the first error. */
 int kernel_reconcile(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err);
 
+/* Whether UFW's rules decide for net's published ports (guardnet.ufw,
+ * guardnet.conf and whether UFW is enabled). */
+bool kernel_ufw_decides(const struct gn_kernel *k, const struct gn_network *net);
+/* What explain needs from the kernel about addr: whether it is the host's,
+ * where a connection from it arrives, and the address the host would
+ * answer from.  Without a kernel handle: not local, no interface. */
+struct nl_route;
+int kernel_route(struct gn_kernel *k, const struct gn_addr *addr, struct nl_route *ret, struct gn_err *err);
+
 /* The MAC guardnet gives an endpoint's container interface when Docker
  * chose none: 02:42 and the IPv4 address, as Docker's bridge driver does. */
 void kernel_endpoint_mac(const struct gn_endpoint_spec *s, uint8_t mac[6]);

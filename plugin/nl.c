@@ -226,6 +226,68 @@ int nl_links(struct gn_nl *nl, struct nl_link **ret, size_t *n, struct gn_err *e
 	return 0;
 }
 
+struct route_ctx {
+	struct nl_route *r;
+	int oif;
+	int family;
+};
+
+static int parse_route_attr(const struct nlattr *a, void *data)
+{
+	struct route_ctx *c = data;
+	size_t alen = c->family == AF_INET ? 4 : 16;
+
+	switch (mnl_attr_get_type(a)) {
+	case RTA_OIF:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			c->oif = (int)mnl_attr_get_u32(a);
+		break;
+	case RTA_PREFSRC:
+		if (mnl_attr_get_payload_len(a) == alen) {
+			c->r->src.family = (uint8_t)c->family;
+			memcpy(c->r->src.a, mnl_attr_get_payload(a), alen);
+			c->r->has_src = true;
+		}
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int on_route(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_ctx *c = data;
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	c->r->local = rtm->rtm_type == RTN_LOCAL;
+	mnl_attr_parse(nlh, sizeof *rtm, parse_route_attr, c);
+	return MNL_CB_OK;
+}
+
+int nl_route_get(struct gn_nl *nl, const struct gn_addr *dst, struct nl_route *ret, struct gn_err *err)
+{
+	char buf[BUF_SIZE], name[GN_PREFIX_STRLEN];
+	struct nlmsghdr *nlh = start(nl, buf, RTM_GETROUTE, 0);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
+	struct route_ctx c = { .r = ret, .family = dst->family };
+	int r;
+
+	memset(ret, 0, sizeof *ret);
+	rtm->rtm_family = dst->family;
+	rtm->rtm_dst_len = dst->family == AF_INET ? 32 : 128;
+	mnl_attr_put(nlh, RTA_DST, dst->family == AF_INET ? 4 : 16, dst->a);
+	r = talk(nl, nlh, on_route, &c);
+	if (r == 0 && c.oif > 0 && !if_indextoname((unsigned)c.oif, ret->oif))
+		ret->oif[0] = '\0';
+	/* No route: not the host's, and nothing arrives from there. */
+	if (r == -ENETUNREACH || r == -EHOSTUNREACH)
+		return 0;
+	if (r < 0) {
+		addr_format(dst, name, sizeof name);
+		return gn_errf(err, r, "no route to %s: %s", name, strerror(-r));
+	}
+	return 0;
+}
+
 /* The link called name, if any. */
 static int link_get(struct gn_nl *nl, const char *name, struct nl_link *ret)
 {

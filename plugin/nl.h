@@ -50,6 +50,19 @@ int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const c
 int nl_link_delete(struct gn_nl *nl, const char *name, struct gn_err *err);
 /* Every link in this namespace; *ret is malloc'd. */
 int nl_links(struct gn_nl *nl, struct nl_link **ret, size_t *n, struct gn_err *err);
+/* How this host routes to dst: whether dst is one of its own addresses,
+ * the interface the route leaves by (so that a connection from dst
+ * arrives on it, routing being symmetric) and the source address the
+ * host would use, which is the address dst most likely connects to.  An
+ * unreachable dst is none of the host's and has no interface. */
+struct nl_route {
+	bool local;
+	char oif[GN_IFNAME_MAX + 1];
+	bool has_src;
+	struct gn_addr src;
+};
+
+int nl_route_get(struct gn_nl *nl, const struct gn_addr *dst, struct nl_route *ret, struct gn_err *err);
 /* Writes a sysctl under /proc/sys, e.g. "net/ipv4/ip_forward". */
 int nl_sysctl_set(const char *key, const char *value, struct gn_err *err);
 int nl_sysctl_get(const char *key, char *buf, size_t len);

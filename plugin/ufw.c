@@ -27,6 +27,61 @@ const char *ufw_action_name(enum ufw_action a)
 	return names[a];
 }
 
+static const char *proto_word(uint8_t number)
+{
+	for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++)
+		if (protos[i].number == number)
+			return protos[i].name;
+	return "?";
+}
+
+static void ports_format(const struct ufw_ports *p, FILE *f)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		fprintf(f, "%s%u", i ? "," : "", p->lo[i]);
+		if (p->hi[i] != p->lo[i])
+			fprintf(f, ":%u", p->hi[i]);
+	}
+}
+
+static void end_format(const char *word, const struct gn_prefix *a, const struct ufw_ports *p, FILE *f)
+{
+	char buf[GN_PREFIX_STRLEN];
+
+	/* A single address reads as UFW writes it, without a length. */
+	if (a->len == (a->addr.family == AF_INET ? 32 : 128))
+		addr_format(&a->addr, buf, sizeof buf);
+	else if (a->len)
+		prefix_format(a, buf, sizeof buf);
+	fprintf(f, " %s %s", word, a->len ? buf : "any");
+	if (p->n) {
+		fputs(" port ", f);
+		ports_format(p, f);
+	}
+}
+
+void ufw_rule_format(const struct ufw_rule *r, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	if (!f) {
+		snprintf(buf, len, "%s", ufw_action_name(r->action));
+		return;
+	}
+	fprintf(f, "%s%s", r->route ? "route " : "", ufw_action_name(r->action));
+	if (r->out && !r->route)
+		fputs(" out", f);
+	if (r->in_if[0])
+		fprintf(f, " in on %s", r->in_if);
+	if (r->out_if[0])
+		fprintf(f, "%s on %s", r->route ? " out" : "", r->out_if);
+	end_format("from", &r->src, &r->sport, f);
+	end_format("to", &r->dst, &r->dport, f);
+	if (r->proto)
+		fprintf(f, " proto %s", proto_word(r->proto));
+	fclose(f);
+}
+
 static int parse_action(const char *s, struct ufw_rule *r, struct gn_err *err)
 {
 	char word[32];

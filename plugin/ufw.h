@@ -62,5 +62,8 @@ int ufw_parse_tuple(const char *tuple, int family, struct ufw_rule *ret, struct 
 int ufw_load(const char *root, struct ufw_config *ret, struct gn_err *err);
 void ufw_config_clear(struct ufw_config *c);
 const char *ufw_action_name(enum ufw_action a);
+/* The rule the way `ufw status` words it, e.g. "allow in on eth0 from
+ * 192.0.2.2 to any port 8080 proto tcp". */
+void ufw_rule_format(const struct ufw_rule *r, char *buf, size_t len);
 
 #endif
