@@ -23,6 +23,11 @@ struct gn_listener {
  * leftover and is replaced; a live one, or a file that is not a socket, is
  * left alone and reported. */
 int listener_open(struct gn_listener *l, const char *path, struct gn_err *err);
+/* Tells systemd (sd_notify(3) protocol, $NOTIFY_SOCKET) about the
+ * service's state, e.g. "READY=1": with Type=notify, docker.service (ordered
+ * after guardnet.service) starts only once the plugin socket answers.  No
+ * $NOTIFY_SOCKET: nothing to do. */
+void listener_notify(const char *state);
 /* Removes the socket file if this process created it and it is still there. */
 void listener_remove(struct gn_listener *l);
 

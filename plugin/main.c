@@ -352,7 +352,9 @@ int main(int argc, char **argv)
 	ctlfd = control_open(o.control, &err);
 	if (ctlfd < 0)
 		log_warnx("%s; guardnetctl will not work", err.msg);
+	listener_notify("READY=1");
 	rc = serve(http, sigfd, kern, &driver, ctlfd) < 0 ? 1 : 0;
+	listener_notify("STOPPING=1");
 	if (ctlfd >= 0) {
 		close(ctlfd);
 		unlink(o.control);

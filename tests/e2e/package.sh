@@ -73,5 +73,43 @@ check "purged: no guardnet table" bash -c "! nsenter --net=/run/netns/$H nft lis
 check "purged: no guardnet rule in iptables" bash -c "! nsenter --net=/run/netns/$H iptables-save | grep -q guardnet"
 check "purged: no guardnet link" bash -c "! ip -n $H -o link show | grep -q 'alias guardnet:'"
 
-[ "$GN_FAILED" -gt 0 ] && { say "--- guardnetd (unit) log"; tail -20 "$GN_TMP/unit.log"; }
+# The same package where systemd is PID 1 (it is not on this machine): in a
+# private mount namespace /run/systemd/system exists, systemctl is
+# tests/tools/systemctl-standin (it records each call and runs the unit's
+# ExecStart, returning once guardnetd says READY=1, as Type=notify does) and
+# policy-rc.d allows starts.  dpkg runs in the test host's network namespace.
+with_systemd() {
+	mkdir -p "$GN_TMP/systemd/system"
+	nsenter --net=/run/netns/"$H" unshare --mount bash -c '
+		mount --bind "$0" /run/systemd && mount --bind "$1" /usr/bin/systemctl &&
+		{ [ ! -e /usr/sbin/policy-rc.d ] || mount --bind /bin/true /usr/sbin/policy-rc.d; } &&
+		shift && exec "$@"' "$GN_TMP/systemd" "$GN_ROOT/tests/tools/systemctl-standin" "$@"
+}
+standin_log() { cat "$GN_TMP/systemd/standin.log" 2>/dev/null; }
+sysd_dpkg() { with_systemd dpkg "$@" >>"$GN_TMP/dpkg.out" 2>&1; }
+check "with systemd: dpkg -i" sysd_dpkg -i "$deb"
+check "with systemd: postinst reloaded systemd and started guardnet.service ($(standin_log | tr '\n' ';'))" \
+	bash -c "grep -qx 'daemon-reload ' <<<'$(standin_log)' && grep -qx 'start guardnet.service' <<<'$(standin_log)'"
+check "with systemd: the unit was enabled" test -L /etc/systemd/system/multi-user.target.wants/guardnet.service
+check "with systemd: guardnetd said READY=1 (Type=notify) before start returned" grep -qx 'ready /usr/sbin/guardnetd' \
+	<<<"$(standin_log)"
+check "with systemd: the started guardnetd answers Docker" plugin_call guardnet /Plugin.Activate
+dk "$H" network create -d guardnet --subnet 10.225.3.0/24 pkgnet2 >/dev/null
+dk "$H" run -d --name pkgweb2 --network pkgnet2 -p 8081:80 gnbox httpd -f -p 80 -h /www >/dev/null
+check "with systemd: the host gets 200" test "$(in_ns "$H" curl -s -m 3 http://127.0.0.1:8081/)" = "hello from guardnet"
+check "with systemd: the outside is blocked" test -z "$(in_ns "$O" curl -s -m 3 http://192.0.2.1:8081/)"
+check "with systemd: dpkg -r" sysd_dpkg -r guardnet
+check "with systemd: prerm stopped guardnet.service" grep -qx 'stop guardnet.service' <<<"$(standin_log)"
+check "with systemd: guardnetd is gone" bash -c "! pgrep -f '^/usr/sbin/guardnetd' >/dev/null"
+check "removed: the rules stay" quiet in_ns "$H" nft list table inet guardnet
+check "removed: the outside is still blocked" test -z "$(in_ns "$O" curl -s -m 3 http://192.0.2.1:8081/)"
+check "removed: the configuration stays until purge" test -e /etc/guardnet/guardnet.conf
+check "with systemd: dpkg --purge" sysd_dpkg --purge guardnet
+for f in /etc/guardnet /var/lib/guardnet /etc/systemd/system/multi-user.target.wants/guardnet.service; do
+	check "purged: no $f" test ! -e "$f"
+done
+check "purged: no guardnet table" bash -c "! nsenter --net=/run/netns/$H nft list table inet guardnet 2>/dev/null"
+check "purged: no guardnet link" bash -c "! ip -n $H -o link show | grep -q 'alias guardnet:'"
+
+[ "$GN_FAILED" -gt 0 ] && { say "--- guardnetd (unit) log"; tail -20 "$GN_TMP/unit.log"; cat "$GN_TMP/dpkg.out"; }
 summary package
