@@ -68,6 +68,14 @@ check "after ufw delete: blocked again" \
 	wait_until 3 bash -c "[ -z \"\$(nsenter --net=/run/netns/$OUT curl -s -m 1 http://192.0.2.1:8080/)\" ]"
 row "internet (192.0.2.2), after ufw delete" "api (guardnet) :8080" "$(verdict "$(in_ns "$OUT" curl -s -m 2 http://192.0.2.1:8080/)")"
 
+step "why: guardnetctl explain --from 192.0.2.2 --port 8080 (and for the host and the partner)"
+gnctl() { "$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$H/control.sock" "$@"; }
+why=$(gnctl explain --from 192.0.2.2 --port 8080)
+say "$why"
+check "explain: UFW's default policy blocks the internet" grep -q '^verdict: *drop' <<<"$why"
+say "$(gnctl explain --from 127.0.0.1 --to 127.0.0.1 --port 8080 | grep -E '^(verdict|because)')"
+say "$(gnctl explain --from 192.0.2.2 --port 8082 | grep -E '^(verdict|because)')"
+
 step "what guardnet put in the kernel (nft list table inet guardnet, excerpt)"
 in_ns "$H" nft list table inet guardnet | grep -E 'dnat|allow4|GUARDNET|elements' | head -12
 
