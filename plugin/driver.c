@@ -70,6 +70,16 @@ static int check_ipam(const struct gn_ipam_data *v, size_t n, const char *key, b
 	return 0;
 }
 
+/* Takes back a change of one endpoint's share after a later step failed;
+ * the state must already be as it was before the change. */
+static void undo_share(struct gn_driver *d, const struct kernel_share *done, const struct kernel_share *back)
+{
+	struct gn_err e;
+
+	if (kernel_share_apply(d->kern, &d->st, done, back, &e) < 0)
+		log_warnx("restoring the firewall after a failed change: %s", e.msg);
+}
+
 /* Puts the firewall back as the state says after a failed change. */
 static void restore_firewall(struct gn_driver *d)
 {
@@ -202,6 +212,8 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 {
 	struct gn_network *net = state_network(&d->st, spec->net_id);
 	struct gn_endpoint *ep = state_endpoint(&d->st, spec->id);
+	struct kernel_share share = { 0 }, none = { 0 };
+	bool undo = false;
 	int r;
 
 	if (!net)
@@ -225,12 +237,23 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 	if (r < 0)
 		return gn_errf(err, r, "endpoint %s: %s", spec->id, strerror(-r));
 	r = kernel_endpoint_up(d->kern, ep, err);
-	if (r == 0 && (r = save_endpoint(d, ep, err)) < 0)
-		kernel_endpoint_down(d->kern, ep);
+	if (r == 0) {
+		/* Its guardnet.allow, if it has one, goes in now. */
+		kernel_share_of(d->kern, ep, false, NULL, &share);
+		r = kernel_share_apply(d->kern, &d->st, &none, &share, err);
+		if (r == 0 && (r = save_endpoint(d, ep, err)) < 0)
+			undo = true;
+		if (r < 0)
+			kernel_endpoint_down(d->kern, ep);
+	}
 	if (r < 0) {
 		state_remove_endpoint(&d->st, ep);
+		if (undo)
+			undo_share(d, &share, &none);
+		kernel_share_clear(&share);
 		return r;
 	}
+	kernel_share_clear(&share);
 	*has_mac = !ep->spec.has_mac;
 	kernel_endpoint_mac(&ep->spec, ret_mac);
 	log_debug("endpoint %.12s created on network %.12s", ep->spec.id, net->spec.id);
@@ -240,20 +263,23 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err)
 {
 	struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
+	struct kernel_share share, none = { 0 };
+	struct gn_err e;
 	int r;
 
 	if (!ep)
 		return 0;
-	bool published = ep->programmed;
-
 	if (d->store && (r = store_del_endpoint(d->store, ref->id, err)) < 0)
 		return r;
+	kernel_share_of(d->kern, ep, ep->programmed, &ep->published, &share);
 	kernel_endpoint_down(d->kern, ep);
 	log_debug("endpoint %.12s deleted", ref->id);
 	state_remove_endpoint(&d->st, ep);
-	/* A backstop: Docker normally revokes first (research 1.6). */
-	if (published)
-		restore_firewall(d);
+	/* Docker revokes first (research 1.6), which leaves only an endpoint
+	 * guardnet.allow to remove; the rest is a backstop. */
+	if (kernel_share_apply(d->kern, &d->st, &share, &none, &e) < 0)
+		log_warnx("endpoint %.12s: removing its firewall elements: %s", ref->id, e.msg);
+	kernel_share_clear(&share);
 	return 0;
 }
 
@@ -298,22 +324,29 @@ static void runtime_drop(struct ep_runtime *rt)
 }
 
 /* Makes ep's new runtime state real: the firewall when what it publishes
- * changed, then the record.  If either fails, ep gets old back and the
- * firewall its previous content. */
+ * changed (only ep's elements, in one transaction), then the record.  If
+ * either fails, ep gets old back and the firewall its previous content. */
 static int commit_runtime(struct gn_driver *d, struct gn_endpoint *ep, struct ep_runtime *old, bool firewall,
 			  struct gn_err *err)
 {
-	int r = firewall ? kernel_firewall(d->kern, &d->st, err) : 0;
+	struct kernel_share before = { 0 }, after = { 0 };
+	int r = 0;
 
+	if (firewall) {
+		kernel_share_of(d->kern, ep, old->programmed, &old->published, &before);
+		kernel_share_of(d->kern, ep, ep->programmed, &ep->published, &after);
+		r = kernel_share_apply(d->kern, &d->st, &before, &after, err);
+	}
 	if (r == 0 && (r = save_endpoint(d, ep, err)) < 0 && firewall) {
 		runtime_put(ep, old);
-		restore_firewall(d);
-		return r;
-	}
-	if (r < 0)
+		undo_share(d, &after, &before);
+	} else if (r < 0) {
 		runtime_put(ep, old);
-	else
+	} else {
 		runtime_drop(old);
+	}
+	kernel_share_clear(&before);
+	kernel_share_clear(&after);
 	return r;
 }
 
