@@ -22,11 +22,53 @@ void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_kernel *
 	d->store = store;
 	d->kern = kern;
 	d->cfg = cfg;
+	memset(&d->taken, 0, sizeof d->taken);
+	d->taken_stale = true; /* built from the state on first use */
 }
 
 void driver_free(struct gn_driver *d)
 {
+	pubindex_clear(&d->taken);
 	state_free(&d->st);
+}
+
+/* Puts ep's publications, were its runtime programmed and published, into
+ * the index of taken host ports (add) or takes them out.  A failure leaves
+ * the index to be rebuilt. */
+static void index_pubs(struct gn_driver *d, const struct gn_endpoint *ep, bool programmed,
+		       const struct gn_ports *published, bool add)
+{
+	struct gn_pub_list l = { 0 };
+
+	if (!programmed || d->taken_stale)
+		return;
+	if (publish_expand(publish_allowed(ep->net, &d->cfg->publish), &ep->spec, ep->net->spec.id, published, &l) < 0)
+		d->taken_stale = true;
+	for (size_t i = 0; i < l.n && !d->taken_stale; i++) {
+		if (!add)
+			pubindex_del(&d->taken, &l.v[i]);
+		else if (pubindex_add(&d->taken, &l.v[i]) < 0)
+			d->taken_stale = true;
+	}
+	pub_list_clear(&l);
+}
+
+/* The index of taken host ports, rebuilt from the state if it may have
+ * missed a change (at start-up, after running out of memory). */
+static int taken_current(struct gn_driver *d)
+{
+	struct gn_pub_list all = { 0 };
+	int r;
+
+	if (!d->taken_stale)
+		return 0;
+	pubindex_clear(&d->taken);
+	r = publish_all(&d->st, &d->cfg->publish, NULL, &all);
+	for (size_t i = 0; i < all.n && r == 0; i++)
+		r = pubindex_add(&d->taken, &all.v[i]);
+	pub_list_clear(&all);
+	d->taken_stale = r < 0;
+	return r;
 }
 
 void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1])
@@ -159,8 +201,10 @@ int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *er
 		restore_firewall(d);
 		return r;
 	}
-	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
+	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next) {
+		index_pubs(d, ep, ep->programmed, &ep->published, false);
 		kernel_endpoint_down(d->kern, ep);
+	}
 	kernel_network_down(d->kern, net);
 	log_info("network %.12s deleted (bridge %s)", id, net->spec.opts.bridge);
 	state_remove_network(&d->st, net);
@@ -272,6 +316,7 @@ int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, str
 	if (d->store && (r = store_del_endpoint(d->store, ref->id, err)) < 0)
 		return r;
 	kernel_share_of(d->kern, ep, ep->programmed, &ep->published, &share);
+	index_pubs(d, ep, ep->programmed, &ep->published, false);
 	kernel_endpoint_down(d->kern, ep);
 	log_debug("endpoint %.12s deleted", ref->id);
 	state_remove_endpoint(&d->st, ep);
@@ -343,6 +388,8 @@ static int commit_runtime(struct gn_driver *d, struct gn_endpoint *ep, struct ep
 	} else if (r < 0) {
 		runtime_put(ep, old);
 	} else {
+		index_pubs(d, ep, old->programmed, &old->published, false);
+		index_pubs(d, ep, ep->programmed, &ep->published, true);
 		runtime_drop(old);
 	}
 	kernel_share_clear(&before);
@@ -464,15 +511,14 @@ static void allowlist_name(const struct gn_network *net, const struct gn_addr_li
 static int resolve_ports(struct gn_driver *d, struct gn_endpoint *ep, const struct gn_ports *req,
 			 struct gn_ports *ret, struct gn_err *err)
 {
-	struct gn_pub_list taken = { 0 };
 	char name[256];
 	struct publish_env env = {
 		.allowed = publish_allowed(ep->net, &d->cfg->publish),
 		.allowed_name = name,
-		.taken = &taken,
+		.taken = &d->taken,
 		.host_in_use = d->kern ? hostports_in_use : NULL,
 	};
-	int r = publish_all(&d->st, &d->cfg->publish, ep, &taken);
+	int r = taken_current(d);
 
 	allowlist_name(ep->net, env.allowed, name, sizeof name);
 	hostports_ephemeral(&env.eph_lo, &env.eph_hi);
@@ -480,7 +526,6 @@ static int resolve_ports(struct gn_driver *d, struct gn_endpoint *ep, const stru
 		r = publish_resolve(&env, &ep->spec, ep->net->spec.id, req, ret, err);
 	else
 		gn_errf(err, r, "out of memory");
-	pub_list_clear(&taken);
 	return r;
 }
 
