@@ -13,7 +13,8 @@ in a network namespace of its own (unshare --net); the rounds alternate
 between them.  Runs as root.
 
 usage: scale_probe.py GUARDNETD [N ...] [--rounds R]      (default N: 10 1000)
-Prints p50 and p99 per N and the ratio of the largest N to the smallest.
+Prints p50 and p99 per N, guardnetd's CPU time per add (kernel work in its
+system calls included) and the ratios of the largest N to the smallest.
 """
 import argparse
 import http.client
@@ -119,6 +120,7 @@ class Daemon:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"guardnetd did not start; see {d}/guardnetd.log")
             time.sleep(0.02)
+        self.sock = sock
         self.conn = UnixConnection(sock)
         call(self.conn, "/NetworkDriver.CreateNetwork",
              {"NetworkID": NET_ID, "Options": {"com.docker.network.enable_ipv6": False,
@@ -129,16 +131,31 @@ class Daemon:
         for i in range(n):
             add(self.conn, i)
         self.setup = time.perf_counter() - t0
-        self.adds, self.removes = [], []
+        self.adds, self.removes, self.cpu = [], [], []
+
+    def reconnect(self):
+        # guardnetd closes connections idle for long (while another N was
+        # being set up).
+        self.conn.close()
+        self.conn = UnixConnection(self.sock)
+
+    def cpu_ns(self):
+        # guardnetd's own CPU time, kernel work in its system calls
+        # included: less at the mercy of other load than the wall clock.
+        with open(f"/proc/{self.proc.pid}/schedstat") as f:
+            return int(f.read().split()[0])
 
     def round(self):
+        c0 = self.cpu_ns()
         t0 = time.perf_counter()
         add(self.conn, self.n)
         t1 = time.perf_counter()
+        c1 = self.cpu_ns()
         remove(self.conn, self.n)
         t2 = time.perf_counter()
         self.adds.append((t1 - t0) * 1000)
         self.removes.append((t2 - t1) * 1000)
+        self.cpu.append((c1 - c0) / 1e6)
 
     def stop(self):
         self.conn.close()
@@ -157,6 +174,8 @@ def main():
     ap.add_argument("n", nargs="*", type=int, default=[10, 1000])
     ap.add_argument("--rounds", type=int, default=50)
     a = ap.parse_args()
+    # A SIGTERM (a timeout) still stops the daemons.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     tmp = tempfile.mkdtemp(prefix="gn-scale-")
     daemons = []
     try:
@@ -165,6 +184,8 @@ def main():
             print(f"N={n}: {n} endpoints set up in {daemons[-1].setup:.1f} s", flush=True)
         # Rounds alternate between the daemons, so that the load of the
         # machine (shared with other work) weighs on every N alike.
+        for d in daemons:
+            d.reconnect()
         for _ in range(a.rounds):
             for d in daemons:
                 d.round()
@@ -174,10 +195,11 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     for d in daemons:
         print(f"N={d.n:5d}: add one endpoint (4 ports): p50 {pct(d.adds, 50):7.2f} ms p99 {pct(d.adds, 99):7.2f} ms; "
-              f"remove: p50 {pct(d.removes, 50):7.2f} ms p99 {pct(d.removes, 99):7.2f} ms")
+              f"remove: p50 {pct(d.removes, 50):7.2f} ms p99 {pct(d.removes, 99):7.2f} ms; "
+              f"guardnetd CPU per add: p50 {pct(d.cpu, 50):6.2f} ms")
     lo, hi = min(daemons, key=lambda d: d.n), max(daemons, key=lambda d: d.n)
     if lo is not hi:
-        for what, k in (("add", "adds"), ("remove", "removes")):
+        for what, k in (("add", "adds"), ("remove", "removes"), ("guardnetd CPU per add", "cpu")):
             a_lo, a_hi = getattr(lo, k), getattr(hi, k)
             print(f"ratio N={hi.n}/N={lo.n} ({what}): p50 {pct(a_hi, 50) / pct(a_lo, 50):.2f}x "
                   f"p99 {pct(a_hi, 99) / pct(a_lo, 99):.2f}x")
