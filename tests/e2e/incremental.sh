@@ -42,6 +42,12 @@ pub() {
 	shift 2
 	call ProgramExternalConnectivity "{$(ref "$n" "$e"),\"Options\":{\"com.docker.network.portmap\":[$*]}}"
 }
+# try_pub NET EP ENTRY: ProgramExternalConnectivity that may fail; prints the reply.
+try_pub() {
+	curl -s --unix-socket "/run/docker/plugins/$DRV.sock" -X POST \
+		-d "{$(ref "$1" "$2"),\"Options\":{\"com.docker.network.portmap\":[$3]}}" \
+		http://plugin/NetworkDriver.ProgramExternalConnectivity
+}
 revoke() { call RevokeExternalConnectivity "{$(ref "$1" "$2")}"; }
 leave() { call Leave "{$(ref "$1" "$2")}"; }
 delete() { call DeleteEndpoint "{$(ref "$1" "$2")}"; }
@@ -151,9 +157,7 @@ unset GUARDNET_TEST_NFT_FAULT
 before=$(dump)
 h2=$(handle)
 mkep a1 e10 10.231.1.20/24 ""
-out=$(curl -s --unix-socket "/run/docker/plugins/$DRV.sock" -X POST \
-	-d "{$(ref a1 e10),\"Options\":{\"com.docker.network.portmap\":[$(pm 6 80 "" 7777)]}}" \
-	http://plugin/NetworkDriver.ProgramExternalConnectivity)
+out=$(try_pub a1 e10 "$(pm 6 80 "" 7777)")
 check "refused: the error names endpoint and port: $out" \
 	grep -qE "endpoint $(id e10 | cut -c1-12): publishing 7777/tcp failed: nftables refused the transaction" <<<"$out"
 check "refused: the table is unchanged" test "$(dump)" = "$before"
@@ -169,5 +173,30 @@ pub a1 e9 "$(pm 6 80 "" 8901)"
 check "the table is back with the new publish" wait_until 5 has map any4 8901
 check "and with what was there before" has map any4 7778
 same "after the table was deleted"
+
+# 5. Host sockets holding a port (asked of the kernel per port, not read
+# from /proc/net): a publish that collides is refused and names the socket.
+in_ns "$H" python3 -c '
+import socket, sys, time
+t = socket.socket(socket.AF_INET6)
+t.bind(("::", 8701))
+t.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", 8702))
+print("ready", flush=True)
+time.sleep(120)' >"$GN_TMP/sockets" &
+GN_PIDS+=($!)
+wait_until 10 grep -q ready "$GN_TMP/sockets"
+mkep a1 e11 10.231.1.21/24 ""
+out=$(try_pub a1 e11 "$(pm 6 80 "" 8701)")
+check "a TCP listener on [::] holds the IPv4 port: $out" \
+	grep -qF 'host port 8701/tcp on 0.0.0.0 is in use by a process on the host (listening on [::]:8701)' <<<"$out"
+out=$(try_pub a1 e11 "$(pm 17 53 127.0.0.1 8702)")
+check "a UDP socket on 127.0.0.1 holds 127.0.0.1: $out" \
+	grep -qF 'host port 8702/udp on 127.0.0.1 is in use by a process on the host (bound on 127.0.0.1:8702)' <<<"$out"
+mkep b2 e12 10.231.2.22/24 ""
+check "the same UDP port on another address is free" pub b2 e12 "$(pm 17 53 192.0.2.1 8702)"
+check "refused publishes left no trace" lacks map any4 8701
+same "after host-socket conflicts"
 
 summary incremental
