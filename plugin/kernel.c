@@ -294,7 +294,7 @@ int kernel_share_apply(struct gn_kernel *k, const struct gn_state *st, const str
 		r = fw_apply_share(k->fw, &f, &t, err);
 		if (r != -ESTALE)
 			return r;
-		log_info("%s: rebuilding it whole", err->msg);
+		log_info("firewall: %s; rebuilding the table whole", err->msg);
 	}
 	return kernel_firewall(k, st, err);
 }
