@@ -22,11 +22,53 @@ void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_kernel *
 	d->store = store;
 	d->kern = kern;
 	d->cfg = cfg;
+	memset(&d->taken, 0, sizeof d->taken);
+	d->taken_stale = true; /* built from the state on first use */
 }
 
 void driver_free(struct gn_driver *d)
 {
+	pubindex_clear(&d->taken);
 	state_free(&d->st);
+}
+
+/* Puts ep's publications, were its runtime programmed and published, into
+ * the index of taken host ports (add) or takes them out.  A failure leaves
+ * the index to be rebuilt. */
+static void index_pubs(struct gn_driver *d, const struct gn_endpoint *ep, bool programmed,
+		       const struct gn_ports *published, bool add)
+{
+	struct gn_pub_list l = { 0 };
+
+	if (!programmed || d->taken_stale)
+		return;
+	if (publish_expand(publish_allowed(ep->net, &d->cfg->publish), &ep->spec, ep->net->spec.id, published, &l) < 0)
+		d->taken_stale = true;
+	for (size_t i = 0; i < l.n && !d->taken_stale; i++) {
+		if (!add)
+			pubindex_del(&d->taken, &l.v[i]);
+		else if (pubindex_add(&d->taken, &l.v[i]) < 0)
+			d->taken_stale = true;
+	}
+	pub_list_clear(&l);
+}
+
+/* The index of taken host ports, rebuilt from the state if it may have
+ * missed a change (at start-up, after running out of memory). */
+static int taken_current(struct gn_driver *d)
+{
+	struct gn_pub_list all = { 0 };
+	int r;
+
+	if (!d->taken_stale)
+		return 0;
+	pubindex_clear(&d->taken);
+	r = publish_all(&d->st, &d->cfg->publish, NULL, &all);
+	for (size_t i = 0; i < all.n && r == 0; i++)
+		r = pubindex_add(&d->taken, &all.v[i]);
+	pub_list_clear(&all);
+	d->taken_stale = r < 0;
+	return r;
 }
 
 void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1])
@@ -68,6 +110,16 @@ static int check_ipam(const struct gn_ipam_data *v, size_t n, const char *key, b
 				       "for the bridge", key, i);
 	}
 	return 0;
+}
+
+/* Takes back a change of one endpoint's share after a later step failed;
+ * the state must already be as it was before the change. */
+static void undo_share(struct gn_driver *d, const struct kernel_share *done, const struct kernel_share *back)
+{
+	struct gn_err e;
+
+	if (kernel_share_apply(d->kern, &d->st, done, back, &e) < 0)
+		log_warnx("restoring the firewall after a failed change: %s", e.msg);
 }
 
 /* Puts the firewall back as the state says after a failed change. */
@@ -149,8 +201,10 @@ int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *er
 		restore_firewall(d);
 		return r;
 	}
-	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
+	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next) {
+		index_pubs(d, ep, ep->programmed, &ep->published, false);
 		kernel_endpoint_down(d->kern, ep);
+	}
 	kernel_network_down(d->kern, net);
 	log_info("network %.12s deleted (bridge %s)", id, net->spec.opts.bridge);
 	state_remove_network(&d->st, net);
@@ -202,6 +256,8 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 {
 	struct gn_network *net = state_network(&d->st, spec->net_id);
 	struct gn_endpoint *ep = state_endpoint(&d->st, spec->id);
+	struct kernel_share share = { 0 }, none = { 0 };
+	bool undo = false;
 	int r;
 
 	if (!net)
@@ -225,12 +281,23 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 	if (r < 0)
 		return gn_errf(err, r, "endpoint %s: %s", spec->id, strerror(-r));
 	r = kernel_endpoint_up(d->kern, ep, err);
-	if (r == 0 && (r = save_endpoint(d, ep, err)) < 0)
-		kernel_endpoint_down(d->kern, ep);
+	if (r == 0) {
+		/* Its guardnet.allow, if it has one, goes in now. */
+		kernel_share_of(d->kern, ep, false, NULL, &share);
+		r = kernel_share_apply(d->kern, &d->st, &none, &share, err);
+		if (r == 0 && (r = save_endpoint(d, ep, err)) < 0)
+			undo = true;
+		if (r < 0)
+			kernel_endpoint_down(d->kern, ep);
+	}
 	if (r < 0) {
 		state_remove_endpoint(&d->st, ep);
+		if (undo)
+			undo_share(d, &share, &none);
+		kernel_share_clear(&share);
 		return r;
 	}
+	kernel_share_clear(&share);
 	*has_mac = !ep->spec.has_mac;
 	kernel_endpoint_mac(&ep->spec, ret_mac);
 	log_debug("endpoint %.12s created on network %.12s", ep->spec.id, net->spec.id);
@@ -240,20 +307,24 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err)
 {
 	struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
+	struct kernel_share share, none = { 0 };
+	struct gn_err e;
 	int r;
 
 	if (!ep)
 		return 0;
-	bool published = ep->programmed;
-
 	if (d->store && (r = store_del_endpoint(d->store, ref->id, err)) < 0)
 		return r;
+	kernel_share_of(d->kern, ep, ep->programmed, &ep->published, &share);
+	index_pubs(d, ep, ep->programmed, &ep->published, false);
 	kernel_endpoint_down(d->kern, ep);
 	log_debug("endpoint %.12s deleted", ref->id);
 	state_remove_endpoint(&d->st, ep);
-	/* A backstop: Docker normally revokes first (research 1.6). */
-	if (published)
-		restore_firewall(d);
+	/* Docker revokes first (research 1.6), which leaves only an endpoint
+	 * guardnet.allow to remove; the rest is a backstop. */
+	if (kernel_share_apply(d->kern, &d->st, &share, &none, &e) < 0)
+		log_warnx("endpoint %.12s: removing its firewall elements: %s", ref->id, e.msg);
+	kernel_share_clear(&share);
 	return 0;
 }
 
@@ -298,22 +369,31 @@ static void runtime_drop(struct ep_runtime *rt)
 }
 
 /* Makes ep's new runtime state real: the firewall when what it publishes
- * changed, then the record.  If either fails, ep gets old back and the
- * firewall its previous content. */
+ * changed (only ep's elements, in one transaction), then the record.  If
+ * either fails, ep gets old back and the firewall its previous content. */
 static int commit_runtime(struct gn_driver *d, struct gn_endpoint *ep, struct ep_runtime *old, bool firewall,
 			  struct gn_err *err)
 {
-	int r = firewall ? kernel_firewall(d->kern, &d->st, err) : 0;
+	struct kernel_share before = { 0 }, after = { 0 };
+	int r = 0;
 
+	if (firewall) {
+		kernel_share_of(d->kern, ep, old->programmed, &old->published, &before);
+		kernel_share_of(d->kern, ep, ep->programmed, &ep->published, &after);
+		r = kernel_share_apply(d->kern, &d->st, &before, &after, err);
+	}
 	if (r == 0 && (r = save_endpoint(d, ep, err)) < 0 && firewall) {
 		runtime_put(ep, old);
-		restore_firewall(d);
-		return r;
-	}
-	if (r < 0)
+		undo_share(d, &after, &before);
+	} else if (r < 0) {
 		runtime_put(ep, old);
-	else
+	} else {
+		index_pubs(d, ep, old->programmed, &old->published, false);
+		index_pubs(d, ep, ep->programmed, &ep->published, true);
 		runtime_drop(old);
+	}
+	kernel_share_clear(&before);
+	kernel_share_clear(&after);
 	return r;
 }
 
@@ -431,15 +511,14 @@ static void allowlist_name(const struct gn_network *net, const struct gn_addr_li
 static int resolve_ports(struct gn_driver *d, struct gn_endpoint *ep, const struct gn_ports *req,
 			 struct gn_ports *ret, struct gn_err *err)
 {
-	struct gn_pub_list taken = { 0 };
 	char name[256];
 	struct publish_env env = {
 		.allowed = publish_allowed(ep->net, &d->cfg->publish),
 		.allowed_name = name,
-		.taken = &taken,
+		.taken = &d->taken,
 		.host_in_use = d->kern ? hostports_in_use : NULL,
 	};
-	int r = publish_all(&d->st, &d->cfg->publish, ep, &taken);
+	int r = taken_current(d);
 
 	allowlist_name(ep->net, env.allowed, name, sizeof name);
 	hostports_ephemeral(&env.eph_lo, &env.eph_hi);
@@ -447,7 +526,6 @@ static int resolve_ports(struct gn_driver *d, struct gn_endpoint *ep, const stru
 		r = publish_resolve(&env, &ep->spec, ep->net->spec.id, req, ret, err);
 	else
 		gn_errf(err, r, "out of memory");
-	pub_list_clear(&taken);
 	return r;
 }
 

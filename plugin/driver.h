@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "kernel.h"
+#include "pubindex.h"
 #include "state.h"
 #include "store.h"
 
@@ -22,6 +23,8 @@ struct gn_driver {
 	struct gn_store *store;          /* NULL: keep state in memory only (tests) */
 	struct gn_kernel *kern;          /* NULL: touch no kernel state (tests) */
 	const struct gn_config *cfg;
+	struct pubindex taken;           /* every programmed endpoint's publications */
+	bool taken_stale;                /* taken may lack a change: rebuild it before use */
 };
 
 struct gn_join_reply {

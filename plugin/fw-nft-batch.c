@@ -23,6 +23,7 @@ struct nft_batch {
 	const char **what;  /* by seq - seq0 */
 	size_t n_what, cap_what;
 	bool oom;
+	bool refused;       /* the kernel answered the commit with an error */
 };
 
 static bool reserve(struct nft_batch *b, size_t extra)
@@ -101,6 +102,16 @@ struct nft_batch *nft_batch_new(uint32_t seq)
 size_t nft_batch_messages(const struct nft_batch *b)
 {
 	return b->n_what - 1; /* not counting the transaction start */
+}
+
+void nft_batch_fail(struct nft_batch *b)
+{
+	b->oom = true;
+}
+
+bool nft_batch_refused(const struct nft_batch *b)
+{
+	return b->refused;
 }
 
 void nft_batch_free(struct nft_batch *b)
@@ -236,6 +247,7 @@ int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err
 		}
 	}
 done:
+	b->refused = first_err != 0;
 	if (first_err)
 		return gn_errf(err, first_err, "nftables refused the transaction at \"%s\": %s; nothing was changed",
 			       describe(b, first_bad), strerror(-first_err));

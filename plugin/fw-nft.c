@@ -54,6 +54,7 @@ struct gn_fw {
 	uint32_t seq;
 	int fault_port;    /* tests only: refuse transactions that publish this port */
 	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
+	bool current;       /* the table is what fw_apply and fw_apply_share made it */
 	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
 };
 
@@ -259,6 +260,20 @@ static void build_table(struct nft_batch *b, const struct fw_model *m)
 		network_rules(b, &m->nets[i], mark);
 }
 
+/* Tests only: a jump to a chain that does not exist makes the kernel refuse
+ * a transaction that publishes the fault port. */
+static void inject_fault(const struct gn_fw *fw, struct nft_batch *b, const struct gn_pub *v, size_t n)
+{
+	for (size_t i = 0; fw->fault_port && i < n; i++)
+		if (v[i].port == fw->fault_port) {
+			struct nftnl_rule *bad = fwd_rule();
+
+			x_jump(bad, NFT_JUMP, "no-such-chain");
+			nft_batch_rule(b, NFT_MSG_NEWRULE, bad, NLM_F_CREATE | NLM_F_APPEND, "injected fault");
+			return;
+		}
+}
+
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
@@ -273,22 +288,54 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 		return r;
 	}
 	build_table(b, m);
-	for (size_t i = 0; fw->fault_port && i < m->n_pubs; i++)
-		if (m->pubs[i].port == fw->fault_port) {
-			struct nftnl_rule *bad = fwd_rule();
-
-			x_jump(bad, NFT_JUMP, "no-such-chain");
-			nft_batch_rule(b, NFT_MSG_NEWRULE, bad, NLM_F_CREATE | NLM_F_APPEND, "injected fault");
-			break;
-		}
+	inject_fault(fw, b, m->pubs, m->n_pubs);
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
-	if (r == 0)
+	if (r == 0) {
 		r = nft_batch_commit(b, fw->sock, err);
-	if (r == 0)
+		/* Refused, the table is as it was; with no answer, unknown. */
+		if (r < 0 && !nft_batch_refused(b))
+			fw->current = false;
+	}
+	if (r == 0) {
 		fw->last_mark = m->n ? m->mark : 0;
+		fw->current = m->n > 0;
+	}
 	if (r == 0 && !m->n)
 		r = fw_iptc_sync(0, err);
 	fw->seq += 1 << 16;
+	nft_batch_free(b);
+	return r;
+}
+
+int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
+{
+	struct nft_batch *b;
+	bool repair = false;
+	int r;
+
+	b = nft_batch_new(fw->seq);
+	if (!b || fw_pub_delta(b, from, to) < 0) {
+		nft_batch_free(b);
+		return gn_errf(err, -ENOMEM, "out of memory");
+	}
+	inject_fault(fw, b, to->pubs, to->n_pubs);
+	/* Nothing to change needs no table at all, current or not. */
+	if (nft_batch_messages(b) == 0 || !fw->current) {
+		size_t n = nft_batch_messages(b);
+
+		nft_batch_free(b);
+		return n ? gn_errf(err, -ESTALE, "guardnet's table is not known to be as guardnet left it") : 0;
+	}
+	r = nft_batch_commit(b, fw->sock, err);
+	fw->seq += 1 << 16;
+	if (r < 0 && !nft_batch_refused(b)) {
+		fw->current = false;
+		r = -ESTALE;
+	} else if (r < 0 && fw->events && fw_events_read(fw, &repair) == 0 && repair) {
+		/* Refused because another program changed the table (deleted
+		 * it, say) since guardnet last wrote it: only a rebuild helps. */
+		r = -ESTALE;
+	}
 	nft_batch_free(b);
 	return r;
 }
@@ -381,6 +428,8 @@ int fw_events_read(struct gn_fw *fw, bool *repair)
 	/* UFW and Docker rewrite the filter table often; rebuild only when
 	 * our rule is really gone. */
 	*repair = worst == 2 || (worst == 1 && !fw_hook_intact(fw, fw->last_mark));
+	if (worst == 2)
+		fw->current = false;
 	return 0;
 }
 

@@ -24,6 +24,9 @@ struct nft_batch;
 struct nft_batch *nft_batch_new(uint32_t seq);
 void nft_batch_free(struct nft_batch *b);
 size_t nft_batch_messages(const struct nft_batch *b);
+/* Marks b as not built whole (out of memory): committing it then fails
+ * without sending anything. */
+void nft_batch_fail(struct nft_batch *b);
 /* Each nft_batch_* serialises the object into the batch and frees it,
  * except sets, which the caller frees (their elements follow).  what
  * describes the message for error reports; it must be a literal or outlive
@@ -35,6 +38,9 @@ void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
 /* Sends the transaction; 0, or the first error with the message it concerns. */
 int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err);
+/* After a failed commit: whether the kernel answered with a refusal (and so
+ * changed nothing), as opposed to a failure to build, send or hear back. */
+bool nft_batch_refused(const struct nft_batch *b);
 
 /* Expressions, in the order nft itself emits them. */
 void x_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
@@ -88,9 +94,13 @@ struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, ui
 
 struct fw_model;
 struct fw_network;
+struct fw_share;
 /* Published ports (fw-nft-pub.c): maps and sets, the nat chains, the
  * forward rules for DNATed connections, the postrouting rules of a network. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
+/* The element messages that turn one endpoint's share from into to:
+ * deletions first, then additions.  0 or -ENOMEM. */
+int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
 void fw_pub_nat_chains(struct nft_batch *b);
 void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark));

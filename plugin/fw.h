@@ -5,9 +5,11 @@
  * all.  Only fw-*.c include libnftnl.
  *
  * What guardnet owns: the table "inet guardnet", rebuilt atomically on
- * every change, and one accept rule, tagged with the comment "guardnet", in
- * iptables' DOCKER-USER chain (FORWARD when Docker's chains are absent)
- * for the connections guardnet admitted (design.md section 4).
+ * changes to networks, UFW or the host, changed element by element when
+ * one endpoint's share changes (fw_apply_share), and one accept rule,
+ * tagged with the comment "guardnet", in iptables' DOCKER-USER chain
+ * (FORWARD when Docker's chains are absent) for the connections guardnet
+ * admitted (design.md section 4).
  */
 #ifndef GN_FW_H
 #define GN_FW_H
@@ -31,10 +33,12 @@ struct fw_network {
 	bool ufw;                         /* UFW's rules decide for its published ports */
 };
 
-/* An endpoint's guardnet.allow: src may reach ctr's published ports. */
+/* An endpoint's guardnet.allow: the sources in src of ctr's family may
+ * reach ctr's published ports (the other family's prefixes are skipped). */
 struct fw_epallow {
 	struct gn_addr ctr;
-	struct gn_prefix src;
+	const struct gn_prefix *src;
+	size_t n_src;
 };
 
 struct fw_model {
@@ -48,6 +52,17 @@ struct fw_model {
 	const struct ufw_config *ufw;     /* NULL: UFW not read */
 };
 
+/* What one endpoint puts in the table: the elements of the maps pub4,
+ * any4, pub6 and any6 (its published ports) and of the sets epallow4 and
+ * epallow6 (its guardnet.allow).  A model's pubs and epallow are the union
+ * of its endpoints' shares; nothing else in the table depends on endpoints. */
+struct fw_share {
+	const struct gn_pub *pubs;
+	size_t n_pubs;
+	const struct fw_epallow *epallow;
+	size_t n_epallow;
+};
+
 struct gn_fw;
 
 int fw_open(struct gn_fw **ret, struct gn_err *err);
@@ -55,6 +70,15 @@ void fw_close(struct gn_fw *fw);
 /* Makes the kernel match m.  With no networks, removes everything guardnet
  * owns.  On failure nothing changed. */
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err);
+/* One endpoint's share goes from `from` to `to`: one transaction that
+ * deletes the elements only `from` has and adds those only `to` has
+ * (nothing at all when they are the same).  The table must be what the
+ * last fw_apply wrote plus the shares applied since.  0; a negative errno
+ * when the kernel refused the transaction (nothing changed); -ESTALE when
+ * the table is not known to be as guardnet left it (never built, another
+ * program changed it, an answer that never came): then nothing can be said
+ * about the delta and the caller rebuilds with fw_apply. */
+int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err);
 
 /* Change events of nf_tables, to notice when another program removes or
  * alters what guardnet owns (`iptables -F DOCKER-USER`, `ufw reload` with a

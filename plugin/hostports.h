@@ -1,6 +1,7 @@
 /*
- * What the host itself uses: sockets bound to a port (from /proc/net) and
- * the ephemeral port range.  Read from this process's network namespace.
+ * What the host itself uses: sockets bound to a port (asked of sock_diag,
+ * /proc/net when it cannot answer) and the ephemeral port range.  Read from
+ * this process's network namespace.
  */
 #ifndef GN_HOSTPORTS_H
 #define GN_HOSTPORTS_H

@@ -153,6 +153,21 @@ struct model_ctx {
 	size_t n, n_sub, n_ep;
 };
 
+/* ep's guardnet.allow (src, a copy or the spec's own list): one entry per
+ * family ep has an address in. */
+static size_t ep_allow(const struct gn_endpoint *ep, const struct gn_prefix *src, struct fw_epallow out[2])
+{
+	size_t n = 0;
+
+	if (!ep->spec.allow.n)
+		return 0;
+	if (ep->spec.has_addr4)
+		out[n++] = (struct fw_epallow){ .ctr = ep->spec.addr4.addr, .src = src, .n_src = ep->spec.allow.n };
+	if (ep->spec.has_addr6)
+		out[n++] = (struct fw_epallow){ .ctr = ep->spec.addr6.addr, .src = src, .n_src = ep->spec.allow.n };
+	return n;
+}
+
 static void count_net(void *p, void *ctx)
 {
 	struct gn_network *net = p;
@@ -163,19 +178,7 @@ static void count_net(void *p, void *ctx)
 	m->n++;
 	m->n_sub += net->spec.n_ipv4 + net->spec.n_ipv6;
 	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
-		m->n_ep += ep->spec.allow.n;
-}
-
-static void add_epallow(struct model_ctx *m, const struct gn_endpoint *ep)
-{
-	for (size_t i = 0; i < ep->spec.allow.n; i++) {
-		const struct gn_prefix *src = &ep->spec.allow.v[i];
-		const struct gn_prefix *ctr = src->addr.family == AF_INET ? &ep->spec.addr4 : &ep->spec.addr6;
-		bool has = src->addr.family == AF_INET ? ep->spec.has_addr4 : ep->spec.has_addr6;
-
-		if (has)
-			m->epallow[m->n_ep++] = (struct fw_epallow){ .ctr = ctr->addr, .src = *src };
-	}
+		m->n_ep += ep->spec.allow.n ? 2 : 0;
 }
 
 /* guardnet.ufw: on always, off never, auto (or unset) follows guardnet.conf
@@ -225,7 +228,7 @@ static void add_net(void *p, void *ctx)
 		m->subnets[m->n_sub++] = net->spec.ipv6[i].pool;
 	f->n_subnets = (size_t)(m->subnets + m->n_sub - f->subnets);
 	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
-		add_epallow(m, ep);
+		m->n_ep += ep_allow(ep, ep->spec.allow.v, m->epallow + m->n_ep);
 }
 
 int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err)
@@ -257,6 +260,57 @@ out:
 	free(m.epallow);
 	pub_list_clear(&pubs);
 	return r;
+}
+
+void kernel_share_of(const struct gn_kernel *k, const struct gn_endpoint *ep, bool programmed,
+		     const struct gn_ports *published, struct kernel_share *ret)
+{
+	const struct gn_network *net = ep->net;
+	size_t n = ep->spec.allow.n;
+
+	memset(ret, 0, sizeof *ret);
+	/* The same rules as kernel_firewall's model, endpoint by endpoint. */
+	if (!k || net->dying)
+		return;
+	if (programmed && publish_expand(publish_allowed(net, k->default_publish), &ep->spec, net->spec.id,
+					  published, &ret->pubs) < 0)
+		ret->whole = true;
+	for (size_t i = 0; i < ret->pubs.n; i++)
+		ret->pubs.v[i].ep_id = ret->pubs.v[i].net_id = NULL; /* they would outlive ep */
+	if (n && !(ret->allow = malloc(n * sizeof *ret->allow))) {
+		ret->whole = true;
+	} else if (n) {
+		memcpy(ret->allow, ep->spec.allow.v, n * sizeof *ret->allow);
+		ret->n_epallow = ep_allow(ep, ret->allow, ret->epallow);
+	}
+}
+
+void kernel_share_clear(struct kernel_share *s)
+{
+	pub_list_clear(&s->pubs);
+	free(s->allow);
+	memset(s, 0, sizeof *s);
+}
+
+int kernel_share_apply(struct gn_kernel *k, const struct gn_state *st, const struct kernel_share *from,
+		       const struct kernel_share *to, struct gn_err *err)
+{
+	int r;
+
+	if (!k)
+		return 0;
+	if (!from->whole && !to->whole) {
+		struct fw_share f = { .pubs = from->pubs.v, .n_pubs = from->pubs.n, .epallow = from->epallow,
+				      .n_epallow = from->n_epallow };
+		struct fw_share t = { .pubs = to->pubs.v, .n_pubs = to->pubs.n, .epallow = to->epallow,
+				      .n_epallow = to->n_epallow };
+
+		r = fw_apply_share(k->fw, &f, &t, err);
+		if (r != -ESTALE)
+			return r;
+		log_info("firewall: %s; rebuilding the table whole", err->msg);
+	}
+	return kernel_firewall(k, st, err);
 }
 
 static bool owned_by(const struct nl_link *l, const char **id)

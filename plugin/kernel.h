@@ -8,6 +8,7 @@
 
 #include <guardnet/types.h>
 
+#include "fw.h"
 #include "state.h"
 #include "ufw.h"
 
@@ -30,6 +31,28 @@ int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct
 void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep);
 /* Brings guardnet's nftables table and iptables rule in line with st. */
 int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err);
+/* One endpoint's part of guardnet's table (struct fw_share), held as copies
+ * so that it may outlive the endpoint.  whole: it could not be computed (out
+ * of memory), and a change from or to it rebuilds the whole table. */
+struct kernel_share {
+	struct gn_pub_list pubs;
+	struct gn_prefix *allow;
+	struct fw_epallow epallow[2];
+	size_t n_epallow;
+	bool whole;
+};
+
+/* ep's share were its runtime programmed and published; empty for an
+ * endpoint of a network being deleted, or with no kernel handle. */
+void kernel_share_of(const struct gn_kernel *k, const struct gn_endpoint *ep, bool programmed,
+		     const struct gn_ports *published, struct kernel_share *ret);
+void kernel_share_clear(struct kernel_share *s);
+/* One endpoint changed: its elements go from `from` to `to` in one
+ * transaction that holds only the difference.  When the table is not known
+ * to be as guardnet left it, rebuilds it whole from st, which must already
+ * show the change.  A refused transaction changes nothing. */
+int kernel_share_apply(struct gn_kernel *k, const struct gn_state *st, const struct kernel_share *from,
+		       const struct kernel_share *to, struct gn_err *err);
 /* A descriptor that becomes readable when another program changes
  * nf_tables; then call kernel_heal. */
 int kernel_events_fd(struct gn_kernel *k, struct gn_err *err);

@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "log.h"
 #include "publish.h"
+#include "pubindex.h"
 #include "spec.h"
 #include "state.h"
 
@@ -105,12 +106,6 @@ int publish_expand(const struct gn_addr_list *allowed, const struct gn_endpoint_
 	return r;
 }
 
-static bool overlap(const struct gn_pub *a, const struct gn_pub *b)
-{
-	return a->family == b->family && a->proto == b->proto && a->port == b->port &&
-	       (a->any || b->any || addr_equal(&a->host, &b->host));
-}
-
 static void where(const struct gn_pub *p, char *buf, size_t len)
 {
 	char a[GN_PREFIX_STRLEN];
@@ -130,13 +125,14 @@ static int check_free(const struct publish_env *env, const struct gn_pub_list *m
 		const struct gn_pub *p = &cand->v[i];
 		char at[96], who[128];
 
+		const struct gn_pub *holder = env->taken ? pubindex_find(env->taken, p, p->ep_id) : NULL;
+
 		where(p, at, sizeof at);
-		for (size_t j = 0; env->taken && j < env->taken->n; j++)
-			if (overlap(p, &env->taken->v[j]))
-				return gn_errf(err, -EADDRINUSE, "host port %s is already published by endpoint %.12s "
-					       "on network %.12s", at, env->taken->v[j].ep_id, env->taken->v[j].net_id);
+		if (holder)
+			return gn_errf(err, -EADDRINUSE, "host port %s is already published by endpoint %.12s on "
+				       "network %.12s", at, holder->ep_id, holder->net_id);
 		for (size_t j = 0; j < mine->n; j++)
-			if (overlap(p, &mine->v[j]))
+			if (pub_overlap(p, &mine->v[j]))
 				return gn_errf(err, -EADDRINUSE, "host port %s is requested twice by this container", at);
 		if (env->host_in_use &&
 		    env->host_in_use(p->proto, p->family, p->any ? NULL : &p->host, p->port, who, sizeof who))

@@ -29,11 +29,15 @@ struct gn_pub_list {
 	size_t n, cap;
 };
 
+struct pubindex;
+
 struct publish_env {
 	const struct gn_addr_list *allowed;   /* the network's host allowlist */
 	const char *allowed_name;             /* "guardnet.publish=..." for messages */
 	uint16_t eph_lo, eph_hi;              /* range for HostPort 0 */
-	const struct gn_pub_list *taken;      /* every other endpoint's publications */
+	/* Every endpoint's publications; the resolved endpoint's own (the
+	 * same ep_id pointer) do not count. */
+	const struct pubindex *taken;
 	/* Whether a host socket holds the port (addr NULL: any address). */
 	bool (*host_in_use)(uint8_t proto, int family, const struct gn_addr *addr, uint16_t port, char *who,
 			    size_t len);

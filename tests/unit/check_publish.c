@@ -4,12 +4,13 @@
 
 #include "addr.h"
 #include "publish.h"
+#include "pubindex.h"
 #include "ranges.h"
 #include "spec.h"
 #include "suites.h"
 
 static struct gn_addr_list allowed;
-static struct gn_pub_list taken;
+static struct pubindex taken;
 static struct gn_endpoint_spec ep;
 static int busy_port;   /* a port the fake host holds, 0 for none */
 
@@ -36,7 +37,7 @@ static void setup(void)
 static void teardown(void)
 {
 	free(allowed.v);
-	pub_list_clear(&taken);
+	pubindex_clear(&taken);
 }
 
 static struct publish_env env(void)
@@ -138,9 +139,7 @@ START_TEST(conflicts_with_other_endpoints)
 	struct gn_ports out;
 	struct gn_err e;
 
-	taken.v = malloc(sizeof other);
-	taken.v[0] = other;
-	taken.n = taken.cap = 1;
+	ck_assert_int_eq(pubindex_add(&taken, &other), 0);
 	ck_assert_int_eq(resolve(&b, 1, &out, &e), -EADDRINUSE);
 	ck_assert_str_eq(e.msg, "host port 8080/tcp on 127.0.0.1 is already published by endpoint 111111111111 on "
 		"network 333333333333");
@@ -149,8 +148,10 @@ START_TEST(conflicts_with_other_endpoints)
 	ck_assert_int_eq(resolve(&b, 1, &out, &e), 0);
 	ports_clear(&out);
 	/* Two specific addresses do not collide. */
-	taken.v[0].any = false;
-	addr_parse("192.0.2.1", &taken.v[0].host, "x", NULL);
+	pubindex_del(&taken, &other);
+	other.any = false;
+	addr_parse("192.0.2.1", &other.host, "x", NULL);
+	ck_assert_int_eq(pubindex_add(&taken, &other), 0);
 	b.proto = GN_PROTO_TCP;
 	ck_assert_int_eq(resolve(&b, 1, &out, &e), 0);
 	ports_clear(&out);
@@ -220,6 +221,49 @@ START_TEST(ranges_merge)
 }
 END_TEST
 
+START_TEST(index_of_taken_ports)
+{
+	static const char *owners[] = { "owner-a", "owner-b", "owner-c", "owner-d" };
+	struct gn_pub p = { .family = AF_INET, .proto = GN_PROTO_TCP, .any = true, .net_id = "net" };
+	const struct gn_pub *hit;
+
+	/* Enough to grow the table several times. */
+	for (unsigned i = 0; i < 5000; i++) {
+		p.port = (uint16_t)(10000 + i);
+		p.ep_id = owners[i % 4];
+		ck_assert_int_eq(pubindex_add(&taken, &p), 0);
+	}
+	ck_assert_uint_eq(taken.n, 5000);
+	p.port = 10005;
+	p.ep_id = owners[0];
+	hit = pubindex_find(&taken, &p, owners[0]);
+	ck_assert_ptr_nonnull(hit);
+	ck_assert_str_eq(hit->ep_id, "owner-b");
+	/* An endpoint's own publication is no conflict. */
+	ck_assert_ptr_null(pubindex_find(&taken, &p, owners[1]));
+	/* Another protocol or family is free; a specific address collides with any. */
+	p.proto = GN_PROTO_UDP;
+	ck_assert_ptr_null(pubindex_find(&taken, &p, NULL));
+	p.proto = GN_PROTO_TCP;
+	p.family = AF_INET6;
+	ck_assert_ptr_null(pubindex_find(&taken, &p, NULL));
+	p.family = AF_INET;
+	p.any = false;
+	addr_parse("192.0.2.1", &p.host, "x", NULL);
+	ck_assert_ptr_nonnull(pubindex_find(&taken, &p, NULL));
+	/* Removal needs the owner and the same key. */
+	p.any = true;
+	pubindex_del(&taken, &p);
+	ck_assert_uint_eq(taken.n, 5000);
+	p.ep_id = owners[1];
+	pubindex_del(&taken, &p);
+	ck_assert_uint_eq(taken.n, 4999);
+	ck_assert_ptr_null(pubindex_find(&taken, &p, NULL));
+	p.port = 10006;
+	ck_assert_ptr_nonnull(pubindex_find(&taken, &p, NULL));
+}
+END_TEST
+
 Suite *publish_suite(void)
 {
 	Suite *s = suite_create("publish");
@@ -232,6 +276,7 @@ Suite *publish_suite(void)
 	tcase_add_test(tc, conflicts_with_other_endpoints);
 	tcase_add_test(tc, ipv6_bindings);
 	tcase_add_test(tc, ranges_merge);
+	tcase_add_test(tc, index_of_taken_ports);
 	suite_add_tcase(s, tc);
 	return s;
 }
