@@ -206,12 +206,14 @@ def main():
         lsock.bind(act)
         lsock.listen(16)
         fd = lsock.fileno()
+        # The socket becomes fd 3 in the shell, whatever number it has here
+        # (under make, fds 3 and 4 may be its jobserver pipe).
         proc = subprocess.Popen(
-            ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"', "sh"] + DAEMON +
+            ["sh", "-c", 'eval "exec 3<&$0"; [ "$0" = 3 ] || eval "exec $0<&-"; LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"',
+             str(fd)] + DAEMON +
             ["--socket", os.path.join(tmp, "unused.sock"), "--state-dir", state,
              "--control", os.path.join(tmp, "control.sock")],
-            pass_fds=(3,) if fd == 3 else (), preexec_fn=(lambda: os.dup2(fd, 3)) if fd != 3 else None,
-            stderr=subprocess.DEVNULL)
+            pass_fds=(fd,), stderr=subprocess.DEVNULL)
         lsock.close()
         conn = UnixConnection(act)
         ok = wait_for(lambda: connectable(act), SLOW, "the activated socket")
