@@ -77,6 +77,8 @@ deb:
 clean:
 	rm -rf $(B)
 
+include tests/fuzz/fuzz.mk
+
 -include $(wildcard $(B)/obj/*.d $(B)/obj/test/*.d)
 
 .PHONY: all check check-layering install clean deb
