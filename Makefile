@@ -16,7 +16,7 @@ ifeq ($(WERROR),1)
 CFLAGS     += -Werror
 endif
 ifeq ($(DEBUG),yes)
-CFLAGS     += -O0 -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS     += -O0 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
@@ -76,6 +76,8 @@ deb:
 
 clean:
 	rm -rf $(B)
+
+include tests/fuzz/fuzz.mk tests/hardening/hardening.mk
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/test/*.d)
 

@@ -180,7 +180,7 @@ static bool ours(const unsigned char *e, size_t hdr, uint16_t target_offset, uin
 		if (changed && !PFX##_commit(h))                                                               \
 			r = gn_errf(err, -EIO, "legacy iptables: commit: %s", PFX##_strerror(errno));         \
 		else if (changed)                                                                              \
-			log_info("legacy iptables (%s): guardnet's accept rule %s", NAMES + 10,                \
+			log_info("legacy iptables (%s): guardnet's accept rule %s", &(NAMES)[10],              \
 				 mark ? "put in place" : "removed");                                           \
 	out:                                                                                                   \
 		if (h)                                                                                         \

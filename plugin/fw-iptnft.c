@@ -106,7 +106,7 @@ static int request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, 
  * error, so existence is asked first. */
 static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *chain, struct scan *s)
 {
-	char buf[16384];
+	char buf[16384] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nftnl_rule *f;
 	struct nlmsghdr *nlh;

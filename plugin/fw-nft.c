@@ -458,7 +458,7 @@ void fw_periodic(struct gn_fw *fw)
 
 bool fw_intact(struct gn_fw *fw)
 {
-	char buf[8192];
+	char buf[8192] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 	uint32_t seq = fw->seq++;

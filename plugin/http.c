@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -156,19 +157,33 @@ int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, struct 
 	if (!h)
 		return gn_errf(err, -ENOMEM, "out of memory");
 	h->driver = d;
-	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+	/* Without a listening socket, MHD_OPTION_LISTEN_SOCKET must not be
+	 * given at all (MHD would open a TCP port), so it goes last and an
+	 * early MHD_OPTION_END takes its place. */
+	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (listen_fd < 0 ? MHD_USE_NO_LISTEN_SOCKET : 0),
+				  0, NULL, NULL, on_request, h,
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 				  MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
 				  MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				  listen_fd < 0 ? MHD_OPTION_END : MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
 		free(h);
 		return gn_errf(err, -EIO, "libmicrohttpd could not start on the plugin socket");
 	}
 	*ret = h;
+	return 0;
+}
+
+int http_add_connection(struct gn_http *h, int fd)
+{
+	/* What accept(2) reports for an unnamed Unix socket peer. */
+	struct sockaddr peer = { .sa_family = AF_UNIX };
+
+	if (MHD_add_connection(h->mhd, fd, &peer, sizeof peer.sa_family) != MHD_YES)
+		return -EIO;
 	return 0;
 }
 

@@ -12,8 +12,12 @@
 
 struct gn_http;
 
-/* Takes over listen_fd (closed by http_stop). */
+/* Takes over listen_fd (closed by http_stop).  listen_fd -1: no listening
+ * socket; connections arrive through http_add_connection only. */
 int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, struct gn_err *err);
+/* Serves a connected stream socket, which it takes over (closed also on
+ * failure).  For the fuzz harness, which feeds raw bytes over a socketpair. */
+int http_add_connection(struct gn_http *h, int fd);
 /* A descriptor that becomes readable when http_run has work. */
 int http_fd(const struct gn_http *h);
 /* Milliseconds until http_run must be called anyway; -1: no deadline. */

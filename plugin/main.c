@@ -296,32 +296,29 @@ int main(int argc, char **argv)
 	config_init(&cfg);
 	if (config_load(&cfg, o.config, !o.config_given, &err) < 0) {
 		log_warnx("%s", err.msg);
-		return 1;
+		goto out_config;
 	}
 	if (o.check_only) {
 		printf("configuration OK\n");
-		config_clear(&cfg);
-		return 0;
+		rc = 0;
+		goto out_config;
 	}
-	if (netns_claim() < 0) {
-		config_clear(&cfg);
-		return 1;
-	}
+	if (netns_claim() < 0)
+		goto out_config;
 	if (o.cleanup)
 		return cleanup(&cfg);
 	sigfd = signals_fd();
 	if (sigfd < 0) {
 		log_warn("signalfd");
-		return 1;
+		goto out_config;
 	}
 	if (store_open(&store, o.state_dir, &err) < 0) {
 		log_warnx("%s", err.msg);
-		return 1;
+		goto out_sigfd;
 	}
 	if (kernel_open(&kern, cfg.mark, &cfg.publish, &err) < 0) {
 		log_warnx("%s (guardnetd needs CAP_NET_ADMIN)", err.msg);
-		store_close(&store);
-		return 1;
+		goto out_store;
 	}
 	kern->default_ufw = cfg.ufw;
 	if (ufw_reload(cfg.ufw_root))
@@ -366,8 +363,11 @@ out_driver:
 	driver_free(&driver);
 	kernel_close(kern);
 	ufw_config_clear(&ufw_now);
+out_store:
 	store_close(&store);
-	config_clear(&cfg);
+out_sigfd:
 	close(sigfd);
+out_config:
+	config_clear(&cfg);
 	return rc;
 }

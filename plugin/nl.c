@@ -58,9 +58,14 @@ void nl_close(struct gn_nl *nl)
 	free(nl);
 }
 
+/* buf holds BUF_SIZE bytes.  It is zeroed first: libmnl leaves attribute
+ * padding as it finds it, and stack bytes must not go to the kernel. */
 static struct nlmsghdr *start(struct gn_nl *nl, char *buf, uint16_t type, uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, BUF_SIZE);
+	nlh = mnl_nlmsg_put_header(buf);
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;

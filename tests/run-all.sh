@@ -1,7 +1,8 @@
 #!/bin/bash
 # Every test guardnet has: installs what it needs, builds with -Werror, then
 # runs the unit tests (Check), the daemon replay over its socket, and the
-# tests with real namespaces and a real dockerd.  Needs root.
+# tests with real namespaces and a real dockerd, and the hardening run
+# (fuzzing, sanitizers, valgrind).  Needs root.
 # Ends with one line "tests: N passed, M failed" summing every check.
 set -u
 cd "$(dirname "$0")/.."
@@ -49,7 +50,7 @@ run() {
 run unit make -s WERROR=1 check
 run replay python3 tests/e2e/replay_restart.py build/guardnetd spec
 run demo bash tests/demo.sh
-for t in tests/ns/*.sh tests/e2e/*.sh; do
+for t in tests/ns/*.sh tests/e2e/*.sh tests/hardening/*.sh; do
 	[ -e "$t" ] || continue
 	run "$(basename "$t" .sh)" bash "$t"
 done

@@ -5,11 +5,15 @@ with SIGKILL half-way, starts it again and checks that it remembers
 everything, then finishes the replay.  Runs as root: guardnetd gets a network namespace of its own.
 
 usage: replay_restart.py GUARDNETD SPEC_DIR
+
+GN_DAEMON_WRAP, when set, is a command every guardnetd runs under, e.g.
+"valgrind --error-exitcode=99" (tests/hardening/valgrind_replay.sh).
 """
 import hashlib
 import http.client
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -21,7 +25,10 @@ import time
 GUARDNETD, SPEC = sys.argv[1], sys.argv[2]
 # guardnetd creates bridges and firewall rules: give it a network namespace
 # of its own (unshare execs it, so signals reach guardnetd itself).
-DAEMON = ["unshare", "--net", GUARDNETD]
+WRAP = shlex.split(os.environ.get("GN_DAEMON_WRAP", ""))
+DAEMON = ["unshare", "--net"] + WRAP + [GUARDNETD]
+# Deadlines, not expected durations: under valgrind, start and exit are slow.
+SLOW = 60 if WRAP else 10
 results = {"passed": 0, "failed": 0}
 
 
@@ -36,12 +43,12 @@ def check(cond, what):
 
 class UnixConnection(http.client.HTTPConnection):
     def __init__(self, path):
-        super().__init__("plugin.moby.localhost", timeout=10)
+        super().__init__("plugin.moby.localhost", timeout=SLOW)
         self.path = path
 
     def connect(self):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
+        self.sock.settimeout(SLOW)
         self.sock.connect(self.path)
 
 
@@ -86,7 +93,7 @@ def start(sock, state):
                              "--config", os.path.join(SPEC, "..", "packaging", "guardnet.conf")],
                             stderr=log)
     log.close()
-    wait_for(lambda: connectable(sock) or proc.poll() is not None, 10, "guardnetd to listen")
+    wait_for(lambda: connectable(sock) or proc.poll() is not None, SLOW, "guardnetd to listen")
     return proc
 
 
@@ -175,7 +182,7 @@ def main():
         conn.close()
 
         proc.send_signal(signal.SIGTERM)
-        check(proc.wait(timeout=10) == 0, "SIGTERM: clean exit")
+        check(proc.wait(timeout=SLOW) == 0, "SIGTERM: clean exit")
         check(not os.path.exists(sock), "SIGTERM removes the socket")
         check(os.path.isdir(os.path.join(state, "networks")), "SIGTERM keeps the state directory")
 
@@ -186,7 +193,7 @@ def main():
         proc = subprocess.Popen(DAEMON + ["--socket", sock, "--state-dir", state,
                                           "--control", os.path.join(tmp, "control.sock")],
                                 stderr=subprocess.PIPE, text=True)
-        _, err = proc.communicate(timeout=10)
+        _, err = proc.communicate(timeout=SLOW)
         check(proc.returncode != 0, "corrupt state: guardnetd refuses to start")
         check(bad in err and "never discards state" in err, f"corrupt state message names the file: {err!r}")
         check(os.path.exists(bad), "corrupt state file kept")
@@ -199,29 +206,31 @@ def main():
         lsock.bind(act)
         lsock.listen(16)
         fd = lsock.fileno()
+        # The socket becomes fd 3 in the shell, whatever number it has here
+        # (under make, fds 3 and 4 may be its jobserver pipe).
         proc = subprocess.Popen(
-            ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"', "sh"] + DAEMON[:2] +
-            [GUARDNETD, "--socket", os.path.join(tmp, "unused.sock"), "--state-dir", state,
+            ["sh", "-c", 'eval "exec 3<&$0"; [ "$0" = 3 ] || eval "exec $0<&-"; LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"',
+             str(fd)] + DAEMON +
+            ["--socket", os.path.join(tmp, "unused.sock"), "--state-dir", state,
              "--control", os.path.join(tmp, "control.sock")],
-            pass_fds=(3,) if fd == 3 else (), preexec_fn=(lambda: os.dup2(fd, 3)) if fd != 3 else None,
-            stderr=subprocess.DEVNULL)
+            pass_fds=(fd,), stderr=subprocess.DEVNULL)
         lsock.close()
         conn = UnixConnection(act)
-        ok = wait_for(lambda: connectable(act), 10, "the activated socket")
+        ok = wait_for(lambda: connectable(act), SLOW, "the activated socket")
         check(ok and call(conn, "/Plugin.Activate", None)[0] == 200, "LISTEN_FDS: served on the inherited socket")
         check(not os.path.exists(os.path.join(tmp, "unused.sock")), "LISTEN_FDS: --socket path not created")
         conn.close()
         proc.send_signal(signal.SIGTERM)
-        check(proc.wait(timeout=10) == 0, "LISTEN_FDS: clean exit")
+        check(proc.wait(timeout=SLOW) == 0, "LISTEN_FDS: clean exit")
 
         # -n checks the configuration only.
         cfg = os.path.join(tmp, "bad.conf")
         with open(cfg, "w") as f:
             f.write("publish = 10.0.0.300\n")
-        r = subprocess.run([GUARDNETD, "-n", "--config", cfg], capture_output=True, text=True)
+        r = subprocess.run(WRAP + [GUARDNETD, "-n", "--config", cfg], capture_output=True, text=True)
         check(r.returncode == 1 and "bad.conf:1: publish: invalid IP address \"10.0.0.300\"" in r.stderr,
               f"-n with a bad config: {r.returncode} {r.stderr!r}")
-        r = subprocess.run([GUARDNETD, "-n", "--config", os.path.join(SPEC, "..", "packaging", "guardnet.conf")],
+        r = subprocess.run(WRAP + [GUARDNETD, "-n", "--config", os.path.join(SPEC, "..", "packaging", "guardnet.conf")],
                            capture_output=True, text=True)
         check(r.returncode == 0 and r.stdout.strip() == "configuration OK", f"-n with the shipped config: {r}")
     finally:
