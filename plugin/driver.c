@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "addr.h"
 #include "driver.h"
@@ -18,6 +19,7 @@
 
 void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_kernel *kern, const struct gn_config *cfg)
 {
+	memset(d, 0, sizeof *d);
 	state_init(&d->st);
 	d->store = store;
 	d->kern = kern;
@@ -197,6 +199,71 @@ static int no_endpoint(const char *id, struct gn_err *err)
 	return gn_errf(err, -ENOENT, "EndpointID: guardnet has no endpoint %s", id);
 }
 
+/* Removes ep: record, link, memory.  *firewall: whether the firewall held
+ * something of it (published ports, its guardnet.allow) and must be
+ * rebuilt, which is left to the caller so that several removals cost one
+ * rebuild. */
+static int remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *firewall, struct gn_err *err)
+{
+	int r;
+
+	if (d->store && (r = store_del_endpoint(d->store, ep->spec.id, err)) < 0)
+		return r;
+	*firewall = *firewall || ep->programmed || ep->spec.allow.n;
+	kernel_endpoint_down(d->kern, ep);
+	state_remove_endpoint(&d->st, ep);
+	return 0;
+}
+
+/* Docker forgets an endpoint whose Leave or DeleteEndpoint failed (while
+ * guardnetd was down, say) and may hand its address to a new endpoint.
+ * What the old one published or allowed would then apply to a stranger. */
+static int forget(struct gn_driver *d, struct gn_endpoint *ep, const char *why, bool *firewall)
+{
+	char id[GN_ID_LEN + 1];
+	struct gn_err e;
+	int r;
+
+	snprintf(id, sizeof id, "%s", ep->spec.id);
+	r = remove_endpoint(d, ep, firewall, &e);
+	if (r < 0)
+		log_warnx("endpoint %.12s should go, as %s, but: %s", id, why, e.msg);
+	else
+		log_info("endpoint %.12s removed: %s", id, why);
+	return r;
+}
+
+/* Docker's IPAM gives an address only once it is free, so another endpoint
+ * of net holding one of the new endpoint's addresses is a leftover. */
+static int forget_address_holders(struct gn_driver *d, struct gn_network *net, const struct gn_endpoint_spec *s,
+				  struct gn_err *err)
+{
+	struct gn_endpoint *ep, *next;
+	bool firewall = false;
+	int r = 0;
+
+	for (ep = net->endpoints; ep && r == 0; ep = next) {
+		const struct gn_prefix *a = NULL;
+		char addr[GN_PREFIX_STRLEN], why[160];
+
+		next = ep->next;
+		if (s->has_addr4 && ep->spec.has_addr4 && addr_equal(&s->addr4.addr, &ep->spec.addr4.addr))
+			a = &s->addr4;
+		else if (s->has_addr6 && ep->spec.has_addr6 && addr_equal(&s->addr6.addr, &ep->spec.addr6.addr))
+			a = &s->addr6;
+		if (!a)
+			continue;
+		addr_format(&a->addr, addr, sizeof addr);
+		snprintf(why, sizeof why, "Docker gave its address %s to endpoint %.12s", addr, s->id);
+		if (forget(d, ep, why, &firewall) < 0)
+			r = gn_errf(err, -EBUSY, "Interface: address %s is still held by endpoint %.12s, which "
+				    "guardnet could not remove", addr, ep->spec.id);
+	}
+	if (firewall)
+		restore_firewall(d);
+	return r;
+}
+
 int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, bool *has_mac, uint8_t ret_mac[6],
 			   struct gn_err *err)
 {
@@ -219,6 +286,8 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 		return gn_errf(err, -EEXIST, "EndpointID: endpoint %s already exists with other settings", spec->id);
 	}
 	r = check_endpoint_addrs(net, spec, err);
+	if (r == 0)
+		r = forget_address_holders(d, net, spec, err);
 	if (r < 0)
 		return r;
 	r = state_add_endpoint(&d->st, net, spec, &ep);
@@ -240,19 +309,18 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err)
 {
 	struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
+	bool firewall = false;
 	int r;
 
 	if (!ep)
 		return 0;
-	bool published = ep->programmed;
-
-	if (d->store && (r = store_del_endpoint(d->store, ref->id, err)) < 0)
+	r = remove_endpoint(d, ep, &firewall, err);
+	if (r < 0)
 		return r;
-	kernel_endpoint_down(d->kern, ep);
 	log_debug("endpoint %.12s deleted", ref->id);
-	state_remove_endpoint(&d->st, ep);
-	/* A backstop: Docker normally revokes first (research 1.6). */
-	if (published)
+	/* Docker revokes before it deletes (research 1.6), but the endpoint's
+	 * own guardnet.allow stays in the firewall until it is gone. */
+	if (firewall)
 		restore_firewall(d);
 	return 0;
 }
@@ -376,6 +444,7 @@ int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_jo
 	}
 	runtime_take(ep, &old);
 	ep->joined = true;
+	ep->suspect = false;
 	ep->programmed = old.programmed;
 	ep->no_proxy_6to4 = old.no_proxy_6to4;
 	ep->sandbox_key = strdup(req->sandbox_key ? req->sandbox_key : "");
@@ -462,6 +531,74 @@ static void ports_summary(const struct gn_ports *p, char *buf, size_t len)
 					 proto_name(p->map[i].proto));
 }
 
+/* A joined endpoint's container is gone when Docker has removed its
+ * sandbox (the file, while the directory that held it is still there) and
+ * the veth pair is no longer in any container.  Both must agree: a sandbox
+ * path guardnetd cannot see proves nothing alone.  Docker creates the
+ * sandbox file only after Join, when the container's process starts, which
+ * is why this is asked only of endpoints that were joined before
+ * guardnetd started, and only after a grace period. */
+static bool container_gone(struct gn_driver *d, const struct gn_endpoint *ep)
+{
+	char dir[4096], *slash;
+	struct stat st;
+
+	if (!ep->sandbox_key || ep->sandbox_key[0] != '/' || stat(ep->sandbox_key, &st) == 0 || errno != ENOENT)
+		return false;
+	snprintf(dir, sizeof dir, "%s", ep->sandbox_key);
+	slash = strrchr(dir, '/');
+	*(slash == dir ? slash + 1 : slash) = '\0';
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && kernel_endpoint_detached(d->kern, ep);
+}
+
+struct sweep_ctx {
+	struct gn_driver *d;
+	bool final;
+	bool firewall;
+};
+
+static void mark_suspects(void *p, void *ctx)
+{
+	(void)ctx;
+	for (struct gn_endpoint *ep = ((struct gn_network *)p)->endpoints; ep; ep = ep->next)
+		ep->suspect = true;
+}
+
+/* The final judgement drops unjoined suspects too and acquits the rest;
+ * an early one only drops those whose container is gone. */
+static void judge_suspects(void *p, void *ctx)
+{
+	struct gn_network *net = p;
+	struct sweep_ctx *c = ctx;
+	struct gn_endpoint *ep, *next;
+	char why[160];
+
+	for (ep = net->endpoints; ep; ep = next) {
+		next = ep->next;
+		if (!ep->suspect)
+			continue;
+		if (ep->joined && container_gone(c->d, ep)) {
+			snprintf(why, sizeof why, "its container is gone (sandbox %s) and Docker's Leave never came",
+				 ep->sandbox_key);
+			forget(c->d, ep, why, &c->firewall);
+		} else if (c->final && !ep->joined) {
+			forget(c->d, ep, "it was not joined when guardnetd started and Docker has not joined it since",
+			       &c->firewall);
+		} else if (c->final) {
+			ep->suspect = false;
+		}
+	}
+}
+
+static void judge(struct gn_driver *d, bool final)
+{
+	struct sweep_ctx c = { .d = d, .final = final };
+
+	state_each_network(&d->st, judge_suspects, &c);
+	if (c.firewall)
+		restore_firewall(d);
+}
+
 int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err)
 {
 	struct gn_endpoint *ep = find_endpoint(d, &req->ref, err);
@@ -475,6 +612,10 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 	if (ep->net->spec.opts.internal && req->ports.n_map)
 		return gn_errf(err, -EINVAL, "com.docker.network.portmap: network %.12s is internal and publishes "
 			       "no ports (%zu requested)", ep->net->spec.id, req->ports.n_map);
+	/* An endpoint abandoned while guardnetd was down may still hold the
+	 * host ports asked for here. */
+	if (d->suspects_until)
+		judge(d, false);
 	r = resolve_ports(d, ep, &req->ports, &resolved, &e);
 	if (r < 0)
 		return gn_errf(err, r, "endpoint %.12s: %s", ep->spec.id, e.msg);
@@ -497,4 +638,18 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 	}
 	log_info("endpoint %.12s publishes %zu port(s)", ep->spec.id, resolved.n_map);
 	return 0;
+}
+
+void driver_sweep(struct gn_driver *d, long now)
+{
+	if (!d->swept) {
+		state_each_network(&d->st, mark_suspects, NULL);
+		d->swept = true;
+		d->suspects_until = now + DRIVER_SUSPECT_GRACE_S;
+		return;
+	}
+	if (d->suspects_until == 0 || now < d->suspects_until)
+		return;
+	d->suspects_until = 0;
+	judge(d, true);
 }

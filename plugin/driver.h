@@ -22,6 +22,8 @@ struct gn_driver {
 	struct gn_store *store;          /* NULL: keep state in memory only (tests) */
 	struct gn_kernel *kern;          /* NULL: touch no kernel state (tests) */
 	const struct gn_config *cfg;
+	bool swept;                      /* driver_sweep has run once */
+	long suspects_until;             /* when the suspects are judged; 0: done */
 };
 
 struct gn_join_reply {
@@ -48,6 +50,18 @@ int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_jo
 int driver_leave(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
 int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err);
 int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
+
+/* Drops the endpoints Docker abandoned without telling guardnet, because
+ * their Leave or DeleteEndpoint failed while guardnetd was not running.
+ * Every endpoint guardnetd starts with is a suspect; DRIVER_SUSPECT_GRACE_S
+ * later (Docker retries a call for at most 30 s) those that Docker has not
+ * joined since and that are unjoined, or joined to a container that is
+ * gone, are removed.  Call once after loading the state, before the
+ * kernel is reconciled, then every few seconds; now is CLOCK_MONOTONIC in
+ * seconds.  (CreateEndpoint also removes an endpoint whose address Docker
+ * hands out again.) */
+#define DRIVER_SUSPECT_GRACE_S 30
+void driver_sweep(struct gn_driver *d, long now);
 
 /* Interface names guardnet gives an endpoint's veth pair. */
 void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1]);

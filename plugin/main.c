@@ -194,6 +194,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= PERIODIC_MS) {
 			kernel_periodic(kern);
+			driver_sweep(driver, (long)now.tv_sec);
 			last = now;
 		}
 
@@ -229,6 +230,14 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 	}
 	close(ep);
 	return 0;
+}
+
+static long monotonic_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec;
 }
 
 /* One guardnetd per network namespace: two would each rebuild the table
@@ -335,7 +344,9 @@ int main(int argc, char **argv)
 		goto out_driver;
 	}
 	/* The kernel is made to match the state before Docker is served, so
-	 * that nothing is open that the state does not allow. */
+	 * that nothing is open that the state does not allow; what Docker
+	 * abandoned while guardnetd was down is not part of it. */
+	driver_sweep(&driver, monotonic_s());
 	if (kernel_reconcile(kern, &driver.st, &err) < 0)
 		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
 	if (listener_open(&lst, o.socket, &err) < 0) {
