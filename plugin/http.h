@@ -12,8 +12,12 @@
 
 struct gn_http;
 
+/* Connections served at once, at most: each is a descriptor. */
+#define HTTP_MAX_CONNECTIONS 4096u
+
 /* Takes over listen_fd (closed by http_stop). */
-int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, struct gn_err *err);
+int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, unsigned max_connections,
+	       struct gn_err *err);
 /* A descriptor that becomes readable when http_run has work. */
 int http_fd(const struct gn_http *h);
 /* Milliseconds until http_run must be called anyway; -1: no deadline. */
