@@ -20,9 +20,8 @@
 static json_t *ask(const char *path, const char *cmd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char req[64], buf[1 << 16];
-	size_t len = 0;
-	ssize_t n;
+	char req[64];
+	json_t *reply;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
@@ -31,15 +30,17 @@ static json_t *ask(const char *path, const char *cmd)
 		return NULL;
 	}
 	snprintf(req, sizeof req, "{\"cmd\":\"%s\"}\n", cmd);
-	if (write(fd, req, strlen(req)) < 0) {
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "guardnetctl: sending to guardnetd at %s: %m\n", path);
 		close(fd);
 		return NULL;
 	}
-	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)n;
+	/* As long as it is: status grows with the endpoints. */
+	reply = json_loadfd(fd, JSON_DISABLE_EOF_CHECK, NULL);
 	close(fd);
-	buf[len] = '\0';
-	return json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+	if (!reply)
+		fprintf(stderr, "guardnetctl: guardnetd at %s gave no readable answer\n", path);
+	return reply;
 }
 
 static void print_status(json_t *st)
