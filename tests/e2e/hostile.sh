@@ -19,6 +19,18 @@ OUT=$GN_TMP/hostile.out
 dkt() { timeout 20 docker -H "unix://$GN_TMP/docker-$H/docker.sock" "$@"; }
 saw() { grep -qxE "$1" "$OUT"; }
 
+# guardnetd started with systemd's usual soft limit of 1,024 descriptors
+# raises it to the hard one, or it could not hold 1,000 clients.
+pid_var=GUARDNETD_PID_${H//-/_}
+kill "${!pid_var}"
+wait "${!pid_var}" 2>/dev/null
+hard=$(ulimit -Hn)
+ulimit -Sn 1024
+guardnetd_start "$H" "$DRV" || exit 1
+ulimit -Sn "$hard"
+check "guardnetd raised its descriptor limit from 1024 to $hard" \
+	test "$(awk '/^Max open files/ {print $4}' /proc/${!pid_var}/limits)" = "$hard"
+
 # 1. Hostile clients, and Docker meanwhile.
 python3 "$GN_ROOT/tests/e2e/hostile.py" "$SOCK" 1000 "$GN_TMP/check" 60 >"$OUT" 2>&1 &
 GN_PIDS+=($!)
