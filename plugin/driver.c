@@ -279,6 +279,7 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 
 		probe.spec = *spec;
 		if (ep->net == net && same_json(encode_endpoint(ep), encode_endpoint(&probe))) {
+			ep->suspect = false;
 			*has_mac = !ep->spec.has_mac;
 			kernel_endpoint_mac(&ep->spec, ret_mac);
 			return 0;
@@ -466,6 +467,8 @@ static int detach(struct gn_driver *d, const struct gn_ep_ref *ref, bool leave, 
 	struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
 	struct ep_runtime old;
 
+	if (ep)
+		ep->suspect = false;
 	if (!ep || (!ep->programmed && (!leave || !ep->joined)))
 		return 0;
 	runtime_take(ep, &old);
@@ -551,10 +554,14 @@ static bool container_gone(struct gn_driver *d, const struct gn_endpoint *ep)
 	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && kernel_endpoint_detached(d->kern, ep);
 }
 
+/* Which suspects a judgement drops: those joined to a container that is
+ * gone, with only_programmed those that also hold host ports, with
+ * unjoined also those Docker has not joined. */
 struct sweep_ctx {
 	struct gn_driver *d;
-	bool final;
+	bool only_programmed, unjoined;
 	bool firewall;
+	size_t dropped, left;
 };
 
 static void mark_suspects(void *p, void *ctx)
@@ -564,8 +571,6 @@ static void mark_suspects(void *p, void *ctx)
 		ep->suspect = true;
 }
 
-/* The final judgement drops unjoined suspects too and acquits the rest;
- * an early one only drops those whose container is gone. */
 static void judge_suspects(void *p, void *ctx)
 {
 	struct gn_network *net = p;
@@ -577,26 +582,37 @@ static void judge_suspects(void *p, void *ctx)
 		next = ep->next;
 		if (!ep->suspect)
 			continue;
-		if (ep->joined && container_gone(c->d, ep)) {
+		if (ep->joined && (ep->programmed || !c->only_programmed) && container_gone(c->d, ep)) {
 			snprintf(why, sizeof why, "its container is gone (sandbox %s) and Docker's Leave never came",
 				 ep->sandbox_key);
-			forget(c->d, ep, why, &c->firewall);
-		} else if (c->final && !ep->joined) {
-			forget(c->d, ep, "it was not joined when guardnetd started and Docker has not joined it since",
-			       &c->firewall);
-		} else if (c->final) {
-			ep->suspect = false;
+			if (forget(c->d, ep, why, &c->firewall) == 0) {
+				c->dropped++;
+				continue;
+			}
+		} else if (!ep->joined && c->unjoined) {
+			if (forget(c->d, ep, "it was not joined when guardnetd started and Docker has not named it "
+				   "since", &c->firewall) == 0) {
+				c->dropped++;
+				continue;
+			}
 		}
+		c->left++;
 	}
 }
 
-static void judge(struct gn_driver *d, bool final)
+/* Returns how many suspects are dropped. */
+static size_t judge(struct gn_driver *d, bool only_programmed, bool unjoined)
 {
-	struct sweep_ctx c = { .d = d, .final = final };
+	struct sweep_ctx c = { .d = d, .only_programmed = only_programmed, .unjoined = unjoined };
 
 	state_each_network(&d->st, judge_suspects, &c);
 	if (c.firewall)
 		restore_firewall(d);
+	/* Joined suspects stay watched until Docker names them or their
+	 * container goes: a container can run for months. */
+	if (unjoined && !c.left)
+		d->suspects_until = 0;
+	return c.dropped;
 }
 
 int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err)
@@ -612,11 +628,12 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 	if (ep->net->spec.opts.internal && req->ports.n_map)
 		return gn_errf(err, -EINVAL, "com.docker.network.portmap: network %.12s is internal and publishes "
 			       "no ports (%zu requested)", ep->net->spec.id, req->ports.n_map);
-	/* An endpoint abandoned while guardnetd was down may still hold the
-	 * host ports asked for here. */
-	if (d->suspects_until)
-		judge(d, false);
+	ep->suspect = false;
 	r = resolve_ports(d, ep, &req->ports, &resolved, &e);
+	/* An endpoint abandoned while guardnetd was down may hold the port:
+	 * no need to wait for the grace period to end (driver_sweep). */
+	if (r == -EADDRINUSE && d->suspects_until && judge(d, true, false))
+		r = resolve_ports(d, ep, &req->ports, &resolved, &e);
 	if (r < 0)
 		return gn_errf(err, r, "endpoint %.12s: %s", ep->spec.id, e.msg);
 	runtime_take(ep, &old);
@@ -648,8 +665,6 @@ void driver_sweep(struct gn_driver *d, long now)
 		d->suspects_until = now + DRIVER_SUSPECT_GRACE_S;
 		return;
 	}
-	if (d->suspects_until == 0 || now < d->suspects_until)
-		return;
-	d->suspects_until = 0;
-	judge(d, true);
+	if (d->suspects_until && now >= d->suspects_until)
+		judge(d, false, true);
 }

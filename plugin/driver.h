@@ -23,7 +23,7 @@ struct gn_driver {
 	struct gn_kernel *kern;          /* NULL: touch no kernel state (tests) */
 	const struct gn_config *cfg;
 	bool swept;                      /* driver_sweep has run once */
-	long suspects_until;             /* when the suspects are judged; 0: done */
+	long suspects_until;             /* end of the suspects' grace period; 0: none left */
 };
 
 struct gn_join_reply {
@@ -53,13 +53,15 @@ int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_er
 
 /* Drops the endpoints Docker abandoned without telling guardnet, because
  * their Leave or DeleteEndpoint failed while guardnetd was not running.
- * Every endpoint guardnetd starts with is a suspect; DRIVER_SUSPECT_GRACE_S
- * later (Docker retries a call for at most 30 s) those that Docker has not
- * joined since and that are unjoined, or joined to a container that is
- * gone, are removed.  Call once after loading the state, before the
- * kernel is reconciled, then every few seconds; now is CLOCK_MONOTONIC in
- * seconds.  (CreateEndpoint also removes an endpoint whose address Docker
- * hands out again.) */
+ * Every endpoint guardnetd starts with is a suspect until a request of
+ * Docker's names it.  DRIVER_SUSPECT_GRACE_S after the start (Docker
+ * retries a call for at most 30 s) the unjoined suspects are removed, and
+ * from then on the joined ones as soon as their container is gone; during
+ * the grace period only those whose host ports a new endpoint asks for.
+ * Call once after loading the state, before the kernel is reconciled,
+ * then every few seconds; now is CLOCK_MONOTONIC in seconds.
+ * (CreateEndpoint also removes an endpoint whose address Docker hands out
+ * again.) */
 #define DRIVER_SUSPECT_GRACE_S 30
 void driver_sweep(struct gn_driver *d, long now);
 

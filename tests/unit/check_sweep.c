@@ -160,6 +160,44 @@ START_TEST(port_of_an_abandoned_endpoint_is_freed_at_once)
 }
 END_TEST
 
+/* A container that was running when guardnetd started and goes while Docker
+ * cannot reach it again: its endpoint goes when the container does. */
+START_TEST(watched_after_the_grace)
+{
+	char sb[600];
+	int fd;
+
+	snprintf(sb, sizeof sb, "%s/sb", dir);
+	fd = open(sb, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	join_and_publish(EP_A, sb);
+	driver_sweep(&drv, 100);
+	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	driver_sweep(&drv, 500);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	unlink(sb);
+	driver_sweep(&drv, 502);
+	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
+}
+END_TEST
+
+/* Once Docker names an endpoint it is no suspect: after a Leave, Docker's
+ * DeleteEndpoint is on its way. */
+START_TEST(named_by_docker_is_no_suspect)
+{
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	join_and_publish(EP_A, "/nonexistent/netns/a");
+	driver_sweep(&drv, 100);
+	call("/NetworkDriver.Leave", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_A "\"}");
+	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+}
+END_TEST
+
 /* Docker joins before it creates the sandbox file (the container's process
  * makes it): an endpoint joined since the start is never judged. */
 START_TEST(joined_since_the_start_is_kept)
@@ -219,6 +257,8 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, other_addresses_are_left_alone);
 	tcase_add_test(tc, joined_endpoint_of_a_removed_sandbox_is_dropped);
 	tcase_add_test(tc, port_of_an_abandoned_endpoint_is_freed_at_once);
+	tcase_add_test(tc, watched_after_the_grace);
+	tcase_add_test(tc, named_by_docker_is_no_suspect);
 	tcase_add_test(tc, joined_since_the_start_is_kept);
 	tcase_add_test(tc, sandbox_in_an_unseen_directory_proves_nothing);
 	tcase_add_test(tc, unjoined_at_start_is_dropped_after_the_grace);
