@@ -261,16 +261,18 @@ static void serve_one(int fd, struct gn_driver *d)
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	/* One short line; the client waits for the answer.  It is read even
+	 * from a peer that is refused: closing with its request unread would
+	 * reset the connection and lose the refusal. */
+	for (ssize_t r; n < REQUEST_MAX && (r = read(fd, buf + n, (size_t)(REQUEST_MAX - n))) > 0;) {
+		n += r;
+		if (memchr(buf, '\n', (size_t)n))
+			break;
+	}
+	buf[n] = '\0';
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
 		reply = encode_error("guardnetctl needs root");
 	} else {
-		/* One short line; the client waits for the answer. */
-		for (ssize_t r; n < REQUEST_MAX && (r = read(fd, buf + n, (size_t)(REQUEST_MAX - n))) > 0;) {
-			n += r;
-			if (memchr(buf, '\n', (size_t)n))
-				break;
-		}
-		buf[n] = '\0';
 		req = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
 		if (!json_is_string(json_object_get(req, "cmd")))
 			reply = encode_error("expected {\"cmd\": \"status\", \"check\" or \"explain\"}");

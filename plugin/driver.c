@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "addr.h"
 #include "driver.h"
@@ -18,11 +19,11 @@
 
 void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_kernel *kern, const struct gn_config *cfg)
 {
+	memset(d, 0, sizeof *d);
 	state_init(&d->st);
 	d->store = store;
 	d->kern = kern;
 	d->cfg = cfg;
-	memset(&d->taken, 0, sizeof d->taken);
 	d->taken_stale = true; /* built from the state on first use */
 }
 
@@ -251,6 +252,80 @@ static int no_endpoint(const char *id, struct gn_err *err)
 	return gn_errf(err, -ENOENT, "EndpointID: guardnet has no endpoint %s", id);
 }
 
+/* Removes ep: record, taken host ports, link, memory, and its elements in
+ * the firewall.  *firewall: set when those elements would not go, so that
+ * the caller rebuilds the table (once for several removals). */
+static int remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *firewall, struct gn_err *err)
+{
+	struct kernel_share share, none = { 0 };
+	char id[GN_ID_LEN + 1];
+	struct gn_err e;
+	int r;
+
+	if (d->store && (r = store_del_endpoint(d->store, ep->spec.id, err)) < 0)
+		return r;
+	snprintf(id, sizeof id, "%s", ep->spec.id);
+	kernel_share_of(d->kern, ep, ep->programmed, &ep->published, &share);
+	index_pubs(d, ep, ep->programmed, &ep->published, false);
+	kernel_endpoint_down(d->kern, ep);
+	state_remove_endpoint(&d->st, ep);
+	if (kernel_share_apply(d->kern, &d->st, &share, &none, &e) < 0) {
+		log_warnx("endpoint %.12s: removing its firewall elements: %s; rebuilding the table", id, e.msg);
+		*firewall = true;
+	}
+	kernel_share_clear(&share);
+	return 0;
+}
+
+/* Docker forgets an endpoint whose Leave or DeleteEndpoint failed (while
+ * guardnetd was down, say) and may hand its address to a new endpoint.
+ * What the old one published or allowed would then apply to a stranger. */
+static int forget(struct gn_driver *d, struct gn_endpoint *ep, const char *why, bool *firewall)
+{
+	char id[GN_ID_LEN + 1];
+	struct gn_err e;
+	int r;
+
+	snprintf(id, sizeof id, "%s", ep->spec.id);
+	r = remove_endpoint(d, ep, firewall, &e);
+	if (r < 0)
+		log_warnx("endpoint %.12s should go, as %s, but: %s", id, why, e.msg);
+	else
+		log_info("endpoint %.12s removed: %s", id, why);
+	return r;
+}
+
+/* Docker's IPAM gives an address only once it is free, so another endpoint
+ * of net holding one of the new endpoint's addresses is a leftover. */
+static int forget_address_holders(struct gn_driver *d, struct gn_network *net, const struct gn_endpoint_spec *s,
+				  struct gn_err *err)
+{
+	struct gn_endpoint *ep, *next;
+	bool firewall = false;
+	int r = 0;
+
+	for (ep = net->endpoints; ep && r == 0; ep = next) {
+		const struct gn_prefix *a = NULL;
+		char addr[GN_PREFIX_STRLEN], why[160];
+
+		next = ep->next;
+		if (s->has_addr4 && ep->spec.has_addr4 && addr_equal(&s->addr4.addr, &ep->spec.addr4.addr))
+			a = &s->addr4;
+		else if (s->has_addr6 && ep->spec.has_addr6 && addr_equal(&s->addr6.addr, &ep->spec.addr6.addr))
+			a = &s->addr6;
+		if (!a)
+			continue;
+		addr_format(&a->addr, addr, sizeof addr);
+		snprintf(why, sizeof why, "Docker gave its address %s to endpoint %.12s", addr, s->id);
+		if (forget(d, ep, why, &firewall) < 0)
+			r = gn_errf(err, -EBUSY, "Interface: address %s is still held by endpoint %.12s, which "
+				    "guardnet could not remove", addr, ep->spec.id);
+	}
+	if (firewall)
+		restore_firewall(d);
+	return r;
+}
+
 int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, bool *has_mac, uint8_t ret_mac[6],
 			   struct gn_err *err)
 {
@@ -268,6 +343,7 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 
 		probe.spec = *spec;
 		if (ep->net == net && same_json(encode_endpoint(ep), encode_endpoint(&probe))) {
+			ep->suspect = false;
 			*has_mac = !ep->spec.has_mac;
 			kernel_endpoint_mac(&ep->spec, ret_mac);
 			return 0;
@@ -275,6 +351,8 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 		return gn_errf(err, -EEXIST, "EndpointID: endpoint %s already exists with other settings", spec->id);
 	}
 	r = check_endpoint_addrs(net, spec, err);
+	if (r == 0)
+		r = forget_address_holders(d, net, spec, err);
 	if (r < 0)
 		return r;
 	r = state_add_endpoint(&d->st, net, spec, &ep);
@@ -307,24 +385,17 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err)
 {
 	struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
-	struct kernel_share share, none = { 0 };
-	struct gn_err e;
+	bool firewall = false;
 	int r;
 
 	if (!ep)
 		return 0;
-	if (d->store && (r = store_del_endpoint(d->store, ref->id, err)) < 0)
+	r = remove_endpoint(d, ep, &firewall, err);
+	if (r < 0)
 		return r;
-	kernel_share_of(d->kern, ep, ep->programmed, &ep->published, &share);
-	index_pubs(d, ep, ep->programmed, &ep->published, false);
-	kernel_endpoint_down(d->kern, ep);
 	log_debug("endpoint %.12s deleted", ref->id);
-	state_remove_endpoint(&d->st, ep);
-	/* Docker revokes first (research 1.6), which leaves only an endpoint
-	 * guardnet.allow to remove; the rest is a backstop. */
-	if (kernel_share_apply(d->kern, &d->st, &share, &none, &e) < 0)
-		log_warnx("endpoint %.12s: removing its firewall elements: %s", ref->id, e.msg);
-	kernel_share_clear(&share);
+	if (firewall)
+		restore_firewall(d);
 	return 0;
 }
 
@@ -456,6 +527,7 @@ int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_jo
 	}
 	runtime_take(ep, &old);
 	ep->joined = true;
+	ep->suspect = false;
 	ep->programmed = old.programmed;
 	ep->no_proxy_6to4 = old.no_proxy_6to4;
 	ep->sandbox_key = strdup(req->sandbox_key ? req->sandbox_key : "");
@@ -477,6 +549,8 @@ static int detach(struct gn_driver *d, const struct gn_ep_ref *ref, bool leave, 
 	struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
 	struct ep_runtime old;
 
+	if (ep)
+		ep->suspect = false;
 	if (!ep || (!ep->programmed && (!leave || !ep->joined)))
 		return 0;
 	runtime_take(ep, &old);
@@ -540,6 +614,87 @@ static void ports_summary(const struct gn_ports *p, char *buf, size_t len)
 					 proto_name(p->map[i].proto));
 }
 
+/* A joined endpoint's container is gone when Docker has removed its
+ * sandbox (the file, while the directory that held it is still there) and
+ * the veth pair is no longer in any container.  Both must agree: a sandbox
+ * path guardnetd cannot see proves nothing alone.  Docker creates the
+ * sandbox file only after Join, when the container's process starts, which
+ * is why this is asked only of endpoints that were joined before
+ * guardnetd started, and only after a grace period. */
+static bool container_gone(struct gn_driver *d, const struct gn_endpoint *ep)
+{
+	char dir[4096], *slash;
+	struct stat st;
+
+	if (!ep->sandbox_key || ep->sandbox_key[0] != '/' || stat(ep->sandbox_key, &st) == 0 || errno != ENOENT)
+		return false;
+	snprintf(dir, sizeof dir, "%s", ep->sandbox_key);
+	slash = strrchr(dir, '/');
+	*(slash == dir ? slash + 1 : slash) = '\0';
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && kernel_endpoint_detached(d->kern, ep);
+}
+
+/* Which suspects a judgement drops: those joined to a container that is
+ * gone, with only_programmed those that also hold host ports, with
+ * unjoined also those Docker has not joined. */
+struct sweep_ctx {
+	struct gn_driver *d;
+	bool only_programmed, unjoined;
+	bool firewall;
+	size_t dropped, left;
+};
+
+static void mark_suspects(void *p, void *ctx)
+{
+	(void)ctx;
+	for (struct gn_endpoint *ep = ((struct gn_network *)p)->endpoints; ep; ep = ep->next)
+		ep->suspect = true;
+}
+
+static void judge_suspects(void *p, void *ctx)
+{
+	struct gn_network *net = p;
+	struct sweep_ctx *c = ctx;
+	struct gn_endpoint *ep, *next;
+	char why[160];
+
+	for (ep = net->endpoints; ep; ep = next) {
+		next = ep->next;
+		if (!ep->suspect)
+			continue;
+		if (ep->joined && (ep->programmed || !c->only_programmed) && container_gone(c->d, ep)) {
+			snprintf(why, sizeof why, "its container is gone (sandbox %s) and Docker's Leave never came",
+				 ep->sandbox_key);
+			if (forget(c->d, ep, why, &c->firewall) == 0) {
+				c->dropped++;
+				continue;
+			}
+		} else if (!ep->joined && c->unjoined) {
+			if (forget(c->d, ep, "it was not joined when guardnetd started and Docker has not named it "
+				   "since", &c->firewall) == 0) {
+				c->dropped++;
+				continue;
+			}
+		}
+		c->left++;
+	}
+}
+
+/* Returns how many suspects are dropped. */
+static size_t judge(struct gn_driver *d, bool only_programmed, bool unjoined)
+{
+	struct sweep_ctx c = { .d = d, .only_programmed = only_programmed, .unjoined = unjoined };
+
+	state_each_network(&d->st, judge_suspects, &c);
+	if (c.firewall)
+		restore_firewall(d);
+	/* Joined suspects stay watched until Docker names them or their
+	 * container goes: a container can run for months. */
+	if (unjoined && !c.left)
+		d->suspects_until = 0;
+	return c.dropped;
+}
+
 int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err)
 {
 	struct gn_endpoint *ep = find_endpoint(d, &req->ref, err);
@@ -553,7 +708,12 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 	if (ep->net->spec.opts.internal && req->ports.n_map)
 		return gn_errf(err, -EINVAL, "com.docker.network.portmap: network %.12s is internal and publishes "
 			       "no ports (%zu requested)", ep->net->spec.id, req->ports.n_map);
+	ep->suspect = false;
 	r = resolve_ports(d, ep, &req->ports, &resolved, &e);
+	/* An endpoint abandoned while guardnetd was down may hold the port:
+	 * no need to wait for the grace period to end (driver_sweep). */
+	if (r == -EADDRINUSE && d->suspects_until && judge(d, true, false))
+		r = resolve_ports(d, ep, &req->ports, &resolved, &e);
 	if (r < 0)
 		return gn_errf(err, r, "endpoint %.12s: %s", ep->spec.id, e.msg);
 	runtime_take(ep, &old);
@@ -575,4 +735,16 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 	}
 	log_info("endpoint %.12s publishes %zu port(s)", ep->spec.id, resolved.n_map);
 	return 0;
+}
+
+void driver_sweep(struct gn_driver *d, long now)
+{
+	if (!d->swept) {
+		state_each_network(&d->st, mark_suspects, NULL);
+		d->swept = true;
+		d->suspects_until = now + DRIVER_SUSPECT_GRACE_S;
+		return;
+	}
+	if (d->suspects_until && now >= d->suspects_until)
+		judge(d, false, true);
 }

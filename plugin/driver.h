@@ -25,6 +25,8 @@ struct gn_driver {
 	const struct gn_config *cfg;
 	struct pubindex taken;           /* every programmed endpoint's publications */
 	bool taken_stale;                /* taken may lack a change: rebuild it before use */
+	bool swept;                      /* driver_sweep has run once */
+	long suspects_until;             /* end of the suspects' grace period; 0: none left */
 };
 
 struct gn_join_reply {
@@ -51,6 +53,20 @@ int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_jo
 int driver_leave(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
 int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err);
 int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
+
+/* Drops the endpoints Docker abandoned without telling guardnet, because
+ * their Leave or DeleteEndpoint failed while guardnetd was not running.
+ * Every endpoint guardnetd starts with is a suspect until a request of
+ * Docker's names it.  DRIVER_SUSPECT_GRACE_S after the start (Docker
+ * retries a call for at most 30 s) the unjoined suspects are removed, and
+ * from then on the joined ones as soon as their container is gone; during
+ * the grace period only those whose host ports a new endpoint asks for.
+ * Call once after loading the state, before the kernel is reconciled,
+ * then every few seconds; now is CLOCK_MONOTONIC in seconds.
+ * (CreateEndpoint also removes an endpoint whose address Docker hands out
+ * again.) */
+#define DRIVER_SUSPECT_GRACE_S 30
+void driver_sweep(struct gn_driver *d, long now);
 
 /* Interface names guardnet gives an endpoint's veth pair. */
 void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1]);

@@ -22,9 +22,8 @@
 static json_t *ask(const char *path, json_t *request)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char *req = json_dumps(request, JSON_COMPACT), buf[1 << 16];
-	size_t len = 0;
-	ssize_t n;
+	char *req = json_dumps(request, JSON_COMPACT);
+	json_t *reply;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
@@ -35,18 +34,19 @@ static json_t *ask(const char *path, json_t *request)
 			close(fd);
 		return NULL;
 	}
-	if (write(fd, req, strlen(req)) < 0 || write(fd, "\n", 1) < 0) {
-		fprintf(stderr, "guardnetctl: writing to %s: %m\n", path);
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "guardnetctl: sending to guardnetd at %s: %m\n", path);
 		free(req);
 		close(fd);
 		return NULL;
 	}
 	free(req);
-	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)n;
+	/* As long as it is: status grows with the endpoints. */
+	reply = json_loadfd(fd, JSON_DISABLE_EOF_CHECK, NULL);
 	close(fd);
-	buf[len] = '\0';
-	return json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+	if (!reply)
+		fprintf(stderr, "guardnetctl: guardnetd at %s gave no readable answer\n", path);
+	return reply;
 }
 
 static void print_status(json_t *st)

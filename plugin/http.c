@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -12,22 +13,36 @@
 #include "http.h"
 #include "log.h"
 
-/* Docker keeps one or two connections; the rest of the slots absorb
- * stray clients.  Connections over the limit wait in the backlog (epoll
- * mode) rather than being refused. */
-#define MAX_CONNECTIONS 256u
+/* Every connection is answered from guardnetd's one event loop, so idle or
+ * slow clients cost a slot and a little memory, never Docker's turn; the
+ * defence is enough slots (main.c raises RLIMIT_NOFILE for them) and
+ * bounds on what each may hold.  A Unix socket has no peer address, so
+ * MHD's per-IP limits cannot apply.  Over the limit, new connections wait
+ * in the listen backlog until a slot frees. */
 #define IDLE_TIMEOUT_S 30u
-#define CONN_MEMORY (64u * 1024u)
+/* MHD's memory per connection holds the request line and headers (Docker
+ * sends a few hundred bytes): larger headers get 431. */
+#define CONN_MEMORY (32u * 1024u)
+/* A body may take BODY_GRACE_S; after that it must have come at
+ * BODY_MIN_RATE bytes/s on average, or the connection is closed: a
+ * client sending a byte now and then (slowloris) never looks idle. */
+#define BODY_GRACE_S 10
+#define BODY_MIN_RATE 1024
+/* What all connections together may hold of request bodies. */
+#define BODY_BUDGET (64u * 1024u * 1024u)
 
 struct gn_http {
 	struct MHD_Daemon *mhd;
 	struct gn_driver *driver;
+	size_t buffered;                 /* bytes of request bodies held, for BODY_BUDGET */
 };
 
 struct request {
 	char *buf;
 	size_t len, cap;
-	bool too_large;
+	unsigned long long received;     /* body bytes, kept or not */
+	struct timespec start;
+	int refusal;                     /* -E2BIG: over API_MAX_BODY; -EBUSY: over BODY_BUDGET */
 };
 
 static enum MHD_Result send_reply(struct MHD_Connection *c, struct api_reply *rep)
@@ -55,23 +70,38 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 	return send_reply(c, &rep);
 }
 
-static int append(struct request *rq, const char *data, size_t n)
+static int append(struct gn_http *h, struct request *rq, const char *data, size_t n)
 {
+	if (rq->len + n > API_MAX_BODY)
+		return -E2BIG;
 	if (rq->len + n > rq->cap) {
 		size_t cap = rq->cap ? rq->cap : 4096;
 		char *nb;
 
 		while (cap < rq->len + n)
 			cap *= 2;
+		if (h->buffered - rq->cap + cap > BODY_BUDGET)
+			return -EBUSY;
 		nb = realloc(rq->buf, cap);
 		if (!nb)
-			return -ENOMEM;
+			return -EBUSY;
+		h->buffered = h->buffered - rq->cap + cap;
 		rq->buf = nb;
 		rq->cap = cap;
 	}
 	memcpy(rq->buf + rq->len, data, n);
 	rq->len += n;
 	return 0;
+}
+
+static bool too_slow(const struct request *rq)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - rq->start.tv_sec) * 1000LL + (now.tv_nsec - rq->start.tv_nsec) / 1000000;
+	return ms > BODY_GRACE_S * 1000LL && rq->received * 1000ULL < (unsigned long long)ms * BODY_MIN_RATE;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -103,20 +133,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rq = calloc(1, sizeof *rq);
 		if (!rq)
 			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &rq->start);
 		*con_cls = rq;
 		return MHD_YES;
 	}
 	if (*upload_size) {
+		rq->received += *upload_size;
+		if (too_slow(rq)) {
+			log_warnx("plugin socket: %.100s: the request body came at under %d bytes/s (%llu bytes); "
+				  "closing the connection", url, BODY_MIN_RATE, rq->received);
+			return MHD_NO;
+		}
 		/* No reply may be queued while the body streams in (chunked
 		 * bodies carry no Content-Length); remember and answer at the end. */
-		if (!rq->too_large && (rq->len + *upload_size > API_MAX_BODY || append(rq, upload, *upload_size) < 0))
-			rq->too_large = true;
+		if (!rq->refusal)
+			rq->refusal = append(h, rq, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (rq->too_large) {
+	if (rq->refusal == -E2BIG) {
 		snprintf(msg, sizeof msg, "request body is over the limit of %d bytes", API_MAX_BODY);
 		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, msg);
+	}
+	if (rq->refusal) {
+		snprintf(msg, sizeof msg, "guardnetd holds %u MiB of request bodies from other clients; try again",
+			 BODY_BUDGET >> 20);
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
 	}
 	if (api_handle(h->driver, url, rq->buf ? rq->buf : "", rq->len, &rep) < 0)
 		return MHD_NO;
@@ -125,10 +167,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode tc)
 {
+	struct gn_http *h = cls;
 	struct request *rq = *con_cls;
 
-	(void)cls, (void)c, (void)tc;
+	(void)c, (void)tc;
 	if (rq) {
+		h->buffered -= rq->cap;
 		free(rq->buf);
 		free(rq);
 		*con_cls = NULL;
@@ -150,7 +194,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", line);
 }
 
-int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, struct gn_err *err)
+int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, unsigned max_connections,
+	       struct gn_err *err)
 {
 	struct gn_http *h = calloc(1, sizeof *h);
 
@@ -163,10 +208,10 @@ int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, struct 
 	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (listen_fd < 0 ? MHD_USE_NO_LISTEN_SOCKET : 0),
 				  0, NULL, NULL, on_request, h,
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-				  MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
+				  MHD_OPTION_CONNECTION_LIMIT, max_connections,
 				  MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				  listen_fd < 0 ? MHD_OPTION_END : MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 				  MHD_OPTION_END);
 	if (!h->mhd) {

@@ -12,9 +12,13 @@
 
 struct gn_http;
 
+/* Connections served at once, at most: each is a descriptor. */
+#define HTTP_MAX_CONNECTIONS 4096u
+
 /* Takes over listen_fd (closed by http_stop).  listen_fd -1: no listening
  * socket; connections arrive through http_add_connection only. */
-int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, struct gn_err *err);
+int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, unsigned max_connections,
+	       struct gn_err *err);
 /* Serves a connected stream socket, which it takes over (closed also on
  * failure).  For the fuzz harness, which feeds raw bytes over a socketpair. */
 int http_add_connection(struct gn_http *h, int fd);

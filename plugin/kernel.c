@@ -492,3 +492,23 @@ void kernel_check(struct gn_kernel *k, const struct gn_state *st, void (*report)
 	if (!fw_intact(k->fw))
 		report("guardnet's firewall rules differ from what they should be (table or iptables accept rule)", ctx);
 }
+
+bool kernel_endpoint_detached(struct gn_kernel *k, const struct gn_endpoint *ep)
+{
+	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
+	struct nl_link *links;
+	struct gn_err err;
+	size_t n;
+	bool gone;
+
+	if (!k)
+		return true;
+	if (nl_links(k->nl, &links, &n, &err) < 0) {
+		log_warnx("%s", err.msg);
+		return false;
+	}
+	driver_veth_names(ep->spec.id, host, peer);
+	gone = !find_link(links, n, host) || find_link(links, n, peer);
+	free(links);
+	return gone;
+}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <stddef.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -194,6 +195,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= PERIODIC_MS) {
 			kernel_periodic(kern);
+			driver_sweep(driver, (long)now.tv_sec);
 			last = now;
 		}
 
@@ -229,6 +231,48 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 	}
 	close(ep);
 	return 0;
+}
+
+/* Descriptors guardnetd needs besides plugin connections: sockets for
+ * rtnetlink, nftables and its events, state files, the control socket. */
+#define RESERVED_FDS 64
+
+/* How many plugin connections guardnetd can serve at once.  Every one is a
+ * descriptor, and 1,000 stray clients must not crowd Docker out, so the
+ * soft RLIMIT_NOFILE is raised to the hard one (systemd's default soft
+ * limit is 1024). */
+static unsigned connection_budget(void)
+{
+	struct rlimit rl;
+	rlim_t avail;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("getrlimit(RLIMIT_NOFILE)");
+		return 256;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t soft = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			log_warn("raising the descriptor limit from %llu to %llu", (unsigned long long)soft,
+				 (unsigned long long)rl.rlim_max);
+			rl.rlim_cur = soft;
+		}
+	}
+	avail = rl.rlim_cur > 2 * RESERVED_FDS ? rl.rlim_cur - RESERVED_FDS : RESERVED_FDS;
+	if (avail < HTTP_MAX_CONNECTIONS)
+		log_info("serving at most %llu plugin connections at once (descriptor limit %llu)",
+			 (unsigned long long)avail, (unsigned long long)rl.rlim_cur);
+	return avail < HTTP_MAX_CONNECTIONS ? (unsigned)avail : HTTP_MAX_CONNECTIONS;
+}
+
+static long monotonic_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec;
 }
 
 /* One guardnetd per network namespace: two would each rebuild the table
@@ -332,14 +376,16 @@ int main(int argc, char **argv)
 		goto out_driver;
 	}
 	/* The kernel is made to match the state before Docker is served, so
-	 * that nothing is open that the state does not allow. */
+	 * that nothing is open that the state does not allow; what Docker
+	 * abandoned while guardnetd was down is not part of it. */
+	driver_sweep(&driver, monotonic_s());
 	if (kernel_reconcile(kern, &driver.st, &err) < 0)
 		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
 	if (listener_open(&lst, o.socket, &err) < 0) {
 		log_warnx("%s", err.msg);
 		goto out_driver;
 	}
-	if (http_start(&http, lst.fd, &driver, &err) < 0) {
+	if (http_start(&http, lst.fd, &driver, connection_budget(), &err) < 0) {
 		log_warnx("%s", err.msg);
 		close(lst.fd);
 		goto out_listener;

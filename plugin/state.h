@@ -21,6 +21,7 @@ struct gn_endpoint {
 	bool programmed;                   /* ProgramExternalConnectivity in force */
 	struct gn_ports published;         /* what it asked to publish */
 	bool no_proxy_6to4;
+	bool suspect;                      /* known before guardnetd started (driver_sweep) */
 };
 
 struct gn_network {

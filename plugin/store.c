@@ -159,9 +159,10 @@ static int put(struct gn_store *s, int fd, const char *id, json_t *obj, struct g
 		unlinkat(fd, tmp, 0);
 out:
 	free(text);
+	/* These messages reach Docker: the file relative to the state
+	 * directory (which the start-up log names), not guardnet's paths. */
 	if (r < 0)
-		return gn_errf(err, r, "cannot write state file %s/%s/%s: %s", s->dir, subname(s, fd), name,
-			       strerror(-r));
+		return gn_errf(err, r, "cannot write state file %s/%s: %s", subname(s, fd), name, strerror(-r));
 	return 0;
 }
 
@@ -171,10 +172,10 @@ static int del(struct gn_store *s, int fd, const char *id, struct gn_err *err)
 
 	snprintf(name, sizeof name, "%s" SUFFIX, id);
 	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
-		return gn_errf(err, -errno, "cannot remove state file %s/%s/%s: %s", s->dir, subname(s, fd), name,
+		return gn_errf(err, -errno, "cannot remove state file %s/%s: %s", subname(s, fd), name,
 			       strerror(errno));
 	if (fsync(fd) < 0)
-		return gn_errf(err, -errno, "cannot sync %s/%s: %s", s->dir, subname(s, fd), strerror(errno));
+		return gn_errf(err, -errno, "cannot sync state directory %s: %s", subname(s, fd), strerror(errno));
 	return 0;
 }
 

@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	show = getenv("GN_FUZZ_SHOW") != NULL;
 	config_init(&cfg);
 	driver_init(&drv, NULL, NULL, &cfg);
-	if (http_start(&http, -1, &drv, &err) < 0) {
+	if (http_start(&http, -1, &drv, HTTP_MAX_CONNECTIONS, &err) < 0) {
 		fprintf(stderr, "fuzz_http: %s\n", err.msg);
 		exit(1);
 	}

@@ -33,7 +33,7 @@ static void serve_forever(void)
 
 	config_init(&cfg);
 	driver_init(&drv, NULL, NULL, &cfg);
-	if (listener_open(&l, sock, &e) < 0 || http_start(&h, l.fd, &drv, &e) < 0) {
+	if (listener_open(&l, sock, &e) < 0 || http_start(&h, l.fd, &drv, HTTP_MAX_CONNECTIONS, &e) < 0) {
 		fprintf(stderr, "server: %s\n", e.msg);
 		_exit(1);
 	}
@@ -228,6 +228,25 @@ START_TEST(chunked_body_of_2mib_is_refused)
 }
 END_TEST
 
+START_TEST(oversized_headers_get_431)
+{
+	static char head[100 * 1024];
+	char reply[4096];
+	int fd = dial();
+	size_t n = (size_t)snprintf(head, sizeof head, "POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nX-Big: ");
+
+	memset(head + n, 'a', sizeof head - n - 5);
+	memcpy(head + sizeof head - 5, "\r\n\r\n", 4);
+	send_all(fd, head, sizeof head - 1);
+	ck_assert_int_eq(read_response(fd, reply, sizeof reply), 431);
+	close(fd);
+	/* The server goes on. */
+	fd = dial();
+	ck_assert_int_eq(post(fd, "/Plugin.Activate", "", reply, sizeof reply), 200);
+	close(fd);
+}
+END_TEST
+
 START_TEST(socket_is_private_and_guarded)
 {
 	struct gn_listener l;
@@ -277,6 +296,7 @@ Suite *http_suite(void)
 	tcase_add_test(tc, errors_are_json);
 	tcase_add_test(tc, body_of_2mib_is_refused);
 	tcase_add_test(tc, chunked_body_of_2mib_is_refused);
+	tcase_add_test(tc, oversized_headers_get_431);
 	tcase_add_test(tc, socket_is_private_and_guarded);
 	tcase_add_test(tc, stale_socket_is_replaced);
 	suite_add_tcase(s, tc);

@@ -210,6 +210,38 @@ START_TEST(delete_removes_files)
 }
 END_TEST
 
+/* A state file that cannot be written fails the request; Docker's error
+ * names the file, not where guardnet keeps its state. */
+START_TEST(write_failure_names_no_path)
+{
+	json_t *all = fixture_load("docker-20.10.24-requests.jsonl");
+	const char *path = json_string_value(json_object_get(json_array_get(all, 3), "path"));
+	char *text = json_dumps(json_object_get(json_array_get(all, 3), "request"), JSON_COMPACT);
+	struct gn_store s;
+	struct gn_driver d;
+	struct api_reply rep;
+	struct gn_err e;
+
+	ck_assert_int_eq(store_open(&s, dir, &e), 0);
+	driver_init(&d, &s, NULL, &cfg);
+	replay_into(&d, 3);
+	ck_assert_str_eq(path, "/NetworkDriver.CreateEndpoint");
+	/* Not even root creates files in /proc. */
+	close(s.epfd);
+	s.epfd = open("/proc", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(api_handle(&d, path, text, strlen(text), &rep), 0);
+	ck_assert_uint_ge(rep.status, 400);
+	ck_assert_ptr_nonnull(strstr(rep.body, "cannot write state file endpoints/" C1 ".json: "));
+	ck_assert_msg(!strstr(rep.body, dir), "%s", rep.body);
+	ck_assert_ptr_null(state_endpoint(&d.st, C1));
+	free(rep.body);
+	free(text);
+	json_decref(all);
+	driver_free(&d);
+	store_close(&s);
+}
+END_TEST
+
 Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -221,6 +253,7 @@ Suite *store_suite(void)
 	tcase_add_test(tc, invalid_content_stops_the_load);
 	tcase_add_test(tc, leftovers_are_cleaned);
 	tcase_add_test(tc, delete_removes_files);
+	tcase_add_test(tc, write_failure_names_no_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,267 @@
+/* Endpoints Docker abandoned while guardnetd was down: how the driver
+ * finds and drops them (driver.c), without a kernel. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "store.h"
+#include "suites.h"
+
+#define NET "4aa2d42bef9d487d398a30c85e12e8fb237690c3cf238241dd6db2c80c77c4c5"
+#define EP_A "aaaa757575f60020380d9d143a7592388be539fa9fb9d250ea97c5d434f19c1a"
+#define EP_B "bbbb757575f60020380d9d143a7592388be539fa9fb9d250ea97c5d434f19c1a"
+
+static char *dir;
+static struct gn_config cfg;
+static struct gn_store store;
+static struct gn_driver drv;
+
+static void setup(void)
+{
+	struct gn_err e;
+
+	dir = tmpdir_make();
+	ck_assert_ptr_nonnull(dir);
+	config_init(&cfg);
+	ck_assert_int_eq(store_open(&store, dir, &e), 0);
+	driver_init(&drv, &store, NULL, &cfg);
+}
+
+static void teardown(void)
+{
+	driver_free(&drv);
+	store_close(&store);
+	tmpdir_remove(dir);
+	config_clear(&cfg);
+}
+
+static void call(const char *path, const char *body)
+{
+	struct api_reply rep;
+
+	ck_assert_int_eq(api_handle(&drv, path, body, strlen(body), &rep), 0);
+	ck_assert_msg(rep.status == 200, "%s: %s", path, rep.body);
+	free(rep.body);
+}
+
+static void network(void)
+{
+	call("/NetworkDriver.CreateNetwork", "{\"NetworkID\":\"" NET "\",\"Options\":{},\"IPv4Data\":[{\"Gateway\":"
+	     "\"10.97.0.1/24\",\"Pool\":\"10.97.0.0/24\"}],\"IPv6Data\":[]}");
+}
+
+static void endpoint(const char *id, const char *addr)
+{
+	char body[600];
+
+	snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"%s\",\"Interface\":{\"Address\":"
+		 "\"%s\"},\"Options\":{\"guardnet.allow\":\"192.0.2.3/32\"}}", id, addr);
+	call("/NetworkDriver.CreateEndpoint", body);
+}
+
+/* Join into sandbox, then publish host port 8080/tcp, or 8081 for EP_B. */
+static void join_and_publish(const char *id, const char *sandbox)
+{
+	int port = strcmp(id, EP_B) ? 8080 : 8081;
+	char body[800];
+
+	snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"%s\",\"SandboxKey\":\"%s\","
+		 "\"Options\":{}}", id, sandbox);
+	call("/NetworkDriver.Join", body);
+	snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"%s\",\"Options\":{"
+		 "\"com.docker.network.portmap\":[{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\","
+		 "\"HostPort\":%d,\"HostPortEnd\":%d}]}}", id, port, port);
+	call("/NetworkDriver.ProgramExternalConnectivity", body);
+}
+
+static bool has_file(const char *id)
+{
+	char path[700];
+
+	snprintf(path, sizeof path, "%s/endpoints/%s.json", dir, id);
+	return access(path, F_OK) == 0;
+}
+
+START_TEST(reused_address_drops_the_old_endpoint)
+{
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	join_and_publish(EP_A, "/nonexistent/netns/a");
+	/* Docker forgot A (its DeleteEndpoint failed) and gives 10.97.0.2 to B. */
+	endpoint(EP_B, "10.97.0.2/24");
+	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
+	ck_assert(!has_file(EP_A));
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+	ck_assert(has_file(EP_B));
+	/* A's host port is free again. */
+	call("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_B "\","
+	     "\"Options\":{\"com.docker.network.portmap\":[{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\","
+	     "\"HostPort\":8080,\"HostPortEnd\":8080}]}}");
+}
+END_TEST
+
+START_TEST(other_addresses_are_left_alone)
+{
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	endpoint(EP_B, "10.97.0.3/24");
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+}
+END_TEST
+
+START_TEST(joined_endpoint_of_a_removed_sandbox_is_dropped)
+{
+	char live[600], gone[600];
+	int fd;
+
+	snprintf(live, sizeof live, "%s/sb-live", dir);
+	snprintf(gone, sizeof gone, "%s/sb-gone", dir);
+	fd = open(live, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	endpoint(EP_B, "10.97.0.3/24");
+	join_and_publish(EP_A, live);
+	join_and_publish(EP_B, gone);
+	driver_sweep(&drv, 100);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	ck_assert_ptr_null(state_endpoint(&drv.st, EP_B));
+	ck_assert(!has_file(EP_B));
+}
+END_TEST
+
+/* Within the grace, a new endpoint asking for a host port that an
+ * abandoned endpoint holds gets it. */
+START_TEST(port_of_an_abandoned_endpoint_is_freed_at_once)
+{
+	char gone[600], body[800];
+
+	snprintf(gone, sizeof gone, "%s/sb-gone", dir);
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	join_and_publish(EP_A, gone);
+	driver_sweep(&drv, 100);
+	endpoint(EP_B, "10.97.0.3/24");
+	snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_B "\",\"SandboxKey\":\"%s\","
+		 "\"Options\":{}}", gone);
+	call("/NetworkDriver.Join", body);
+	call("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_B "\","
+	     "\"Options\":{\"com.docker.network.portmap\":[{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\","
+	     "\"HostPort\":8080,\"HostPortEnd\":8080}]}}");
+	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+}
+END_TEST
+
+/* A container that was running when guardnetd started and goes while Docker
+ * cannot reach it again: its endpoint goes when the container does. */
+START_TEST(watched_after_the_grace)
+{
+	char sb[600];
+	int fd;
+
+	snprintf(sb, sizeof sb, "%s/sb", dir);
+	fd = open(sb, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	join_and_publish(EP_A, sb);
+	driver_sweep(&drv, 100);
+	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	driver_sweep(&drv, 500);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	unlink(sb);
+	driver_sweep(&drv, 502);
+	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
+}
+END_TEST
+
+/* Once Docker names an endpoint it is no suspect: after a Leave, Docker's
+ * DeleteEndpoint is on its way. */
+START_TEST(named_by_docker_is_no_suspect)
+{
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	join_and_publish(EP_A, "/nonexistent/netns/a");
+	driver_sweep(&drv, 100);
+	call("/NetworkDriver.Leave", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_A "\"}");
+	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+}
+END_TEST
+
+/* Docker joins before it creates the sandbox file (the container's process
+ * makes it): an endpoint joined since the start is never judged. */
+START_TEST(joined_since_the_start_is_kept)
+{
+	char gone[600];
+
+	snprintf(gone, sizeof gone, "%s/sb-not-yet", dir);
+	network();
+	driver_sweep(&drv, 100);
+	endpoint(EP_A, "10.97.0.2/24");
+	join_and_publish(EP_A, gone);
+	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	driver_sweep(&drv, 1000);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+}
+END_TEST
+
+START_TEST(sandbox_in_an_unseen_directory_proves_nothing)
+{
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	join_and_publish(EP_A, "/nonexistent/netns/a");
+	driver_sweep(&drv, 100);
+	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+}
+END_TEST
+
+START_TEST(unjoined_at_start_is_dropped_after_the_grace)
+{
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	endpoint(EP_B, "10.97.0.3/24");
+	driver_sweep(&drv, 100);
+	/* Docker retries a call for up to 30 s: B's Join still comes. */
+	join_and_publish(EP_B, "/nonexistent/netns/b");
+	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S - 1);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
+	ck_assert(!has_file(EP_A));
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+	/* Endpoints created after the start are never suspects. */
+	endpoint(EP_A, "10.97.0.2/24");
+	driver_sweep(&drv, 1000);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+}
+END_TEST
+
+Suite *sweep_suite(void)
+{
+	Suite *s = suite_create("sweep");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, reused_address_drops_the_old_endpoint);
+	tcase_add_test(tc, other_addresses_are_left_alone);
+	tcase_add_test(tc, joined_endpoint_of_a_removed_sandbox_is_dropped);
+	tcase_add_test(tc, port_of_an_abandoned_endpoint_is_freed_at_once);
+	tcase_add_test(tc, watched_after_the_grace);
+	tcase_add_test(tc, named_by_docker_is_no_suspect);
+	tcase_add_test(tc, joined_since_the_start_is_kept);
+	tcase_add_test(tc, sandbox_in_an_unseen_directory_proves_nothing);
+	tcase_add_test(tc, unjoined_at_start_is_dropped_after_the_grace);
+	suite_add_tcase(s, tc);
+	return s;
+}
