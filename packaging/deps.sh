@@ -12,6 +12,8 @@ PACKAGES=(
 	# tests and demo: a real dockerd, images from busybox, namespaces, firewall tools
 	docker.io docker-compose busybox-static iproute2 util-linux nftables iptables ufw curl
 	python3
+	# benchmarks (tests/bench): TCP throughput through published ports
+	iperf3
 )
 
 missing=()
