@@ -35,3 +35,26 @@ machine() {
 	say "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)," \
 		"$(docker --version | sed 's/,.*//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+# perf_image_load NS: imports "gnperf" into NS's dockerd: busybox and
+# Debian's iperf3 with the shared libraries ldd lists for it (iperf3 is
+# linked dynamically; the image carries its own copies).
+perf_image_load() {
+	local root=$GN_TMP/perfroot lib
+	mkdir -p "$root/bin" "$root/tmp"
+	cp /bin/busybox "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	cp /usr/bin/iperf3 "$root/bin/iperf3"
+	for lib in $(ldd /usr/bin/iperf3 | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib" || return 1
+	done
+	tar -C "$root" -cf "$GN_TMP/gnperf.tar" . && dk "$1" import "$GN_TMP/gnperf.tar" gnperf >/dev/null
+}
+
+# docker_api NS PATH JSON_FILE: a POST to NS's dockerd API (for bodies too
+# large for one command-line argument).
+docker_api() {
+	curl -sf --unix-socket "$GN_TMP/docker-$1/docker.sock" -H 'Content-Type: application/json' \
+		-X POST --data-binary "@$3" "http://docker$2"
+}

@@ -4,8 +4,8 @@
 usage: report.py NAME WHAT TARGET QUICK RATIOS [LABEL VALUES]...
 
 RATIOS and VALUES are whitespace-separated numbers, one per round; TARGET is
-"<=X" or ">=X" for the ratio (QUICK=1: not judged, the sizes are not the
-figure's).  Prints, for example:
+"<=X" or ">=X" for the ratio, or "-" for none (QUICK=1: not judged, the sizes
+are not the figure's).  Prints, for example:
 
   start: guardnet/bridge 0.84 (median of 10; min 0.71, max 0.97), target <= 0.9: met;
     guardnet ms 612 (598-650), bridge ms 730 (700-800)
@@ -42,11 +42,13 @@ def main():
         print(f"{name}: {what}: no measurement")
         return 1
     med = statistics.median(r)
-    op, limit = target[:2], float(target[2:])
-    met = med <= limit if op == "<=" else med >= limit
-    verdict = "not judged (--quick)" if quick == "1" else ("met" if met else "MISSED")
-    parts = [f"{name}: {what} {fmt(med)} (median of {len(r)}; min {fmt(min(r))}, max {fmt(max(r))}), "
-             f"target {op} {fmt(limit)}: {verdict}"]
+    line = f"{name}: {what} {fmt(med)} (median of {len(r)}; min {fmt(min(r))}, max {fmt(max(r))})"
+    if target != "-":
+        op, limit = target[:2], float(target[2:])
+        met = med <= limit if op == "<=" else med >= limit
+        verdict = "not judged (--quick)" if quick == "1" else ("met" if met else "MISSED")
+        line += f", target {op} {fmt(limit)}: {verdict}"
+    parts = [line]
     for label, values in zip(sides[::2], sides[1::2]):
         v = nums(values)
         if v:
