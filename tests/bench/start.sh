@@ -3,7 +3,9 @@
 # until every port answers an HTTP GET from the host namespace, on a
 # guardnet network and on a Docker bridge network of the same dockerd.
 # Each round starts one container on each (in alternating order) and removes
-# them again; the figure is guardnet's time over the bridge's.
+# them again; the figure is guardnet's time over the bridge's.  The clock
+# stops when `docker run -d` has returned and all 4 ports answer
+# (tools/probe.c starts asking once docker run has returned).
 #
 #   usage: bash tests/bench/start.sh [--quick]
 set -u
