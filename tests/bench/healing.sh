@@ -7,7 +7,9 @@
 # tools/probe.c sends a datagram from a new socket (a new connection for
 # the firewall) every 0.5 ms from the outside namespace to a UDP echo server
 # behind a published port, runs the command, and reports the longest run of
-# unanswered datagrams: from the first of them to the next answer.
+# unanswered datagrams: from the first of them to the next answer.  An
+# outage shorter than the probe's period shows as 0; guardnetd's log shows
+# that it did put its rule back each time.
 #
 #   usage: bash tests/bench/healing.sh [--quick]
 set -u
@@ -44,16 +46,24 @@ outage() {
 }
 export -f ufw
 export UFW_ROOT UFW_NS
-flush=() reload=()
+repairs() { grep -c "changed by another program; put back" "$GN_TMP/gn-$H/guardnetd.log"; }
+# repaired SINCE: guardnetd has put its rules back since it had done so SINCE times.
+repaired() { test "$(repairs)" -gt "$1"; }
+flush=() reload=() healed=0
 for i in $(seq "$ROUNDS"); do
+	n=$(repairs)
 	f=$(outage nsenter --net="/run/netns/$H" iptables -F DOCKER-USER)
+	wait_until 5 repaired "$n" && healed=$((healed + 1))
+	n=$(repairs)
 	r=$(outage bash -c 'ufw reload')
+	wait_until 5 repaired "$n" && healed=$((healed + 1))
 	say "round $i: iptables -F DOCKER-USER: $f ms, ufw reload: $r ms"
 	[ -n "$f" ] && flush+=("$f")
 	[ -n "$r" ] && reload+=("$r")
 done
 check "$ROUNDS rounds measured (iptables -F)" test "${#flush[@]}" -eq "$ROUNDS"
 check "$ROUNDS rounds measured (ufw reload)" test "${#reload[@]}" -eq "$ROUNDS"
+check "guardnetd put its rule back after each of the $((2 * ROUNDS)) commands" test "$healed" -eq $((2 * ROUNDS))
 check "the accept rule is back" wait_until 5 hook
 result healing "ms without admitted traffic after iptables -F DOCKER-USER" "<=100" "${flush[*]}"
 result healing "ms without admitted traffic after ufw reload" "<=100" "${reload[*]}"
