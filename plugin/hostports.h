@@ -1,5 +1,6 @@
 /*
- * What the host itself uses: sockets bound to a port (from /proc/net) and
+ * What the host itself uses: sockets bound to a port (from sock_diag, or
+ * /proc/net where the kernel lacks it) and
  * the ephemeral port range.  Read from this process's network namespace.
  */
 #ifndef GN_HOSTPORTS_H
