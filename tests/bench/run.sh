@@ -14,8 +14,10 @@ broken=()
 for b in *.sh; do
 	case $b in lib.sh | run.sh) continue ;; esac
 	echo "--- bench/$b $*"
+	start=$SECONDS
 	bash "$b" "$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	echo "--- bench/$b took $((SECONDS - start)) s"
 	line=$(grep -E '^bench_[a-z_]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	if [ -z "$line" ]; then
 		broken+=("$b")
