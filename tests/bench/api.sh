@@ -25,8 +25,8 @@ for i in $(seq "$ROUNDS"); do
 done
 for m in $(awk '/ n=/ && !seen[$1]++ { print $1 }' <<<"$all"); do
 	rows=$(grep "^$m " <<<"$all")
-	rps=$(for r in $(grep -o ' rps=[0-9.]*' <<<"$rows"); do echo "${r#rps=}"; done)
-	p99=$(for r in $(grep -o ' p99_ms=[0-9.]*' <<<"$rows"); do echo "${r#p99_ms=}"; done)
+	rps=$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$rows")
+	p99=$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$rows")
 	result api "$m, $CLIENTS clients, requests/s" "-" "$rps" "p99 ms" "$p99"
 done
 summary bench_api

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the benchmarks (tests/bench/*.sh): tests/lib.sh's testbed,
 # the --quick switch, the tools and the one-line results.  Source it with
 # the script's arguments.  Run alone, a benchmark prints one result line per

@@ -5,7 +5,7 @@
 #
 #   usage: bash tests/bench/run.sh [--quick]
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 log=$(mktemp /tmp/gn-bench.XXXXXX)
 trap 'rm -f "$log"' EXIT
 passed=0

@@ -13,7 +13,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 SB=${GN_TAG}s
-sandboxes_del() { ip netns list | awk -v p="^$SB[ab][0-9]" '$1 ~ p { print "netns del " $1 }' | ip -batch - 2>/dev/null; }
+sandboxes_del() { ip netns list | awk -v p="^${SB}[ab][0-9]" '$1 ~ p { print "netns del " $1 }' | ip -batch - 2>/dev/null; }
 trap 'sandboxes_del; gn_cleanup' EXIT
 
 ROUNDS=$(pick 5 1)
