@@ -14,6 +14,8 @@ PACKAGES=(
 	python3
 	# hardening: libFuzzer and sanitizers (clang 14), valgrind
 	clang libclang-rt-14-dev valgrind
+	# benchmarks (tests/bench): TCP throughput through published ports
+	iperf3
 )
 
 missing=()

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Every test guardnet has: installs what it needs, builds with -Werror, then
-# runs the unit tests (Check), the daemon replay over its socket, and the
-# tests with real namespaces and a real dockerd, and the hardening run
-# (fuzzing, sanitizers, valgrind).  Needs root.
+# runs the unit tests (Check), the daemon replay over its socket, the tests
+# with real namespaces and a real dockerd, the hardening run (fuzzing,
+# sanitizers, valgrind) and the benchmarks in their quick mode.  Needs root.
 # Ends with one line "tests: N passed, M failed" summing every check.
 set -u
 cd "$(dirname "$0")/.."
@@ -54,6 +54,8 @@ for t in tests/ns/*.sh tests/e2e/*.sh tests/hardening/*.sh; do
 	[ -e "$t" ] || continue
 	run "$(basename "$t" .sh)" bash "$t"
 done
+# The benchmarks in their quick mode: they still run, whatever the numbers.
+run bench bash tests/bench/run.sh --quick
 
 [ ${#broken[@]} -gt 0 ] && echo "failing suites: ${broken[*]}"
 echo "tests: $passed passed, $failed failed"
