@@ -105,17 +105,22 @@ static int diag(int family, bool tcp, const struct gn_addr *addr, uint16_t port,
 	while (!done) {
 		char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
 		ssize_t n = recv(fd, buf, sizeof buf, 0);
-		int left = (int)n;
+		size_t off = 0;
 
-		if (n < 0) {
-			r = -errno;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
 			break;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; !done && NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		/* Walked by hand: NLMSG_OK mixes signed and unsigned. */
+		while (!done && off + sizeof(struct nlmsghdr) <= (size_t)n) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)(buf + off);
 			const struct inet_diag_msg *m = NLMSG_DATA(h);
 			struct gn_addr local = { .family = (uint8_t)family };
 
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+			if (h->nlmsg_len < sizeof *h || off + h->nlmsg_len > (size_t)n) {
+				r = -EIO;
+				done = true;
+			} else if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
 				if (h->nlmsg_type == NLMSG_ERROR)
 					r = ((const struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EIO;
 				done = true;
@@ -124,6 +129,7 @@ static int diag(int family, bool tcp, const struct gn_addr *addr, uint16_t port,
 				if (r == 0 && holds(&local, addr, tcp, port, who, len))
 					r = 1;
 			}
+			off += NLMSG_ALIGN(h->nlmsg_len);
 		}
 	}
 	close(fd);
