@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "addr.h"
 #include "driver.h"
@@ -124,7 +123,7 @@ static void undo_share(struct gn_driver *d, const struct kernel_share *done, con
 }
 
 /* Puts the firewall back as the state says after a failed change. */
-static void restore_firewall(struct gn_driver *d)
+void driver_restore_firewall(struct gn_driver *d)
 {
 	struct gn_err e;
 
@@ -170,7 +169,7 @@ int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, str
 	return 0;
 undo_firewall:
 	net->dying = true;
-	restore_firewall(d);
+	driver_restore_firewall(d);
 undo_bridge:
 	kernel_network_down(d->kern, net);
 undo_state:
@@ -199,7 +198,7 @@ int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *er
 		r = store_del_network(d->store, id, err);
 	if (r < 0) {
 		net->dying = false;
-		restore_firewall(d);
+		driver_restore_firewall(d);
 		return r;
 	}
 	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next) {
@@ -255,7 +254,7 @@ static int no_endpoint(const char *id, struct gn_err *err)
 /* Removes ep: record, taken host ports, link, memory, and its elements in
  * the firewall.  *firewall: set when those elements would not go, so that
  * the caller rebuilds the table (once for several removals). */
-static int remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *firewall, struct gn_err *err)
+int driver_remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *firewall, struct gn_err *err)
 {
 	struct kernel_share share, none = { 0 };
 	char id[GN_ID_LEN + 1];
@@ -275,55 +274,6 @@ static int remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *fi
 	}
 	kernel_share_clear(&share);
 	return 0;
-}
-
-/* Docker forgets an endpoint whose Leave or DeleteEndpoint failed (while
- * guardnetd was down, say) and may hand its address to a new endpoint.
- * What the old one published or allowed would then apply to a stranger. */
-static int forget(struct gn_driver *d, struct gn_endpoint *ep, const char *why, bool *firewall)
-{
-	char id[GN_ID_LEN + 1];
-	struct gn_err e;
-	int r;
-
-	snprintf(id, sizeof id, "%s", ep->spec.id);
-	r = remove_endpoint(d, ep, firewall, &e);
-	if (r < 0)
-		log_warnx("endpoint %.12s should go, as %s, but: %s", id, why, e.msg);
-	else
-		log_info("endpoint %.12s removed: %s", id, why);
-	return r;
-}
-
-/* Docker's IPAM gives an address only once it is free, so another endpoint
- * of net holding one of the new endpoint's addresses is a leftover. */
-static int forget_address_holders(struct gn_driver *d, struct gn_network *net, const struct gn_endpoint_spec *s,
-				  struct gn_err *err)
-{
-	struct gn_endpoint *ep, *next;
-	bool firewall = false;
-	int r = 0;
-
-	for (ep = net->endpoints; ep && r == 0; ep = next) {
-		const struct gn_prefix *a = NULL;
-		char addr[GN_PREFIX_STRLEN], why[160];
-
-		next = ep->next;
-		if (s->has_addr4 && ep->spec.has_addr4 && addr_equal(&s->addr4.addr, &ep->spec.addr4.addr))
-			a = &s->addr4;
-		else if (s->has_addr6 && ep->spec.has_addr6 && addr_equal(&s->addr6.addr, &ep->spec.addr6.addr))
-			a = &s->addr6;
-		if (!a)
-			continue;
-		addr_format(&a->addr, addr, sizeof addr);
-		snprintf(why, sizeof why, "Docker gave its address %s to endpoint %.12s", addr, s->id);
-		if (forget(d, ep, why, &firewall) < 0)
-			r = gn_errf(err, -EBUSY, "Interface: address %s is still held by endpoint %.12s, which "
-				    "guardnet could not remove", addr, ep->spec.id);
-	}
-	if (firewall)
-		restore_firewall(d);
-	return r;
 }
 
 int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, bool *has_mac, uint8_t ret_mac[6],
@@ -352,7 +302,7 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 	}
 	r = check_endpoint_addrs(net, spec, err);
 	if (r == 0)
-		r = forget_address_holders(d, net, spec, err);
+		r = driver_forget_address_holders(d, net, spec, err);
 	if (r < 0)
 		return r;
 	r = state_add_endpoint(&d->st, net, spec, &ep);
@@ -390,12 +340,12 @@ int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, str
 
 	if (!ep)
 		return 0;
-	r = remove_endpoint(d, ep, &firewall, err);
+	r = driver_remove_endpoint(d, ep, &firewall, err);
 	if (r < 0)
 		return r;
 	log_debug("endpoint %.12s deleted", ref->id);
 	if (firewall)
-		restore_firewall(d);
+		driver_restore_firewall(d);
 	return 0;
 }
 
@@ -614,87 +564,6 @@ static void ports_summary(const struct gn_ports *p, char *buf, size_t len)
 					 proto_name(p->map[i].proto));
 }
 
-/* A joined endpoint's container is gone when Docker has removed its
- * sandbox (the file, while the directory that held it is still there) and
- * the veth pair is no longer in any container.  Both must agree: a sandbox
- * path guardnetd cannot see proves nothing alone.  Docker creates the
- * sandbox file only after Join, when the container's process starts, which
- * is why this is asked only of endpoints that were joined before
- * guardnetd started, and only after a grace period. */
-static bool container_gone(struct gn_driver *d, const struct gn_endpoint *ep)
-{
-	char dir[4096], *slash;
-	struct stat st;
-
-	if (!ep->sandbox_key || ep->sandbox_key[0] != '/' || stat(ep->sandbox_key, &st) == 0 || errno != ENOENT)
-		return false;
-	snprintf(dir, sizeof dir, "%s", ep->sandbox_key);
-	slash = strrchr(dir, '/');
-	*(slash == dir ? slash + 1 : slash) = '\0';
-	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && kernel_endpoint_detached(d->kern, ep);
-}
-
-/* Which suspects a judgement drops: those joined to a container that is
- * gone, with only_programmed those that also hold host ports, with
- * unjoined also those Docker has not joined. */
-struct sweep_ctx {
-	struct gn_driver *d;
-	bool only_programmed, unjoined;
-	bool firewall;
-	size_t dropped, left;
-};
-
-static void mark_suspects(void *p, void *ctx)
-{
-	(void)ctx;
-	for (struct gn_endpoint *ep = ((struct gn_network *)p)->endpoints; ep; ep = ep->next)
-		ep->suspect = true;
-}
-
-static void judge_suspects(void *p, void *ctx)
-{
-	struct gn_network *net = p;
-	struct sweep_ctx *c = ctx;
-	struct gn_endpoint *ep, *next;
-	char why[160];
-
-	for (ep = net->endpoints; ep; ep = next) {
-		next = ep->next;
-		if (!ep->suspect)
-			continue;
-		if (ep->joined && (ep->programmed || !c->only_programmed) && container_gone(c->d, ep)) {
-			snprintf(why, sizeof why, "its container is gone (sandbox %s) and Docker's Leave never came",
-				 ep->sandbox_key);
-			if (forget(c->d, ep, why, &c->firewall) == 0) {
-				c->dropped++;
-				continue;
-			}
-		} else if (!ep->joined && c->unjoined) {
-			if (forget(c->d, ep, "it was not joined when guardnetd started and Docker has not named it "
-				   "since", &c->firewall) == 0) {
-				c->dropped++;
-				continue;
-			}
-		}
-		c->left++;
-	}
-}
-
-/* Returns how many suspects are dropped. */
-static size_t judge(struct gn_driver *d, bool only_programmed, bool unjoined)
-{
-	struct sweep_ctx c = { .d = d, .only_programmed = only_programmed, .unjoined = unjoined };
-
-	state_each_network(&d->st, judge_suspects, &c);
-	if (c.firewall)
-		restore_firewall(d);
-	/* Joined suspects stay watched until Docker names them or their
-	 * container goes: a container can run for months. */
-	if (unjoined && !c.left)
-		d->suspects_until = 0;
-	return c.dropped;
-}
-
 int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err)
 {
 	struct gn_endpoint *ep = find_endpoint(d, &req->ref, err);
@@ -712,7 +581,7 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 	r = resolve_ports(d, ep, &req->ports, &resolved, &e);
 	/* An endpoint abandoned while guardnetd was down may hold the port:
 	 * no need to wait for the grace period to end (driver_sweep). */
-	if (r == -EADDRINUSE && d->suspects_until && judge(d, true, false))
+	if (r == -EADDRINUSE && d->suspects_until && driver_judge(d, true, false))
 		r = resolve_ports(d, ep, &req->ports, &resolved, &e);
 	if (r < 0)
 		return gn_errf(err, r, "endpoint %.12s: %s", ep->spec.id, e.msg);
@@ -735,16 +604,4 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 	}
 	log_info("endpoint %.12s publishes %zu port(s)", ep->spec.id, resolved.n_map);
 	return 0;
-}
-
-void driver_sweep(struct gn_driver *d, long now)
-{
-	if (!d->swept) {
-		state_each_network(&d->st, mark_suspects, NULL);
-		d->swept = true;
-		d->suspects_until = now + DRIVER_SUSPECT_GRACE_S;
-		return;
-	}
-	if (d->suspects_until && now >= d->suspects_until)
-		judge(d, false, true);
 }

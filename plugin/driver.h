@@ -68,6 +68,20 @@ int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_er
 #define DRIVER_SUSPECT_GRACE_S 30
 void driver_sweep(struct gn_driver *d, long now);
 
+/* Shared by driver.c and sweep.c.  driver_remove_endpoint removes ep's
+ * record, taken host ports, link and firewall elements, and sets
+ * *firewall when those elements would not go (the caller then calls
+ * driver_restore_firewall, once for several removals). */
+int driver_remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *firewall, struct gn_err *err);
+void driver_restore_firewall(struct gn_driver *d);
+/* Removes the endpoints of net that hold one of s's addresses: Docker hands
+ * an address out only once it is free, so they are leftovers. */
+int driver_forget_address_holders(struct gn_driver *d, struct gn_network *net, const struct gn_endpoint_spec *s,
+				  struct gn_err *err);
+/* Drops suspects whose container is gone (only_programmed: only those
+ * holding host ports; unjoined: also those never joined); how many. */
+size_t driver_judge(struct gn_driver *d, bool only_programmed, bool unjoined);
+
 /* Interface names guardnet gives an endpoint's veth pair. */
 void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1]);
 
