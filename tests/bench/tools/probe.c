@@ -95,15 +95,40 @@ static pid_t start(char **argv)
 	return pid;
 }
 
-/* Whether the command has exited; *ok tells if it succeeded. */
-static bool finished(pid_t pid, bool *ok)
+/* The command being timed: started at t0, ran ms once it exited. */
+struct run {
+	pid_t pid;
+	const char *name;
+	double t0, ms;
+	bool exited;
+};
+
+static void run_start(struct run *r, char **cmd)
+{
+	*r = (struct run){ .name = cmd[0], .t0 = now_ms(), .ms = -1 };
+	r->pid = start(cmd);
+}
+
+/* Notes the command's exit.  -1, said on stderr, when it failed or when
+ * limit ms have passed (late: what was still missing then). */
+static int run_poll(struct run *r, double limit, const char *late)
 {
 	int status;
 
-	if (waitpid(pid, &status, WNOHANG) != pid)
-		return false;
-	*ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	return true;
+	if (now_ms() - r->t0 > limit) {
+		fprintf(stderr, "probe: %s after %.0f ms\n", late, limit);
+		if (!r->exited)
+			kill(r->pid, SIGKILL);
+		return -1;
+	}
+	if (r->exited || waitpid(r->pid, &status, WNOHANG) != r->pid)
+		return 0;
+	r->exited = true;
+	r->ms = now_ms() - r->t0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	fprintf(stderr, "probe: %s failed\n", r->name);
+	return -1;
 }
 
 /* One GET; true when the answer starts with a 200 status line. */
@@ -146,9 +171,11 @@ static int http_mode(double limit, const char *host, char **ports, int n, char *
 {
 	struct sockaddr_storage ss[n];
 	socklen_t len[n];
-	bool done[n], cmd_ok = false, exited = false;
+	bool done[n];
 	int left = n;
-	double t0, cmd_ms = -1, ready_ms = -1;
+	double ready_ms = -1;
+	struct run run;
+	char late[64];
 
 	for (int i = 0; i < n; i++) {
 		done[i] = false;
@@ -157,40 +184,27 @@ static int http_mode(double limit, const char *host, char **ports, int n, char *
 			return 2;
 		}
 	}
-	t0 = now_ms();
-	pid_t pid = start(cmd);
-
-	while (!exited || left > 0) {
-		if (!exited)
+	run_start(&run, cmd);
+	while (!run.exited || left > 0) {
+		if (!run.exited)
 			usleep(1000);
-		if (now_ms() - t0 > limit) {
-			fprintf(stderr, "probe: %d port(s) still silent after %.0f ms\n", left, limit);
-			if (!exited)
-				kill(pid, SIGKILL);
+		snprintf(late, sizeof late, "%d port(s) still silent", left);
+		if (run_poll(&run, limit, late) < 0)
 			return 1;
-		}
-		if (!exited && finished(pid, &cmd_ok)) {
-			exited = true;
-			cmd_ms = now_ms() - t0;
-			if (!cmd_ok) {
-				fprintf(stderr, "probe: %s failed\n", cmd[0]);
-				return 1;
-			}
-		}
 		/* The first port still silent; once it answers, the next at once. */
-		for (int i = 0; exited && i < n; i++) {
+		for (int i = 0; run.exited && i < n; i++) {
 			if (done[i])
 				continue;
 			if (!http_ok(&ss[i], len[i]))
 				break;
 			done[i] = true;
 			if (--left == 0)
-				ready_ms = now_ms() - t0;
+				ready_ms = now_ms() - run.t0;
 		}
-		if (exited && left > 0)
+		if (run.exited && left > 0)
 			usleep(HTTP_EVERY_US);
 	}
-	printf("cmd_ms=%.1f ready_ms=%.1f\n", cmd_ms, ready_ms);
+	printf("cmd_ms=%.1f ready_ms=%.1f\n", run.ms, ready_ms);
 	return 0;
 }
 
@@ -275,11 +289,10 @@ static int udp_mode(double limit, const char *host, const char *port, char **cmd
 	struct sockaddr_storage ss;
 	struct shots s = { 0 };
 	socklen_t len;
-	bool exited = false, cmd_ok = false;
-	double t0, begin = now_ms(), cmd_ms = 0, longest = 0, total = 0;
+	struct run run;
+	double begin = now_ms(), longest = 0, total = 0;
 	size_t first = 0;
 	int outages = 0;
-	pid_t pid = -1;
 
 	if (parse_addr(host, port, &ss, &len) < 0) {
 		fprintf(stderr, "probe: bad address %s port %s\n", host, port);
@@ -302,23 +315,10 @@ static int udp_mode(double limit, const char *host, const char *port, char **cmd
 	usleep(10000);
 	collect(&s);
 	first = s.n;
-	t0 = now_ms();
-	pid = start(cmd);
-	while (!exited || !settled(&s, t0 + cmd_ms)) {
-		if (now_ms() - t0 > limit) {
-			fprintf(stderr, "probe: answers did not come back within %.0f ms\n", limit);
-			if (!exited)
-				kill(pid, SIGKILL);
+	run_start(&run, cmd);
+	while (!run.exited || !settled(&s, run.t0 + run.ms)) {
+		if (run_poll(&run, limit, "answers had not come back") < 0)
 			return 1;
-		}
-		if (!exited && finished(pid, &cmd_ok)) {
-			exited = true;
-			cmd_ms = now_ms() - t0;
-			if (!cmd_ok) {
-				fprintf(stderr, "probe: %s failed\n", cmd[0]);
-				return 1;
-			}
-		}
 		if (fire(&s, &ss, len) < 0)
 			return 2;
 		usleep(SEND_EVERY_US);
@@ -341,7 +341,7 @@ static int udp_mode(double limit, const char *host, const char *port, char **cmd
 			longest = d;
 		i = j;
 	}
-	printf("cmd_ms=%.1f outages=%d longest_ms=%.1f total_ms=%.1f\n", cmd_ms, outages, longest, total);
+	printf("cmd_ms=%.1f outages=%d longest_ms=%.1f total_ms=%.1f\n", run.ms, outages, longest, total);
 	return 0;
 }
 
