@@ -43,15 +43,6 @@ static void alias_of(const char *id, char *buf, size_t len)
 	snprintf(buf, len, NL_ALIAS_PREFIX "%s", id);
 }
 
-/* A stable bridge MAC (the kernel would otherwise adopt a port's): locally
- * administered, from the network ID. */
-static void bridge_mac(const char *id, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	for (int i = 1; i < 6; i++)
-		sscanf(id + 2 * (i - 1), "%2hhx", &mac[i]);
-}
-
 void kernel_endpoint_mac(const struct gn_endpoint_spec *s, uint8_t mac[6])
 {
 	mac[0] = 0x02;
@@ -89,7 +80,6 @@ int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct 
 	struct gn_prefix addrs[64];
 	struct nl_bridge b = { .name = s->opts.bridge, .mtu = s->opts.mtu, .addrs = addrs };
 	char alias[96];
-	uint8_t mac[6];
 	int r;
 
 	if (!k)
@@ -99,9 +89,7 @@ int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct 
 	for (size_t i = 0; s->opts.enable_ipv6 && i < s->n_ipv6 && b.n_addrs < 64; i++)
 		addrs[b.n_addrs++] = s->ipv6[i].gateway;
 	alias_of(s->id, alias, sizeof alias);
-	bridge_mac(s->id, mac);
 	b.alias = alias;
-	b.mac = mac;
 	r = nl_bridge_create(k->nl, &b, err);
 	if (r == 0 && (r = forwarding(net, err)) < 0)
 		nl_link_delete(k->nl, s->opts.bridge, NULL);
@@ -381,6 +369,35 @@ static void repair_network(void *p, void *ctx)
 	}
 }
 
+struct name_ctx {
+	const char *name;
+	bool found;
+};
+
+static void match_host_end(void *p, void *ctx)
+{
+	struct gn_network *net = p;
+	struct name_ctx *c = ctx;
+
+	for (struct gn_endpoint *ep = net->endpoints; ep && !c->found; ep = ep->next) {
+		char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
+
+		driver_veth_names(ep->spec.id, host, peer);
+		c->found = !strcmp(host, c->name);
+	}
+}
+
+/* Whether a network's bridge or an endpoint's host end is called name. */
+static bool names_link(const struct gn_state *st, const char *name)
+{
+	struct name_ctx c = { .name = name };
+
+	if (state_network_by_bridge(st, name))
+		return true;
+	state_each_network(st, match_host_end, &c);
+	return c.found;
+}
+
 int kernel_reconcile(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err)
 {
 	struct reconcile_ctx c = { .k = k, .err = err };
@@ -398,10 +415,15 @@ int kernel_reconcile(struct gn_kernel *k, const struct gn_state *st, struct gn_e
 		const char *id;
 		bool known;
 
-		if (!owned_by(&links[i], &id))
+		if (owned_by(&links[i], &id))
+			known = !strcmp(links[i].kind, "bridge") ? state_network(st, id) != NULL
+								  : state_endpoint(st, id) != NULL;
+		else if (nl_marked(&links[i]))
+			/* Made by a guardnetd that died before it gave the
+			 * link its alias: its record, if any, adopts it. */
+			known = names_link(st, links[i].name);
+		else
 			continue;
-		known = !strcmp(links[i].kind, "bridge") ? state_network(st, id) != NULL
-							  : state_endpoint(st, id) != NULL;
 		if (!known) {
 			log_info("reconcile: removing %s %s, which no network or endpoint names", links[i].kind,
 				 links[i].name);

@@ -177,6 +177,10 @@ static int parse_link_attr(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
 			snprintf(l->alias, sizeof l->alias, "%s", mnl_attr_get_str(a));
 		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == sizeof l->mac)
+			memcpy(l->mac, mnl_attr_get_payload(a), sizeof l->mac);
+		break;
 	case IFLA_MASTER:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->master = (int)mnl_attr_get_u32(a);
@@ -312,7 +316,32 @@ static int link_get(struct gn_nl *nl, const char *name, struct nl_link *ret)
 	return r;
 }
 
-/* 0 when name is free, 1 when it is our link (same alias), -EEXIST otherwise. */
+/* A locally administered unicast address from a 64-bit FNV-1a hash of the
+ * name: 46 bits that a link someone else made matches by chance once in
+ * 7 * 10^13. */
+static void mark_mac(const char *name, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *c = NL_ALIAS_PREFIX; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	for (const char *c = name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+}
+
+bool nl_marked(const struct nl_link *l)
+{
+	uint8_t mac[6];
+
+	mark_mac(l->name, mac);
+	return !l->alias[0] && !memcmp(l->mac, mac, sizeof mac);
+}
+
+/* 0 when name is free, 1 when it is our link (same alias, or made by us and
+ * not yet given the alias), -EEXIST otherwise. */
 static int claim(struct gn_nl *nl, const char *name, const char *kind, const char *alias, struct gn_err *err)
 {
 	struct nl_link l;
@@ -322,7 +351,7 @@ static int claim(struct gn_nl *nl, const char *name, const char *kind, const cha
 		return 0;
 	if (r < 0)
 		return gn_errf(err, r, "link %s: %s", name, strerror(-r));
-	if (!strcmp(l.alias, alias) && !strcmp(l.kind, kind))
+	if ((!strcmp(l.alias, alias) || nl_marked(&l)) && !strcmp(l.kind, kind))
 		return 1;
 	return gn_errf(err, -EEXIST, "a %s named %s exists already and is not this guardnet %s's",
 		       l.kind[0] ? l.kind : "link", name, !strcmp(kind, "bridge") ? "network" : "endpoint");
@@ -334,6 +363,7 @@ int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err 
 	struct nlmsghdr *nlh;
 	struct nlattr *info, *data;
 	int r = claim(nl, b->name, "bridge", b->alias, err), idx;
+	uint8_t mac[6];
 
 	if (r < 0)
 		return r;
@@ -343,8 +373,8 @@ int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err 
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, b->name);
 		if (b->mtu)
 			mnl_attr_put_u32(nlh, IFLA_MTU, b->mtu);
-		if (b->mac)
-			mnl_attr_put(nlh, IFLA_ADDRESS, 6, b->mac);
+		mark_mac(b->name, mac);
+		mnl_attr_put(nlh, IFLA_ADDRESS, sizeof mac, mac);
 		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -429,6 +459,7 @@ int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const c
 	struct nlattr *info, *data, *pn;
 	struct ifinfomsg *pifm;
 	int r = claim(nl, host, "veth", alias, err), midx;
+	uint8_t mac[6];
 
 	if (r < 0)
 		return r;
@@ -441,6 +472,8 @@ int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const c
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, host);
 		if (mtu)
 			mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+		mark_mac(host, mac);
+		mnl_attr_put(nlh, IFLA_ADDRESS, sizeof mac, mac);
 		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);

@@ -5,7 +5,11 @@
  *
  * guardnet marks every link it creates with the interface alias
  * "guardnet:<id>" (the network or endpoint ID), so that reconciliation can
- * tell its own links from anyone else's, whatever their names.
+ * tell its own links from anyone else's, whatever their names.  The kernel
+ * ignores an alias in the message that creates a link, so the alias comes
+ * one message later; a link created by that first message carries a MAC
+ * address made from its name (nl_marked), which lets a guardnetd killed in
+ * between recognise the link as its own when it starts again.
  */
 #ifndef GN_NL_H
 #define GN_NL_H
@@ -19,7 +23,6 @@ struct gn_nl;
 struct nl_bridge {
 	const char *name;
 	unsigned mtu;                 /* 0: the kernel's default */
-	const uint8_t *mac;           /* NULL: the kernel chooses */
 	const char *alias;
 	const struct gn_prefix *addrs;
 	size_t n_addrs;
@@ -29,6 +32,7 @@ struct nl_link {
 	char name[GN_IFNAME_MAX + 1];
 	char kind[16];
 	char alias[128];
+	uint8_t mac[6];
 	int ifindex;
 	int master;
 };
@@ -36,14 +40,18 @@ struct nl_link {
 int nl_open(struct gn_nl **ret, struct gn_err *err);
 void nl_close(struct gn_nl *nl);
 
+/* True for a link guardnet created but had not yet given its alias: one
+ * with no alias and the MAC address made from its name. */
+bool nl_marked(const struct nl_link *l);
 /* Creates the bridge, gives it its addresses and brings it up.  A bridge
- * of that name that carries the same alias is guardnet's own from an earlier
- * run and is brought to the wanted state; any other link of that name is
- * refused with -EEXIST. */
+ * of that name that carries the same alias, or that nl_marked, is guardnet's
+ * own from an earlier run and is brought to the wanted state; any other link
+ * of that name is refused with -EEXIST.  The bridge's MAC address is the one
+ * made from its name, stable, so that the kernel does not adopt a port's. */
 int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err *err);
 /* Creates a veth pair: host is enslaved to master and up, peer is left down
  * for Docker to move into the container.  An existing pair with the same
- * alias is kept. */
+ * alias, or whose host end nl_marked, is kept. */
 int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const char *master, unsigned mtu,
 		   const uint8_t *peer_mac, const char *alias, struct gn_err *err);
 /* Deletes a link; a link that does not exist is not an error. */

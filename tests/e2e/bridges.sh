@@ -72,13 +72,43 @@ ip -n "$H" link del "$brr"
 ip -n "$H" link add gn-stale type bridge
 ip -n "$H" link set gn-stale alias guardnet:0000000000000000000000000000000000000000000000000000000000000000
 ip -n "$H" link add gn-notours type bridge
+# What a guardnetd killed between creating a link and giving it its alias
+# leaves: the MAC made from the name is the only mark (plugin/nl.h).
+mark_mac() { python3 -c '
+import sys
+h = 0xcbf29ce484222325
+for c in b"guardnet:" + sys.argv[1].encode():
+    h = ((h ^ c) * 0x100000001b3) % 2**64
+m = [(h >> (8 * i)) & 255 for i in range(6)]
+m[0] = (m[0] & 0xfc) | 2
+print(":".join("%02x" % b for b in m))' "$1"; }
+ip -n "$H" link add gnh0123456789ab address "$(mark_mac gnh0123456789ab)" type veth peer name gnc0123456789ab
+ip -n "$H" link add gnhfedcba987654 type veth peer name gncfedcba987654
+ip -n "$H" link add gn-halfmade address "$(mark_mac gn-halfmade)" type bridge
 in_ns "$H" nft delete table inet guardnet
 guardnetd_start "$H" "$DRV"
 check "reconcile: missing bridge $brr recreated" quiet ip -n "$H" link show "$brr"
+check "reconcile: its MAC is the one made from its name" \
+	bash -c "ip -n $H link show $brr | grep -q 'ether $(mark_mac "$brr") '"
 check "reconcile: guardnet-owned leftover removed" bash -c "! ip -n $H link show gn-stale 2>/dev/null"
+check "reconcile: half-made veth pair (mark, no alias) removed" bash -c "! ip -n $H link show gnh0123456789ab 2>/dev/null"
+check "reconcile: half-made bridge (mark, no alias) removed" bash -c "! ip -n $H link show gn-halfmade 2>/dev/null"
 check "reconcile: a link guardnet does not own is left alone" quiet ip -n "$H" link show gn-notours
+check "reconcile: a veth with guardnet's name but not its mark is left alone" quiet ip -n "$H" link show gnhfedcba987654
 check "reconcile: the table is back" bash -c "nsenter --net=/run/netns/$H nft list table inet guardnet | grep -q $brr"
 ip -n "$H" link del gn-notours
+ip -n "$H" link del gnhfedcba987654
+# Killed again, this time as if between creating nrec's bridge and naming
+# it: the network's record adopts the marked bridge and gives it its alias.
+kill -9 "${!pid_var}"
+wait "${!pid_var}" 2>/dev/null
+ip -n "$H" link del "$brr"
+ip -n "$H" link add "$brr" address "$(mark_mac "$brr")" type bridge
+guardnetd_start "$H" "$DRV"
+check "reconcile: a marked bridge without alias is adopted by its network" \
+	bash -c "ip -n $H -d link show $brr | grep -q 'alias guardnet:$(dk "$H" network inspect -f '{{.Id}}' nrec)'"
+check "reconcile: the adopted bridge is up with its gateway" \
+	bash -c "ip -n $H addr show $brr | grep -q 'inet 10.220.7.1/24' && ip -n $H link show $brr | grep -q ',UP'"
 dk "$H" network rm nrec >/dev/null
 check "after restart: c2 still reaches c1" test "$(fetch "$H" c2 "http://$ip1/")" = "hello from guardnet"
 check "after restart: egress works" from_host "$(fetch "$H" c2 http://192.0.2.2:8080/cgi-bin/ip)"
