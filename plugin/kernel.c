@@ -119,17 +119,24 @@ void kernel_network_down(struct gn_kernel *k, const struct gn_network *net)
 int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct gn_err *err)
 {
 	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1], alias[96];
-	uint8_t mac[6];
+	uint8_t mac[6], bmac[6];
 
 	if (!k)
 		return 0;
 	driver_veth_names(ep->spec.id, host, peer);
 	alias_of(ep->spec.id, alias, sizeof alias);
+	/* The host end takes the bridge's own address (a bridge and its
+	 * ports may share one).  With an address of its own, each port adds
+	 * a local entry to the bridge's forwarding database, and each port
+	 * that joins takes every local entry out of its unicast filter, one
+	 * call per port already there (br_fdb_unsync_static). */
+	bridge_mac(ep->net->spec.id, bmac);
 	if (ep->spec.has_mac)
 		memcpy(mac, ep->spec.mac, 6);
 	else
 		kernel_endpoint_mac(&ep->spec, mac);
-	return nl_veth_create(k->nl, host, peer, ep->net->spec.opts.bridge, ep->net->spec.opts.mtu, mac, alias, err);
+	return nl_veth_create(k->nl, host, peer, ep->net->spec.opts.bridge, ep->net->spec.opts.mtu, bmac, mac, alias,
+			      err);
 }
 
 void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep)

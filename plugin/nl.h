@@ -42,10 +42,10 @@ void nl_close(struct gn_nl *nl);
  * refused with -EEXIST. */
 int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err *err);
 /* Creates a veth pair: host is enslaved to master and up, peer is left down
- * for Docker to move into the container.  An existing pair with the same
- * alias is kept. */
+ * for Docker to move into the container; a NULL MAC leaves the kernel's.
+ * An existing pair with the same alias is kept. */
 int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const char *master, unsigned mtu,
-		   const uint8_t *peer_mac, const char *alias, struct gn_err *err);
+		   const uint8_t *host_mac, const uint8_t *peer_mac, const char *alias, struct gn_err *err);
 /* Deletes a link; a link that does not exist is not an error. */
 int nl_link_delete(struct gn_nl *nl, const char *name, struct gn_err *err);
 /* Every link in this namespace; *ret is malloc'd. */
