@@ -429,8 +429,11 @@ static int hairpin(struct gn_nl *nl, const char *port)
  * container no longer adds a link-local address and its routes to the
  * table the kernel walks on every link change, which made the thousandth
  * container slower to start than the tenth.  Set while the link is down,
- * before any address is made. */
-static void no_ipv6_address(struct gn_nl *nl, const char *name)
+ * before any address is made.  The alias goes in the same message, for
+ * the same reason: changed on a link that is up, it is a link change
+ * (NETDEV_CHANGE), and the kernel walks the IPv6 routes, one multicast
+ * route per bridge port.  Returns 0 when the alias is set. */
+static int no_ipv6_address(struct gn_nl *nl, const char *name, const char *alias)
 {
 	char buf[BUF_SIZE];
 	struct nlmsghdr *nlh = start(nl, buf, RTM_NEWLINK, NLM_F_ACK);
@@ -439,16 +442,18 @@ static void no_ipv6_address(struct gn_nl *nl, const char *name)
 
 	put_ifinfo(nlh, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
 	af = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	in6 = mnl_attr_nest_start(nlh, AF_INET6);
 	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
 	mnl_attr_nest_end(nlh, in6);
 	mnl_attr_nest_end(nlh, af);
 	/* Failing costs only speed (a kernel without IPv6 has nothing to
-	 * generate anyway): go on. */
+	 * generate anyway): the caller sets the alias with the link up. */
 	r = talk(nl, nlh, NULL, NULL);
 	if (r < 0)
 		log_debug("%s: IPv6 address generation stays on: %s", name, strerror(-r));
+	return r;
 }
 
 int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const char *master, unsigned mtu,
@@ -458,6 +463,7 @@ int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const c
 	struct nlmsghdr *nlh;
 	struct nlattr *info, *data, *pn;
 	struct ifinfomsg *pifm;
+	struct nl_link l;
 	int r = claim(nl, host, "veth", alias, err), midx;
 	uint8_t mac[6];
 
@@ -492,8 +498,15 @@ int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const c
 		if (r < 0)
 			return gn_errf(err, r, "creating veth pair %s/%s: %s", host, peer, strerror(-r));
 	}
-	no_ipv6_address(nl, host);
-	r = link_up(nl, host, midx, alias);
+	r = no_ipv6_address(nl, host, alias);
+	/* Asking for the link makes the kernel apply its pending carrier
+	 * state (linkwatch_sync_dev in rtnl_getlink): down until the
+	 * container's end is up.  Left "unknown", the bridge takes the new
+	 * port for up and enables it while enslaving it, a pass over every
+	 * port (and each one's multicast timers) in this call.  It is now
+	 * enabled when its carrier comes, in the kernel's link watch. */
+	link_get(nl, host, &l);
+	r = link_up(nl, host, midx, r < 0 ? alias : NULL);
 	if (r == 0)
 		r = hairpin(nl, host);
 	if (r < 0) {

@@ -21,6 +21,7 @@ static void free_network(void *p, void *ctx)
 		net->endpoints = ep->next;
 		endpoint_free(ep);
 	}
+	idmap_free(&net->by_addr);
 	netspec_clear(&net->spec);
 	free(net);
 }
@@ -82,6 +83,48 @@ int state_add_network(struct gn_state *st, struct gn_network_spec *spec, struct 
 	return 0;
 }
 
+/* Indexes ep's addresses in net->by_addr, the keys kept in ep. */
+static void index_addrs(struct gn_network *net, struct gn_endpoint *ep)
+{
+	const struct gn_prefix *a[2] = { ep->spec.has_addr4 ? &ep->spec.addr4 : NULL,
+					 ep->spec.has_addr6 ? &ep->spec.addr6 : NULL };
+
+	for (int i = 0; i < 2; i++) {
+		if (!a[i])
+			continue;
+		addr_format(&a[i]->addr, ep->addr_key[i], sizeof ep->addr_key[i]);
+		if (idmap_put(&net->by_addr, ep->addr_key[i], ep) < 0)
+			net->n_unindexed++;
+	}
+}
+
+static void unindex_addrs(struct gn_network *net, struct gn_endpoint *ep)
+{
+	for (int i = 0; i < 2; i++) {
+		if (!ep->addr_key[i][0])
+			continue;
+		if (idmap_get(&net->by_addr, ep->addr_key[i]) == ep)
+			idmap_del(&net->by_addr, ep->addr_key[i]);
+		else
+			net->n_unindexed--;
+	}
+}
+
+struct gn_endpoint *state_address_holder(const struct gn_network *net, const struct gn_addr *addr)
+{
+	char key[GN_PREFIX_STRLEN];
+
+	if (net->n_unindexed) {
+		for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
+			if ((ep->spec.has_addr4 && addr_equal(addr, &ep->spec.addr4.addr)) ||
+			    (ep->spec.has_addr6 && addr_equal(addr, &ep->spec.addr6.addr)))
+				return ep;
+		return NULL;
+	}
+	addr_format(addr, key, sizeof key);
+	return idmap_get(&net->by_addr, key);
+}
+
 int state_add_endpoint(struct gn_state *st, struct gn_network *net, struct gn_endpoint_spec *spec,
 		       struct gn_endpoint **ret)
 {
@@ -103,6 +146,7 @@ int state_add_endpoint(struct gn_state *st, struct gn_network *net, struct gn_en
 		net->endpoints->prev = ep;
 	net->endpoints = ep;
 	net->n_endpoints++;
+	index_addrs(net, ep);
 	*ret = ep;
 	return 0;
 }
@@ -122,6 +166,7 @@ void state_remove_endpoint(struct gn_state *st, struct gn_endpoint *ep)
 	struct gn_network *net = ep->net;
 
 	idmap_del(&st->eps, ep->spec.id);
+	unindex_addrs(net, ep);
 	if (ep->prev)
 		ep->prev->next = ep->next;
 	else

@@ -36,26 +36,22 @@ static int forget(struct gn_driver *d, struct gn_endpoint *ep, const char *why, 
 int driver_forget_address_holders(struct gn_driver *d, struct gn_network *net, const struct gn_endpoint_spec *s,
 				  struct gn_err *err)
 {
-	struct gn_endpoint *ep, *next;
+	const struct gn_prefix *addrs[2] = { s->has_addr4 ? &s->addr4 : NULL, s->has_addr6 ? &s->addr6 : NULL };
+	struct gn_endpoint *ep;
 	bool firewall = false;
 	int r = 0;
 
-	for (ep = net->endpoints; ep && r == 0; ep = next) {
-		const struct gn_prefix *a = NULL;
+	for (int i = 0; i < 2 && r == 0; i++) {
+		const struct gn_prefix *a = addrs[i];
 		char addr[GN_PREFIX_STRLEN], why[160];
 
-		next = ep->next;
-		if (s->has_addr4 && ep->spec.has_addr4 && addr_equal(&s->addr4.addr, &ep->spec.addr4.addr))
-			a = &s->addr4;
-		else if (s->has_addr6 && ep->spec.has_addr6 && addr_equal(&s->addr6.addr, &ep->spec.addr6.addr))
-			a = &s->addr6;
-		if (!a)
-			continue;
-		addr_format(&a->addr, addr, sizeof addr);
-		snprintf(why, sizeof why, "Docker gave its address %s to endpoint %.12s", addr, s->id);
-		if (forget(d, ep, why, &firewall) < 0)
-			r = gn_errf(err, -EBUSY, "Interface: address %s is still held by endpoint %.12s, which "
-				    "guardnet could not remove", addr, ep->spec.id);
+		while (a && r == 0 && (ep = state_address_holder(net, &a->addr))) {
+			addr_format(&a->addr, addr, sizeof addr);
+			snprintf(why, sizeof why, "Docker gave its address %s to endpoint %.12s", addr, s->id);
+			if (forget(d, ep, why, &firewall) < 0)
+				r = gn_errf(err, -EBUSY, "Interface: address %s is still held by endpoint %.12s, "
+					    "which guardnet could not remove", addr, ep->spec.id);
+		}
 	}
 	if (firewall)
 		driver_restore_firewall(d);

@@ -13,6 +13,7 @@
 #define NET "4aa2d42bef9d487d398a30c85e12e8fb237690c3cf238241dd6db2c80c77c4c5"
 #define EP_A "aaaa757575f60020380d9d143a7592388be539fa9fb9d250ea97c5d434f19c1a"
 #define EP_B "bbbb757575f60020380d9d143a7592388be539fa9fb9d250ea97c5d434f19c1a"
+#define EP_C "cccc757575f60020380d9d143a7592388be539fa9fb9d250ea97c5d434f19c1a"
 
 static char *dir;
 static struct gn_config cfg;
@@ -110,6 +111,30 @@ START_TEST(other_addresses_are_left_alone)
 	endpoint(EP_B, "10.97.0.3/24");
 	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
 	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+}
+END_TEST
+
+/* State from before addresses were indexed may hold one twice: both
+ * holders go, and the index covers every address again. */
+START_TEST(an_address_held_twice_drops_both)
+{
+	struct gn_endpoint_spec s = { .net_id = NET, .id = EP_B, .has_addr4 = true };
+	struct gn_network *net;
+	struct gn_endpoint *b;
+
+	network();
+	endpoint(EP_A, "10.97.0.2/24");
+	net = state_network(&drv.st, NET);
+	s.addr4 = state_endpoint(&drv.st, EP_A)->spec.addr4;
+	ck_assert_int_eq(state_add_endpoint(&drv.st, net, &s, &b), 0);
+	ck_assert_uint_eq(net->n_unindexed, 1);
+	endpoint(EP_C, "10.97.0.2/24");
+	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
+	ck_assert_ptr_null(state_endpoint(&drv.st, EP_B));
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_C));
+	ck_assert_uint_eq(net->n_unindexed, 0);
+	ck_assert_ptr_eq(state_address_holder(net, &state_endpoint(&drv.st, EP_C)->spec.addr4.addr),
+			 state_endpoint(&drv.st, EP_C));
 }
 END_TEST
 
@@ -255,6 +280,7 @@ Suite *sweep_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, reused_address_drops_the_old_endpoint);
 	tcase_add_test(tc, other_addresses_are_left_alone);
+	tcase_add_test(tc, an_address_held_twice_drops_both);
 	tcase_add_test(tc, joined_endpoint_of_a_removed_sandbox_is_dropped);
 	tcase_add_test(tc, port_of_an_abandoned_endpoint_is_freed_at_once);
 	tcase_add_test(tc, watched_after_the_grace);
