@@ -96,10 +96,11 @@ int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct 
 	return r;
 }
 
-void kernel_network_down(struct gn_kernel *k, const struct gn_network *net)
+void kernel_network_down(struct gn_kernel *k, struct gn_network *net)
 {
 	struct gn_err err;
 
+	kernel_spares_drop(k, net);
 	if (k && nl_link_delete(k->nl, net->spec.opts.bridge, &err) < 0)
 		log_warnx("network %.12s: %s", net->spec.id, err.msg);
 }
@@ -107,6 +108,8 @@ void kernel_network_down(struct gn_kernel *k, const struct gn_network *net)
 int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct gn_err *err)
 {
 	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1], alias[96];
+	struct nl_veth v = { .host = host, .peer = peer, .master = ep->net->spec.opts.bridge,
+			     .mtu = ep->net->spec.opts.mtu, .alias = alias };
 	uint8_t mac[6];
 
 	if (!k)
@@ -117,7 +120,10 @@ int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct
 		memcpy(mac, ep->spec.mac, 6);
 	else
 		kernel_endpoint_mac(&ep->spec, mac);
-	return nl_veth_create(k->nl, host, peer, ep->net->spec.opts.bridge, ep->net->spec.opts.mtu, mac, alias, err);
+	v.peer_mac = mac;
+	if (kernel_spare_take(k, ep->net, &v) == 0)
+		return 0;
+	return nl_veth_create(k->nl, &v, err);
 }
 
 void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep)
@@ -128,6 +134,7 @@ void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep)
 	if (!k)
 		return;
 	driver_veth_names(ep->spec.id, host, peer);
+	ep->net->spares_off = false;
 	/* Deleting one end of a veth pair deletes both. */
 	if (nl_link_delete(k->nl, host, &err) < 0)
 		log_warnx("endpoint %.12s: %s", ep->spec.id, err.msg);
@@ -367,6 +374,8 @@ static void repair_network(void *p, void *ctx)
 			log_warnx("reconcile: endpoint %.12s: %s", ep->spec.id, e.msg);
 		keep_first(c, re, &e);
 	}
+	if (r == 0)
+		kernel_spares_fill(c->k, net);
 }
 
 struct name_ctx {

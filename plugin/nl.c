@@ -99,7 +99,9 @@ static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int index)
 	return ifm;
 }
 
-static int link_up(struct gn_nl *nl, const char *name, int master, const char *alias)
+/* Brings the link up (or leaves its flags), enslaves it to master (if
+ * not 0) and sets its alias (if not NULL). */
+static int link_set(struct gn_nl *nl, const char *name, bool up, int master, const char *alias)
 {
 	char buf[BUF_SIZE];
 	struct nlmsghdr *nlh = start(nl, buf, RTM_NEWLINK, NLM_F_ACK);
@@ -109,8 +111,8 @@ static int link_up(struct gn_nl *nl, const char *name, int master, const char *a
 	if (!idx)
 		return -ENODEV;
 	ifm = put_ifinfo(nlh, idx);
-	ifm->ifi_change = IFF_UP;
-	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = up ? IFF_UP : 0;
+	ifm->ifi_flags = up ? IFF_UP : 0;
 	if (master)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	if (alias)
@@ -400,7 +402,7 @@ int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err 
 			gn_errf(err, r, "adding %s to bridge %s: %s", a, b->name, strerror(-r));
 		}
 	}
-	if (r >= 0 && (r = link_up(nl, b->name, 0, b->alias)) < 0)
+	if (r >= 0 && (r = link_set(nl, b->name, true, 0, b->alias)) < 0)
 		gn_errf(err, r, "bringing bridge %s up: %s", b->name, strerror(-r));
 	return r < 0 ? r : 0;
 }
@@ -456,29 +458,28 @@ static int no_ipv6_address(struct gn_nl *nl, const char *name, const char *alias
 	return r;
 }
 
-int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const char *master, unsigned mtu,
-		   const uint8_t *peer_mac, const char *alias, struct gn_err *err)
+int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err)
 {
 	char buf[BUF_SIZE];
 	struct nlmsghdr *nlh;
 	struct nlattr *info, *data, *pn;
 	struct ifinfomsg *pifm;
 	struct nl_link l;
-	int r = claim(nl, host, "veth", alias, err), midx;
+	int r = claim(nl, v->host, "veth", v->alias, err), midx;
 	uint8_t mac[6];
 
 	if (r < 0)
 		return r;
-	midx = (int)if_nametoindex(master);
+	midx = (int)if_nametoindex(v->master);
 	if (!midx)
-		return gn_errf(err, -ENODEV, "bridge %s for veth %s does not exist", master, host);
+		return gn_errf(err, -ENODEV, "bridge %s for veth %s does not exist", v->master, v->host);
 	if (r == 0) {
 		nlh = start(nl, buf, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
 		put_ifinfo(nlh, 0);
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, host);
-		if (mtu)
-			mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-		mark_mac(host, mac);
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, v->host);
+		if (v->mtu)
+			mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+		mark_mac(v->host, mac);
 		mnl_attr_put(nlh, IFLA_ADDRESS, sizeof mac, mac);
 		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
@@ -486,32 +487,70 @@ int nl_veth_create(struct gn_nl *nl, const char *host, const char *peer, const c
 		pn = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
 		pifm = mnl_nlmsg_put_extra_header(nlh, sizeof *pifm);
 		memset(pifm, 0, sizeof *pifm);
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-		if (mtu)
-			mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-		if (peer_mac)
-			mnl_attr_put(nlh, IFLA_ADDRESS, 6, peer_mac);
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, v->peer);
+		if (v->mtu)
+			mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+		if (v->peer_mac)
+			mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->peer_mac);
 		mnl_attr_nest_end(nlh, pn);   /* VETH_INFO_PEER */
 		mnl_attr_nest_end(nlh, data); /* IFLA_INFO_DATA */
 		mnl_attr_nest_end(nlh, info); /* IFLA_LINKINFO */
 		r = talk(nl, nlh, NULL, NULL);
 		if (r < 0)
-			return gn_errf(err, r, "creating veth pair %s/%s: %s", host, peer, strerror(-r));
+			return gn_errf(err, r, "creating veth pair %s/%s: %s", v->host, v->peer, strerror(-r));
 	}
-	r = no_ipv6_address(nl, host, alias);
+	r = no_ipv6_address(nl, v->host, v->alias);
 	/* Asking for the link makes the kernel apply its pending carrier
 	 * state (linkwatch_sync_dev in rtnl_getlink): down until the
 	 * container's end is up.  Left "unknown", the bridge takes the new
 	 * port for up and enables it while enslaving it, a pass over every
 	 * port (and each one's multicast timers) in this call.  It is now
 	 * enabled when its carrier comes, in the kernel's link watch. */
-	link_get(nl, host, &l);
-	r = link_up(nl, host, midx, r < 0 ? alias : NULL);
+	link_get(nl, v->host, &l);
+	r = link_set(nl, v->host, !v->down, midx, r < 0 ? v->alias : NULL);
 	if (r == 0)
-		r = hairpin(nl, host);
+		r = hairpin(nl, v->host);
 	if (r < 0) {
-		gn_errf(err, r, "attaching %s to %s: %s", host, master, strerror(-r));
-		nl_link_delete(nl, host, NULL);
+		gn_errf(err, r, "attaching %s to %s: %s", v->host, v->master, strerror(-r));
+		nl_link_delete(nl, v->host, NULL);
+	}
+	return r;
+}
+
+/* Renames the link, and sets its alias or MAC address, in one message: a
+ * link that is down may be renamed, and a new alias on a link that is down
+ * is no link change for the kernel to walk its routes over. */
+static int link_rename(struct gn_nl *nl, const char *name, const char *to, const char *alias, const uint8_t *mac)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = start(nl, buf, RTM_NEWLINK, NLM_F_ACK);
+	int idx = (int)if_nametoindex(name);
+
+	if (!idx)
+		return -ENODEV;
+	put_ifinfo(nlh, idx);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, to);
+	if (alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+int nl_veth_take(struct gn_nl *nl, const char *spare_host, const char *spare_peer, const struct nl_veth *v,
+		 struct gn_err *err)
+{
+	int r = link_rename(nl, spare_host, v->host, v->alias, NULL);
+
+	if (r < 0)
+		return gn_errf(err, r, "renaming spare veth %s to %s: %s", spare_host, v->host, strerror(-r));
+	r = link_rename(nl, spare_peer, v->peer, NULL, v->peer_mac);
+	if (r == 0 && !v->down)
+		r = link_set(nl, v->host, true, 0, NULL);
+	if (r < 0) {
+		gn_errf(err, r, "making spare veth pair %s/%s into %s/%s: %s", spare_host, spare_peer, v->host,
+			v->peer, strerror(-r));
+		nl_link_delete(nl, v->host, NULL);
 	}
 	return r;
 }
