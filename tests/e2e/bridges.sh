@@ -53,6 +53,17 @@ check "spares: c3 has the MAC guardnet gave it" \
 	test "$(dk "$H" exec c3 cat /sys/class/net/eth0/address)" = "02:42:$(printf '%02x:%02x:%02x:%02x' ${ip3//./ })"
 dk "$H" rm -f c3 >/dev/null
 check "spares: two again after c3" test "$(spares)" -eq 2
+# A take that fails half way (the spare's container end renamed by hand, so
+# the host end is renamed and then the other is not found) deletes the pair
+# and makes one for the container.
+ip -n "$H" link set "gns${br4:0:8}0c" name gnxspare
+run c3 n4 sleep 1000
+check "spares: after a failed take, c3 gets a pair made for it and is reachable" \
+	quiet dk "$H" exec c2 ping -q -c1 -W2 "$(ctr_ip "$H" c3 n4)"
+check "spares: the half-taken pair is gone" bash -c "! ip -n $H link show gnxspare 2>/dev/null"
+check "spares: the other spare is still there" test "$(spares)" -eq 1
+dk "$H" rm -f c3 >/dev/null
+check "spares: two again" test "$(spares)" -eq 2
 
 # IPv6
 dk "$H" network create -d "$DRV" --ipv6 --subnet 10.220.3.0/24 --subnet fd00:220:3::/64 n6 >/dev/null
