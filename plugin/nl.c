@@ -99,9 +99,18 @@ static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int index)
 	return ifm;
 }
 
-/* Brings the link up (or leaves its flags), enslaves it to master (if
- * not 0) and sets its alias (if not NULL). */
-static int link_set(struct gn_nl *nl, const char *name, bool up, int master, const char *alias)
+/* What link_set changes: each field that is set.  A link that is down may
+ * be renamed, and a new alias on a link that is down is no link change for
+ * the kernel to walk its routes over. */
+struct link_change {
+	const char *name;          /* the new name */
+	bool up;
+	int master;                /* ifindex of the bridge to enslave it to */
+	const char *alias;
+	const uint8_t *mac;
+};
+
+static int link_set(struct gn_nl *nl, const char *name, const struct link_change *c)
 {
 	char buf[BUF_SIZE];
 	struct nlmsghdr *nlh = start(nl, buf, RTM_NEWLINK, NLM_F_ACK);
@@ -111,12 +120,16 @@ static int link_set(struct gn_nl *nl, const char *name, bool up, int master, con
 	if (!idx)
 		return -ENODEV;
 	ifm = put_ifinfo(nlh, idx);
-	ifm->ifi_change = up ? IFF_UP : 0;
-	ifm->ifi_flags = up ? IFF_UP : 0;
-	if (master)
-		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
-	if (alias)
-		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	ifm->ifi_change = c->up ? IFF_UP : 0;
+	ifm->ifi_flags = c->up ? IFF_UP : 0;
+	if (c->name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, c->name);
+	if (c->master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)c->master);
+	if (c->alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, c->alias);
+	if (c->mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, c->mac);
 	return talk(nl, nlh, NULL, NULL);
 }
 
@@ -402,7 +415,7 @@ int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err 
 			gn_errf(err, r, "adding %s to bridge %s: %s", a, b->name, strerror(-r));
 		}
 	}
-	if (r >= 0 && (r = link_set(nl, b->name, true, 0, b->alias)) < 0)
+	if (r >= 0 && (r = link_set(nl, b->name, &(struct link_change){ .up = true, .alias = b->alias })) < 0)
 		gn_errf(err, r, "bringing bridge %s up: %s", b->name, strerror(-r));
 	return r < 0 ? r : 0;
 }
@@ -507,7 +520,8 @@ int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err
 	 * port (and each one's multicast timers) in this call.  It is now
 	 * enabled when its carrier comes, in the kernel's link watch. */
 	link_get(nl, v->host, &l);
-	r = link_set(nl, v->host, !v->down, midx, r < 0 ? v->alias : NULL);
+	r = link_set(nl, v->host,
+		     &(struct link_change){ .up = !v->down, .master = midx, .alias = r < 0 ? v->alias : NULL });
 	if (r == 0)
 		r = hairpin(nl, v->host);
 	if (r < 0) {
@@ -517,36 +531,16 @@ int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err
 	return r;
 }
 
-/* Renames the link, and sets its alias or MAC address, in one message: a
- * link that is down may be renamed, and a new alias on a link that is down
- * is no link change for the kernel to walk its routes over. */
-static int link_rename(struct gn_nl *nl, const char *name, const char *to, const char *alias, const uint8_t *mac)
-{
-	char buf[BUF_SIZE];
-	struct nlmsghdr *nlh = start(nl, buf, RTM_NEWLINK, NLM_F_ACK);
-	int idx = (int)if_nametoindex(name);
-
-	if (!idx)
-		return -ENODEV;
-	put_ifinfo(nlh, idx);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, to);
-	if (alias)
-		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
-	if (mac)
-		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
-	return talk(nl, nlh, NULL, NULL);
-}
-
 int nl_veth_take(struct gn_nl *nl, const char *spare_host, const char *spare_peer, const struct nl_veth *v,
 		 struct gn_err *err)
 {
-	int r = link_rename(nl, spare_host, v->host, v->alias, NULL);
+	int r = link_set(nl, spare_host, &(struct link_change){ .name = v->host, .alias = v->alias });
 
 	if (r < 0)
 		return gn_errf(err, r, "renaming spare veth %s to %s: %s", spare_host, v->host, strerror(-r));
-	r = link_rename(nl, spare_peer, v->peer, NULL, v->peer_mac);
+	r = link_set(nl, spare_peer, &(struct link_change){ .name = v->peer, .mac = v->peer_mac });
 	if (r == 0 && !v->down)
-		r = link_set(nl, v->host, true, 0, NULL);
+		r = link_set(nl, v->host, &(struct link_change){ .up = true });
 	if (r < 0) {
 		gn_errf(err, r, "making spare veth pair %s/%s into %s/%s: %s", spare_host, spare_peer, v->host,
 			v->peer, strerror(-r));
