@@ -166,7 +166,6 @@ int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, str
 		goto undo_firewall;
 	log_info("network %.12s created: bridge %s%s%s", net->spec.id, net->spec.opts.bridge,
 		 net->spec.opts.internal ? ", internal" : "", net->spec.opts.enable_ipv6 ? ", IPv6" : "");
-	kernel_spares_fill(d->kern, net);
 	return 0;
 undo_firewall:
 	net->dying = true;
@@ -257,7 +256,6 @@ static int no_endpoint(const char *id, struct gn_err *err)
  * the caller rebuilds the table (once for several removals). */
 int driver_remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *firewall, struct gn_err *err)
 {
-	struct gn_network *net = ep->net;
 	struct kernel_share share, none = { 0 };
 	char id[GN_ID_LEN + 1];
 	struct gn_err e;
@@ -275,8 +273,6 @@ int driver_remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *fi
 		*firewall = true;
 	}
 	kernel_share_clear(&share);
-	/* Last, once the endpoint is gone in every respect. */
-	kernel_spares_fill(d->kern, net);
 	return 0;
 }
 

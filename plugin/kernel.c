@@ -100,7 +100,6 @@ void kernel_network_down(struct gn_kernel *k, struct gn_network *net)
 {
 	struct gn_err err;
 
-	kernel_spares_drop(k, net);
 	if (k && nl_link_delete(k->nl, net->spec.opts.bridge, &err) < 0)
 		log_warnx("network %.12s: %s", net->spec.id, err.msg);
 }
@@ -121,8 +120,6 @@ int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct
 	else
 		kernel_endpoint_mac(&ep->spec, mac);
 	v.peer_mac = mac;
-	if (kernel_spare_take(k, ep->net, &v) == 0)
-		return 0;
 	return nl_veth_create(k->nl, &v, err);
 }
 
@@ -134,7 +131,6 @@ void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep)
 	if (!k)
 		return;
 	driver_veth_names(ep->spec.id, host, peer);
-	ep->net->spares_off = false;
 	/* Deleting one end of a veth pair deletes both. */
 	if (nl_link_delete(k->nl, host, &err) < 0)
 		log_warnx("endpoint %.12s: %s", ep->spec.id, err.msg);
@@ -374,8 +370,6 @@ static void repair_network(void *p, void *ctx)
 			log_warnx("reconcile: endpoint %.12s: %s", ep->spec.id, e.msg);
 		keep_first(c, re, &e);
 	}
-	if (r == 0)
-		kernel_spares_fill(c->k, net);
 }
 
 struct name_ctx {

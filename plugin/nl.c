@@ -521,29 +521,11 @@ int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err
 	 * enabled when its carrier comes, in the kernel's link watch. */
 	link_get(nl, v->host, &l);
 	r = link_set(nl, v->host,
-		     &(struct link_change){ .up = !v->down, .master = midx, .alias = r < 0 ? v->alias : NULL });
+		     &(struct link_change){ .up = true, .master = midx, .alias = r < 0 ? v->alias : NULL });
 	if (r == 0)
 		r = hairpin(nl, v->host);
 	if (r < 0) {
 		gn_errf(err, r, "attaching %s to %s: %s", v->host, v->master, strerror(-r));
-		nl_link_delete(nl, v->host, NULL);
-	}
-	return r;
-}
-
-int nl_veth_take(struct gn_nl *nl, const char *spare_host, const char *spare_peer, const struct nl_veth *v,
-		 struct gn_err *err)
-{
-	int r = link_set(nl, spare_host, &(struct link_change){ .name = v->host, .alias = v->alias });
-
-	if (r < 0)
-		return gn_errf(err, r, "renaming spare veth %s to %s: %s", spare_host, v->host, strerror(-r));
-	r = link_set(nl, spare_peer, &(struct link_change){ .name = v->peer, .mac = v->peer_mac });
-	if (r == 0 && !v->down)
-		r = link_set(nl, v->host, &(struct link_change){ .up = true });
-	if (r < 0) {
-		gn_errf(err, r, "making spare veth pair %s/%s into %s/%s: %s", spare_host, spare_peer, v->host,
-			v->peer, strerror(-r));
 		nl_link_delete(nl, v->host, NULL);
 	}
 	return r;

@@ -55,19 +55,12 @@ struct nl_veth {
 	unsigned mtu;               /* 0: the kernel's default */
 	const uint8_t *peer_mac;    /* NULL: the kernel chooses */
 	const char *alias;
-	bool down;                  /* leave the host end down: a spare, to be renamed */
 };
 
-/* Creates a veth pair: host is enslaved to master and up (unless v->down),
+/* Creates a veth pair: host is enslaved to master and up,
  * peer is left down for Docker to move into the container.  An existing
  * pair with the same alias, or whose host end nl_marked, is kept. */
 int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err);
-/* Makes the spare pair spare_host/spare_peer (made by nl_veth_create with
- * down set, so already on its bridge) into v: its names, alias and peer MAC
- * (v->master and v->mtu are the spare's already), and brings the host end
- * up.  A pair that fails half way is deleted. */
-int nl_veth_take(struct gn_nl *nl, const char *spare_host, const char *spare_peer, const struct nl_veth *v,
-		 struct gn_err *err);
 /* Deletes a link; a link that does not exist is not an error. */
 int nl_link_delete(struct gn_nl *nl, const char *name, struct gn_err *err);
 /* Every link in this namespace; *ret is malloc'd. */
