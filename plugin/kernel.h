@@ -82,8 +82,5 @@ int kernel_route(struct gn_kernel *k, const struct gn_addr *addr, struct nl_rout
  * (with the container's namespace) or the container end is back here
  * (Docker moves it back on leaving).  False when the links cannot be read. */
 bool kernel_endpoint_detached(struct gn_kernel *k, const struct gn_endpoint *ep);
-/* The MAC guardnet gives an endpoint's container interface when Docker
- * chose none: 02:42 and the IPv4 address, as Docker's bridge driver does. */
-void kernel_endpoint_mac(const struct gn_endpoint_spec *s, uint8_t mac[6]);
 
 #endif

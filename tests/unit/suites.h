@@ -17,6 +17,7 @@ Suite *publish_suite(void);
 Suite *ufw_suite(void);
 Suite *explain_suite(void);
 Suite *sweep_suite(void);
+Suite *names_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
  * object per line.  Returns a JSON array (new reference). */
