@@ -92,6 +92,17 @@ struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, ui
 
 
 
+/* The firewall handle (fw.h), shared by fw-nft.c and fw-nft-events.c. */
+struct gn_fw {
+	struct mnl_socket *sock;
+	struct mnl_socket *events;
+	uint32_t seq;
+	int fault_port;    /* tests only: refuse transactions that publish this port */
+	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
+	bool current;       /* the table is what fw_apply and fw_apply_share made it */
+	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
+};
+
 struct fw_model;
 struct fw_network;
 struct fw_share;
