@@ -23,6 +23,7 @@ struct nft_batch {
 	const char **what;  /* by seq - seq0 */
 	size_t n_what, cap_what;
 	bool oom;
+	bool sealed;        /* the transaction end is in place */
 	bool refused;       /* the kernel answered the commit with an error */
 };
 
@@ -200,18 +201,36 @@ static const char *describe(const struct nft_batch *b, uint32_t seq)
 	return i < b->n_what ? b->what[i] : "unknown message";
 }
 
+int nft_batch_seal(struct nft_batch *b)
+{
+	struct nlmsghdr *end;
+
+	if (b->sealed)
+		return 0;
+	end = next_hdr(b, 0);
+	if (!end || b->oom)
+		return -ENOMEM;
+	nftnl_batch_end((char *)end, b->seq);
+	commit_hdr(b, end, "transaction end");
+	b->sealed = true;
+	return 0;
+}
+
+const void *nft_batch_data(const struct nft_batch *b, size_t *len)
+{
+	*len = b->len;
+	return b->buf;
+}
+
 int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err)
 {
 	uint32_t last, first_bad = 0;
 	int first_err = 0, bufsize;
-	struct nlmsghdr *end = next_hdr(b, 0);
 	char rbuf[65536];
 
-	if (!end || b->oom)
+	if (nft_batch_seal(b) < 0)
 		return gn_errf(err, -ENOMEM, "nftables: out of memory building the transaction");
-	last = b->seq - 1;
-	nftnl_batch_end((char *)end, b->seq);
-	commit_hdr(b, end, "transaction end");
+	last = b->seq - 2; /* the last message before the transaction end */
 	/* Every message is acknowledged; make room for all of the answers and
 	 * for the whole transaction in one send (needs CAP_NET_ADMIN). */
 	bufsize = (int)(b->len + 65536);

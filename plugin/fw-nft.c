@@ -221,7 +221,7 @@ static void docker_bridges(struct nft_batch *b)
 
 /* The table, replaced whole: create (so that delete cannot fail), delete,
  * create again with its content, all inside the caller's transaction. */
-static void build_table(struct nft_batch *b, const struct fw_model *m)
+void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 {
 	struct nftnl_rule *r;
 	uint32_t mark = m->mark, set_id = 1;
@@ -277,7 +277,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 		nft_batch_free(b);
 		return r;
 	}
-	build_table(b, m);
+	fw_nft_table(b, m);
 	inject_fault(fw, b, m->pubs, m->n_pubs);
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
 	if (r == 0) {

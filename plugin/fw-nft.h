@@ -36,7 +36,13 @@ void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, 
 void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, uint16_t flags, const char *what);
 void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
-/* Sends the transaction; 0, or the first error with the message it concerns. */
+/* Appends the transaction end (once): b is then whole, to be sent or read
+ * back.  0 or -ENOMEM (b was not built whole). */
+int nft_batch_seal(struct nft_batch *b);
+/* The bytes of b: the netlink messages from transaction start to end. */
+const void *nft_batch_data(const struct nft_batch *b, size_t *len);
+/* Seals and sends the transaction; 0, or the first error with the message
+ * it concerns. */
 int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err);
 /* After a failed commit: whether the kernel answered with a refusal (and so
  * changed nothing), as opposed to a failure to build, send or hear back. */
@@ -106,6 +112,10 @@ struct gn_fw {
 struct fw_model;
 struct fw_network;
 struct fw_share;
+/* guardnet's whole table for m (fw-nft.c): create, delete and create again
+ * with its content, so that it replaces whatever is there.  With no
+ * networks, only removes it. */
+void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
 /* Published ports (fw-nft-pub.c): maps and sets, the nat chains, the
  * forward rules for DNATed connections, the postrouting rules of a network. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
