@@ -15,6 +15,7 @@
 #include "fw.h"
 #include "fw-nft.h"
 #include "suites.h"
+#include "ufw.h"
 
 #define MARK 0x4e47
 
