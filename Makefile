@@ -51,6 +51,12 @@ $(B)/obj $(B)/obj/test:
 check: $(B)/check_guardnet $(B)/guardnetd check-layering
 	$(B)/check_guardnet
 
+# The kernel-message suites compare what the code builds with the files in
+# tests/unit/golden; this rewrites them from the code as it is (git diff then
+# shows what changed, to be reviewed like code).
+golden: $(B)/check_guardnet
+	GN_GOLDEN=update $(B)/check_guardnet
+
 check-layering:
 	@bad=$$(grep -l 'libnftnl/\|libiptc/\|libmnl/' $$(ls plugin/*.c | grep -v -e '/nl' -e '/fw')); \
 	if [ -n "$$bad" ]; then echo "layering: kernel library included by $$bad"; exit 1; fi
@@ -81,4 +87,4 @@ include tests/fuzz/fuzz.mk tests/hardening/hardening.mk
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/test/*.d)
 
-.PHONY: all check check-layering install clean deb
+.PHONY: all check check-layering golden install clean deb

@@ -9,6 +9,7 @@
 #include <guardnet/types.h>
 
 #include "fw.h"
+#include "publish.h"
 #include "state.h"
 #include "ufw.h"
 

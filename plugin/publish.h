@@ -8,21 +8,8 @@
 #ifndef GN_PUBLISH_H
 #define GN_PUBLISH_H
 
+#include <guardnet/pub.h>
 #include <guardnet/types.h>
-
-/* One published port: a DNAT from (host address or any, proto, port) to
- * (container address, container port). */
-struct gn_pub {
-	uint8_t family;         /* AF_INET or AF_INET6 */
-	bool any;               /* every local address of the family */
-	struct gn_addr host;    /* when !any */
-	uint8_t proto;
-	uint16_t port;
-	struct gn_addr ctr;
-	uint16_t ctr_port;
-	const char *ep_id;      /* owner, for messages */
-	const char *net_id;
-};
 
 struct gn_pub_list {
 	struct gn_pub *v;

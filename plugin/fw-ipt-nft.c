@@ -20,12 +20,7 @@
 #include "fw-nft.h"
 #include "log.h"
 
-struct scan {
-	uint32_t mark;
-	uint64_t handles[16];   /* guardnet's rules found */
-	size_t n;
-	bool current;           /* one of them matches mark */
-};
+const char *const ipt_chains[2] = { "DOCKER-USER", "FORWARD" };
 
 static int comment_cb(const struct nftnl_udata *attr, void *data)
 {
@@ -60,6 +55,11 @@ static bool has_cmp_with(struct nftnl_rule *r, uint32_t value)
 	return found;
 }
 
+struct scan {
+	uint32_t mark;
+	struct ipt_chain *c;
+};
+
 static int on_rule(const struct nlmsghdr *nlh, void *data)
 {
 	struct scan *s = data;
@@ -75,10 +75,10 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
 	if (ud)
 		nftnl_udata_parse(ud, len, comment_cb, &comment);
-	if (comment && !strcmp(comment, FW_COMMENT) && s->n < sizeof s->handles / sizeof s->handles[0]) {
-		s->handles[s->n++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	if (comment && !strcmp(comment, FW_COMMENT) && s->c->n < IPT_MAX_OURS) {
+		s->c->handles[s->c->n++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
 		if (s->mark && has_cmp_with(r, s->mark))
-			s->current = true;
+			s->c->current = true;
 	}
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
@@ -133,7 +133,8 @@ static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, c
 
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain)
 {
-	struct scan s = { 0 };
+	struct ipt_chain c = { 0 };
+	struct scan s = { .c = &c };
 
 	return scan_chain(sock, seq, NFPROTO_IPV4, chain, &s) == 0;
 }
@@ -164,38 +165,59 @@ static void del_rule(struct nft_batch *b, uint32_t family, const char *chain, ui
 	nft_batch_rule(b, NFT_MSG_DELRULE, r, 0, "removing an old guardnet rule from iptables");
 }
 
-static int hook_family(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t family,
-		       uint32_t mark, struct gn_err *err)
+int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, uint32_t mark, struct ipt_state *ret,
+		    struct gn_err *err)
 {
-	static const char *chains[] = { "DOCKER-USER", "FORWARD" };
-	bool placed = false;
+	memset(ret, 0, sizeof *ret);
+	for (size_t f = 0; f < 2; f++)
+		for (size_t c = 0; c < 2; c++) {
+			uint32_t family = f ? NFPROTO_IPV6 : NFPROTO_IPV4;
+			struct scan s = { .mark = mark, .c = &ret->chain[f][c] };
+			int r = scan_chain(sock, seq, family, ipt_chains[c], &s);
 
-	for (size_t c = 0; c < 2; c++) {
-		struct scan s = { .mark = mark };
-		int r = scan_chain(sock, seq, family, chains[c], &s);
-
-		if (r == -ENOENT)
-			continue;
-		if (r < 0)
-			return gn_errf(err, r, "reading %s filter %s: %s", family == NFPROTO_IPV4 ? "ip" : "ip6",
-				       chains[c], strerror(-r));
-		/* Keep one current rule in the first chain that exists;
-		 * remove guardnet's rules everywhere else. */
-		bool keep = mark && !placed && s.current && s.n == 1;
-
-		for (size_t i = 0; !keep && i < s.n; i++)
-			del_rule(b, family, chains[c], s.handles[i]);
-		if (mark && !placed && !keep)
-			add_rule(b, family, chains[c], mark);
-		placed = true;
-	}
+			if (r == -ENOENT) {
+				memset(s.c, 0, sizeof *s.c);
+				continue;
+			}
+			if (r < 0)
+				return gn_errf(err, r, "reading %s filter %s: %s", f ? "ip6" : "ip", ipt_chains[c],
+					       strerror(-r));
+			s.c->exists = true;
+		}
 	return 0;
+}
+
+void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t mark)
+{
+	for (size_t f = 0; f < 2; f++) {
+		uint32_t family = f ? NFPROTO_IPV6 : NFPROTO_IPV4;
+		bool placed = false;
+
+		for (size_t c = 0; c < 2; c++) {
+			const struct ipt_chain *ch = &st->chain[f][c];
+			bool keep;
+
+			if (!ch->exists)
+				continue;
+			/* Keep one current rule in the first chain that exists;
+			 * remove guardnet's rules everywhere else. */
+			keep = mark && !placed && ch->current && ch->n == 1;
+			for (size_t i = 0; !keep && i < ch->n; i++)
+				del_rule(b, family, ipt_chains[c], ch->handles[i]);
+			if (mark && !placed && !keep)
+				add_rule(b, family, ipt_chains[c], mark);
+			placed = true;
+		}
+	}
 }
 
 int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
 		     struct gn_err *err)
 {
-	int r = hook_family(sock, seq, b, NFPROTO_IPV4, mark, err);
+	struct ipt_state st;
+	int r = fw_ipt_nft_read(sock, seq, mark, &st, err);
 
-	return r < 0 ? r : hook_family(sock, seq, b, NFPROTO_IPV6, mark, err);
+	if (r == 0)
+		fw_ipt_nft_msgs(b, &st, mark);
+	return r;
 }

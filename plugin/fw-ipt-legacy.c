@@ -6,7 +6,7 @@
  *
  * in the legacy filter tables of both families, when Docker (or UFW) uses
  * them.  Legacy iptables has no change events, so guardnetd also checks it
- * on a timer (fw_iptc_sync is cheap when nothing is missing).  libiptc takes
+ * on a timer (fw_ipt_legacy_sync is cheap when nothing is missing).  libiptc takes
  * no lock of its own: the xtables lock is held from init to commit, as
  * iptables does, or a concurrent dockerd change could be lost
  * (research/c-libs.md section 3).
@@ -28,6 +28,7 @@
 #include <linux/netfilter/xt_mark.h>
 
 #include "fw.h"
+#include "fw-ipt-legacy.h"
 #include "log.h"
 
 #define LOCK_WAIT_MS 3000
@@ -48,7 +49,7 @@ static bool legacy_table(const char *names_file)
 	return found;
 }
 
-bool fw_iptc_present(void)
+bool fw_ipt_legacy_present(void)
 {
 	return legacy_table("/proc/net/ip_tables_names") || legacy_table("/proc/net/ip6_tables_names");
 }
@@ -119,8 +120,42 @@ static bool ours(const unsigned char *e, size_t hdr, uint16_t target_offset, uin
 	return is_ours;
 }
 
+size_t fw_ipt_legacy_rule(int family, uint32_t mark, void *buf, size_t len)
+{
+	size_t hdr = family == AF_INET6 ? XT_ALIGN(sizeof(struct ip6t_entry)) : XT_ALIGN(sizeof(struct ipt_entry));
+	uint16_t target_offset;
+	size_t n;
+
+	/* Header, two matches and a standard target: under 400 bytes. */
+	if (len < 512)
+		return 0;
+	memset(buf, 0, len);
+	n = put_body(buf, mark, &target_offset, hdr);
+	if (family == AF_INET6) {
+		struct ip6t_entry *e = buf;
+
+		e->target_offset = target_offset;
+		e->next_offset = (uint16_t)n;
+	} else {
+		struct ipt_entry *e = buf;
+
+		e->target_offset = target_offset;
+		e->next_offset = (uint16_t)n;
+	}
+	return n;
+}
+
+bool fw_ipt_legacy_ours(int family, const void *entry, uint32_t mark, bool *current)
+{
+	uint16_t target_offset = family == AF_INET6 ? ((const struct ip6t_entry *)entry)->target_offset
+						     : ((const struct ipt_entry *)entry)->target_offset;
+	size_t hdr = family == AF_INET6 ? sizeof(struct ip6t_entry) : sizeof(struct ipt_entry);
+
+	return ours(entry, hdr, target_offset, mark, current);
+}
+
 /* The two families differ only in types; these macros write one body for both. */
-#define SYNC_FAMILY(NAME, PFX, ENTRY, NAMES)                                                                   \
+#define SYNC_FAMILY(NAME, PFX, ENTRY, FAMILY, NAMES)                                                                   \
 	static int NAME(uint32_t mark, struct gn_err *err)                                                     \
 	{                                                                                                      \
 		static const char *chains[] = { "DOCKER-USER", "FORWARD" };                                    \
@@ -163,12 +198,10 @@ static bool ours(const unsigned char *e, size_t hdr, uint16_t target_offset, uin
 				e = next;                                                                      \
 			}                                                                                      \
 			if (mark && !placed && !keep) {                                                        \
-				unsigned char buf[512] = { 0 };                                                \
-				struct ENTRY *ne = (struct ENTRY *)buf;                                        \
+				unsigned char buf[512] __attribute__((aligned(8)));                            \
                                                                                                                \
-				ne->next_offset = (uint16_t)put_body(buf, mark, &ne->target_offset,            \
-								     XT_ALIGN(sizeof *ne));                    \
-				if (!PFX##_insert_entry(label, ne, 0, h)) {                                    \
+				fw_ipt_legacy_rule(FAMILY, mark, buf, sizeof buf);                             \
+				if (!PFX##_insert_entry(label, (struct ENTRY *)buf, 0, h)) {                   \
 					r = gn_errf(err, -EIO, "legacy iptables: adding to %s: %s", chains[c],  \
 						    PFX##_strerror(errno));                                    \
 					goto out;                                                              \
@@ -189,17 +222,17 @@ static bool ours(const unsigned char *e, size_t hdr, uint16_t target_offset, uin
 		return r;                                                                                      \
 	}
 
-SYNC_FAMILY(sync4, iptc, ipt_entry, "/proc/net/ip_tables_names")
-SYNC_FAMILY(sync6, ip6tc, ip6t_entry, "/proc/net/ip6_tables_names")
+SYNC_FAMILY(sync4, iptc, ipt_entry, AF_INET, "/proc/net/ip_tables_names")
+SYNC_FAMILY(sync6, ip6tc, ip6t_entry, AF_INET6, "/proc/net/ip6_tables_names")
 
-int fw_iptc_sync(uint32_t mark, struct gn_err *err)
+int fw_ipt_legacy_sync(uint32_t mark, struct gn_err *err)
 {
 	int r = sync4(mark, err);
 
 	return r < 0 ? r : sync6(mark, err);
 }
 
-bool fw_iptc_has_chain(const char *chain)
+bool fw_ipt_legacy_has_chain(const char *chain)
 {
 	xt_chainlabel label = { 0 };
 	struct xtc_handle *h;
