@@ -13,9 +13,7 @@
 #include "control.h"
 #include "encode.h"
 #include "explain.h"
-#include "kernel.h"
 #include "log.h"
-#include "nl.h"
 #include "options.h"
 #include "publish.h"
 
@@ -74,7 +72,7 @@ static json_t *published(const struct gn_driver *d, const struct gn_endpoint *ep
 	json_t *a = json_array();
 
 	if (ep->programmed)
-		publish_expand(publish_allowed(ep->net, &d->cfg->publish), &ep->spec, ep->net->spec.id,
+		publish_expand(publish_allowed(ep->net, d->env.default_publish), &ep->spec, ep->net->spec.id,
 			       &ep->published, &pubs);
 	for (size_t i = 0; i < pubs.n; i++) {
 		const struct gn_pub *p = &pubs.v[i];
@@ -102,7 +100,7 @@ static void add_network(void *p, void *ctx)
 	const struct gn_network *net = p;
 	struct status_ctx *c = ctx;
 	const struct gn_net_opts *o = &net->spec.opts;
-	char *pub = addr_list_format(publish_allowed(net, &c->d->cfg->publish));
+	char *pub = addr_list_format(publish_allowed(net, c->d->env.default_publish));
 	json_t *eps = json_array();
 
 	for (const struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next) {
@@ -127,11 +125,6 @@ static void add_network(void *p, void *ctx)
 static void add_drift(const char *msg, void *ctx)
 {
 	json_array_append_new(ctx, json_string(msg));
-}
-
-static bool ufw_decides(const struct gn_network *net, void *ctx)
-{
-	return kernel_ufw_decides(ctx, net);
 }
 
 /* "P" or "P/tcp", "P/udp", "P/sctp" */
@@ -165,7 +158,7 @@ static int explain_query(struct gn_driver *d, json_t *req, struct explain_query 
 	const char *to = json_string_value(json_object_get(req, "to"));
 	const char *port = json_string_value(json_object_get(req, "port"));
 	const char *in = json_string_value(json_object_get(req, "in"));
-	struct nl_route rt;
+	struct backend_route rt;
 	int r;
 
 	if (!from || !port)
@@ -175,7 +168,7 @@ static int explain_query(struct gn_driver *d, json_t *req, struct explain_query 
 		return r;
 	if (in && (r = ifname_validate(in, "--in", err)) < 0)
 		return r;
-	if ((r = kernel_route(d->kern, &q->from, &rt, err)) < 0)
+	if ((r = d->be.ops->route(d->be.ctx, &q->from, &rt, err)) < 0)
 		return r;
 	q->from_host = rt.local;
 	snprintf(q->in_if, sizeof q->in_if, "%s", in ? in : rt.oif);
@@ -188,7 +181,7 @@ static int explain_query(struct gn_driver *d, json_t *req, struct explain_query 
 	}
 	if (q->to.family != q->from.family)
 		return gn_errf(err, -EINVAL, "--from %s and --to %s are of different address families", from, to);
-	if ((r = kernel_route(d->kern, &q->to, &rt, err)) < 0)
+	if ((r = d->be.ops->route(d->be.ctx, &q->to, &rt, err)) < 0)
 		return r;
 	q->to_host = rt.local;
 	return 0;
@@ -196,8 +189,7 @@ static int explain_query(struct gn_driver *d, json_t *req, struct explain_query 
 
 static json_t *explain_answer(struct gn_driver *d, json_t *req)
 {
-	struct explain_env env = { .st = &d->st, .default_publish = &d->cfg->publish,
-				   .ufw = d->kern ? d->kern->ufw : NULL, .ufw_decides = ufw_decides, .ctx = d->kern };
+	struct explain_env env = { .st = &d->st, .env = &d->env };
 	struct explain_query q = { 0 };
 	struct explain_result res;
 	struct gn_err err = { "" };
@@ -231,7 +223,7 @@ static json_t *answer(struct gn_driver *d, json_t *req)
 
 	if (!strcmp(cmd, "status")) {
 		struct status_ctx c = { .d = d, .nets = json_array() };
-		const struct ufw_config *u = d->kern ? d->kern->ufw : NULL;
+		const struct ufw_config *u = d->env.ufw;
 
 		state_each_network(&d->st, add_network, &c);
 		return json_pack("{s:s,s:{s:b,s:i,s:i},s:o}", "firewall", "nftables", "ufw", "enabled", u && u->enabled,
@@ -239,8 +231,14 @@ static json_t *answer(struct gn_driver *d, json_t *req)
 	}
 	if (!strcmp(cmd, "check")) {
 		json_t *drift = json_array();
+		struct plan_links want;
 
-		kernel_check(d->kern, &d->st, add_drift, drift);
+		if (plan_links(&d->st, &want) < 0) {
+			add_drift("out of memory", drift);
+		} else {
+			d->be.ops->check(d->be.ctx, &want, add_drift, drift);
+			plan_links_clear(&want);
+		}
 		return json_pack("{s:o}", "drift", drift);
 	}
 	if (!strcmp(cmd, "explain"))

@@ -76,8 +76,9 @@ static int ufw_verdict(struct explain_result *r, const struct ufw_rule *u, int f
  * rules against the container: first match wins.  1 when one decided. */
 static int ufw_rules(const struct explain_env *env, const struct explain_query *q, struct explain_result *r)
 {
-	const struct ufw_rule *v = q->to.family == AF_INET ? env->ufw->v4 : env->ufw->v6;
-	size_t n = q->to.family == AF_INET ? env->ufw->n4 : env->ufw->n6;
+	const struct ufw_config *u = env->env->ufw;
+	const struct ufw_rule *v = q->to.family == AF_INET ? u->v4 : u->v6;
+	size_t n = q->to.family == AF_INET ? u->n4 : u->n6;
 
 	for (size_t i = 0; i < n; i++)
 		if (!v[i].route && !v[i].out && ufw_matches(&v[i], q, &q->to, q->port, NULL))
@@ -100,7 +101,8 @@ static const struct gn_prefix *allowed_by(const struct gn_prefix_list *l, const 
 static int published_port(const struct explain_env *env, const struct explain_query *q, struct explain_result *r)
 {
 	const struct gn_net_opts *o = &r->net->spec.opts;
-	bool ufw = env->ufw && env->ufw_decides(r->net, env->ctx);
+	const struct ufw_config *u = env->env->ufw;
+	bool ufw = plan_ufw_in_force(env->env, r->net);
 	const struct gn_prefix *p;
 	char buf[GN_PREFIX_STRLEN];
 	enum ufw_policy policy = UFW_POLICY_DROP;
@@ -122,8 +124,8 @@ static int published_port(const struct explain_env *env, const struct explain_qu
 		return decide(r, EXPLAIN_ACCEPT, "endpoint-allow", "guardnet.allow %s of endpoint %.12s", buf,
 			      r->ep->spec.id);
 	}
-	if (ufw && (q->to.family == AF_INET || env->ufw->ipv6))
-		policy = env->ufw->in_policy;
+	if (ufw && (q->to.family == AF_INET || u->ipv6))
+		policy = u->in_policy;
 	if (policy == UFW_POLICY_ACCEPT)
 		return decide(r, EXPLAIN_ACCEPT, "policy", "UFW's default incoming policy is allow");
 	if (ufw)
@@ -133,7 +135,7 @@ static int published_port(const struct explain_env *env, const struct explain_qu
 	return decide(r, EXPLAIN_DROP, "default",
 		      "not in guardnet.allow and UFW does not decide for network %.12s (guardnet.ufw=%s, UFW %s); "
 		      "logged as [GUARDNET BLOCK]",
-		      r->net->spec.id, ufw_mode_name(o->ufw), env->ufw && env->ufw->enabled ? "enabled" : "disabled");
+		      r->net->spec.id, ufw_mode_name(o->ufw), u && u->enabled ? "enabled" : "disabled");
 }
 
 struct find_ctx {
@@ -216,7 +218,7 @@ int explain(const struct explain_env *env, const struct explain_query *q, struct
 	if (q->to.family == AF_INET6 && !memcmp(q->to.a, loop6, 16))
 		return decide(r, EXPLAIN_CLOSED, "closed", "[::1] is never published (the kernel routes no IPv6 "
 							   "loopback traffic to a bridge)");
-	rc = publish_all(env->st, env->default_publish, NULL, &pubs);
+	rc = publish_all(env->st, env->env->default_publish, NULL, &pubs);
 	if (rc < 0)
 		return gn_errf(err, rc, "out of memory");
 	/* The prerouting and output chains look up one host address first,

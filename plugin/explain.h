@@ -13,6 +13,7 @@
 
 #include <guardnet/types.h>
 
+#include "plan.h"
 #include "publish.h"
 #include "state.h"
 #include "ufw.h"
@@ -36,11 +37,7 @@ struct explain_query {
 
 struct explain_env {
 	const struct gn_state *st;
-	const struct gn_addr_list *default_publish;
-	const struct ufw_config *ufw;      /* NULL: not read */
-	/* Whether UFW's rules decide for net's published ports. */
-	bool (*ufw_decides)(const struct gn_network *net, void *ctx);
-	void *ctx;
+	const struct plan_env *env;        /* guardnet.conf's defaults, UFW as last read */
 };
 
 struct explain_result {

@@ -21,6 +21,7 @@ Suite *explain_suite(void);
 Suite *sweep_suite(void);
 Suite *names_suite(void);
 Suite *plan_suite(void);
+Suite *driver_suite(void);
 Suite *fw_nft_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
