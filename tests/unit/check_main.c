@@ -71,6 +71,7 @@ int main(void)
 	srunner_add_suite(sr, names_suite());
 	srunner_add_suite(sr, plan_suite());
 	srunner_add_suite(sr, driver_suite());
+	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, fw_nft_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

@@ -280,10 +280,10 @@ static int f_route(void *ctx, const struct gn_addr *addr, struct backend_route *
 {
 	struct fake_backend *f = ctx;
 
-	(void)addr;
 	if (failing(f, err, "route"))
 		return -f->fail_errno;
 	*ret = f->route;
+	ret->local = f->route.has_src && addr_equal(addr, &f->route.src);
 	return 0;
 }
 

@@ -32,7 +32,9 @@ struct fake_backend {
 	int fail_errno;
 	bool stale;                  /* share answers -ESTALE, as after another program's change */
 	uint16_t busy_port;          /* port_in_use says a host socket holds it */
-	struct backend_route route;  /* what route answers */
+	/* What route answers for every address: the host's one address is
+	 * route.src, the only local one. */
+	struct backend_route route;
 };
 
 void fake_init(struct fake_backend *f);
