@@ -20,6 +20,7 @@ Suite *ufw_suite(void);
 Suite *explain_suite(void);
 Suite *sweep_suite(void);
 Suite *fw_nft_suite(void);
+Suite *iptc_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
  * object per line.  Returns a JSON array (new reference). */
