@@ -32,7 +32,7 @@ $(B)/obj/%.o: plugin/%.c | $(B)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/obj/test/%.o: tests/unit/%.c | $(B)/obj/test
-	$(CC) $(CFLAGS) -Iplugin $(shell $(PKG_CONFIG) --cflags check) -DSPEC_DIR='"$(CURDIR)/spec"' -c -o $@ $<
+	$(CC) $(CFLAGS) -Iplugin $(shell $(PKG_CONFIG) --cflags check) -DSPEC_DIR='"$(CURDIR)/spec"' -DPLUGIN_DIR='"$(CURDIR)/plugin"' -c -o $@ $<
 
 $(B)/guardnetd: $(B)/obj/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -16,6 +16,10 @@
 /* Parses a request body: a JSON object, or nothing (Activate). */
 int decode_body(const char *buf, size_t len, json_t **ret, struct gn_err *err);
 
+/* A network or endpoint ID; what names it in messages. */
+int decode_id(const char *s, const char *what, struct gn_err *err);
+/* DeleteNetwork's body: only the NetworkID. */
+int decode_network_id(json_t *root, char ret[GN_ID_LEN + 1], struct gn_err *err);
 int decode_network(json_t *root, struct gn_network_spec *ret, struct gn_err *err);
 int decode_endpoint(json_t *root, struct gn_endpoint_spec *ret, struct gn_err *err);
 int decode_ep_ref(json_t *root, struct gn_ep_ref *ret, struct gn_err *err);

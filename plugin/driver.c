@@ -10,11 +10,8 @@
 #include "hostports.h"
 #include "publish.h"
 #include "log.h"
+#include "names.h"
 #include "spec.h"
-
-/* Bridges are "gn-" plus the first 12 hex digits of the network ID: 15 bytes. */
-#define BRIDGE_PREFIX "gn-"
-#define ID_CHARS_IN_NAME 12
 
 void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_kernel *kern, const struct gn_config *cfg)
 {
@@ -69,12 +66,6 @@ static int taken_current(struct gn_driver *d)
 	pub_list_clear(&all);
 	d->taken_stale = r < 0;
 	return r;
-}
-
-void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1])
-{
-	snprintf(host, GN_IFNAME_MAX + 1, "gnh%.*s", ID_CHARS_IN_NAME, ep_id);
-	snprintf(ctr, GN_IFNAME_MAX + 1, "gnc%.*s", ID_CHARS_IN_NAME, ep_id);
 }
 
 static int save_network(struct gn_driver *d, const struct gn_network *net, struct gn_err *err)
@@ -138,7 +129,7 @@ int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, str
 	int r;
 
 	if (!o->bridge[0])
-		snprintf(o->bridge, sizeof o->bridge, BRIDGE_PREFIX "%.*s", ID_CHARS_IN_NAME, spec->id);
+		names_bridge(spec->id, o->bridge);
 	if (net) {
 		if (same_json(encode_network(&net->spec), encode_network(spec)))
 			return 0;
@@ -166,7 +157,6 @@ int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, str
 		goto undo_firewall;
 	log_info("network %.12s created: bridge %s%s%s", net->spec.id, net->spec.opts.bridge,
 		 net->spec.opts.internal ? ", internal" : "", net->spec.opts.enable_ipv6 ? ", IPv6" : "");
-	kernel_spares_fill(d->kern, net);
 	return 0;
 undo_firewall:
 	net->dying = true;
@@ -257,7 +247,6 @@ static int no_endpoint(const char *id, struct gn_err *err)
  * the caller rebuilds the table (once for several removals). */
 int driver_remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *firewall, struct gn_err *err)
 {
-	struct gn_network *net = ep->net;
 	struct kernel_share share, none = { 0 };
 	char id[GN_ID_LEN + 1];
 	struct gn_err e;
@@ -275,8 +264,6 @@ int driver_remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *fi
 		*firewall = true;
 	}
 	kernel_share_clear(&share);
-	/* Last, once the endpoint is gone in every respect. */
-	kernel_spares_fill(d->kern, net);
 	return 0;
 }
 
@@ -299,7 +286,7 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 		if (ep->net == net && same_json(encode_endpoint(ep), encode_endpoint(&probe))) {
 			ep->suspect = false;
 			*has_mac = !ep->spec.has_mac;
-			kernel_endpoint_mac(&ep->spec, ret_mac);
+			names_container_mac(&ep->spec, ret_mac);
 			return 0;
 		}
 		return gn_errf(err, -EEXIST, "EndpointID: endpoint %s already exists with other settings", spec->id);
@@ -331,7 +318,7 @@ int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, b
 	}
 	kernel_share_clear(&share);
 	*has_mac = !ep->spec.has_mac;
-	kernel_endpoint_mac(&ep->spec, ret_mac);
+	names_container_mac(&ep->spec, ret_mac);
 	log_debug("endpoint %.12s created on network %.12s", ep->spec.id, net->spec.id);
 	return 0;
 }
@@ -465,7 +452,7 @@ int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_jo
 	if (ns->opts.internal && req->ports.n_map)
 		return gn_errf(err, -EINVAL, "com.docker.network.portmap: network %.12s is internal and publishes "
 			       "no ports (%zu requested)", ns->id, req->ports.n_map);
-	driver_veth_names(ep->spec.id, host, reply.src_name);
+	names_veth(ep->spec.id, host, reply.src_name);
 	/* An internal network offers no way out, so no gateway: Docker's own
 	 * bridge driver does the same, and libnetwork then attaches no
 	 * docker_gwbridge because internal endpoints need none. */

@@ -82,7 +82,4 @@ int driver_forget_address_holders(struct gn_driver *d, struct gn_network *net, c
  * holding host ports; unjoined: also those never joined); how many. */
 size_t driver_judge(struct gn_driver *d, bool only_programmed, bool unjoined);
 
-/* Interface names guardnet gives an endpoint's veth pair. */
-void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1]);
-
 #endif

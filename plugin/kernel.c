@@ -8,6 +8,7 @@
 #include "fw.h"
 #include "kernel.h"
 #include "log.h"
+#include "names.h"
 #include "nl.h"
 #include "publish.h"
 
@@ -38,23 +39,6 @@ void kernel_close(struct gn_kernel *k)
 	free(k);
 }
 
-static void alias_of(const char *id, char *buf, size_t len)
-{
-	snprintf(buf, len, NL_ALIAS_PREFIX "%s", id);
-}
-
-void kernel_endpoint_mac(const struct gn_endpoint_spec *s, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x42;
-	if (s->has_addr4) {
-		memcpy(mac + 2, s->addr4.addr.a, 4);
-		return;
-	}
-	for (int i = 2; i < 6; i++)
-		sscanf(s->id + 2 * (i - 2), "%2hhx", &mac[i]);
-}
-
 static int forwarding(const struct gn_network *net, struct gn_err *err)
 {
 	char key[96];
@@ -79,7 +63,8 @@ int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct 
 	const struct gn_network_spec *s = &net->spec;
 	struct gn_prefix addrs[64];
 	struct nl_bridge b = { .name = s->opts.bridge, .mtu = s->opts.mtu, .addrs = addrs };
-	char alias[96];
+	char alias[NAMES_ALIAS_MAX];
+	uint8_t mac[6];
 	int r;
 
 	if (!k)
@@ -88,8 +73,10 @@ int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct 
 		addrs[b.n_addrs++] = s->ipv4[i].gateway;
 	for (size_t i = 0; s->opts.enable_ipv6 && i < s->n_ipv6 && b.n_addrs < 64; i++)
 		addrs[b.n_addrs++] = s->ipv6[i].gateway;
-	alias_of(s->id, alias, sizeof alias);
+	names_alias(s->id, alias);
+	names_mark_mac(s->opts.bridge, mac);
 	b.alias = alias;
+	b.mac = mac;
 	r = nl_bridge_create(k->nl, &b, err);
 	if (r == 0 && (r = forwarding(net, err)) < 0)
 		nl_link_delete(k->nl, s->opts.bridge, NULL);
@@ -100,29 +87,25 @@ void kernel_network_down(struct gn_kernel *k, struct gn_network *net)
 {
 	struct gn_err err;
 
-	kernel_spares_drop(k, net);
 	if (k && nl_link_delete(k->nl, net->spec.opts.bridge, &err) < 0)
 		log_warnx("network %.12s: %s", net->spec.id, err.msg);
 }
 
 int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct gn_err *err)
 {
-	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1], alias[96];
+	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1], alias[NAMES_ALIAS_MAX];
 	struct nl_veth v = { .host = host, .peer = peer, .master = ep->net->spec.opts.bridge,
 			     .mtu = ep->net->spec.opts.mtu, .alias = alias };
-	uint8_t mac[6];
+	uint8_t mac[6], mark[6];
 
 	if (!k)
 		return 0;
-	driver_veth_names(ep->spec.id, host, peer);
-	alias_of(ep->spec.id, alias, sizeof alias);
-	if (ep->spec.has_mac)
-		memcpy(mac, ep->spec.mac, 6);
-	else
-		kernel_endpoint_mac(&ep->spec, mac);
+	names_veth(ep->spec.id, host, peer);
+	names_alias(ep->spec.id, alias);
+	names_mark_mac(host, mark);
+	names_container_mac(&ep->spec, mac);
+	v.host_mac = mark;
 	v.peer_mac = mac;
-	if (kernel_spare_take(k, ep->net, &v) == 0)
-		return 0;
 	return nl_veth_create(k->nl, &v, err);
 }
 
@@ -133,8 +116,7 @@ void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep)
 
 	if (!k)
 		return;
-	driver_veth_names(ep->spec.id, host, peer);
-	ep->net->spares_off = false;
+	names_veth(ep->spec.id, host, peer);
 	/* Deleting one end of a veth pair deletes both. */
 	if (nl_link_delete(k->nl, host, &err) < 0)
 		log_warnx("endpoint %.12s: %s", ep->spec.id, err.msg);
@@ -308,14 +290,6 @@ int kernel_share_apply(struct gn_kernel *k, const struct gn_state *st, const str
 	return kernel_firewall(k, st, err);
 }
 
-static bool owned_by(const struct nl_link *l, const char **id)
-{
-	if (strncmp(l->alias, NL_ALIAS_PREFIX, strlen(NL_ALIAS_PREFIX)))
-		return false;
-	*id = l->alias + strlen(NL_ALIAS_PREFIX);
-	return true;
-}
-
 static const struct nl_link *find_link(const struct nl_link *v, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -357,7 +331,7 @@ static void repair_network(void *p, void *ctx)
 		char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
 		int re;
 
-		driver_veth_names(ep->spec.id, host, peer);
+		names_veth(ep->spec.id, host, peer);
 		if (!find_link(c->links, c->n_links, host)) {
 			/* The container end went with the container; a new
 			 * pair could not reach it.  Docker's next
@@ -374,8 +348,6 @@ static void repair_network(void *p, void *ctx)
 			log_warnx("reconcile: endpoint %.12s: %s", ep->spec.id, e.msg);
 		keep_first(c, re, &e);
 	}
-	if (r == 0)
-		kernel_spares_fill(c->k, net);
 }
 
 struct name_ctx {
@@ -391,7 +363,7 @@ static void match_host_end(void *p, void *ctx)
 	for (struct gn_endpoint *ep = net->endpoints; ep && !c->found; ep = ep->next) {
 		char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
 
-		driver_veth_names(ep->spec.id, host, peer);
+		names_veth(ep->spec.id, host, peer);
 		c->found = !strcmp(host, c->name);
 	}
 }
@@ -424,10 +396,10 @@ int kernel_reconcile(struct gn_kernel *k, const struct gn_state *st, struct gn_e
 		const char *id;
 		bool known;
 
-		if (owned_by(&links[i], &id))
+		if ((id = names_alias_owner(links[i].alias)))
 			known = !strcmp(links[i].kind, "bridge") ? state_network(st, id) != NULL
 								  : state_endpoint(st, id) != NULL;
-		else if (nl_marked(&links[i]))
+		else if (names_marked(links[i].name, links[i].alias, links[i].mac))
 			/* Made by a guardnetd that died before it gave the
 			 * link its alias: its record, if any, adopts it. */
 			known = names_link(st, links[i].name);
@@ -496,7 +468,7 @@ static void check_network(void *p, void *ctx)
 	for (const struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next) {
 		char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
 
-		driver_veth_names(ep->spec.id, host, peer);
+		names_veth(ep->spec.id, host, peer);
 		if (!find_link(c->links, c->n, host)) {
 			snprintf(msg, sizeof msg, "endpoint %.12s: interface %s is missing", ep->spec.id, host);
 			c->report(msg, c->ctx);
@@ -538,7 +510,7 @@ bool kernel_endpoint_detached(struct gn_kernel *k, const struct gn_endpoint *ep)
 		log_warnx("%s", err.msg);
 		return false;
 	}
-	driver_veth_names(ep->spec.id, host, peer);
+	names_veth(ep->spec.id, host, peer);
 	gone = !find_link(links, n, host) || find_link(links, n, peer);
 	free(links);
 	return gone;

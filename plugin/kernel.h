@@ -30,13 +30,6 @@ int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct 
 void kernel_network_down(struct gn_kernel *k, struct gn_network *net);
 int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct gn_err *err);
 void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep);
-/* Spare veth pairs (spares.c): fill makes the network's missing ones, drop
- * deletes them all; take makes one into the pair v describes, 0 or
- * -errno with nothing of it left (the caller then makes v itself). */
-struct nl_veth;
-void kernel_spares_fill(struct gn_kernel *k, struct gn_network *net);
-int kernel_spare_take(struct gn_kernel *k, struct gn_network *net, const struct nl_veth *v);
-void kernel_spares_drop(struct gn_kernel *k, struct gn_network *net);
 /* Brings guardnet's nftables table and iptables rule in line with st. */
 int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err);
 /* One endpoint's part of guardnet's table (struct fw_share), held as copies
@@ -90,8 +83,5 @@ int kernel_route(struct gn_kernel *k, const struct gn_addr *addr, struct nl_rout
  * (with the container's namespace) or the container end is back here
  * (Docker moves it back on leaving).  False when the links cannot be read. */
 bool kernel_endpoint_detached(struct gn_kernel *k, const struct gn_endpoint *ep);
-/* The MAC guardnet gives an endpoint's container interface when Docker
- * chose none: 02:42 and the IPv4 address, as Docker's bridge driver does. */
-void kernel_endpoint_mac(const struct gn_endpoint_spec *s, uint8_t mac[6]);
 
 #endif

@@ -331,33 +331,11 @@ static int link_get(struct gn_nl *nl, const char *name, struct nl_link *ret)
 	return r;
 }
 
-/* A locally administered unicast address from a 64-bit FNV-1a hash of the
- * name: 46 bits that a link someone else made matches by chance once in
- * 7 * 10^13. */
-static void mark_mac(const char *name, uint8_t mac[6])
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (const char *c = NL_ALIAS_PREFIX; *c; c++)
-		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
-	for (const char *c = name; *c; c++)
-		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)(h >> (8 * i));
-	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
-}
-
-bool nl_marked(const struct nl_link *l)
-{
-	uint8_t mac[6];
-
-	mark_mac(l->name, mac);
-	return !l->alias[0] && !memcmp(l->mac, mac, sizeof mac);
-}
-
 /* 0 when name is free, 1 when it is our link (same alias, or made by us and
- * not yet given the alias), -EEXIST otherwise. */
-static int claim(struct gn_nl *nl, const char *name, const char *kind, const char *alias, struct gn_err *err)
+ * not yet given the alias: no alias and the MAC we create it with), -EEXIST
+ * otherwise. */
+static int claim(struct gn_nl *nl, const char *name, const char *kind, const char *alias, const uint8_t mac[6],
+		 struct gn_err *err)
 {
 	struct nl_link l;
 	int r = link_get(nl, name, &l);
@@ -366,7 +344,7 @@ static int claim(struct gn_nl *nl, const char *name, const char *kind, const cha
 		return 0;
 	if (r < 0)
 		return gn_errf(err, r, "link %s: %s", name, strerror(-r));
-	if ((!strcmp(l.alias, alias) || nl_marked(&l)) && !strcmp(l.kind, kind))
+	if ((!strcmp(l.alias, alias) || (!l.alias[0] && !memcmp(l.mac, mac, sizeof l.mac))) && !strcmp(l.kind, kind))
 		return 1;
 	return gn_errf(err, -EEXIST, "a %s named %s exists already and is not this guardnet %s's",
 		       l.kind[0] ? l.kind : "link", name, !strcmp(kind, "bridge") ? "network" : "endpoint");
@@ -377,8 +355,7 @@ int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err 
 	char buf[BUF_SIZE];
 	struct nlmsghdr *nlh;
 	struct nlattr *info, *data;
-	int r = claim(nl, b->name, "bridge", b->alias, err), idx;
-	uint8_t mac[6];
+	int r = claim(nl, b->name, "bridge", b->alias, b->mac, err), idx;
 
 	if (r < 0)
 		return r;
@@ -388,8 +365,7 @@ int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err 
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, b->name);
 		if (b->mtu)
 			mnl_attr_put_u32(nlh, IFLA_MTU, b->mtu);
-		mark_mac(b->name, mac);
-		mnl_attr_put(nlh, IFLA_ADDRESS, sizeof mac, mac);
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, b->mac);
 		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -478,8 +454,7 @@ int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err
 	struct nlattr *info, *data, *pn;
 	struct ifinfomsg *pifm;
 	struct nl_link l;
-	int r = claim(nl, v->host, "veth", v->alias, err), midx;
-	uint8_t mac[6];
+	int r = claim(nl, v->host, "veth", v->alias, v->host_mac, err), midx;
 
 	if (r < 0)
 		return r;
@@ -492,8 +467,7 @@ int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, v->host);
 		if (v->mtu)
 			mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
-		mark_mac(v->host, mac);
-		mnl_attr_put(nlh, IFLA_ADDRESS, sizeof mac, mac);
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->host_mac);
 		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -521,29 +495,11 @@ int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err
 	 * enabled when its carrier comes, in the kernel's link watch. */
 	link_get(nl, v->host, &l);
 	r = link_set(nl, v->host,
-		     &(struct link_change){ .up = !v->down, .master = midx, .alias = r < 0 ? v->alias : NULL });
+		     &(struct link_change){ .up = true, .master = midx, .alias = r < 0 ? v->alias : NULL });
 	if (r == 0)
 		r = hairpin(nl, v->host);
 	if (r < 0) {
 		gn_errf(err, r, "attaching %s to %s: %s", v->host, v->master, strerror(-r));
-		nl_link_delete(nl, v->host, NULL);
-	}
-	return r;
-}
-
-int nl_veth_take(struct gn_nl *nl, const char *spare_host, const char *spare_peer, const struct nl_veth *v,
-		 struct gn_err *err)
-{
-	int r = link_set(nl, spare_host, &(struct link_change){ .name = v->host, .alias = v->alias });
-
-	if (r < 0)
-		return gn_errf(err, r, "renaming spare veth %s to %s: %s", spare_host, v->host, strerror(-r));
-	r = link_set(nl, spare_peer, &(struct link_change){ .name = v->peer, .mac = v->peer_mac });
-	if (r == 0 && !v->down)
-		r = link_set(nl, v->host, &(struct link_change){ .up = true });
-	if (r < 0) {
-		gn_errf(err, r, "making spare veth pair %s/%s into %s/%s: %s", spare_host, spare_peer, v->host,
-			v->peer, strerror(-r));
 		nl_link_delete(nl, v->host, NULL);
 	}
 	return r;

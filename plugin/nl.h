@@ -3,20 +3,15 @@
  * speaks rtnetlink.  Functions return 0 or -errno and name the link and
  * the operation in err.
  *
- * guardnet marks every link it creates with the interface alias
- * "guardnet:<id>" (the network or endpoint ID), so that reconciliation can
- * tell its own links from anyone else's, whatever their names.  The kernel
- * ignores an alias in the message that creates a link, so the alias comes
- * one message later; a link created by that first message carries a MAC
- * address made from its name (nl_marked), which lets a guardnetd killed in
- * between recognise the link as its own when it starts again.
+ * The caller names every link and gives it its alias and MAC (names.h says
+ * why each exists).  The kernel ignores an alias in the message that
+ * creates a link, so the alias comes one message later; until then the
+ * MAC the link was created with is its only mark.
  */
 #ifndef GN_NL_H
 #define GN_NL_H
 
 #include <guardnet/types.h>
-
-#define NL_ALIAS_PREFIX "guardnet:"
 
 struct gn_nl;
 
@@ -24,6 +19,7 @@ struct nl_bridge {
 	const char *name;
 	unsigned mtu;                 /* 0: the kernel's default */
 	const char *alias;
+	const uint8_t *mac;           /* the MAC it is created with */
 	const struct gn_prefix *addrs;
 	size_t n_addrs;
 };
@@ -40,34 +36,25 @@ struct nl_link {
 int nl_open(struct gn_nl **ret, struct gn_err *err);
 void nl_close(struct gn_nl *nl);
 
-/* True for a link guardnet created but had not yet given its alias: one
- * with no alias and the MAC address made from its name. */
-bool nl_marked(const struct nl_link *l);
 /* Creates the bridge, gives it its addresses and brings it up.  A bridge
- * of that name that carries the same alias, or that nl_marked, is guardnet's
- * own from an earlier run and is brought to the wanted state; any other link
- * of that name is refused with -EEXIST.  The bridge's MAC address is the one
- * made from its name, stable, so that the kernel does not adopt a port's. */
+ * of that name that carries the same alias, or no alias and b->mac (made
+ * by an earlier run that stopped before giving the alias), is this one and
+ * is brought to the wanted state; any other link of that name is refused
+ * with -EEXIST.  b->mac also keeps the kernel from adopting a port's MAC. */
 int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err *err);
 struct nl_veth {
 	const char *host, *peer;    /* the host end goes on master, the peer to a container */
 	const char *master;
 	unsigned mtu;               /* 0: the kernel's default */
+	const uint8_t *host_mac;    /* the host end is created with it */
 	const uint8_t *peer_mac;    /* NULL: the kernel chooses */
 	const char *alias;
-	bool down;                  /* leave the host end down: a spare, to be renamed */
 };
 
-/* Creates a veth pair: host is enslaved to master and up (unless v->down),
+/* Creates a veth pair: host is enslaved to master and up,
  * peer is left down for Docker to move into the container.  An existing
- * pair with the same alias, or whose host end nl_marked, is kept. */
+ * pair whose host end has the same alias, or no alias and host_mac, is kept. */
 int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err);
-/* Makes the spare pair spare_host/spare_peer (made by nl_veth_create with
- * down set, so already on its bridge) into v: its names, alias and peer MAC
- * (v->master and v->mtu are the spare's already), and brings the host end
- * up.  A pair that fails half way is deleted. */
-int nl_veth_take(struct gn_nl *nl, const char *spare_host, const char *spare_peer, const struct nl_veth *v,
-		 struct gn_err *err);
 /* Deletes a link; a link that does not exist is not an error. */
 int nl_link_delete(struct gn_nl *nl, const char *name, struct gn_err *err);
 /* Every link in this namespace; *ret is malloc'd. */

@@ -75,7 +75,9 @@ static void decode_all(const char *file)
 			if (r == 0)
 				program_req_clear(&p);
 		} else if (!strcmp(path, "/NetworkDriver.DeleteNetwork")) {
-			r = id_validate(json_string_value(json_object_get(req, "NetworkID")), "NetworkID", &e);
+			char id[GN_ID_LEN + 1];
+
+			r = decode_network_id(req, id, &e);
 		} else {
 			struct gn_ep_ref ref;
 
@@ -284,7 +286,8 @@ START_TEST(malformed_requests)
 					"{\"guardnet.allow\":\"10.0.0.0/33\"}}"),
 			 "guardnet.allow: invalid CIDR \"10.0.0.0/33\" (prefix length)");
 	ck_assert_str_eq(endpoint_error("{" NID ",\"EndpointID\":\"zz\"}"),
-			 "EndpointID: invalid ID \"zz\" (expected 64 lowercase hex digits)");
+			 "EndpointID: invalid ID \"zz\" (expected 64 lowercase hex digits, or 25 lowercase "
+			 "letters and digits for a swarm network)");
 }
 END_TEST
 

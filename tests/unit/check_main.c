@@ -68,6 +68,7 @@ int main(void)
 	srunner_add_suite(sr, ufw_suite());
 	srunner_add_suite(sr, explain_suite());
 	srunner_add_suite(sr, sweep_suite());
+	srunner_add_suite(sr, names_suite());
 	srunner_add_suite(sr, fw_nft_suite());
 	srunner_add_suite(sr, iptc_suite());
 	srunner_run_all(sr, CK_ENV);

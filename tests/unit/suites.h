@@ -19,6 +19,7 @@ Suite *publish_suite(void);
 Suite *ufw_suite(void);
 Suite *explain_suite(void);
 Suite *sweep_suite(void);
+Suite *names_suite(void);
 Suite *fw_nft_suite(void);
 Suite *iptc_suite(void);
 
