@@ -7,7 +7,7 @@
 #include "addr.h"
 #include "driver.h"
 #include "encode.h"
-#include "hostports.h"
+#include "nl.h"
 #include "publish.h"
 #include "log.h"
 #include "names.h"
@@ -531,12 +531,12 @@ static int resolve_ports(struct gn_driver *d, struct gn_endpoint *ep, const stru
 		.allowed = publish_allowed(ep->net, &d->cfg->publish),
 		.allowed_name = name,
 		.taken = &d->taken,
-		.host_in_use = d->kern ? hostports_in_use : NULL,
+		.host_in_use = d->kern ? nl_port_in_use : NULL,
 	};
 	int r = taken_current(d);
 
 	allowlist_name(ep->net, env.allowed, name, sizeof name);
-	hostports_ephemeral(&env.eph_lo, &env.eph_hi);
+	nl_ephemeral_range(&env.eph_lo, &env.eph_hi);
 	if (r == 0)
 		r = publish_resolve(&env, &ep->spec, ep->net->spec.id, req, ret, err);
 	else

@@ -39,22 +39,21 @@ void kernel_close(struct gn_kernel *k)
 	free(k);
 }
 
-static int forwarding(const struct gn_network *net, struct gn_err *err)
+static int forwarding(struct gn_kernel *k, const struct gn_network *net, struct gn_err *err)
 {
-	char key[96];
-	int r = 0;
+	/* The host's connections to 127.0.0.1:P are DNATed into the bridge
+	 * and keep their loopback source until masqueraded (design.md 4). */
+	struct nl_ipv4_conf c = { .forwarding = 1, .route_localnet = 1, .rp_filter = -1 };
+	int r;
 
 	/* Internal networks never route, so they need no forwarding. */
 	if (net->spec.opts.internal)
 		return 0;
-	/* The host's connections to 127.0.0.1:P are DNATed into the bridge
-	 * and keep their loopback source until masqueraded (design.md 4). */
-	snprintf(key, sizeof key, "net/ipv4/conf/%s/route_localnet", net->spec.opts.bridge);
-	r = nl_sysctl_set(key, "1", err);
+	r = nl_ipv4_conf_set(k->nl, net->spec.opts.bridge, &c, err);
 	if (r == 0 && net->spec.opts.enable_ipv4 && net->spec.n_ipv4)
-		r = nl_sysctl_set("net/ipv4/ip_forward", "1", err);
+		r = nl_forwarding_set(AF_INET, true, err);
 	if (r == 0 && net->spec.opts.enable_ipv6 && net->spec.n_ipv6)
-		r = nl_sysctl_set("net/ipv6/conf/all/forwarding", "1", err);
+		r = nl_forwarding_set(AF_INET6, true, err);
 	return r;
 }
 
@@ -78,7 +77,7 @@ int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct 
 	b.alias = alias;
 	b.mac = mac;
 	r = nl_bridge_create(k->nl, &b, err);
-	if (r == 0 && (r = forwarding(net, err)) < 0)
+	if (r == 0 && (r = forwarding(k, net, err)) < 0)
 		nl_link_delete(k->nl, s->opts.bridge, NULL);
 	return r;
 }

@@ -22,6 +22,7 @@ Suite *sweep_suite(void);
 Suite *names_suite(void);
 Suite *fw_nft_suite(void);
 Suite *iptc_suite(void);
+Suite *nl_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
  * object per line.  Returns a JSON array (new reference). */
