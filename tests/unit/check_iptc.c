@@ -97,7 +97,7 @@ static void print_body(FILE *out, const uint8_t *e, size_t hdr, size_t target_of
 
 START_TEST(legacy_rule)
 {
-	uint8_t buf4[512] __attribute__((aligned(8))), buf6[512] __attribute__((aligned(8)));
+	uint8_t buf4[FW_IPT_LEGACY_RULE_MAX] __attribute__((aligned(8))), buf6[FW_IPT_LEGACY_RULE_MAX] __attribute__((aligned(8)));
 	size_t n4 = fw_ipt_legacy_rule(AF_INET, MARK, buf4, sizeof buf4);
 	size_t n6 = fw_ipt_legacy_rule(AF_INET6, MARK, buf6, sizeof buf6);
 	const struct ipt_entry *e4 = (const void *)buf4;
@@ -121,8 +121,11 @@ START_TEST(legacy_rule)
 	ck_assert(fw_ipt_legacy_ours(AF_INET, buf4, MARK, &current) && current);
 	ck_assert(fw_ipt_legacy_ours(AF_INET, buf4, 0x100, &current) && !current);
 	ck_assert(fw_ipt_legacy_ours(AF_INET6, buf6, MARK, &current) && current);
-	/* Too small a buffer builds nothing. */
-	ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET, MARK, buf4, 64), 0);
+	/* A buffer one byte short builds nothing (an IPv6 rule once overran
+	 * the 512 bytes it was given). */
+	ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET, MARK, buf4, n4 - 1), 0);
+	ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET6, MARK, buf6, n6 - 1), 0);
+	ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET6, MARK, buf6, n6), n6);
 }
 END_TEST
 
