@@ -126,8 +126,13 @@ size_t fw_ipt_legacy_rule(int family, uint32_t mark, void *buf, size_t len)
 	uint16_t target_offset;
 	size_t n;
 
-	/* Header, two matches and a standard target: under 400 bytes. */
-	if (len < 512)
+	/* Header, two matches and a standard target: 488 bytes for IPv4, 544
+	 * for IPv6 on x86_64. */
+	size_t need = hdr + XT_ALIGN(sizeof(struct xt_entry_match)) + XT_ALIGN(sizeof(struct xt_mark_mtinfo1)) +
+		      XT_ALIGN(sizeof(struct xt_entry_match)) + XT_ALIGN(sizeof(struct xt_comment_info)) +
+		      XT_ALIGN(sizeof(struct xt_standard_target));
+
+	if (len < need)
 		return 0;
 	memset(buf, 0, len);
 	n = put_body(buf, mark, &target_offset, hdr);
@@ -198,7 +203,7 @@ bool fw_ipt_legacy_ours(int family, const void *entry, uint32_t mark, bool *curr
 				e = next;                                                                      \
 			}                                                                                      \
 			if (mark && !placed && !keep) {                                                        \
-				unsigned char buf[512] __attribute__((aligned(8)));                            \
+				unsigned char buf[FW_IPT_LEGACY_RULE_MAX] __attribute__((aligned(8)));         \
                                                                                                                \
 				fw_ipt_legacy_rule(FAMILY, mark, buf, sizeof buf);                             \
 				if (!PFX##_insert_entry(label, (struct ENTRY *)buf, 0, h)) {                   \

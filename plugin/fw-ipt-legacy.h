@@ -21,7 +21,10 @@ bool fw_ipt_legacy_has_chain(const char *chain);
 
 /* The rule as libiptc inserts it, built into buf (family AF_INET: an
  * ipt_entry, AF_INET6: an ip6t_entry, then the mark and comment matches and
- * the ACCEPT target): its size, or 0 when len is too small (512 is enough). */
+ * the ACCEPT target): its size, or 0 when len is too small.
+ * FW_IPT_LEGACY_RULE_MAX is enough for either (an IPv6 rule takes 544
+ * bytes on x86_64). */
+#define FW_IPT_LEGACY_RULE_MAX 1024
 size_t fw_ipt_legacy_rule(int family, uint32_t mark, void *buf, size_t len);
 /* Whether an entry is one of guardnet's rules (its comment says so), and
  * *current whether it matches mark. */

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "fw.h"
-#include "hostports.h"
 #include "kernel.h"
 #include "log.h"
 #include "names.h"
@@ -39,31 +39,27 @@ void kernel_close(struct gn_kernel *k)
 	free(k);
 }
 
-/* The host-wide switches a bridge needs.  In a managed plugin /proc/sys is
- * read-only: then a switch already on is as good, and one that is off is
- * for the host's administrator to turn on (guardnetctl check says so). */
-static const struct {
-	const char *key, *name;
-} global_forwarding[2] = {
-	{ "net/ipv4/ip_forward", "net.ipv4.ip_forward" },
-	{ "net/ipv6/conf/all/forwarding", "net.ipv6.conf.all.forwarding" },
-};
+/* The host-wide forwarding switches a bridge needs, which have no netlink
+ * path.  In a managed plugin /proc/sys is read-only: then a switch already
+ * on is as good, and one that is off is for the host's administrator to
+ * turn on (guardnetctl check says so too). */
+static const char *const forwarding_name[2] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
 
-static bool switch_on(const char *key)
+static bool forwarding_is_on(int which)
 {
-	char v[16];
+	bool on;
 
-	return nl_sysctl_get(key, v, sizeof v) == 0 && !strcmp(v, "1");
+	return nl_forwarding_get(which ? AF_INET6 : AF_INET, &on) == 0 && on;
 }
 
 static void forwarding_on(int which)
 {
 	struct gn_err e;
 
-	if (nl_sysctl_set(global_forwarding[which].key, "1", &e) == 0 || switch_on(global_forwarding[which].key))
+	if (nl_forwarding_set(which ? AF_INET6 : AF_INET, true, &e) == 0 || forwarding_is_on(which))
 		return;
 	log_warnx("%s; %s is off and published ports and egress will not work until it is on: set it on the "
-		  "host (sysctl -w %s=1)", e.msg, global_forwarding[which].name, global_forwarding[which].name);
+		  "host (sysctl -w %s=1)", e.msg, forwarding_name[which], forwarding_name[which]);
 }
 
 static int k_network_up(void *ctx, const struct plan_bridge *b, struct gn_err *err)
@@ -71,14 +67,13 @@ static int k_network_up(void *ctx, const struct plan_bridge *b, struct gn_err *e
 	struct gn_kernel *k = ctx;
 	struct nl_bridge nb = { .name = b->name, .mtu = b->mtu, .alias = b->alias, .mac = b->mac,
 				.addrs = b->addrs, .n_addrs = b->n_addrs };
-	char key[96];
+	/* The bridge's own switches go through rtnetlink, which works where
+	 * /proc/sys is read-only. */
+	struct nl_ipv4_conf c = { .forwarding = 1, .route_localnet = 1, .rp_filter = -1 };
 	int r = nl_bridge_create(k->nl, &nb, err);
 
-	if (r == 0 && b->route_localnet) {
-		snprintf(key, sizeof key, "net/ipv4/conf/%s/route_localnet", b->name);
-		if ((r = nl_sysctl_set(key, "1", err)) < 0)
-			nl_link_delete(k->nl, b->name, NULL);
-	}
+	if (r == 0 && b->route_localnet && (r = nl_ipv4_conf_set(k->nl, b->name, &c, err)) < 0)
+		nl_link_delete(k->nl, b->name, NULL);
 	if (r == 0 && b->forward4)
 		forwarding_on(0);
 	if (r == 0 && b->forward6)
@@ -153,13 +148,13 @@ static bool k_port_in_use(void *ctx, uint8_t proto, int family, const struct gn_
 			  char *who, size_t len)
 {
 	(void)ctx;
-	return hostports_in_use(proto, family, addr, port, who, len);
+	return nl_port_in_use(proto, family, addr, port, who, len);
 }
 
 static void k_ephemeral(void *ctx, uint16_t *lo, uint16_t *hi)
 {
 	(void)ctx;
-	hostports_ephemeral(lo, hi);
+	nl_ephemeral_range(lo, hi);
 }
 
 static int k_route(void *ctx, const struct gn_addr *addr, struct backend_route *ret, struct gn_err *err)
@@ -326,10 +321,10 @@ static void k_check(void *ctx, const struct plan_links *want, void (*report)(con
 	}
 	free(links);
 	for (int i = 0; i < 2; i++) {
-		if (!forward[i] || switch_on(global_forwarding[i].key))
+		if (!forward[i] || forwarding_is_on(i))
 			continue;
 		snprintf(msg, sizeof msg, "%s is off: published ports and egress need it; set it on the host "
-			 "(sysctl -w %s=1)", global_forwarding[i].name, global_forwarding[i].name);
+			 "(sysctl -w %s=1)", forwarding_name[i], forwarding_name[i]);
 		report(msg, rctx);
 	}
 	if (!fw_intact(k->fw))

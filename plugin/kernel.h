@@ -1,7 +1,7 @@
 /*
  * The kernel behind the driver's seam (backend.h): bridges and veth pairs
- * through rtnetlink (nl.c), guardnet's firewall (fw.h) and the host's
- * ports (hostports.c).  main.c opens it, hands its backend to the driver
+ * through rtnetlink (nl.h), guardnet's firewall (fw.h) and the host's
+ * ports (sock_diag, nl.h).  main.c opens it, hands its backend to the driver
  * and feeds it the events it asks to be polled for.
  */
 #ifndef GN_KERNEL_H

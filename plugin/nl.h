@@ -1,7 +1,10 @@
 /*
- * Links and addresses through rtnetlink (libmnl).  The only file that
- * speaks rtnetlink.  Functions return 0 or -errno and name the link and
- * the operation in err.
+ * The kernel's network configuration, through libmnl: links and addresses
+ * (rtnetlink: nl.c, nl-link.c, nl-addr.c), per-interface settings
+ * (nl-conf.c) and the host's bound ports (sock_diag: nl-diag.c).  The only
+ * files that speak rtnetlink or sock_diag; each request is built apart from
+ * sending it (nl-msg.h).  Functions return 0 or -errno and name the link
+ * and the operation in err.
  *
  * The caller names every link and gives it its alias and MAC (names.h says
  * why each exists).  The kernel ignores an alias in the message that
@@ -72,8 +75,30 @@ struct nl_route {
 };
 
 int nl_route_get(struct gn_nl *nl, const struct gn_addr *dst, struct nl_route *ret, struct gn_err *err);
-/* Writes a sysctl under /proc/sys, e.g. "net/ipv4/ip_forward". */
-int nl_sysctl_set(const char *key, const char *value, struct gn_err *err);
-int nl_sysctl_get(const char *key, char *buf, size_t len);
+
+/* A link's IPv4 settings, as net.ipv4.conf.<link>.* shows them; -1: leave
+ * as it is (set), unknown (get).  Through rtnetlink (nl-conf.c), so they
+ * work where /proc/sys is read-only. */
+struct nl_ipv4_conf {
+	int forwarding;
+	int route_localnet;
+	int rp_filter;
+};
+
+int nl_ipv4_conf_set(struct gn_nl *nl, const char *link, const struct nl_ipv4_conf *c, struct gn_err *err);
+int nl_ipv4_conf_get(struct gn_nl *nl, const char *link, struct nl_ipv4_conf *ret, struct gn_err *err);
+/* The host-wide forwarding switch of family: net.ipv4.ip_forward (AF_INET)
+ * or net.ipv6.conf.all.forwarding (AF_INET6).  They have no netlink path:
+ * these read and write /proc/sys, and fail where it is read-only. */
+int nl_forwarding_get(int family, bool *ret);
+int nl_forwarding_set(int family, bool on, struct gn_err *err);
+
+/* Whether a socket on the host holds proto/port on addr (NULL: on any
+ * address of family).  TCP counts listening sockets, UDP bound ones; SCTP is
+ * not checked.  On a hit, who describes it ("listening on 0.0.0.0:8080").
+ * Asks sock_diag (nl-diag.c); reads /proc/net when it cannot answer. */
+bool nl_port_in_use(uint8_t proto, int family, const struct gn_addr *addr, uint16_t port, char *who, size_t len);
+/* net.ipv4.ip_local_port_range, or Docker's fallback 49153-65535. */
+void nl_ephemeral_range(uint16_t *lo, uint16_t *hi);
 
 #endif

@@ -24,6 +24,8 @@ Suite *plan_suite(void);
 Suite *driver_suite(void);
 Suite *report_suite(void);
 Suite *fw_nft_suite(void);
+Suite *iptc_suite(void);
+Suite *nl_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
  * object per line.  Returns a JSON array (new reference). */
