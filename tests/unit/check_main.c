@@ -72,6 +72,7 @@ int main(void)
 	srunner_add_suite(sr, plan_suite());
 	srunner_add_suite(sr, driver_suite());
 	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, admit_suite());
 	srunner_add_suite(sr, fw_nft_suite());
 	srunner_add_suite(sr, iptc_suite());
 	srunner_add_suite(sr, nl_suite());

@@ -23,6 +23,7 @@ Suite *names_suite(void);
 Suite *plan_suite(void);
 Suite *driver_suite(void);
 Suite *report_suite(void);
+Suite *admit_suite(void);
 Suite *fw_nft_suite(void);
 Suite *iptc_suite(void);
 Suite *nl_suite(void);
