@@ -1,8 +1,12 @@
 /*
- * What the driver's decisions mean for the kernel: each object's plan
- * (plan.c) handed to the backend (backend.h).
+ * What the driver's decisions mean beyond its state: each object's plan
+ * (plan.c) handed to the backend (backend.h), an endpoint's record, the
+ * index of host ports every endpoint holds, and an endpoint removed in
+ * every respect.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "driver-int.h"
 #include "log.h"
@@ -37,6 +41,11 @@ void driver_ep_down(struct gn_driver *d, const struct gn_endpoint *ep)
 
 	plan_veth(ep, &v);
 	d->be.ops->endpoint_down(d->be.ctx, &v);
+}
+
+int driver_save_endpoint(struct gn_driver *d, const struct gn_endpoint *ep, struct gn_err *err)
+{
+	return d->store ? store_put_endpoint(d->store, ep, err) : 0;
 }
 
 int driver_firewall(struct gn_driver *d, struct gn_err *err)
@@ -97,4 +106,60 @@ void driver_restore_firewall(struct gn_driver *d)
 
 	if (driver_firewall(d, &e) < 0)
 		log_warnx("restoring the firewall after a failed change: %s", e.msg);
+}
+
+void driver_index_pubs(struct gn_driver *d, const struct gn_endpoint *ep, bool programmed,
+		       const struct gn_ports *published, bool add)
+{
+	struct gn_pub_list l = { 0 };
+
+	if (!programmed || d->taken_stale)
+		return;
+	if (publish_expand(publish_allowed(ep->net, d->env.default_publish), &ep->spec, ep->net->spec.id, published, &l) < 0)
+		d->taken_stale = true;
+	for (size_t i = 0; i < l.n && !d->taken_stale; i++) {
+		if (!add)
+			pubindex_del(&d->taken, &l.v[i]);
+		else if (pubindex_add(&d->taken, &l.v[i]) < 0)
+			d->taken_stale = true;
+	}
+	pub_list_clear(&l);
+}
+
+int driver_taken_current(struct gn_driver *d)
+{
+	struct gn_pub_list all = { 0 };
+	int r;
+
+	if (!d->taken_stale)
+		return 0;
+	pubindex_clear(&d->taken);
+	r = publish_all(&d->st, d->env.default_publish, NULL, &all);
+	for (size_t i = 0; i < all.n && r == 0; i++)
+		r = pubindex_add(&d->taken, &all.v[i]);
+	pub_list_clear(&all);
+	d->taken_stale = r < 0;
+	return r;
+}
+
+int driver_remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *firewall, struct gn_err *err)
+{
+	struct plan_share share, none = { 0 };
+	char id[GN_ID_LEN + 1];
+	struct gn_err e;
+	int r;
+
+	if (d->store && (r = store_del_endpoint(d->store, ep->spec.id, err)) < 0)
+		return r;
+	snprintf(id, sizeof id, "%s", ep->spec.id);
+	plan_share(&d->env, ep, ep->programmed, &ep->published, &share);
+	driver_index_pubs(d, ep, ep->programmed, &ep->published, false);
+	driver_ep_down(d, ep);
+	state_remove_endpoint(&d->st, ep);
+	if (driver_apply_share(d, &share, &none, &e) < 0) {
+		log_warnx("endpoint %.12s: removing its firewall elements: %s; rebuilding the table", id, e.msg);
+		*firewall = true;
+	}
+	plan_share_clear(&share);
+	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * An endpoint's life in a container: Join and Leave, publishing
- * (ProgramExternalConnectivity) and its end (RevokeExternalConnectivity),
- * and the index of host ports every endpoint holds.  A change is made in
+ * (ProgramExternalConnectivity) and its end (RevokeExternalConnectivity).
+ * A change is made in
  * the firewall (only the endpoint's elements), then in its record; if
  * either fails, both are as before.
  */
@@ -15,42 +15,6 @@
 #include "log.h"
 #include "names.h"
 #include "spec.h"
-
-void driver_index_pubs(struct gn_driver *d, const struct gn_endpoint *ep, bool programmed,
-		       const struct gn_ports *published, bool add)
-{
-	struct gn_pub_list l = { 0 };
-
-	if (!programmed || d->taken_stale)
-		return;
-	if (publish_expand(publish_allowed(ep->net, d->env.default_publish), &ep->spec, ep->net->spec.id, published, &l) < 0)
-		d->taken_stale = true;
-	for (size_t i = 0; i < l.n && !d->taken_stale; i++) {
-		if (!add)
-			pubindex_del(&d->taken, &l.v[i]);
-		else if (pubindex_add(&d->taken, &l.v[i]) < 0)
-			d->taken_stale = true;
-	}
-	pub_list_clear(&l);
-}
-
-/* The index of taken host ports, rebuilt from the state if it may have
- * missed a change (at start-up, after running out of memory). */
-static int taken_current(struct gn_driver *d)
-{
-	struct gn_pub_list all = { 0 };
-	int r;
-
-	if (!d->taken_stale)
-		return 0;
-	pubindex_clear(&d->taken);
-	r = publish_all(&d->st, d->env.default_publish, NULL, &all);
-	for (size_t i = 0; i < all.n && r == 0; i++)
-		r = pubindex_add(&d->taken, &all.v[i]);
-	pub_list_clear(&all);
-	d->taken_stale = r < 0;
-	return r;
-}
 
 /* Runtime fields of an endpoint, saved so a failed write can be undone. */
 struct ep_runtime {
@@ -242,7 +206,7 @@ static int resolve_ports(struct gn_driver *d, struct gn_endpoint *ep, const stru
 		.host_in_use = d->be.ops->port_in_use,
 		.host_ctx = d->be.ctx,
 	};
-	int r = taken_current(d);
+	int r = driver_taken_current(d);
 
 	allowlist_name(ep->net, env.allowed, name, sizeof name);
 	d->be.ops->ephemeral(d->be.ctx, &env.eph_lo, &env.eph_hi);

@@ -1,5 +1,5 @@
 /* Endpoints Docker abandoned while guardnetd was down: how the driver
- * finds and drops them (driver.c), without a kernel. */
+ * finds and drops them (driver-sweep.c), without a kernel. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
