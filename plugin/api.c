@@ -4,8 +4,8 @@
 
 #include "addr.h"
 #include "api.h"
-#include "decode.h"
-#include "encode.h"
+#include "json-decode.h"
+#include "json-encode.h"
 #include "log.h"
 #include "spec.h"
 

@@ -11,7 +11,7 @@
 
 #include "addr.h"
 #include "control.h"
-#include "encode.h"
+#include "json-encode.h"
 #include "log.h"
 #include "options.h"
 #include "report.h"

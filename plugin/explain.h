@@ -14,7 +14,7 @@
 #include <guardnet/types.h>
 
 #include "plan.h"
-#include "publish.h"
+#include "driver-publish.h"
 #include "state.h"
 #include "ufw.h"
 

@@ -1,6 +1,6 @@
 /*
  * guardnet's accept rule on legacy (x_tables) iptables hosts, through
- * libiptc (fw-ipt-legacy.c).  Internal to the firewall layer: fw.c decides
+ * libiptc (fw-ipt-legacy.c).  Internal to the firewall layer: fw-apply.c decides
  * when the host needs it.
  */
 #ifndef GN_FW_IPT_LEGACY_H

@@ -98,7 +98,7 @@ struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, ui
 
 
 
-/* The firewall handle (fw.h), shared by fw.c and fw-nft-events.c. */
+/* The firewall handle (fw.h), shared by fw-apply.c and fw-nft-events.c. */
 struct gn_fw {
 	struct mnl_socket *sock;
 	struct mnl_socket *events;

@@ -27,7 +27,7 @@
 #include "log.h"
 #include "store.h"
 #include "ufw.h"
-#include "ufwwatch.h"
+#include "ufw-watch.h"
 
 #define DEFAULT_SOCKET "/run/docker/plugins/guardnet.sock"
 #define DEFAULT_STATE_DIR "/var/lib/guardnet"

@@ -1,6 +1,6 @@
 /*
  * The kernel's network configuration, through libmnl: links and addresses
- * (rtnetlink: nl.c, nl-link.c, nl-addr.c), per-interface settings
+ * (rtnetlink: nl-socket.c, nl-link.c, nl-addr.c), per-interface settings
  * (nl-conf.c) and the host's bound ports (sock_diag: nl-diag.c).  The only
  * files that speak rtnetlink or sock_diag; each request is built apart from
  * sending it (nl-msg.h).  Functions return 0 or -errno and name the link

@@ -10,7 +10,7 @@
 #include <guardnet/types.h>
 
 #include "backend.h"
-#include "publish.h"
+#include "driver-publish.h"
 #include "state.h"
 
 /* What the plan needs besides the state: guardnet.conf's defaults and UFW

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "decode.h"
-#include "encode.h"
+#include "json-decode.h"
+#include "json-encode.h"
 #include "log.h"
 #include "spec.h"
 #include "store.h"

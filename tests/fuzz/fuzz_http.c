@@ -1,8 +1,8 @@
 /*
  * Raw bytes as one client connection to guardnetd's plugin socket: the
  * real http.c (libmicrohttpd, driven the way main.c drives it), api.c,
- * decode.c and driver.c.  The driver has no store and no kernel (as in
- * the unit tests), so a request sequence can create networks and
+ * json-decode.c and the driver.  The driver has no store and the unit
+ * tests' fake backend for a kernel, so a request sequence can create networks and
  * endpoints, join and publish without touching the machine.  Each input
  * starts from an empty state.
  */

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "decode.h"
+#include "json-decode.h"
 #include "spec.h"
 #include "suites.h"
 

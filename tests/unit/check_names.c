@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
+#include "json-decode.h"
 #include "names.h"
 #include "suites.h"
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "publish.h"
+#include "driver-publish.h"
 #include "pubindex.h"
 #include "ranges.h"
 #include "spec.h"

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "encode.h"
+#include "json-encode.h"
 #include "store.h"
 #include "fake_backend.h"
 #include "suites.h"

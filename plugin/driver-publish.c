@@ -6,7 +6,7 @@
 
 #include "addr.h"
 #include "log.h"
-#include "publish.h"
+#include "driver-publish.h"
 #include "pubindex.h"
 #include "spec.h"
 #include "state.h"

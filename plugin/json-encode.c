@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "encode.h"
+#include "json-encode.h"
 #include "options.h"
 
 json_t *encode_error(const char *msg)

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "ufwwatch.h"
+#include "ufw-watch.h"
 
 /* ufw rewrites its files through a temporary file and a rename. */
 #define EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM)

@@ -6,8 +6,8 @@
  * `IPv4Data[0].Pool: invalid CIDR "10.0.0.0/33"`.  Unknown fields are
  * ignored: Docker adds fields in new releases.
  */
-#ifndef GN_DECODE_H
-#define GN_DECODE_H
+#ifndef GN_JSON_DECODE_H
+#define GN_JSON_DECODE_H
 
 #include <jansson.h>
 

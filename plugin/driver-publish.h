@@ -5,8 +5,8 @@
  * endpoints and with host sockets.  Pure: the host is asked through a
  * callback, so unit tests can play it.
  */
-#ifndef GN_PUBLISH_H
-#define GN_PUBLISH_H
+#ifndef GN_DRIVER_PUBLISH_H
+#define GN_DRIVER_PUBLISH_H
 
 #include <guardnet/pub.h>
 #include <guardnet/types.h>

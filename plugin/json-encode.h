@@ -1,12 +1,12 @@
 /*
  * The JSON boundary, outbound: replies to Docker and guardnet's state
  * files.  State files use the request shapes (CreateNetwork and
- * CreateEndpoint bodies) so that decode.c validates them on load with the
+ * CreateEndpoint bodies) so that json-decode.c validates them on load with the
  * same code that validates Docker's requests.
  * Every function returns a new reference, or NULL when out of memory.
  */
-#ifndef GN_ENCODE_H
-#define GN_ENCODE_H
+#ifndef GN_JSON_ENCODE_H
+#define GN_JSON_ENCODE_H
 
 #include <jansson.h>
 

@@ -3,8 +3,8 @@
  * `ufw allow`, `ufw delete`, `ufw enable` or an edit of /etc/default/ufw
  * reaches guardnet's rules at once, without polling.
  */
-#ifndef GN_UFWWATCH_H
-#define GN_UFWWATCH_H
+#ifndef GN_UFW_WATCH_H
+#define GN_UFW_WATCH_H
 
 #include <stdbool.h>
 

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "decode.h"
+#include "json-decode.h"
 #include "log.h"
 #include "options.h"
 #include "spec.h"

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""The layering rule of plugin/ (README "Layout"), checked by `make check`.
+
+A module is a .c file with the .h of the same name, or a header alone.
+Its includes count with those of the project's headers it includes, and
+theirs.  The rule:
+
+1. The kernel's libraries (libmnl, libnftnl, libiptc) and netlink sockets
+   only where KERNEL_LIBS and NETLINK_SOCKETS below allow them, file by file.
+2. jansson only in the files of JSON_BOUNDARY.
+3. No file of the kernel layer (KERNEL_LAYER) includes a header of the
+   driver or the HTTP/JSON boundary (DRIVER_HEADERS).
+4. No circle: no module includes, through any chain, one that includes it.
+
+Adding a file to a list is a decision about the architecture: say why in
+the commit.  Exit 1 with one line per violation; `python3 tests/layering.py
+--selftest` breaks each rule on purpose and shows that it is caught.
+"""
+import os
+import re
+import sys
+import tempfile
+
+# File -> the kernel libraries it may include (directly or through its
+# headers).  The kernel layer: rtnetlink and sock_diag (nl-*), nf_tables
+# (fw-nft*, fw-ipt-nft), legacy iptables (fw-ipt-legacy).
+KERNEL_LIBS = {
+    "nl-socket.c": {"libmnl"},
+    "nl-msg.h": {"libmnl"},
+    "nl-addr.c": {"libmnl"},
+    "nl-conf.c": {"libmnl"},
+    "nl-diag.c": {"libmnl"},
+    "nl-link.c": {"libmnl"},
+    "fw-apply.c": {"libmnl", "libnftnl", "libiptc"},
+    "fw-nft.h": {"libmnl", "libnftnl"},
+    "fw-nft.c": {"libmnl", "libnftnl"},
+    "fw-nft-batch.c": {"libmnl", "libnftnl"},
+    "fw-nft-count.c": {"libmnl", "libnftnl"},
+    "fw-nft-events.c": {"libmnl", "libnftnl"},
+    "fw-nft-expr.c": {"libmnl", "libnftnl"},
+    "fw-nft-pub.c": {"libmnl", "libnftnl"},
+    "fw-nft-ufw.c": {"libmnl", "libnftnl"},
+    "fw-ipt-nft.c": {"libmnl", "libnftnl"},
+    "fw-ipt-legacy.h": {"libiptc"},
+    "fw-ipt-legacy.c": {"libiptc"},
+}
+# Files that open a netlink socket.
+NETLINK_SOCKETS = {"nl-socket.c", "nl-diag.c", "fw-apply.c", "fw-nft-events.c"}
+# The kernel layer: the files above and the backend that drives them.
+KERNEL_LAYER = set(KERNEL_LIBS) | {"kernel.c", "kernel.h", "nl.h", "fw.h", "fw-ipt-legacy.h"}
+# The HTTP/JSON boundary: only these see jansson.
+JSON_BOUNDARY = {"api.c", "control.c", "store.c", "json-decode.c", "json-decode.h", "json-encode.c",
+                 "json-encode.h",
+                 "guardnetctl.c"}  # the CLI, until it has a folder of its own
+# Headers of the driver and the boundary, which the kernel layer never sees.
+DRIVER_HEADERS = {"driver.h", "driver-int.h", "state.h", "plan.h", "store.h", "api.h", "http.h",
+                  "report.h", "explain.h", "control.h", "json-decode.h", "json-encode.h"}
+
+LIBS = {"libmnl": re.compile(r"<libmnl/"), "libnftnl": re.compile(r"<libnftnl/"),
+        "libiptc": re.compile(r"<libiptc/"), "jansson": re.compile(r"<jansson\.h>")}
+LOCAL = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+SYSTEM = re.compile(r'^\s*#\s*include\s+(<[^>]+>)', re.M)
+SOCKET = re.compile(r"\bsocket\s*\(\s*AF_NETLINK|\bmnl_socket_open2?\s*\(")
+
+
+def read(d):
+    files = {}
+    for name in sorted(os.listdir(d)):
+        if name.endswith((".c", ".h")):
+            with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
+                text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+            files[name] = text
+    return files
+
+
+def closure(files, name, seen=None):
+    """The project headers name includes, directly or not."""
+    seen = set() if seen is None else seen
+    for inc in LOCAL.findall(files.get(name, "")):
+        if inc in files and inc not in seen:
+            seen.add(inc)
+            closure(files, inc, seen)
+    return seen
+
+
+def module(name):
+    return name[:-2]
+
+
+def circles(files):
+    edges = {}
+    for name, text in files.items():
+        src = module(name)
+        for inc in LOCAL.findall(text):
+            if inc in files and module(inc) != src:
+                edges.setdefault(src, set()).add(module(inc))
+    found, state, stack = [], {}, []
+
+    def visit(m):
+        state[m] = 1
+        stack.append(m)
+        for n in sorted(edges.get(m, ())):
+            if state.get(n) == 1:
+                found.append(stack[stack.index(n):] + [n])
+            elif not state.get(n):
+                visit(n)
+        stack.pop()
+        state[m] = 2
+
+    for m in sorted(edges):
+        if not state.get(m):
+            visit(m)
+    return found
+
+
+def check(d):
+    files = read(d)
+    bad = []
+    for name, text in files.items():
+        reach = [name] + sorted(closure(files, name))
+        system = "".join("".join(SYSTEM.findall(files[f])) for f in reach)
+        for lib, pat in LIBS.items():
+            if not pat.search(system):
+                continue
+            allowed = name in JSON_BOUNDARY if lib == "jansson" else lib in KERNEL_LIBS.get(name, ())
+            if not allowed:
+                via = [f for f in reach if pat.search("".join(SYSTEM.findall(files[f])))]
+                bad.append(f"{name}: includes {lib} (through {', '.join(via)}), which it may not")
+        if SOCKET.search(text) and name not in NETLINK_SOCKETS:
+            bad.append(f"{name}: opens a netlink socket, which only {', '.join(sorted(NETLINK_SOCKETS))} may")
+        if name in KERNEL_LAYER:
+            for h in sorted(closure(files, name) & DRIVER_HEADERS):
+                bad.append(f"{name}: the kernel layer includes {h}")
+    for c in circles(files):
+        bad.append("include circle: " + " -> ".join(c))
+    return bad
+
+
+def selftest(d):
+    """Breaks each rule in a copy of plugin/ and checks that it is caught."""
+    import shutil
+    cases = [
+        ("driver-network.c", '#include <libnftnl/rule.h>\n', "includes libnftnl"),
+        ("plan.c", '#include "fw-nft.h"\n', "includes libmnl"),
+        ("report.c", "static int s(void) { return socket(AF_NETLINK, 0, 0); }\n", "opens a netlink socket"),
+        ("driver.c", "#include <jansson.h>\n", "includes jansson"),
+        ("kernel.c", '#include "state.h"\n', "the kernel layer includes state.h"),
+        ("nl-link.c", '#include "driver.h"\n', "the kernel layer includes driver.h"),
+        ("state.c", '#include "driver.h"\n', "include circle"),
+    ]
+    ok = True
+    for name, line, want in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = os.path.join(tmp, "plugin")
+            shutil.copytree(d, copy)
+            with open(os.path.join(copy, name), "a") as f:
+                f.write(line)
+            got = check(copy)
+            hit = [b for b in got if want in b]
+            print(f"{'caught' if hit else 'MISSED'}: {name} + {line.strip()!r}: {hit[0] if hit else got}")
+            ok = ok and bool(hit)
+    return ok
+
+
+def main():
+    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plugin")
+    if sys.argv[1:] == ["--selftest"]:
+        sys.exit(0 if selftest(d) and not check(d) else 1)
+    bad = check(d)
+    for b in bad:
+        print("layering: " + b)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
