@@ -6,11 +6,11 @@
 
 #include "addr.h"
 #include "json-decode.h"
+#include "json-field.h"
 #include "log.h"
 #include "options.h"
 #include "spec.h"
 
-#define PATH_MAX_LEN 160
 /* Docker's keys for port data in Options (libnetwork netlabel). */
 #define KEY_PORTMAP  "com.docker.network.portmap"
 #define KEY_EXPOSED  "com.docker.network.endpoint.exposedports"
@@ -19,127 +19,6 @@
 #define KEY_IPV6     "com.docker.network.enable_ipv6"
 #define KEY_INTERNAL "com.docker.network.internal"
 #define KEY_NO_6TO4  "com.docker.network.driver.private.no_proxy_6to4"
-
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
-static void join_path(char *buf, const char *parent, const char *key)
-{
-	snprintf(buf, PATH_MAX_LEN, "%s%s%s", parent, *parent ? "." : "", key);
-}
-
-static int wrong_type(const char *path, const json_t *v, const char *want, struct gn_err *err)
-{
-	return gn_errf(err, -EINVAL, "%s: expected %s, got %s", path, want, type_name(v));
-}
-
-/* The value under key, NULL when absent or null. */
-static json_t *member(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	return json_is_null(v) ? NULL : v;
-}
-
-static int get_string(json_t *obj, const char *parent, const char *key, bool required,
-		      const char **ret, struct gn_err *err)
-{
-	char path[PATH_MAX_LEN];
-	json_t *v = member(obj, key);
-
-	join_path(path, parent, key);
-	if (!v) {
-		if (required)
-			return gn_errf(err, -EINVAL, "%s: missing", path);
-		*ret = NULL;
-		return 0;
-	}
-	if (!json_is_string(v))
-		return wrong_type(path, v, "a string", err);
-	*ret = json_string_value(v);
-	return 0;
-}
-
-static int get_bool(json_t *obj, const char *parent, const char *key, bool *ret, struct gn_err *err)
-{
-	char path[PATH_MAX_LEN];
-	json_t *v = member(obj, key);
-
-	if (!v)
-		return 0;
-	join_path(path, parent, key);
-	if (!json_is_boolean(v))
-		return wrong_type(path, v, "a boolean", err);
-	*ret = json_is_true(v);
-	return 0;
-}
-
-static int get_uint(json_t *obj, const char *parent, const char *key, json_int_t min, json_int_t max,
-		    json_int_t *ret, struct gn_err *err)
-{
-	char path[PATH_MAX_LEN];
-	json_t *v = member(obj, key);
-
-	join_path(path, parent, key);
-	if (!v)
-		return gn_errf(err, -EINVAL, "%s: missing", path);
-	if (!json_is_integer(v))
-		return wrong_type(path, v, "an integer", err);
-	if (json_integer_value(v) < min || json_integer_value(v) > max)
-		return gn_errf(err, -EINVAL, "%s: %" JSON_INTEGER_FORMAT " out of range %" JSON_INTEGER_FORMAT
-			       "-%" JSON_INTEGER_FORMAT, path, json_integer_value(v), min, max);
-	*ret = json_integer_value(v);
-	return 0;
-}
-
-/* An optional object member; null counts as absent. */
-static int get_object(json_t *obj, const char *parent, const char *key, json_t **ret, struct gn_err *err)
-{
-	char path[PATH_MAX_LEN];
-	json_t *v = member(obj, key);
-
-	*ret = NULL;
-	if (!v)
-		return 0;
-	join_path(path, parent, key);
-	if (!json_is_object(v))
-		return wrong_type(path, v, "an object", err);
-	*ret = v;
-	return 0;
-}
-
-static int get_array(json_t *obj, const char *parent, const char *key, json_t **ret, struct gn_err *err)
-{
-	char path[PATH_MAX_LEN];
-	json_t *v = member(obj, key);
-
-	*ret = NULL;
-	if (!v)
-		return 0;
-	join_path(path, parent, key);
-	if (!json_is_array(v))
-		return wrong_type(path, v, "an array", err);
-	*ret = v;
-	return 0;
-}
 
 /* Docker's local IDs are 64 hex digits (stringid.GenerateRandomID);
  * swarm's network IDs are 25 base-36 characters (swarmkit identity.NewID,
@@ -162,7 +41,7 @@ int decode_id(const char *s, const char *what, struct gn_err *err)
 static int get_id(json_t *obj, const char *key, char ret[GN_ID_LEN + 1], struct gn_err *err)
 {
 	const char *s;
-	int r = get_string(obj, "", key, true, &s, err);
+	int r = field_string(obj, "", key, true, &s, err);
 
 	if (r < 0)
 		return r;
@@ -176,32 +55,6 @@ static int get_id(json_t *obj, const char *key, char ret[GN_ID_LEN + 1], struct 
 int decode_network_id(json_t *root, char ret[GN_ID_LEN + 1], struct gn_err *err)
 {
 	return get_id(root, "NetworkID", ret, err);
-}
-
-static int get_prefix(json_t *obj, const char *parent, const char *key, int family, bool strict,
-		      struct gn_prefix *ret, bool *present, struct gn_err *err)
-{
-	char path[PATH_MAX_LEN];
-	const char *s;
-	int r = get_string(obj, parent, key, !present, &s, err);
-
-	if (r < 0)
-		return r;
-	if (present)
-		*present = s && *s;
-	if (!s || !*s) {
-		if (!present)
-			return gn_errf(err, -EINVAL, "%s.%s: empty", parent, key);
-		return 0;
-	}
-	join_path(path, parent, key);
-	r = prefix_parse(s, false, strict, ret, path, err);
-	if (r < 0)
-		return r;
-	if (ret->addr.family != family)
-		return gn_errf(err, -EINVAL, "%s: \"%s\" is not an %s prefix", path, s,
-			       family == AF_INET ? "IPv4" : "IPv6");
-	return 0;
 }
 
 int decode_body(const char *buf, size_t len, json_t **ret, struct gn_err *err)
@@ -218,7 +71,7 @@ int decode_body(const char *buf, size_t len, json_t **ret, struct gn_err *err)
 	if (!root)
 		return gn_errf(err, -EINVAL, "invalid JSON at line %d column %d: %s", je.line, je.column, je.text);
 	if (!json_is_object(root)) {
-		int r = wrong_type("request body", root, "a JSON object", err);
+		int r = field_wrong_type("request body", root, "a JSON object", err);
 
 		json_decref(root);
 		return r;
@@ -242,7 +95,7 @@ static int decode_aux(json_t *aux, const char *parent, int family, struct gn_ipa
 
 		snprintf(path, sizeof path, "%s.AuxAddresses.%.32s", parent, name);
 		if (!json_is_string(v))
-			return wrong_type(path, v, "a string", err);
+			return field_wrong_type(path, v, "a string", err);
 		r = prefix_parse(json_string_value(v), false, false, &a->addr, path, err);
 		if (r < 0)
 			return r;
@@ -262,7 +115,7 @@ static int decode_ipam(json_t *root, const char *key, int family, struct gn_ipam
 {
 	json_t *arr, *v;
 	size_t i;
-	int r = get_array(root, "", key, &arr, err);
+	int r = field_array(root, "", key, &arr, err);
 
 	if (r < 0 || !arr)
 		return r;
@@ -278,17 +131,17 @@ static int decode_ipam(json_t *root, const char *key, int family, struct gn_ipam
 		*n = i + 1;
 		snprintf(path, sizeof path, "%s[%zu]", key, i);
 		if (!json_is_object(v))
-			return wrong_type(path, v, "an object", err);
-		r = get_string(v, path, "AddressSpace", false, &space, err);
+			return field_wrong_type(path, v, "an object", err);
+		r = field_string(v, path, "AddressSpace", false, &space, err);
 		if (r < 0)
 			return r;
 		d->address_space = strdup(space ? space : "");
 		if (!d->address_space)
 			return gn_errf(err, -ENOMEM, "out of memory");
-		r = get_prefix(v, path, "Pool", family, true, &d->pool, NULL, err);
+		r = field_prefix(v, path, "Pool", family, true, &d->pool, NULL, err);
 		if (r < 0)
 			return r;
-		r = get_prefix(v, path, "Gateway", family, false, &d->gateway, &d->has_gateway, err);
+		r = field_prefix(v, path, "Gateway", family, false, &d->gateway, &d->has_gateway, err);
 		if (r < 0)
 			return r;
 		if (d->has_gateway && !prefix_contains(&d->pool, &d->gateway.addr)) {
@@ -298,7 +151,7 @@ static int decode_ipam(json_t *root, const char *key, int family, struct gn_ipam
 			prefix_format(&d->pool, p, sizeof p);
 			return gn_errf(err, -EINVAL, "%s.Gateway: %s is outside the pool %s", path, g, p);
 		}
-		r = get_object(v, path, "AuxAddresses", &aux, err);
+		r = field_object(v, path, "AuxAddresses", &aux, err);
 		if (r < 0)
 			return r;
 		if (aux) {
@@ -321,7 +174,7 @@ static int decode_generic(json_t *generic, struct gn_net_opts *o, struct gn_err 
 
 		snprintf(path, sizeof path, "Options.%s.%.64s", KEY_GENERIC, key);
 		if (!json_is_string(v))
-			return wrong_type(path, v, "a string", err);
+			return field_wrong_type(path, v, "a string", err);
 		r = netopts_set(o, key, json_string_value(v), err);
 		if (r < 0)
 			return r;
@@ -339,14 +192,14 @@ int decode_network(json_t *root, struct gn_network_spec *ret, struct gn_err *err
 	r = get_id(root, "NetworkID", s.id, err);
 	if (r < 0)
 		goto fail;
-	r = get_object(root, "", "Options", &opts, err);
+	r = field_object(root, "", "Options", &opts, err);
 	if (r < 0)
 		goto fail;
 	if (opts) {
-		if ((r = get_bool(opts, "Options", KEY_IPV4, &s.opts.enable_ipv4, err)) < 0 ||
-		    (r = get_bool(opts, "Options", KEY_IPV6, &s.opts.enable_ipv6, err)) < 0 ||
-		    (r = get_bool(opts, "Options", KEY_INTERNAL, &s.opts.internal, err)) < 0 ||
-		    (r = get_object(opts, "Options", KEY_GENERIC, &generic, err)) < 0)
+		if ((r = field_bool(opts, "Options", KEY_IPV4, &s.opts.enable_ipv4, err)) < 0 ||
+		    (r = field_bool(opts, "Options", KEY_IPV6, &s.opts.enable_ipv6, err)) < 0 ||
+		    (r = field_bool(opts, "Options", KEY_INTERNAL, &s.opts.internal, err)) < 0 ||
+		    (r = field_object(opts, "Options", KEY_GENERIC, &generic, err)) < 0)
 			goto fail;
 		if (generic && (r = decode_generic(generic, &s.opts, err)) < 0)
 			goto fail;
@@ -370,7 +223,7 @@ fail:
 static int decode_proto(json_t *v, const char *path, uint8_t *ret, struct gn_err *err)
 {
 	json_int_t x;
-	int r = get_uint(v, path, "Proto", 0, 255, &x, err);
+	int r = field_uint(v, path, "Proto", 0, 255, &x, err);
 
 	if (r < 0)
 		return r;
@@ -388,15 +241,15 @@ static int decode_binding(json_t *v, const char *path, struct gn_port_binding *b
 	int r;
 
 	if (!json_is_object(v))
-		return wrong_type(path, v, "an object", err);
+		return field_wrong_type(path, v, "an object", err);
 	if ((r = decode_proto(v, path, &b->proto, err)) < 0 ||
-	    (r = get_uint(v, path, "Port", 1, 65535, &port, err)) < 0 ||
-	    (r = get_uint(v, path, "HostPort", 0, 65535, &hp, err)) < 0 ||
-	    (r = get_string(v, path, "HostIP", false, &hip, err)) < 0)
+	    (r = field_uint(v, path, "Port", 1, 65535, &port, err)) < 0 ||
+	    (r = field_uint(v, path, "HostPort", 0, 65535, &hp, err)) < 0 ||
+	    (r = field_string(v, path, "HostIP", false, &hip, err)) < 0)
 		return r;
 	/* Go's zero value: a binding built without HostPortEnd means one port. */
-	if (member(v, "HostPortEnd")) {
-		if ((r = get_uint(v, path, "HostPortEnd", 0, 65535, &hpe, err)) < 0)
+	if (field_member(v, "HostPortEnd")) {
+		if ((r = field_uint(v, path, "HostPortEnd", 0, 65535, &hpe, err)) < 0)
 			return r;
 	} else {
 		hpe = 0;
@@ -415,7 +268,7 @@ static int decode_binding(json_t *v, const char *path, struct gn_port_binding *b
 	if (b->has_host_ip) {
 		char p[PATH_MAX_LEN];
 
-		join_path(p, path, "HostIP");
+		field_path(p, path, "HostIP");
 		return addr_parse(hip, &b->host_ip, p, err);
 	}
 	return 0;
@@ -428,8 +281,8 @@ int decode_ports(json_t *options, const char *parent, struct gn_ports *ret, stru
 	size_t i;
 	int r;
 
-	if ((r = get_array(options, parent, KEY_PORTMAP, &map, err)) < 0 ||
-	    (r = get_array(options, parent, KEY_EXPOSED, &exp, err)) < 0)
+	if ((r = field_array(options, parent, KEY_PORTMAP, &map, err)) < 0 ||
+	    (r = field_array(options, parent, KEY_EXPOSED, &exp, err)) < 0)
 		return r;
 	if (map && json_array_size(map)) {
 		p.map = calloc(json_array_size(map), sizeof *p.map);
@@ -457,11 +310,11 @@ int decode_ports(json_t *options, const char *parent, struct gn_ports *ret, stru
 
 			snprintf(path, sizeof path, "%s.%s[%zu]", parent, KEY_EXPOSED, i);
 			if (!json_is_object(v)) {
-				r = wrong_type(path, v, "an object", err);
+				r = field_wrong_type(path, v, "an object", err);
 				goto fail;
 			}
 			if ((r = decode_proto(v, path, &p.exposed[i].proto, err)) < 0 ||
-			    (r = get_uint(v, path, "Port", 1, 65535, &port, err)) < 0)
+			    (r = field_uint(v, path, "Port", 1, 65535, &port, err)) < 0)
 				goto fail;
 			p.exposed[i].port = (uint16_t)port;
 			p.n_exposed++;
@@ -478,13 +331,13 @@ static int decode_interface(json_t *root, struct gn_endpoint_spec *s, struct gn_
 {
 	const char *mac;
 	json_t *ifc;
-	int r = get_object(root, "", "Interface", &ifc, err);
+	int r = field_object(root, "", "Interface", &ifc, err);
 
 	if (r < 0 || !ifc)
 		return r;
-	if ((r = get_prefix(ifc, "Interface", "Address", AF_INET, false, &s->addr4, &s->has_addr4, err)) < 0 ||
-	    (r = get_prefix(ifc, "Interface", "AddressIPv6", AF_INET6, false, &s->addr6, &s->has_addr6, err)) < 0 ||
-	    (r = get_string(ifc, "Interface", "MacAddress", false, &mac, err)) < 0)
+	if ((r = field_prefix(ifc, "Interface", "Address", AF_INET, false, &s->addr4, &s->has_addr4, err)) < 0 ||
+	    (r = field_prefix(ifc, "Interface", "AddressIPv6", AF_INET6, false, &s->addr6, &s->has_addr6, err)) < 0 ||
+	    (r = field_string(ifc, "Interface", "MacAddress", false, &mac, err)) < 0)
 		return r;
 	s->has_mac = mac && *mac;
 	if (s->has_mac)
@@ -506,7 +359,7 @@ static int decode_ep_opts(json_t *opts, struct gn_endpoint_spec *s, struct gn_er
 			continue;
 		snprintf(path, sizeof path, "Options.%.64s", key);
 		if (!json_is_string(v))
-			return wrong_type(path, v, "a string", err);
+			return field_wrong_type(path, v, "a string", err);
 		r = epopts_set(s, key, json_string_value(v), err);
 		if (r < 0)
 			return r;
@@ -523,7 +376,7 @@ int decode_endpoint(json_t *root, struct gn_endpoint_spec *ret, struct gn_err *e
 	if ((r = get_id(root, "NetworkID", s.net_id, err)) < 0 ||
 	    (r = get_id(root, "EndpointID", s.id, err)) < 0 ||
 	    (r = decode_interface(root, &s, err)) < 0 ||
-	    (r = get_object(root, "", "Options", &opts, err)) < 0)
+	    (r = field_object(root, "", "Options", &opts, err)) < 0)
 		goto fail;
 	if (opts) {
 		if ((r = decode_ports(opts, "Options", &s.ports, err)) < 0 ||
@@ -552,8 +405,8 @@ int decode_join(json_t *root, struct gn_join_req *ret, struct gn_err *err)
 	int r;
 
 	if ((r = decode_ep_ref(root, &j.ref, err)) < 0 ||
-	    (r = get_string(root, "", "SandboxKey", false, &key, err)) < 0 ||
-	    (r = get_object(root, "", "Options", &opts, err)) < 0)
+	    (r = field_string(root, "", "SandboxKey", false, &key, err)) < 0 ||
+	    (r = field_object(root, "", "Options", &opts, err)) < 0)
 		return r;
 	if (opts && (r = decode_ports(opts, "Options", &j.ports, err)) < 0)
 		return r;
@@ -573,10 +426,10 @@ int decode_program(json_t *root, struct gn_program_req *ret, struct gn_err *err)
 	int r;
 
 	if ((r = decode_ep_ref(root, &p.ref, err)) < 0 ||
-	    (r = get_object(root, "", "Options", &opts, err)) < 0)
+	    (r = field_object(root, "", "Options", &opts, err)) < 0)
 		return r;
 	if (opts) {
-		if ((r = get_bool(opts, "Options", KEY_NO_6TO4, &p.no_proxy_6to4, err)) < 0 ||
+		if ((r = field_bool(opts, "Options", KEY_NO_6TO4, &p.no_proxy_6to4, err)) < 0 ||
 		    (r = decode_ports(opts, "Options", &p.ports, err)) < 0)
 			return r;
 	}
