@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The layering rule of plugin/ (README "Layout"), checked by `make check`.
+"""The layering rule of plugin/ and README's "Layout", checked by `make check`.
 
 A module is a .c file with the .h of the same name, or a header alone.
 Its includes count with those of the project's headers it includes, and
@@ -11,6 +11,8 @@ theirs.  The rule:
 3. No file of the kernel layer (KERNEL_LAYER) includes a header of the
    driver or the HTTP/JSON boundary (DRIVER_HEADERS).
 4. No circle: no module includes, through any chain, one that includes it.
+5. README's "Layout" names every file of plugin/, and no other ("x.c/h"
+   names x.c and x.h).
 
 Adding a file to a list is a decision about the architecture: say why in
 the commit.  Exit 1 with one line per violation; `python3 tests/layering.py
@@ -113,9 +115,29 @@ def circles(files):
     return found
 
 
-def check(d):
+LAYOUT_NAME = re.compile(r"(?<![\w./-])([a-z0-9][a-z0-9-]*)\.(c|h)(/h)?(?![\w/-])")
+
+
+def layout(readme, d):
+    """Files of d that README's Layout section misses, and names it has that d lacks."""
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"^## Layout\n(.*?)^Where a change goes", text, re.M | re.S)
+    if not m:
+        return ["README.md has no \"## Layout\" section listing plugin/"]
+    named = set()
+    for base, ext, both in LAYOUT_NAME.findall(m.group(1)):
+        named.add(f"{base}.{ext}")
+        if both:
+            named.add(f"{base}.h")
+    have = {n for n in os.listdir(d) if n.endswith((".c", ".h"))}
+    return ([f"plugin/{n}: not in README's Layout" for n in sorted(have - named)] +
+            [f"README's Layout names {n}, which plugin/ lacks" for n in sorted(named - have)])
+
+
+def check(d, readme=None):
     files = read(d)
-    bad = []
+    bad = layout(readme, d) if readme else []
     for name, text in files.items():
         reach = [name] + sorted(closure(files, name))
         system = "".join("".join(SYSTEM.findall(files[f])) for f in reach)
@@ -136,7 +158,7 @@ def check(d):
     return bad
 
 
-def selftest(d):
+def selftest(d, readme):
     """Breaks each rule in a copy of plugin/ and checks that it is caught."""
     import shutil
     cases = [
@@ -147,6 +169,7 @@ def selftest(d):
         ("kernel.c", '#include "state.h"\n', "the kernel layer includes state.h"),
         ("nl-link.c", '#include "driver.h"\n', "the kernel layer includes driver.h"),
         ("state.c", '#include "driver.h"\n', "include circle"),
+        ("driver-new.c", "/* a file the Layout does not name */\n", "not in README's Layout"),
     ]
     ok = True
     for name, line, want in cases:
@@ -155,7 +178,7 @@ def selftest(d):
             shutil.copytree(d, copy)
             with open(os.path.join(copy, name), "a") as f:
                 f.write(line)
-            got = check(copy)
+            got = check(copy, readme)
             hit = [b for b in got if want in b]
             print(f"{'caught' if hit else 'MISSED'}: {name} + {line.strip()!r}: {hit[0] if hit else got}")
             ok = ok and bool(hit)
@@ -163,10 +186,11 @@ def selftest(d):
 
 
 def main():
-    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plugin")
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    d, readme = os.path.join(root, "plugin"), os.path.join(root, "README.md")
     if sys.argv[1:] == ["--selftest"]:
-        sys.exit(0 if selftest(d) and not check(d) else 1)
-    bad = check(d)
+        sys.exit(0 if selftest(d, readme) and not check(d, readme) else 1)
+    bad = check(d, readme)
     for b in bad:
         print("layering: " + b)
     sys.exit(1 if bad else 0)
