@@ -212,57 +212,65 @@ static bool leftover(const struct nl_link *l, const struct plan_links *w)
 	return false;
 }
 
-static void keep_first(int *first, struct gn_err *err, int r, const struct gn_err *e)
+/* One start-up's repair: the kernel's links as they were, and what failed. */
+struct repair {
+	struct gn_kernel *k;
+	const struct plan_links *want;
+	const struct nl_link *links;
+	size_t n;
+	bool *failed;              /* by bridge: it could not be made, nor then its ports */
+	int first;
+	struct gn_err *err;        /* the first failure's */
+};
+
+static void note(struct repair *c, int r, const struct gn_err *e, const char *what, const char *owner)
 {
-	if (r < 0 && !*first) {
-		*first = r;
-		*err = *e;
+	if (r == 0)
+		return;
+	log_warnx("reconcile: %s %.12s: %s", what, owner, e->msg);
+	if (!c->first) {
+		c->first = r;
+		*c->err = *e;
 	}
 }
 
-static int k_reconcile(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err)
+/* First, since a stale bridge may hold a name a network needs. */
+static void remove_leftovers(struct repair *c)
 {
-	struct gn_kernel *k = ctx;
-	struct nl_link *links;
-	bool *failed;
-	size_t n;
-	int first = 0, r;
-
-	r = nl_links(k->nl, &links, &n, err);
-	if (r < 0)
-		return r;
-	failed = calloc(want->n_bridges + 1, sizeof *failed);
-	if (!failed) {
-		free(links);
-		return gn_errf(err, -ENOMEM, "out of memory");
-	}
-	/* Leftovers first: a stale bridge may hold a name a network needs. */
-	for (size_t i = 0; i < n; i++) {
-		if (!leftover(&links[i], want))
+	for (size_t i = 0; i < c->n; i++) {
+		if (!leftover(&c->links[i], c->want))
 			continue;
-		log_info("reconcile: removing %s %s, which no network or endpoint names", links[i].kind, links[i].name);
-		nl_link_delete(k->nl, links[i].name, NULL);
+		log_info("reconcile: removing %s %s, which no network or endpoint names", c->links[i].kind,
+			 c->links[i].name);
+		nl_link_delete(c->k->nl, c->links[i].name, NULL);
 	}
-	for (size_t i = 0; i < want->n_bridges; i++) {
-		const struct plan_bridge *b = &want->bridges[i];
-		struct gn_err e;
+}
 
-		if (!find_link(links, n, b->name))
+static void repair_bridges(struct repair *c)
+{
+	for (size_t i = 0; i < c->want->n_bridges; i++) {
+		const struct plan_bridge *b = &c->want->bridges[i];
+		struct gn_err e;
+		int r;
+
+		if (!find_link(c->links, c->n, b->name))
 			log_info("reconcile: network %.12s: recreating its bridge %s", b->owner, b->name);
-		r = k_network_up(k, b, &e);
-		if (r < 0)
-			log_warnx("reconcile: network %.12s: %s", b->owner, e.msg);
-		failed[i] = r < 0;
-		keep_first(&first, err, r, &e);
+		r = k_network_up(c->k, b, &e);
+		note(c, r, &e, "network", b->owner);
+		c->failed[i] = r < 0;
 	}
-	for (size_t i = 0; i < want->n_veths; i++) {
-		const struct plan_veth *v = &want->veths[i];
-		const struct plan_bridge *b = bridge_named(want, v->master);
+}
+
+static void repair_veths(struct repair *c)
+{
+	for (size_t i = 0; i < c->want->n_veths; i++) {
+		const struct plan_veth *v = &c->want->veths[i];
+		const struct plan_bridge *b = bridge_named(c->want, v->master);
 		struct gn_err e;
 
-		if (!b || failed[b - want->bridges])
+		if (!b || c->failed[b - c->want->bridges])
 			continue;
-		if (!find_link(links, n, v->host)) {
+		if (!find_link(c->links, c->n, v->host)) {
 			/* The container end went with the container; a new
 			 * pair could not reach it.  Docker's next
 			 * DeleteEndpoint cleans up the record. */
@@ -273,19 +281,37 @@ static int k_reconcile(void *ctx, const struct plan_links *want, const struct fw
 			}
 			log_info("reconcile: endpoint %.12s: recreating its veth pair %s", v->owner, v->host);
 		}
-		r = k_endpoint_up(k, v, &e);
-		if (r < 0)
-			log_warnx("reconcile: endpoint %.12s: %s", v->owner, e.msg);
-		keep_first(&first, err, r, &e);
+		note(c, k_endpoint_up(c->k, v, &e), &e, "endpoint", v->owner);
 	}
-	free(failed);
-	free(links);
-	{
-		struct gn_err e;
+}
 
-		keep_first(&first, err, fw_apply(k->fw, m, &e), &e);
+static int k_reconcile(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err)
+{
+	struct repair c = { .k = ctx, .want = want, .err = err };
+	struct nl_link *links;
+	struct gn_err e;
+	int r = nl_links(c.k->nl, &links, &c.n, err);
+
+	if (r < 0)
+		return r;
+	c.links = links;
+	c.failed = calloc(want->n_bridges + 1, sizeof *c.failed);
+	if (!c.failed) {
+		free(links);
+		return gn_errf(err, -ENOMEM, "out of memory");
 	}
-	return first;
+	remove_leftovers(&c);
+	repair_bridges(&c);
+	repair_veths(&c);
+	free(c.failed);
+	free(links);
+	/* The caller logs this one, like the first failure above. */
+	r = fw_apply(c.k->fw, m, &e);
+	if (r < 0 && !c.first) {
+		c.first = r;
+		*err = e;
+	}
+	return c.first;
 }
 
 static void k_check(void *ctx, const struct plan_links *want, void (*report)(const char *msg, void *rctx),
