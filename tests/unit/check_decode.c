@@ -20,14 +20,6 @@ static json_t *fixture_request(const char *file, size_t line, const char *path)
 	return req;
 }
 
-static void ck_prefix(const struct gn_prefix *p, const char *want)
-{
-	char buf[GN_PREFIX_STRLEN];
-
-	prefix_format(p, buf, sizeof buf);
-	ck_assert_str_eq(buf, want);
-}
-
 static void ck_addr(const struct gn_addr *a, const char *want)
 {
 	char buf[GN_PREFIX_STRLEN];

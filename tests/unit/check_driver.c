@@ -8,8 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "fake_backend.h"
+#include "host.h"
 #include "suites.h"
 
 #define NET "4aa2d42bef9d487d398a30c85e12e8fb237690c3cf238241dd6db2c80c77c4c5"
@@ -76,52 +75,7 @@ static const char *const kernel[N_LIFE] = {
 	"",
 };
 
-static char *dir;
-static struct gn_config cfg;
-static struct gn_store store;
-static struct fake_backend fk;
-static struct gn_driver drv;
-
-static void begin(void)
-{
-	struct gn_err e;
-
-	dir = tmpdir_make();
-	ck_assert_ptr_nonnull(dir);
-	config_init(&cfg);
-	fake_init(&fk);
-	ck_assert_int_eq(store_open(&store, dir, &e), 0);
-	fake_driver_init(&drv, &store, &fk, &cfg);
-}
-
-static void end(void)
-{
-	driver_free(&drv);
-	store_close(&store);
-	fake_free(&fk);
-	config_clear(&cfg);
-	tmpdir_remove(dir);
-}
-
-static unsigned call(const struct step *s)
-{
-	struct api_reply rep;
-	unsigned status;
-
-	ck_assert_int_eq(api_handle(&drv, s->path, s->body, strlen(s->body), &rep), 0);
-	status = rep.status;
-	free(rep.body);
-	return status;
-}
-
-static void must(const struct step *s)
-{
-	struct api_reply rep;
-
-	ck_assert_int_eq(api_handle(&drv, s->path, s->body, strlen(s->body), &rep), 0);
-	ck_assert_msg(rep.status == 200, "%s: %s", s->path, rep.body);
-	free(rep.body);
-}
+static struct unit_host h;
 
 static void append(char **buf, const char *text)
 {
@@ -153,7 +107,7 @@ static void files_of(const char *sub, char **out)
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(path, sizeof path, "%s/%s", dir, sub);
+	snprintf(path, sizeof path, "%s/%s", h.dir, sub);
 	d = opendir(path);
 	ck_assert_ptr_nonnull(d);
 	while ((de = readdir(d))) {
@@ -180,10 +134,10 @@ static void files_of(const char *sub, char **out)
 /* The state, the records and the kernel, as text. */
 static char *snapshot(void)
 {
-	char *s = NULL, *k = fake_kernel(&fk);
+	char *s = NULL, *k = fake_kernel(&h.fk);
 
 	append(&s, "");
-	state_each_network(&drv.st, state_line, &s);
+	state_each_network(&h.drv.st, state_line, &s);
 	files_of("networks", &s);
 	files_of("endpoints", &s);
 	append(&s, k);
@@ -195,20 +149,20 @@ START_TEST(each_request_asks_the_kernel_for_its_part)
 {
 	const char *now = "";
 
-	begin();
+	host_open(&h, true);
 	for (size_t i = 0; i < N_LIFE; i++) {
 		char *log, *k;
 
-		must(&life[i]);
-		log = fake_log_take(&fk);
+		host_must(&h, life[i].path, life[i].body);
+		log = fake_log_take(&h.fk);
 		ck_assert_msg(!strcmp(log, calls[i]), "%s asked\n%s, not\n%s", life[i].path, log, calls[i]);
 		free(log);
 		now = kernel[i] ? kernel[i] : now;
-		k = fake_kernel(&fk);
+		k = fake_kernel(&h.fk);
 		ck_assert_msg(!strcmp(k, now), "after %s the kernel is\n%s, not\n%s", life[i].path, k, now);
 		free(k);
 	}
-	end();
+	host_close(&h);
 }
 END_TEST
 
@@ -225,14 +179,14 @@ START_TEST(a_failing_kernel_call_changes_nothing)
 			unsigned status;
 			bool reached;
 
-			begin();
+			host_open(&h, true);
 			for (size_t j = 0; j < i; j++)
-				must(&life[j]);
+				host_must(&h, life[j].path, life[j].body);
 			before = snapshot();
-			fake_fail(&fk, n, EIO);
-			status = call(&life[i]);
-			reached = fk.fail_at == 0;
-			fake_fail(&fk, 0, 0);
+			fake_fail(&h.fk, n, EIO);
+			status = host_call(&h, life[i].path, life[i].body);
+			reached = h.fk.fail_at == 0;
+			fake_fail(&h.fk, 0, 0);
 			after = snapshot();
 			if (!reached) {
 				ck_assert_uint_eq(status, 200);
@@ -240,7 +194,7 @@ START_TEST(a_failing_kernel_call_changes_nothing)
 				ck_assert_msg(!strcmp(before, after), "%s failing at call %u: before\n%s\nafter\n%s",
 					      life[i].path, n, before, after);
 			} else {
-				char *k = fake_kernel(&fk);
+				char *k = fake_kernel(&h.fk);
 				const char *want = NULL;
 
 				for (size_t j = 0; j <= i; j++)
@@ -251,7 +205,7 @@ START_TEST(a_failing_kernel_call_changes_nothing)
 			}
 			free(before);
 			free(after);
-			end();
+			host_close(&h);
 			if (!reached)
 				break;
 		}
@@ -265,7 +219,7 @@ static void block_record(const char *path)
 {
 	char file[700], inner[800];
 
-	snprintf(file, sizeof file, "%s/%s", dir, path);
+	snprintf(file, sizeof file, "%s/%s", h.dir, path);
 	unlink(file);
 	ck_assert_int_eq(mkdir(file, 0700), 0);
 	snprintf(inner, sizeof inner, "%s/x", file);
@@ -278,19 +232,19 @@ START_TEST(a_failing_record_changes_nothing)
 		char *before, *after;
 		unsigned status;
 
-		begin();
+		host_open(&h, true);
 		for (size_t j = 0; j < i; j++)
-			must(&life[j]);
+			host_must(&h, life[j].path, life[j].body);
 		block_record(life[i].record);
 		before = snapshot();
-		status = call(&life[i]);
+		status = host_call(&h, life[i].path, life[i].body);
 		after = snapshot();
 		ck_assert_msg(status != 200, "%s ignored its record", life[i].path);
 		ck_assert_msg(!strcmp(before, after), "%s with its record blocked: before\n%s\nafter\n%s",
 			      life[i].path, before, after);
 		free(before);
 		free(after);
-		end();
+		host_close(&h);
 	}
 }
 END_TEST
@@ -301,20 +255,20 @@ START_TEST(a_stale_firewall_gets_the_whole_model)
 {
 	char *log;
 
-	begin();
-	must(&life[0]);
-	must(&life[1]);
-	must(&life[2]);
-	free(fake_log_take(&fk));
-	fk.stale = true;
-	must(&life[3]);
-	log = fake_log_take(&fk);
+	host_open(&h, true);
+	host_must(&h, life[0].path, life[0].body);
+	host_must(&h, life[1].path, life[1].body);
+	host_must(&h, life[2].path, life[2].body);
+	free(fake_log_take(&h.fk));
+	h.fk.stale = true;
+	host_must(&h, life[3].path, life[3].body);
+	log = fake_log_take(&h.fk);
 	ck_assert_str_eq(log, "share: stale\nfirewall nets=1 pubs=1 epallow=1 mark=0x4e47\n");
 	free(log);
-	log = fake_kernel(&fk);
+	log = fake_kernel(&h.fk);
 	ck_assert_str_eq(log, kernel[3]);
 	free(log);
-	end();
+	host_close(&h);
 }
 END_TEST
 
@@ -323,17 +277,17 @@ START_TEST(a_host_port_in_use_is_refused)
 {
 	char *before, *after;
 
-	begin();
+	host_open(&h, true);
 	for (size_t j = 0; j < 3; j++)
-		must(&life[j]);
-	fk.busy_port = 8080;
+		host_must(&h, life[j].path, life[j].body);
+	h.fk.busy_port = 8080;
 	before = snapshot();
-	ck_assert_uint_ne(call(&life[3]), 200);
+	ck_assert_uint_ne(host_call(&h, life[3].path, life[3].body), 200);
 	after = snapshot();
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
-	end();
+	host_close(&h);
 }
 END_TEST
 
@@ -343,18 +297,18 @@ START_TEST(reconcile_wants_what_the_state_names)
 	struct gn_err e;
 	char *log, *k;
 
-	begin();
+	host_open(&h, true);
 	for (size_t j = 0; j < 4; j++)
-		must(&life[j]);
-	free(fake_log_take(&fk));
-	ck_assert_int_eq(driver_reconcile(&drv, &e), 0);
-	log = fake_log_take(&fk);
+		host_must(&h, life[j].path, life[j].body);
+	free(fake_log_take(&h.fk));
+	ck_assert_int_eq(driver_reconcile(&h.drv, &e), 0);
+	log = fake_log_take(&h.fk);
 	ck_assert_str_eq(log, "reconcile bridges=1 veths=1\nfirewall nets=1 pubs=1 epallow=1 mark=0x4e47\n");
-	k = fake_kernel(&fk);
+	k = fake_kernel(&h.fk);
 	ck_assert_str_eq(k, kernel[3]);
 	free(log);
 	free(k);
-	end();
+	host_close(&h);
 }
 END_TEST
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "suites.h"
 
@@ -29,6 +30,14 @@ json_t *fixture_load(const char *name)
 	}
 	fclose(f);
 	return arr;
+}
+
+void ck_prefix(const struct gn_prefix *p, const char *want)
+{
+	char buf[GN_PREFIX_STRLEN];
+
+	prefix_format(p, buf, sizeof buf);
+	ck_assert_str_eq(buf, want);
 }
 
 char *tmpdir_make(void)

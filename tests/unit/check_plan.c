@@ -93,14 +93,6 @@ static void teardown(void)
 	state_free(&st);
 }
 
-static void prefix_is(const struct gn_prefix *p, const char *want)
-{
-	char buf[GN_PREFIX_STRLEN];
-
-	prefix_format(p, buf, sizeof buf);
-	ck_assert_str_eq(buf, want);
-}
-
 START_TEST(bridge_of_a_network)
 {
 	struct plan_bridge br;
@@ -114,15 +106,15 @@ START_TEST(bridge_of_a_network)
 	ck_assert(!memcmp(br.mac, mark, 6));
 	ck_assert_uint_eq(br.mtu, 1400);
 	ck_assert_uint_eq(br.n_addrs, 2);
-	prefix_is(&br.addrs[0], "10.97.0.1/24");
-	prefix_is(&br.addrs[1], "fd00:97::1/64");
+	ck_prefix(&br.addrs[0], "10.97.0.1/24");
+	ck_prefix(&br.addrs[1], "fd00:97::1/64");
 	ck_assert(br.route_localnet && br.forward4 && br.forward6);
 	/* Internal: nothing routes, so no forwarding; an IPv6 pool that is not
 	 * enabled gives no address. */
 	plan_bridge(b, &br);
 	ck_assert_str_eq(br.name, "backend");
 	ck_assert_uint_eq(br.n_addrs, 1);
-	prefix_is(&br.addrs[0], "10.98.0.1/24");
+	ck_prefix(&br.addrs[0], "10.98.0.1/24");
 	ck_assert(!br.route_localnet && !br.forward4 && !br.forward6);
 	b->spec.opts.internal = false;
 	plan_bridge(b, &br);
@@ -207,10 +199,10 @@ START_TEST(model_of_the_state)
 	ck_assert_str_eq(fa->bridge, "gn-4aa2d42bef9d");
 	ck_assert(fa->icc && !fa->internal && fa->ufw);
 	ck_assert_uint_eq(fa->n_subnets, 2);
-	prefix_is(&fa->subnets[0], "10.97.0.0/24");
-	prefix_is(&fa->subnets[1], "fd00:97::/64");
+	ck_prefix(&fa->subnets[0], "10.97.0.0/24");
+	ck_prefix(&fa->subnets[1], "fd00:97::/64");
 	ck_assert_uint_eq(fa->n_allow, 1);
-	prefix_is(&fa->allow[0], "192.0.2.0/24");
+	ck_prefix(&fa->allow[0], "192.0.2.0/24");
 	ck_assert(!fb->icc && fb->internal);
 	ck_assert_uint_eq(fb->n_subnets, 1); /* its IPv6 pool is not enabled */
 	ck_assert_uint_eq(pm.m.mark, 0x4e47);
@@ -252,7 +244,7 @@ START_TEST(share_of_an_endpoint)
 	plan_share(&env, e2, false, NULL, &s);
 	ck_assert_uint_eq(s.n_epallow, 2);
 	ck_assert_ptr_ne(s.epallow[0].src, e2->spec.allow.v); /* a copy */
-	prefix_is(&s.epallow[1].src[1], "2001:db8::/32");
+	ck_prefix(&s.epallow[1].src[1], "2001:db8::/32");
 	plan_share_clear(&s);
 	a->dying = true;
 	plan_share(&env, e2, false, NULL, &s);

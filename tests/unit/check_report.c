@@ -5,8 +5,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "api.h"
-#include "fake_backend.h"
+#include "host.h"
 #include "names.h"
 #include "report.h"
 #include "suites.h"
@@ -15,39 +14,24 @@
 #define EP "aaaa757575f60020380d9d143a7592388be539fa9fb9d250ea97c5d434f19c1a"
 #define IDS "\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP "\""
 
-static struct gn_config cfg;
-static struct fake_backend fk;
-static struct gn_driver drv;
-
-static void call(const char *path, const char *body)
-{
-	struct api_reply rep;
-
-	ck_assert_int_eq(api_handle(&drv, path, body, strlen(body), &rep), 0);
-	ck_assert_msg(rep.status == 200, "%s: %s", path, rep.body);
-	free(rep.body);
-}
+static struct unit_host h;
 
 /* One network, one endpoint publishing 8080/tcp -> 80, allowing 192.0.2.3. */
 static void setup(void)
 {
-	config_init(&cfg);
-	fake_init(&fk);
-	fake_driver_init(&drv, NULL, &fk, &cfg);
-	call("/NetworkDriver.CreateNetwork", "{\"NetworkID\":\"" NET "\",\"Options\":{},\"IPv4Data\":[{\"Gateway\":"
+	host_open(&h, false);
+	host_must(&h, "/NetworkDriver.CreateNetwork", "{\"NetworkID\":\"" NET "\",\"Options\":{},\"IPv4Data\":[{\"Gateway\":"
 	     "\"10.97.0.1/24\",\"Pool\":\"10.97.0.0/24\"}],\"IPv6Data\":[]}");
-	call("/NetworkDriver.CreateEndpoint", "{" IDS ",\"Interface\":{\"Address\":\"10.97.0.2/24\"},"
+	host_must(&h, "/NetworkDriver.CreateEndpoint", "{" IDS ",\"Interface\":{\"Address\":\"10.97.0.2/24\"},"
 	     "\"Options\":{\"guardnet.allow\":\"192.0.2.3/32\"}}");
-	call("/NetworkDriver.Join", "{" IDS ",\"SandboxKey\":\"/x\",\"Options\":{}}");
-	call("/NetworkDriver.ProgramExternalConnectivity", "{" IDS ",\"Options\":{\"com.docker.network.portmap\":"
+	host_must(&h, "/NetworkDriver.Join", "{" IDS ",\"SandboxKey\":\"/x\",\"Options\":{}}");
+	host_must(&h, "/NetworkDriver.ProgramExternalConnectivity", "{" IDS ",\"Options\":{\"com.docker.network.portmap\":"
 	     "[{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\",\"HostPort\":8080,\"HostPortEnd\":8080}]}}");
 }
 
 static void teardown(void)
 {
-	driver_free(&drv);
-	fake_free(&fk);
-	config_clear(&cfg);
+	host_close(&h);
 }
 
 START_TEST(status_of_networks_and_endpoints)
@@ -56,7 +40,7 @@ START_TEST(status_of_networks_and_endpoints)
 	const struct report_endpoint *e;
 	struct gn_err err;
 
-	ck_assert_int_eq(report_status(&drv, &s, &err), 0);
+	ck_assert_int_eq(report_status(&h.drv, &s, &err), 0);
 	ck_assert(!s.ufw_enabled); /* not read */
 	ck_assert_uint_eq(s.n_nets, 1);
 	ck_assert_str_eq(s.nets[0].id, NET);
@@ -80,12 +64,12 @@ START_TEST(check_reports_what_the_kernel_lacks)
 	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
 	struct gn_err err;
 
-	ck_assert_int_eq(report_check(&drv, &l, &err), 0);
+	ck_assert_int_eq(report_check(&h.drv, &l, &err), 0);
 	ck_assert_uint_eq(l.n, 0);
 	report_lines_clear(&l);
 	names_veth(EP, host, peer);
-	fake_link_gone(&fk, host);
-	ck_assert_int_eq(report_check(&drv, &l, &err), 0);
+	fake_link_gone(&h.fk, host);
+	ck_assert_int_eq(report_check(&h.drv, &l, &err), 0);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_str_eq(l.v[0], "interface gnhaaaa757575f6 is missing");
 	report_lines_clear(&l);
@@ -100,26 +84,26 @@ START_TEST(explain_asks_the_kernel_its_routes)
 	struct gn_err err;
 
 	/* The fake routes every address out of eth0, answering from 192.0.2.1. */
-	snprintf(fk.route.oif, sizeof fk.route.oif, "eth0");
-	fk.route.has_src = true;
-	addr_parse("192.0.2.1", &fk.route.src, "src", NULL);
-	ck_assert_int_eq(report_explain(&drv, &req, &q, &res, &err), 0);
+	snprintf(h.fk.route.oif, sizeof h.fk.route.oif, "eth0");
+	h.fk.route.has_src = true;
+	addr_parse("192.0.2.1", &h.fk.route.src, "src", NULL);
+	ck_assert_int_eq(report_explain(&h.drv, &req, &q, &res, &err), 0);
 	ck_assert_str_eq(q.in_if, "eth0");
 	ck_assert_uint_eq(q.proto, GN_PROTO_TCP);
 	ck_assert(res.mapped);
 	ck_assert_str_eq(res.step, "endpoint-allow");
 	ck_assert_int_eq(res.verdict, EXPLAIN_ACCEPT);
 	req.port = "8080/icmp";
-	ck_assert_int_eq(report_explain(&drv, &req, &q, &res, &err), -EINVAL);
+	ck_assert_int_eq(report_explain(&h.drv, &req, &q, &res, &err), -EINVAL);
 	ck_assert_str_eq(err.msg, "--port 8080/icmp: unknown protocol \"icmp\" (tcp, udp, sctp)");
 	req.port = "8080";
 	req.to = "2001:db8::1";
-	ck_assert_int_eq(report_explain(&drv, &req, &q, &res, &err), -EINVAL);
+	ck_assert_int_eq(report_explain(&h.drv, &req, &q, &res, &err), -EINVAL);
 	ck_assert_str_eq(err.msg, "--from 192.0.2.3 and --to 2001:db8::1 are of different address families");
 	/* The kernel refuses to say. */
 	req.to = NULL;
-	fake_fail(&fk, 1, EACCES);
-	ck_assert_int_eq(report_explain(&drv, &req, &q, &res, &err), -EACCES);
+	fake_fail(&h.fk, 1, EACCES);
+	ck_assert_int_eq(report_explain(&h.drv, &req, &q, &res, &err), -EACCES);
 }
 END_TEST
 

@@ -31,6 +31,9 @@ Suite *nl_suite(void);
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
  * object per line.  Returns a JSON array (new reference). */
 json_t *fixture_load(const char *name);
+/* Fails the test unless p prints as want. */
+struct gn_prefix;
+void ck_prefix(const struct gn_prefix *p, const char *want);
 /* A fresh temporary directory; removed with tmpdir_remove. */
 char *tmpdir_make(void);
 void tmpdir_remove(char *dir);
