@@ -103,7 +103,7 @@ static const struct gn_prefix *allowed_by(const struct gn_prefix_list *l, const 
 
 /* Nothing admitted the connection: UFW's default incoming policy when UFW
  * decides (for IPv6 only when UFW manages IPv6), else drop. */
-static int final(const struct explain_env *env, const struct explain_query *q, struct explain_result *r, bool ufw)
+static void final(const struct explain_env *env, const struct explain_query *q, struct explain_result *r, bool ufw)
 {
 	const struct ufw_config *u = env->env->ufw;
 	enum ufw_policy policy = UFW_POLICY_DROP;
@@ -111,15 +111,16 @@ static int final(const struct explain_env *env, const struct explain_query *q, s
 	if (ufw && (q->to.family == AF_INET || u->ipv6))
 		policy = u->in_policy;
 	if (policy == UFW_POLICY_ACCEPT)
-		return decide(r, EXPLAIN_ACCEPT, "policy", "UFW's default incoming policy is allow");
-	if (ufw)
-		return decide(r, policy == UFW_POLICY_REJECT ? EXPLAIN_REJECT : EXPLAIN_DROP, "policy",
-			      "no UFW rule matches and UFW's default incoming policy is %s; logged as [GUARDNET BLOCK]",
-			      policy == UFW_POLICY_REJECT ? "reject" : "deny");
-	return decide(r, EXPLAIN_DROP, "default",
-		      "not in guardnet.allow and UFW does not decide for network %.12s (guardnet.ufw=%s, UFW %s); "
-		      "logged as [GUARDNET BLOCK]",
-		      r->net->spec.id, ufw_mode_name(r->net->spec.opts.ufw), u && u->enabled ? "enabled" : "disabled");
+		decide(r, EXPLAIN_ACCEPT, "policy", "UFW's default incoming policy is allow");
+	else if (ufw)
+		decide(r, policy == UFW_POLICY_REJECT ? EXPLAIN_REJECT : EXPLAIN_DROP, "policy",
+		       "no UFW rule matches and UFW's default incoming policy is %s; logged as [GUARDNET BLOCK]",
+		       policy == UFW_POLICY_REJECT ? "reject" : "deny");
+	else
+		decide(r, EXPLAIN_DROP, "default",
+		       "not in guardnet.allow and UFW does not decide for network %.12s (guardnet.ufw=%s, UFW %s); "
+		       "logged as [GUARDNET BLOCK]",
+		       r->net->spec.id, ufw_mode_name(r->net->spec.opts.ufw), u && u->enabled ? "enabled" : "disabled");
 }
 
 /* One step of admit_order for a connection to a published port: whether
@@ -200,7 +201,7 @@ static void find_subnet(void *p, void *ctx)
 }
 
 /* A container address: no DNAT, so only the forward chain's bridge rules
- * (fw-nft.c) apply. */
+ * (fw-nft-table.c) apply. */
 static int container_address(const struct explain_env *env, const struct explain_query *q,
 			     struct explain_result *r, struct gn_err *err)
 {

@@ -11,7 +11,7 @@
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6 }
- *   chain forward (in front of the per-network rules, fw-nft.c):
+ *   chain forward (in front of the per-network rules, fw-nft-table.c):
  *     ct status dnat oifname B goto pub-B
  *   chain pub-B {                              # in the order of admit.h's table
  *     iifname B admit                          # hairpin from B itself, when B's icc is on

@@ -115,7 +115,7 @@ bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);
 struct fw_model;
 struct fw_network;
 struct fw_share;
-/* guardnet's whole table for m (fw-nft.c): create, delete and create again
+/* guardnet's whole table for m (fw-nft-table.c): create, delete and create again
  * with its content, so that it replaces whatever is there.  With no
  * networks, only removes it. */
 void fw_nft_table(struct nft_batch *b, const struct fw_model *m);

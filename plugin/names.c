@@ -1,3 +1,7 @@
+/*
+ * Every name and mark guardnet gives the kernel (names.h).  The rules live
+ * here and nowhere else; check_names.c greps the other files for them.
+ */
 #include <stdio.h>
 #include <string.h>
 

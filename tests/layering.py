@@ -35,7 +35,7 @@ KERNEL_LIBS = {
     "nl-link.c": {"libmnl"},
     "fw-apply.c": {"libmnl", "libnftnl", "libiptc"},
     "fw-nft.h": {"libmnl", "libnftnl"},
-    "fw-nft.c": {"libmnl", "libnftnl"},
+    "fw-nft-table.c": {"libmnl", "libnftnl"},
     "fw-nft-batch.c": {"libmnl", "libnftnl"},
     "fw-nft-count.c": {"libmnl", "libnftnl"},
     "fw-nft-events.c": {"libmnl", "libnftnl"},
