@@ -135,7 +135,7 @@ static int check_free(const struct publish_env *env, const struct gn_pub_list *m
 			if (pub_overlap(p, &mine->v[j]))
 				return gn_errf(err, -EADDRINUSE, "host port %s is requested twice by this container", at);
 		if (env->host_in_use &&
-		    env->host_in_use(p->proto, p->family, p->any ? NULL : &p->host, p->port, who, sizeof who))
+		    env->host_in_use(env->host_ctx, p->proto, p->family, p->any ? NULL : &p->host, p->port, who, sizeof who))
 			return gn_errf(err, -EADDRINUSE, "host port %s is in use by a process on the host (%s)", at, who);
 	}
 	return 0;

@@ -26,8 +26,9 @@ struct publish_env {
 	 * same ep_id pointer) do not count. */
 	const struct pubindex *taken;
 	/* Whether a host socket holds the port (addr NULL: any address). */
-	bool (*host_in_use)(uint8_t proto, int family, const struct gn_addr *addr, uint16_t port, char *who,
-			    size_t len);
+	bool (*host_in_use)(void *ctx, uint8_t proto, int family, const struct gn_addr *addr, uint16_t port,
+			    char *who, size_t len);
+	void *host_ctx;
 };
 
 /* Turns the requested bindings into ones with a concrete host port each

@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 
 #include "addr.h"
-#include "driver.h"
-#include "kernel.h"
+#include "driver-int.h"
 #include "log.h"
 
 /* Docker forgets an endpoint whose Leave or DeleteEndpoint failed (while
@@ -68,6 +67,7 @@ int driver_forget_address_holders(struct gn_driver *d, struct gn_network *net, c
 static bool container_gone(struct gn_driver *d, const struct gn_endpoint *ep)
 {
 	char dir[4096], *slash;
+	struct plan_veth v;
 	struct stat st;
 
 	if (!ep->sandbox_key || ep->sandbox_key[0] != '/' || stat(ep->sandbox_key, &st) == 0 || errno != ENOENT)
@@ -75,7 +75,10 @@ static bool container_gone(struct gn_driver *d, const struct gn_endpoint *ep)
 	snprintf(dir, sizeof dir, "%s", ep->sandbox_key);
 	slash = strrchr(dir, '/');
 	*(slash == dir ? slash + 1 : slash) = '\0';
-	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && kernel_endpoint_detached(d->kern, ep);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return false;
+	plan_veth(ep, &v);
+	return d->be.ops->detached(d->be.ctx, &v);
 }
 
 /* Which suspects a judgement drops: those joined to a container that is

@@ -16,12 +16,6 @@ static struct gn_addr_list dflt;
 static struct ufw_config ufw;
 static bool decides;
 
-static bool ufw_decides(const struct gn_network *n, void *ctx)
-{
-	(void)n, (void)ctx;
-	return decides;
-}
-
 /* One network 10.9.0.0/24 on bridge gn-test, one endpoint 10.9.0.2
  * publishing 8080/tcp -> 80 on every address. */
 static void setup(void)
@@ -69,7 +63,9 @@ static void add_rule(const char *tuple, unsigned line)
 /* explain FROM -> TO:PORT/tcp arriving on IN ("" for none). */
 static int ask(const char *from, const char *to, uint16_t port, const char *in, struct explain_result *r)
 {
-	struct explain_env env = { .st = &st, .default_publish = &dflt, .ufw = &ufw, .ufw_decides = ufw_decides };
+	/* Without rules, guardnet.conf's ufw = off keeps UFW out. */
+	struct plan_env pe = { .default_publish = &dflt, .ufw = &ufw, .default_ufw = decides ? GN_UFW_AUTO : GN_UFW_OFF };
+	struct explain_env env = { .st = &st, .env = &pe };
 	struct explain_query q = { .proto = 6, .port = port, .to_host = true };
 	struct gn_err e = { "" };
 	int rc;

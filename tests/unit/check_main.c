@@ -69,6 +69,10 @@ int main(void)
 	srunner_add_suite(sr, explain_suite());
 	srunner_add_suite(sr, sweep_suite());
 	srunner_add_suite(sr, names_suite());
+	srunner_add_suite(sr, plan_suite());
+	srunner_add_suite(sr, driver_suite());
+	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, admit_suite());
 	srunner_add_suite(sr, fw_nft_suite());
 	srunner_add_suite(sr, iptc_suite());
 	srunner_add_suite(sr, nl_suite());

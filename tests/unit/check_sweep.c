@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "names.h"
 #include "store.h"
+#include "fake_backend.h"
 #include "suites.h"
 
 #define NET "4aa2d42bef9d487d398a30c85e12e8fb237690c3cf238241dd6db2c80c77c4c5"
@@ -17,6 +19,7 @@
 
 static char *dir;
 static struct gn_config cfg;
+static struct fake_backend fk;
 static struct gn_store store;
 static struct gn_driver drv;
 
@@ -27,8 +30,9 @@ static void setup(void)
 	dir = tmpdir_make();
 	ck_assert_ptr_nonnull(dir);
 	config_init(&cfg);
+	fake_init(&fk);
 	ck_assert_int_eq(store_open(&store, dir, &e), 0);
-	driver_init(&drv, &store, NULL, &cfg);
+	fake_driver_init(&drv, &store, &fk, &cfg);
 }
 
 static void teardown(void)
@@ -37,6 +41,7 @@ static void teardown(void)
 	store_close(&store);
 	tmpdir_remove(dir);
 	config_clear(&cfg);
+	fake_free(&fk);
 }
 
 static void call(const char *path, const char *body)
@@ -76,6 +81,15 @@ static void join_and_publish(const char *id, const char *sandbox)
 		 "\"com.docker.network.portmap\":[{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\","
 		 "\"HostPort\":%d,\"HostPortEnd\":%d}]}}", id, port, port);
 	call("/NetworkDriver.ProgramExternalConnectivity", body);
+}
+
+/* The container's namespace went, and the host end of its veth pair with it. */
+static void veth_gone(const char *id)
+{
+	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
+
+	names_veth(id, host, peer);
+	fake_link_gone(&fk, host);
 }
 
 static bool has_file(const char *id)
@@ -155,7 +169,11 @@ START_TEST(joined_endpoint_of_a_removed_sandbox_is_dropped)
 	join_and_publish(EP_B, gone);
 	driver_sweep(&drv, 100);
 	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+	/* A sandbox file gone proves nothing while the veth pair is there. */
 	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+	veth_gone(EP_B);
+	driver_sweep(&drv, 102 + DRIVER_SUSPECT_GRACE_S);
 	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
 	ck_assert_ptr_null(state_endpoint(&drv.st, EP_B));
 	ck_assert(!has_file(EP_B));
@@ -172,6 +190,7 @@ START_TEST(port_of_an_abandoned_endpoint_is_freed_at_once)
 	network();
 	endpoint(EP_A, "10.97.0.2/24");
 	join_and_publish(EP_A, gone);
+	veth_gone(EP_A);
 	driver_sweep(&drv, 100);
 	endpoint(EP_B, "10.97.0.3/24");
 	snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_B "\",\"SandboxKey\":\"%s\","
@@ -205,6 +224,9 @@ START_TEST(watched_after_the_grace)
 	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
 	unlink(sb);
 	driver_sweep(&drv, 502);
+	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	veth_gone(EP_A);
+	driver_sweep(&drv, 504);
 	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
 }
 END_TEST
