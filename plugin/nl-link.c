@@ -27,6 +27,23 @@ static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int index)
 	return ifm;
 }
 
+/* What every link guardnet creates starts with: name, MTU (0: the
+ * kernel's), MAC, and IFLA_LINKINFO opened with its kind (the caller
+ * closes it). */
+static struct nlattr *put_new_link(struct nlmsghdr *nlh, const char *name, unsigned mtu, const uint8_t mac[6],
+				   const char *kind)
+{
+	struct nlattr *info;
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	return info;
+}
+
 /* ip link add NAME [mtu MTU] address MAC type bridge stp_state 0
  *     forward_delay 0 nf_call_iptables 1 nf_call_ip6tables 1 */
 struct nlmsghdr *nl_msg_bridge_new(void *buf, const struct nl_bridge *b)
@@ -35,12 +52,7 @@ struct nlmsghdr *nl_msg_bridge_new(void *buf, const struct nl_bridge *b)
 	struct nlattr *info, *data;
 
 	put_ifinfo(nlh, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, b->name);
-	if (b->mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, b->mtu);
-	mnl_attr_put(nlh, IFLA_ADDRESS, 6, b->mac);
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	info = put_new_link(nlh, b->name, b->mtu, b->mac, "bridge");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
 	mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, 0);
@@ -61,12 +73,7 @@ struct nlmsghdr *nl_msg_veth_new(void *buf, const struct nl_veth *v)
 	struct nlattr *info, *data, *pn;
 
 	put_ifinfo(nlh, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->host);
-	if (v->mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
-	mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->host_mac);
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	info = put_new_link(nlh, v->host, v->mtu, v->host_mac, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	pn = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
 	/* The peer is a link of its own: its ifinfomsg, then its attributes. */
