@@ -202,6 +202,7 @@ START_TEST(every_step_of_the_admission_order)
 			      admit_order[i].name);
 	}
 	ck_verdict("198.51.100.9", "192.0.2.1", 8080, "eth0", EXPLAIN_DROP, "ufw-in", "line 1");
+	free(ep->spec.allow.v);
 	prefix_list_parse("198.51.100.8", &ep->spec.allow, "allow", NULL);
 	ck_verdict("198.51.100.8", "192.0.2.1", 8080, "eth0", EXPLAIN_ACCEPT, "allow", "of network");
 	net->spec.opts.icc = false;

@@ -354,7 +354,8 @@ static void append_sorted(char **buf, size_t *len, const char *tag, const struct
 {
 	char **v = malloc((s->n + 1) * sizeof *v);
 
-	memcpy(v, s->v, s->n * sizeof *v);
+	if (s->n)
+		memcpy(v, s->v, s->n * sizeof *v);
 	qsort(v, s->n, sizeof *v, by_text);
 	for (size_t i = 0; i < s->n; i++) {
 		size_t n = strlen(tag) + strlen(v[i]) + 2;
