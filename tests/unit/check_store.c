@@ -118,6 +118,45 @@ static bool exists(const char *sub, const char *name)
 	return access(path, F_OK) == 0;
 }
 
+/* A swarm network (25 base-36 characters) is recorded and read back like
+ * any other, its file named by its ID, its bridge by its first 12. */
+START_TEST(swarm_ids_roundtrip)
+{
+	static const char swarm[] = "olslm2x2ik7h57ul54whs6nbu";
+	struct gn_store s1, s2;
+	struct gn_driver d1, d2;
+	struct gn_network *net;
+	struct gn_err e;
+	char body[700];
+	struct api_reply rep;
+
+	ck_assert_int_eq(store_open(&s1, dir, &e), 0);
+	fake_driver_init(&d1, &s1, &fk, &cfg);
+	snprintf(body, sizeof body, "{\"NetworkID\":\"%s\",\"Options\":{},\"IPv4Data\":[{\"Gateway\":"
+		 "\"10.97.0.1/24\",\"Pool\":\"10.97.0.0/24\"}],\"IPv6Data\":[]}", swarm);
+	ck_assert_int_eq(api_handle(&d1, "/NetworkDriver.CreateNetwork", body, strlen(body), &rep), 0);
+	ck_assert_msg(rep.status == 200, "%s", rep.body);
+	free(rep.body);
+	snprintf(body, sizeof body, "{\"NetworkID\":\"%s\",\"EndpointID\":\"" C1 "\",\"Interface\":"
+		 "{\"Address\":\"10.97.0.2/24\"},\"Options\":{}}", swarm);
+	ck_assert_int_eq(api_handle(&d1, "/NetworkDriver.CreateEndpoint", body, strlen(body), &rep), 0);
+	ck_assert_msg(rep.status == 200, "%s", rep.body);
+	free(rep.body);
+	ck_assert(exists("networks", "olslm2x2ik7h57ul54whs6nbu.json"));
+	driver_free(&d1);
+	store_close(&s1);
+	ck_assert_int_eq(store_open(&s2, dir, &e), 0);
+	fake_driver_init(&d2, &s2, &fk, &cfg);
+	ck_assert_msg(store_load(&s2, &d2.st, &e) == 0, "%s", e.msg);
+	net = state_network(&d2.st, swarm);
+	ck_assert_ptr_nonnull(net);
+	ck_assert_str_eq(net->spec.opts.bridge, "gn-olslm2x2ik7h");
+	ck_assert_ptr_nonnull(state_endpoint(&d2.st, C1));
+	driver_free(&d2);
+	store_close(&s2);
+}
+END_TEST
+
 START_TEST(corrupt_file_stops_the_load)
 {
 	struct gn_store s;
@@ -253,6 +292,7 @@ Suite *store_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, roundtrip);
+	tcase_add_test(tc, swarm_ids_roundtrip);
 	tcase_add_test(tc, corrupt_file_stops_the_load);
 	tcase_add_test(tc, invalid_content_stops_the_load);
 	tcase_add_test(tc, leftovers_are_cleaned);
