@@ -35,7 +35,7 @@
 #define PERIODIC_MS 2000
 
 #ifndef GN_VERSION
-#define GN_VERSION "0.1.0"
+#error "GN_VERSION comes from the file VERSION, through the Makefile"
 #endif
 
 struct opts {
