@@ -10,9 +10,16 @@
 
 #include <jansson.h>
 
-/* client.c: one request on the control socket at path.  Returns the reply,
- * or NULL after printing why there is none on stderr. */
-json_t *ctl_ask(const char *path, json_t *request);
+/* Exit statuses, as guardnetctl(8) documents them. */
+#define CTL_EXIT_OK          0
+#define CTL_EXIT_DIFFERENCE  1  /* check: the kernel lacks something it should hold */
+#define CTL_EXIT_USAGE       2  /* bad arguments, or guardnetd refused the request */
+#define CTL_EXIT_UNREACHABLE 3  /* guardnetd is not running, stopped, wedged or gone */
+
+/* client.c: one request on the control socket at path, answered within
+ * timeout_s seconds.  0 and the reply in *ret, or an exit status after
+ * saying on stderr why there is no reply. */
+int ctl_ask(const char *path, json_t *request, double timeout_s, json_t **ret);
 
 /* status.c, explain.c: the answers as text. */
 void ctl_print_status(json_t *status);

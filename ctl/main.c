@@ -1,11 +1,7 @@
 /*
  * guardnetctl: what guardnetd is doing.  Talks to guardnetd's control
- * socket (root only).
- *
- *   guardnetctl [--socket PATH] [--json] status   networks, endpoints, published ports
- *   guardnetctl [--socket PATH] [--json] check    kernel against state; exit 1 on drift
- *   guardnetctl [--socket PATH] [--json] explain --from ADDR --port P[/PROTO] [--to HOSTADDR] [--in IFNAME]
- *                                                  what happens to such a connection, and why
+ * socket (root only); guardnetctl(8) documents the commands and the exit
+ * statuses.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,12 +12,47 @@
 
 #include "ctl.h"
 
-static int usage(void)
+#ifndef GN_VERSION
+#error "GN_VERSION comes from the file VERSION, through the Makefile"
+#endif
+
+#define TIMEOUT_DEFAULT 5.0
+
+static void usage(FILE *f)
 {
-	fprintf(stderr, "usage: guardnetctl [--socket PATH] [--json] status|check\n"
-			"       guardnetctl [--socket PATH] [--json] explain --from ADDR --port P[/PROTO] "
-			"[--to HOSTADDR] [--in IFNAME]\n");
-	return 2;
+	fprintf(f, "usage: guardnetctl [OPTIONS] status        networks, endpoints, published ports\n"
+		   "       guardnetctl [OPTIONS] check         the kernel against guardnetd's state; exit 1 on a difference\n"
+		   "       guardnetctl [OPTIONS] explain --from ADDR --port PORT[/PROTO] [--to HOSTADDR] [--in IFNAME]\n"
+		   "                                           what happens to such a connection, and why\n"
+		   "options:\n"
+		   "  -s, --socket PATH     guardnetd's control socket (default " GN_CONTROL_DEFAULT ")\n"
+		   "  -j, --json            the answer as JSON\n"
+		   "      --timeout SECONDS give up on guardnetd after this long (default %g)\n"
+		   "  -h, --help            this text\n"
+		   "  -V, --version         guardnetctl's version\n"
+		   "exit status: 0 done, 1 check found a difference, 2 bad arguments or refused,\n"
+		   "             3 guardnetd not reachable (not running, stopped or wedged)\n",
+		TIMEOUT_DEFAULT);
+}
+
+static int bad_usage(const char *why, const char *what)
+{
+	if (why)
+		fprintf(stderr, "guardnetctl: %s%s\n", why, what ? what : "");
+	fprintf(stderr, "Try 'guardnetctl --help'.\n");
+	return CTL_EXIT_USAGE;
+}
+
+static int print_check(json_t *reply)
+{
+	json_t *drift = json_object_get(reply, "drift"), *d;
+	size_t i;
+
+	json_array_foreach(drift, i, d)
+		printf("drift: %s\n", json_string_value(d));
+	if (!json_array_size(drift))
+		printf("kernel matches guardnetd's state\n");
+	return json_array_size(drift) ? CTL_EXIT_DIFFERENCE : CTL_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -29,6 +60,9 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
 		{ "port", required_argument, NULL, 'p' },
@@ -36,57 +70,73 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = GN_CONTROL_DEFAULT, *cmd;
-	json_t *req = json_object(), *reply, *drift;
+	json_t *req = json_object(), *reply = NULL;
+	double timeout_s = TIMEOUT_DEFAULT;
 	bool as_json = false;
-	int c, rc = 0;
+	char *end;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "s:jf:t:p:i:", longopts, NULL)) != -1) {
-		if (c == 's')
+	while ((c = getopt_long(argc, argv, "s:jhVf:t:p:i:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
 			path = optarg;
-		else if (c == 'j')
+			break;
+		case 'j':
 			as_json = true;
-		else if (c == 'f' || c == 't' || c == 'p' || c == 'i')
+			break;
+		case 'T':
+			timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end || !(timeout_s > 0 && timeout_s <= 3600))
+				return bad_usage("--timeout: expected seconds between 0 and 3600, got ", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_EXIT_OK;
+		case 'V':
+			printf("guardnetctl %s\n", GN_VERSION);
+			return CTL_EXIT_OK;
+		case 'f':
+		case 't':
+		case 'p':
+		case 'i':
 			json_object_set_new(req, c == 'f' ? "from" : c == 't' ? "to" : c == 'p' ? "port" : "in",
 					    json_string(optarg));
-		else
-			return usage();
+			break;
+		default:
+			return bad_usage(NULL, NULL);
+		}
 	}
+	if (optind == argc)
+		return bad_usage("which command? ", "status, check or explain");
 	if (optind != argc - 1)
-		return usage();
+		return bad_usage("unexpected argument ", argv[optind + 1]);
 	cmd = argv[optind];
 	if (strcmp(cmd, "status") && strcmp(cmd, "check") && strcmp(cmd, "explain"))
-		return usage();
+		return bad_usage("unknown command ", cmd);
 	if (strcmp(cmd, "explain") && json_object_size(req))
-		return usage();
+		return bad_usage("--from, --to, --port and --in are for explain, not ", cmd);
 	json_object_set_new(req, "cmd", json_string(cmd));
-	reply = ctl_ask(path, req);
+	rc = ctl_ask(path, req, timeout_s, &reply);
 	json_decref(req);
-	if (!reply)
-		return 2;
+	if (rc)
+		return rc;
 	if (json_object_get(reply, "Err")) {
 		fprintf(stderr, "guardnetctl: %s\n", json_string_value(json_object_get(reply, "Err")));
 		json_decref(reply);
-		return 2;
+		return CTL_EXIT_USAGE;
 	}
-	drift = json_object_get(reply, "drift");
 	if (as_json) {
 		json_dumpf(reply, stdout, JSON_INDENT(2));
 		putchar('\n');
+		if (!strcmp(cmd, "check") && json_array_size(json_object_get(reply, "drift")))
+			rc = CTL_EXIT_DIFFERENCE;
 	} else if (!strcmp(cmd, "status")) {
 		ctl_print_status(reply);
 	} else if (!strcmp(cmd, "explain")) {
 		ctl_print_explain(reply);
 	} else {
-		size_t i;
-		json_t *d;
-
-		json_array_foreach(drift, i, d)
-			printf("drift: %s\n", json_string_value(d));
-		if (!json_array_size(drift))
-			printf("kernel matches guardnetd's state\n");
+		rc = print_check(reply);
 	}
-	if (drift && json_array_size(drift))
-		rc = 1;
 	json_decref(reply);
 	return rc;
 }
