@@ -46,9 +46,10 @@ static int unreachable(const char *path, int err, double timeout_s)
 	else if (err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT)
 		fprintf(stderr, "guardnetctl: guardnetd at %s did not take the request within %g s: it is stopped "
 			"or wedged (systemctl status guardnet; journalctl -u guardnet)\n", path, timeout_s);
-	else if (err == EACCES || err == EPERM)
+	else if (err == EACCES || err == EPERM) {
 		fprintf(stderr, "guardnetctl: %s: %s (guardnetctl needs root)\n", path, strerror(err));
-	else
+		return CTL_EXIT_USAGE;
+	} else
 		fprintf(stderr, "guardnetctl: cannot reach guardnetd at %s: %s\n", path, strerror(err));
 	return CTL_EXIT_UNREACHABLE;
 }

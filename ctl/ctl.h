@@ -21,6 +21,11 @@
  * saying on stderr why there is no reply. */
 int ctl_ask(const char *path, json_t *request, double timeout_s, json_t **ret);
 
+/* check.c: check without guardnetd, reading the kernel and the names in
+ * guardnetd's state directory.  CTL_EXIT_DIFFERENCE, or
+ * CTL_EXIT_UNREACHABLE when it finds nothing missing. */
+int ctl_check_degraded(const char *state_dir, bool as_json);
+
 /* status.c, explain.c: the answers as text. */
 void ctl_print_status(json_t *status);
 void ctl_print_explain(json_t *explain);

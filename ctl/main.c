@@ -17,6 +17,7 @@
 #endif
 
 #define TIMEOUT_DEFAULT 5.0
+#define STATE_DIR_DEFAULT "/var/lib/guardnet"
 
 static void usage(FILE *f)
 {
@@ -28,10 +29,13 @@ static void usage(FILE *f)
 		   "  -s, --socket PATH     guardnetd's control socket (default " GN_CONTROL_DEFAULT ")\n"
 		   "  -j, --json            the answer as JSON\n"
 		   "      --timeout SECONDS give up on guardnetd after this long (default %g)\n"
+		   "      --state-dir DIR   guardnetd's state, read by check when guardnetd does not answer\n"
+		   "                        (default " STATE_DIR_DEFAULT ")\n"
 		   "  -h, --help            this text\n"
 		   "  -V, --version         guardnetctl's version\n"
 		   "exit status: 0 done, 1 check found a difference, 2 bad arguments or refused,\n"
-		   "             3 guardnetd not reachable (not running, stopped or wedged)\n",
+		   "             3 guardnetd not reachable (not running, stopped or wedged); check then\n"
+		   "             reads the kernel itself and says what it could not check\n",
 		TIMEOUT_DEFAULT);
 }
 
@@ -61,6 +65,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "state-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "from", required_argument, NULL, 'f' },
@@ -69,7 +74,7 @@ int main(int argc, char **argv)
 		{ "in", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = GN_CONTROL_DEFAULT, *cmd;
+	const char *path = GN_CONTROL_DEFAULT, *state_dir = STATE_DIR_DEFAULT, *cmd;
 	json_t *req = json_object(), *reply = NULL;
 	double timeout_s = TIMEOUT_DEFAULT;
 	bool as_json = false;
@@ -88,6 +93,9 @@ int main(int argc, char **argv)
 			timeout_s = strtod(optarg, &end);
 			if (end == optarg || *end || !(timeout_s > 0 && timeout_s <= 3600))
 				return bad_usage("--timeout: expected seconds between 0 and 3600, got ", optarg);
+			break;
+		case 'D':
+			state_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -118,6 +126,8 @@ int main(int argc, char **argv)
 	json_object_set_new(req, "cmd", json_string(cmd));
 	rc = ctl_ask(path, req, timeout_s, &reply);
 	json_decref(req);
+	if (rc == CTL_EXIT_UNREACHABLE && !strcmp(cmd, "check"))
+		return ctl_check_degraded(state_dir, as_json);
 	if (rc)
 		return rc;
 	if (json_object_get(reply, "Err")) {

@@ -10,11 +10,16 @@ trap gn_cleanup EXIT
 CTL=$GN_ROOT/build/guardnetctl
 version=$(cat "$GN_ROOT/VERSION")
 
+# guardnetctl runs in a namespace of its own: check reads the kernel of the
+# namespace it runs in when guardnetd does not answer.
+H=${GN_TAG}h
+netns_add "$H"
+
 # run_ctl ARGS...: guardnetctl, bounded from outside too (a hang is exit 124);
 # sets out (stdout), err (stderr), rc and ms (wall time).
 run_ctl() {
 	local t0=$(date +%s%N)
-	timeout 30 "$CTL" "$@" >"$GN_TMP/out" 2>"$GN_TMP/err"
+	in_ns "$H" timeout 30 "$CTL" --state-dir "$GN_TMP/none" "$@" >"$GN_TMP/out" 2>"$GN_TMP/err"
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	out=$(cat "$GN_TMP/out")
@@ -81,13 +86,13 @@ for mode in listen full accept close; do
 			check "$mode, $cmd: exit 3 after the 2 s timeout, not a hang ($rc, $ms ms: $err)" \
 				ctl_was 3 err "$want" 5000 1900
 		fi
+		[ $cmd = status ] || check "$mode, check: then the degraded check, which finds no guardnet here" \
+			ctl_was 3 out '^guardnet has no network here' 
 	done
 done
 
 # A real guardnetd: answered (the positive control), stopped with SIGSTOP,
 # continued, then killed (its socket file stays behind: refused).
-H=${GN_TAG}h
-netns_add "$H"
 guardnetd_start "$H" "${GN_TAG}drv" || { summary ctl_client; exit 1; }
 pid_var=GUARDNETD_PID_${H//-/_}
 pid=${!pid_var}
