@@ -73,6 +73,8 @@ install: $(B)/guardnetd $(B)/guardnetctl
 	install -D -m 0755 $(B)/guardnetd $(DESTDIR)$(SBINDIR)/guardnetd
 	install -D -m 0755 $(B)/guardnetctl $(DESTDIR)$(SBINDIR)/guardnetctl
 	install -D -m 0644 packaging/guardnet.conf $(DESTDIR)$(SYSCONFDIR)/guardnet/guardnet.conf
+	install -D -m 0644 packaging/bash-completion/guardnetctl \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/guardnetctl
 	for m in guardnetd.8 guardnetctl.8 guardnet.conf.5; do \
 		mkdir -p $(DESTDIR)$(MANDIR)/man$${m##*.} && \
 		sed 's/@VERSION@/$(VERSION)/' man/$$m >$(DESTDIR)$(MANDIR)/man$${m##*.}/$$m && \
