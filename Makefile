@@ -49,6 +49,13 @@ $(B)/obj/ctl/%.o: ctl/%.c | $(B)/obj/ctl
 $(B)/guardnetctl: $(CTL_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs jansson)
 
+# ctl/ includes nothing of plugin/ and no library but jansson.
+ctl-layering:
+	@bad=$$(grep -l -e '#include "\.\./' -e 'libnftnl/' -e 'libmnl/' -e 'libiptc/' -e 'microhttpd' ctl/*); \
+	if [ -n "$$bad" ]; then echo "layering: ctl/ must use only jansson and libc: $$bad"; exit 1; fi
+
+check: ctl-layering
+
 $(B)/obj/main.o $(B)/obj/ctl/main.o: VERSION
 $(B)/obj/main.o $(B)/obj/ctl/main.o: CFLAGS += -DGN_VERSION='"$(VERSION)"'
 
@@ -98,4 +105,4 @@ include tests/fuzz/fuzz.mk tests/hardening/hardening.mk
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/test/*.d $(B)/obj/ctl/*.d)
 
-.PHONY: all check check-layering install clean deb
+.PHONY: all check check-layering ctl-layering install clean deb
