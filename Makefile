@@ -20,8 +20,11 @@ CFLAGS     += -O0 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-om
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
+# The version is written once, in the file VERSION.
+VERSION    := $(shell cat VERSION)
+
 B          := build
-LIB_SRC    := $(filter-out plugin/main.c plugin/guardnetctl.c,$(wildcard plugin/*.c))
+LIB_SRC    := $(filter-out plugin/main.c,$(wildcard plugin/*.c))
 LIB_OBJ    := $(patsubst plugin/%.c,$(B)/obj/%.o,$(LIB_SRC))
 TEST_SRC   := $(wildcard tests/unit/*.c)
 TEST_OBJ   := $(patsubst tests/unit/%.c,$(B)/obj/test/%.o,$(TEST_SRC))
@@ -37,13 +40,29 @@ $(B)/obj/test/%.o: tests/unit/%.c | $(B)/obj/test
 $(B)/guardnetd: $(B)/obj/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/guardnetctl: $(B)/obj/guardnetctl.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# guardnetctl (ctl/): jansson and libc, none of the daemon's code or libraries.
+CTL_OBJ    := $(patsubst ctl/%.c,$(B)/obj/ctl/%.o,$(wildcard ctl/*.c))
+
+$(B)/obj/ctl/%.o: ctl/%.c | $(B)/obj/ctl
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/guardnetctl: $(CTL_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs jansson)
+
+# ctl/ includes nothing of plugin/ and no library but jansson.
+ctl-layering:
+	@bad=$$(grep -l -e '#include "\.\./' -e 'libnftnl/' -e 'libmnl/' -e 'libiptc/' -e 'microhttpd' ctl/*); \
+	if [ -n "$$bad" ]; then echo "layering: ctl/ must use only jansson and libc: $$bad"; exit 1; fi
+
+check: ctl-layering
+
+$(B)/obj/main.o $(B)/obj/ctl/main.o: VERSION
+$(B)/obj/main.o $(B)/obj/ctl/main.o: CFLAGS += -DGN_VERSION='"$(VERSION)"'
 
 $(B)/check_guardnet: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs check)
 
-$(B)/obj $(B)/obj/test:
+$(B)/obj $(B)/obj/test $(B)/obj/ctl:
 	mkdir -p $@
 
 # Unit tests (no root) and the layering rule.
@@ -65,18 +84,23 @@ check-layering:
 	@python3 tests/layering.py --selftest >$(B)/layering-selftest.txt || { cat $(B)/layering-selftest.txt; exit 1; }
 
 MANDIR     ?= $(PREFIX)/share/man
-VERSION    := 0.1.0
 
 install: $(B)/guardnetd $(B)/guardnetctl
 	install -D -m 0755 $(B)/guardnetd $(DESTDIR)$(SBINDIR)/guardnetd
 	install -D -m 0755 $(B)/guardnetctl $(DESTDIR)$(SBINDIR)/guardnetctl
 	install -D -m 0644 packaging/guardnet.conf $(DESTDIR)$(SYSCONFDIR)/guardnet/guardnet.conf
-	install -D -m 0644 man/guardnetd.8 $(DESTDIR)$(MANDIR)/man8/guardnetd.8
-	install -D -m 0644 man/guardnetctl.8 $(DESTDIR)$(MANDIR)/man8/guardnetctl.8
-	install -D -m 0644 man/guardnet.conf.5 $(DESTDIR)$(MANDIR)/man5/guardnet.conf.5
+	install -D -m 0644 packaging/bash-completion/guardnetctl \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/guardnetctl
+	for m in guardnetd.8 guardnetctl.8 guardnet.conf.5; do \
+		mkdir -p $(DESTDIR)$(MANDIR)/man$${m##*.} && \
+		sed 's/@VERSION@/$(VERSION)/' man/$$m >$(DESTDIR)$(MANDIR)/man$${m##*.}/$$m && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m || exit 1; \
+	done
 
 # The Debian package, from the files git tracks: build/deb/guardnet_*.deb
 deb:
+	@v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version); [ "$${v%-*}" = "$(VERSION)" ] || \
+		{ echo "packaging/debian/changelog is at $$v, VERSION says $(VERSION)"; exit 1; }
 	rm -rf $(B)/deb && mkdir -p $(B)/deb/guardnet-$(VERSION)
 	git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -xf - -C $(B)/deb/guardnet-$(VERSION)
 	cp -r packaging/debian $(B)/deb/guardnet-$(VERSION)/debian
@@ -88,6 +112,6 @@ clean:
 
 include tests/fuzz/fuzz.mk tests/hardening/hardening.mk
 
--include $(wildcard $(B)/obj/*.d $(B)/obj/test/*.d)
+-include $(wildcard $(B)/obj/*.d $(B)/obj/test/*.d $(B)/obj/ctl/*.d)
 
-.PHONY: all check check-layering golden install clean deb
+.PHONY: all check check-layering ctl-layering golden install clean deb

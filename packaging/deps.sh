@@ -11,6 +11,8 @@ PACKAGES=(
 	debhelper dpkg-dev lintian man-db
 	# tests and demo: a real dockerd, images from busybox, namespaces, firewall tools
 	docker.io docker-compose busybox-static iproute2 util-linux nftables iptables ufw curl
+	# the package test sources the bash completion it installs
+	bash-completion
 	python3
 	# hardening: libFuzzer and sanitizers (clang 14), valgrind
 	clang libclang-rt-14-dev valgrind

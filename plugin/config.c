@@ -56,13 +56,13 @@ static int set_key(struct gn_config *c, const char *key, const char *value, cons
 		return 0;
 	}
 	if (!strcmp(key, "ufw")) {
-		struct gn_net_opts o;
-
-		netopts_init(&o);
-		if (netopts_set(&o, GN_OPT_UFW, value, &e) < 0)
-			return gn_errf(err, -EINVAL, "%s: %s", where, e.msg);
-		c->ufw = o.ufw;
-		return 0;
+		/* The same values as guardnet.ufw, but named as this file names them. */
+		for (enum gn_ufw_mode m = GN_UFW_AUTO; m <= GN_UFW_OFF; m++)
+			if (!strcmp(value, ufw_mode_name(m))) {
+				c->ufw = m;
+				return 0;
+			}
+		return gn_errf(err, -EINVAL, "%s: ufw: invalid value \"%.60s\" (expected auto, on or off)", where, value);
 	}
 	if (!strcmp(key, "mark")) {
 		char *end;

@@ -46,6 +46,26 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Start-up refusals: guardnetd exits 1 after one of these. */
+void log_err(const char *fmt, ...)
+{
+	const char *why = strerror(errno);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(3, "error: ", fmt, ap, why);
+	va_end(ap);
+}
+
+void log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(3, "error: ", fmt, ap, NULL);
+	va_end(ap);
+}
+
 void log_warnx(const char *fmt, ...)
 {
 	va_list ap;

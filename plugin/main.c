@@ -35,7 +35,7 @@
 #define PERIODIC_MS 2000
 
 #ifndef GN_VERSION
-#define GN_VERSION "0.1.0"
+#error "GN_VERSION comes from the file VERSION, through the Makefile"
 #endif
 
 struct opts {
@@ -51,16 +51,19 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: guardnetd [-nv] [--socket PATH] [--state-dir DIR] [--config FILE]\n"
+	fprintf(f, "usage: guardnetd [-nv] [--socket PATH] [--state-dir DIR] [--config FILE] [--control PATH]\n"
+		   "       guardnetd --cleanup | --version | --help\n"
 		   "  -s, --socket PATH     plugin socket (default %s);\n"
 		   "                        its file name is the driver name Docker uses\n"
 		   "  -d, --state-dir DIR   durable state (default %s)\n"
 		   "  -f, --config FILE     configuration (default %s)\n"
 		   "  -c, --control PATH    guardnetctl's socket (default " GN_CONTROL_DEFAULT ")\n"
-		   "  -n                    check the configuration and exit\n"
+		   "  -n, --check           check the configuration and exit\n"
 		   "      --cleanup         remove every rule and link guardnet owns here, and exit\n"
-		   "  -v                    more log output (repeatable)\n"
-		   "  -V, --version         print the version\n",
+		   "  -v, --verbose         more log output (repeatable); guardnetd always runs in the\n"
+		   "                        foreground and logs to stderr\n"
+		   "  -V, --version         print the version\n"
+		   "  -h, --help            this text\n",
 		DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT);
 }
 
@@ -87,6 +90,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->socket = optarg;
 			break;
 		case 'd':
+			/* relayd's -d means "debug, stay in the foreground"; here it
+			 * has always named the state directory, and unit files use it.
+			 * "guardnetd -d -v" would take "-v" as the directory. */
+			if (optarg[0] == '-') {
+				fprintf(stderr, "guardnetd: -d names the state directory (--state-dir DIR), not \"%s\"; "
+					"guardnetd always runs in the foreground, -v gives debug output\n", optarg);
+				return -EINVAL;
+			}
 			o->state_dir = optarg;
 			break;
 		case 'f':
@@ -195,7 +206,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		log_info("%s: UFW changes are not followed", err.msg);
 	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0 || (evfd >= 0 && add_fd(ep, evfd) < 0) ||
 	    (ufwfd >= 0 && add_fd(ep, ufwfd) < 0) || (ctlfd >= 0 && add_fd(ep, ctlfd) < 0)) {
-		log_warn("epoll");
+		log_err("epoll");
 		return -1;
 	}
 	while (!quit) {
@@ -301,9 +312,9 @@ static int netns_claim(void)
 	memcpy(sa.sun_path + 1, name, sizeof name - 1);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof name)) < 0) {
 		if (errno == EADDRINUSE)
-			log_warnx("another guardnetd already manages this network namespace; not starting");
+			log_errx("another guardnetd already manages this network namespace; not starting");
 		else
-			log_warn("claiming this network namespace");
+			log_err("claiming this network namespace");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -321,14 +332,14 @@ static int cleanup(struct gn_config *cfg, const struct plan_env *env)
 	int r;
 
 	if (kernel_open(&kern, &err) < 0) {
-		log_warnx("%s", err.msg);
+		log_errx("%s", err.msg);
 		config_clear(cfg);
 		return 1;
 	}
 	driver_init(&none, NULL, kernel_backend(kern), env);
 	r = driver_reconcile(&none, &err);
 	if (r < 0)
-		log_warnx("cleanup: %s", err.msg);
+		log_errx("cleanup: %s", err.msg);
 	else
 		log_info("cleanup: no guardnet rule or link is left");
 	driver_free(&none);
@@ -355,7 +366,7 @@ int main(int argc, char **argv)
 	log_init(o.verbose);
 	config_init(&cfg);
 	if (config_load(&cfg, o.config, !o.config_given, &err) < 0) {
-		log_warnx("%s", err.msg);
+		log_errx("%s", err.msg);
 		goto out_config;
 	}
 	if (o.check_only) {
@@ -370,22 +381,22 @@ int main(int argc, char **argv)
 		return cleanup(&cfg, &env);
 	sigfd = signals_fd();
 	if (sigfd < 0) {
-		log_warn("signalfd");
+		log_err("signalfd");
 		goto out_config;
 	}
 	if (store_open(&store, o.state_dir, &err) < 0) {
-		log_warnx("%s", err.msg);
+		log_errx("%s", err.msg);
 		goto out_sigfd;
 	}
 	if (kernel_open(&kern, &err) < 0) {
-		log_warnx("%s (guardnetd needs CAP_NET_ADMIN)", err.msg);
+		log_errx("%s (guardnetd needs CAP_NET_ADMIN)", err.msg);
 		goto out_store;
 	}
 	driver_init(&driver, &store, kernel_backend(kern), &env);
 	ufw_reload(cfg.ufw_root, &driver);
 	if (store_load(&store, &driver.st, &err) < 0) {
-		log_warnx("%s", err.msg);
-		log_warnx("not starting: guardnet never discards state it cannot read. Fix or move the file "
+		log_errx("%s", err.msg);
+		log_errx("not starting: guardnet never discards state it cannot read. Fix or move the file "
 			  "aside (guardnet then forgets that network or endpoint; remove it with docker network rm "
 			  "and create it again), then start guardnetd again");
 		goto out_driver;
@@ -397,11 +408,11 @@ int main(int argc, char **argv)
 	if (driver_reconcile(&driver, &err) < 0)
 		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
 	if (listener_open(&lst, o.socket, &err) < 0) {
-		log_warnx("%s", err.msg);
+		log_errx("%s", err.msg);
 		goto out_driver;
 	}
 	if (http_start(&http, lst.fd, &driver, connection_budget(), &err) < 0) {
-		log_warnx("%s", err.msg);
+		log_errx("%s", err.msg);
 		close(lst.fd);
 		goto out_listener;
 	}

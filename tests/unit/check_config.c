@@ -36,6 +36,9 @@ START_TEST(parse)
 	ck_assert_str_eq(e.msg, "t.conf:1: publish: invalid IP address \"127.0.0.300\"");
 	ck_assert_int_eq(config_parse(&c, "mark = 0\n", "t.conf", &e), -EINVAL);
 	ck_assert_int_eq(config_parse(&c, "ufw = sometimes\n", "t.conf", &e), -EINVAL);
+	/* The key as guardnet.conf names it, not as the network option guardnet.ufw. */
+	ck_assert_int_eq(config_parse(&c, "\nufw = yes\n", "t.conf", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "t.conf:2: ufw: invalid value \"yes\" (expected auto, on or off)");
 	ck_assert_int_eq(config_load(&c, "/nonexistent/guardnet.conf", true, &e), 0);
 	ck_assert_int_eq(config_load(&c, "/nonexistent/guardnet.conf", false, &e), -ENOENT);
 	ck_assert_str_eq(e.msg, "config /nonexistent/guardnet.conf: No such file or directory");

@@ -1,0 +1,231 @@
+/*
+ * guardnetctl check when guardnetd does not answer: the degraded check.
+ * The moment guardnetd is down is when an operator most needs to know
+ * whether the kernel still holds guardnet's protection (it should: the
+ * rules stay when guardnetd stops).  Without guardnetd's state in memory,
+ * guardnetctl compares what the state directory names (networks,
+ * endpoints) and the links guardnet made with the kernel: table inet
+ * guardnet, its hooked chains, sets and per-network objects, the links,
+ * and the iptables accept rule.  It says what it could not check.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+
+#include "ctl.h"
+#include "kernel.h"
+
+#define NOT_CHECKED "the rules inside the chains, the published ports and allowlists against the endpoints, " \
+		    "UFW's rules, addresses, sysctls and bridge settings (guardnetd compares those)"
+
+struct report {
+	json_t *ok, *drift;
+};
+
+static void say(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(json_t *list, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	json_array_append_new(list, json_string(line));
+}
+
+/* The IDs of DIR/SUB/<64 hex digits>.json. */
+static int state_ids(const char *dir, const char *sub, struct strs *ids)
+{
+	char path[4096];
+	struct dirent *d;
+	DIR *dp;
+	int r = 0;
+
+	snprintf(path, sizeof path, "%s/%s", dir, sub);
+	if (!(dp = opendir(path)))
+		return -errno;
+	while (r == 0 && (d = readdir(dp))) {
+		size_t n = strlen(d->d_name);
+
+		if (n == 64 + 5 && !strcmp(d->d_name + 64, ".json") && strspn(d->d_name, "0123456789abcdef") == 64) {
+			d->d_name[64] = '\0';
+			r = strs_add(ids, d->d_name);
+		}
+	}
+	closedir(dp);
+	return r;
+}
+
+/* The link named in "NAME ID" lines with this ID, or NULL. */
+static const char *link_of(const struct strs *links, const char *id, char *name, size_t len)
+{
+	for (size_t i = 0; i < links->n; i++) {
+		const char *sp = strchr(links->v[i], ' ');
+
+		if (sp && !strcmp(sp + 1, id)) {
+			snprintf(name, len, "%.*s", (int)(sp - links->v[i]), links->v[i]);
+			return name;
+		}
+	}
+	return NULL;
+}
+
+static void check_table(const struct ctl_kernel *k, struct report *rep)
+{
+	static const struct {
+		const char *name;
+		unsigned hook;
+	} base[] = { { "forward", NF_INET_FORWARD },
+		     { "prerouting", NF_INET_PRE_ROUTING },
+		     { "output", NF_INET_LOCAL_OUT },
+		     { "postrouting", NF_INET_POST_ROUTING } };
+	static const char *const chains[] = { "ufw-in", "ufw-route" };
+	static const char *const sets[] = { "bridges", "pub4", "any4", "pub6", "any6", "epallow4", "epallow6" };
+	size_t missing = 0;
+
+	if (!k->table) {
+		say(rep->drift, "table inet " GN_TABLE " is missing: nothing filters published ports or keeps "
+				"networks apart");
+		return;
+	}
+	for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
+		char hooked[64];
+
+		snprintf(hooked, sizeof hooked, "%s:%u", base[i].name, base[i].hook);
+		if (!strs_has(&k->base_chains, hooked) && ++missing)
+			say(rep->drift, "table inet " GN_TABLE ": base chain %s is missing or not on its hook",
+			    base[i].name);
+	}
+	for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++)
+		if (!strs_has(&k->chains, chains[i]) && ++missing)
+			say(rep->drift, "table inet " GN_TABLE ": chain %s is missing", chains[i]);
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+		if (!strs_has(&k->sets, sets[i]) && ++missing)
+			say(rep->drift, "table inet " GN_TABLE ": set %s is missing", sets[i]);
+	if (!missing)
+		say(rep->ok, "table inet " GN_TABLE ": chains forward, prerouting, output and postrouting on their hooks, "
+			     "ufw-in, ufw-route, and its sets and maps");
+}
+
+static void check_network(const struct ctl_kernel *k, const char *id, struct report *rep)
+{
+	char bridge[64], chain[80];
+
+	if (!link_of(&k->bridges, id, bridge, sizeof bridge)) {
+		say(rep->drift, "network %.12s: its bridge is missing (no bridge with alias " GN_ALIAS_PREFIX "%.12s...)",
+		    id, id);
+		return;
+	}
+	snprintf(chain, sizeof chain, "pub-%s", bridge);
+	if (!k->table)
+		return;
+	if (!strs_has(&k->bridge_elems, bridge))
+		say(rep->drift, "network %.12s: bridge %s is not in set bridges: other networks are not kept from it",
+		    id, bridge);
+	else if (!strs_has(&k->chains, chain))
+		say(rep->drift, "network %.12s: chain %s is missing", id, chain);
+	else
+		say(rep->ok, "network %.12s: bridge %s, in set bridges, chain %s", id, bridge, chain);
+}
+
+static void check_iptables(const struct ctl_kernel *k, struct report *rep)
+{
+	for (size_t i = 0; i < 4; i++) {
+		const struct ipt_view *v = &k->ipt[i];
+		const char *chain = strs_has(&v->chains, "DOCKER-USER") ? "DOCKER-USER" :
+				    strs_has(&v->chains, "FORWARD")     ? "FORWARD" : NULL;
+
+		if (v->err)
+			say(rep->drift, "%s: cannot read the filter table: %s", v->what, strerror(-v->err));
+		else if (!v->table || !chain)
+			continue;
+		else if (strs_has(&v->rule_in, chain))
+			say(rep->ok, "%s: guardnet's accept rule is in filter %s", v->what, chain);
+		else
+			say(rep->drift, "%s: guardnet's accept rule is not in filter %s: iptables drops the connections "
+					"guardnet admits", v->what, chain);
+	}
+}
+
+int ctl_check_degraded(const char *state_dir, bool as_json)
+{
+	struct report rep = { json_array(), json_array() };
+	struct strs nets = { 0 }, eps = { 0 };
+	struct ctl_kernel k;
+	size_t n_nets, ok_eps = 0;
+	int r, rs;
+	json_t *d;
+	size_t i;
+
+	ctl_kernel_read(&k);
+	if (k.err)
+		say(rep.drift, "cannot read the kernel's %s: %s%s", k.err_what, strerror(-k.err),
+		    k.err == -EPERM ? " (guardnetctl needs root)" : "");
+	rs = state_ids(state_dir, "networks", &nets);
+	if (rs == 0)
+		rs = state_ids(state_dir, "endpoints", &eps);
+	if (rs < 0 && rs != -ENOENT)
+		say(rep.drift, "cannot read the state directory %s: %s", state_dir, strerror(-rs));
+	/* Networks: those the state names, and those whose bridge is there. */
+	for (i = 0; i < k.bridges.n; i++) {
+		const char *id = strchr(k.bridges.v[i], ' ') + 1;
+
+		if (!strs_has(&nets, id))
+			strs_add(&nets, id);
+	}
+	n_nets = nets.n;
+	if (n_nets)
+		check_table(&k, &rep);
+	for (i = 0; i < nets.n; i++)
+		check_network(&k, nets.v[i], &rep);
+	for (i = 0; i < eps.n; i++) {
+		char port[64];
+
+		if (link_of(&k.ports, eps.v[i], port, sizeof port))
+			ok_eps++;
+		else
+			say(rep.drift, "endpoint %.12s: its interface is missing (no link with alias " GN_ALIAS_PREFIX
+				       "%.12s...)", eps.v[i], eps.v[i]);
+	}
+	if (ok_eps)
+		say(rep.ok, "%zu endpoint%s of the state directory %s its interface", ok_eps, ok_eps == 1 ? "" : "s",
+		    ok_eps == 1 ? "has" : "have");
+	if (n_nets)
+		check_iptables(&k, &rep);
+	r = json_array_size(rep.drift) ? CTL_EXIT_DIFFERENCE : CTL_EXIT_UNREACHABLE;
+	if (as_json) {
+		json_t *out = json_pack("{s:b,s:s,s:O,s:O,s:s}", "degraded", 1, "state_dir", state_dir, "ok", rep.ok,
+					"drift", rep.drift, "not_checked", NOT_CHECKED);
+
+		json_dumpf(out, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(out);
+	} else {
+		printf("degraded check: guardnetd does not answer, so guardnetctl read the kernel itself\n");
+		json_array_foreach(rep.ok, i, d)
+			printf("ok: %s\n", json_string_value(d));
+		json_array_foreach(rep.drift, i, d)
+			printf("drift: %s\n", json_string_value(d));
+		printf("not checked: %s\n", NOT_CHECKED);
+		if (r == CTL_EXIT_DIFFERENCE)
+			printf("guardnet's protection is NOT complete in the kernel (%zu difference%s)\n",
+			       json_array_size(rep.drift), json_array_size(rep.drift) == 1 ? "" : "s");
+		else if (!n_nets)
+			printf("guardnet has no network here: there is nothing for it to protect\n");
+		else
+			printf("the kernel still holds guardnet's protection for %zu network%s, as far as this check "
+			       "sees; start guardnetd to heal and to serve Docker\n", n_nets, n_nets == 1 ? "" : "s");
+	}
+	json_decref(rep.ok);
+	json_decref(rep.drift);
+	strs_clear(&nets);
+	strs_clear(&eps);
+	ctl_kernel_clear(&k);
+	return r;
+}

@@ -1,0 +1,134 @@
+/*
+ * Legacy (x_tables) iptables, read the way iptables-legacy reads it: the
+ * table's blob from getsockopt, walked entry by entry.  Only when
+ * /proc/net/ip{,6}_tables_names lists "filter": asking for a table that is
+ * not loaded would make the kernel load it (guardnetd is as careful).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+
+#include "kernel.h"
+
+static bool table_loaded(const char *names_file)
+{
+	char line[64];
+	bool found = false;
+	FILE *f = fopen(names_file, "re");
+
+	while (f && !found && fgets(line, sizeof line, f))
+		found = !strcmp(line, "filter\n");
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* The two families' entries differ only in their address part: where the
+ * offsets of the target and the next entry are, and the header's size. */
+struct layout {
+	size_t head, target_offset, next_offset;
+};
+
+static uint16_t u16_at(const char *p, size_t off)
+{
+	uint16_t v;
+
+	memcpy(&v, p + off, sizeof v);
+	return v;
+}
+
+static const char *const hook_names[NF_INET_NUMHOOKS] = { "PREROUTING", "INPUT", "FORWARD", "OUTPUT",
+							   "POSTROUTING" };
+
+static int walk(const char *blob, size_t size, const struct layout *l, unsigned valid_hooks,
+		const unsigned *hook_entry, struct ipt_view *v)
+{
+	const char *chain = NULL;
+	int r = 0;
+
+	for (size_t off = 0; off + l->head <= size && r == 0;) {
+		const char *e = blob + off;
+		uint16_t t_off = u16_at(e, l->target_offset), next = u16_at(e, l->next_offset);
+		const struct xt_entry_target *t;
+
+		if (next < l->head || t_off < l->head || t_off + sizeof *t > next || off + next > size)
+			return -EBADMSG;
+		for (unsigned h = 0; h < NF_INET_NUMHOOKS; h++)
+			if ((valid_hooks & (1u << h)) && hook_entry[h] == off && !(r = strs_add(&v->chains, hook_names[h])))
+				chain = hook_names[h];
+		t = (const struct xt_entry_target *)(e + t_off);
+		/* A user chain starts with an ERROR entry naming it; the last
+		 * one, named "ERROR", ends the table. */
+		if (!strcmp(t->u.user.name, XT_ERROR_TARGET)) {
+			chain = (const char *)t->data;
+			if (strcmp(chain, XT_ERROR_TARGET))
+				r = strs_add(&v->chains, chain);
+		}
+		for (size_t m_off = l->head; m_off + sizeof(struct xt_entry_match) <= t_off && r == 0;) {
+			const struct xt_entry_match *m = (const void *)(e + m_off);
+
+			if (m->u.match_size < sizeof *m)
+				return -EBADMSG;
+			if (!strcmp(m->u.user.name, "comment") && m->u.match_size >= sizeof *m + sizeof(struct xt_comment_info) &&
+			    !strncmp(((const struct xt_comment_info *)m->data)->comment, GN_RULE_COMMENT,
+				     XT_MAX_COMMENT_LEN) && chain && !strs_has(&v->rule_in, chain))
+				r = strs_add(&v->rule_in, chain);
+			m_off += m->u.match_size;
+		}
+		off += next;
+	}
+	return r;
+}
+
+void ipt_legacy_read(int family, struct ipt_view *v)
+{
+	bool v4 = family == AF_INET;
+	int level = v4 ? IPPROTO_IP : IPPROTO_IPV6, fd;
+	struct ipt_getinfo info = { .name = "filter" };  /* the same layout as ip6t_getinfo */
+	struct ipt_get_entries *entries = NULL;          /* likewise ip6t_get_entries */
+	struct layout l4 = { sizeof(struct ipt_entry), offsetof(struct ipt_entry, target_offset),
+			     offsetof(struct ipt_entry, next_offset) };
+	struct layout l6 = { sizeof(struct ip6t_entry), offsetof(struct ip6t_entry, target_offset),
+			     offsetof(struct ip6t_entry, next_offset) };
+	socklen_t len = sizeof info;
+
+	if (!table_loaded(v4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names"))
+		return;
+	v->table = true;
+	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0) {
+		v->err = -errno;
+		return;
+	}
+	if (getsockopt(fd, level, v4 ? IPT_SO_GET_INFO : IP6T_SO_GET_INFO, &info, &len) < 0) {
+		v->err = -errno;
+		goto out;
+	}
+	len = (socklen_t)(sizeof *entries + info.size);
+	entries = calloc(1, len);
+	if (!entries) {
+		v->err = -ENOMEM;
+		goto out;
+	}
+	strcpy(entries->name, "filter");
+	entries->size = info.size;
+	if (getsockopt(fd, level, v4 ? IPT_SO_GET_ENTRIES : IP6T_SO_GET_ENTRIES, entries, &len) < 0) {
+		/* EAGAIN: the table changed between the two calls. */
+		v->err = -errno;
+		goto out;
+	}
+	v->err = walk((const char *)entries->entrytable, entries->size, v4 ? &l4 : &l6, info.valid_hooks,
+		      info.hook_entry, v);
+out:
+	free(entries);
+	close(fd);
+}

@@ -1,0 +1,152 @@
+/*
+ * guardnetctl: what guardnetd is doing.  Talks to guardnetd's control
+ * socket (root only); guardnetctl(8) documents the commands and the exit
+ * statuses.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <guardnet/control.h>
+
+#include "ctl.h"
+
+#ifndef GN_VERSION
+#error "GN_VERSION comes from the file VERSION, through the Makefile"
+#endif
+
+#define TIMEOUT_DEFAULT 5.0
+#define STATE_DIR_DEFAULT "/var/lib/guardnet"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: guardnetctl [OPTIONS] status        networks, endpoints, published ports\n"
+		   "       guardnetctl [OPTIONS] check         the kernel against guardnetd's state; exit 1 on a difference\n"
+		   "       guardnetctl [OPTIONS] explain --from ADDR --port PORT[/PROTO] [--to HOSTADDR] [--in IFNAME]\n"
+		   "                                           what happens to such a connection, and why\n"
+		   "options:\n"
+		   "  -s, --socket PATH     guardnetd's control socket (default " GN_CONTROL_DEFAULT ")\n"
+		   "  -j, --json            the answer as JSON\n"
+		   "      --timeout SECONDS give up on guardnetd after this long (default %g)\n"
+		   "      --state-dir DIR   guardnetd's state, read by check when guardnetd does not answer\n"
+		   "                        (default " STATE_DIR_DEFAULT ")\n"
+		   "  -h, --help            this text\n"
+		   "  -V, --version         guardnetctl's version\n"
+		   "exit status: 0 done, 1 check found a difference, 2 bad arguments or refused,\n"
+		   "             3 guardnetd not reachable (not running, stopped or wedged); check then\n"
+		   "             reads the kernel itself and says what it could not check\n",
+		TIMEOUT_DEFAULT);
+}
+
+static int bad_usage(const char *why, const char *what)
+{
+	if (why)
+		fprintf(stderr, "guardnetctl: %s%s\n", why, what ? what : "");
+	fprintf(stderr, "Try 'guardnetctl --help'.\n");
+	return CTL_EXIT_USAGE;
+}
+
+static int print_check(json_t *reply)
+{
+	json_t *drift = json_object_get(reply, "drift"), *d;
+	size_t i;
+
+	json_array_foreach(drift, i, d)
+		printf("drift: %s\n", json_string_value(d));
+	if (!json_array_size(drift))
+		printf("kernel matches guardnetd's state\n");
+	return json_array_size(drift) ? CTL_EXIT_DIFFERENCE : CTL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "state-dir", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "in", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = GN_CONTROL_DEFAULT, *state_dir = STATE_DIR_DEFAULT, *cmd;
+	json_t *req = json_object(), *reply = NULL;
+	double timeout_s = TIMEOUT_DEFAULT;
+	bool as_json = false;
+	char *end;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "s:jhVf:t:p:i:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			as_json = true;
+			break;
+		case 'T':
+			timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end || !(timeout_s > 0 && timeout_s <= 3600))
+				return bad_usage("--timeout: expected seconds between 0 and 3600, got ", optarg);
+			break;
+		case 'D':
+			state_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_EXIT_OK;
+		case 'V':
+			printf("guardnetctl %s\n", GN_VERSION);
+			return CTL_EXIT_OK;
+		case 'f':
+		case 't':
+		case 'p':
+		case 'i':
+			json_object_set_new(req, c == 'f' ? "from" : c == 't' ? "to" : c == 'p' ? "port" : "in",
+					    json_string(optarg));
+			break;
+		default:
+			return bad_usage(NULL, NULL);
+		}
+	}
+	if (optind == argc)
+		return bad_usage("which command? ", "status, check or explain");
+	if (optind != argc - 1)
+		return bad_usage("unexpected argument ", argv[optind + 1]);
+	cmd = argv[optind];
+	if (strcmp(cmd, "status") && strcmp(cmd, "check") && strcmp(cmd, "explain"))
+		return bad_usage("unknown command ", cmd);
+	if (strcmp(cmd, "explain") && json_object_size(req))
+		return bad_usage("--from, --to, --port and --in are for explain, not ", cmd);
+	json_object_set_new(req, "cmd", json_string(cmd));
+	rc = ctl_ask(path, req, timeout_s, &reply);
+	json_decref(req);
+	if (rc == CTL_EXIT_UNREACHABLE && !strcmp(cmd, "check"))
+		return ctl_check_degraded(state_dir, as_json);
+	if (rc)
+		return rc;
+	if (json_object_get(reply, "Err")) {
+		fprintf(stderr, "guardnetctl: %s\n", json_string_value(json_object_get(reply, "Err")));
+		json_decref(reply);
+		return CTL_EXIT_USAGE;
+	}
+	if (as_json) {
+		json_dumpf(reply, stdout, JSON_INDENT(2));
+		putchar('\n');
+		if (!strcmp(cmd, "check") && json_array_size(json_object_get(reply, "drift")))
+			rc = CTL_EXIT_DIFFERENCE;
+	} else if (!strcmp(cmd, "status")) {
+		ctl_print_status(reply);
+	} else if (!strcmp(cmd, "explain")) {
+		ctl_print_explain(reply);
+	} else {
+		rc = print_check(reply);
+	}
+	json_decref(reply);
+	return rc;
+}
