@@ -21,6 +21,7 @@ import ipaddress
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -51,7 +52,8 @@ def in_ns(ns, *cmd):
 
 class Docker:
     def __init__(self, sock):
-        self.base = ["docker", "-H", sock]
+        # GN_DOCKER_CLI: the engine's own client (tests/lib.sh).
+        self.base = shlex.split(os.environ.get("GN_DOCKER_CLI", "docker")) + ["-H", sock]
 
     def __call__(self, *args):
         return run(self.base + list(args)).stdout
