@@ -8,8 +8,11 @@
 #   [ host: dockerd, guardnetd ] 192.0.2.1 --veth-- 192.0.2.2 [ "the internet" ]
 set -u
 cd "$(dirname "$0")/.."
-bash packaging/deps.sh || exit 1
-make -s WERROR=1 || exit 1
+# tests/run-all.sh has done both already.
+if [ "${GN_PREPARED:-0}" != 1 ]; then
+	bash packaging/deps.sh || exit 1
+	make -s WERROR=1 || exit 1
+fi
 . tests/lib.sh
 trap gn_cleanup EXIT
 
