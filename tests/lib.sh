@@ -57,6 +57,8 @@
 #   guardnetd_stop NS [SIGNAL]      kills it (TERM unless told) and waits until it is gone
 #   guardnetd_pid NS, plugin_sock DRV, plugin_call DRV PATH [BODY]
 #   gnctl ARGS...                   guardnetctl on $H's guardnetd
+#   refuse_shim                     tests/tools/nfrefuse.c built: GN_REFUSE_PORT=P LD_PRELOAD=$(refuse_shim)
+#                                   guardnetd_start ... has the kernel refuse every batch publishing P
 #   consistent ARGS...              tests/e2e/consistency.py on $H: guardnetd, kernel and Docker agree
 # UFW
 #   ufw_setup NS                    NS's own copy of UFW's files; ufw() then runs Debian's ufw on it
@@ -343,6 +345,16 @@ plugin_call() {
 }
 
 gnctl() { "$GN_CTL" --socket "$GN_TMP/gn-$H/control.sock" "$@"; }
+
+# refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
+# LD_PRELOAD library (once per test run).  A guardnetd started with
+# GN_REFUSE_PORT=P LD_PRELOAD=<it> has every nf_tables transaction that
+# publishes port P refused by the kernel.
+refuse_shim() {
+	local so=$GN_TMP/nfrefuse.so
+	[ -e "$so" ] || gcc -shared -fPIC -O2 -Wall -o "$so" "$GN_ROOT/tests/tools/nfrefuse.c" || return 1
+	echo "$so"
+}
 
 # consistent [--reach]: guardnetd, the kernel and Docker agree on $H (and
 # with --reach every published port answers the host and not the outside).
