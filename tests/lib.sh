@@ -76,6 +76,7 @@
 #   expect_reset DESC WHERE TARGET [SRC]     connected, then reset (curl exit 56)
 #   eventually OUTCOME DESC WHERE TARGET [SRC]  polls until the outcome (open, dropped, timeout,
 #                                            refused) holds, for up to GN_EVENTUALLY seconds
+#   reachable WHERE TARGET [SRC]    a set-up step, not a check: must reachable "$O" URL 192.0.2.2
 #   expect_logged DESC WHERE URL [SRC]       dropped, and the kernel log has guardnet's
 #                                            "[GUARDNET BLOCK] " line for that very connection
 #   drop_counters NS                "chain|rule|packets" of every counting drop/reject rule
@@ -585,24 +586,32 @@ outcome() {
 	esac
 }
 
+# until_seen WANT SECONDS WHERE TARGET [SRC]: polls until the probe gives
+# WANT; says what it saw last when it never does.
+until_seen() {
+	local want=$1 deadline=$((SECONDS + $2))
+	until outcome "$want" "$3" "$4" "${5:-}"; do
+		[ $SECONDS -lt $deadline ] || { say "wanted $want within $2 s; got $GN_SEEN"; return 1; }
+		sleep 0.2
+	done
+}
+
+# reachable WHERE TARGET [SRC]: a set-up step (must reachable ...): the
+# page is there, within GN_OPEN_SECS.
+reachable() { until_seen open "$GN_OPEN_SECS" "$@"; }
+
 # expect WANT DESCRIPTION WHERE TARGET [SRC]: one probe, WANT (open, timeout,
 # dropped, refused, reset) or a FAIL line that says what happened instead.
 # "open" is polled (the server may still be starting), the rest are not.
 expect() {
-	local want=$1 d=$2 deadline=$((SECONDS + GN_OPEN_SECS))
+	local want=$1 d=$2
+	shift 2
 	if [ "$want" = open ]; then
-		until outcome open "$3" "$4" "${5:-}"; do
-			[ $SECONDS -lt $deadline ] || { fail "$d (wanted the page; got $GN_SEEN)"; return 1; }
-			sleep 0.2
-		done
-		ok "$d"
-		return 0
-	fi
-	if outcome "$want" "$3" "$4" "${5:-}"; then
+		if until_seen open "$GN_OPEN_SECS" "$@" >/dev/null; then ok "$d"; else fail "$d (wanted the page; got $GN_SEEN)"; fi
+	elif outcome "$want" "$1" "$2" "${3:-}"; then
 		ok "$d ($GN_SEEN)"
 	else
 		fail "$d (wanted $want; got $GN_SEEN)"
-		return 1
 	fi
 }
 expect_open() { expect open "$@"; }
@@ -615,12 +624,13 @@ expect_reset() { expect reset "$@"; }
 # WANT, for up to GN_EVENTUALLY seconds (a UFW change reaches guardnet
 # within a second).
 eventually() {
-	local want=$1 d=$2 deadline=$((SECONDS + GN_EVENTUALLY))
-	until outcome "$want" "$3" "$4" "${5:-}"; do
-		[ $SECONDS -lt $deadline ] || { fail "$d (wanted $want within ${GN_EVENTUALLY} s; got $GN_SEEN)"; return 1; }
-		sleep 0.2
-	done
-	ok "$d ($GN_SEEN)"
+	local want=$1 d=$2
+	shift 2
+	if until_seen "$want" "$GN_EVENTUALLY" "$@" >/dev/null; then
+		ok "$d ($GN_SEEN)"
+	else
+		fail "$d (wanted $want within $GN_EVENTUALLY s; got $GN_SEEN)"
+	fi
 }
 
 # expect_logged DESCRIPTION WHERE URL [SRC]: the connection is dropped and
