@@ -535,6 +535,8 @@ probe() {
 	rc=$?
 	connect=${out##*$'\n'}
 	out=${out%$'\n'*}
+	out=${out%%$'\n'*}
+	out=${out#curl: (*) }
 	case $rc in
 	0) if [ "$(cat "$body")" = "$GN_HELLO" ]; then PROBE=open; else PROBE=answered; fi ;;
 	7) PROBE=refused ;;
@@ -542,7 +544,7 @@ probe() {
 	56) PROBE=reset ;;
 	52) PROBE=closed ;;
 	esac
-	PROBE_INFO="curl exit $rc${out:+: ${out#curl: }}"
+	PROBE_INFO="curl exit $rc${out:+: $out}"
 	[ $rc -eq 0 ] && PROBE_INFO="$PROBE_INFO: $(head -c 60 "$body")"
 	rm -f "$body"
 }
@@ -627,7 +629,7 @@ eventually() {
 	local want=$1 d=$2
 	shift 2
 	if until_seen "$want" "$GN_EVENTUALLY" "$@" >/dev/null; then
-		ok "$d ($GN_SEEN)"
+		if [ "$want" = open ]; then ok "$d"; else ok "$d ($GN_SEEN)"; fi
 	else
 		fail "$d (wanted $want within $GN_EVENTUALLY s; got $GN_SEEN)"
 	fi
