@@ -60,6 +60,8 @@
 #   refuse_shim                     tests/tools/nfrefuse.c built: GN_REFUSE_PORT=P LD_PRELOAD=$(refuse_shim)
 #                                   guardnetd_start ... has the kernel refuse every batch publishing P
 #   consistent ARGS...              tests/e2e/consistency.py on $H: guardnetd, kernel and Docker agree
+#   explain FROM TO PORT, json_field KEY      guardnetctl --json explain on $H, one field of JSON
+#   agree VERDICT WHERE SRC TO PORT URL       explain's verdict and a real connection agree (2 checks)
 # UFW
 #   ufw_setup NS                    NS's own copy of UFW's files; ufw() then runs Debian's ufw on it
 #   ufw ARGS...                     ufw in $UFW_NS (UFW_LEGACY=1: on iptables-legacy); output on failure
@@ -346,6 +348,42 @@ plugin_call() {
 }
 
 gnctl() { "$GN_CTL" --socket "$GN_TMP/gn-$H/control.sock" "$@"; }
+
+# explain FROM TO PORT: guardnetctl explain's JSON answer on $H.
+explain() { gnctl --json explain --from "$1" --to "$2" --port "$3"; }
+# json_field KEY: KEY of the JSON object on standard input.
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
+
+# agree VERDICT WHERE SRC TO PORT URL: explain says VERDICT for SRC -> TO
+# port PORT (polled: a UFW change reaches guardnetd within a second), and a
+# real connection from WHERE ("outside" with source SRC, "host", or a
+# container of $H) to URL gets what the verdict says: accept the page,
+# reject a refusal, drop no answer and a guardnet drop counter that moved,
+# closed (not published there) a refusal or no answer.  Two checks.
+agree() {
+	local v=$1 where=$2 src=$3 to=$4 port=$5 url=$6 from=$3 want seen why
+	check "explain $src -> $to:$port says $v" wait_until 3 eval '[ "$(explain "$src" "$to" "$port" | json_field verdict)" = "$v" ]'
+	why=$(explain "$src" "$to" "$port" | json_field because)
+	case $v in
+	accept | "accept (rate-limited)") want=open ;;
+	reject) want=refused ;;
+	drop) want=dropped ;;
+	closed) want="refused timeout" ;;
+	*) want=unknown ;;
+	esac
+	case $where in
+	outside) where=$O ;;
+	host) where=$H from= ;;
+	*) where=@$where from= ;;
+	esac
+	if [ "$want" = dropped ]; then
+		if outcome dropped "$where" "$url" "$from"; then seen=dropped; else seen=$PROBE; fi
+	else
+		probe "$where" "$url" "$from" "$([ "$want" = open ] && echo "$GN_OPEN_SECS")"
+		seen=$PROBE
+	fi
+	check "$src -> $url is $seen, as \"$v\" ($why) says" grep -qw "$seen" <<<"$want"
+}
 
 # refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
 # LD_PRELOAD library (once per test run).  A guardnetd started with
