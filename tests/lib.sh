@@ -52,6 +52,8 @@
 #   web NAME NET [ARGS...]          `must` run a gnbox web server NAME on network NET on $H
 #   ctr_ip NS CTR NET [6], ctr_pid NS CTR, fetch NS CTR URL (wget in the container)
 #   compose DIR PROJECT ARGS...     docker-compose on $H's dockerd; compose_ctr DIR PROJECT SERVICE
+#   egress_seen NS CTR URL          the source address a server outside saw (cgi-bin/ip) for CTR
+#   gn_links NS, no_state NS        guardnet's links in NS (a count); guardnetd of NS keeps no record
 # guardnetd
 #   guardnetd_start NS DRV          guardnetd in NS serving DRV (socket in NS's plugin directory)
 #   guardnetd_stop NS [SIGNAL]      kills it (TERM unless told) and waits until it is gone
@@ -67,8 +69,9 @@
 #   ufw ARGS...                     ufw in $UFW_NS (UFW_LEGACY=1: on iptables-legacy); output on failure
 # Traffic: WHERE is a namespace or @CTR (a container of $H); TARGET is an http:// URL or
 # udp://HOST:PORT (the udp tool's echo); SRC is a source address (optional)
-#   probe WHERE TARGET [SRC] [SECS] sets PROBE to open, refused, timeout, stalled, reset, closed,
-#                                   answered or error, and PROBE_INFO to what was seen
+#   probe WHERE TARGET [SRC] [SECS] sets PROBE to open, refused (RST, ICMP unreachable), noroute
+#                                   (no route here), timeout, stalled (connected, no answer),
+#                                   reset, closed, answered or error; PROBE_INFO to what was seen
 #   expect_open DESC WHERE TARGET [SRC]      the page (the echo), polled for up to GN_OPEN_SECS
 #   expect_timeout DESC WHERE TARGET [SRC]   no answer at all within GN_NEG_SECS (curl exit 28,
 #                                            never connected; UDP: no echo)
@@ -76,6 +79,7 @@
 #                                            $GN_FW_NS (default $H) moved: guardnet dropped it
 #   expect_refused DESC WHERE TARGET [SRC]   refused at once: RST or ICMP unreachable (curl exit 7)
 #   expect_reset DESC WHERE TARGET [SRC]     connected, then reset (curl exit 56)
+#   expect OUTCOME DESC WHERE TARGET [SRC]   any outcome of probe, e.g. noroute
 #   eventually OUTCOME DESC WHERE TARGET [SRC]  polls until the outcome (open, dropped, timeout,
 #                                            refused) holds, for up to GN_EVENTUALLY seconds
 #   reachable WHERE TARGET [SRC]    a set-up step, not a check: must reachable "$O" URL 192.0.2.2
@@ -479,6 +483,16 @@ in_ctr() {
 # (busybox wget crashes with -T, design.md section 5).
 fetch() { dk "$1" exec "$2" timeout 3 wget -qO- "$3" 2>/dev/null; }
 
+# egress_seen NS CONTAINER URL: the source address a web server outside saw
+# for the container's request to URL (cgi-bin/ip); busybox httpd shows IPv4
+# peers as [::ffff:a.b.c.d], printed here as a.b.c.d.
+egress_seen() { fetch "$1" "$2" "$3" | sed -E 's/^\[::ffff:(.*)\]$/\1/; s/^\[(.*)\]$/\1/'; }
+
+# gn_links NS: how many of guardnet's links NS has (gn-* bridges, gnh/gnc veth ends).
+gn_links() { ip -n "$1" -o link show | awk -F': ' '{print $2}' | grep -cE '^(gn-|gn[hc][0-9a-f]{12})'; }
+# no_state NS: guardnetd of NS keeps no network or endpoint record.
+no_state() { [ -z "$(find "$GN_TMP/gn-$1/state/networks" "$GN_TMP/gn-$1/state/endpoints" -type f 2>/dev/null)" ]; }
+
 # compose DIR PROJECT ARGS...: docker-compose for the project in DIR on $H.
 compose() {
 	(cd "$1" && DOCKER_HOST=unix://$GN_TMP/docker-$H/docker.sock ${GN_COMPOSE:-docker-compose} -p "$2" "${@:3}")
@@ -569,22 +583,23 @@ probe() {
 		;;
 	esac
 	body=$(mktemp "$GN_TMP/probe.XXXXXX")
-	out=$("${run[@]}" curl -sS -o "$body" -w '\n%{time_connect}' -m "$secs" ${src:+--interface "$src"} "$target" 2>&1)
+	connect=$("${run[@]}" curl -sS -v -o "$body" -w '%{time_connect}' -m "$secs" ${src:+--interface "$src"} \
+		"$target" 2>"$body.err")
 	rc=$?
-	connect=${out##*$'\n'}
-	out=${out%$'\n'*}
-	out=${out%%$'\n'*}
-	out=${out#curl: (*) }
+	# The kernel's reason, when curl says it: "connect to A port P failed:
+	# Connection refused", "Immediate connect fail for A: Network is unreachable".
+	out=$(sed -nE 's/^\* (connect to .* failed|Immediate connect fail for .*): (.*)$/\2/p' "$body.err" | tail -1)
+	[ -n "$out" ] || out=$(sed -nE 's/^curl: \([0-9]+\) //p' "$body.err" | tail -1)
 	case $rc in
 	0) if [ "$(cat "$body")" = "$GN_HELLO" ]; then PROBE=open; else PROBE=answered; fi ;;
-	7) PROBE=refused ;;
+	7) if [ "$out" = "Network is unreachable" ]; then PROBE=noroute; else PROBE=refused; fi ;;
 	28) if [[ $connect =~ ^0(\.0*)?$ ]]; then PROBE=timeout; else PROBE=stalled; fi ;;
 	56) PROBE=reset ;;
 	52) PROBE=closed ;;
 	esac
 	PROBE_INFO="curl exit $rc${out:+: $out}"
 	[ $rc -eq 0 ] && PROBE_INFO="$PROBE_INFO: $(head -c 60 "$body")"
-	rm -f "$body"
+	rm -f "$body" "$body.err"
 }
 
 # drop_counters NS: "chain|rule|packets" for every rule of guardnet's table
