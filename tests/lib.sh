@@ -38,6 +38,7 @@
 #   testbed [legacy]                host H (dockerd, guardnetd serving driver DRV, UFW's files for
 #                                   ufw(), image gnbox) joined to outside O (192.0.2.2-.4,
 #                                   2001:db8:1::2-::4; H is 192.0.2.1, 2001:db8:1::1)
+#   bare_host                       host H with guardnetd (DRV) only; docker_host: dockerd too
 #   netns_add NS, outside_add HOSTNS OUTNS, serve_outside OUTNS PORT
 #   in_ns NS CMD...                 CMD in NS's network namespace
 #   in_host NS CMD...               CMD in NS's network namespace and NS's own mounts: its plugin
@@ -59,6 +60,9 @@
 #   guardnetd_stop NS [SIGNAL]      kills it (TERM unless told) and waits until it is gone
 #   guardnetd_pid NS, plugin_sock DRV, plugin_call DRV PATH [BODY]
 #   gnctl ARGS...                   guardnetctl on $H's guardnetd
+#   drv_net, drv_ep, drv_pm, drv_pub, drv_try_pub, drv_revoke, drv_leave, drv_delete, drv_id
+#                                   Docker's side of the protocol on $DRV, for tests without dockerd
+#   same_as_rebuild WHAT            $H's table equals what a restarted guardnetd builds (a check)
 #   refuse_shim                     tests/tools/nfrefuse.c built: GN_REFUSE_PORT=P LD_PRELOAD=$(refuse_shim)
 #                                   guardnetd_start ... has the kernel refuse every batch publishing P
 #   consistent ARGS...              tests/e2e/consistency.py on $H: guardnetd, kernel and Docker agree
@@ -93,6 +97,7 @@
 #   nft_dump NS [table|ruleset]     guardnet's table (or the whole ruleset) normalised: JSON, one
 #                                   object a line, no handles, no counters, set elements sorted
 #   expect_same DESC FILE CMD...    CMD prints what FILE holds (a diff on failure)
+#   nft_handle NS, nft_has NS KIND NAME TEXT, nft_lacks NS KIND NAME TEXT   guardnet's table
 #
 # Variables: GN_ROOT, GN_BIN (guardnetd), GN_CTL (guardnetctl), GN_TMP (this test's files, removed
 # at exit), GN_TAG (gnt$$, the prefix of every name), GN_HELLO (gnbox's page), H, O, DRV (testbed),
@@ -552,6 +557,80 @@ testbed() {
 	dockerd_start "$H" "${1:-}" || return 1
 	guardnetd_start "$H" "$DRV" || return 1
 	image_load "$H"
+}
+
+# bare_host: test host H with guardnetd serving DRV and no dockerd (the
+# tests then speak Docker's side of the protocol with drv_*).
+bare_host() {
+	H=${GN_TAG}h
+	DRV=${GN_TAG}drv
+	netns_add "$H" && guardnetd_start "$H" "$DRV"
+}
+# docker_host: test host H with dockerd and guardnetd (DRV), no outside.
+docker_host() {
+	H=${GN_TAG}h
+	DRV=${GN_TAG}drv
+	netns_add "$H" && dockerd_start "$H" && guardnetd_start "$H" "$DRV"
+}
+
+# Docker's side of the plugin protocol, on $DRV (tests without dockerd).
+# drv_id TAG: a 64-hex-digit ID.
+drv_id() { printf '%s%0*d' "$1" $((64 - ${#1})) 0; }
+drv_call() { plugin_call "$DRV" "/NetworkDriver.$1" "$2" >/dev/null; }
+drv_ref() { printf '"NetworkID":"%s","EndpointID":"%s"' "$(drv_id "$1")" "$(drv_id "$2")"; }
+# drv_net TAG V4POOL V4GW V6POOL V6GW GENERIC (V6POOL "": IPv4 only)
+drv_net() {
+	local v6='[]' on=false
+	[ -n "$4" ] && { v6="[{\"AddressSpace\":\"LocalDefault\",\"Pool\":\"$4\",\"Gateway\":\"$5\"}]"; on=true; }
+	drv_call CreateNetwork "{\"NetworkID\":\"$(drv_id "$1")\",\"Options\":{\"com.docker.network.enable_ipv6\":$on,
+		\"com.docker.network.generic\":$6},\"IPv4Data\":[{\"AddressSpace\":\"LocalDefault\",\"Pool\":\"$2\",
+		\"Gateway\":\"$3\"}],\"IPv6Data\":$v6}"
+}
+# drv_ep NET EP V4ADDR V6ADDR [ALLOW]: CreateEndpoint and Join.
+drv_ep() {
+	local opts=
+	[ -n "${5:-}" ] && opts="\"guardnet.allow\":\"$5\""
+	drv_call CreateEndpoint "{$(drv_ref "$1" "$2"),\"Interface\":{\"Address\":\"$3\",\"AddressIPv6\":\"$4\",
+		\"MacAddress\":\"\"},\"Options\":{$opts}}" &&
+		drv_call Join "{$(drv_ref "$1" "$2"),\"SandboxKey\":\"/var/run/docker/netns/$2\",\"Options\":{}}"
+}
+# drv_pm PROTO PORT HOSTIP HOSTPORT [HOSTPORTEND]: one portmap entry.
+drv_pm() { printf '{"Proto":%s,"IP":"","Port":%s,"HostIP":"%s","HostPort":%s,"HostPortEnd":%s}' "$1" "$2" "$3" "$4" "${5:-$4}"; }
+# drv_pub NET EP ENTRY...: ProgramExternalConnectivity.
+drv_pub() {
+	local n=$1 e=$2 IFS=,
+	shift 2
+	drv_call ProgramExternalConnectivity "{$(drv_ref "$n" "$e"),\"Options\":{\"com.docker.network.portmap\":[$*]}}"
+}
+# drv_try_pub NET EP ENTRY: ProgramExternalConnectivity that may fail; prints the reply.
+drv_try_pub() {
+	curl -s --unix-socket "$(plugin_sock "$DRV")" -X POST \
+		-d "{$(drv_ref "$1" "$2"),\"Options\":{\"com.docker.network.portmap\":[$3]}}" \
+		http://plugin/NetworkDriver.ProgramExternalConnectivity
+}
+drv_revoke() { drv_call RevokeExternalConnectivity "{$(drv_ref "$1" "$2")}"; }
+drv_leave() { drv_call Leave "{$(drv_ref "$1" "$2")}"; }
+drv_delete() { drv_call DeleteEndpoint "{$(drv_ref "$1" "$2")}"; }
+
+# nft_handle NS: the handle of guardnet's table (a new one after a rebuild).
+nft_handle() { in_ns "$1" nft -a list table inet guardnet | sed -n '1s/.*# handle \([0-9]*\).*/\1/p'; }
+# nft_has NS KIND NAME TEXT: guardnet's set or map NAME lists TEXT; nft_lacks: it exists without.
+nft_has() { in_ns "$1" nft list "$2" inet guardnet "$3" | grep -qF -- "$4"; }
+nft_lacks() { in_ns "$1" nft list "$2" inet guardnet "$3" >/dev/null && ! nft_has "$@"; }
+
+# same_as_rebuild WHAT: guardnet's table on $H, built change by change, is
+# the table a restarted guardnetd builds whole from the same state.
+same_as_rebuild() {
+	local inc full
+	inc=$(nft_dump "$H")
+	guardnetd_stop "$H" && guardnetd_start "$H" "$DRV" || { fail "$1: guardnetd restarts"; return; }
+	full=$(nft_dump "$H")
+	if [ -n "$inc" ] && [ "$inc" = "$full" ]; then
+		ok "$1: incremental table = full rebuild ($(wc -l <<<"$inc") objects)"
+	else
+		fail "$1: incremental table differs from the full rebuild"
+		diff <(echo "$inc") <(echo "$full") | head -20
+	fi
 }
 
 # get NS SRC URL: the page from namespace NS with source address SRC ("" for any).
