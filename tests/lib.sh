@@ -32,6 +32,8 @@
 #   must_read VAR CMD...            the same, keeping CMD's output in VAR
 #   require DESC CMD...             skips the test (exit 77, "needs DESC") when CMD fails
 #   at_exit CMD...                  runs CMD at exit, before the test hosts go (last added first)
+#   exclusive NAME                  holds the machine-wide lock NAME until the test ends ("dpkg":
+#                                   tests that install guardnet's .deb on this machine)
 #   wait_until SECS CMD...          polls CMD every 50 ms until it succeeds (1 after SECS)
 #   pid_gone PID
 # Test hosts
@@ -49,6 +51,7 @@
 #                                   (unset: docker_engine_host, this machine's dockerd)
 #   dk NS ARGS...                   the docker CLI on NS's dockerd ($GN_DOCKER_CLI, default docker)
 #   dkt ARGS...                     the same on $H, bounded by DKT_TIMEOUT seconds (180)
+#   parallel_runs PREFIX COUNT ARGS...   COUNT `dkt run -d --name PREFIXi ARGS` at once (%i: i)
 #   image_load NS                   image gnbox: busybox httpd, /www, cgi-bin/ip, the udp tool
 #   web NAME NET [ARGS...]          `must` run a gnbox web server NAME on network NET on $H
 #   ctr_ip NS CTR NET [6], ctr_pid NS CTR, fetch NS CTR URL (wget in the container)
@@ -192,6 +195,15 @@ require() {
 	"$@" >/dev/null 2>&1 || skip "needs $what"
 }
 
+# exclusive NAME: waits for, then holds until the test ends, a lock that
+# tests sharing something of the machine's take (e.g. "dpkg": the package
+# tests install guardnet's .deb on the machine, one at a time).
+exclusive() {
+	local fd
+	exec {fd}>>"/tmp/gn-tests-$1.lock"
+	flock "$fd"
+}
+
 at_exit() { GN_AT_EXIT=("$*" "${GN_AT_EXIT[@]}"); }
 
 # scenario NAME [COMMAND...]: the start of every scenario file.
@@ -303,6 +315,7 @@ docker_engine_host() {
 	"${GN_MOUNTS[@]}" dockerd --data-root "$d/data" --exec-root "$d/exec" \
 		-H "unix://$d/docker.sock" --pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
 	GN_PIDS+=($!)
+	disown $!
 }
 
 # dk NS ARGS...: the docker CLI against NS's dockerd.
@@ -325,6 +338,8 @@ guardnetd_start() {
 	"${GN_MOUNTS[@]}" "$GN_BIN" -v --socket "$sock" --state-dir "$d/state" \
 		--config "$d/guardnet.conf" --control "$d/control.sock" >>"$d/guardnetd.log" 2>&1 &
 	GN_PIDS+=($!)
+	# Tests kill it on purpose: no "Killed" line from bash's job control.
+	disown $!
 	eval "GUARDNETD_PID_${ns//-/_}=$!"
 	wait_until 10 plugin_call "$drv" /Plugin.Activate || { say "guardnetd did not start:"; tail -30 "$d/guardnetd.log"; return 1; }
 }
@@ -410,6 +425,20 @@ consistent() {
 	GN_DOCKER_CLI=${GN_DOCKER_CLI:-docker} python3 "$GN_ROOT/tests/e2e/consistency.py" --ns "$H" --outside "$O" \
 		--driver "$DRV" --docker "unix://$GN_TMP/docker-$H/docker.sock" --state "$GN_TMP/gn-$H/state" \
 		--ctl "$GN_CTL" --control "$GN_TMP/gn-$H/control.sock" --udp "$GN_TMP/udp" "$@"
+}
+
+# parallel_runs PREFIX COUNT ARGS...: COUNT `docker run -d --name PREFIXi
+# ARGS...` on $H at once (dkt); ARGS may say %i for i.  Leaves each one's
+# output and exit code in $GN_TMP/PREFIXi.out and .rc.
+parallel_runs() {
+	local prefix=$1 count=$2 i pids=()
+	shift 2
+	for ((i = 1; i <= count; i++)); do
+		(dkt run -d --name "$prefix$i" "${@//%i/$i}" >"$GN_TMP/$prefix$i.out" 2>&1
+		 echo $? >"$GN_TMP/$prefix$i.rc") &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
 }
 
 # image_load NS: imports "gnbox", a busybox-static root file system with a
