@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Whether guardnetd agrees with Docker, and the kernel with both, on one
-test host (a helper of churn.sh and concurrency.sh, not a suite itself).
+test host (a helper of churn-sigkill.sh and concurrency-*.sh, not a suite itself).
 
 Docker's view (its guardnet networks, their endpoints, the running
 containers and the ports they asked for) is the truth.  guardnetd's state
@@ -28,7 +28,7 @@ import sys
 HELLO = "hello from guardnet"
 HOST4, HOST6 = "192.0.2.1", "2001:db8:1::1"
 OUT4, OUT6 = "192.0.2.2", "2001:db8:1::2"
-ALLOWED4 = "192.0.2.4"          # what churn.sh puts in some endpoints' guardnet.allow
+ALLOWED4 = "192.0.2.4"          # what churn-sigkill.sh puts in some endpoints' guardnet.allow
 PROTO = {6: "tcp", 17: "udp", "tcp": "tcp", "udp": "udp"}
 
 problems = []
