@@ -126,10 +126,10 @@ done
 say "churn: $kills kills, $refused Docker requests failed while guardnetd was down"
 
 # The end: everything removed, nothing left.
-for c in $(dkt ps -aq); do dkt rm -f "$c" >/dev/null; done
+for c in $(dkt ps -aq); do must dkt rm -f "$c"; done
 check "network rm n1 n2 after the churn" quiet dkt network rm n1 n2
 check "at the end: nothing left (state, links, nftables, sysctls)" consistent
-check "at the end: no guardnet link" test -z "$(ip -n "$H" -o link show | grep -E 'gn-|gn[hc][0-9a-f]{12}')"
-check "at the end: no state file" test -z "$(find "$STATE/networks" "$STATE/endpoints" -type f)"
+check "at the end: no guardnet link" test "$(gn_links "$H")" -eq 0
+check "at the end: no state file" no_state "$H"
 check "at the end: no guardnet table" bash -c "! nsenter --net=/run/netns/$H nft list table inet guardnet 2>/dev/null"
 summary

@@ -7,8 +7,7 @@
 scenario explain-ufw-route testbed
 
 must dk "$H" network create -d "$DRV" --subnet 10.223.1.0/24 n1
-web rt n1 -p 8085:8080
-must dk "$H" exec -d rt httpd -f -p 8080 -h /www
+web_at 8080 rt n1 -p 8085:8080
 must reachable "$H" http://127.0.0.1:8085/
 must ufw --force enable
 check "ufw route allow proto tcp from any to any port 8080" ufw route allow proto tcp from any to any port 8080

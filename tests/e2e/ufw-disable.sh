@@ -9,8 +9,7 @@ scenario ufw-disable testbed
 
 must dk "$H" network create -d "$DRV" --subnet 10.222.1.0/24 n1
 must dk "$H" network create -d "$DRV" --subnet 10.222.2.0/24 -o guardnet.allow=192.0.2.2/32 n2
-web rt n1 -p 8082:8080
-must dk "$H" exec -d rt httpd -f -p 8080 -h /www
+web_at 8080 rt n1 -p 8082:8080
 web al n2 -p 8085:80
 must ufw --force enable
 must ufw route allow proto tcp from any to any port 8080
