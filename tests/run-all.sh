@@ -14,7 +14,9 @@
 # prints "ok - ..." / "FAIL - ..." lines and ends with "NAME: N passed, M
 # failed"; exit 77 means it cannot run here (reported as a skip with its
 # reason, not as a failure).  The run ends with each suite's wall time,
-# slowest first, and one line: "tests: N passed, M failed, K skipped".
+# slowest first (kept in GN_TIMES_FILE, /var/tmp/guardnet-tests.times, to
+# start the slowest first next time), and one line: "tests: N passed, M
+# failed, K skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -22,7 +24,7 @@ jobs=${GN_JOBS:-3}
 while getopts j: o; do
 	case $o in
 	j) jobs=$OPTARG ;;
-	*) sed -n '9,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '8,11s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -54,13 +56,23 @@ unit() {
 }
 
 # Every suite, as NAME COMMAND: the quick ones first, alone; then the rest
-# in the pool, the longest first so that the pool ends together.
+# in the pool, the longest first so that the pool ends together (the CPU-heavy
+# hardening and benchmarks, then the scenarios).
 serial=("unit unit" "replay python3 tests/e2e/replay_restart.py build/guardnetd spec")
 pool=("hardening bash tests/hardening/fuzz_smoke.sh" "bench bash tests/bench/run.sh --quick")
 for t in tests/e2e/*.sh; do
 	pool+=("$(basename "$t" .sh) bash $t")
 done
 pool+=("demo bash tests/demo.sh")
+# The wall times of the last run on this machine, when there was one, put
+# the longest suites first.
+times_file=${GN_TIMES_FILE:-/var/tmp/guardnet-tests.times}
+if [ -s "$times_file" ]; then
+	mapfile -t pool < <(for s in "${pool[@]}"; do
+		t=$(awk -v n="${s%% *}" '$2 == n { print $1 }' "$times_file")
+		printf '%s\t%s\n' "${t:--1}" "$s"
+	done | sort -s -t $'\t' -k1,1nr | cut -f2-)
+fi
 
 wanted() {
 	local p
@@ -144,6 +156,8 @@ done
 
 echo "--- wall time per suite, slowest first"
 printf '%s\n' "${times[@]}" | sort -rn | awk '{ printf "%6d s  %s\n", $1, $2 }'
+# Kept for the next run's order (only a whole run knows every suite).
+[ ${#patterns[@]} -eq 0 ] && printf '%s\n' "${times[@]}" >"$times_file" 2>/dev/null
 echo "--- the whole run: $((SECONDS - started)) s with -j $jobs"
 [ ${#skips[@]} -gt 0 ] && echo "skipped suites: ${skips[*]}"
 [ ${#broken[@]} -gt 0 ] && echo "failing suites: ${broken[*]}"
