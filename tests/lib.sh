@@ -18,6 +18,8 @@
 #
 # It prints "ok - ..." or "FAIL - ..." per check and ends with "NAME: N passed,
 # M failed"; it exits 0, 1 (a check failed) or 77 (cannot run here: `skip`).
+# The helpers below live here and in lib-host.sh, lib-traffic.sh and
+# lib-driver.sh, which this file sources.
 #
 # Results
 #   ok DESC, fail DESC              count a check
@@ -46,9 +48,16 @@
 #   in_host NS CMD...               CMD in NS's network namespace and NS's own mounts: its plugin
 #                                   directory at /run/docker/plugins, its /etc/ufw and /etc/default
 #   in_ctr NS CTR CMD...            CMD (a program of this machine) in container CTR's network namespace
+#   host_mounts NS [legacy]         sets GN_MOUNTS, the command prefix in_host uses; it execs, so
+#                                   `"${GN_MOUNTS[@]}" prog &` leaves prog's PID in $!
 # Docker
 #   dockerd_start NS [legacy]       NS's own dockerd; the engine is docker_engine_$GUARDNET_DOCKER
-#                                   (unset: docker_engine_host, this machine's dockerd)
+#                                   (unset: docker_engine_host, this machine's dockerd).  Another
+#                                   engine is one function docker_engine_NAME NS DIR [legacy]: it
+#                                   starts dockerd in the background (socket DIR/docker.sock, pid
+#                                   file DIR/docker.pid, log DIR/dockerd.log, NS's plugin directory
+#                                   $GN_TMP/plugins-NS at /run/docker/plugins), adds its PID to
+#                                   GN_PIDS and returns; GN_DOCKER_CLI and GN_COMPOSE name its clients
 #   dk NS ARGS...                   the docker CLI on NS's dockerd ($GN_DOCKER_CLI, default docker)
 #   dkt ARGS...                     the same on $H, bounded by DKT_TIMEOUT seconds (180)
 #   parallel_runs PREFIX COUNT ARGS...   COUNT `dkt run -d --name PREFIXi ARGS` at once (%i: i)
@@ -105,8 +114,10 @@
 #   nft_handle NS, nft_has NS KIND NAME TEXT, nft_lacks NS KIND NAME TEXT   guardnet's table
 #
 # Variables: GN_ROOT, GN_BIN (guardnetd), GN_CTL (guardnetctl), GN_TMP (this test's files, removed
-# at exit), GN_TAG (gnt$$, the prefix of every name), GN_HELLO (gnbox's page), H, O, DRV (testbed),
-# UFW_NS, UFW_ROOT (ufw_setup), GUARDNETD_PID_<ns>, DOCKER_<ns>.
+# at exit: docker-NS/ for NS's dockerd, gn-NS/ for its guardnetd (state, log, control.sock,
+# ufwroot/etc/{ufw,default}), plugins-NS/), GN_TAG (gnt$$, the prefix of every name), GN_HELLO
+# (gnbox's page), H, O, DRV (testbed), UFW_NS, UFW_ROOT (ufw_setup), GUARDNETD_PID_<ns>, DOCKER_<ns>;
+# GN_NEG_SECS (2), GN_OPEN_SECS (5), GN_EVENTUALLY (5): the probes' time limits.
 
 GN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GN_BIN=${GN_BIN:-$GN_ROOT/build/guardnetd}
