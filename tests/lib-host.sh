@@ -292,14 +292,18 @@ ufw_setup() {
 	[ -d "$UFW_ROOT/etc/ufw" ] || ufw_files "$1"
 }
 
-# ufw ARGS...: Debian's ufw in $UFW_NS on its own files; with UFW_LEGACY=1
-# its iptables is iptables-legacy.  Its output is shown only on failure.
+# ufw ARGS...: Debian's ufw in $UFW_NS on its own files (UFW_ROOT); with
+# UFW_LEGACY=1 its iptables is iptables-legacy.  Its output is shown only on
+# failure.  It uses nothing but those variables, so `export -f ufw` lets a
+# child bash run it.
 ufw() {
-	local rc
-	host_mounts "$UFW_NS" "$([ "${UFW_LEGACY:-0}" = 1 ] && echo legacy)"
-	"${GN_MOUNTS[@]}" ufw "$@" >"$GN_TMP/ufw.out" 2>&1
+	local out rc
+	out=$(unshare --mount --propagation private bash -c '
+		mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default" /etc/default &&
+		{ [ "$2" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi; } &&
+		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" 2>&1)
 	rc=$?
-	[ $rc -eq 0 ] || { say "    ufw $* (exit $rc):"; sed 's/^/    | /' "$GN_TMP/ufw.out"; }
+	[ $rc -eq 0 ] || printf '    ufw %s (exit %s):\n%s\n' "$*" "$rc" "$(sed 's/^/    | /' <<<"$out")"
 	return $rc
 }
 
