@@ -199,13 +199,6 @@ web() { web_at 80 "$@"; }
 # web_at PORT NAME NETWORK [ARGS...]: the same on another port of the container.
 web_at() { must dk "$H" run -d --name "$2" --network "$3" "${@:4}" gnbox httpd -f -p "$1" -h /www; }
 
-# spares NS NETWORK: how many spare veth pairs NETWORK's bridge has (plugin/spares.c).
-spares() {
-	local id
-	id=$(dk "$1" network inspect -f '{{.Id}}' "$2") || return 1
-	ip -n "$1" -o link show master "gn-${id:0:12}" | grep -cE "gns${id:0:8}[0-9]h"
-}
-
 # outside_add HOSTNS OUTNS: joins the test host to an "outside" namespace
 # with 192.0.2.1/24 and 2001:db8:1::1/64 on the host side (.2 and ::2 outside).
 outside_add() {

@@ -64,7 +64,6 @@
 #   image_load NS                   image gnbox: busybox httpd, /www, cgi-bin/ip, the udp tool
 #   web NAME NET [ARGS...]          `must` run a gnbox web server NAME on network NET on $H
 #   web_at PORT NAME NET [ARGS...]  the same, listening on PORT in the container
-#   spares NS NET                   how many spare veth pairs NET's bridge holds
 #   ctr_ip NS CTR NET [6], ctr_pid NS CTR, fetch NS CTR URL (wget in the container)
 #   compose DIR PROJECT ARGS...     docker-compose on $H's dockerd; compose_ctr DIR PROJECT SERVICE
 #   egress_seen NS CTR URL          the source address a server outside saw (cgi-bin/ip) for CTR

@@ -22,8 +22,6 @@ m[0] = (m[0] & 0xfc) | 2
 print(":".join("%02x" % b for b in m))' "$1"; }
 
 must dk "$H" network create -d "$DRV" --subnet 10.220.1.0/24 n4
-must_read id4 dk "$H" network inspect -f '{{.Id}}' n4
-br4=${id4:0:12}
 web c1 n4
 must dk "$H" run -d --name c2 --network n4 gnbox sleep 1000
 must_read ip1 ctr_ip "$H" c1 n4
@@ -52,7 +50,6 @@ check "reconcile: half-made veth pair (mark, no alias) removed" bash -c "! ip -n
 check "reconcile: half-made bridge (mark, no alias) removed" bash -c "! ip -n $H link show gn-halfmade 2>/dev/null"
 check "reconcile: a link guardnet does not own is left alone" quiet ip -n "$H" link show gn-notours
 check "reconcile: a veth with guardnet's name but not its mark is left alone" quiet ip -n "$H" link show gnhfedcba987654
-check "reconcile: n4's spares made anew, two" test "$(spares "$H" n4)" -eq 2
 check "reconcile: the table is back" bash -c "nsenter --net=/run/netns/$H nft list table inet guardnet | grep -q $brr"
 must ip -n "$H" link del gn-notours
 must ip -n "$H" link del gnhfedcba987654
