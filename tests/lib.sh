@@ -41,21 +41,41 @@ netns_add() {
 # /sys (dockerd needs the host's cgroup view).
 in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
 
+# GUARDNET_DOCKER picks the engine dockerd_start runs: 20 (the default) is
+# the machine's dockerd, Debian 12's 20.10.24; 28 is Debian forky's dockerd
+# 28.5.2, chrooted in a root file system tests/docker28/rootfs.sh builds
+# once and keeps outside the repository.
+GN_DOCKER=${GUARDNET_DOCKER:-20}
+case $GN_DOCKER in
+20 | 28) ;;
+*) echo "GUARDNET_DOCKER=$GN_DOCKER: expected 20 or 28" >&2; exit 2 ;;
+esac
+GN_PLUGINS=/run/docker/plugins
+[ "$GN_DOCKER" = 20 ] || . "$GN_ROOT/tests/docker28/engine.sh"
+
 # dockerd_start NS [legacy]: a dockerd of its own inside NS.  With "legacy"
 # its iptables is iptables-legacy: in a private mount namespace the nft
 # multi-call binary is covered by the legacy one (design.md section 5).
 dockerd_start() {
 	local ns=$1 d=$GN_TMP/docker-$1 pre=()
 	mkdir -p "$d/data" "$d/exec"
-	[ "${2:-}" = legacy ] && pre=(unshare --mount sh -c \
-		'mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi && exec "$@"' sh)
-	# Started directly (not through a function) so that $! is dockerd itself.
-	"${pre[@]}" nsenter --net=/run/netns/"$ns" dockerd --data-root "$d/data" --exec-root "$d/exec" \
-		-H "unix://$d/docker.sock" --pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
-	GN_PIDS+=($!)
+	if [ "$GN_DOCKER" = 28 ]; then
+		dockerd28_start "$@" || return 1
+	else
+		[ "${2:-}" = legacy ] && pre=(unshare --mount sh -c \
+			'mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi && exec "$@"' sh)
+		# Started directly (not through a function) so that $! is dockerd itself.
+		"${pre[@]}" nsenter --net=/run/netns/"$ns" dockerd --data-root "$d/data" --exec-root "$d/exec" \
+			-H "unix://$d/docker.sock" --pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
+		GN_PIDS+=($!)
+	fi
 	eval "DOCKER_${ns//-/_}=unix://$d/docker.sock"
-	wait_until 60 docker -H "unix://$d/docker.sock" info || { say "dockerd in $ns did not start:"; tail -20 "$d/dockerd.log"; return 1; }
+	wait_until 60 dockerd_up "$ns" ${GN_PIDS[-1]} && dk "$ns" info >/dev/null 2>&1 ||
+		{ say "dockerd in $ns did not start:"; tail -20 "$d/dockerd.log"; return 1; }
 }
+
+# dockerd_up NS PID: NS's dockerd answers, or PID (it) has exited.
+dockerd_up() { pid_gone "$2" || dk "$1" info; }
 
 # dk NS ARGS...: the docker CLI against NS's dockerd.
 dk() { local ns=$1; shift; docker -H "unix://$GN_TMP/docker-$ns/docker.sock" "$@"; }
@@ -67,7 +87,7 @@ guardnetd_start() {
 	local ns=$1 drv=$2 d=$GN_TMP/gn-$1
 	mkdir -p "$d/ufwroot"
 	echo "ufw_root = $d/ufwroot" >"$d/guardnet.conf"
-	nsenter --net=/run/netns/"$ns" "$GN_BIN" -v --socket "/run/docker/plugins/$drv.sock" --state-dir "$d/state" \
+	nsenter --net=/run/netns/"$ns" "$GN_BIN" -v --socket "$GN_PLUGINS/$drv.sock" --state-dir "$d/state" \
 		--config "$d/guardnet.conf" --control "$d/control.sock" \
 		>>"$d/guardnetd.log" 2>&1 &
 	GN_PIDS+=($!)
@@ -77,7 +97,7 @@ guardnetd_start() {
 
 # plugin_call DRIVER PATH [BODY]: one request on a plugin socket.
 plugin_call() {
-	curl -sf --unix-socket "/run/docker/plugins/$1.sock" -X POST -d "${3:-}" "http://plugin$2"
+	curl -sf --unix-socket "$GN_PLUGINS/$1.sock" -X POST -d "${3:-}" "http://plugin$2"
 }
 
 # image_load NS: imports "gnbox", a busybox-static root file system with a
@@ -154,8 +174,10 @@ ufw_setup() {
 	sed -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL='"$UFW_ROOT"'/etc/ufw/empty-sysctl.conf|' /etc/default/ufw \
 		>"$UFW_ROOT/etc/default/ufw"
 }
-# With UFW_LEGACY=1, ufw's iptables is iptables-legacy (as dockerd_start legacy).
+# With UFW_LEGACY=1, ufw's iptables is iptables-legacy (as dockerd_start
+# legacy).  On the Docker 28 lane, the engine's ufw (ufw28).
 ufw() {
+	[ "$GN_DOCKER" = 20 ] || { ufw28 "$@"; return; }
 	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
 		{ [ "$2" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi; } &&
 		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" >/dev/null 2>&1
@@ -198,6 +220,6 @@ gn_cleanup() {
 	for ns in "${GN_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	# Mounts dockerd made under its data and exec roots.
 	findmnt -rn -o TARGET | grep "^$GN_TMP" | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	rm -f /run/docker/plugins/"$GN_TAG"*.sock
+	rm -f "$GN_PLUGINS/$GN_TAG"*.sock
 	rm -rf "$GN_TMP"
 }
