@@ -16,14 +16,16 @@ done
 PATH=$GN_TMP/bin:$PATH
 
 # dockerd28_start NS [legacy]: dockerd 28 in a mount namespace of its own
-# made inside NS: the forky tree under an overlay (a mount point of its
-# own, or docker import fails to remount /; writes stay in the test's
-# directory), sysfs mounted from inside NS (with the machine's /sys,
-# dockerd 28 fails to read the stp_state of other namespaces' bridge
-# ports), the machine's cgroups, a fresh /run with the test's plugin
-# directory at /run/docker/plugins, and the test's directory and the
-# repository at their own paths, so that sockets and files have one name
-# inside and out.  Adds dockerd's PID to GN_PIDS.
+# made inside NS, whose root is the forky tree under an overlay (writes
+# stay in the test's directory).  A pivot_root, not a chroot: docker exec
+# enters a container's mount namespace at that namespace's root, which
+# under a chrooted dockerd is the machine's / (measured: exec saw the
+# machine's files).  In it: sysfs mounted from inside NS (with the
+# machine's /sys, dockerd 28 fails to read the stp_state of other
+# namespaces' bridge ports), the machine's cgroups, a fresh /run with the
+# test's plugin directory at /run/docker/plugins, and the test's directory
+# and the repository at their own paths, so that sockets and files have
+# one name inside and out.  Adds dockerd's PID to GN_PIDS.
 dockerd28_start() {
 	local ns=$1 d=$GN_TMP/docker-$1
 	GN_FORKY=${GN_FORKY:-$(bash "$GN_ROOT/tests/docker28/rootfs.sh")} || { say "no forky root file system"; return 1; }
@@ -43,7 +45,11 @@ dockerd28_start() {
 		mount --bind "$t" "$m$t"
 		mount --bind -o ro "$g" "$m$g"
 		[ "$legacy" != legacy ] || mount --bind "$m/usr/sbin/xtables-legacy-multi" "$m/usr/sbin/xtables-nft-multi"
-		exec chroot "$m" "$@"' sh "$GN_FORKY" "$d" "$GN_TMP" "$GN_PLUGINS" "$GN_ROOT" "${2:-}" \
+		mkdir -p "$m/.oldroot"
+		cd "$m"
+		pivot_root . .oldroot
+		umount -l /.oldroot
+		exec "$@"' sh "$GN_FORKY" "$d" "$GN_TMP" "$GN_PLUGINS" "$GN_ROOT" "${2:-}" \
 		dockerd --data-root "$d/data" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
 		--pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
 	GN_PIDS+=($!)
@@ -55,8 +61,8 @@ dockerd28_start() {
 ufw28() {
 	local pid
 	pid=$(cat "$GN_TMP/docker-$UFW_NS/docker.pid") || return 1
-	nsenter --net=/run/netns/"$UFW_NS" --mount=/proc/"$pid"/ns/mnt --root=/proc/"$pid"/root --wd=/ \
-		/usr/bin/unshare --mount /bin/sh -c 'mount --bind "$0/etc/ufw" /etc/ufw &&
+	nsenter --net=/run/netns/"$UFW_NS" --mount=/proc/"$pid"/ns/mnt --wd=/ \
+		/usr/bin/unshare --mount /bin/sh -c 'cd / && mount --bind "$0/etc/ufw" /etc/ufw &&
 			mount --bind "$0/etc/default/ufw" /etc/default/ufw && exec /usr/sbin/ufw "$@"' \
 		"$UFW_ROOT" "$@" >/dev/null 2>&1
 }

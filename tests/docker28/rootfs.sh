@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds the root file system the Docker 28 test lane runs dockerd in:
 # Debian forky (docker.io 28.5.2, containerd, runc, iptables 1.8.13,
-# docker-compose 2.40.3, nftables, ufw) from Debian's archive with
+# docker-compose 2.40.3, nftables, ufw, mount) from Debian's archive with
 # mmdebstrap, outside the repository.  Forky's binaries need forky's glibc,
 # so they run chrooted in it, not installed on the test machine.
 #
@@ -14,7 +14,7 @@ set -eu
 
 dir=${1:-${GUARDNET_FORKY:-/var/cache/guardnet-tests/forky}}
 suite=forky
-packages=docker.io,docker-cli,containerd,runc,iptables,nftables,ufw,ca-certificates,iproute2,procps,kmod,docker-compose
+packages=docker.io,docker-cli,containerd,runc,iptables,nftables,ufw,mount,ca-certificates,iproute2,procps,kmod,docker-compose
 # The stamp names what the tree was built from: a change to the list or the
 # suite builds it again.
 stamp="$suite $packages"
