@@ -57,12 +57,15 @@ dockerd28_start() {
 
 # ufw28 ARGS...: ufw() on the Docker 28 lane: the forky tree's ufw on the
 # test host's copy of UFW's files, in the mount namespace of the host's
-# dockerd (whose iptables is legacy already when the dockerd is).
+# dockerd, on iptables-legacy with UFW_LEGACY=1 and on nf_tables otherwise
+# (whichever the dockerd uses).
 ufw28() {
 	local pid
 	pid=$(cat "$GN_TMP/docker-$UFW_NS/docker.pid") || return 1
-	nsenter --net=/run/netns/"$UFW_NS" --mount=/proc/"$pid"/ns/mnt --wd=/ \
-		/usr/bin/unshare --mount /bin/sh -c 'cd / && mount --bind "$0/etc/ufw" /etc/ufw &&
-			mount --bind "$0/etc/default/ufw" /etc/default/ufw && exec /usr/sbin/ufw "$@"' \
-		"$UFW_ROOT" "$@" >/dev/null 2>&1
+	nsenter --net=/run/netns/"$UFW_NS" --mount=/proc/"$pid"/ns/mnt --wd=/ /usr/bin/unshare --mount /bin/sh -c '
+		x=/usr/sbin/xtables-nft-multi
+		umount "$x" 2>/dev/null
+		{ [ "$1" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi "$x"; } &&
+		mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
+		shift && exec /usr/sbin/ufw "$@"' "$UFW_ROOT" "${UFW_LEGACY:-0}" "$@" >/dev/null 2>&1
 }
