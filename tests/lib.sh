@@ -158,6 +158,11 @@ ctr_ip() {
 	dk "$1" inspect -f "{{(index .NetworkSettings.Networks \"$3\").$f}}" "$2"
 }
 
+# compose_ctr PROJECT SERVICE: the name of the service's first container,
+# as the engine's compose spells it (docker-compose 1.29 and compose v2
+# differ).
+compose_ctr() { if [ "$GN_DOCKER" = 20 ]; then echo "$1_$2_1"; else echo "$1-$2-1"; fi; }
+
 # fetch NS CONTAINER URL: HTTP GET from inside a container, bounded in time
 # (busybox wget crashes with -T, design.md section 5).
 fetch() { dk "$1" exec "$2" timeout 3 wget -qO- "$3" 2>/dev/null; }

@@ -184,8 +184,8 @@ YML
 compose() { (cd "$GN_TMP/proj" && DOCKER_HOST=unix://$GN_TMP/docker-$H/docker.sock docker-compose -p gnproj "$@"); }
 check "compose up" compose up -d
 check "compose: client reaches web by name" \
-	bash -c "docker -H unix://$GN_TMP/docker-$H/docker.sock exec gnproj_client_1 timeout 3 wget -qO- http://web/ | grep -q hello"
-check "compose: MTU from driver_opts" test "$(dk "$H" exec gnproj_client_1 cat /sys/class/net/eth0/mtu)" = 1450
+	bash -c "docker -H unix://$GN_TMP/docker-$H/docker.sock exec $(compose_ctr gnproj client) timeout 3 wget -qO- http://web/ | grep -q hello"
+check "compose: MTU from driver_opts" test "$(dk "$H" exec "$(compose_ctr gnproj client)" cat /sys/class/net/eth0/mtu)" = 1450
 check "compose down" compose down
 check "compose down: no gn link left" test "$(gnlinks)" -eq 0
 check "compose down: no state left" nostate
