@@ -353,9 +353,20 @@ int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, str
 	return 0;
 }
 
-const struct gn_endpoint *driver_endpoint(const struct gn_driver *d, const struct gn_ep_ref *ref)
+int driver_oper_info(const struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_ports *ret)
 {
-	return state_endpoint(&d->st, ref->id);
+	const struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
+	struct gn_ports exp = { 0 };
+
+	*ret = (struct gn_ports){ 0 };
+	if (!ep)
+		return -ENOENT;
+	if (ep->programmed)
+		return publish_in_force(publish_allowed(ep->net, &d->cfg->publish), &ep->spec, ep->net->spec.id,
+					&ep->published, ret);
+	exp.exposed = ep->spec.ports.exposed;
+	exp.n_exposed = ep->spec.ports.n_exposed;
+	return ports_copy(ret, &exp);
 }
 
 /* Runtime fields of an endpoint, saved so a failed write can be undone. */
