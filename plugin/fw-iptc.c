@@ -121,9 +121,10 @@ static bool ours(const unsigned char *e, size_t hdr, uint16_t target_offset, uin
 
 /* The two families differ only in types; these macros write one body for both. */
 #define SYNC_FAMILY(NAME, PFX, ENTRY, NAMES)                                                                   \
-	static int NAME(uint32_t mark, struct gn_err *err)                                                     \
+	static int NAME(uint32_t mark, bool forward_first, struct gn_err *err)                                 \
 	{                                                                                                      \
-		static const char *chains[] = { "DOCKER-USER", "FORWARD" };                                    \
+		const char *chains[] = { forward_first ? "FORWARD" : "DOCKER-USER",                            \
+					 forward_first ? "DOCKER-USER" : "FORWARD" };                           \
 		struct xtc_handle *h;                                                                          \
 		int lock, r = 0;                                                                               \
 		bool changed = false, placed = false;                                                          \
@@ -192,11 +193,11 @@ static bool ours(const unsigned char *e, size_t hdr, uint16_t target_offset, uin
 SYNC_FAMILY(sync4, iptc, ipt_entry, "/proc/net/ip_tables_names")
 SYNC_FAMILY(sync6, ip6tc, ip6t_entry, "/proc/net/ip6_tables_names")
 
-int fw_iptc_sync(uint32_t mark, struct gn_err *err)
+int fw_iptc_sync(uint32_t mark, bool forward_first, struct gn_err *err)
 {
-	int r = sync4(mark, err);
+	int r = sync4(mark, forward_first, err);
 
-	return r < 0 ? r : sync6(mark, err);
+	return r < 0 ? r : sync6(mark, forward_first, err);
 }
 
 bool fw_iptc_has_chain(const char *chain)

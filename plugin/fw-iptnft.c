@@ -165,9 +165,9 @@ static void del_rule(struct nft_batch *b, uint32_t family, const char *chain, ui
 }
 
 static int hook_family(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t family,
-		       uint32_t mark, struct gn_err *err)
+		       uint32_t mark, bool forward_first, struct gn_err *err)
 {
-	static const char *chains[] = { "DOCKER-USER", "FORWARD" };
+	const char *chains[] = { forward_first ? "FORWARD" : "DOCKER-USER", forward_first ? "DOCKER-USER" : "FORWARD" };
 	bool placed = false;
 
 	for (size_t c = 0; c < 2; c++) {
@@ -193,9 +193,39 @@ static int hook_family(struct mnl_socket *sock, uint32_t *seq, struct nft_batch 
 }
 
 int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
-		     struct gn_err *err)
+		     bool forward_first, struct gn_err *err)
 {
-	int r = hook_family(sock, seq, b, NFPROTO_IPV4, mark, err);
+	int r = hook_family(sock, seq, b, NFPROTO_IPV4, mark, forward_first, err);
 
-	return r < 0 ? r : hook_family(sock, seq, b, NFPROTO_IPV6, mark, err);
+	return r < 0 ? r : hook_family(sock, seq, b, NFPROTO_IPV6, mark, forward_first, err);
+}
+
+bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *table)
+{
+	char buf[8192] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t s = (*seq)++;
+	int n;
+
+	if (!t)
+		return false;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, family, NLM_F_ACK, s);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		return false;
+	do {
+		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
+		if (n > 0)
+			n = mnl_cb_run(buf, (size_t)n, s, mnl_socket_get_portid(sock), NULL, NULL);
+	} while (n > 0);
+	return n == 0;
+}
+
+bool fw_docker_nft(struct mnl_socket *sock, uint32_t *seq)
+{
+	return fw_nft_table_exists(sock, seq, NFPROTO_IPV4, FW_DOCKER_NFT_TABLE) ||
+	       fw_nft_table_exists(sock, seq, NFPROTO_IPV6, FW_DOCKER_NFT_TABLE);
 }

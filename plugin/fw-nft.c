@@ -56,7 +56,26 @@ struct gn_fw {
 	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
 	bool current;       /* the table is what fw_apply and fw_apply_share made it */
 	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
+	int docker_nft;     /* Docker's nftables backend seen: 1, not seen: 0, not looked yet: -1 */
 };
+
+/* Where the accept rule goes, decided from what Docker's firewall looks
+ * like now (it may start, restart or switch backends while guardnetd
+ * runs); logged when the answer changes. */
+static bool forward_first(struct gn_fw *fw)
+{
+	int nft = fw_docker_nft(fw->sock, &fw->seq);
+
+	if (nft != fw->docker_nft)
+		log_info(nft ? "Docker's firewall: nftables backend (table " FW_DOCKER_NFT_TABLE "): Docker has no "
+			       "DOCKER-USER chain, guardnet's accept rule goes to iptables' FORWARD chain, ahead of "
+			       "UFW's, wherever a FORWARD chain exists"
+			     : "Docker's firewall: no table " FW_DOCKER_NFT_TABLE " (Docker's iptables backend, or Docker "
+			       "not started): guardnet's accept rule goes to iptables' DOCKER-USER chain, or FORWARD "
+			       "while there is no DOCKER-USER");
+	fw->docker_nft = nft;
+	return nft;
+}
 
 int fw_open(struct gn_fw **ret, struct gn_err *err)
 {
@@ -72,6 +91,8 @@ int fw_open(struct gn_fw **ret, struct gn_err *err)
 		return gn_errf(err, r, "nfnetlink: %s", strerror(-r));
 	}
 	fw->seq = (uint32_t)time(NULL);
+	fw->docker_nft = -1;
+	forward_first(fw);
 	/* Fault injection for the tests, which must see the kernel refuse a
 	 * transaction: a jump to a chain that does not exist. */
 	if (getenv("GUARDNET_TEST_NFT_FAULT"))
@@ -277,19 +298,21 @@ static void inject_fault(const struct gn_fw *fw, struct nft_batch *b, const stru
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
+	bool fwd;
 	int r = 0;
 
 	if (!b)
 		return gn_errf(err, -ENOMEM, "out of memory");
 	/* Legacy iptables first: an extra accept for a mark only guardnet sets
 	 * is harmless if the transaction then fails; removal waits for it. */
-	if (m->n && (r = fw_iptc_sync(m->mark, err)) < 0) {
+	fwd = forward_first(fw);
+	if (m->n && (r = fw_iptc_sync(m->mark, fwd, err)) < 0) {
 		nft_batch_free(b);
 		return r;
 	}
 	build_table(b, m);
 	inject_fault(fw, b, m->pubs, m->n_pubs);
-	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
+	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, fwd, err);
 	if (r == 0) {
 		r = nft_batch_commit(b, fw->sock, err);
 		/* Refused, the table is as it was; with no answer, unknown. */
@@ -301,7 +324,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 		fw->current = m->n > 0;
 	}
 	if (r == 0 && !m->n)
-		r = fw_iptc_sync(0, err);
+		r = fw_iptc_sync(0, fwd, err);
 	fw->seq += 1 << 16;
 	nft_batch_free(b);
 	return r;
@@ -379,6 +402,9 @@ static int concerns_us(const struct nlmsghdr *nlh)
 		return 0;
 	if (!strcmp(table, FW_TABLE))
 		return 2;
+	/* Docker switching firewall backends may move where the rule goes. */
+	if (!strcmp(table, FW_DOCKER_NFT_TABLE) && (type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE))
+		return 1;
 	return !strcmp(table, "filter") && (type == NFT_MSG_DELRULE || type == NFT_MSG_DELCHAIN ||
 					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN);
 }
@@ -391,7 +417,8 @@ bool fw_hook_intact(struct gn_fw *fw, uint32_t mark)
 	if (!b)
 		return false;
 	/* The hook step adds messages only for what is missing or extra. */
-	intact = fw_iptables_hook(fw->sock, &fw->seq, b, mark, NULL) == 0 && nft_batch_messages(b) == 0;
+	intact = fw_iptables_hook(fw->sock, &fw->seq, b, mark, forward_first(fw), NULL) == 0 &&
+		 nft_batch_messages(b) == 0;
 	nft_batch_free(b);
 	return intact;
 }
@@ -441,7 +468,7 @@ void fw_periodic(struct gn_fw *fw)
 
 	if (!fw_iptc_present())
 		return;
-	if (fw_iptc_sync(fw->last_mark, &err) < 0)
+	if (fw_iptc_sync(fw->last_mark, forward_first(fw), &err) < 0)
 		log_warnx("%s", err.msg);
 	docker_legacy = fw_iptc_has_chain("DOCKER-USER");
 	ufw_legacy = fw_iptc_has_chain("ufw-user-forward");
@@ -458,24 +485,7 @@ void fw_periodic(struct gn_fw *fw)
 
 bool fw_intact(struct gn_fw *fw)
 {
-	char buf[8192] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nlmsghdr *nlh;
-	uint32_t seq = fw->seq++;
-	bool exists;
-	int n;
+	bool exists = fw_nft_table_exists(fw->sock, &fw->seq, NFPROTO_INET, FW_TABLE);
 
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	if (mnl_socket_sendto(fw->sock, nlh, nlh->nlmsg_len) < 0)
-		return false;
-	do {
-		n = (int)mnl_socket_recvfrom(fw->sock, buf, sizeof buf);
-		if (n > 0)
-			n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(fw->sock), NULL, NULL);
-	} while (n > 0);
-	exists = n == 0;
 	return exists == (fw->last_mark != 0) && fw_hook_intact(fw, fw->last_mark);
 }

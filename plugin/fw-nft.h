@@ -114,9 +114,18 @@ void x_reject(struct nftnl_rule *r, bool tcp);
 
 /* Adds to b what it takes for iptables' forward path to accept connections
  * carrying mark (0: remove guardnet's rule), in ip and ip6 "filter"
- * (fw-iptnft.c).  Reads the chains through sock first. */
+ * (fw-iptnft.c): the rule goes to the first of DOCKER-USER and FORWARD
+ * that exists, FORWARD first when forward_first, and leaves the other.
+ * Reads the chains through sock first. */
 int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
-		     struct gn_err *err);
+		     bool forward_first, struct gn_err *err);
+/* Whether nf_tables has table in family (NFPROTO_*). */
+bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *table);
+/* Whether Docker runs its nftables firewall backend (Docker 29,
+ * --firewall-backend=nftables): its table docker-bridges exists in ip or
+ * ip6.  Docker then has no DOCKER-USER chain and jumps to none. */
+#define FW_DOCKER_NFT_TABLE "docker-bridges"
+bool fw_docker_nft(struct mnl_socket *sock, uint32_t *seq);
 /* Whether ip filter has chain in nf_tables (iptables-nft). */
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);
 

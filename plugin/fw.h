@@ -8,8 +8,10 @@
  * changes to networks, UFW or the host, changed element by element when
  * one endpoint's share changes (fw_apply_share), and one accept rule,
  * tagged with the comment "guardnet", in iptables' DOCKER-USER chain
- * (FORWARD when Docker's chains are absent) for the connections guardnet
- * admitted (design.md section 4).
+ * (FORWARD when Docker's chains are absent, and always FORWARD when Docker
+ * uses its nftables firewall backend, which never jumps to DOCKER-USER)
+ * for the connections guardnet admitted (design.md section 4;
+ * spec/firewall-model.md, "Docker 29's nftables backend").
  */
 #ifndef GN_FW_H
 #define GN_FW_H
@@ -103,7 +105,8 @@ bool fw_intact(struct gn_fw *fw);
  * removing it).  Cheap when nothing is missing, so it also serves as the
  * periodic check on legacy hosts, which send no change events. */
 bool fw_iptc_present(void);
-int fw_iptc_sync(uint32_t mark, struct gn_err *err);
+/* forward_first: FORWARD before DOCKER-USER (fw_iptables_hook). */
+int fw_iptc_sync(uint32_t mark, bool forward_first, struct gn_err *err);
 /* Whether the legacy ip filter table has chain (never creates the table). */
 bool fw_iptc_has_chain(const char *chain);
 /* The periodic check: puts the legacy accept rule back if it went, and

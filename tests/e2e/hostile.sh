@@ -12,7 +12,7 @@ set -u
 trap 'touch "$GN_TMP/check"; gn_cleanup' EXIT
 
 testbed || exit 1
-SOCK=/run/docker/plugins/$DRV.sock
+SOCK=$GN_PLUGINS/$DRV.sock
 CTL=$GN_TMP/gn-$H/control.sock
 OUT=$GN_TMP/hostile.out
 # Docker's own calls must not wait for hostile clients to time out (30 s).

@@ -44,7 +44,7 @@ pub() {
 }
 # try_pub NET EP ENTRY: ProgramExternalConnectivity that may fail; prints the reply.
 try_pub() {
-	curl -s --unix-socket "/run/docker/plugins/$DRV.sock" -X POST \
+	curl -s --unix-socket "$GN_PLUGINS/$DRV.sock" -X POST \
 		-d "{$(ref "$1" "$2"),\"Options\":{\"com.docker.network.portmap\":[$3]}}" \
 		http://plugin/NetworkDriver.ProgramExternalConnectivity
 }
