@@ -36,7 +36,13 @@ void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, 
 void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, uint16_t flags, const char *what);
 void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
-/* Sends the transaction; 0, or the first error with the message it concerns. */
+/* Appends the transaction end (once): b is then whole, to be sent or read
+ * back.  0 or -ENOMEM (b was not built whole). */
+int nft_batch_seal(struct nft_batch *b);
+/* The bytes of b: the netlink messages from transaction start to end. */
+const void *nft_batch_data(const struct nft_batch *b, size_t *len);
+/* Seals and sends the transaction; 0, or the first error with the message
+ * it concerns. */
 int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err);
 /* After a failed commit: whether the kernel answered with a refusal (and so
  * changed nothing), as opposed to a failure to build, send or hear back. */
@@ -92,9 +98,38 @@ struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, ui
 
 
 
+/* The firewall handle (fw.h), shared by fw-apply.c and fw-nft-events.c. */
+struct gn_fw {
+	struct mnl_socket *sock;
+	struct mnl_socket *events;
+	uint32_t seq;
+	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
+	bool current;       /* the table is what fw_apply and fw_apply_share made it */
+	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
+	int docker_nft;     /* Docker's nftables backend seen: 1, not seen: 0, not looked yet: -1 */
+};
+
+/* Whether Docker runs its nftables firewall backend (Docker 29,
+ * --firewall-backend=nftables), which has no DOCKER-USER chain and jumps to
+ * none: Docker's table docker-bridges exists in ip or ip6.  Looked up
+ * anew each time (Docker may start, restart or switch backends while
+ * guardnetd runs) and logged when the answer changes (fw-apply.c). */
+#define FW_DOCKER_NFT_TABLE "docker-bridges"
+bool fw_docker_nft(struct gn_fw *fw);
+/* Whether nf_tables has table in family (NFPROTO_*). */
+bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *table);
+
+/* Whether iptables' forward path still holds guardnet's accept rule for
+ * mark where it belongs (0: that no guardnet rule is left). */
+bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);
+
 struct fw_model;
 struct fw_network;
 struct fw_share;
+/* guardnet's whole table for m (fw-nft-table.c): create, delete and create again
+ * with its content, so that it replaces whatever is there.  With no
+ * networks, only removes it. */
+void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
 /* Published ports (fw-nft-pub.c): maps and sets, the nat chains, the
  * forward rules for DNATed connections, the postrouting rules of a network. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
@@ -112,20 +147,33 @@ void fw_ufw_chains(struct nft_batch *b, const struct fw_model *m, uint32_t *set_
 /* reject with tcp reset, or with icmpx port-unreachable */
 void x_reject(struct nftnl_rule *r, bool tcp);
 
-/* Adds to b what it takes for iptables' forward path to accept connections
- * carrying mark (0: remove guardnet's rule), in ip and ip6 "filter"
- * (fw-iptnft.c): the rule goes to the first of DOCKER-USER and FORWARD
- * that exists, FORWARD first when forward_first, and leaves the other.
- * Reads the chains through sock first. */
-int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
-		     bool forward_first, struct gn_err *err);
-/* Whether nf_tables has table in family (NFPROTO_*). */
-bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *table);
-/* Whether Docker runs its nftables firewall backend (Docker 29,
- * --firewall-backend=nftables): its table docker-bridges exists in ip or
- * ip6.  Docker then has no DOCKER-USER chain and jumps to none. */
-#define FW_DOCKER_NFT_TABLE "docker-bridges"
-bool fw_docker_nft(struct mnl_socket *sock, uint32_t *seq);
+/* guardnet's accept rule in iptables-nft (fw-ipt-nft.c).  What the chains
+ * that may hold it hold of guardnet's, in ip and ip6 "filter": the rule
+ * belongs in DOCKER-USER, or in FORWARD when Docker's chain is absent; in
+ * FORWARD first under Docker's nftables backend (docker_nft), where a
+ * DOCKER-USER chain is one nothing jumps to. */
+#define IPT_MAX_OURS 16
+extern const char *const ipt_chains[2];   /* DOCKER-USER, FORWARD */
+struct ipt_chain {
+	bool exists;
+	size_t n;                          /* guardnet's rules in it */
+	uint64_t handles[IPT_MAX_OURS];
+	bool current;                      /* one of them carries the mark asked for */
+};
+struct ipt_state {
+	struct ipt_chain chain[2][2];      /* [ip, ip6][ipt_chains] */
+	bool docker_nft;                   /* FORWARD before DOCKER-USER */
+};
+/* Reads the chains through sock. */
+int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, uint32_t mark, bool docker_nft, struct ipt_state *ret,
+		    struct gn_err *err);
+/* The messages that leave exactly one current rule for mark (0: none) in
+ * the first chain that exists (in the order st->docker_nft says), per
+ * family; none when that holds already. */
+void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t mark);
+/* fw_ipt_nft_read, then fw_ipt_nft_msgs into b. */
+int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark, bool docker_nft,
+		     struct gn_err *err);
 /* Whether ip filter has chain in nf_tables (iptables-nft). */
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);
 

@@ -45,8 +45,7 @@ outage() {
 	field longest_ms "$out"
 }
 export -f ufw
-[ "$GN_DOCKER" = 20 ] || export -f ufw28
-export UFW_ROOT UFW_NS GN_DOCKER GN_TMP
+export UFW_ROOT UFW_NS GN_TMP
 repairs() { grep -c "changed by another program; put back" "$GN_TMP/gn-$H/guardnetd.log"; }
 # repaired SINCE: guardnetd has put its rules back since it had done so SINCE times.
 repaired() { test "$(repairs)" -gt "$1"; }

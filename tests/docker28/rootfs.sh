@@ -5,13 +5,15 @@
 # mmdebstrap, outside the repository.  Forky's binaries need forky's glibc,
 # so they run chrooted in it, not installed on the test machine.
 #
-# usage: rootfs.sh [DIR]      (default $GUARDNET_FORKY, else
-#                              /var/cache/guardnet-tests/forky)
-# Prints DIR.  A DIR whose stamp matches this script's package list is
+# usage: rootfs.sh [--report] [DIR]   (default $GUARDNET_FORKY, else
+#                                       /var/cache/guardnet-tests/forky)
+# Prints DIR, or with --report (tests/run-all.sh) a result line.  A DIR whose stamp matches this script's package list is
 # reused as it is; otherwise it is built again (about 2 minutes, 500 MB).
 # Concurrent callers wait for one build (flock on DIR.lock).
 set -eu
 
+report=0
+[ "${1:-}" = --report ] && { report=1; shift; }
 dir=${1:-${GUARDNET_FORKY:-/var/cache/guardnet-tests/forky}}
 suite=forky
 packages=docker.io,docker-cli,containerd,runc,iptables,nftables,ufw,mount,ca-certificates,iproute2,procps,kmod,docker-compose
@@ -49,4 +51,9 @@ if ! fresh; then
 	mv "$dir.new" "$dir"
 	echo "rootfs.sh: built $dir in $((SECONDS - start)) s ($(du -sm "$dir" | cut -f1) MB)" >&2
 fi
-echo "$dir"
+if [ $report = 1 ]; then
+	echo "rootfs: $dir ready: $(chroot "$dir" dpkg-query -W -f '${Package} ${Version}, ' docker.io docker-compose iptables)"
+	echo "rootfs: 1 passed, 0 failed"
+else
+	echo "$dir"
+fi
