@@ -14,7 +14,9 @@ for c in docker docker-compose iptables ip6tables iptables-save ip6tables-save i
 	ln -sf "$GN_ROOT/tests/docker28/engine-run" "$GN_TMP/bin/$c"
 done
 PATH=$GN_TMP/bin:$PATH
+# shellcheck disable=SC2034 # lib.sh's clients
 GN_DOCKER_CLI=$GN_TMP/bin/docker
+# shellcheck disable=SC2034
 GN_COMPOSE=$GN_TMP/bin/docker-compose
 
 # docker_engine_28 NS DIR [legacy]: dockerd 28 in a mount namespace of its
