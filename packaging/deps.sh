@@ -18,6 +18,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev valgrind
 	# benchmarks (tests/bench): TCP throughput through published ports
 	iperf3
+	# the Docker 28 lane (tests/docker28/rootfs.sh): a Debian forky root file system
+	mmdebstrap
 )
 
 missing=()

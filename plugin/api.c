@@ -105,19 +105,23 @@ static int h_revoke(struct gn_driver *d, json_t *req, json_t **reply, struct gn_
 
 static int h_oper_info(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
 {
-	const struct gn_endpoint *ep;
+	struct gn_ports in_force;
 	struct gn_ep_ref ref;
 	int r = decode_ep_ref(req, &ref, err);
 
 	if (r < 0)
 		return r;
-	ep = driver_endpoint(d, &ref);
 	/* Docker asks while inspecting containers; an endpoint guardnet does
 	 * not know simply has nothing to report. */
-	if (!ep)
+	r = driver_oper_info(d, &ref, &in_force);
+	if (r == -ENOENT) {
 		*reply = json_pack("{s:{}}", "Value");
-	else
-		*reply = json_pack("{s:o}", "Value", encode_ports(ep->programmed ? &ep->published : &ep->spec.ports));
+		return 0;
+	}
+	if (r < 0)
+		return gn_errf(err, r, "endpoint %s: %s", ref.id, strerror(-r));
+	*reply = json_pack("{s:o}", "Value", encode_ports(&in_force));
+	ports_clear(&in_force);
 	return 0;
 }
 

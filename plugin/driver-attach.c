@@ -1,6 +1,7 @@
 /*
  * An endpoint's life in a container: Join and Leave, publishing
- * (ProgramExternalConnectivity) and its end (RevokeExternalConnectivity).
+ * (ProgramExternalConnectivity), its end (RevokeExternalConnectivity) and
+ * what it publishes (EndpointOperInfo).
  * A change is made in
  * the firewall (only the endpoint's elements), then in its record; if
  * either fails, both are as before.
@@ -268,4 +269,20 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 	}
 	log_info("endpoint %.12s publishes %zu port(s)", ep->spec.id, resolved.n_map);
 	return 0;
+}
+
+int driver_oper_info(const struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_ports *ret)
+{
+	const struct gn_endpoint *ep = state_endpoint(&d->st, ref->id);
+	struct gn_ports exp = { 0 };
+
+	*ret = (struct gn_ports){ 0 };
+	if (!ep)
+		return -ENOENT;
+	if (ep->programmed)
+		return publish_in_force(publish_allowed(ep->net, d->env.default_publish), &ep->spec, ep->net->spec.id,
+					&ep->published, ret);
+	exp.exposed = ep->spec.ports.exposed;
+	exp.n_exposed = ep->spec.ports.n_exposed;
+	return ports_copy(ret, &exp);
 }

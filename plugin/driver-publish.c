@@ -106,6 +106,37 @@ int publish_expand(const struct gn_addr_list *allowed, const struct gn_endpoint_
 	return r;
 }
 
+int publish_in_force(const struct gn_addr_list *allowed, const struct gn_endpoint_spec *ep, const char *net_id,
+		     const struct gn_ports *resolved, struct gn_ports *ret)
+{
+	struct gn_pub_list l = { 0 };
+	struct gn_ports out = { 0 };
+	struct gn_ports exp = { .exposed = resolved->exposed, .n_exposed = resolved->n_exposed };
+	int r = publish_expand(allowed, ep, net_id, resolved, &l);
+
+	if (r == 0)
+		r = ports_copy(&out, &exp);
+	if (r == 0 && l.n && !(out.map = calloc(l.n, sizeof *out.map)))
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		const struct gn_pub *p = &l.v[i];
+		struct gn_port_binding *b = &out.map[out.n_map++];
+
+		b->proto = p->proto;
+		b->port = p->ctr_port;
+		b->has_host_ip = true;
+		b->host_ip = p->any ? (struct gn_addr){ .family = p->family } : p->host;
+		b->host_port = b->host_port_end = p->port;
+	}
+	pub_list_clear(&l);
+	if (r < 0) {
+		ports_clear(&out);
+		return r;
+	}
+	*ret = out;
+	return 0;
+}
+
 static void where(const struct gn_pub *p, char *buf, size_t len)
 {
 	char a[GN_PREFIX_STRLEN];

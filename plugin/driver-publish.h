@@ -42,6 +42,12 @@ int publish_resolve(const struct publish_env *env, const struct gn_endpoint_spec
 int publish_expand(const struct gn_addr_list *allowed, const struct gn_endpoint_spec *ep, const char *net_id,
 		   const struct gn_ports *resolved, struct gn_pub_list *out);
 void pub_list_clear(struct gn_pub_list *l);
+/* The bindings in force, in the form Docker's bridge driver reports its
+ * own: one per published family and host address, with the address
+ * ("0.0.0.0" and "::" for every address) and the host port chosen; the
+ * exposed ports as they are. */
+int publish_in_force(const struct gn_addr_list *allowed, const struct gn_endpoint_spec *ep, const char *net_id,
+		     const struct gn_ports *resolved, struct gn_ports *ret);
 
 struct gn_state;
 struct gn_network;

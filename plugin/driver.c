@@ -20,8 +20,3 @@ void driver_free(struct gn_driver *d)
 	pubindex_clear(&d->taken);
 	state_free(&d->st);
 }
-
-const struct gn_endpoint *driver_endpoint(const struct gn_driver *d, const struct gn_ep_ref *ref)
-{
-	return state_endpoint(&d->st, ref->id);
-}

@@ -47,8 +47,10 @@ int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *er
 int driver_create_endpoint(struct gn_driver *d, struct gn_endpoint_spec *spec, bool *has_mac, uint8_t ret_mac[6],
 			   struct gn_err *err);
 int driver_delete_endpoint(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
-/* The endpoint, or NULL when guardnet does not know it. */
-const struct gn_endpoint *driver_endpoint(const struct gn_driver *d, const struct gn_ep_ref *ref);
+/* What the endpoint publishes (publish_in_force), for EndpointOperInfo:
+ * nothing but its exposed ports before ProgramExternalConnectivity or
+ * after Revoke; -ENOENT for an endpoint guardnet does not know. */
+int driver_oper_info(const struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_ports *ret);
 int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_join_reply *ret,
 		struct gn_err *err);
 int driver_leave(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);

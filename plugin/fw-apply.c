@@ -30,8 +30,26 @@ int fw_open(struct gn_fw **ret, struct gn_err *err)
 		return gn_errf(err, r, "nfnetlink: %s", strerror(-r));
 	}
 	fw->seq = (uint32_t)time(NULL);
+	fw->docker_nft = -1;
+	fw_docker_nft(fw);
 	*ret = fw;
 	return 0;
+}
+
+bool fw_docker_nft(struct gn_fw *fw)
+{
+	int nft = fw_nft_table_exists(fw->sock, &fw->seq, NFPROTO_IPV4, FW_DOCKER_NFT_TABLE) ||
+		  fw_nft_table_exists(fw->sock, &fw->seq, NFPROTO_IPV6, FW_DOCKER_NFT_TABLE);
+
+	if (nft != fw->docker_nft)
+		log_info(nft ? "Docker's firewall: nftables backend (table " FW_DOCKER_NFT_TABLE "): Docker has no "
+			       "DOCKER-USER chain, guardnet's accept rule goes to iptables' FORWARD chain, ahead of "
+			       "UFW's, wherever a FORWARD chain exists"
+			     : "Docker's firewall: no table " FW_DOCKER_NFT_TABLE " (Docker's iptables backend, or Docker "
+			       "not started): guardnet's accept rule goes to iptables' DOCKER-USER chain, or FORWARD "
+			       "while there is no DOCKER-USER");
+	fw->docker_nft = nft;
+	return nft;
 }
 
 void fw_close(struct gn_fw *fw)
@@ -48,18 +66,20 @@ void fw_close(struct gn_fw *fw)
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
+	bool docker_nft;
 	int r = 0;
 
 	if (!b)
 		return gn_errf(err, -ENOMEM, "out of memory");
+	docker_nft = fw_docker_nft(fw);
 	/* Legacy iptables first: an extra accept for a mark only guardnet sets
 	 * is harmless if the transaction then fails; removal waits for it. */
-	if (m->n && (r = fw_ipt_legacy_sync(m->mark, err)) < 0) {
+	if (m->n && (r = fw_ipt_legacy_sync(m->mark, docker_nft, err)) < 0) {
 		nft_batch_free(b);
 		return r;
 	}
 	fw_nft_table(b, m);
-	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
+	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, docker_nft, err);
 	if (r == 0) {
 		r = nft_batch_commit(b, fw->sock, err);
 		/* Refused, the table is as it was; with no answer, unknown. */
@@ -71,7 +91,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 		fw->current = m->n > 0;
 	}
 	if (r == 0 && !m->n)
-		r = fw_ipt_legacy_sync(0, err);
+		r = fw_ipt_legacy_sync(0, docker_nft, err);
 	fw->seq += 1 << 16;
 	nft_batch_free(b);
 	return r;
@@ -117,7 +137,7 @@ void fw_periodic(struct gn_fw *fw)
 
 	if (!fw_ipt_legacy_present())
 		return;
-	if (fw_ipt_legacy_sync(fw->last_mark, &err) < 0)
+	if (fw_ipt_legacy_sync(fw->last_mark, fw_docker_nft(fw), &err) < 0)
 		log_warnx("%s", err.msg);
 	docker_legacy = fw_ipt_legacy_has_chain("DOCKER-USER");
 	ufw_legacy = fw_ipt_legacy_has_chain("ufw-user-forward");
@@ -134,24 +154,7 @@ void fw_periodic(struct gn_fw *fw)
 
 bool fw_intact(struct gn_fw *fw)
 {
-	char buf[8192] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nlmsghdr *nlh;
-	uint32_t seq = fw->seq++;
-	bool exists;
-	int n;
+	bool exists = fw_nft_table_exists(fw->sock, &fw->seq, NFPROTO_INET, FW_TABLE);
 
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	if (mnl_socket_sendto(fw->sock, nlh, nlh->nlmsg_len) < 0)
-		return false;
-	do {
-		n = (int)mnl_socket_recvfrom(fw->sock, buf, sizeof buf);
-		if (n > 0)
-			n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(fw->sock), NULL, NULL);
-	} while (n > 0);
-	exists = n == 0;
 	return exists == (fw->last_mark != 0) && fw_hook_intact(fw, fw->last_mark);
 }

@@ -161,9 +161,10 @@ bool fw_ipt_legacy_ours(int family, const void *entry, uint32_t mark, bool *curr
 
 /* The two families differ only in types; these macros write one body for both. */
 #define SYNC_FAMILY(NAME, PFX, ENTRY, FAMILY, NAMES)                                                                   \
-	static int NAME(uint32_t mark, struct gn_err *err)                                                     \
+	static int NAME(uint32_t mark, bool docker_nft, struct gn_err *err)                                    \
 	{                                                                                                      \
-		static const char *chains[] = { "DOCKER-USER", "FORWARD" };                                    \
+		const char *chains[] = { docker_nft ? "FORWARD" : "DOCKER-USER",                               \
+					 docker_nft ? "DOCKER-USER" : "FORWARD" };                              \
 		struct xtc_handle *h;                                                                          \
 		int lock, r = 0;                                                                               \
 		bool changed = false, placed = false;                                                          \
@@ -230,11 +231,11 @@ bool fw_ipt_legacy_ours(int family, const void *entry, uint32_t mark, bool *curr
 SYNC_FAMILY(sync4, iptc, ipt_entry, AF_INET, "/proc/net/ip_tables_names")
 SYNC_FAMILY(sync6, ip6tc, ip6t_entry, AF_INET6, "/proc/net/ip6_tables_names")
 
-int fw_ipt_legacy_sync(uint32_t mark, struct gn_err *err)
+int fw_ipt_legacy_sync(uint32_t mark, bool docker_nft, struct gn_err *err)
 {
-	int r = sync4(mark, err);
+	int r = sync4(mark, docker_nft, err);
 
-	return r < 0 ? r : sync6(mark, err);
+	return r < 0 ? r : sync6(mark, docker_nft, err);
 }
 
 bool fw_ipt_legacy_has_chain(const char *chain)

@@ -11,11 +11,12 @@
 /* Whether a legacy filter table exists here (of either family). */
 bool fw_ipt_legacy_present(void);
 /* Puts guardnet's accept rule for mark (0: removes it) in the first of
- * DOCKER-USER and FORWARD that exists, in each family's legacy filter
+ * DOCKER-USER and FORWARD that exists (FORWARD first when docker_nft:
+ * Docker's nftables backend, fw-nft.h), in each family's legacy filter
  * table, and removes guardnet's rules from everywhere else there.  Cheap
  * when nothing is missing, so it also serves as the periodic check on
  * legacy hosts, which send no change events. */
-int fw_ipt_legacy_sync(uint32_t mark, struct gn_err *err);
+int fw_ipt_legacy_sync(uint32_t mark, bool docker_nft, struct gn_err *err);
 /* Whether the legacy ip filter table has chain (never creates the table). */
 bool fw_ipt_legacy_has_chain(const char *chain);
 

@@ -165,10 +165,11 @@ static void del_rule(struct nft_batch *b, uint32_t family, const char *chain, ui
 	nft_batch_rule(b, NFT_MSG_DELRULE, r, 0, "removing an old guardnet rule from iptables");
 }
 
-int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, uint32_t mark, struct ipt_state *ret,
+int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, uint32_t mark, bool docker_nft, struct ipt_state *ret,
 		    struct gn_err *err)
 {
 	memset(ret, 0, sizeof *ret);
+	ret->docker_nft = docker_nft;
 	for (size_t f = 0; f < 2; f++)
 		for (size_t c = 0; c < 2; c++) {
 			uint32_t family = f ? NFPROTO_IPV6 : NFPROTO_IPV4;
@@ -193,7 +194,8 @@ void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t m
 		uint32_t family = f ? NFPROTO_IPV6 : NFPROTO_IPV4;
 		bool placed = false;
 
-		for (size_t c = 0; c < 2; c++) {
+		for (size_t i = 0; i < 2; i++) {
+			size_t c = st->docker_nft ? 1 - i : i;
 			const struct ipt_chain *ch = &st->chain[f][c];
 			bool keep;
 
@@ -202,8 +204,8 @@ void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t m
 			/* Keep one current rule in the first chain that exists;
 			 * remove guardnet's rules everywhere else. */
 			keep = mark && !placed && ch->current && ch->n == 1;
-			for (size_t i = 0; !keep && i < ch->n; i++)
-				del_rule(b, family, ipt_chains[c], ch->handles[i]);
+			for (size_t k = 0; !keep && k < ch->n; k++)
+				del_rule(b, family, ipt_chains[c], ch->handles[k]);
 			if (mark && !placed && !keep)
 				add_rule(b, family, ipt_chains[c], mark);
 			placed = true;
@@ -211,13 +213,37 @@ void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t m
 	}
 }
 
-int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
+int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark, bool docker_nft,
 		     struct gn_err *err)
 {
 	struct ipt_state st;
-	int r = fw_ipt_nft_read(sock, seq, mark, &st, err);
+	int r = fw_ipt_nft_read(sock, seq, mark, docker_nft, &st, err);
 
 	if (r == 0)
 		fw_ipt_nft_msgs(b, &st, mark);
 	return r;
+}
+
+bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *table)
+{
+	char buf[8192] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t s = (*seq)++;
+	int n;
+
+	if (!t)
+		return false;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, family, NLM_F_ACK, s);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		return false;
+	do {
+		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
+		if (n > 0)
+			n = mnl_cb_run(buf, (size_t)n, s, mnl_socket_get_portid(sock), NULL, NULL);
+	} while (n > 0);
+	return n == 0;
 }

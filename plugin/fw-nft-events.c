@@ -42,7 +42,8 @@ static const char *event_table(const struct nlmsghdr *nlh)
 }
 
 /* 2: guardnet's table was touched; 1: iptables' filter table lost or
- * gained something that may concern our accept rule; 0: neither. */
+ * gained something that may concern our accept rule, or Docker's
+ * nftables table came or went; 0: none of these. */
 static int concerns_us(const struct nlmsghdr *nlh)
 {
 	int type = NFNL_MSG_TYPE(nlh->nlmsg_type);
@@ -52,6 +53,9 @@ static int concerns_us(const struct nlmsghdr *nlh)
 		return 0;
 	if (!strcmp(table, FW_TABLE))
 		return 2;
+	/* Docker switching firewall backends may move where the rule goes. */
+	if (!strcmp(table, FW_DOCKER_NFT_TABLE) && (type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE))
+		return 1;
 	return !strcmp(table, "filter") && (type == NFT_MSG_DELRULE || type == NFT_MSG_DELCHAIN ||
 					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN);
 }
@@ -64,7 +68,8 @@ bool fw_hook_intact(struct gn_fw *fw, uint32_t mark)
 	if (!b)
 		return false;
 	/* The hook step adds messages only for what is missing or extra. */
-	intact = fw_iptables_hook(fw->sock, &fw->seq, b, mark, NULL) == 0 && nft_batch_messages(b) == 0;
+	intact = fw_iptables_hook(fw->sock, &fw->seq, b, mark, fw_docker_nft(fw), NULL) == 0 &&
+		 nft_batch_messages(b) == 0;
 	nft_batch_free(b);
 	return intact;
 }

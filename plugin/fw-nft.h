@@ -106,7 +106,18 @@ struct gn_fw {
 	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
 	bool current;       /* the table is what fw_apply and fw_apply_share made it */
 	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
+	int docker_nft;     /* Docker's nftables backend seen: 1, not seen: 0, not looked yet: -1 */
 };
+
+/* Whether Docker runs its nftables firewall backend (Docker 29,
+ * --firewall-backend=nftables), which has no DOCKER-USER chain and jumps to
+ * none: Docker's table docker-bridges exists in ip or ip6.  Looked up
+ * anew each time (Docker may start, restart or switch backends while
+ * guardnetd runs) and logged when the answer changes (fw-apply.c). */
+#define FW_DOCKER_NFT_TABLE "docker-bridges"
+bool fw_docker_nft(struct gn_fw *fw);
+/* Whether nf_tables has table in family (NFPROTO_*). */
+bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *table);
 
 /* Whether iptables' forward path still holds guardnet's accept rule for
  * mark where it belongs (0: that no guardnet rule is left). */
@@ -138,7 +149,9 @@ void x_reject(struct nftnl_rule *r, bool tcp);
 
 /* guardnet's accept rule in iptables-nft (fw-ipt-nft.c).  What the chains
  * that may hold it hold of guardnet's, in ip and ip6 "filter": the rule
- * belongs in DOCKER-USER, or in FORWARD when Docker's chain is absent. */
+ * belongs in DOCKER-USER, or in FORWARD when Docker's chain is absent; in
+ * FORWARD first under Docker's nftables backend (docker_nft), where a
+ * DOCKER-USER chain is one nothing jumps to. */
 #define IPT_MAX_OURS 16
 extern const char *const ipt_chains[2];   /* DOCKER-USER, FORWARD */
 struct ipt_chain {
@@ -149,15 +162,17 @@ struct ipt_chain {
 };
 struct ipt_state {
 	struct ipt_chain chain[2][2];      /* [ip, ip6][ipt_chains] */
+	bool docker_nft;                   /* FORWARD before DOCKER-USER */
 };
 /* Reads the chains through sock. */
-int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, uint32_t mark, struct ipt_state *ret,
+int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, uint32_t mark, bool docker_nft, struct ipt_state *ret,
 		    struct gn_err *err);
 /* The messages that leave exactly one current rule for mark (0: none) in
- * the first chain that exists, per family; none when that holds already. */
+ * the first chain that exists (in the order st->docker_nft says), per
+ * family; none when that holds already. */
 void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t mark);
 /* fw_ipt_nft_read, then fw_ipt_nft_msgs into b. */
-int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
+int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark, bool docker_nft,
 		     struct gn_err *err);
 /* Whether ip filter has chain in nf_tables (iptables-nft). */
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);

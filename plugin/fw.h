@@ -8,8 +8,10 @@
  * changes to networks, UFW or the host, changed element by element when
  * one endpoint's share changes (fw_apply_share), and one accept rule,
  * tagged with the comment "guardnet", in iptables' DOCKER-USER chain
- * (FORWARD when Docker's chains are absent) for the connections guardnet
- * admitted (design.md section 4).
+ * (FORWARD when Docker's chains are absent, and always FORWARD when Docker
+ * uses its nftables firewall backend, which never jumps to DOCKER-USER)
+ * for the connections guardnet admitted (design.md section 4;
+ * spec/firewall-model.md, "Docker 29's nftables backend").
  */
 #ifndef GN_FW_H
 #define GN_FW_H

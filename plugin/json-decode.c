@@ -16,6 +16,7 @@
 #define KEY_EXPOSED  "com.docker.network.endpoint.exposedports"
 #define KEY_GENERIC  "com.docker.network.generic"
 #define KEY_IPV4     "com.docker.network.enable_ipv4"
+#define KEY_IFNAME   "com.docker.network.endpoint.ifname"
 #define KEY_IPV6     "com.docker.network.enable_ipv6"
 #define KEY_INTERNAL "com.docker.network.internal"
 #define KEY_NO_6TO4  "com.docker.network.driver.private.no_proxy_6to4"
@@ -355,9 +356,19 @@ static int decode_ep_opts(json_t *opts, struct gn_endpoint_spec *s, struct gn_er
 	json_object_foreach(opts, key, v) {
 		char path[PATH_MAX_LEN];
 
+		snprintf(path, sizeof path, "Options.%.64s", key);
+		/* Docker 28 passes the name on but takes from a remote driver only
+		 * a prefix, to which it appends a number (plugin-protocol.md,
+		 * "Docker 28"): refused rather than accepted and ignored. */
+		if (!strcmp(key, KEY_IFNAME)) {
+			if (!json_is_string(v))
+				return field_wrong_type(path, v, "a string", err);
+			return gn_errf(err, -EINVAL, "%s: \"%.32s\": guardnet cannot give the container's interface "
+				       "a name (Docker names a remote driver's interfaces eth0, eth1, ...); leave the "
+				       "option out", path, json_string_value(v));
+		}
 		if (strncmp(key, GN_OPT_PREFIX, strlen(GN_OPT_PREFIX)))
 			continue;
-		snprintf(path, sizeof path, "Options.%.64s", key);
 		if (!json_is_string(v))
 			return field_wrong_type(path, v, "a string", err);
 		r = epopts_set(s, key, json_string_value(v), err);

@@ -57,7 +57,10 @@
 #                                   starts dockerd in the background (socket DIR/docker.sock, pid
 #                                   file DIR/docker.pid, log DIR/dockerd.log, NS's plugin directory
 #                                   $GN_TMP/plugins-NS at /run/docker/plugins), adds its PID to
-#                                   GN_PIDS and returns; GN_DOCKER_CLI and GN_COMPOSE name its clients
+#                                   GN_PIDS and returns; GN_DOCKER_CLI and GN_COMPOSE name its clients.
+#                                   GUARDNET_DOCKER=28: docker_engine_28 (tests/docker28/engine.sh),
+#                                   Docker 28.5.2 from a forky root file system, with its own docker,
+#                                   compose v2, iptables (first in PATH) and ufw (ufw() runs it)
 #   dk NS ARGS...                   the docker CLI on NS's dockerd ($GN_DOCKER_CLI, default docker)
 #   dkt ARGS...                     the same on $H, bounded by DKT_TIMEOUT seconds (180)
 #   parallel_runs PREFIX COUNT ARGS...   COUNT `dkt run -d --name PREFIXi ARGS` at once (%i: i)
@@ -267,3 +270,6 @@ pid_gone() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/nul
 . "$GN_ROOT/tests/lib-traffic.sh"
 # shellcheck source=tests/lib-driver.sh
 . "$GN_ROOT/tests/lib-driver.sh"
+# The Docker 28 engine (docker_engine_28, its clients, its ufw).
+# shellcheck source=tests/docker28/engine.sh
+[ "${GUARDNET_DOCKER:-}" != 28 ] || . "$GN_ROOT/tests/docker28/engine.sh"

@@ -5,10 +5,20 @@
 # tests/e2e, the hardening run and the benchmarks in their quick mode,
 # several at a time.  Needs root.
 #
-#   usage: tests/run-all.sh [-j N] [PATTERN...]
+#   usage: [GUARDNET_DOCKER=20|28] tests/run-all.sh [-j N] [PATTERN...]
 #     -j N      suites at once after the unit tests and the replay (GN_JOBS; default 3:
 #               the scenarios mostly wait for timeouts and dockerd, not for the CPU)
 #     PATTERN   run only the suites whose name matches a shell pattern, e.g. 'publish-*' unit
+#
+# Engines (tests/lib.sh, dockerd_start): by default the scenarios run on the
+# machine's dockerd (Debian 12's 20.10), and those where Docker 28 differs
+# (publish-*, ufw-* but ufw-seeded, legacy-*, driver-*, churn-sigkill with
+# 20 cycles, the healing benchmark) run again on Docker 28.5.2 as NAME@28
+# (16 minutes of suites one at a time on a busy 2-core machine), from a Debian
+# forky root file system that tests/docker28/rootfs.sh builds on first use
+# outside the repository (/var/cache/guardnet-tests/forky, GUARDNET_FORKY).
+# GUARDNET_DOCKER=28 runs everything on Docker 28 alone, GUARDNET_DOCKER=20
+# on 20.10 alone.
 #
 # Each suite's output goes to a log, shown when the suite fails.  A suite
 # prints "ok - ..." / "FAIL - ..." lines and ends with "NAME: N passed, M
@@ -74,6 +84,17 @@ for t in tests/e2e/*.sh; do
 	[[ " ${slow[*]} " == *" $t "* ]] || pool+=("$t bash tests/e2e/$t.sh")
 done
 pool+=("demo bash tests/demo.sh")
+if [ -z "${GUARDNET_DOCKER:-}" ]; then
+	for t in tests/e2e/publish-*.sh tests/e2e/ufw-*.sh tests/e2e/legacy-*.sh tests/e2e/driver-*.sh; do
+		# No Docker in publish-docker29-nft (it fakes Docker 29's tables);
+		# ufw-seeded's 30 rule lists take 6 minutes and test guardnet's
+		# reading of UFW, not the engine (GUARDNET_DOCKER=28 runs it).
+		case $t in */publish-docker29-nft.sh | */ufw-seeded.sh) continue ;; esac
+		pool+=("$(basename "$t" .sh)@28 env GUARDNET_DOCKER=28 bash $t")
+	done
+	pool+=("churn-sigkill@28 env GUARDNET_DOCKER=28 CHURN_CYCLES=20 bash tests/e2e/churn-sigkill.sh"
+		"healing@28 env GUARDNET_DOCKER=28 bash tests/bench/healing.sh --quick")
+fi
 # The wall times of the last run on this machine, when there was one, put
 # the longest suites first.
 times_file=${GN_TIMES_FILE:-/var/tmp/guardnet-tests.times}
@@ -135,6 +156,15 @@ report() {
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
+
+# Docker 28's root file system, before the suites that need it run at once.
+for s in "${pool[@]}"; do
+	n=${s%% *}
+	if wanted "$n" && { [ "${GUARDNET_DOCKER:-}" = 28 ] || [ "${n%@28}" != "$n" ]; }; then
+		serial+=("rootfs@28 bash tests/docker28/rootfs.sh --report")
+		break
+	fi
+done
 
 for s in "${serial[@]}"; do
 	read -r name cmd <<<"$s"

@@ -17,8 +17,8 @@ set -u
 trap gn_cleanup EXIT
 
 ROUNDS=$(pick 10 1)
-machine
 testbed || exit 1
+machine
 tool probe || exit 1
 cat >>"$UFW_ROOT/etc/ufw/after.rules" <<'EOF'
 
@@ -45,7 +45,7 @@ outage() {
 	field longest_ms "$out"
 }
 export -f ufw
-export UFW_ROOT UFW_NS
+export UFW_ROOT UFW_NS GN_TMP
 repairs() { grep -c "changed by another program; put back" "$GN_TMP/gn-$H/guardnetd.log"; }
 # repaired SINCE: guardnetd has put its rules back since it had done so SINCE times.
 repaired() { test "$(repairs)" -gt "$1"; }

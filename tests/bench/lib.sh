@@ -31,10 +31,13 @@ ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2
 # tools/report.py), checked to hold a number.
 result() { check "$1: a result from every round" python3 "$BENCH_DIR/tools/report.py" "$1" "$2" "$3" "$QUICK" "${@:4}"; }
 
-# machine: what the numbers were measured on.
+# machine: what the numbers were measured on; after testbed, whose dockerd
+# is the engine measured (docker --version would name the client, not the
+# engine).
 machine() {
 	say "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)," \
-		"$(docker --version | sed 's/,.*//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+		"engine: dockerd $(dk "$H" version -f '{{.Server.Version}}') (client $(dk "$H" version -f '{{.Client.Version}}'))," \
+		"load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # perf_image_load NS: imports "gnperf" into NS's dockerd: busybox and

@@ -84,18 +84,16 @@ START_TEST(bad_option_reply)
 }
 END_TEST
 
-/* Replays a recording; replies to these lines are compared with spec/examples. */
-static const struct {
+/* A reply of a recording compared with spec/examples. */
+struct expect {
 	size_t line;
 	const char *example;
-} docker_checks[] = {
-	{ 4, "Join.reply.json" },
-	{ 9, "Join-ipv6.reply.json" },
-	{ 11, "EndpointOperInfo.reply.json" },
-	{ 14, "Join-internal.reply.json" },
 };
 
-static void replay(const char *file, bool compare)
+/* Replays a recording: every request succeeds but the line refused (0-based;
+ * (size_t)-1: none), which gets 400; replies to the lines in checks are
+ * compared with spec/examples. */
+static void replay_checked(const char *file, const struct expect *checks, size_t n_checks, size_t refused)
 {
 	json_t *all = fixture_load(file), *rec;
 	size_t i, k = 0;
@@ -105,35 +103,55 @@ static void replay(const char *file, bool compare)
 		const char *path = json_string_value(json_object_get(rec, "path"));
 		json_t *req = json_object_get(rec, "request");
 
-		if (compare && k < sizeof docker_checks / sizeof docker_checks[0] && docker_checks[k].line == i) {
-			ck_reply(path, req, 200, docker_checks[k++].example);
+		if (k < n_checks && checks[k].line == i) {
+			ck_reply(path, req, 200, checks[k++].example);
 		} else {
 			unsigned status;
 			json_t *got = call(path, req, &status);
 			char *g = json_dumps(got, JSON_COMPACT);
 
-			ck_assert_msg(status == 200 && !json_object_get(got, "Err"), "%s line %zu (%s): %u %s", file,
-				      i + 1, path, status, g);
+			if (i == refused)
+				ck_assert_msg(status == 400 && json_object_get(got, "Err"), "%s line %zu (%s): %u %s",
+					      file, i + 1, path, status, g);
+			else
+				ck_assert_msg(status == 200 && !json_object_get(got, "Err"), "%s line %zu (%s): %u %s",
+					      file, i + 1, path, status, g);
 			free(g);
 			json_decref(got);
 		}
 	}
-	ck_assert_uint_eq(k, compare ? sizeof docker_checks / sizeof docker_checks[0] : 0);
+	ck_assert_uint_eq(k, n_checks);
 	json_decref(all);
 	/* Every recording ends with its networks removed. */
 	ck_assert_uint_eq(drv.st.nets.live, 0);
 	ck_assert_uint_eq(drv.st.eps.live, 0);
 }
 
+static const struct expect docker_checks[] = {
+	{ 4, "Join.reply.json" },
+	{ 9, "Join-ipv6.reply.json" },
+	{ 11, "EndpointOperInfo.reply.json" },
+	{ 14, "Join-internal.reply.json" },
+};
+
 START_TEST(replay_docker)
 {
-	replay("docker-20.10.24-requests.jsonl", true);
+	replay_checked("docker-20.10.24-requests.jsonl", docker_checks, 4, (size_t)-1);
 }
 END_TEST
 
 START_TEST(replay_compose)
 {
-	replay("docker-compose-1.29-requests.jsonl", false);
+	replay_checked("docker-compose-1.29-requests.jsonl", NULL, 0, (size_t)-1);
+}
+END_TEST
+
+START_TEST(replay_docker28)
+{
+	replay_checked("docker-28.5.2-requests.jsonl", NULL, 0, (size_t)-1);
+	replay_checked("docker-compose-2.40.3-requests.jsonl", NULL, 0, (size_t)-1);
+	/* Line 8 asks for com.docker.network.endpoint.ifname. */
+	replay_checked("docker-28.5.2-ipv6only-requests.jsonl", NULL, 0, 7);
 }
 END_TEST
 
@@ -219,6 +237,128 @@ START_TEST(internal_refuses_publishing)
 }
 END_TEST
 
+/* Replays the first n lines of a recording, each answered 200. */
+static void replay_head(const char *file, size_t n)
+{
+	json_t *all = fixture_load(file);
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *rec = json_array_get(all, i);
+		unsigned status;
+		json_t *got = call(json_string_value(json_object_get(rec, "path")), json_object_get(rec, "request"),
+				   &status);
+
+		ck_assert_uint_eq(status, 200);
+		json_decref(got);
+	}
+	json_decref(all);
+}
+
+/* EndpointOperInfo's port map as "HostIP HostPort->Port/proto" lines, the
+ * way docker port prints a binding. */
+static char *oper_ports(json_t *ref)
+{
+	unsigned status;
+	json_t *got = call("/NetworkDriver.EndpointOperInfo", ref, &status), *b;
+	json_t *map = json_object_get(json_object_get(got, "Value"), "com.docker.network.portmap");
+	char *out = calloc(1, 4096);
+	size_t i, used = 0;
+
+	ck_assert_uint_eq(status, 200);
+	ck_assert(json_is_array(map));
+	json_array_foreach(map, i, b) {
+		json_int_t proto = json_integer_value(json_object_get(b, "Proto"));
+
+		ck_assert_int_eq(json_integer_value(json_object_get(b, "HostPort")),
+				 json_integer_value(json_object_get(b, "HostPortEnd")));
+		used += snprintf(out + used, 4096 - used, "%s %d->%d/%s\n",
+				 json_string_value(json_object_get(b, "HostIP")),
+				 (int)json_integer_value(json_object_get(b, "HostPort")),
+				 (int)json_integer_value(json_object_get(b, "Port")), proto == 6 ? "tcp" : "udp");
+	}
+	json_decref(got);
+	return out;
+}
+
+static json_t *ref_of(const char *file, size_t line)
+{
+	json_t *all = fixture_load(file), *req = json_object_get(json_array_get(all, line), "request");
+	json_t *ref = json_pack("{s:O,s:O}", "NetworkID", json_object_get(req, "NetworkID"), "EndpointID",
+				json_object_get(req, "EndpointID"));
+
+	json_decref(all);
+	return ref;
+}
+
+/* EndpointOperInfo reports what guardnet published, as Docker's bridge
+ * driver reports its own: per family and host address, with the port
+ * chosen for HostPort 0; nothing on a family the endpoint lacks, nothing
+ * before Program or after Revoke. */
+START_TEST(oper_info_in_force)
+{
+	const char *f = "docker-28.5.2-requests.jsonl", *f6 = "docker-28.5.2-ipv6only-requests.jsonl";
+	json_t *ref = ref_of(f, 3);
+	char want[512], *got;
+	/* The fake backend's ephemeral range starts there. */
+	unsigned lo = 49153, status;
+
+	replay_head(f, 5);
+	got = oper_ports(ref);
+	ck_assert_str_eq(got, "");
+	free(got);
+	replay_head(f, 6);
+	/* n4 is IPv4 only: [::1]:8443 publishes nothing. */
+	snprintf(want, sizeof want, "127.0.0.1 9000->9000/udp\n0.0.0.0 8002->7002/tcp\n0.0.0.0 8001->7001/tcp\n"
+		 "0.0.0.0 8000->7000/tcp\n10.97.0.1 %u->5000/tcp\n0.0.0.0 8080->80/tcp\n", lo);
+	got = oper_ports(ref);
+	ck_assert_str_eq(got, want);
+	free(got);
+	json_decref(call("/NetworkDriver.RevokeExternalConnectivity", ref, &status));
+	got = oper_ports(ref);
+	ck_assert_str_eq(got, "");
+	free(got);
+	json_decref(ref);
+
+	ref = ref_of(f6, 1);
+	replay_head(f6, 4);
+	snprintf(want, sizeof want, ":: %u->5000/tcp\n::1 8443->443/tcp\n:: 8080->80/tcp\n", lo);
+	got = oper_ports(ref);
+	ck_assert_str_eq(got, want);
+	free(got);
+	json_decref(ref);
+}
+END_TEST
+
+/* A publish guardnet refuses leaves nothing to report. */
+START_TEST(oper_info_refused)
+{
+	const char *f = "docker-28.5.2-requests.jsonl";
+	json_t *all = fixture_load(f), *ref = ref_of(f, 3);
+	json_t *net = json_deep_copy(json_object_get(json_array_get(all, 0), "request"));
+	char *got;
+
+	json_object_set_new(json_object_get(json_object_get(net, "Options"), "com.docker.network.generic"),
+			    "guardnet.publish", json_string("127.0.0.1"));
+	ck_assert_uint_eq(status_of("/NetworkDriver.CreateNetwork", net, NULL), 200);
+	for (size_t i = 3; i < 6; i++) {
+		json_t *rec = json_array_get(all, i);
+		unsigned status;
+		json_t *reply = call(json_string_value(json_object_get(rec, "path")), json_object_get(rec, "request"),
+				     &status);
+
+		/* -p 10.97.0.1::5000 is not allowed by guardnet.publish=127.0.0.1. */
+		ck_assert_uint_eq(status, i == 5 ? 400 : 200);
+		json_decref(reply);
+	}
+	got = oper_ports(ref);
+	ck_assert_str_eq(got, "");
+	free(got);
+	json_decref(net);
+	json_decref(ref);
+	json_decref(all);
+}
+END_TEST
+
 Suite *api_suite(void)
 {
 	Suite *s = suite_create("api");
@@ -229,6 +369,9 @@ Suite *api_suite(void)
 	tcase_add_test(tc, bad_option_reply);
 	tcase_add_test(tc, replay_docker);
 	tcase_add_test(tc, replay_compose);
+	tcase_add_test(tc, replay_docker28);
+	tcase_add_test(tc, oper_info_in_force);
+	tcase_add_test(tc, oper_info_refused);
 	tcase_add_test(tc, idempotent_calls);
 	tcase_add_test(tc, bridge_names);
 	tcase_add_test(tc, internal_refuses_publishing);

@@ -28,8 +28,9 @@ static void ck_addr(const struct gn_addr *a, const char *want)
 	ck_assert_str_eq(buf, want);
 }
 
-/* Every recorded request decodes with the decoder of its path. */
-static void decode_all(const char *file)
+/* Every recorded request decodes with the decoder of its path, except the
+ * line refused (0-based; (size_t)-1: none), whose message is want_err. */
+static void decode_all_but(const char *file, size_t refused, const char *want_err)
 {
 	json_t *all = fixture_load(file), *rec;
 	size_t i;
@@ -75,9 +76,19 @@ static void decode_all(const char *file)
 
 			r = decode_ep_ref(req, &ref, &e);
 		}
+		if (i == refused) {
+			ck_assert_msg(r == -EINVAL, "%s line %zu (%s): accepted", file, i + 1, path);
+			ck_assert_str_eq(e.msg, want_err);
+			continue;
+		}
 		ck_assert_msg(r == 0, "%s line %zu (%s): %s", file, i + 1, path, e.msg);
 	}
 	json_decref(all);
+}
+
+static void decode_all(const char *file)
+{
+	decode_all_but(file, (size_t)-1, NULL);
 }
 
 START_TEST(all_docker_requests_decode)
@@ -89,6 +100,61 @@ END_TEST
 START_TEST(all_compose_requests_decode)
 {
 	decode_all("docker-compose-1.29-requests.jsonl");
+}
+END_TEST
+
+START_TEST(all_docker28_requests_decode)
+{
+	decode_all("docker-28.5.2-requests.jsonl");
+	decode_all("docker-compose-2.40.3-requests.jsonl");
+	/* Line 8: docker network connect --driver-opt com.docker.network.endpoint.ifname=data0. */
+	decode_all_but("docker-28.5.2-ipv6only-requests.jsonl", 7, "Options.com.docker.network.endpoint.ifname: "
+		       "\"data0\": guardnet cannot give the container's interface a name (Docker names a remote "
+		       "driver's interfaces eth0, eth1, ...); leave the option out");
+}
+END_TEST
+
+/* Docker 28: --ipv4=false sends enable_ipv4 false and no IPv4 pool; the
+ * endpoint has only an IPv6 address. */
+START_TEST(ipv6_only_network)
+{
+	json_t *req = fixture_request("docker-28.5.2-ipv6only-requests.jsonl", 0, "/NetworkDriver.CreateNetwork");
+	struct gn_network_spec s;
+	struct gn_endpoint_spec ep;
+	struct gn_err e;
+
+	ck_assert_int_eq(decode_network(req, &s, &e), 0);
+	ck_assert(!s.opts.enable_ipv4 && s.opts.enable_ipv6);
+	ck_assert_uint_eq(s.n_ipv4, 0);
+	ck_assert_uint_eq(s.n_ipv6, 1);
+	ck_prefix(&s.ipv6[0].pool, "fd00:97::/64");
+	netspec_clear(&s);
+	json_decref(req);
+	req = fixture_request("docker-28.5.2-ipv6only-requests.jsonl", 1, "/NetworkDriver.CreateEndpoint");
+	ck_assert_int_eq(decode_endpoint(req, &ep, &e), 0);
+	ck_assert(!ep.has_addr4 && ep.has_addr6);
+	ck_prefix(&ep.addr6, "fd00:97::2/64");
+	ck_assert_uint_eq(ep.ports.n_map, 3);
+	epspec_clear(&ep);
+	json_decref(req);
+}
+END_TEST
+
+/* Docker 28 adds no_proxy_6to4 (false) to every ProgramExternalConnectivity. */
+START_TEST(program_no_proxy_6to4)
+{
+	json_t *req = fixture_request("docker-28.5.2-requests.jsonl", 5, "/NetworkDriver.ProgramExternalConnectivity");
+	struct gn_program_req p;
+	struct gn_err e;
+
+	ck_assert_int_eq(decode_program(req, &p, &e), 0);
+	ck_assert(!p.no_proxy_6to4);
+	ck_assert_uint_eq(p.ports.n_map, 7);
+	program_req_clear(&p);
+	json_object_set_new(json_object_get(req, "Options"), "com.docker.network.driver.private.no_proxy_6to4",
+			    json_string("false"));
+	ck_assert_int_eq(decode_program(req, &p, &e), -EINVAL);
+	json_decref(req);
 }
 END_TEST
 
@@ -306,6 +372,9 @@ Suite *decode_suite(void)
 
 	tcase_add_test(fx, all_docker_requests_decode);
 	tcase_add_test(fx, all_compose_requests_decode);
+	tcase_add_test(fx, all_docker28_requests_decode);
+	tcase_add_test(fx, ipv6_only_network);
+	tcase_add_test(fx, program_no_proxy_6to4);
 	tcase_add_test(fx, create_network_n4);
 	tcase_add_test(fx, create_network_v6_and_internal);
 	tcase_add_test(fx, create_endpoint_ports);

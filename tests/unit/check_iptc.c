@@ -156,20 +156,27 @@ START_TEST(nft_hook)
 	FILE *out = open_memstream(&text, &len);
 	struct ipt_state st;
 
-	st = (struct ipt_state){ { { empty, empty }, { empty, empty } } };
+	st = (struct ipt_state){ { { empty, empty }, { empty, empty } }, false };
 	hook_case(out, "Docker's chains, nothing of guardnet's", &st, MARK);
-	st = (struct ipt_state){ { { in_place, empty }, { in_place, empty } } };
+	st = (struct ipt_state){ { { in_place, empty }, { in_place, empty } }, false };
 	hook_case(out, "the rule in place in both families", &st, MARK);
-	st = (struct ipt_state){ { { stale, empty }, { in_place, empty } } };
+	st = (struct ipt_state){ { { stale, empty }, { in_place, empty } }, false };
 	hook_case(out, "ip holds a rule for another mark", &st, MARK);
-	st = (struct ipt_state){ { { absent, empty }, { absent, stale } } };
+	st = (struct ipt_state){ { { absent, empty }, { absent, stale } }, false };
 	hook_case(out, "no DOCKER-USER: FORWARD", &st, MARK);
-	st = (struct ipt_state){ { { twice, in_place }, { absent, absent } } };
+	st = (struct ipt_state){ { { twice, in_place }, { absent, absent } }, false };
 	hook_case(out, "two in DOCKER-USER, one in FORWARD", &st, MARK);
-	st = (struct ipt_state){ { { in_place, stale }, { in_place, empty } } };
+	st = (struct ipt_state){ { { in_place, stale }, { in_place, empty } }, false };
 	hook_case(out, "the last network went: removed everywhere", &st, 0);
-	st = (struct ipt_state){ { { absent, absent }, { absent, absent } } };
+	st = (struct ipt_state){ { { absent, absent }, { absent, absent } }, false };
 	hook_case(out, "no iptables at all", &st, MARK);
+	/* Docker's nftables backend: nothing jumps to a DOCKER-USER there. */
+	st = (struct ipt_state){ { { in_place, empty }, { in_place, empty } }, true };
+	hook_case(out, "Docker's nftables backend: out of DOCKER-USER, into FORWARD", &st, MARK);
+	st = (struct ipt_state){ { { empty, in_place }, { absent, in_place } }, true };
+	hook_case(out, "Docker's nftables backend: in FORWARD already", &st, MARK);
+	st = (struct ipt_state){ { { absent, empty }, { absent, absent } }, true };
+	hook_case(out, "Docker's nftables backend: UFW's FORWARD in ip only", &st, MARK);
 	fclose(out);
 	ck_assert_msg(golden_match("iptc_nft_hook", text), "the iptables-nft messages differ from their golden file");
 	free(text);
