@@ -29,10 +29,14 @@
  * (design.md section 4; research/c-libs.md section 2).  Dropping here is
  * final whatever iptables says.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <linux/filter.h>
 
 #include <libnftnl/udata.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -56,6 +60,8 @@ struct gn_fw {
 	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
 	bool current;       /* the table is what fw_apply and fw_apply_share made it */
 	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
+	struct fw_count expect; /* what the table holds if nobody else touched it */
+	bool expect_known;
 };
 
 int fw_open(struct gn_fw **ret, struct gn_err *err)
@@ -297,8 +303,14 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 			fw->current = false;
 	}
 	if (r == 0) {
+		struct nft_tally t = nft_batch_tally(b);
+
 		fw->last_mark = m->n ? m->mark : 0;
 		fw->current = m->n > 0;
+		fw->expect = (struct fw_count){ .rules = t.rules, .elems = t.elems };
+		fw->expect_known = !m->n || fw_nft_table_handle(fw->sock, &fw->seq, &fw->expect.handle) == 0;
+	} else if (!fw->current) {
+		fw->expect_known = false;
 	}
 	if (r == 0 && !m->n)
 		r = fw_iptc_sync(0, err);
@@ -310,7 +322,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
 	struct nft_batch *b;
-	bool repair = false;
+	bool repair = false, lost = false;
 	int r;
 
 	b = nft_batch_new(fw->seq);
@@ -328,10 +340,13 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	}
 	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
+	if (r == 0)
+		fw->expect.elems += nft_batch_tally(b).elems;
 	if (r < 0 && !nft_batch_refused(b)) {
 		fw->current = false;
+		fw->expect_known = false;
 		r = -ESTALE;
-	} else if (r < 0 && fw->events && fw_events_read(fw, &repair) == 0 && repair) {
+	} else if (r < 0 && fw->events && fw_events_read(fw, &repair, &lost) == 0 && repair) {
 		/* Refused because another program changed the table (deleted
 		 * it, say) since guardnet last wrote it: only a rebuild helps. */
 		r = -ESTALE;
@@ -340,17 +355,42 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	return r;
 }
 
+/* The kernel drops the events of guardnetd's own transactions before they
+ * reach the events socket: a transaction of 100,000 allowlist elements
+ * makes as many events, which overflowed the socket and read as a foreign
+ * change, whose repair made as many again (issue 12, point 5).  The
+ * nf_tables notifications of one commit all carry the committing socket's
+ * port id in nlmsg_pid, and the kernel puts only the notifications of one
+ * commit into one skb, so the first header decides for the whole skb.  A
+ * classic BPF load of a word is big-endian; netlink headers are in host
+ * order, hence htonl. */
+static int drop_own_events(int fd, uint32_t own)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(own), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0 ? -errno : 0;
+}
+
 int fw_events_open(struct gn_fw *fw, struct gn_err *err)
 {
 	unsigned group = NFNLGRP_NFTABLES;
-	int size = 1 << 20;
+	int size = 1 << 20, r;
 
 	fw->events = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!fw->events || mnl_socket_bind(fw->events, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_setsockopt(fw->events, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
 		return gn_errf(err, -errno, "nf_tables events: %s", strerror(errno));
-	/* A burst (Docker starting many containers) must not overflow it;
-	 * if it does anyway, ENOBUFS makes us repair (fw_events_read). */
+	r = drop_own_events(mnl_socket_get_fd(fw->events), mnl_socket_get_portid(fw->sock));
+	if (r < 0)
+		return gn_errf(err, r, "nf_tables events: filtering out guardnet's own: %s", strerror(-r));
+	/* A burst (Docker starting many containers) should not overflow it;
+	 * if it does anyway, fw_events_read checks the table by counting. */
 	setsockopt(mnl_socket_get_fd(fw->events), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
 	return mnl_socket_get_fd(fw->events);
 }
@@ -396,11 +436,33 @@ bool fw_hook_intact(struct gn_fw *fw, uint32_t mark)
 	return intact;
 }
 
-int fw_events_read(struct gn_fw *fw, bool *repair)
+/* After lost events: whether table inet guardnet is still what guardnet's
+ * own transactions left (the same table, as many rules and elements), or
+ * absent when it should be. */
+static bool table_as_left(struct gn_fw *fw)
+{
+	struct fw_count now;
+	int r;
+
+	if (!fw->expect_known)
+		return false;
+	if (!fw->last_mark)
+		return fw_nft_table_handle(fw->sock, &fw->seq, &now.handle) == -ENOENT;
+	r = fw_nft_count(fw->sock, &fw->seq, &now);
+	log_debug("table inet guardnet: handle %llu, %ld rules, %ld elements (%s); left with handle %llu, %ld rules, "
+		  "%ld elements", (unsigned long long)now.handle, now.rules, now.elems, r < 0 ? strerror(-r) : "counted",
+		  (unsigned long long)fw->expect.handle, fw->expect.rules, fw->expect.elems);
+	return r == 0 && now.handle == fw->expect.handle && now.rules == fw->expect.rules &&
+	       now.elems == fw->expect.elems;
+}
+
+int fw_events_read(struct gn_fw *fw, bool *repair, bool *lost)
 {
 	char buf[65536];
 	unsigned own = mnl_socket_get_portid(fw->sock);
 	int worst = 0;
+
+	*lost = false;
 
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(fw->events, buf, sizeof buf);
@@ -408,8 +470,8 @@ int fw_events_read(struct gn_fw *fw, bool *repair)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			if (errno == ENOBUFS) { /* events were lost: assume the worst */
-				worst = 2;
+			if (errno == ENOBUFS) { /* events were lost: count below */
+				*lost = true;
 				continue;
 			}
 			return -errno;
@@ -425,6 +487,12 @@ int fw_events_read(struct gn_fw *fw, bool *repair)
 				worst = c;
 		}
 	}
+	/* Lost events say only that another program made a burst of changes;
+	 * whether they touched guardnet's table or rule is asked of the kernel. */
+	if (*lost && worst < 2 && !table_as_left(fw))
+		worst = 2;
+	if (*lost && worst < 1)
+		worst = 1;
 	/* UFW and Docker rewrite the filter table often; rebuild only when
 	 * our rule is really gone. */
 	*repair = worst == 2 || (worst == 1 && !fw_hook_intact(fw, fw->last_mark));

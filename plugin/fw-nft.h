@@ -36,6 +36,14 @@ void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, 
 void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, uint16_t flags, const char *what);
 void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
+/* What a batch does to table inet guardnet: whether it replaces the table
+ * (then the counts are its new content), and how many rules and set
+ * elements it adds (negative: removes). */
+struct nft_tally {
+	bool replaced;
+	long rules, elems;
+};
+struct nft_tally nft_batch_tally(const struct nft_batch *b);
 /* Sends the transaction; 0, or the first error with the message it concerns. */
 int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err);
 /* After a failed commit: whether the kernel answered with a refusal (and so
@@ -117,6 +125,15 @@ void x_reject(struct nftnl_rule *r, bool tcp);
  * (fw-iptnft.c).  Reads the chains through sock first. */
 int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
 		     struct gn_err *err);
+/* What table inet guardnet holds, as the kernel lists it (fw-nft-count.c);
+ * -ENOENT when there is no such table. */
+struct fw_count {
+	uint64_t handle;
+	long rules, elems;
+};
+int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint64_t *ret);
+int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret);
+
 /* Whether ip filter has chain in nf_tables (iptables-nft). */
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);
 

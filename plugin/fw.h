@@ -86,10 +86,15 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
  * fw_events_open returns a descriptor to poll; fw_events_read drains it and
  * sets *repair when guardnet's own table was touched (it must be put back
  * with fw_apply), or when iptables' filter table changed and
- * fw_hook_intact says the accept rule is gone.  Its
- * own transactions are ignored. */
+ * fw_hook_intact says the accept rule is gone.  The
+ * kernel drops the events of guardnet's own transactions before they are
+ * queued (a socket filter on the committing port), so a change of any size
+ * is never mistaken for another program's. */
 int fw_events_open(struct gn_fw *fw, struct gn_err *err);
-int fw_events_read(struct gn_fw *fw, bool *repair);
+/* *lost: events were lost (another program's burst overflowed the
+ * socket); then the table is counted and compared with what guardnet left,
+ * and *repair is set only when they differ. */
+int fw_events_read(struct gn_fw *fw, bool *repair, bool *lost);
 /* Whether iptables' forward path still holds guardnet's accept rule for
  * mark where it belongs (0: that no guardnet rule is left). */
 bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);

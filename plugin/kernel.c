@@ -455,11 +455,14 @@ int kernel_events_fd(struct gn_kernel *k, struct gn_err *err)
 void kernel_heal(struct gn_kernel *k, const struct gn_state *st)
 {
 	struct gn_err err;
-	bool repair = false;
-	int r = fw_events_read(k->fw, &repair);
+	bool repair = false, lost = false;
+	int r = fw_events_read(k->fw, &repair, &lost);
 
 	if (r < 0)
 		log_warnx("nf_tables events: %s", strerror(-r));
+	if (lost && !repair)
+		log_info("nf_tables events were lost in another program's burst of changes; guardnet's table and "
+			 "iptables rule were counted and are as guardnet left them");
 	if (!repair)
 		return;
 	/* Rebuilding is idempotent: the table is replaced whole and the
@@ -467,7 +470,8 @@ void kernel_heal(struct gn_kernel *k, const struct gn_state *st)
 	if (kernel_firewall(k, st, &err) < 0)
 		log_warnx("putting guardnet's rules back: %s", err.msg);
 	else
-		log_info("guardnet's rules were changed by another program; put back");
+		log_info("guardnet's rules were changed by another program%s; put back",
+			 lost ? " (found by counting, events were lost)" : "");
 }
 
 void kernel_periodic(struct gn_kernel *k)
