@@ -12,6 +12,8 @@ PACKAGES=(
 	# tests and demo: a real dockerd, images from busybox, namespaces, firewall tools
 	docker.io docker-compose busybox-static iproute2 util-linux nftables iptables ufw curl
 	python3
+	# the attack suite (tests/e2e/attack-*.sh): raw frames from containers and neighbours
+	python3-scapy
 	# hardening: libFuzzer and sanitizers (clang 14), valgrind
 	clang libclang-rt-14-dev valgrind
 	# benchmarks (tests/bench): TCP throughput through published ports
