@@ -99,8 +99,8 @@ static void print_explain(json_t *e)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: guardnetctl [--socket PATH] [--json] status|check\n"
-			"       guardnetctl [--socket PATH] [--json] explain --from ADDR --port P[/PROTO] "
+	fprintf(stderr, "usage: guardnetctl [--driver NAME | --socket PATH] [--json] status|check\n"
+			"       guardnetctl [--driver NAME | --socket PATH] [--json] explain --from ADDR --port P[/PROTO] "
 			"[--to HOSTADDR] [--in IFNAME]\n");
 	return 2;
 }
@@ -109,6 +109,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "driver", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
@@ -117,13 +118,17 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = GN_CONTROL_DEFAULT, *cmd;
+	char by_driver[108];
 	json_t *req = json_object(), *reply, *drift;
 	bool as_json = false;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "s:jf:t:p:i:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:jf:t:p:i:", longopts, NULL)) != -1) {
 		if (c == 's')
 			path = optarg;
+		else if (c == 'd' && !strchr(optarg, '/') &&
+			 snprintf(by_driver, sizeof by_driver, GN_CONTROL_DIR "/%s.sock", optarg) < (int)sizeof by_driver)
+			path = by_driver;
 		else if (c == 'j')
 			as_json = true;
 		else if (c == 'f' || c == 't' || c == 'p' || c == 'i')

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "addr.h"
+#include "control.h"
 #include "options.h"
 #include "suites.h"
 
@@ -200,6 +201,21 @@ START_TEST(docker_bridge_options)
 }
 END_TEST
 
+/* One control socket per driver name (issue 12, point 8). */
+START_TEST(control_paths)
+{
+	char buf[108];
+
+	ck_assert_int_eq(control_default_path("/run/docker/plugins/guardnet.sock", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "/run/guardnet/guardnet.sock");
+	ck_assert_int_eq(control_default_path("/run/docker/plugins/edge.sock", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "/run/guardnet/edge.sock");
+	ck_assert_int_eq(control_default_path("other", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "/run/guardnet/other.sock");
+	ck_assert_int_eq(control_default_path("/x/guardnet.sock", buf, 20), -ENAMETOOLONG);
+}
+END_TEST
+
 START_TEST(endpoint_options)
 {
 	struct gn_endpoint_spec ep = { 0 };
@@ -221,6 +237,7 @@ Suite *options_suite(void)
 
 	tcase_add_test(tc, network_options);
 	tcase_add_test(tc, docker_bridge_options);
+	tcase_add_test(tc, control_paths);
 	tcase_add_test(tc, endpoint_options);
 	suite_add_tcase(s, tc);
 	return s;
