@@ -322,7 +322,8 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
 	struct nft_batch *b;
-	bool repair = false, lost = false;
+	enum fw_repair repair = FW_INTACT;
+	bool lost = false;
 	int r;
 
 	b = nft_batch_new(fw->seq);
@@ -346,7 +347,7 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 		fw->current = false;
 		fw->expect_known = false;
 		r = -ESTALE;
-	} else if (r < 0 && fw->events && fw_events_read(fw, &repair, &lost) == 0 && repair) {
+	} else if (r < 0 && fw->events && fw_events_read(fw, &repair, &lost) == 0 && repair == FW_REPAIR_TABLE) {
 		/* Refused because another program changed the table (deleted
 		 * it, say) since guardnet last wrote it: only a rebuild helps. */
 		r = -ESTALE;
@@ -456,7 +457,7 @@ static bool table_as_left(struct gn_fw *fw)
 	       now.elems == fw->expect.elems;
 }
 
-int fw_events_read(struct gn_fw *fw, bool *repair, bool *lost)
+int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
 {
 	char buf[65536];
 	unsigned own = mnl_socket_get_portid(fw->sock);
@@ -495,10 +496,26 @@ int fw_events_read(struct gn_fw *fw, bool *repair, bool *lost)
 		worst = 1;
 	/* UFW and Docker rewrite the filter table often; rebuild only when
 	 * our rule is really gone. */
-	*repair = worst == 2 || (worst == 1 && !fw_hook_intact(fw, fw->last_mark));
+	*repair = worst == 2 ? FW_REPAIR_TABLE
+		: worst == 1 && !fw_hook_intact(fw, fw->last_mark) ? FW_REPAIR_HOOK : FW_INTACT;
 	if (worst == 2)
 		fw->current = false;
 	return 0;
+}
+
+int fw_repair_hook(struct gn_fw *fw, struct gn_err *err)
+{
+	struct nft_batch *b = nft_batch_new(fw->seq);
+	int r;
+
+	if (!b)
+		return gn_errf(err, -ENOMEM, "out of memory");
+	r = fw_iptables_hook(fw->sock, &fw->seq, b, fw->last_mark, err);
+	if (r == 0 && nft_batch_messages(b))
+		r = nft_batch_commit(b, fw->sock, err);
+	fw->seq += 1 << 16;
+	nft_batch_free(b);
+	return r;
 }
 
 void fw_periodic(struct gn_fw *fw)

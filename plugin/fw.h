@@ -84,17 +84,23 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
  * alters what guardnet owns (`iptables -F DOCKER-USER`, `ufw reload` with a
  * ufw-docker block, `nft delete table inet guardnet`, a Docker restart).
  * fw_events_open returns a descriptor to poll; fw_events_read drains it and
- * sets *repair when guardnet's own table was touched (it must be put back
- * with fw_apply), or when iptables' filter table changed and
- * fw_hook_intact says the accept rule is gone.  The
+ * says what needs repair: guardnet's own table when it was touched (put
+ * back with fw_apply), the accept rule alone when iptables' filter table
+ * changed and fw_hook_intact says the rule is gone.  The
  * kernel drops the events of guardnet's own transactions before they are
  * queued (a socket filter on the committing port), so a change of any size
  * is never mistaken for another program's. */
 int fw_events_open(struct gn_fw *fw, struct gn_err *err);
+/* What another program's changes call for: nothing, putting the iptables
+ * accept rule back (fw_repair_hook: one small transaction, whatever the
+ * size of the table), or rebuilding the table (fw_apply). */
+enum fw_repair { FW_INTACT, FW_REPAIR_HOOK, FW_REPAIR_TABLE };
 /* *lost: events were lost (another program's burst overflowed the
  * socket); then the table is counted and compared with what guardnet left,
- * and *repair is set only when they differ. */
-int fw_events_read(struct gn_fw *fw, bool *repair, bool *lost);
+ * and a repair is asked only when they differ. */
+int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost);
+/* Puts guardnet's iptables accept rule back where it is missing. */
+int fw_repair_hook(struct gn_fw *fw, struct gn_err *err);
 /* Whether iptables' forward path still holds guardnet's accept rule for
  * mark where it belongs (0: that no guardnet rule is left). */
 bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);

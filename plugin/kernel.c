@@ -455,16 +455,27 @@ int kernel_events_fd(struct gn_kernel *k, struct gn_err *err)
 void kernel_heal(struct gn_kernel *k, const struct gn_state *st)
 {
 	struct gn_err err;
-	bool repair = false, lost = false;
+	enum fw_repair repair = FW_INTACT;
+	bool lost = false;
 	int r = fw_events_read(k->fw, &repair, &lost);
 
 	if (r < 0)
 		log_warnx("nf_tables events: %s", strerror(-r));
-	if (lost && !repair)
+	if (lost && repair == FW_INTACT)
 		log_info("nf_tables events were lost in another program's burst of changes; guardnet's table and "
 			 "iptables rule were counted and are as guardnet left them");
-	if (!repair)
+	if (repair == FW_INTACT)
 		return;
+	/* Only the iptables rule went (iptables -F DOCKER-USER, ufw reload):
+	 * one small transaction, not a rebuild of a table that may hold
+	 * 100,000 allowlist elements. */
+	if (repair == FW_REPAIR_HOOK) {
+		if (fw_repair_hook(k->fw, &err) < 0)
+			log_warnx("putting guardnet's iptables rule back: %s", err.msg);
+		else
+			log_info("guardnet's iptables rule was changed by another program; put back");
+		return;
+	}
 	/* Rebuilding is idempotent: the table is replaced whole and the
 	 * iptables rule is added only where it is missing. */
 	if (kernel_firewall(k, st, &err) < 0)
