@@ -68,6 +68,7 @@ wait_until 10 pid_gone "$PID_B"
 daemon "$B" "$B"
 check "guardnetd B, started again, replaces its leftover control socket" \
 	wait_until 10 grep -q "replaced stale control socket /run/guardnet/$B.sock" "$GN_TMP/gn-$B/guardnetd.log"
-check "and answers on it" wait_until 5 test "$(networks --driver "$B")" = 0
+b_answers() { test "$(networks --driver "$B")" = 0; }
+check "and answers on it" wait_until 5 b_answers
 
 summary attack_control_socket
