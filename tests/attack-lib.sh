@@ -50,12 +50,15 @@ sniff_start() {
 	local n=$1 i=$2 s=$3
 	shift 3
 	SNIFF_OUT=$GN_TMP/sniff.$RANDOM
+	SNIFF_SECS=${s%.*}
 	rm -f "$SNIFF_OUT.ready"
 	raw_in "$n" sniff "$i" "$s" "$SNIFF_OUT.ready" "$@" >"$SNIFF_OUT" &
-	SNIFF_PID=$!
 	wait_until 20 test -e "$SNIFF_OUT.ready"
 }
-sniff_wait() { wait "$SNIFF_PID" 2>/dev/null; cat "$SNIFF_OUT"; }
+# The sniffer prints one line when it has seen its packet or when its time
+# is up; callers run in command substitutions, where the sniffer is not
+# their child to wait for, so this polls for the line.
+sniff_wait() { wait_until $((SNIFF_SECS + 5)) test -s "$SNIFF_OUT"; cat "$SNIFF_OUT"; }
 
 # row ATTACK DOCKER GUARDNET: a line of the side-by-side table.
 row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$ATTACK_TABLE"; }

@@ -47,7 +47,6 @@ attack() {
 	local page seen
 	sniff_start "$3" eth0 5 dport=80 flags=S
 	page=$(get "$1" "$2")
-	kill "$SNIFF_PID" 2>/dev/null
 	seen=$(sniff_wait)
 	if [ -n "$page" ]; then
 		open_ "got the page of $2"

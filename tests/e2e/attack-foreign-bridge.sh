@@ -63,7 +63,6 @@ attack() {
 	ctl=$(in_ns "$H" curl -s -m 3 "$2")
 	sniff_start "$3" eth0 5 dport=80 flags=S ${4:+src=$4}
 	page=$(get "$1" "$2")
-	kill "$SNIFF_PID" 2>/dev/null
 	seen=$(sniff_wait)
 	if [ -z "$ctl" ]; then
 		echo "setup broken (the host gets nothing from $2)"
