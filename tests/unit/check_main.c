@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "suites.h"
 
@@ -29,6 +30,14 @@ json_t *fixture_load(const char *name)
 	}
 	fclose(f);
 	return arr;
+}
+
+void ck_prefix(const struct gn_prefix *p, const char *want)
+{
+	char buf[GN_PREFIX_STRLEN];
+
+	prefix_format(p, buf, sizeof buf);
+	ck_assert_str_eq(buf, want);
 }
 
 char *tmpdir_make(void)
@@ -68,6 +77,14 @@ int main(void)
 	srunner_add_suite(sr, ufw_suite());
 	srunner_add_suite(sr, explain_suite());
 	srunner_add_suite(sr, sweep_suite());
+	srunner_add_suite(sr, names_suite());
+	srunner_add_suite(sr, plan_suite());
+	srunner_add_suite(sr, driver_suite());
+	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, admit_suite());
+	srunner_add_suite(sr, fw_nft_suite());
+	srunner_add_suite(sr, iptc_suite());
+	srunner_add_suite(sr, nl_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	/* A filter that matched nothing must not pass as a green run. */

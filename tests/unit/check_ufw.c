@@ -8,14 +8,6 @@
 #include "ufw.h"
 #include "suites.h"
 
-static void ck_prefix(const struct gn_prefix *p, const char *want)
-{
-	char buf[GN_PREFIX_STRLEN];
-
-	prefix_format(p, buf, sizeof buf);
-	ck_assert_str_eq(buf, want);
-}
-
 /* Tuples as ufw 0.36 writes them (ufw --dry-run, research/ufw-anchors.md 3.5). */
 START_TEST(tuples)
 {
