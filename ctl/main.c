@@ -26,6 +26,8 @@ static void usage(FILE *f)
 		   "       guardnetctl [OPTIONS] explain --from ADDR --port PORT[/PROTO] [--to HOSTADDR] [--in IFNAME]\n"
 		   "                                           what happens to such a connection, and why\n"
 		   "options:\n"
+		   "  -d, --driver NAME     the guardnetd serving driver NAME: its socket " GN_CONTROL_DIR "/NAME.sock\n"
+		   "                        (default guardnet)\n"
 		   "  -s, --socket PATH     guardnetd's control socket (default " GN_CONTROL_DEFAULT ")\n"
 		   "  -j, --json            the answer as JSON\n"
 		   "      --timeout SECONDS give up on guardnetd after this long (default %g)\n"
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "driver", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "state-dir", required_argument, NULL, 'D' },
@@ -78,13 +81,20 @@ int main(int argc, char **argv)
 	json_t *req = json_object(), *reply = NULL;
 	double timeout_s = TIMEOUT_DEFAULT;
 	bool as_json = false;
-	char *end;
+	char by_driver[108], *end;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "s:jhVf:t:p:i:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:jhVf:t:p:i:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			path = optarg;
+			break;
+		case 'd':
+			/* A driver name is a file name: no directory in it. */
+			if (!*optarg || strchr(optarg, '/') ||
+			    snprintf(by_driver, sizeof by_driver, GN_CONTROL_DIR "/%s.sock", optarg) >= (int)sizeof by_driver)
+				return bad_usage("--driver: expected a driver name (no '/'), got ", optarg);
+			path = by_driver;
 			break;
 		case 'j':
 			as_json = true;

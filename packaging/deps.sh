@@ -14,6 +14,8 @@ PACKAGES=(
 	# the package test sources the bash completion it installs
 	bash-completion
 	python3
+	# the attack suite (tests/e2e/attack-*.sh): raw frames from containers and neighbours
+	python3-scapy
 	# hardening: libFuzzer and sanitizers (clang 14), valgrind
 	clang libclang-rt-14-dev valgrind
 	# benchmarks (tests/bench): TCP throughput through published ports

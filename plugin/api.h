@@ -10,7 +10,9 @@
 
 #include "driver.h"
 
-#define API_MAX_BODY (1024 * 1024)
+/* A country-sized guardnet.allow (100,000 entries, IPv6 ones up to 44
+ * bytes each) must fit in a CreateNetwork request (issue 12, point 5). */
+#define API_MAX_BODY (8 * 1024 * 1024)
 #define API_CONTENT_TYPE "application/vnd.docker.plugins.v1+json"
 
 struct api_reply {

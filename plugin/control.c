@@ -12,11 +12,26 @@
 #include "addr.h"
 #include "control.h"
 #include "json-encode.h"
+#include "listen.h"
 #include "log.h"
 #include "options.h"
 #include "report.h"
 
 #define REQUEST_MAX 4096
+
+int control_default_path(const char *plugin_socket, char *buf, size_t len)
+{
+	const char *base = strrchr(plugin_socket, '/');
+	size_t n;
+	int w;
+
+	base = base ? base + 1 : plugin_socket;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".sock"))
+		n -= 5;
+	w = snprintf(buf, len, GN_CONTROL_DIR "/%.*s.sock", (int)n, base);
+	return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+}
 
 int control_open(const char *path, struct gn_err *err)
 {
@@ -35,9 +50,11 @@ int control_open(const char *path, struct gn_err *err)
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 			return gn_errf(err, -errno, "control socket directory %s: %s", dir, strerror(errno));
 	}
-	/* Only guardnetd uses this path, and only one guardnetd runs per
-	 * namespace (main.c), so what is there is a leftover. */
-	unlink(path);
+	/* Another namespace's guardnetd may serve the same path: only a
+	 * leftover nobody answers on is replaced. */
+	r = socket_path_claim(path, "control socket", err);
+	if (r < 0)
+		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return gn_errf(err, -errno, "control socket: %s", strerror(errno));

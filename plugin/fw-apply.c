@@ -87,8 +87,14 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 			fw->current = false;
 	}
 	if (r == 0) {
+		struct nft_tally t = nft_batch_tally(b);
+
 		fw->last_mark = m->n ? m->mark : 0;
 		fw->current = m->n > 0;
+		fw->expect = (struct fw_count){ .rules = t.rules, .elems = t.elems };
+		fw->expect_known = !m->n || fw_nft_table_handle(fw->sock, &fw->seq, &fw->expect.handle) == 0;
+	} else if (!fw->current) {
+		fw->expect_known = false;
 	}
 	if (r == 0 && !m->n)
 		r = fw_ipt_legacy_sync(0, docker_nft, err);
@@ -100,7 +106,8 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
 	struct nft_batch *b;
-	bool repair = false;
+	enum fw_repair repair = FW_INTACT;
+	bool lost = false;
 	int r;
 
 	b = nft_batch_new(fw->seq);
@@ -117,14 +124,32 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	}
 	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
+	if (r == 0)
+		fw->expect.elems += nft_batch_tally(b).elems;
 	if (r < 0 && !nft_batch_refused(b)) {
 		fw->current = false;
+		fw->expect_known = false;
 		r = -ESTALE;
-	} else if (r < 0 && fw->events && fw_events_read(fw, &repair) == 0 && repair) {
+	} else if (r < 0 && fw->events && fw_events_read(fw, &repair, &lost) == 0 && repair == FW_REPAIR_TABLE) {
 		/* Refused because another program changed the table (deleted
 		 * it, say) since guardnet last wrote it: only a rebuild helps. */
 		r = -ESTALE;
 	}
+	nft_batch_free(b);
+	return r;
+}
+
+int fw_repair_hook(struct gn_fw *fw, struct gn_err *err)
+{
+	struct nft_batch *b = nft_batch_new(fw->seq);
+	int r;
+
+	if (!b)
+		return gn_errf(err, -ENOMEM, "out of memory");
+	r = fw_iptables_hook(fw->sock, &fw->seq, b, fw->last_mark, fw_docker_nft(fw), err);
+	if (r == 0 && nft_batch_messages(b))
+		r = nft_batch_commit(b, fw->sock, err);
+	fw->seq += 1 << 16;
 	nft_batch_free(b);
 	return r;
 }

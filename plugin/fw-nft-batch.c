@@ -11,6 +11,7 @@
 
 #include <libnftnl/common.h>
 
+#include "fw.h"
 #include "fw-nft.h"
 #include "log.h"
 
@@ -27,6 +28,7 @@ struct nft_batch {
 	bool oom;
 	bool sealed;        /* the transaction end is in place */
 	bool refused;       /* the kernel answered the commit with an error */
+	struct nft_tally tally; /* what it does to table inet guardnet */
 };
 
 static bool reserve(struct nft_batch *b, size_t extra)
@@ -117,6 +119,23 @@ bool nft_batch_refused(const struct nft_batch *b)
 	return b->refused;
 }
 
+struct nft_tally nft_batch_tally(const struct nft_batch *b)
+{
+	return b->tally;
+}
+
+static bool ours(const char *table)
+{
+	return table && !strcmp(table, FW_TABLE);
+}
+
+static int count_elem(struct nftnl_set_elem *e, void *data)
+{
+	(void)e;
+	(*(long *)data)++;
+	return 0;
+}
+
 void nft_batch_free(struct nft_batch *b)
 {
 	if (!b)
@@ -142,6 +161,9 @@ void nft_batch_table(struct nft_batch *b, uint16_t type, struct nftnl_table *t, 
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		commit_hdr(b, nlh, what);
 	}
+	if (type == NFT_MSG_DELTABLE && ours(nftnl_table_get_str(t, NFTNL_TABLE_NAME)) &&
+	    nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY) == NFPROTO_INET)
+		b->tally = (struct nft_tally){ .replaced = true };
 	nftnl_table_free(t);
 }
 
@@ -164,6 +186,8 @@ void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, ui
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		commit_hdr(b, nlh, what);
 	}
+	if (ours(nftnl_rule_get_str(r, NFTNL_RULE_TABLE)) && nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY) == NFPROTO_INET)
+		b->tally.rules += type == NFT_MSG_NEWRULE ? 1 : type == NFT_MSG_DELRULE ? -1 : 0;
 	nftnl_rule_free(r);
 }
 
@@ -180,7 +204,12 @@ void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what)
 {
 	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	long n = 0;
 
+	if (ours(nftnl_set_get_str(s, NFTNL_SET_TABLE)) && nftnl_set_get_u32(s, NFTNL_SET_FAMILY) == NFPROTO_INET) {
+		nftnl_set_elem_foreach(s, count_elem, &n);
+		b->tally.elems += type == NFT_MSG_NEWSETELEM ? n : type == NFT_MSG_DELSETELEM ? -n : 0;
+	}
 	/* Elements go in messages of bounded size, as nft sends them. */
 	while (it) {
 		struct nlmsghdr *nlh = begin_msg(b, type, nftnl_set_get_u32(s, NFTNL_SET_FAMILY), flags, 64 * 1024);

@@ -36,6 +36,14 @@ void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, 
 void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, uint16_t flags, const char *what);
 void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
+/* What a batch does to guardnet's own table (inet guardnet): whether it
+ * replaces it (then the counts are its new content), and how many rules and
+ * set elements it adds (negative: removes). */
+struct nft_tally {
+	bool replaced;
+	long rules, elems;
+};
+struct nft_tally nft_batch_tally(const struct nft_batch *b);
 /* Appends the transaction end (once): b is then whole, to be sent or read
  * back.  0 or -ENOMEM (b was not built whole). */
 int nft_batch_seal(struct nft_batch *b);
@@ -98,6 +106,12 @@ struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, ui
 
 
 
+/* What table inet guardnet holds, as the kernel lists it (fw-nft-count.c);
+ * -ENOENT when there is no such table. */
+struct fw_count {
+	uint64_t handle;
+	long rules, elems;
+};
 /* The firewall handle (fw.h), shared by fw-apply.c and fw-nft-events.c. */
 struct gn_fw {
 	struct mnl_socket *sock;
@@ -107,6 +121,8 @@ struct gn_fw {
 	bool current;       /* the table is what fw_apply and fw_apply_share made it */
 	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
 	int docker_nft;     /* Docker's nftables backend seen: 1, not seen: 0, not looked yet: -1 */
+	struct fw_count expect; /* what the table holds if nobody else touched it */
+	bool expect_known;
 };
 
 /* Whether Docker runs its nftables firewall backend (Docker 29,
@@ -174,6 +190,9 @@ void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t m
 /* fw_ipt_nft_read, then fw_ipt_nft_msgs into b. */
 int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark, bool docker_nft,
 		     struct gn_err *err);
+int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint64_t *ret);
+int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret);
+
 /* Whether ip filter has chain in nf_tables (iptables-nft). */
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);
 

@@ -85,12 +85,23 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
  * alters what guardnet owns (`iptables -F DOCKER-USER`, `ufw reload` with a
  * ufw-docker block, `nft delete table inet guardnet`, a Docker restart).
  * fw_events_open returns a descriptor to poll; fw_events_read drains it and
- * sets *repair when guardnet's own table was touched (it must be put back
- * with fw_apply), or when iptables' filter table changed and
- * fw_hook_intact says the accept rule is gone.  Its
- * own transactions are ignored. */
+ * says what needs repair: guardnet's own table when it was touched (put
+ * back with fw_apply), the accept rule alone when iptables' filter table
+ * changed and fw_hook_intact says the rule is gone.  The
+ * kernel drops the events of guardnet's own transactions before they are
+ * queued (a socket filter on the committing port), so a change of any size
+ * is never mistaken for another program's. */
 int fw_events_open(struct gn_fw *fw, struct gn_err *err);
-int fw_events_read(struct gn_fw *fw, bool *repair);
+/* What another program's changes call for: nothing, putting the iptables
+ * accept rule back (fw_repair_hook: one small transaction, whatever the
+ * size of the table), or rebuilding the table (fw_apply). */
+enum fw_repair { FW_INTACT, FW_REPAIR_HOOK, FW_REPAIR_TABLE };
+/* *lost: events were lost (another program's burst overflowed the
+ * socket); then the table is counted and compared with what guardnet left,
+ * and a repair is asked only when they differ. */
+int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost);
+/* Puts guardnet's iptables accept rule back where it is missing. */
+int fw_repair_hook(struct gn_fw *fw, struct gn_err *err);
 /* Whether guardnet's table exists (when it should) and the iptables
  * accept rule is in place, as of the last fw_apply. */
 bool fw_intact(struct gn_fw *fw);

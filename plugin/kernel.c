@@ -384,12 +384,28 @@ int kernel_events_fd(struct gn_kernel *k, struct gn_err *err)
 
 bool kernel_events_read(struct gn_kernel *k)
 {
-	bool repair = false;
-	int r = fw_events_read(k->fw, &repair);
+	struct gn_err err;
+	enum fw_repair repair = FW_INTACT;
+	bool lost = false;
+	int r = fw_events_read(k->fw, &repair, &lost);
 
 	if (r < 0)
 		log_warnx("nf_tables events: %s", strerror(-r));
-	return repair;
+	if (lost)
+		log_info("nf_tables events were lost in another program's burst of changes; %s",
+			 repair == FW_REPAIR_TABLE ? "counting found guardnet's table changed"
+						   : "guardnet's table and iptables rule were counted and are as guardnet "
+						     "left them");
+	/* Only the iptables rule went (iptables -F DOCKER-USER, ufw reload):
+	 * one small transaction, not a rebuild of a table that may hold
+	 * 100,000 allowlist elements. */
+	if (repair == FW_REPAIR_HOOK) {
+		if (fw_repair_hook(k->fw, &err) < 0)
+			log_warnx("putting guardnet's iptables rule back: %s", err.msg);
+		else
+			log_info("guardnet's iptables rule was changed by another program; put back");
+	}
+	return repair == FW_REPAIR_TABLE;
 }
 
 void kernel_periodic(struct gn_kernel *k)

@@ -52,6 +52,28 @@ static bool alive(const struct sockaddr_un *sa)
 	return up;
 }
 
+int socket_path_claim(const char *path, const char *what, struct gn_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	if (strlen(path) >= sizeof sa.sun_path)
+		return gn_errf(err, -ENAMETOOLONG, "%s path %s: longer than %zu bytes", what, path,
+			       sizeof sa.sun_path - 1);
+	strcpy(sa.sun_path, path);
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return gn_errf(err, -EEXIST, "%s path %s exists and is not a socket; not replacing it", what, path);
+	if (alive(&sa))
+		return gn_errf(err, -EADDRINUSE, "%s %s is served by another process (another guardnetd?)", what,
+			       path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return gn_errf(err, -errno, "cannot remove stale %s %s: %s", what, path, strerror(errno));
+	log_info("replaced stale %s %s", what, path);
+	return 0;
+}
+
 static int make_parent(const char *path)
 {
 	char *dir = strdup(path), *slash;
@@ -98,16 +120,9 @@ int listener_open(struct gn_listener *l, const char *path, struct gn_err *err)
 	r = make_parent(path);
 	if (r < 0)
 		return gn_errf(err, r, "socket path %s: cannot create its directory: %s", path, strerror(-r));
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return gn_errf(err, -EEXIST, "socket path %s exists and is not a socket; not replacing it", path);
-		if (alive(&sa))
-			return gn_errf(err, -EADDRINUSE, "socket %s is served by another process (another guardnetd?)",
-				       path);
-		if (unlink(path) < 0 && errno != ENOENT)
-			return gn_errf(err, -errno, "cannot remove stale socket %s: %s", path, strerror(errno));
-		log_info("replaced stale socket %s", path);
-	}
+	r = socket_path_claim(path, "socket", err);
+	if (r < 0)
+		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return gn_errf(err, -errno, "socket: %s", strerror(errno));

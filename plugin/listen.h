@@ -18,6 +18,11 @@ struct gn_listener {
 	ino_t ino;
 };
 
+/* Makes path free for a new socket: nothing there, or a socket nobody
+ * answers on (a leftover, removed).  A live socket (-EADDRINUSE: another
+ * process serves it) or a file that is not a socket (-EEXIST) is left
+ * alone and reported with err; what names the socket in the message. */
+int socket_path_claim(const char *path, const char *what, struct gn_err *err);
 /* Uses a socket passed by systemd (LISTEN_FDS) if there is one, otherwise
  * creates path with mode 0600.  An existing socket nobody answers on is a
  * leftover and is replaced; a live one, or a file that is not a socket, is

@@ -59,7 +59,8 @@ static void usage(FILE *f)
 		   "                        its file name is the driver name Docker uses\n"
 		   "  -d, --state-dir DIR   durable state (default %s)\n"
 		   "  -f, --config FILE     configuration (default %s)\n"
-		   "  -c, --control PATH    guardnetctl's socket (default " GN_CONTROL_DEFAULT ")\n"
+		   "  -c, --control PATH    guardnetctl's socket (default " GN_CONTROL_DIR "/DRIVER.sock,\n"
+		   "                        DRIVER being the plugin socket's name)\n"
 		   "  -n, --check           check the configuration and exit\n"
 		   "      --cleanup         remove every rule and link guardnet owns here, and exit\n"
 		   "  -v, --verbose         more log output (repeatable); guardnetd always runs in the\n"
@@ -85,7 +86,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, GN_CONTROL_DEFAULT, false, false, false, 0 };
+	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, NULL, false, false, false, 0 };
 	while ((c = getopt_long(argc, argv, "s:d:f:c:nCvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -133,6 +134,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "guardnetd: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
 		return -EINVAL;
+	}
+	if (!o->control) {
+		static char control[108];
+
+		if (control_default_path(o->socket, control, sizeof control) < 0) {
+			fprintf(stderr, "guardnetd: the control socket's path for %s is too long; give --control\n",
+				o->socket);
+			return -EINVAL;
+		}
+		o->control = control;
 	}
 	return 0;
 }

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,17 +81,112 @@ static int unknown_key(const char *key, const char *value, const char *known, st
 		       key, VALUE_SHOWN, value, known);
 }
 
+/* guardnet.icc and Docker's enable_icc are the same setting: both given
+ * must agree. */
+static int icc_set(struct gn_net_opts *o, const char *key, const char *value, struct gn_err *err)
+{
+	bool v;
+	int r = bool_parse(value, &v, key, err);
+
+	if (r < 0)
+		return r;
+	if (o->icc_set && o->icc != v)
+		return gn_errf(err, -EINVAL, "%s=%s contradicts %s given with it; give one of them", key, value,
+			       !strcmp(key, GN_OPT_ICC) ? GN_DOCKER_ICC : GN_OPT_ICC);
+	o->icc = v;
+	o->icc_set = true;
+	return 0;
+}
+
+static int bridge_set(struct gn_net_opts *o, const char *key, const char *value, struct gn_err *err)
+{
+	int r = ifname_validate(value, key, err);
+
+	if (r < 0)
+		return r;
+	if (o->bridge_set && strcmp(o->bridge, value))
+		return gn_errf(err, -EINVAL, "%s=%s contradicts the bridge name %s given with it; give one of them",
+			       key, value, o->bridge);
+	strcpy(o->bridge, value);
+	o->bridge_set = true;
+	return 0;
+}
+
+/* Docker's host_binding_ipv4 is the address -p P:C publishes on; in
+ * guardnet that is guardnet.publish (which also refuses -p A:P:C for
+ * another A: never more open than asked).  0.0.0.0 is Docker's default,
+ * which guardnet's default covers. */
+static int host_binding_set(struct gn_net_opts *o, const char *value, struct gn_err *err)
+{
+	struct gn_addr_list l;
+	int r;
+
+	if (!strcmp(value, "0.0.0.0"))
+		return 0;
+	if (o->publish_set)
+		return gn_errf(err, -EINVAL, "%s=%s: give guardnet.publish alone (it sets the addresses -p "
+			       "publishes on)", GN_DOCKER_HOST_BINDING, value);
+	r = addr_list_parse(value, &l, GN_DOCKER_HOST_BINDING, err);
+	if (r < 0)
+		return r;
+	if (l.n != 1 || l.v[0].family != AF_INET) {
+		free(l.v);
+		return gn_errf(err, -EINVAL, "%s: \"%.*s\" is not one IPv4 address", GN_DOCKER_HOST_BINDING,
+			       VALUE_SHOWN, value);
+	}
+	o->publish = l;
+	o->publish_set = true;
+	return 0;
+}
+
+static int docker_bridge_opt(struct gn_net_opts *o, const char *key, const char *value, struct gn_err *err)
+{
+	if (!strcmp(key, GN_DOCKER_ICC))
+		return icc_set(o, key, value, err);
+	if (!strcmp(key, GN_DOCKER_NAME))
+		return bridge_set(o, key, value, err);
+	if (!strcmp(key, GN_DOCKER_HOST_BINDING))
+		return host_binding_set(o, value, err);
+	if (!strcmp(key, GN_DOCKER_MASQUERADE)) {
+		bool v;
+		int r = bool_parse(value, &v, key, err);
+
+		if (r < 0 || v)
+			return r;
+		return gn_errf(err, -EINVAL, "%s=false: guardnet masquerades every network's egress to the host's "
+			       "address; for a network without egress use --internal", key);
+	}
+	if (!strcmp(key, GN_DOCKER_GATEWAY_MODE4) || !strcmp(key, GN_DOCKER_GATEWAY_MODE6)) {
+		if (!strcmp(value, "nat"))
+			return 0;
+		if (!strcmp(value, "isolated"))
+			return gn_errf(err, -EINVAL, "%s=isolated: use --internal", key);
+		return gn_errf(err, -EINVAL, "%s=%.*s: guardnet only publishes ports through NAT (\"nat\"), and "
+			       "never lets the outside route to container addresses; publish ports with -p, and "
+			       "allow sources with guardnet.allow or UFW", key, VALUE_SHOWN, value);
+	}
+	return gn_errf(err, -EINVAL, "%s=\"%.*s\" is an option of Docker's bridge driver that guardnet does not "
+		       "have (of those, guardnet honours enable_icc, name, host_binding_ipv4, "
+		       "enable_ip_masquerade=true and gateway_mode_ipv4/6=nat; see guardnet.* for the rest)",
+		       key, VALUE_SHOWN, value);
+}
+
 int netopts_set(struct gn_net_opts *o, const char *key, const char *value, struct gn_err *err)
 {
 	int r;
 
 	if (!strcmp(key, GN_OPT_MTU))
 		return mtu_parse(value, &o->mtu, err);
+	if (!strncmp(key, GN_DOCKER_BRIDGE, strlen(GN_DOCKER_BRIDGE)))
+		return docker_bridge_opt(o, key, value, err);
 	if (strncmp(key, GN_OPT_PREFIX, strlen(GN_OPT_PREFIX)))
 		return 0;
 	if (!strcmp(key, GN_OPT_PUBLISH)) {
 		struct gn_addr_list l;
 
+		if (o->publish_set)
+			return gn_errf(err, -EINVAL, "%s: give it alone, without %s", GN_OPT_PUBLISH,
+				       GN_DOCKER_HOST_BINDING);
 		r = addr_list_parse(value, &l, GN_OPT_PUBLISH, err);
 		if (r < 0)
 			return r;
@@ -112,15 +208,9 @@ int netopts_set(struct gn_net_opts *o, const char *key, const char *value, struc
 	if (!strcmp(key, GN_OPT_UFW))
 		return ufw_parse(value, &o->ufw, err);
 	if (!strcmp(key, GN_OPT_ICC))
-		return bool_parse(value, &o->icc, GN_OPT_ICC, err);
-	if (!strcmp(key, GN_OPT_BRIDGE)) {
-		r = ifname_validate(value, GN_OPT_BRIDGE, err);
-		if (r < 0)
-			return r;
-		strcpy(o->bridge, value);
-		o->bridge_set = true;
-		return 0;
-	}
+		return icc_set(o, key, value, err);
+	if (!strcmp(key, GN_OPT_BRIDGE))
+		return bridge_set(o, key, value, err);
 	return unknown_key(key, value, GN_OPT_PUBLISH ", " GN_OPT_ALLOW ", " GN_OPT_UFW ", "
 			   GN_OPT_ICC " and " GN_OPT_BRIDGE, err);
 }

@@ -4,8 +4,9 @@
  *
  * Docker passes every option as a string.  A key under "guardnet." that is
  * not listed here, or a bad value of a known key, is refused with a message
- * that names both; other keys belong to Docker or other tools and are
- * ignored.
+ * that names both.  Docker's bridge options (com.docker.network.bridge.*)
+ * are honoured or refused (below); other keys belong to Docker or other
+ * tools and are ignored.
  */
 #ifndef GN_OPTIONS_H
 #define GN_OPTIONS_H
@@ -19,6 +20,16 @@
 #define GN_OPT_ICC     "guardnet.icc"
 #define GN_OPT_BRIDGE  "guardnet.bridge"
 #define GN_OPT_MTU     "com.docker.network.driver.mtu"
+/* Docker's bridge driver's options (issue 12, point 6): honoured with
+ * Docker's meaning, or refused by name with what to use instead, so that a
+ * network moved from "bridge" to guardnet keeps what its options asked. */
+#define GN_DOCKER_BRIDGE         "com.docker.network.bridge."
+#define GN_DOCKER_ICC            "com.docker.network.bridge.enable_icc"
+#define GN_DOCKER_NAME           "com.docker.network.bridge.name"
+#define GN_DOCKER_HOST_BINDING   "com.docker.network.bridge.host_binding_ipv4"
+#define GN_DOCKER_MASQUERADE     "com.docker.network.bridge.enable_ip_masquerade"
+#define GN_DOCKER_GATEWAY_MODE4  "com.docker.network.bridge.gateway_mode_ipv4"
+#define GN_DOCKER_GATEWAY_MODE6  "com.docker.network.bridge.gateway_mode_ipv6"
 
 /* The smallest MTU the kernel accepts for IPv4, and the one IPv6 requires. */
 #define GN_MTU_MIN4 68

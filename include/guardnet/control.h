@@ -8,6 +8,9 @@
 #ifndef GUARDNET_CONTROL_H
 #define GUARDNET_CONTROL_H
 
-#define GN_CONTROL_DEFAULT "/run/guardnet/control.sock"
+/* One control socket per guardnetd, named for its driver: DIR/DRIVER.sock
+ * (guardnetctl --driver DRIVER); the default driver is guardnet. */
+#define GN_CONTROL_DIR "/run/guardnet"
+#define GN_CONTROL_DEFAULT GN_CONTROL_DIR "/guardnet.sock"
 
 #endif

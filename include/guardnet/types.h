@@ -93,12 +93,13 @@ enum gn_ufw_mode {
 /* The network options guardnet understands, validated. */
 struct gn_net_opts {
 	char bridge[GN_IFNAME_MAX + 1]; /* "" until chosen */
-	bool bridge_set;                /* given as guardnet.bridge */
+	bool bridge_set;                /* given, as guardnet.bridge or Docker's bridge.name */
 	unsigned mtu;                   /* 0: not given (1500) */
 	bool internal;
 	bool enable_ipv4;
 	bool enable_ipv6;
 	bool icc;
+	bool icc_set;                   /* given, as guardnet.icc or Docker's enable_icc */
 	enum gn_ufw_mode ufw;
 	bool publish_set;               /* false: the config's default applies */
 	struct gn_addr_list publish;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "addr.h"
+#include "control.h"
 #include "options.h"
 #include "suites.h"
 
@@ -132,6 +133,7 @@ START_TEST(network_options)
 	ck_assert_int_eq(netopts_set(&o, "com.docker.network.driver.mtu", "1400", &e), 0);
 	ck_assert_uint_eq(o.mtu, 1400);
 	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.name", "whatever", &e), 0);
+	ck_assert_str_eq(o.bridge, "whatever");
 	ck_assert_int_eq(netopts_set(&o, "guardnet.icc", "maybe", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "guardnet.icc: invalid value \"maybe\" (expected true or false)");
 	ck_assert_int_eq(netopts_set(&o, "guardnet.ufw", "yes", &e), -EINVAL);
@@ -147,6 +149,67 @@ START_TEST(network_options)
 	ck_assert_int_eq(netopts_finish(&o, &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "com.docker.network.driver.mtu: MTU 1000 is below 1280, the minimum for an IPv6 network");
 	netopts_clear(&o);
+}
+END_TEST
+
+/* Docker's bridge options: honoured with Docker's meaning, or refused by
+ * name with what to use instead (issue 12, point 6). */
+START_TEST(docker_bridge_options)
+{
+	struct gn_net_opts o;
+	struct gn_err e;
+
+	netopts_init(&o);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.enable_icc", "false", &e), 0);
+	ck_assert(!o.icc && o.icc_set);
+	ck_assert_int_eq(netopts_set(&o, "guardnet.icc", "false", &e), 0);
+	ck_assert_int_eq(netopts_set(&o, "guardnet.icc", "true", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "guardnet.icc=true contradicts com.docker.network.bridge.enable_icc given with it; "
+		"give one of them");
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.name", "br-legacy", &e), 0);
+	ck_assert(o.bridge_set);
+	ck_assert_str_eq(o.bridge, "br-legacy");
+	ck_assert_int_eq(netopts_set(&o, "guardnet.bridge", "gn-other", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "guardnet.bridge=gn-other contradicts the bridge name br-legacy given with it; "
+		"give one of them");
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.host_binding_ipv4", "0.0.0.0", &e), 0);
+	ck_assert(!o.publish_set);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.host_binding_ipv4", "127.0.0.1", &e), 0);
+	ck_assert(o.publish_set && o.publish.n == 1);
+	ck_assert_int_eq(netopts_set(&o, "guardnet.publish", "127.0.0.1", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "guardnet.publish: give it alone, without com.docker.network.bridge.host_binding_ipv4");
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.enable_ip_masquerade", "true", &e), 0);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.enable_ip_masquerade", "false", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "com.docker.network.bridge.enable_ip_masquerade=false: guardnet masquerades every "
+		"network's egress to the host's address; for a network without egress use --internal");
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.gateway_mode_ipv6", "nat", &e), 0);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.gateway_mode_ipv4", "isolated", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "com.docker.network.bridge.gateway_mode_ipv4=isolated: use --internal");
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.gateway_mode_ipv4", "routed", &e), -EINVAL);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.inhibit_ipv4", "true", &e), -EINVAL);
+	ck_assert(strstr(e.msg, "com.docker.network.bridge.inhibit_ipv4=\"true\" is an option of Docker's bridge driver"));
+	netopts_clear(&o);
+
+	netopts_init(&o);
+	ck_assert_int_eq(netopts_set(&o, "guardnet.publish", "192.0.2.1", &e), 0);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.host_binding_ipv4", "127.0.0.1", &e), -EINVAL);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.host_binding_ipv4", "::1", &e), -EINVAL);
+	netopts_clear(&o);
+}
+END_TEST
+
+/* One control socket per driver name (issue 12, point 8). */
+START_TEST(control_paths)
+{
+	char buf[108];
+
+	ck_assert_int_eq(control_default_path("/run/docker/plugins/guardnet.sock", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "/run/guardnet/guardnet.sock");
+	ck_assert_int_eq(control_default_path("/run/docker/plugins/edge.sock", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "/run/guardnet/edge.sock");
+	ck_assert_int_eq(control_default_path("other", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "/run/guardnet/other.sock");
+	ck_assert_int_eq(control_default_path("/x/guardnet.sock", buf, 20), -ENAMETOOLONG);
 }
 END_TEST
 
@@ -170,6 +233,8 @@ Suite *options_suite(void)
 	TCase *tc = tcase_create("options");
 
 	tcase_add_test(tc, network_options);
+	tcase_add_test(tc, docker_bridge_options);
+	tcase_add_test(tc, control_paths);
 	tcase_add_test(tc, endpoint_options);
 	suite_add_tcase(s, tc);
 	return s;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "http.h"
 #include "listen.h"
 #include "fake_backend.h"
@@ -193,30 +194,31 @@ START_TEST(errors_are_json)
 }
 END_TEST
 
-START_TEST(body_of_2mib_is_refused)
+START_TEST(body_of_twice_the_limit_is_refused)
 {
-	size_t big = 2 * 1024 * 1024;
-	char *body = malloc(big + 1), reply[4096];
+	size_t big = 2 * API_MAX_BODY;
+	char *body = malloc(big + 1), reply[4096], want[128];
 	int fd = dial();
 
 	memset(body, ' ', big);
 	body[big] = '\0';
 	ck_assert_int_eq(post(fd, "/NetworkDriver.CreateNetwork", body, reply, sizeof reply), 413);
-	ck_assert_str_eq(reply, "{\"Err\":\"request body of 2097152 bytes is over the limit of 1048576\"}");
+	snprintf(want, sizeof want, "{\"Err\":\"request body of %zu bytes is over the limit of %d\"}", big, API_MAX_BODY);
+	ck_assert_str_eq(reply, want);
 	close(fd);
 	free(body);
 }
 END_TEST
 
-START_TEST(chunked_body_of_2mib_is_refused)
+START_TEST(chunked_body_of_twice_the_limit_is_refused)
 {
 	const char *head = "POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
-	char chunk[65536 + 16], reply[4096];
+	char chunk[65536 + 16], reply[4096], want[128];
 	int fd = dial();
 
 	send_all(fd, head, strlen(head));
 	memset(chunk, ' ', sizeof chunk);
-	for (int i = 0; i < 32; i++) {
+	for (int i = 0; i < 2 * API_MAX_BODY / 65536; i++) {
 		int n = snprintf(chunk, 16, "10000\r\n");
 
 		chunk[n + 65536] = '\r';
@@ -226,7 +228,8 @@ START_TEST(chunked_body_of_2mib_is_refused)
 	}
 	send_all(fd, "0\r\n\r\n", 5);
 	ck_assert_int_eq(read_response(fd, reply, sizeof reply), 413);
-	ck_assert_str_eq(reply, "{\"Err\":\"request body is over the limit of 1048576 bytes\"}");
+	snprintf(want, sizeof want, "{\"Err\":\"request body is over the limit of %d bytes\"}", API_MAX_BODY);
+	ck_assert_str_eq(reply, want);
 	close(fd);
 }
 END_TEST
@@ -297,8 +300,8 @@ Suite *http_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, keep_alive_and_trailing_newline);
 	tcase_add_test(tc, errors_are_json);
-	tcase_add_test(tc, body_of_2mib_is_refused);
-	tcase_add_test(tc, chunked_body_of_2mib_is_refused);
+	tcase_add_test(tc, body_of_twice_the_limit_is_refused);
+	tcase_add_test(tc, chunked_body_of_twice_the_limit_is_refused);
 	tcase_add_test(tc, oversized_headers_get_431);
 	tcase_add_test(tc, socket_is_private_and_guarded);
 	tcase_add_test(tc, stale_socket_is_replaced);
