@@ -18,6 +18,8 @@ ok() { GN_PASSED=$((GN_PASSED + 1)); say "ok - $*"; }
 fail() { GN_FAILED=$((GN_FAILED + 1)); say "FAIL - $*"; }
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
 check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+# not COMMAND...: the command fails (for check).
+not() { ! "$@"; }
 # quiet COMMAND...: runs a command without its output (for check).
 quiet() { "$@" >/dev/null 2>&1; }
 summary() { say "$1: $GN_PASSED passed, $GN_FAILED failed"; [ "$GN_FAILED" -eq 0 ]; }
@@ -256,7 +258,7 @@ node_add() {
 	eval "GN_HOLDER_${ns//-/_}=$holder"
 	wait_until 5 own_mntns "$holder" || return 1
 	readlink /proc/$holder/ns/mnt >"$GN_TMP/mntns-$holder"
-	nsenter --mount=/proc/$holder/ns/mnt --uts=/proc/$holder/ns/uts sh -eu -c '
+	nsenter --mount="/proc/$holder/ns/mnt" --uts="/proc/$holder/ns/uts" sh -eu -c '
 		hostname "$2"
 		mount --bind "$1/etc" /etc
 		mount --bind "$1/var-lib" /var/lib
@@ -273,7 +275,7 @@ in_node() {
 	local ns=$1 h
 	shift
 	h=GN_HOLDER_${ns//-/_}
-	nsenter --mount=/proc/${!h}/ns/mnt --uts=/proc/${!h}/ns/uts --net=/run/netns/"$ns" "$@"
+	nsenter --mount="/proc/${!h}/ns/mnt" --uts="/proc/${!h}/ns/uts" --net=/run/netns/"$ns" "$@"
 }
 
 # ufw_node NS ARGS...: Debian's ufw on node NS's own files and firewall.
@@ -286,7 +288,7 @@ node_dockerd_start() {
 	local ns=$1 d=$GN_TMP/docker-$1 h
 	shift
 	h=GN_HOLDER_${ns//-/_}
-	nsenter --mount=/proc/${!h}/ns/mnt --uts=/proc/${!h}/ns/uts --net=/run/netns/"$ns" dockerd -H "unix://$d/docker.sock" \
+	nsenter --mount="/proc/${!h}/ns/mnt" --uts="/proc/${!h}/ns/uts" --net=/run/netns/"$ns" dockerd -H "unix://$d/docker.sock" \
 		--shutdown-timeout 2 "$@" \
 		>>"$d/dockerd.log" 2>&1 &
 	GN_PIDS+=($!)
@@ -384,6 +386,46 @@ swarm_up() {
 # swarm_ready: every node of the swarm is Ready.
 swarm_ready() { [ "$(dk "$M" node ls --format '{{.Status}}' | grep -c '^Ready$')" -eq "${#NODES[@]}" ]; }
 
+# swarm_guardnet_up: on the swarm from swarm_up, guardnet as the managed
+# plugin GNP (gn:latest) on every node, UFW enabled on every node (allowing
+# the other nodes, so that the swarm keeps working), the network GNET
+# created once on the manager (guardnet.allow="$CLIENT_OK", subnet
+# 10.99.0.0/24) and the global service "web" (gnbox's httpd) published in
+# host mode on port 8080.  Fails when the service does not run on every
+# node within 60 s, after printing why.
+GNP=gn:latest
+swarm_guardnet_up() {
+	local n a
+	plugin_build || return 1
+	for n in "${NODES[@]}"; do
+		plugin_install "$n" "$GNP" args=-v
+		for a in 10.77.0.1 10.77.0.2 10.77.0.3; do must in_node "$n" ufw allow from "$a" >/dev/null; done
+		must in_node "$n" ufw --force enable >/dev/null
+	done
+	must dk "$M" network create -d "$GNP" --scope swarm --attachable -o guardnet.allow="$CLIENT_OK" \
+		--subnet 10.99.0.0/24 gnet >/dev/null
+	GNET=$(dk "$M" network inspect -f '{{.Id}}' gnet)
+	must dk "$M" service create -d --name web --mode global --network gnet --no-resolve-image \
+		--publish mode=host,published=8080,target=80 gnbox httpd -f -p 80 -h /www >/dev/null
+	wait_until 60 service_settled web 3
+	service_running web 3 && return 0
+	say "# the service does not run on every node:"
+	dk "$M" service ps --no-trunc --format '{{.Node}}: {{.Error}}' web | sort | uniq -c | head -6
+	return 1
+}
+
+# service_running SERVICE N: N tasks of SERVICE are running.
+service_running() {
+	[ "$(dk "$M" service ps "$1" -f desired-state=running --format '{{.CurrentState}}' | grep -c '^Running')" -eq "$2" ]
+}
+
+# service_settled SERVICE N: N tasks run, or N were rejected (a driver
+# error that retrying will not change).
+service_settled() {
+	service_running "$1" "$2" ||
+		[ "$(dk "$M" service ps "$1" --format '{{.CurrentState}}' | grep -c '^Rejected')" -ge "$2" ]
+}
+
 # node_addr NS: node NS's LAN address.
 node_addr() { local v=NODE_ADDR_${1//-/_}; echo "${!v}"; }
 
@@ -403,23 +445,22 @@ http_get() {
 # reaches NS SRC URL: the page comes back.
 reaches() { [ "$(http_get "$@")" = "hello from guardnet" ]; }
 
-# block_count SRC DPORT: lines the kernel logged for guardnet's drops of
-# connections from SRC to port DPORT (behind the DNAT: the container's
-# port).  Needs log_all_netns.
-block_count() { dmesg | grep -c "\[GUARDNET BLOCK\] .*SRC=$1 .*DPT=$2 "; }
+# block_logged SRC SPORT DPORT [PREFIX]: the kernel logged the drop of a
+# packet from SRC:SPORT to port DPORT, by guardnet (the default, "GUARDNET
+# BLOCK"; behind the DNAT, so DPORT is the container's port) or by UFW
+# ("UFW BLOCK").  Needs log_all_netns.
+block_logged() { dmesg | grep -q "\[${4:-GUARDNET BLOCK}\] .*SRC=$1 .*SPT=$2 DPT=$3 "; }
 
-# blocks_above SRC DPORT N: more than N such lines.
-blocks_above() { [ "$(block_count "$1" "$2")" -gt "$3" ]; }
-
-# dropped NS SRC URL DPORT: no answer at all (curl timed out, it was not
-# refused) and the kernel logged guardnet's drop of SRC to DPORT.
+# dropped NS SRC URL DPORT [PREFIX]: no answer at all (curl timed out, it
+# was not refused) and the kernel logged the drop of that very connection
+# (its source port is chosen here, so other tests' lines cannot match).
 dropped() {
-	local before rc
-	before=$(block_count "$2" "$4")
-	http_get "$1" "$2" "$3" >/dev/null
+	local lport=$((20000 + RANDOM % 40000)) rc
+	in_ns "$1" curl -s --max-time 3 --interface "$2" --local-port "$lport" "$3" >/dev/null
 	rc=$?
 	[ $rc -eq 28 ] || { say "# $2 -> $3: curl exit $rc, expected 28 (timeout)"; return 1; }
-	wait_until 3 blocks_above "$2" "$4" "$before" || { say "# $2 -> $3: no [GUARDNET BLOCK] line"; return 1; }
+	wait_until 3 block_logged "$2" "$lport" "$4" "${5:-}" ||
+		{ say "# $2:$lport -> $3: no [${5:-GUARDNET BLOCK}] line"; return 1; }
 }
 
 # log_all_netns: nftables log lines from test namespaces reach the kernel
