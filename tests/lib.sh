@@ -258,6 +258,7 @@ node_add() {
 	eval "GN_HOLDER_${ns//-/_}=$holder"
 	wait_until 5 own_mntns "$holder" || return 1
 	readlink /proc/$holder/ns/mnt >"$GN_TMP/mntns-$holder"
+	stat -L -c 'net:[%i]' /run/netns/"$ns" >>"$GN_TMP/mntns-$holder"
 	nsenter --mount="/proc/$holder/ns/mnt" --uts="/proc/$holder/ns/uts" sh -eu -c '
 		hostname "$2"
 		mount --bind "$1/etc" /etc
@@ -474,12 +475,17 @@ log_all_netns() {
 pid_gone() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/null)" = Z ]; }
 
 # node_kill_all HOLDER: kills every process in the mount namespace that
-# HOLDER (a node's sleeping process, already gone or not) created.
+# HOLDER (a node's sleeping process, already gone or not) created, or in
+# the node's network namespace (its plugins, which have mount namespaces of
+# their own).
 node_kill_all() {
-	local ns p
-	ns=$(cat "$GN_TMP/mntns-$1" 2>/dev/null) || return 0
+	local mnt net p
+	{ read -r mnt && read -r net; } <"$GN_TMP/mntns-$1" 2>/dev/null || return 0
+	[ -n "$mnt" ] && [ -n "$net" ] || return 0
 	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$ns" ] && kill -9 "${p#/proc/}" 2>/dev/null
+		case "$(readlink "$p/ns/mnt" 2>/dev/null) $(readlink "$p/ns/net" 2>/dev/null)" in
+		"$mnt "* | *" $net") kill -9 "${p#/proc/}" 2>/dev/null ;;
+		esac
 	done
 	return 0
 }

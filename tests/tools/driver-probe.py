@@ -13,6 +13,7 @@ options hold "probe.refuse".
 """
 import json
 import os
+import signal
 import socketserver
 import subprocess
 import sys
@@ -115,6 +116,8 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
 
 if __name__ == "__main__":
+    # PID 1 of the plugin's PID namespace: SIGTERM is ignored unless handled.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     os.makedirs(os.path.dirname(LOG), exist_ok=True)
     if os.path.exists(SOCKET):
         os.unlink(SOCKET)
