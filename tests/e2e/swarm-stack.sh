@@ -27,11 +27,12 @@ networks:
     driver_opts: {guardnet.allow: $CLIENT_OK, guardnet.ufw: "off"}
     ipam: {config: [{subnet: 10.98.0.0/24}]}
 EOF2
-if out=$(dk "$M" stack deploy --resolve-image never -c "$GN_TMP/stack.yml" st 2>&1); then
-	ok "docker stack deploy accepts the compose file"
-else
-	fail "docker stack deploy accepts the compose file: $out"
+if ! out=$(dk "$M" stack deploy --resolve-image never -c "$GN_TMP/stack.yml" st 2>&1); then
+	fail "docker stack deploy accepts the compose file (nothing more to check without it): $out"
+	summary swarm_stack
+	exit 1
 fi
+ok "docker stack deploy accepts the compose file"
 check "the stack's network is swarm-scoped" test "$(dk "$M" network inspect -f '{{.Scope}}' st_back 2>/dev/null)" = swarm
 if ! wait_until 60 service_settled st_api 3 || ! service_running st_api 3; then
 	dk "$M" service ps --no-trunc --format '{{.Node}}: {{.Error}}' st_api 2>&1 | sort | uniq -c | head -4
