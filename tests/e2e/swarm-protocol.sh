@@ -54,9 +54,6 @@ on_every_node() { local n; for n in "${NODES[@]}"; do q "$n" "$1" || return 1; d
 # on_no_node EXPR NS...: q holds on none of the nodes named.
 on_no_node() { local e=$1 n; shift; for n in "$@"; do q "$n" "$e" && return 1; done; return 0; }
 
-# running SERVICE N: N tasks of SERVICE are running.
-running() { [ "$(dk "$M" service ps "$1" -f desired-state=running --format '{{.CurrentState}}' | grep -c '^Running')" -eq "$2" ]; }
-
 # tasks_gone NS: no container left on NS.
 tasks_gone() { [ -z "$(dk "$1" ps -aq)" ]; }
 
@@ -70,7 +67,7 @@ done
 say "# swarm and probes up after $((SECONDS - t0)) s"
 
 say "# --- a global-scope driver (GetCapabilities Scope global, ConnectivityScope local)"
-must dk "$M" network create -d probe:latest --attachable -o guardnet.allow=$CLIENT_OK \
+must dk "$M" network create -d probe:latest --attachable -o guardnet.allow="$CLIENT_OK" \
 	-o com.docker.network.driver.mtu=1400 --subnet 10.99.0.0/24 --gateway 10.99.0.1 pnet >/dev/null
 nid=$(dk "$M" network inspect -f '{{.Id}}' pnet)
 check "a swarm network ID is 25 base-36 characters: $nid" grep -qE '^[0-9a-z]{25}$' <<<"$nid"
@@ -84,13 +81,13 @@ check "no node has the network before a task is there" on_no_node "of('CreateNet
 
 must dk "$M" service create -d --name web --mode global --network pnet --no-resolve-image \
 	--publish mode=host,published=8080,target=80 gnbox httpd -f -p 80 -h /www >/dev/null
-check "the global service runs on the three nodes" wait_until 60 running web 3
+check "the global service runs on the three nodes" wait_until 60 service_running web 3
 check "every node's CreateNetwork carries AllocateNetwork's reply as its options" on_every_node \
 	"of('CreateNetwork', '$nid') and of('CreateNetwork', '$nid')[0]['Options']['com.docker.network.generic'] == {'guardnet.allow': '$CLIENT_OK', 'com.docker.network.driver.mtu': '1400', 'probe.allocated': '$nid'}"
 check "every node's CreateNetwork has the manager's subnet and gateway" on_every_node \
 	"[(d['Pool'], d['Gateway']) for d in of('CreateNetwork', '$nid')[0]['IPv4Data']] == [('10.99.0.0/24', '10.99.0.1/24')]"
 addrs=$(for n in "${NODES[@]}"; do q "$n" "print(of('CreateEndpoint', '$nid')[0]['Interface']['Address']) or True"; done)
-check "the manager gives every task its own address: $(echo $addrs)" test "$(sort -u <<<"$addrs" | grep -c '^10\.99\.0\.')" -eq 3
+check "the manager gives every task its own address: $(tr "\n" " " <<<"$addrs")" test "$(sort -u <<<"$addrs" | grep -c '^10\.99\.0\.')" -eq 3
 check "endpoint IDs stay 64 hex digits" on_every_node \
 	"all(re.fullmatch('[0-9a-f]{64}', c['EndpointID']) for c in of('CreateEndpoint', '$nid'))"
 check "Join and ProgramExternalConnectivity carry the host-mode port (8080->80)" on_every_node \
@@ -114,13 +111,13 @@ EOF
 must dk "$M" stack deploy --resolve-image never -c "$GN_TMP/stack.yml" st >/dev/null
 sid=$(dk "$M" network inspect -f '{{.Id}}' st_back)
 check "docker stack deploy makes a swarm network with the driver ($sid)" test "$(dk "$M" network inspect -f '{{.Scope}}' st_back)" = swarm
-check "the stack's service runs on the three nodes" wait_until 60 running st_api 3
+check "the stack's service runs on the three nodes" wait_until 60 service_running st_api 3
 check "stack: driver_opts and the ipam subnet reach every node" on_every_node \
 	"of('CreateNetwork', '$sid') and of('CreateNetwork', '$sid')[0]['Options']['com.docker.network.generic'].get('guardnet.allow') == '$CLIENT_OK' and of('CreateNetwork', '$sid')[0]['IPv4Data'][0]['Pool'] == '10.98.0.0/24'"
 
 must dk "$M" service create -d --name ing --mode global --network pnet --no-resolve-image \
 	--publish published=8083,target=80 gnbox httpd -f -p 80 -h /www >/dev/null
-check "a service published in ingress mode runs" wait_until 60 running ing 3
+check "a service published in ingress mode runs" wait_until 60 service_running ing 3
 check "the driver sees no port of an ingress-mode service (empty port map)" on_every_node \
 	"any(c['Options']['com.docker.network.portmap'] == [] for c in of('Join', '$nid'))"
 
@@ -166,10 +163,10 @@ for n in "${NODES[@]}"; do
 	must dk "$n" plugin set probe PROBE_SCOPE=local PROBE_CONNECTIVITY=
 	must dk "$n" plugin enable probe >/dev/null
 done
-must dk "$M" network create -d probe:latest --scope swarm --attachable -o guardnet.allow=$CLIENT_OK --subnet 10.95.0.0/24 lnet >/dev/null
+must dk "$M" network create -d probe:latest --scope swarm --attachable -o guardnet.allow="$CLIENT_OK" --subnet 10.95.0.0/24 lnet >/dev/null
 lid=$(dk "$M" network inspect -f '{{.Id}}' lnet)
 must dk "$M" service create -d --name lweb --mode global --network lnet --no-resolve-image gnbox httpd -f -p 80 -h /www >/dev/null
-check "local scope: the service runs on the three nodes" wait_until 60 running lweb 3
+check "local scope: the service runs on the three nodes" wait_until 60 service_running lweb 3
 check "local scope: no AllocateNetwork" on_no_node "of('AllocateNetwork', '$lid')" "$M"
 check "local scope: the nodes get neither the options nor the subnet" on_every_node \
 	"of('CreateNetwork', '$lid')[0]['Options']['com.docker.network.generic'] == {} and of('CreateNetwork', '$lid')[0]['IPv4Data'][0]['Pool'] != '10.95.0.0/24'"
@@ -177,13 +174,13 @@ out=$(dk "$M" stack deploy --resolve-image never -c "$GN_TMP/stack.yml" st2 2>&1
 check "local scope: docker stack deploy refuses the network" grep -q 'cannot be used with services' <<<"$out"
 i=1
 for n in "${NODES[@]}"; do
-	must dk "$n" network create --config-only --subnet 10.94.0.0/24 -o guardnet.allow=$CLIENT_OK -o guardnet.publish=10.77.0.$i cfg >/dev/null
+	must dk "$n" network create --config-only --subnet 10.94.0.0/24 -o guardnet.allow="$CLIENT_OK" -o guardnet.publish=10.77.0.$i cfg >/dev/null
 	i=$((i + 1))
 done
 must dk "$M" network create -d probe:latest --scope swarm --config-from cfg --attachable cnet >/dev/null
 cid=$(dk "$M" network inspect -f '{{.Id}}' cnet)
 must dk "$M" service create -d --name cweb --mode global --network cnet --no-resolve-image gnbox httpd -f -p 80 -h /www >/dev/null
-check "local scope, --config-from: the service runs on the three nodes" wait_until 60 running cweb 3
+check "local scope, --config-from: the service runs on the three nodes" wait_until 60 service_running cweb 3
 i=1
 for n in "${NODES[@]}"; do
 	check "local scope, --config-from: $n gets its own config-only network's options and subnet" q "$n" \
