@@ -18,6 +18,9 @@ PACKAGES=(
 	clang libclang-rt-14-dev valgrind
 	# benchmarks (tests/bench): TCP throughput through published ports
 	iperf3
+	# the managed plugin's tests: a local registry for docker plugin push,
+	# install and upgrade
+	docker-registry
 )
 
 missing=()

@@ -65,6 +65,8 @@ dk() { local ns=$1; shift; docker -H "unix://$GN_TMP/docker-$ns/docker.sock" "$@
 # never the machine's own /etc/ufw.
 guardnetd_start() {
 	local ns=$1 drv=$2 d=$GN_TMP/gn-$1
+	# GUARDNET_PLUGIN=managed: the plugin from `make plugin` instead (lib-swarm.sh).
+	[ "${GUARDNET_PLUGIN:-}" != managed ] || { managed_start "$@"; return; }
 	mkdir -p "$d/ufwroot"
 	echo "ufw_root = $d/ufwroot" >"$d/guardnet.conf"
 	nsenter --net=/run/netns/"$ns" "$GN_BIN" -v --socket "/run/docker/plugins/$drv.sock" --state-dir "$d/state" \
@@ -77,7 +79,8 @@ guardnetd_start() {
 
 # plugin_call DRIVER PATH [BODY]: one request on a plugin socket.
 plugin_call() {
-	curl -sf --unix-socket "/run/docker/plugins/$1.sock" -X POST -d "${3:-}" "http://plugin$2"
+	local v=GN_PLUGIN_SOCK_${1//[^a-zA-Z0-9_]/_}
+	curl -sf --unix-socket "${!v:-/run/docker/plugins/$1.sock}" -X POST -d "${3:-}" "http://plugin$2"
 }
 
 # image_load NS: imports "gnbox", a busybox-static root file system with a
@@ -169,6 +172,7 @@ testbed() {
 	H=${GN_TAG}h
 	O=${GN_TAG}o
 	DRV=${GN_TAG}drv
+	[ "${GUARDNET_PLUGIN:-}" != managed ] || DRV=$DRV:latest
 	netns_add "$H"
 	netns_add "$O"
 	outside_add "$H" "$O"
@@ -211,3 +215,6 @@ gn_cleanup() {
 	rm -f /run/docker/plugins/"$GN_TAG"*.sock
 	rm -rf "$GN_TMP"
 }
+
+# The managed plugin and Swarm nodes live in lib-swarm.sh; GUARDNET_PLUGIN=managed needs them here.
+[ "${GUARDNET_PLUGIN:-}" != managed ] || . "$GN_ROOT/tests/lib-swarm.sh"

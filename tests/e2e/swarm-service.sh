@@ -1,0 +1,56 @@
+#!/bin/bash
+# guardnet as a managed plugin on the three nodes of a swarm: one network
+# created on the manager with options and a subnet, a global service
+# published in host mode.  Every node's guardnet has the manager's options
+# and subnet; every node answers itself and the allowed client, not the
+# other client; a UFW rule on one node opens that node only.
+#
+#   client(.100 allowed, .101 not) --- LAN 10.77.0.0/24 --- M(.1)  W1(.2)  W2(.3)
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-swarm.sh"
+trap gn_cleanup EXIT
+t0=$SECONDS
+log_all_netns
+
+# net_state NS EXPR: EXPR (Python, over d: NS's guardnet state file of the
+# network GNET) holds.
+net_state() {
+	python3 - "$GN_TMP/node-$1/var-lib/guardnet/networks/$GNET.json" "$2" <<'EOF'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except OSError:
+    sys.exit(1)
+sys.exit(0 if eval(sys.argv[2]) else 1)
+EOF
+}
+
+swarm_up || exit 1
+if ! swarm_guardnet_up; then
+	fail "the global service runs on every node (nothing more to check without it)"
+	summary swarm_service
+	exit 1
+fi
+ok "the global service runs on every node ($((SECONDS - t0)) s)"
+
+for n in "${NODES[@]}"; do
+	a=$(node_addr "$n")
+	check "$n: guardnet has the manager's options" net_state "$n" \
+		"d['Options']['com.docker.network.generic'].get('guardnet.allow', '').split('/')[0] == '$CLIENT_OK'"
+	check "$n: guardnet has the manager's subnet" net_state "$n" "d['IPv4Data'][0]['Pool'] == '10.99.0.0/24'"
+	check "$n: answers itself on $a:8080" reaches "$n" "" "http://$a:8080/"
+	check "$n: answers itself on 127.0.0.1:8080" reaches "$n" "" "http://127.0.0.1:8080/"
+	check "$n: answers the allowed client" reaches "$C" "$CLIENT_OK" "http://$a:8080/"
+	check "$n: drops the other client" dropped "$C" "$CLIENT_NO" "http://$a:8080/" 80
+done
+
+must in_node "$W1" ufw allow from "$CLIENT_NO" to any port 8080 proto tcp >/dev/null
+check "ufw allow on W1: the other client reaches W1" wait_until 5 reaches "$C" "$CLIENT_NO" "http://$(node_addr "$W1"):8080/"
+check "ufw allow on W1: M still drops it" dropped "$C" "$CLIENT_NO" "http://$(node_addr "$M"):8080/" 80
+check "ufw allow on W1: W2 still drops it" dropped "$C" "$CLIENT_NO" "http://$(node_addr "$W2"):8080/" 80
+must in_node "$W1" ufw delete allow from "$CLIENT_NO" to any port 8080 proto tcp >/dev/null
+check "ufw delete on W1: W1 drops the other client again" wait_until 5 dropped "$C" "$CLIENT_NO" "http://$(node_addr "$W1"):8080/" 80
+
+say "# swarm-service ran in $((SECONDS - t0)) s"
+summary swarm_service

@@ -1,0 +1,58 @@
+#!/bin/bash
+# `docker stack deploy` of a compose file whose network uses guardnet (the
+# managed plugin on the three nodes of a swarm): the network is made once,
+# with the compose file's driver_opts and subnet, every node's guardnet
+# gets them, and every node answers the allowed client and not the other.
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-swarm.sh"
+trap gn_cleanup EXIT
+t0=$SECONDS
+log_all_netns
+
+swarm_up || exit 1
+must plugin_build
+for n in "${NODES[@]}"; do plugin_install "$n" "$GNP"; done
+cat >"$GN_TMP/stack.yml" <<EOF2
+version: "3.8"
+services:
+  api:
+    image: gnbox
+    command: httpd -f -p 80 -h /www
+    networks: [back]
+    deploy: {mode: global}
+    ports: [{target: 80, published: 8081, mode: host}]
+networks:
+  back:
+    driver: $GNP
+    driver_opts: {guardnet.allow: $CLIENT_OK, guardnet.ufw: "off"}
+    ipam: {config: [{subnet: 10.98.0.0/24}]}
+EOF2
+if ! out=$(dk "$M" stack deploy --resolve-image never -c "$GN_TMP/stack.yml" st 2>&1); then
+	fail "docker stack deploy accepts the compose file (nothing more to check without it): $out"
+	summary swarm_stack
+	exit 1
+fi
+ok "docker stack deploy accepts the compose file"
+check "the stack's network is swarm-scoped" test "$(dk "$M" network inspect -f '{{.Scope}}' st_back 2>/dev/null)" = swarm
+if ! wait_until 60 service_settled st_api 3 || ! service_running st_api 3; then
+	dk "$M" service ps --no-trunc --format '{{.Node}}: {{.Error}}' st_api 2>&1 | sort | uniq -c | head -4
+	fail "the stack's service runs on every node (nothing more to check without it)"
+	summary swarm_stack
+	exit 1
+fi
+ok "the stack's service runs on every node ($((SECONDS - t0)) s)"
+sid=$(dk "$M" network inspect -f '{{.Id}}' st_back)
+for n in "${NODES[@]}"; do
+	a=$(node_addr "$n")
+	f=$GN_TMP/node-$n/var-lib/guardnet/networks/$sid.json
+	check "$n: guardnet has the compose file's driver_opts" grep -q "\"guardnet.allow\": \"$CLIENT_OK" "$f"
+	check "$n: guardnet has the compose file's subnet" grep -q '"Pool": "10.98.0.0/24"' "$f"
+	check "$n: answers the allowed client" reaches "$C" "$CLIENT_OK" "http://$a:8081/"
+	check "$n: drops the other client" dropped "$C" "$CLIENT_NO" "http://$a:8081/" 80
+done
+must dk "$M" stack rm st >/dev/null
+check "stack rm: the network leaves W2's guardnet" wait_until 60 test ! -e "$GN_TMP/node-$W2/var-lib/guardnet/networks/$sid.json"
+
+say "# swarm-stack ran in $((SECONDS - t0)) s"
+summary swarm_stack
