@@ -306,10 +306,17 @@ node_kill_all() {
 }
 
 
-# The nodes' processes go first: gn_cleanup then deletes their namespaces.
+# Nodes' dockerds stop as gn_cleanup would stop them, then whatever is left
+# in a node goes, before gn_cleanup deletes the namespaces.
 eval "gn_cleanup_hosts() $(declare -f gn_cleanup | tail -n +2)"
 gn_cleanup() {
 	local pid
+	set +e
+	for pid in "${GN_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${GN_PIDS[@]}"; do
+		wait_until 20 pid_gone "$pid" || kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	for pid in "${GN_HOLDERS[@]}"; do node_kill_all "$pid"; done
 	gn_cleanup_hosts
 	[ -z "${GN_LOG_ALL_OLD:-}" ] || echo "$GN_LOG_ALL_OLD" >/proc/sys/net/netfilter/nf_log_all_netns
