@@ -41,8 +41,7 @@ static char *trim(char *s)
 	return s;
 }
 
-static int set_key(struct gn_config *c, const char *key, const char *value, const char *where,
-		   struct gn_err *err)
+int config_set(struct gn_config *c, const char *key, const char *value, const char *where, struct gn_err *err)
 {
 	struct gn_err e;
 
@@ -76,6 +75,13 @@ static int set_key(struct gn_config *c, const char *key, const char *value, cons
 		c->mark = (uint32_t)v;
 		return 0;
 	}
+	if (!strcmp(key, "scope")) {
+		if (strcmp(value, "local") && strcmp(value, "global"))
+			return gn_errf(err, -EINVAL, "%s: scope: invalid value \"%.60s\" (expected local or global)",
+				       where, value);
+		c->scope_global = !strcmp(value, "global");
+		return 0;
+	}
 	/* Read by the end-to-end tests until tests/lib.sh runs guardnetd in a
 	 * mount namespace of its own with the test's /etc/ufw; undocumented,
 	 * and going away then. */
@@ -85,7 +91,7 @@ static int set_key(struct gn_config *c, const char *key, const char *value, cons
 		strcpy(c->ufw_root, value);
 		return 0;
 	}
-	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark)", where, key);
+	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, scope)", where, key);
 }
 
 int config_parse(struct gn_config *c, const char *text, const char *name, struct gn_err *err)
@@ -117,7 +123,7 @@ int config_parse(struct gn_config *c, const char *text, const char *name, struct
 			break;
 		}
 		*eq = '\0';
-		r = set_key(c, trim(line), trim(eq + 1), where, err);
+		r = config_set(c, trim(line), trim(eq + 1), where, err);
 	}
 	free(copy);
 	return r;

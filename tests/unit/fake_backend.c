@@ -392,4 +392,5 @@ void fake_driver_init(struct gn_driver *d, struct gn_store *store, struct fake_b
 	struct plan_env env = { .default_publish = &cfg->publish, .default_ufw = cfg->ufw, .mark = cfg->mark };
 
 	driver_init(d, store, fake_backend(f), &env);
+	d->scope_global = cfg->scope_global;
 }
