@@ -1,6 +1,7 @@
 /*
  * The driver's own state, which every driver-*.c file works on.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver.h"
@@ -19,6 +20,9 @@ void driver_free(struct gn_driver *d)
 {
 	pubindex_clear(&d->taken);
 	state_free(&d->st);
+	free(d->ingress);
+	d->ingress = NULL;
+	d->n_ingress = 0;
 }
 
 const struct gn_endpoint *driver_endpoint(const struct gn_driver *d, const struct gn_ep_ref *ref)

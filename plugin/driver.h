@@ -29,6 +29,8 @@ struct gn_driver {
 	bool swept;                      /* driver_sweep has run once */
 	long suspects_until;             /* end of the suspects' grace period; 0: none left */
 	bool scope_global;               /* a Swarm driver: GetCapabilities says global */
+	struct gn_transport_port *ingress; /* Docker's routing mesh publishes these (sorted) */
+	size_t n_ingress;
 };
 
 struct gn_join_reply {
@@ -79,5 +81,10 @@ int driver_reconcile(struct gn_driver *d, struct gn_err *err);
  * again.) */
 #define DRIVER_SUSPECT_GRACE_S 30
 void driver_sweep(struct gn_driver *d, long now);
+
+/* Reads which ports Docker's routing mesh publishes here (backend's
+ * ingress) into d->ingress, and warns in the log about each new one: they
+ * bypass guardnet (driver-ingress.c).  Call every few seconds. */
+void driver_watch_ingress(struct gn_driver *d);
 
 #endif

@@ -159,6 +159,14 @@ void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t m
 /* fw_ipt_nft_read, then fw_ipt_nft_msgs into b. */
 int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
 		     struct gn_err *err);
+/* Sends one request on sock and runs cb on each answer until the end:
+ * 0 or -errno (fw-ipt-nft.c). */
+int fw_nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data);
+/* The ports published by Docker's routing mesh on this host, from the
+ * DNAT rules of chain DOCKER-INGRESS in iptables-nft's "ip nat" table
+ * (fw-nft-ingress.c); none when the chain does not exist.  *ret is the
+ * caller's to free.  0 or -errno. */
+int fw_nft_ingress(struct mnl_socket *sock, uint32_t *seq, struct gn_transport_port **ret, size_t *n);
 /* Whether ip filter has chain in nf_tables (iptables-nft). */
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);
 

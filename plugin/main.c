@@ -229,6 +229,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= PERIODIC_MS) {
 			kernel_periodic(kern);
 			driver_sweep(driver, (long)now.tv_sec);
+			driver_watch_ingress(driver);
 			last = now;
 		}
 
@@ -420,6 +421,7 @@ int main(int argc, char **argv)
 	driver_sweep(&driver, monotonic_s());
 	if (driver_reconcile(&driver, &err) < 0)
 		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
+	driver_watch_ingress(&driver);
 	if (listener_open(&lst, o.socket, &err) < 0) {
 		log_errx("%s", err.msg);
 		goto out_driver;
