@@ -189,5 +189,9 @@ for n in "${NODES[@]}"; do
 	i=$((i + 1))
 done
 
+# GN_RECORD_DIR=DIR keeps every node's record (spec/fixtures/ is made from it).
+if [ -n "${GN_RECORD_DIR:-}" ]; then
+	for n in "${NODES[@]}"; do cp "$GN_TMP/node-$n/var-lib/probe/requests.jsonl" "$GN_RECORD_DIR/${n#"$GN_TAG"}.jsonl"; done
+fi
 say "# swarm-protocol ran in $((SECONDS - t0)) s"
 summary swarm_protocol

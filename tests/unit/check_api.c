@@ -312,6 +312,48 @@ START_TEST(allocate_network_ipv6)
 }
 END_TEST
 
+/* What Docker 20.10 sent a global-scope driver on a Swarm manager and on a
+ * worker (swarm-protocol.sh's probe; the probe's own addition to its
+ * AllocateNetwork reply taken out): guardnet answers every request, and
+ * each AllocateNetwork reply holds exactly the options the nodes then got
+ * as com.docker.network.generic. */
+START_TEST(replay_swarm)
+{
+	json_t *all = fixture_load("docker-20.10.24-swarm-manager.jsonl"), *rec, *later;
+	size_t i, j, allocations = 0;
+
+	driver_free(&drv);
+	cfg.scope_global = true;
+	fake_driver_init(&drv, NULL, &fk, &cfg);
+	json_array_foreach(all, i, rec) {
+		json_t *req = json_object_get(rec, "request"), *got;
+		unsigned status;
+
+		if (strcmp(json_string_value(json_object_get(rec, "path")), "/NetworkDriver.AllocateNetwork"))
+			continue;
+		got = call("/NetworkDriver.AllocateNetwork", req, &status);
+		ck_assert_uint_eq(status, 200);
+		json_array_foreach(all, j, later) {
+			json_t *lreq = json_object_get(later, "request");
+
+			if (j > i && json_equal(json_object_get(lreq, "NetworkID"), json_object_get(req, "NetworkID")) &&
+			    !strcmp(json_string_value(json_object_get(later, "path")), "/NetworkDriver.CreateNetwork")) {
+				ck_assert(json_equal(json_object_get(got, "Options"),
+						     json_object_get(json_object_get(lreq, "Options"),
+								     "com.docker.network.generic")));
+				allocations++;
+				break;
+			}
+		}
+		json_decref(got);
+	}
+	ck_assert_uint_eq(allocations, 2);
+	json_decref(all);
+	replay("docker-20.10.24-swarm-manager.jsonl", false);
+	replay("docker-20.10.24-swarm-worker.jsonl", false);
+}
+END_TEST
+
 Suite *api_suite(void)
 {
 	Suite *s = suite_create("api");
@@ -326,6 +368,7 @@ Suite *api_suite(void)
 	tcase_add_test(tc, allocate_network_ipv6);
 	tcase_add_test(tc, replay_docker);
 	tcase_add_test(tc, replay_compose);
+	tcase_add_test(tc, replay_swarm);
 	tcase_add_test(tc, idempotent_calls);
 	tcase_add_test(tc, bridge_names);
 	tcase_add_test(tc, internal_refuses_publishing);
