@@ -69,10 +69,12 @@ node_add() {
 	sed -i -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL=/etc/ufw/empty-sysctl.conf|' "$d/etc/default/ufw"
 	unshare --mount --uts --propagation private sleep infinity &
 	holder=$!
-	GN_PIDS+=("$holder")
+	# Not in GN_PIDS: gn_cleanup kills a node's processes by their
+	# namespaces (node_kill_all), and no "Killed" line is wanted.
+	disown "$holder"
 	GN_HOLDERS+=("$holder")
 	eval "GN_HOLDER_${ns//-/_}=$holder"
-	wait_until 5 own_mntns "$holder" || return 1
+	wait_until 5 own_mntns "$holder" || { kill "$holder"; return 1; }
 	readlink /proc/$holder/ns/mnt >"$GN_TMP/mntns-$holder"
 	stat -L -c 'net:[%i]' /run/netns/"$ns" >>"$GN_TMP/mntns-$holder"
 	nsenter --mount="/proc/$holder/ns/mnt" --uts="/proc/$holder/ns/uts" sh -eu -c '
@@ -108,7 +110,7 @@ node_dockerd_start() {
 	nsenter --mount="/proc/${!h}/ns/mnt" --uts="/proc/${!h}/ns/uts" --net=/run/netns/"$ns" dockerd -H "unix://$d/docker.sock" \
 		--shutdown-timeout 2 "$@" \
 		>>"$d/dockerd.log" 2>&1 &
-	GN_PIDS+=($!)
+	disown $! # as the node's holder
 	eval "DOCKERD_PID_${ns//-/_}=$!"
 	wait_until 60 docker -H "unix://$d/docker.sock" info || { say "dockerd in $ns did not start:"; tail -20 "$d/dockerd.log"; return 1; }
 }
@@ -215,7 +217,7 @@ swarm_guardnet_up() {
 	local n a
 	plugin_build || return 1
 	for n in "${NODES[@]}"; do
-		plugin_install "$n" "$GNP" args=-v
+		plugin_install "$n" "$GNP" args="-v --scope global"
 		for a in 10.77.0.1 10.77.0.2 10.77.0.3; do must in_node "$n" ufw allow from "$a" >/dev/null; done
 		must in_node "$n" ufw --force enable >/dev/null
 	done
@@ -292,31 +294,35 @@ log_all_netns() {
 # node_kill_all HOLDER: kills every process in the mount namespace that
 # HOLDER (a node's sleeping process, already gone or not) created, or in
 # the node's network namespace (its plugins, which have mount namespaces of
-# their own).
+# their own), and their descendants (containers, whose namespaces are their
+# own).
 node_kill_all() {
-	local mnt net p
+	local mnt net p pid ppid n=-1 pids=" "
 	{ read -r mnt && read -r net; } <"$GN_TMP/mntns-$1" 2>/dev/null || return 0
 	[ -n "$mnt" ] && [ -n "$net" ] || return 0
 	for p in /proc/[0-9]*; do
 		case "$(readlink "$p/ns/mnt" 2>/dev/null) $(readlink "$p/ns/net" 2>/dev/null)" in
-		"$mnt "* | *" $net") kill -9 "${p#/proc/}" 2>/dev/null ;;
+		"$mnt "* | *" $net") pids+="${p#/proc/} " ;;
 		esac
 	done
+	while [ "$n" -ne "${#pids}" ]; do
+		n=${#pids}
+		while read -r pid ppid; do
+			[[ "$pids" != *" $ppid "* || "$pids" == *" $pid "* ]] || pids+="$pid "
+		done < <(ps -e -o pid=,ppid=)
+	done
+	# shellcheck disable=SC2086
+	[ "$pids" = " " ] || kill -9 $pids 2>/dev/null
 	return 0
 }
 
 
-# Nodes' dockerds stop as gn_cleanup would stop them, then whatever is left
-# in a node goes, before gn_cleanup deletes the namespaces.
+# Whatever runs in a node goes at once (a node's mounts live in its own
+# mount namespace and go with its last process; a graceful stop of a
+# swarm's dockerd takes seconds), then gn_cleanup does the rest.
 eval "gn_cleanup_hosts() $(declare -f gn_cleanup | tail -n +2)"
 gn_cleanup() {
 	local pid
-	set +e
-	for pid in "${GN_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${GN_PIDS[@]}"; do
-		wait_until 20 pid_gone "$pid" || kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
 	for pid in "${GN_HOLDERS[@]}"; do node_kill_all "$pid"; done
 	gn_cleanup_hosts
 	[ -z "${GN_LOG_ALL_OLD:-}" ] || echo "$GN_LOG_ALL_OLD" >/proc/sys/net/netfilter/nf_log_all_netns

@@ -12,7 +12,12 @@ log_all_netns
 
 swarm_up || exit 1
 must plugin_build
-for n in "${NODES[@]}"; do plugin_install "$n" "$GNP"; done
+# The scope through guardnet.conf this time (the node's /etc/guardnet, the
+# plugin's config mount); swarm_guardnet_up gives it as args.
+for n in "${NODES[@]}"; do
+	echo "scope = global" >"$GN_TMP/node-$n/etc/guardnet/guardnet.conf"
+	plugin_install "$n" "$GNP"
+done
 cat >"$GN_TMP/stack.yml" <<EOF2
 version: "3.8"
 services:
