@@ -33,6 +33,14 @@ for n in "${NODES[@]}"; do check "before: $n serves the allowed client only" ser
 must dk "$W2" plugin disable -f "$GNP" >/dev/null
 check "W2's plugin stopped" wait_until 10 plugin_stopped "$W2"
 check "plugin stopped: W2 still drops the other client" dropped "$C" "$CLIENT_NO" "http://$(node_addr "$W2"):8080/" 80
+check "plugin stopped: W2 still serves the allowed client" reaches "$C" "$CLIENT_OK" "http://$(node_addr "$W2"):8080/"
+# guardnetctl check without guardnetd reads W2's kernel against the state
+# it left: the swarm network (a 25-character ID) is there and whole.
+out=$(in_node "$W2" "$GN_ROOT/build/guardnetctl" check 2>&1)
+rc=$?
+check "plugin stopped: guardnetctl check reads the kernel itself (exit $rc, 3: nothing missing)" test "$rc" -eq 3
+check "plugin stopped: guardnetctl check finds the swarm network's bridge and chain" \
+	grep -q "network ${GNET:0:12}: bridge gn-${GNET:0:12}, in set bridges" <<<"$out"
 
 node_dockerd_stop "$W1"
 check "the manager sees W1 down" wait_until 60 node_down "$W1"

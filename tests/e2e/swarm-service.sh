@@ -45,6 +45,13 @@ for n in "${NODES[@]}"; do
 	check "$n: drops the other client" dropped "$C" "$CLIENT_NO" "http://$a:8080/" 80
 done
 
+# guardnetctl without --socket finds the plugin's control socket.
+ctl_status() { in_node "$W1" "$GN_ROOT/build/guardnetctl" status; }
+out=$(ctl_status 2>&1)
+check "guardnetctl status on W1 finds the plugin by itself: scope global" grep -q "scope: global (Docker Swarm)" <<<"$out"
+check "guardnetctl status on W1: the network and its published port" \
+	grep -q "0.0.0.0:8080/tcp -> 10.99.0" <<<"$out"
+
 must in_node "$W1" ufw allow from "$CLIENT_NO" to any port 8080 proto tcp >/dev/null
 check "ufw allow on W1: the other client reaches W1" wait_until 5 reaches "$C" "$CLIENT_NO" "http://$(node_addr "$W1"):8080/"
 check "ufw allow on W1: M still drops it" dropped "$C" "$CLIENT_NO" "http://$(node_addr "$M"):8080/" 80
