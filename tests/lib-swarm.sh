@@ -34,6 +34,10 @@ declare -F must >/dev/null || must() {
 managed_start() {
 	local ns=$1 drv=$2 d=$GN_TMP/gn-$1 id pid dpid
 	if ! dk "$ns" plugin inspect "$drv" >/dev/null 2>&1; then
+		# The plugin cannot set host-wide switches (/proc/sys is read-only
+		# there; it logs what to set): the administrator's part.  Docker
+		# turns IPv4 forwarding on itself.
+		in_ns "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
 		mkdir -p "$d/ufwroot/etc/ufw" "$d/ufwroot/etc/default" "$d/state" "$d/etc"
 		: >"$d/etc/guardnet.conf"
 		plugin_build
