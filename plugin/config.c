@@ -20,7 +20,6 @@ void config_init(struct gn_config *c)
 	addr_list_parse(DEFAULT_PUBLISH, &c->publish, "publish", NULL);
 	c->ufw = GN_UFW_AUTO;
 	c->mark = DEFAULT_MARK;
-	strcpy(c->ufw_root, "/");
 }
 
 void config_clear(struct gn_config *c)
@@ -80,15 +79,6 @@ int config_set(struct gn_config *c, const char *key, const char *value, const ch
 			return gn_errf(err, -EINVAL, "%s: scope: invalid value \"%.60s\" (expected local or global)",
 				       where, value);
 		c->scope_global = !strcmp(value, "global");
-		return 0;
-	}
-	/* Read by the end-to-end tests until tests/lib.sh runs guardnetd in a
-	 * mount namespace of its own with the test's /etc/ufw; undocumented,
-	 * and going away then. */
-	if (!strcmp(key, "ufw_root")) {
-		if (value[0] != '/' || strlen(value) >= sizeof c->ufw_root)
-			return gn_errf(err, -EINVAL, "%s: ufw_root: \"%s\" is not an absolute path", where, value);
-		strcpy(c->ufw_root, value);
 		return 0;
 	}
 	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, scope)", where, key);

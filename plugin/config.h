@@ -14,7 +14,6 @@ struct gn_config {
 	enum gn_ufw_mode ufw;         /* guardnet.ufw for networks that do not set it */
 	uint32_t mark;                /* conntrack mark of admitted connections */
 	bool scope_global;            /* scope = global: a Swarm driver (spec/plugin-protocol.md) */
-	char ufw_root[256];           /* where UFW's etc/ufw and etc/default live: "/" (tests only, going) */
 };
 
 void config_init(struct gn_config *c);   /* the shipped defaults */

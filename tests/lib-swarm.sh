@@ -26,9 +26,10 @@ declare -F must >/dev/null || must() {
 
 # managed_start NS DRIVER: guardnetd_start for GUARDNET_PLUGIN=managed.  The
 # plugin DRIVER (NAME:latest) gets the test host's state directory, UFW
-# files and guardnet.conf through its settable mounts; the control socket
-# and guardnetd.log are where the suites expect them (a link to the socket
-# in the plugin's directory, guardnetd's lines taken from dockerd's log).
+# files and guardnet.conf through its settable mounts; the plugin socket,
+# the control socket and guardnetd.log are where the suites look for them
+# (GN_SOCKS, a link to the control socket in the plugin's directory, which
+# is in NS's plugin directory; guardnetd's lines taken from dockerd's log).
 # Called again after the suite killed guardnetd, it waits for Docker to
 # have restarted the plugin.
 managed_start() {
@@ -38,14 +39,17 @@ managed_start() {
 		# there; it logs what to set): the administrator's part.  Docker
 		# turns IPv4 forwarding on itself.
 		in_ns "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
-		mkdir -p "$d/ufwroot/etc/ufw" "$d/ufwroot/etc/default" "$d/state" "$d/etc"
-		: >"$d/etc/guardnet.conf"
-		plugin_build
+		[ -d "$d/ufwroot/etc/ufw" ] || ufw_files "$ns" || return 1
+		mkdir -p "$d/state" "$d/etc"
+		[ -e "$d/etc/guardnet.conf" ] || : >"$d/etc/guardnet.conf"
+		plugin_build || return 1
 		plugin_install "$ns" "$drv" args=-v state.source="$d/state" config.source="$d/etc" \
-			ufw.source="$d/ufwroot/etc/ufw" ufw-default.source="$d/ufwroot/etc/default"
+			ufw.source="$d/ufwroot/etc/ufw" ufw-default.source="$d/ufwroot/etc/default" || return 1
 		id=$(dk "$ns" plugin inspect -f '{{.Id}}' "$drv")
-		ln -sfn "/run/docker/plugins/$id/control.sock" "$d/control.sock"
-		eval "GN_PLUGIN_SOCK_${drv//[^a-zA-Z0-9_]/_}=/run/docker/plugins/$id/guardnet.sock"
+		# Links: the sockets' own paths are too long for a Unix socket address.
+		ln -sfn "$GN_TMP/plugins-$ns/$id/control.sock" "$d/control.sock"
+		ln -sfn "$GN_TMP/plugins-$ns/$id/guardnet.sock" "$d/plugin.sock"
+		GN_SOCKS[$drv]=$d/plugin.sock
 		dpid=$(cat "$GN_TMP/docker-$ns/docker.pid")
 		tail --pid="$dpid" -n +1 -F "$GN_TMP/docker-$ns/dockerd.log" 2>/dev/null |
 			sed -un -e 's/\\"/"/g' -e 's/.* msg="\(.*\)" plugin=[0-9a-f]*$/\1/p' >>"$d/guardnetd.log" &
@@ -54,6 +58,11 @@ managed_start() {
 	pid=$(plugin_pid "$ns" "$drv")
 	eval "GUARDNETD_PID_${ns//-/_}=$pid"
 }
+
+# A guardnetd that Docker starts as a plugin cannot be given the LD_PRELOAD
+# shim that makes the kernel refuse a transaction.
+[ "${GUARDNET_PLUGIN:-}" != managed ] ||
+	refuse_shim() { skip "GUARDNET_PLUGIN=managed: Docker starts guardnetd, so no LD_PRELOAD shim can refuse its transactions"; }
 
 # --- Hosts that look real to dockerd and managed plugins (Swarm nodes) ---
 #

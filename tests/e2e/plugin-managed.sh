@@ -6,10 +6,9 @@
 # back after a crash.
 #
 #   [ H: dockerd -> plugin gn:latest (guardnetd) ] --- O: 192.0.2.2 (allowed), .3 (not)
-set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-swarm.sh"
-trap gn_cleanup EXIT
+scenario plugin-managed
 t0=$SECONDS
 log_all_netns
 H=${GN_TAG}h
@@ -31,11 +30,11 @@ size=$(du -sm "$P/rootfs" | cut -f1)
 check "rootfs: small (${size} MB)" test "$size" -lt 20
 check "rootfs: guardnetd finds every library it needs" quiet chroot "$P/rootfs" /usr/sbin/guardnetd -V
 
-node_add "$H" || exit 1
+must node_add "$H"
 netns_add "$O"
 outside_add "$H" "$O"
 ip -n "$O" addr add 192.0.2.3/24 dev "${O:0:7}y"
-node_dockerd_start "$H" || exit 1
+must node_dockerd_start "$H"
 image_load "$H"
 plugin_install "$H" "$GNP" args=-v
 id=$(dk "$H" plugin inspect -f '{{.Id}}' "$GNP")
@@ -45,9 +44,7 @@ check "dockerd's log has guardnetd's lines, tagged with the plugin" \
 	"$GN_TMP/docker-$H/dockerd.log"
 
 if ! out=$(dk "$H" network create -d "$GNP" --subnet 10.210.0.0/24 -o guardnet.allow=192.0.2.2 n1 2>&1); then
-	fail "network create -d $GNP: $out"
-	summary plugin_managed
-	exit 1
+	die "network create -d $GNP: $out"
 fi
 ok "network create -d $GNP"
 nid=$(dk "$H" network inspect -f '{{.Id}}' n1)
@@ -76,4 +73,4 @@ out=$(dk "$H" plugin disable "$GNP" 2>&1)
 check "docker plugin disable refuses while a network uses it: $out" grep -q 'in use' <<<"$out"
 
 say "# plugin-managed ran in $((SECONDS - t0)) s"
-summary plugin_managed
+summary

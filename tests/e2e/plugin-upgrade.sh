@@ -5,23 +5,22 @@
 # docker plugin enable): the network and the container survive, and the
 # port stays closed to the source that is not allowed, during the upgrade
 # too.
-set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-swarm.sh"
-trap gn_cleanup EXIT
+scenario plugin-upgrade
 t0=$SECONDS
 log_all_netns
 H=${GN_TAG}h
 O=${GN_TAG}o
 R=localhost:5000/guardnet
 
-command -v docker-registry >/dev/null || { say "skip: docker-registry is not installed (packaging/deps.sh installs it)"; exit 77; }
+command -v docker-registry >/dev/null || skip "docker-registry (packaging/deps.sh installs it)"
 must plugin_build
-node_add "$H" || exit 1
+must node_add "$H"
 netns_add "$O"
 outside_add "$H" "$O"
 ip -n "$O" addr add 192.0.2.3/24 dev "${O:0:7}y"
-node_dockerd_start "$H" || exit 1
+must node_dockerd_start "$H"
 image_load "$H"
 
 mkdir -p "$GN_TMP/registry"
@@ -47,9 +46,7 @@ done
 out=$(dk "$H" plugin install --grant-all-permissions "$R:1" args=-v 2>&1)
 check "docker plugin install from the registry: $(tail -1 <<<"$out")" test "$(dk "$H" plugin inspect -f '{{.Enabled}}' "$R:1" 2>/dev/null)" = true
 if ! out=$(dk "$H" network create -d "$R:1" --subnet 10.210.0.0/24 -o guardnet.allow=192.0.2.2 n1 2>&1); then
-	fail "network create -d $R:1: $out"
-	summary plugin_upgrade
-	exit 1
+	die "network create -d $R:1: $out"
 fi
 nid=$(dk "$H" network inspect -f '{{.Id}}' n1)
 must dk "$H" run -d --name web --network n1 -p 8080:80 gnbox httpd -f -p 80 -h /www >/dev/null
@@ -72,4 +69,4 @@ must dk "$H" run -d --name web2 --network n1 -p 8081:80 gnbox httpd -f -p 80 -h 
 check "after: a new container publishes on the network" wait_until 10 reaches "$O" 192.0.2.2 http://192.0.2.1:8081/
 
 say "# plugin-upgrade ran in $((SECONDS - t0)) s"
-summary plugin_upgrade
+summary

@@ -2,10 +2,9 @@
 # A swarm node whose guardnet plugin stops, and one whose dockerd stops,
 # keep their published port closed to the client that is not allowed; the
 # other nodes keep serving; both come back.
-set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-swarm.sh"
-trap gn_cleanup EXIT
+scenario swarm-failure
 t0=$SECONDS
 log_all_netns
 
@@ -22,11 +21,9 @@ plugin_stopped() { [ -z "$(plugin_pid "$1" "$GNP")" ]; }
 # node_down NS: the manager sees NS as down.
 node_down() { dk "$M" node ls --format '{{.Hostname}} {{.Status}}' | grep -q "^$1 Down$"; }
 
-swarm_up || exit 1
+must swarm_up
 if ! swarm_guardnet_up; then
-	fail "the global service runs on every node (nothing more to check without it)"
-	summary swarm_failure
-	exit 1
+	die "the global service runs on every node (nothing more to check without it)"
 fi
 for n in "${NODES[@]}"; do check "before: $n serves the allowed client only" serves "$n"; done
 
@@ -52,9 +49,9 @@ check "dockerd stopped: W1 no longer answers the allowed client" not reaches "$C
 check "M keeps serving" serves "$M"
 
 must dk "$W2" plugin enable "$GNP" >/dev/null
-node_dockerd_start "$W1" || exit 1
+must node_dockerd_start "$W1"
 check "recovery: the service runs on every node again" wait_until 90 service_running web 3
 for n in "$W1" "$W2"; do check "recovery: $n serves the allowed client only" wait_until 10 serves "$n"; done
 
 say "# swarm-failure ran in $((SECONDS - t0)) s"
-summary swarm_failure
+summary

@@ -10,9 +10,8 @@
 # real ingress-mode service.
 #
 #   [ H: guardnetd ]   (no dockerd: nothing else writes H's nat table)
-set -u
 . "$(dirname "$0")/../lib.sh"
-trap gn_cleanup EXIT
+scenario swarm-ingress-rules
 t0=$SECONDS
 H=${GN_TAG}h
 DRV=${GN_TAG}drv
@@ -26,7 +25,7 @@ json_ingress() { [ "$(ctl --json status | python3 -c 'import json, sys; print(" 
 mesh() { in_ns "$H" "$@"; }
 
 netns_add "$H"
-guardnetd_start "$H" "$DRV" || exit 1
+must guardnetd_start "$H" "$DRV"
 
 check "no routing mesh: status lists no port" json_ingress ""
 check "no routing mesh: status warns of nothing" status_lacks WARNING
@@ -54,4 +53,4 @@ check "legacy iptables: the log warns of 5353/udp" \
 check "legacy iptables: guardnetctl status lists it" json_ingress "5353/udp"
 
 say "# swarm-ingress-rules ran in $((SECONDS - t0)) s"
-summary swarm_ingress_rules
+summary

@@ -11,10 +11,9 @@
 # is written on W1 by hand, as Docker writes it where the kernel has IPVS,
 # to see the real plugin warn.  swarm-ingress-rules.sh covers the rules
 # alone (nf_tables and legacy).
-set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-swarm.sh"
-trap gn_cleanup EXIT
+scenario swarm-ingress
 t0=$SECONDS
 log_all_netns
 
@@ -33,19 +32,15 @@ warned() {
 }
 no_warning() { ! ctl "$1" status | grep -q WARNING; }
 
-swarm_up || exit 1
+must swarm_up
 if ! swarm_guardnet_up; then
-	fail "the global host-mode service runs on every node (nothing more to check without it)"
-	summary swarm_ingress
-	exit 1
+	die "the global host-mode service runs on every node (nothing more to check without it)"
 fi
 must dk "$M" service create -d --name ing --mode global --network gnet --no-resolve-image \
 	--publish published=8083,target=80 gnbox httpd -f -p 80 -h /www >/dev/null
 if ! wait_until 60 service_running ing 3; then
 	dk "$M" service ps --no-trunc --format '{{.Node}}: {{.Error}}' ing | sort | uniq -c | head -4
-	fail "the ingress-mode service runs on every node (nothing more to check without it)"
-	summary swarm_ingress
-	exit 1
+	die "the ingress-mode service runs on every node (nothing more to check without it)"
 fi
 ok "the ingress-mode service runs on every node"
 for n in "${NODES[@]}"; do
@@ -75,4 +70,4 @@ else
 fi
 
 say "# swarm-ingress ran in $((SECONDS - t0)) s"
-summary swarm_ingress
+summary

@@ -6,10 +6,9 @@
 # noticed.
 #
 #   client(.100,.101) --- LAN 10.77.0.0/24 --- M(.1, manager)  W1(.2)  W2(.3)
-set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-swarm.sh"
-trap gn_cleanup EXIT
+scenario swarm-protocol
 t0=$SECONDS
 
 # probe_plugin: the probe as a managed plugin directory.  It runs the
@@ -58,7 +57,7 @@ on_no_node() { local e=$1 n; shift; for n in "$@"; do q "$n" "$e" && return 1; d
 # tasks_gone NS: no container left on NS.
 tasks_gone() { [ -z "$(dk "$1" ps -aq)" ]; }
 
-swarm_up || exit 1
+must swarm_up
 probe=$(probe_plugin)
 for n in "${NODES[@]}"; do
 	mkdir -p "$GN_TMP/node-$n/var-lib/probe"
@@ -145,7 +144,8 @@ must dk "$M" network rm bad v6 >/dev/null
 
 say "# --- a global-scope driver: where networks cannot be made"
 A=${GN_TAG}a
-node_add "$A" && node_dockerd_start "$A" || exit 1
+must node_add "$A"
+must node_dockerd_start "$A"
 mkdir -p "$GN_TMP/node-$A/var-lib/probe"
 must dk "$A" plugin create probe "$probe" >/dev/null
 must dk "$A" plugin enable probe >/dev/null
@@ -194,4 +194,4 @@ if [ -n "${GN_RECORD_DIR:-}" ]; then
 	for n in "${NODES[@]}"; do cp "$GN_TMP/node-$n/var-lib/probe/requests.jsonl" "$GN_RECORD_DIR/${n#"$GN_TAG"}.jsonl"; done
 fi
 say "# swarm-protocol ran in $((SECONDS - t0)) s"
-summary swarm_protocol
+summary

@@ -9,10 +9,9 @@
 # bridge name a node cannot use (its task fails with guardnet's message).
 #
 #   client(.100 allowed, .101 not) --- LAN 10.77.0.0/24 --- M(.1)  W1(.2)  W2(.3)
-set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-swarm.sh"
-trap gn_cleanup EXIT
+scenario swarm-service
 t0=$SECONDS
 log_all_netns
 
@@ -37,11 +36,9 @@ service_running_on() {
 	done
 }
 
-swarm_up || exit 1
+must swarm_up
 if ! swarm_guardnet_up; then
-	fail "the global service runs on every node (nothing more to check without it)"
-	summary swarm_service
-	exit 1
+	die "the global service runs on every node (nothing more to check without it)"
 fi
 ok "the global service runs on every node ($((SECONDS - t0)) s)"
 
@@ -91,4 +88,4 @@ say "# $(dk "$M" service ps --no-trunc --format '{{.Node}}: {{.Error}}' onbusy |
 check "a bridge name W2 cannot use: M and W1 run the service" wait_until 30 service_running_on onbusy "$M" "$W1"
 
 say "# swarm-service ran in $((SECONDS - t0)) s"
-summary swarm_service
+summary

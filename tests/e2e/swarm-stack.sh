@@ -3,14 +3,13 @@
 # managed plugin on the three nodes of a swarm): the network is made once,
 # with the compose file's driver_opts and subnet, every node's guardnet
 # gets them, and every node answers the allowed client and not the other.
-set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-swarm.sh"
-trap gn_cleanup EXIT
+scenario swarm-stack
 t0=$SECONDS
 log_all_netns
 
-swarm_up || exit 1
+must swarm_up
 must plugin_build
 # The scope through guardnet.conf this time (the node's /etc/guardnet, the
 # plugin's config mount); swarm_guardnet_up gives it as args.
@@ -34,17 +33,13 @@ networks:
     ipam: {config: [{subnet: 10.98.0.0/24}]}
 EOF2
 if ! out=$(dk "$M" stack deploy --resolve-image never -c "$GN_TMP/stack.yml" st 2>&1); then
-	fail "docker stack deploy accepts the compose file (nothing more to check without it): $out"
-	summary swarm_stack
-	exit 1
+	die "docker stack deploy accepts the compose file (nothing more to check without it): $out"
 fi
 ok "docker stack deploy accepts the compose file"
 check "the stack's network is swarm-scoped" test "$(dk "$M" network inspect -f '{{.Scope}}' st_back 2>/dev/null)" = swarm
 if ! wait_until 60 service_settled st_api 3 || ! service_running st_api 3; then
 	dk "$M" service ps --no-trunc --format '{{.Node}}: {{.Error}}' st_api 2>&1 | sort | uniq -c | head -4
-	fail "the stack's service runs on every node (nothing more to check without it)"
-	summary swarm_stack
-	exit 1
+	die "the stack's service runs on every node (nothing more to check without it)"
 fi
 ok "the stack's service runs on every node ($((SECONDS - t0)) s)"
 sid=$(dk "$M" network inspect -f '{{.Id}}' st_back)
@@ -60,4 +55,4 @@ must dk "$M" stack rm st >/dev/null
 check "stack rm: the network leaves W2's guardnet" wait_until 60 test ! -e "$GN_TMP/node-$W2/var-lib/guardnet/networks/$sid.json"
 
 say "# swarm-stack ran in $((SECONDS - t0)) s"
-summary swarm_stack
+summary
