@@ -11,8 +11,6 @@
 scenario plugin-managed
 t0=$SECONDS
 log_all_netns
-H=${GN_TAG}h
-O=${GN_TAG}o
 P=$GN_PLUGIN_DIR
 
 must plugin_build
@@ -30,12 +28,7 @@ size=$(du -sm "$P/rootfs" | cut -f1)
 check "rootfs: small (${size} MB)" test "$size" -lt 20
 check "rootfs: guardnetd finds every library it needs" quiet chroot "$P/rootfs" /usr/sbin/guardnetd -V
 
-must node_add "$H"
-netns_add "$O"
-outside_add "$H" "$O"
-ip -n "$O" addr add 192.0.2.3/24 dev "${O:0:7}y"
-must node_dockerd_start "$H"
-image_load "$H"
+must plugin_host
 plugin_install "$H" "$GNP" args=-v
 id=$(dk "$H" plugin inspect -f '{{.Id}}' "$GNP")
 check "docker plugin enable starts it" test "$(dk "$H" plugin inspect -f '{{.Enabled}}' "$GNP")" = true

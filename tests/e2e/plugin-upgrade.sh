@@ -10,18 +10,11 @@
 scenario plugin-upgrade
 t0=$SECONDS
 log_all_netns
-H=${GN_TAG}h
-O=${GN_TAG}o
 R=localhost:5000/guardnet
 
 command -v docker-registry >/dev/null || skip "docker-registry (packaging/deps.sh installs it)"
 must plugin_build
-must node_add "$H"
-netns_add "$O"
-outside_add "$H" "$O"
-ip -n "$O" addr add 192.0.2.3/24 dev "${O:0:7}y"
-must node_dockerd_start "$H"
-image_load "$H"
+must plugin_host
 
 mkdir -p "$GN_TMP/registry"
 cat >"$GN_TMP/registry.yml" <<EOF2

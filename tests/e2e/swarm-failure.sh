@@ -40,7 +40,7 @@ check "plugin stopped: guardnetctl check finds the swarm network's bridge and ch
 	grep -q "network ${GNET:0:12}: bridge gn-${GNET:0:12}, in set bridges" <<<"$out"
 
 node_dockerd_stop "$W1"
-check "the manager sees W1 down" wait_until 60 node_down "$W1"
+check "the manager sees W1 down" wait_until 120 node_down "$W1"
 # Stopping, dockerd took the task's endpoint away (Leave, DeleteEndpoint):
 # the port is no longer published, and W1's UFW drops what comes to it.
 check "dockerd stopped: W1 drops the other client (UFW)" \
@@ -50,7 +50,7 @@ check "M keeps serving" serves "$M"
 
 must dk "$W2" plugin enable "$GNP" >/dev/null
 must node_dockerd_start "$W1"
-check "recovery: the service runs on every node again" wait_until 90 service_running web 3
+check "recovery: the service runs on every node again" wait_until 150 service_running web 3
 for n in "$W1" "$W2"; do check "recovery: $n serves the allowed client only" wait_until 10 serves "$n"; done
 
 say "# swarm-failure ran in $((SECONDS - t0)) s"

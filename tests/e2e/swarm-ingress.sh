@@ -38,7 +38,7 @@ if ! swarm_guardnet_up; then
 fi
 must dk "$M" service create -d --name ing --mode global --network gnet --no-resolve-image \
 	--publish published=8083,target=80 gnbox httpd -f -p 80 -h /www >/dev/null
-if ! wait_until 60 service_running ing 3; then
+if ! wait_until 120 service_running ing 3; then
 	dk "$M" service ps --no-trunc --format '{{.Node}}: {{.Error}}' ing | sort | uniq -c | head -4
 	die "the ingress-mode service runs on every node (nothing more to check without it)"
 fi

@@ -81,7 +81,7 @@ check "no node has the network before a task is there" on_no_node "of('CreateNet
 
 must dk "$M" service create -d --name web --mode global --network pnet --no-resolve-image \
 	--publish mode=host,published=8080,target=80 gnbox httpd -f -p 80 -h /www >/dev/null
-check "the global service runs on the three nodes" wait_until 60 service_running web 3
+check "the global service runs on the three nodes" wait_until 120 service_running web 3
 check "every node's CreateNetwork carries AllocateNetwork's reply as its options" on_every_node \
 	"of('CreateNetwork', '$nid') and of('CreateNetwork', '$nid')[0]['Options']['com.docker.network.generic'] == {'guardnet.allow': '$CLIENT_OK', 'com.docker.network.driver.mtu': '1400', 'probe.allocated': '$nid'}"
 check "every node's CreateNetwork has the manager's subnet and gateway" on_every_node \
@@ -93,31 +93,17 @@ check "endpoint IDs stay 64 hex digits" on_every_node \
 check "Join and ProgramExternalConnectivity carry the host-mode port (8080->80)" on_every_node \
 	"any(p['HostPort'] == 8080 and p['Port'] == 80 for c in of('ProgramExternalConnectivity', '$nid') for p in c['Options']['com.docker.network.portmap'])"
 
-cat >"$GN_TMP/stack.yml" <<'EOF'
-version: "3.8"
-services:
-  api:
-    image: gnbox
-    command: httpd -f -p 80 -h /www
-    networks: [back]
-    deploy: {mode: global}
-    ports: [{target: 80, published: 8081, mode: host}]
-networks:
-  back:
-    driver: probe:latest
-    driver_opts: {guardnet.allow: 10.77.0.100}
-    ipam: {config: [{subnet: 10.98.0.0/24}]}
-EOF
+stack_file "$GN_TMP/stack.yml" probe:latest "{guardnet.allow: 10.77.0.100}"
 must dk "$M" stack deploy --resolve-image never -c "$GN_TMP/stack.yml" st >/dev/null
 sid=$(dk "$M" network inspect -f '{{.Id}}' st_back)
 check "docker stack deploy makes a swarm network with the driver ($sid)" test "$(dk "$M" network inspect -f '{{.Scope}}' st_back)" = swarm
-check "the stack's service runs on the three nodes" wait_until 60 service_running st_api 3
+check "the stack's service runs on the three nodes" wait_until 120 service_running st_api 3
 check "stack: driver_opts and the ipam subnet reach every node" on_every_node \
 	"of('CreateNetwork', '$sid') and of('CreateNetwork', '$sid')[0]['Options']['com.docker.network.generic'].get('guardnet.allow') == '$CLIENT_OK' and of('CreateNetwork', '$sid')[0]['IPv4Data'][0]['Pool'] == '10.98.0.0/24'"
 
 must dk "$M" service create -d --name ing --mode global --network pnet --no-resolve-image \
 	--publish published=8083,target=80 gnbox httpd -f -p 80 -h /www >/dev/null
-check "a service published in ingress mode runs" wait_until 60 service_running ing 3
+check "a service published in ingress mode runs" wait_until 120 service_running ing 3
 check "the driver sees no port of an ingress-mode service (empty port map)" on_every_node \
 	"any(c['Options']['com.docker.network.portmap'] == [] for c in of('Join', '$nid'))"
 
@@ -136,7 +122,7 @@ check "IPv6: a node's CreateNetwork has it in IPv6Data" q "$W1" \
 
 must dk "$M" service rm web ing >/dev/null
 must dk "$M" stack rm st >/dev/null
-check "tasks gone from W2" wait_until 60 tasks_gone "$W2"
+check "tasks gone from W2" wait_until 120 tasks_gone "$W2"
 check "DeleteNetwork on every node once its last task is gone" wait_until 30 on_every_node "of('DeleteNetwork', '$nid')"
 must dk "$M" network rm pnet >/dev/null
 check "FreeNetwork on the manager after docker network rm" wait_until 30 q "$M" "calls('FreeNetwork') and any(c['NetworkID'] == '$nid' for c in calls('FreeNetwork'))"
@@ -167,7 +153,7 @@ done
 must dk "$M" network create -d probe:latest --scope swarm --attachable -o guardnet.allow="$CLIENT_OK" --subnet 10.95.0.0/24 lnet >/dev/null
 lid=$(dk "$M" network inspect -f '{{.Id}}' lnet)
 must dk "$M" service create -d --name lweb --mode global --network lnet --no-resolve-image gnbox httpd -f -p 80 -h /www >/dev/null
-check "local scope: the service runs on the three nodes" wait_until 60 service_running lweb 3
+check "local scope: the service runs on the three nodes" wait_until 120 service_running lweb 3
 check "local scope: no AllocateNetwork" on_no_node "of('AllocateNetwork', '$lid')" "$M"
 check "local scope: the nodes get neither the options nor the subnet" on_every_node \
 	"of('CreateNetwork', '$lid')[0]['Options']['com.docker.network.generic'] == {} and of('CreateNetwork', '$lid')[0]['IPv4Data'][0]['Pool'] != '10.95.0.0/24'"
@@ -181,7 +167,7 @@ done
 must dk "$M" network create -d probe:latest --scope swarm --config-from cfg --attachable cnet >/dev/null
 cid=$(dk "$M" network inspect -f '{{.Id}}' cnet)
 must dk "$M" service create -d --name cweb --mode global --network cnet --no-resolve-image gnbox httpd -f -p 80 -h /www >/dev/null
-check "local scope, --config-from: the service runs on the three nodes" wait_until 60 service_running cweb 3
+check "local scope, --config-from: the service runs on the three nodes" wait_until 120 service_running cweb 3
 i=1
 for n in "${NODES[@]}"; do
 	check "local scope, --config-from: $n gets its own config-only network's options and subnet" q "$n" \

@@ -83,7 +83,7 @@ must in_ns "$W2" ip link add gnbusy type bridge
 must dk "$M" network create -d "$GNP" --attachable -o guardnet.bridge=gnbusy --subnet 10.96.0.0/24 busy >/dev/null
 must dk "$M" service create -d --name onbusy --mode global --network busy --no-resolve-image gnbox httpd -f -p 80 -h /www >/dev/null
 w2_refused() { dk "$M" service ps --no-trunc --format '{{.Node}} {{.Error}}' onbusy | grep -q "^$W2 .*gnbusy"; }
-check "a bridge name W2 cannot use: W2's task fails with guardnet's message" wait_until 60 w2_refused
+check "a bridge name W2 cannot use: W2's task fails with guardnet's message" wait_until 120 w2_refused
 say "# $(dk "$M" service ps --no-trunc --format '{{.Node}}: {{.Error}}' onbusy | grep -m1 "^$W2: .*gnbusy")"
 check "a bridge name W2 cannot use: M and W1 run the service" wait_until 30 service_running_on onbusy "$M" "$W1"
 

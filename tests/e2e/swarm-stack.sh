@@ -17,27 +17,13 @@ for n in "${NODES[@]}"; do
 	echo "scope = global" >"$GN_TMP/node-$n/etc/guardnet/guardnet.conf"
 	plugin_install "$n" "$GNP"
 done
-cat >"$GN_TMP/stack.yml" <<EOF2
-version: "3.8"
-services:
-  api:
-    image: gnbox
-    command: httpd -f -p 80 -h /www
-    networks: [back]
-    deploy: {mode: global}
-    ports: [{target: 80, published: 8081, mode: host}]
-networks:
-  back:
-    driver: $GNP
-    driver_opts: {guardnet.allow: $CLIENT_OK, guardnet.ufw: "off"}
-    ipam: {config: [{subnet: 10.98.0.0/24}]}
-EOF2
+stack_file "$GN_TMP/stack.yml" "$GNP" "{guardnet.allow: $CLIENT_OK, guardnet.ufw: \"off\"}"
 if ! out=$(dk "$M" stack deploy --resolve-image never -c "$GN_TMP/stack.yml" st 2>&1); then
 	die "docker stack deploy accepts the compose file (nothing more to check without it): $out"
 fi
 ok "docker stack deploy accepts the compose file"
 check "the stack's network is swarm-scoped" test "$(dk "$M" network inspect -f '{{.Scope}}' st_back 2>/dev/null)" = swarm
-if ! wait_until 60 service_settled st_api 3 || ! service_running st_api 3; then
+if ! wait_until 120 service_settled st_api 3 || ! service_running st_api 3; then
 	dk "$M" service ps --no-trunc --format '{{.Node}}: {{.Error}}' st_api 2>&1 | sort | uniq -c | head -4
 	die "the stack's service runs on every node (nothing more to check without it)"
 fi
@@ -52,7 +38,7 @@ for n in "${NODES[@]}"; do
 	check "$n: drops the other client" dropped "$C" "$CLIENT_NO" "http://$a:8081/" 80
 done
 must dk "$M" stack rm st >/dev/null
-check "stack rm: the network leaves W2's guardnet" wait_until 60 test ! -e "$GN_TMP/node-$W2/var-lib/guardnet/networks/$sid.json"
+check "stack rm: the network leaves W2's guardnet" wait_until 120 test ! -e "$GN_TMP/node-$W2/var-lib/guardnet/networks/$sid.json"
 
 say "# swarm-stack ran in $((SECONDS - t0)) s"
 summary
