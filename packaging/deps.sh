@@ -22,6 +22,9 @@ PACKAGES=(
 	iperf3
 	# the Docker 28 lane (tests/docker28/rootfs.sh): a Debian forky root file system
 	mmdebstrap
+	# the managed plugin's tests: a local registry for docker plugin push,
+	# install and upgrade
+	docker-registry
 )
 
 missing=()

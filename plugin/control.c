@@ -130,15 +130,20 @@ static json_t *status_answer(struct gn_driver *d)
 {
 	struct report_status s;
 	struct gn_err err;
-	json_t *nets, *reply;
+	json_t *nets, *ingress, *reply;
 
 	if (report_status(d, &s, &err) < 0)
 		return encode_error(err.msg);
 	nets = json_array();
 	for (size_t i = 0; i < s.n_nets; i++)
 		json_array_append_new(nets, network(&s.nets[i]));
-	reply = json_pack("{s:s,s:{s:b,s:i,s:i},s:o}", "firewall", "nftables", "ufw", "enabled", s.ufw_enabled,
-			  "rules4", (int)s.ufw_rules4, "rules6", (int)s.ufw_rules6, "networks", nets);
+	/* "8083/tcp" */
+	ingress = json_array();
+	for (size_t i = 0; i < s.n_ingress; i++)
+		json_array_append_new(ingress, json_sprintf("%u/%s", s.ingress[i].port, proto_name(s.ingress[i].proto)));
+	reply = json_pack("{s:s,s:{s:b,s:i,s:i},s:s,s:o,s:o}", "firewall", "nftables", "ufw", "enabled", s.ufw_enabled,
+			  "rules4", (int)s.ufw_rules4, "rules6", (int)s.ufw_rules6, "scope",
+			  s.scope_global ? "global" : "local", "ingress", ingress, "networks", nets);
 	report_status_clear(&s);
 	return reply;
 }

@@ -20,6 +20,11 @@ int fw_ipt_legacy_sync(uint32_t mark, bool docker_nft, struct gn_err *err);
 /* Whether the legacy ip filter table has chain (never creates the table). */
 bool fw_ipt_legacy_has_chain(const char *chain);
 
+/* The ports Docker's routing mesh publishes, from the DNAT rules of chain
+ * DOCKER-INGRESS in the legacy "nat" table (fw-nft-ingress.c says why);
+ * none without it.  *ret is the caller's to free.  0 or -ENOMEM. */
+int fw_ipt_legacy_ingress(struct gn_transport_port **ret, size_t *n);
+
 /* The rule as libiptc inserts it, built into buf (family AF_INET: an
  * ipt_entry, AF_INET6: an ip6t_entry, then the mark and comment matches and
  * the ACCEPT target): its size, or 0 when len is too small.

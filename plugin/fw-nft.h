@@ -193,6 +193,14 @@ int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b
 int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint64_t *ret);
 int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret);
 
+/* Sends one request on sock and runs cb on each answer until the end:
+ * 0 or -errno (fw-ipt-nft.c). */
+int fw_nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data);
+/* The ports published by Docker's routing mesh on this host, from the
+ * DNAT rules of chain DOCKER-INGRESS in iptables-nft's "ip nat" table
+ * (fw-nft-ingress.c); none when the chain does not exist.  *ret is the
+ * caller's to free.  0 or -errno. */
+int fw_nft_ingress(struct mnl_socket *sock, uint32_t *seq, struct gn_transport_port **ret, size_t *n);
 /* Whether ip filter has chain in nf_tables (iptables-nft). */
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);
 

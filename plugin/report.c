@@ -52,7 +52,8 @@ int report_status(const struct gn_driver *d, struct report_status *ret, struct g
 	struct status_ctx c = { .d = d, .s = ret };
 
 	*ret = (struct report_status){ .ufw_enabled = u && u->enabled, .ufw_rules4 = u ? u->n4 : 0,
-				       .ufw_rules6 = u ? u->n6 : 0 };
+				       .ufw_rules6 = u ? u->n6 : 0, .scope_global = d->scope_global,
+				       .ingress = d->ingress, .n_ingress = d->n_ingress };
 	ret->nets = calloc(d->st.nets.live + 1, sizeof *ret->nets);
 	if (!ret->nets)
 		return gn_errf(err, -ENOMEM, "out of memory");

@@ -35,6 +35,9 @@ struct report_network {
 struct report_status {
 	bool ufw_enabled;                      /* false too when UFW was not read */
 	size_t ufw_rules4, ufw_rules6;
+	bool scope_global;                     /* a Swarm driver */
+	const struct gn_transport_port *ingress; /* Docker's routing mesh publishes these past guardnet */
+	size_t n_ingress;
 	struct report_network *nets;
 	size_t n_nets;
 };

@@ -90,6 +90,8 @@ dkt() { timeout "${DKT_TIMEOUT:-180}" ${GN_DOCKER_CLI:-docker} -H "unix://$GN_TM
 # pristine copy unless ufw_setup made them already), never the machine's.
 guardnetd_start() {
 	local ns=$1 drv=$2 d=$GN_TMP/gn-$1 sock=$GN_TMP/plugins-$1/$2.sock
+	# GUARDNET_PLUGIN=managed: the plugin from `make plugin` instead (lib-swarm.sh).
+	[ "${GUARDNET_PLUGIN:-}" != managed ] || { managed_start "$@"; return; }
 	mkdir -p "$d"
 	[ -d "$d/ufwroot/etc/ufw" ] || ufw_files "$ns"
 	[ -e "$d/guardnet.conf" ] || echo "# guardnet.conf of test host $ns: the defaults" >"$d/guardnet.conf"
@@ -309,6 +311,7 @@ testbed() {
 	H=${GN_TAG}h
 	O=${GN_TAG}o
 	DRV=${GN_TAG}drv
+	[ "${GUARDNET_PLUGIN:-}" != managed ] || DRV=$DRV:latest
 	netns_add "$H" && netns_add "$O" && outside_add "$H" "$O" || return 1
 	for a in 3 4; do
 		ip -n "$O" addr add 192.0.2.$a/24 dev "${O:0:7}y" || return 1
