@@ -28,64 +28,40 @@ static int decide(struct explain_result *r, enum explain_verdict v, const char *
 	return 0;
 }
 
-static bool in_ports(const struct ufw_ports *p, uint16_t port)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (port >= p->lo[i] && port <= p->hi[i])
-			return true;
-	return p->n == 0;
-}
-
-/* The match of one UFW rule as fw-nft-ufw.c compiles it: "any" protocol
- * with ports means TCP and UDP.  Explain knows no source port, so a rule
- * qualified by one is taken not to match. */
-static bool ufw_matches(const struct ufw_rule *u, const struct explain_query *q, const struct gn_addr *dst,
-			uint16_t dport, const char *out_if)
-{
-	if (u->sport.n)
-		return false;
-	if (u->proto ? u->proto != q->proto : u->dport.n && q->proto != 6 && q->proto != 17)
-		return false;
-	if (u->dst.len && !prefix_contains(&u->dst, dst))
-		return false;
-	if (!in_ports(&u->dport, dport))
-		return false;
-	if (u->src.len && !prefix_contains(&u->src, &q->from))
-		return false;
-	if (u->in_if[0] && strcmp(u->in_if, q->in_if))
-		return false;
-	return !out_if || !u->out_if[0] || !strcmp(u->out_if, out_if);
-}
-
-static int ufw_verdict(struct explain_result *r, const struct ufw_rule *u, int family, const char *step)
-{
-	static const enum explain_verdict by_action[] = {
-		[UFW_ALLOW] = EXPLAIN_ACCEPT,
-		[UFW_DENY] = EXPLAIN_DROP,
-		[UFW_REJECT] = EXPLAIN_REJECT,
-		[UFW_LIMIT] = EXPLAIN_LIMIT,
-	};
-	char text[256];
-
-	ufw_rule_format(u, text, sizeof text);
-	return decide(r, by_action[u->action], step, "UFW rule \"%s\" (%s line %u)", text,
-		      family == AF_INET ? "user.rules" : "user6.rules", u->line);
-}
-
-/* UFW's incoming rules against the original destination, then its route
- * rules against the container: first match wins.  1 when one decided. */
+/* UFW's lines as fw-nft-ufw.c compiles them (ufw-eval.c); the verdict
+ * names the line, and the rule it belongs to as `ufw status numbered` does. */
 static int ufw_rules(const struct explain_env *env, const struct explain_query *q, struct explain_result *r)
 {
-	const struct ufw_rule *v = q->to.family == AF_INET ? env->ufw->v4 : env->ufw->v6;
-	size_t n = q->to.family == AF_INET ? env->ufw->n4 : env->ufw->n6;
+	static const enum explain_verdict by_outcome[] = {
+		[UFW_OUT_ACCEPT] = EXPLAIN_ACCEPT,
+		[UFW_OUT_LIMIT] = EXPLAIN_LIMIT,
+		[UFW_OUT_DROP] = EXPLAIN_DROP,
+		[UFW_OUT_REJECT] = EXPLAIN_REJECT,
+	};
+	const struct ufw_config *u = env->ufw;
+	struct ufw_query uq = { .family = q->to.family, .proto = q->proto, .src = q->from, .dst = q->to,
+				.dport = q->port, .in_if = q->in_if, .ctr = r->pub.ctr, .ctr_port = r->pub.ctr_port,
+				.out_if = r->net->spec.opts.bridge };
+	const struct ufw_rule *tuples = q->to.family == AF_INET ? u->v4 : u->v6;
+	struct ufw_decision d;
+	char text[256];
+	const char *file;
 
-	for (size_t i = 0; i < n; i++)
-		if (!v[i].route && !v[i].out && ufw_matches(&v[i], q, &q->to, q->port, NULL))
-			return ufw_verdict(r, &v[i], q->to.family, "ufw-in"), 1;
-	for (size_t i = 0; i < n; i++)
-		if (v[i].route && ufw_matches(&v[i], q, &r->pub.ctr, r->pub.ctr_port, r->net->spec.opts.bridge))
-			return ufw_verdict(r, &v[i], q->to.family, "ufw-route"), 1;
-	return 0;
+	ufw_eval(u, &uq, &d);
+	if (d.outcome == UFW_OUT_NONE)
+		return 0;
+	file = ufw_file_name(d.line->file, q->to.family);
+	if (d.line->unreadable)
+		return 1 + decide(r, by_outcome[d.outcome], d.route ? "ufw-route" : "ufw-in",
+			      "%s line %u, which guardnet cannot read whole, drops what it could read", file,
+			      d.line->line);
+	if (d.line->tuple < 0)
+		return 1 + decide(r, by_outcome[d.outcome], d.route ? "ufw-route" : "ufw-in", "UFW's %s line %u", file,
+			      d.line->line);
+	ufw_rule_format(&tuples[d.line->tuple], text, sizeof text);
+	return 1 + decide(r, by_outcome[d.outcome], d.route ? "ufw-route" : "ufw-in",
+		      "UFW rule [%u] \"%s\" (%s line %u)",
+		      ufw_rule_number(u, q->to.family, (size_t)d.line->tuple), text, file, d.line->line);
 }
 
 static const struct gn_prefix *allowed_by(const struct gn_prefix_list *l, const struct gn_addr *a)

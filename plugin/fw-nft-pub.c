@@ -15,12 +15,14 @@
  *     ct status dnat oifname B goto pub-B
  *   chain pub-B {
  *     iifname B admit                          # hairpin from B itself, when B's icc is on
- *     jump ufw-in; jump ufw-route              # when UFW is in force for B (fw-nft-ufw.c)
  *     ip saddr @allow4-B admit                 # and ip6
  *     ip daddr . ip saddr @epallow4 admit      # and ip6
  *     limit rate 10/second log prefix "[GUARDNET BLOCK] "
  *     drop                                     # or UFW's default incoming policy
  *   }
+ *
+ * UFW's rules decided before this chain, in tables ip and ip6 guardnet
+ * (fw-nft-ufw.c): what they admitted, dropped or rejected never gets here.
  *
  * The DNAT decision is made on the original destination (host address,
  * protocol, port) before the packet is rewritten; the forward chain then
@@ -428,14 +430,6 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 		admit(r, m->mark);
 		add_rule(b, r, "forward: hairpin");
 	}
-	if (n->ufw) {
-		r = in_chain(chain);
-		x_jump(r, NFT_JUMP, "ufw-in");
-		add_rule(b, r, "forward: UFW incoming rules");
-		r = in_chain(chain);
-		x_jump(r, NFT_JUMP, "ufw-route");
-		add_rule(b, r, "forward: UFW route rules");
-	}
 	for (int f = 0; f < 2; f++) {
 		int family = f ? AF_INET6 : AF_INET;
 		uint32_t alen = family == AF_INET ? 4 : 16;
@@ -459,10 +453,9 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 	final_verdict(b, chain, n, m, admit);
 }
 
-void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
+void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
-	fw_ufw_chains(b, m, set_id, admit);
 	for (size_t i = 0; i < m->n; i++) {
 		char chain[64];
 		struct nftnl_rule *r;
