@@ -28,6 +28,17 @@ must ufw limit 8081/tcp
 must ufw limit 8090/tcp
 must ufw limit 5380/udp
 must ufw limit 5390/udp
+# UFW's own IPv6 limit is broken until its next reload: Debian's pristine
+# user6.rules has no "RATE LIMITING" lines, and adding a limit rule loads
+# only the new -A lines, so ufw6-user-limit-accept stays empty and a host
+# service under an IPv6 limit rule times out.  Its files (and UFW after a
+# reload or a boot) say accept, as guardnet does: the IPv6 case of issue 14.
+got=$(in_ns "$O" curl -s -m 2 --interface 2001:db8:1::4 'http://[2001:db8:1::1]:8090/' >/dev/null 2>&1; echo $?)
+check "UFW before a reload: IPv6 to the host's limited 8090 times out (curl $got), ufw6-user-limit-accept is empty" \
+	test "$got" = 28 -a "$(in_ns "$H" ip6tables -S ufw6-user-limit-accept | grep -c ACCEPT)" = 0
+must ufw reload
+check "after ufw reload, ufw6-user-limit-accept accepts (UFW loaded its files)" \
+	test "$(in_ns "$H" ip6tables -S ufw6-user-limit-accept | grep -c ACCEPT)" = 1
 # guardnet follows UFW's files: wait for the limit rules in the kernel
 # (probing would count against the limit).
 wait_until 5 bash -c "nsenter --net=/run/netns/$H nft list table ip guardnet | grep -c 'xt match recent' | grep -qx 10" ||
