@@ -16,6 +16,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev valgrind
 	# benchmarks (tests/bench): TCP throughput through published ports
 	iperf3
+	# tests: what UFW's and guardnet's rejections put on the wire (tests/e2e/ufw-reject.sh)
+	tcpdump
 )
 
 missing=()
