@@ -225,6 +225,19 @@ static json_t *explain_answer(struct gn_driver *d, json_t *req)
 	return reply;
 }
 
+/* UFW's lines guardnet cannot express, by file and line: nobody should
+ * believe they apply as written (ufw-restore.c says what guardnet does). */
+static json_t *ufw_problems(const struct ufw_config *u)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; u && i < u->n_problems; i++)
+		json_array_append_new(a, json_pack("{s:s,s:i,s:s}", "file",
+						   ufw_file_name(u->problems[i].file, u->problems[i].family), "line",
+						   (int)u->problems[i].line, "why", u->problems[i].why));
+	return a;
+}
+
 static json_t *answer(struct gn_driver *d, json_t *req)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
@@ -234,8 +247,9 @@ static json_t *answer(struct gn_driver *d, json_t *req)
 		const struct ufw_config *u = d->kern ? d->kern->ufw : NULL;
 
 		state_each_network(&d->st, add_network, &c);
-		return json_pack("{s:s,s:{s:b,s:i,s:i},s:o}", "firewall", "nftables", "ufw", "enabled", u && u->enabled,
-				 "rules4", u ? (int)u->n4 : 0, "rules6", u ? (int)u->n6 : 0, "networks", c.nets);
+		return json_pack("{s:s,s:{s:b,s:i,s:i,s:o},s:o}", "firewall", "nftables", "ufw", "enabled",
+				 u && u->enabled, "rules4", u ? (int)u->n4 : 0, "rules6", u ? (int)u->n6 : 0,
+				 "unreadable", ufw_problems(u), "networks", c.nets);
 	}
 	if (!strcmp(cmd, "check")) {
 		json_t *drift = json_array();
