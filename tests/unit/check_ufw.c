@@ -123,8 +123,69 @@ START_TEST(load_files)
 	ck_assert(c.v4[0].action == UFW_DENY && c.v4[0].line == 4);
 	ck_assert(c.v4[1].action == UFW_ALLOW && c.v4[1].line == 7);
 	ck_assert_uint_eq(c.n6, 1);
+	/* The -A line decides and belongs to the tuple above it. */
+	ck_assert_uint_eq(c.rs4.n_lines, 1);
+	ck_assert(c.rs4.lines[0].verdict == UFW_V_DROP && c.rs4.lines[0].line == 5 && c.rs4.lines[0].tuple == 0);
 	ufw_config_clear(&c);
 	tmpdir_remove(root);
+}
+END_TEST
+
+static struct ufw_line rline(struct ufw_ruleset *rs, int family, const char *text, int want)
+{
+	struct ufw_line l = { .file = UFW_FILE_BEFORE, .tuple = -1 };
+	struct gn_err e = { "" };
+
+	ck_assert_msg(ufw_restore_line(text, family, rs, &l, &e) == want, "%s: %s", text, e.msg);
+	return l;
+}
+
+/* The -A lines UFW writes (ufw 0.36.2, Debian) and the stock before.rules. */
+START_TEST(restore_lines)
+{
+	struct ufw_ruleset rs = { 0 };
+	struct ufw_line l;
+
+	l = rline(&rs, AF_INET, "-A ufw-user-input -i eth1 -p udp -m multiport --dports 80:90 -m multiport --sports 53 "
+				"-d 192.0.2.1 -s 10.0.0.0/8 -j DROP", 0);
+	ck_assert(l.verdict == UFW_V_DROP && l.proto == 17 && !strcmp(l.in_if, "eth1"));
+	ck_assert(l.dport.n == 1 && l.dport.lo[0] == 80 && l.dport.hi[0] == 90 && l.sport.lo[0] == 53);
+	ck_prefix(&l.dst, "192.0.2.1/32");
+	ck_prefix(&l.src, "10.0.0.0/8");
+	l = rline(&rs, AF_INET, "-A ufw-user-input -p tcp --dport 8080 -m conntrack --ctstate NEW -m recent --update "
+				"--seconds 30 --hitcount 6 -j ufw-user-limit", 0);
+	ck_assert(l.has_recent && l.recent.ops == 0x04 && l.recent.seconds == 30 && l.recent.hitcount == 6);
+	ck_assert(l.ctstate == UFW_CT_NEW && l.verdict == UFW_V_JUMP);
+	ck_assert_str_eq(rs.chains[l.target].name, "ufw-user-limit");
+	l = rline(&rs, AF_INET, "-A ufw-user-input -p tcp --dport 7000 -j REJECT --reject-with tcp-reset", 0);
+	ck_assert(l.verdict == UFW_V_REJECT && l.reject == UFW_REJECT_TCP_RESET);
+	l = rline(&rs, AF_INET6, "-A ufw6-user-input -p udp --dport 7000 -j REJECT", 0);
+	ck_assert(l.verdict == UFW_V_REJECT && l.reject == UFW_REJECT_PORT_UNREACH);
+	l = rline(&rs, AF_INET, "-A ufw-user-logging-input -p tcp --dport 25 -m conntrack --ctstate NEW -m limit "
+				"--limit 3/min --limit-burst 10 -j LOG --log-prefix \"[UFW ALLOW] \"", 0);
+	ck_assert(l.verdict == UFW_V_LOG && l.has_limit && l.limit.burst == 10 && l.limit.avg == 200000);
+	l = rline(&rs, AF_INET, "-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN", 0);
+	ck_assert(l.dst_type == UFW_ADDR_LOCAL && l.verdict == UFW_V_RETURN);
+	l = rline(&rs, AF_INET, "-A ufw-after-input -p udp --dport 137 -j ufw-skip-to-policy-input", 0);
+	ck_assert(l.verdict == UFW_V_SKIP);
+	l = rline(&rs, AF_INET, "-A ufw-before-input -m conntrack --ctstate INVALID -j ufw-logging-deny", 0);
+	ck_assert(l.verdict == UFW_V_LOG && l.ctstate == UFW_CT_INVALID);
+	l = rline(&rs, AF_INET6, "-A ufw6-before-input -m rt --rt-type 0 -j DROP", 0);
+	ck_assert(l.has_rt && l.rt_type == 0);
+	l = rline(&rs, AF_INET, "-A ufw-before-input ! -s 192.0.2.0/24 -p tcp --syn -j ACCEPT", 0);
+	ck_assert(l.src_inv && l.tcp_mask == 0x17 && l.tcp_cmp == 0x02);
+	l = rline(&rs, AF_INET, "-I ufw-before-input 2 -i eth+ -j DROP", 0);
+	ck_assert(l.insert == 2 && !strcmp(l.in_if, "eth+"));
+	/* Unreadable: marked, with its target and what was read before. */
+	l = rline(&rs, AF_INET, "-A ufw-before-input -p tcp -m set --match-set bad src -j DROP", -EINVAL);
+	ck_assert(l.unreadable && l.verdict == UFW_V_DROP && l.proto == 6);
+	l = rline(&rs, AF_INET, "-A ufw-before-input -s 2001:db8::1 -j ACCEPT", -EINVAL);
+	ck_assert(l.unreadable && l.verdict == UFW_V_ACCEPT);
+	l = rline(&rs, AF_INET, "-A ufw-user-input -p tcp --dport 99999 -j ACCEPT", -EINVAL);
+	ck_assert(l.unreadable);
+	rline(&rs, AF_INET, "-N something", -EINVAL);
+	rline(&rs, AF_INET, "-A x -j LOG --log-prefix \"unbalanced", -EINVAL);
+	ufw_ruleset_clear(&rs);
 }
 END_TEST
 
@@ -136,6 +197,7 @@ Suite *ufw_suite(void)
 	tcase_add_test(tc, tuples);
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, load_files);
+	tcase_add_test(tc, restore_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
