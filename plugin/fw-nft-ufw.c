@@ -5,11 +5,16 @@
  * becomes, in nft syntax, for family ip (and alike for ip6):
  *
  *   table ip guardnet {
+ *     chain prerouting { type filter hook prerouting priority dstnat + 1; policy accept;
+ *       ct mark & M == M accept                           # admitted earlier
+ *       ct status dnat iifname != B ip daddr S jump ufw-input   # each network B under UFW,
+ *     }                                                   # subnet S (iifname only when icc is on)
  *     chain forward { type filter hook forward priority filter - 11; policy accept;
- *       ct mark & M == M accept                        # admitted earlier
- *       ct status dnat oifname B iifname != B jump ufw # each network B under UFW
- *     }                                                # (iifname only when B's icc is on)
- *     chain ufw { jump ufw-before-input; jump route-ufw-user-forward }
+ *       ct mark & M == M accept
+ *       ct status dnat iifname != B oifname B jump ufw-route
+ *     }
+ *     chain ufw-input { jump ufw-before-input }
+ *     chain ufw-route { jump route-ufw-user-forward }
  *     chain ufw-before-input { ...its lines...; jump ufw-user-input; goto ufw-after-input }
  *     chain ufw-user-input { ...its lines... }     and every other chain UFW's lines reach
  *   }
@@ -21,8 +26,9 @@
  * ip and ip6 families, never inet (measured on 6.18: ENOENT).  These
  * chains run before the inet table's forward chain: an accept there sets
  * the connection's mark, which the inet chain admits at once; a drop or a
- * reject is final; no verdict goes on to the network's own rules
- * (guardnet.allow, then UFW's default policy; fw-nft-pub.c).
+ * reject is final; no verdict goes on to the route rules, then the
+ * network's own rules (guardnet.allow, then UFW's default policy;
+ * fw-nft-pub.c).
  *
  * Each line matches what it matches for a host service, against the
  * connection's original destination (ct original daddr and proto-dst):
@@ -52,6 +58,7 @@
 #include "fw-nft.h"
 
 #define UFW_PRIORITY (-11)      /* before the inet table's forward chain (-10) */
+#define UFW_PRE_PRIORITY (-99)  /* right after the DNAT (NF_IP_PRI_NAT_DST, -100) */
 
 struct ctx {
 	struct nft_batch *b;
@@ -73,17 +80,18 @@ static void table(struct nft_batch *b, uint32_t nfproto, uint16_t type, uint16_t
 	nft_batch_table(b, type, t, flags, nfproto == NFPROTO_IPV4 ? "table ip guardnet" : "table ip6 guardnet");
 }
 
-static void chain(struct ctx *c, const char *name, bool base)
+/* A regular chain, or with hook >= 0 a base chain (policy accept). */
+static void chain(struct ctx *c, const char *name, int hook, int prio)
 {
 	struct nftnl_chain *ch = nftnl_chain_alloc();
 
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, c->nfproto);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FW_TABLE);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name);
-	if (base) {
+	if (hook >= 0) {
 		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
-		nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
-		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, UFW_PRIORITY);
+		nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, (uint32_t)hook);
+		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, prio);
 		nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
 	nft_batch_chain(c->b, NFT_MSG_NEWCHAIN, ch, NLM_F_CREATE, "ufw chain");
@@ -422,11 +430,12 @@ static void chains(struct ctx *c)
 	char name[64];
 	struct nftnl_rule *r;
 
-	chain(c, "ufw", false);
+	chain(c, "ufw-input", -1, 0);
+	chain(c, "ufw-route", -1, 0);
 	for (int route = 0; route < 2; route++)
 		for (size_t i = 0; i < c->rs->n_chains; i++)
 			if (c->reach[route][i])
-				chain(c, kname(c, (int)i, route, name, sizeof name), false);
+				chain(c, kname(c, (int)i, route, name, sizeof name), -1, 0);
 	for (int route = 0; route < 2; route++)
 		for (size_t i = 0; i < c->rs->n_lines; i++)
 			if (c->reach[route][c->rs->lines[i].chain])
@@ -449,46 +458,80 @@ static void chains(struct ctx *c)
 		/* Without ufw-before-input, the user rules then the after rules. */
 		if (ch < 0 || (i > 0 && c->before >= 0))
 			continue;
-		r = rule_new(c->nfproto, FW_TABLE, "ufw");
+		r = rule_new(c->nfproto, FW_TABLE, "ufw-input");
 		x_jump(r, NFT_JUMP, c->rs->chains[ch].name);
 		add(c, r, "ufw: input rules");
 	}
 	if (c->fwd >= 0) {
 		int fwd = c->fwd;
 
-		r = rule_new(c->nfproto, FW_TABLE, "ufw");
+		r = rule_new(c->nfproto, FW_TABLE, "ufw-route");
 		x_jump(r, NFT_JUMP, kname(c, fwd, true, name, sizeof name));
 		add(c, r, "ufw: route rules");
 	}
 }
 
-/* The base chain: connections DNATed into a network under UFW. */
-static void entry(struct ctx *c, const struct fw_model *m)
+/* ct mark & M == M accept: a connection admitted earlier goes on to the
+ * inet table, which admits it (fw-nft.c). */
+static void admitted(struct ctx *c, const char *chain, uint32_t mark)
 {
-	uint32_t mark = m->mark, dnat = IPS_DST_NAT, zero = 0;
-	struct nftnl_rule *r;
+	struct nftnl_rule *r = rule_new(c->nfproto, FW_TABLE, chain);
+	uint32_t zero = 0;
 
-	chain(c, "forward", true);
-	r = rule_new(c->nfproto, FW_TABLE, "forward");
 	x_ct(r, NFT_CT_MARK, NFT_REG_1);
 	x_bitwise(r, &mark, &zero, sizeof mark);
 	x_cmp(r, NFT_CMP_EQ, &mark, sizeof mark);
 	x_verdict(r, NF_ACCEPT);
-	add(c, r, "ufw forward: admitted connections");
+	add(c, r, "ufw: admitted connections");
+}
+
+/* ct status dnat [iifname != B], the start of every entry rule. */
+static struct nftnl_rule *entry_rule(struct ctx *c, const char *chain, const struct fw_network *n)
+{
+	struct nftnl_rule *r = rule_new(c->nfproto, FW_TABLE, chain);
+	uint32_t dnat = IPS_DST_NAT, zero = 0;
+
+	x_ct(r, NFT_CT_STATUS, NFT_REG_1);
+	x_bitwise(r, &dnat, &zero, sizeof dnat);
+	x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
+	/* The hairpin from the network itself is admitted (fw-nft-pub.c). */
+	if (n->icc)
+		x_ifname(r, NFT_META_IIFNAME, NFT_CMP_NEQ, n->bridge);
+	return r;
+}
+
+/* The base chains, for connections DNATed into a network under UFW.  The
+ * incoming rules decide in prerouting, right after the DNAT, where the
+ * packet is still the one a host service would see: an ICMP error then
+ * quotes it with its TTL (hop limit) as it arrived, as UFW's INPUT reject
+ * does.  Forwarding has not begun, so the network is told by the
+ * container's address.  Route rules need the output device: forward. */
+static void entry(struct ctx *c, const struct fw_model *m)
+{
+	uint32_t alen = c->family == AF_INET ? 4 : 16;
+	struct nftnl_rule *r;
+
+	chain(c, "prerouting", NF_INET_PRE_ROUTING, UFW_PRE_PRIORITY);
+	chain(c, "forward", NF_INET_FORWARD, UFW_PRIORITY);
+	admitted(c, "prerouting", m->mark);
+	admitted(c, "forward", m->mark);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct fw_network *n = &m->nets[i];
 
 		if (!n->ufw)
 			continue;
-		r = rule_new(c->nfproto, FW_TABLE, "forward");
-		x_ct(r, NFT_CT_STATUS, NFT_REG_1);
-		x_bitwise(r, &dnat, &zero, sizeof dnat);
-		x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
+		for (size_t j = 0; j < n->n_subnets; j++) {
+			if (n->subnets[j].addr.family != c->family)
+				continue;
+			r = entry_rule(c, "prerouting", n);
+			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, c->family == AF_INET ? 16 : 24, alen);
+			x_prefix(r, &n->subnets[j], false);
+			x_jump(r, NFT_JUMP, "ufw-input");
+			add(c, r, "ufw prerouting: a network under UFW");
+		}
+		r = entry_rule(c, "forward", n);
 		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
-		/* The hairpin from the network itself is admitted (fw-nft-pub.c). */
-		if (n->icc)
-			x_ifname(r, NFT_META_IIFNAME, NFT_CMP_NEQ, n->bridge);
-		x_jump(r, NFT_JUMP, "ufw");
+		x_jump(r, NFT_JUMP, "ufw-route");
 		add(c, r, "ufw forward: a network under UFW");
 	}
 }

@@ -125,8 +125,8 @@ diff_file() { local root; eval "root=\$DIFF_ROOT_$1"; echo "$root/etc/$2"; }
 
 # diff_cmds X CMD;CMD...: runs ufw commands on host X; prints the refused ones.
 diff_cmds() {
-	local x=$1 c
-	IFS=';' read -ra cmds <<<"$2"
+	local x=$1 c cmds
+	IFS=';' read -ra cmds <<<"$(tr '\n\t' '  ' <<<"$2")"
 	for c in "${cmds[@]}"; do
 		c=${c# }
 		c=${c% }
