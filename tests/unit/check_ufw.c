@@ -189,6 +189,91 @@ START_TEST(restore_lines)
 }
 END_TEST
 
+static enum ufw_outcome decide(const struct ufw_config *c, const char *src, uint8_t proto, uint16_t sport,
+			       uint16_t dport, const struct ufw_line **line)
+{
+	struct ufw_query q = { .family = AF_INET, .proto = proto, .sport = sport, .dport = dport, .in_if = "eth0",
+			       .ctr_port = 80, .out_if = "gn-x" };
+	struct ufw_decision d;
+
+	addr_parse(src, &q.src, "src", NULL);
+	addr_parse("192.0.2.1", &q.dst, "dst", NULL);
+	addr_parse("10.9.0.2", &q.ctr, "ctr", NULL);
+	ufw_eval(c, &q, &d);
+	if (line)
+		*line = d.line;
+	return d.outcome;
+}
+
+/* UFW's order as ufw-init builds it: before (a RETURN there skips the user
+ * rules), user, after (skip-to-policy), then route rules; an unreadable
+ * line drops what it could read and never admits. */
+START_TEST(walk)
+{
+	char *root = tmpdir_make(), dir[600];
+	const struct ufw_line *l;
+	struct ufw_config c;
+	struct gn_err e;
+
+	snprintf(dir, sizeof dir, "%s/etc", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof dir, "%s/etc/ufw", root);
+	mkdir(dir, 0755);
+	write_file(root, "etc/ufw/before.rules", "*filter\n:ufw-before-input - [0:0]\n:ufw-not-local - [0:0]\n"
+		   "-A ufw-before-input -i lo -j ACCEPT\n"
+		   "-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+		   "-A ufw-before-input -p icmp --icmp-type echo-request -j ACCEPT\n"
+		   "-A ufw-before-input -p udp --sport 67 --dport 68 -j ACCEPT\n"
+		   "-A ufw-before-input -s 192.0.2.9 -j DROP\n"
+		   "-A ufw-before-input -s 192.0.2.8 -j RETURN\n"
+		   "-A ufw-before-input -j ufw-not-local\n"
+		   "-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN\n"
+		   "-A ufw-not-local -j DROP\nCOMMIT\n");
+	write_file(root, "etc/ufw/after.rules", "*filter\n:ufw-after-input - [0:0]\n"
+		   "-A ufw-after-input -p udp --dport 137 -j ufw-skip-to-policy-input\n"
+		   "-A ufw-after-input -s 192.0.2.8 -j REJECT\n"
+		   "-A ufw-after-input -p udp -m set --match-set blocked src -j DROP\nCOMMIT\n");
+	write_file(root, "etc/ufw/user.rules", "*filter\n:ufw-user-input - [0:0]\n:ufw-user-forward - [0:0]\n"
+		   ":ufw-user-limit - [0:0]\n:ufw-user-limit-accept - [0:0]\n### RULES ###\n"
+		   "### tuple ### allow tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in\n"
+		   "-A ufw-user-input -p tcp --dport 8080 -j ACCEPT\n"
+		   "### tuple ### limit tcp 8081 0.0.0.0/0 any 0.0.0.0/0 in\n"
+		   "-A ufw-user-input -p tcp --dport 8081 -m conntrack --ctstate NEW -m recent --set\n"
+		   "-A ufw-user-input -p tcp --dport 8081 -m conntrack --ctstate NEW -m recent --update --seconds 30 "
+		   "--hitcount 6 -j ufw-user-limit\n"
+		   "-A ufw-user-input -p tcp --dport 8081 -j ufw-user-limit-accept\n"
+		   "### tuple ### route:deny tcp 80 10.9.0.2 any 0.0.0.0/0 in\n"
+		   "-A ufw-user-forward -p tcp -d 10.9.0.2 --dport 80 -j DROP\n"
+		   "### END RULES ###\n"
+		   "-A ufw-user-limit -j REJECT\n-A ufw-user-limit-accept -j ACCEPT\nCOMMIT\n");
+	ck_assert_int_eq(ufw_load(root, &c, &e), 0);
+	/* One problem: the -m set line, by file and line. */
+	ck_assert_uint_eq(c.n_problems, 1);
+	ck_assert(c.problems[0].file == UFW_FILE_AFTER && c.problems[0].line == 5);
+	ck_assert_int_eq(decide(&c, "192.0.2.2", 6, 0, 8080, &l), UFW_OUT_ACCEPT);
+	ck_assert(l->file == UFW_FILE_USER && l->tuple == 0);
+	ck_assert_int_eq(decide(&c, "192.0.2.2", 6, 0, 8081, &l), UFW_OUT_LIMIT);
+	ck_assert_int_eq(decide(&c, "192.0.2.9", 6, 0, 8080, &l), UFW_OUT_DROP);
+	ck_assert(l->file == UFW_FILE_BEFORE && l->line == 8);
+	/* DHCP's line admits a published UDP port 68 from port 67 only. */
+	ck_assert_int_eq(decide(&c, "192.0.2.2", 17, 67, 68, NULL), UFW_OUT_ACCEPT);
+	ck_assert_int_eq(decide(&c, "192.0.2.2", 17, 1000, 68, NULL), UFW_OUT_DROP);
+	/* RETURN in before-input: the user rules are skipped, after-input runs. */
+	ck_assert_int_eq(decide(&c, "192.0.2.8", 6, 0, 8080, &l), UFW_OUT_REJECT);
+	ck_assert(l->file == UFW_FILE_AFTER && l->line == 4);
+	/* skip-to-policy leaves before the unreadable DROP; the route rule
+	 * then decides for TCP, nothing for this UDP port. */
+	ck_assert_int_eq(decide(&c, "192.0.2.2", 17, 0, 137, NULL), UFW_OUT_NONE);
+	ck_assert_int_eq(decide(&c, "192.0.2.2", 6, 0, 9999, &l), UFW_OUT_DROP);
+	ck_assert(l->file == UFW_FILE_USER && l->tuple == 2);
+	/* The unreadable line drops every UDP packet that reaches it. */
+	ck_assert_int_eq(decide(&c, "192.0.2.2", 17, 0, 5353, &l), UFW_OUT_DROP);
+	ck_assert(l->unreadable && l->file == UFW_FILE_AFTER);
+	ufw_config_clear(&c);
+	tmpdir_remove(root);
+}
+END_TEST
+
 Suite *ufw_suite(void)
 {
 	Suite *s = suite_create("ufw");
@@ -198,6 +283,7 @@ Suite *ufw_suite(void)
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, load_files);
 	tcase_add_test(tc, restore_lines);
+	tcase_add_test(tc, walk);
 	suite_add_tcase(s, tc);
 	return s;
 }
