@@ -205,6 +205,22 @@ int ufw_restore_read(const char *path, enum ufw_file file, int family, struct uf
  * what was read, marked unreadable. */
 int ufw_restore_line(const char *text, int family, struct ufw_ruleset *rs, struct ufw_line *ret,
 		     struct gn_err *err);
+/* ufw-words.c: option values.  "80", "80:90", ":90", "80:" and with list,
+ * comma-separated lists of those (multiport). */
+int ufw_word_ports(const char *s, bool list, struct ufw_ports *ret);
+/* "tcp", "ipv6-icmp", "all" (0), a number. */
+int ufw_word_protocol(const char *s, uint8_t *ret);
+/* "NEW,ESTABLISHED" into UFW_CT_* bits. */
+int ufw_word_ctstates(const char *s, uint8_t *ret);
+/* "LOCAL,UNICAST" into UFW_ADDR_* bits. */
+int ufw_word_addrtypes(const char *s, uint8_t *ret);
+/* "SYN,ACK" into TCP flag bits. */
+int ufw_word_tcpflags(const char *s, uint8_t *ret);
+/* --limit RATE[/unit] into xt_limit's average (1/10000 s per packet). */
+int ufw_word_limit(const char *s, uint32_t *ret);
+/* --reject-with, by family. */
+int ufw_word_reject(const char *s, int family, enum ufw_reject *ret);
+
 /* The index of chain name in rs, or -1. */
 int ufw_chain_find(const struct ufw_ruleset *rs, const char *name);
 void ufw_ruleset_clear(struct ufw_ruleset *rs);
