@@ -84,5 +84,10 @@ check "UFW admits 192.0.2.4 to the host service ($(get 192.0.2.4 8090))" test "$
 wait_until 3 bash -c "[ \"\$(nsenter --net=/run/netns/$O curl -s -m 1 --interface 192.0.2.4 http://192.0.2.1:8080/)\" != 'hello from guardnet' ]"
 check "guardnet: the unreadable line drops, never admits ($(get 192.0.2.4 8080))" test "$(get 192.0.2.4 8080)" = timeout
 
+# UFW's tables are guardnet's own: removed by someone else, they come back.
+in_ns "$H" nft delete table ip guardnet
+check "nft delete table ip guardnet: guardnetd puts it back" \
+	wait_until 3 bash -c "nsenter --net=/run/netns/$H nft list table ip guardnet | grep -q 'jump ufw-input'"
+
 [ "$GN_FAILED" -gt 0 ] && { tail -20 "$GN_TMP/gn-$H/guardnetd.log"; in_ns "$H" nft list table ip guardnet | head -40; }
 summary ufw_files
