@@ -86,14 +86,8 @@ static int chain_get(struct ufw_ruleset *rs, const char *name, enum ufw_file fil
 	rs->chains = v;
 	snprintf(v[rs->n_chains].name, sizeof v->name, "%s", name);
 	v[rs->n_chains].file = file;
+	v[rs->n_chains].declared = false;
 	return (int)rs->n_chains++;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
 }
 
 /* A jump target: a verdict, ufw-init's own chains, or a chain of the files. */
@@ -113,12 +107,15 @@ static int target(const char *t, bool go, struct ufw_ruleset *rs, struct ufw_lin
 			l->verdict = builtin[i].v;
 			return go ? -EINVAL : 0;
 		}
-	/* ufw-init makes these (ufw-init-functions); logging ones only log. */
-	if (!strncmp(t, "ufw", 3) && (ends_with(t, "-logging-deny") || ends_with(t, "-logging-allow"))) {
+	/* ufw-init makes these (ufw-init-functions); logging ones only log.
+	 * Other chains with similar names (ufw-docker-logging-deny drops)
+	 * are the files' own. */
+	if (!strcmp(t, "ufw-logging-deny") || !strcmp(t, "ufw-logging-allow") || !strcmp(t, "ufw6-logging-deny") ||
+	    !strcmp(t, "ufw6-logging-allow")) {
 		l->verdict = UFW_V_LOG;
 		return 0;
 	}
-	if (!strncmp(t, "ufw", 3) && ends_with(t, "-skip-to-policy-input")) {
+	if (!strcmp(t, "ufw-skip-to-policy-input") || !strcmp(t, "ufw6-skip-to-policy-input")) {
 		l->verdict = UFW_V_SKIP;
 		return 0;
 	}
@@ -403,9 +400,11 @@ static int declare(struct ufw_ruleset *rs, const char *text, enum ufw_file file)
 			if (rs->lines[j].chain != (uint16_t)i)
 				rs->lines[k++] = rs->lines[j];
 		rs->n_lines = k;
-		return 0;
+	} else if ((i = chain_get(rs, name, file)) < 0) {
+		return -EINVAL;
 	}
-	return chain_get(rs, name, file) < 0 ? -EINVAL : 0;
+	rs->chains[i].declared = true;
+	return 0;
 }
 
 static int add_tuple(struct ufw_config *c, int family, const struct ufw_rule *r)
@@ -488,6 +487,28 @@ int ufw_restore_read(const char *path, enum ufw_file file, int family, struct uf
 	if (rc < 0)
 		return gn_errf(err, rc, "ufw: reading %s: %s", path, strerror(-rc));
 	return 0;
+}
+
+int ufw_restore_finish(struct ufw_config *c, int family)
+{
+	struct ufw_ruleset *rs = family == AF_INET ? &c->rs4 : &c->rs6;
+	char why[120];
+	int rc = 0;
+
+	for (size_t i = 0; i < rs->n_lines && rc == 0; i++) {
+		struct ufw_line *l = &rs->lines[i];
+
+		if ((l->verdict != UFW_V_JUMP && l->verdict != UFW_V_GOTO) || l->unreadable ||
+		    rs->chains[l->target].declared)
+			continue;
+		snprintf(why, sizeof why, "jumps to chain \"%s\", which no rules file declares",
+			 rs->chains[l->target].name);
+		log_warnx("ufw: %s line %u: %s; guardnet drops what the rest of the line would match",
+			  ufw_file_name(l->file, family), l->line, why);
+		l->unreadable = true;
+		rc = problem(c, family, l->file, l->line, why);
+	}
+	return rc;
 }
 
 void ufw_ruleset_clear(struct ufw_ruleset *rs)

@@ -297,6 +297,8 @@ int ufw_load(const char *root, struct ufw_config *ret, struct gn_err *err)
 			snprintf(path, sizeof path, "%s/etc/ufw/%s", root, ufw_file_name(file, family));
 			r = ufw_restore_read(path, file, family, &c, err);
 		}
+		if (r == 0 && (r = ufw_restore_finish(&c, family)) < 0)
+			gn_errf(err, r, "ufw: out of memory");
 	}
 	if (r < 0) {
 		ufw_config_clear(&c);

@@ -116,7 +116,8 @@ struct ufw_limit {
 
 struct ufw_chain {
 	char name[UFW_CHAIN_MAX + 1];
-	enum ufw_file file;     /* where it was declared */
+	enum ufw_file file;     /* where it was first named */
+	bool declared;          /* ":NAME" in one of the files */
 };
 
 /* One "-A CHAIN ..." line. */
@@ -199,6 +200,10 @@ unsigned ufw_rule_number(const struct ufw_config *c, int family, size_t i);
  * read is marked unreadable and added to c->problems.  A missing file
  * reads as empty. */
 int ufw_restore_read(const char *path, enum ufw_file file, int family, struct ufw_config *c, struct gn_err *err);
+/* After the files of family: a jump to a chain none of them declares
+ * (made at run time by another program, fail2ban's for one) cannot be
+ * known; such a line is marked unreadable and reported.  0 or -ENOMEM. */
+int ufw_restore_finish(struct ufw_config *c, int family);
 /* Parses one "-A CHAIN ..." line (without a trailing newline) into ret;
  * chains are looked up (and ones it names created) in rs.  -EINVAL with
  * the reason in err when some part of it cannot be read: ret then holds

@@ -185,6 +185,15 @@ START_TEST(restore_lines)
 	ck_assert(l.unreadable);
 	rline(&rs, AF_INET, "-N something", -EINVAL);
 	rline(&rs, AF_INET, "-A x -j LOG --log-prefix \"unbalanced", -EINVAL);
+	/* ufw-docker's block (research/ufw-anchors.md 1.2) reads whole. */
+	rline(&rs, AF_INET, "-A DOCKER-USER -j ufw-user-forward", 0);
+	rline(&rs, AF_INET, "-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN", 0);
+	rline(&rs, AF_INET, "-A DOCKER-USER -i docker0 -o docker0 -j ACCEPT", 0);
+	rline(&rs, AF_INET, "-A DOCKER-USER -j RETURN -s 172.16.0.0/12", 0);
+	l = rline(&rs, AF_INET, "-A DOCKER-USER -j ufw-docker-logging-deny -m conntrack --ctstate NEW -d 10.0.0.0/8", 0);
+	ck_assert(l.verdict == UFW_V_JUMP && l.ctstate == UFW_CT_NEW);
+	rline(&rs, AF_INET, "-A ufw-docker-logging-deny -m limit --limit 3/min --limit-burst 10 -j LOG "
+			    "--log-prefix \"[UFW DOCKER BLOCK] \"", 0);
 	ufw_ruleset_clear(&rs);
 }
 END_TEST
@@ -232,7 +241,8 @@ START_TEST(walk)
 	write_file(root, "etc/ufw/after.rules", "*filter\n:ufw-after-input - [0:0]\n"
 		   "-A ufw-after-input -p udp --dport 137 -j ufw-skip-to-policy-input\n"
 		   "-A ufw-after-input -s 192.0.2.8 -j REJECT\n"
-		   "-A ufw-after-input -p udp -m set --match-set blocked src -j DROP\nCOMMIT\n");
+		   "-A ufw-after-input -p udp -m set --match-set blocked src -j DROP\n"
+		   "-A ufw-after-input -p tcp --dport 22 -j f2b-sshd\nCOMMIT\n");
 	write_file(root, "etc/ufw/user.rules", "*filter\n:ufw-user-input - [0:0]\n:ufw-user-forward - [0:0]\n"
 		   ":ufw-user-limit - [0:0]\n:ufw-user-limit-accept - [0:0]\n### RULES ###\n"
 		   "### tuple ### allow tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in\n"
@@ -247,9 +257,13 @@ START_TEST(walk)
 		   "### END RULES ###\n"
 		   "-A ufw-user-limit -j REJECT\n-A ufw-user-limit-accept -j ACCEPT\nCOMMIT\n");
 	ck_assert_int_eq(ufw_load(root, &c, &e), 0);
-	/* One problem: the -m set line, by file and line. */
-	ck_assert_uint_eq(c.n_problems, 1);
+	/* Two problems: the -m set line, and a jump to a chain no file
+	 * declares (fail2ban makes its own at run time), by file and line. */
+	ck_assert_uint_eq(c.n_problems, 2);
 	ck_assert(c.problems[0].file == UFW_FILE_AFTER && c.problems[0].line == 5);
+	ck_assert(c.problems[1].file == UFW_FILE_AFTER && c.problems[1].line == 6);
+	ck_assert_int_eq(decide(&c, "192.0.2.2", 6, 0, 22, &l), UFW_OUT_DROP);
+	ck_assert(l->unreadable && l->line == 6);
 	ck_assert_int_eq(decide(&c, "192.0.2.2", 6, 0, 8080, &l), UFW_OUT_ACCEPT);
 	ck_assert(l->file == UFW_FILE_USER && l->tuple == 0);
 	ck_assert_int_eq(decide(&c, "192.0.2.2", 6, 0, 8081, &l), UFW_OUT_LIMIT);
