@@ -69,7 +69,7 @@ static bool line_matches(const struct ufw_line *l, const struct ufw_query *q, bo
 {
 	const struct gn_addr *dst = route ? &q->ctr : &q->dst;
 	uint16_t dport = route ? q->ctr_port : q->dport;
-	bool ports = q->proto == 6 || q->proto == 17;
+	bool ports = q->proto == 6 || q->proto == 17 || q->proto == 132;
 
 	if (l->has_proto && l->proto && (l->proto == q->proto) == l->proto_inv)
 		return false;

@@ -4,8 +4,8 @@
  * options UFW writes and the ones people commonly put into before.rules
  * and after.rules are understood; see spec/ufw.md.
  *
- * A line with a protocol that is neither TCP nor UDP (-p icmp, esp, ...)
- * can never match a published port: it is kept out without being read
+ * A line with a protocol no published port has (-p icmp, esp, ...) can
+ * never match one: it is kept out without being read
  * whole.  Any other line with something guardnet cannot read is marked
  * unreadable and reported; fw-nft-ufw.c leaves such an ACCEPT line out and
  * turns any other into a drop on the part it could read, so that an
@@ -155,7 +155,7 @@ static int option(struct cursor *c, int family, struct ufw_ruleset *rs, struct u
 		 * only for ones guardnet does not know, which fail below. */
 		static const char *const known[] = { "tcp",    "udp",       "multiport", "conntrack", "state", "recent",
 						     "limit",  "comment",   "addrtype",  "icmp",      "icmp6", "icmpv6",
-						     "hl",     "rt",        "ttl" };
+						     "hl",     "rt",        "ttl",       "sctp" };
 
 		if (!(v = value(c)))
 			return gn_errf(err, -EINVAL, "-m without a match");
@@ -279,9 +279,10 @@ static int option(struct cursor *c, int family, struct ufw_ruleset *rs, struct u
 	return 0;
 }
 
-static bool only_tcp_udp(const struct ufw_line *l)
+/* Whether the line can match a published port's protocol (TCP, UDP, SCTP). */
+static bool may_match_a_port(const struct ufw_line *l)
 {
-	return !l->has_proto || l->proto_inv || l->proto == 0 || l->proto == 6 || l->proto == 17;
+	return !l->has_proto || l->proto_inv || l->proto == 0 || l->proto == 6 || l->proto == 17 || l->proto == 132;
 }
 
 int ufw_restore_line(const char *text, int family, struct ufw_ruleset *rs, struct ufw_line *ret, struct gn_err *err)
@@ -473,14 +474,14 @@ int ufw_restore_read(const char *path, enum ufw_file file, int family, struct uf
 				rc = problem(c, family, file, lineno, e.msg);
 				continue;
 			}
-			if (!only_tcp_udp(&l))
+			if (!may_match_a_port(&l))
 				continue;
 			log_warnx("ufw: %s:%u: %s; guardnet %s", path, lineno, e.msg,
 				  l.verdict == UFW_V_ACCEPT ? "leaves this ACCEPT out"
 							    : "drops what the rest of the line would match");
 			rc = problem(c, family, file, lineno, e.msg);
 		}
-		if (rc == 0 && only_tcp_udp(&l))
+		if (rc == 0 && may_match_a_port(&l))
 			rc = add_line(rs, &l);
 	}
 	fclose(f);
