@@ -155,8 +155,11 @@ ufw_setup() {
 		>"$UFW_ROOT/etc/default/ufw"
 }
 # With UFW_LEGACY=1, ufw's iptables is iptables-legacy (as dockerd_start legacy).
+# Each test host's ufw has its own lock: ufw waits for /run/ufw.lock, shared
+# by every ufw on the machine.
 ufw() {
 	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
+		{ [ -e /run/ufw.lock ] || : >>/run/ufw.lock; } && : >>"$0/ufw.lock" && mount --bind "$0/ufw.lock" /run/ufw.lock &&
 		{ [ "$2" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi; } &&
 		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" >/dev/null 2>&1
 }

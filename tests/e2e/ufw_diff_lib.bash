@@ -102,12 +102,15 @@ diff_setup() {
 	{ diff_ufw a --force enable && diff_ufw b --force enable; } >/dev/null || { fail "setup: ufw enable"; return 1; }
 }
 
-# diff_ufw X ARGS...: Debian's ufw on host X's own copy of /etc/ufw.
+# diff_ufw X ARGS...: Debian's ufw on host X's own copy of /etc/ufw, with
+# its own lock (ufw takes /run/ufw.lock, which every ufw on the machine
+# would otherwise wait for).
 diff_ufw() {
 	local x=$1 root
 	shift
 	eval "root=\$DIFF_ROOT_$x"
 	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
+		{ [ -e /run/ufw.lock ] || : >>/run/ufw.lock; } && : >>"$0/ufw.lock" && mount --bind "$0/ufw.lock" /run/ufw.lock &&
 		exec nsenter --net=/run/netns/"$1" ufw "${@:2}"' "$root" "${GN_TAG}$x" "$@"
 }
 
