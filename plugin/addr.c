@@ -239,16 +239,6 @@ bool prefix_contains(const struct gn_prefix *p, const struct gn_addr *a)
 	return addr_equal(&x, &y);
 }
 
-int id_validate(const char *s, const char *what, struct gn_err *err)
-{
-	size_t n = strlen(s);
-
-	if (n != GN_ID_LEN || strspn(s, "0123456789abcdef") != n)
-		return gn_errf(err, -EINVAL, "%s: invalid ID \"%.*s\" (expected 64 lowercase hex digits)",
-			       what, ADDR_TEXT_MAX + 8, s);
-	return 0;
-}
-
 int ifname_validate(const char *s, const char *what, struct gn_err *err)
 {
 	size_t n = strlen(s);

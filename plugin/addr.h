@@ -36,7 +36,6 @@ bool addr_is_any(const struct gn_addr *a);              /* 0.0.0.0 or :: */
 bool prefix_contains(const struct gn_prefix *p, const struct gn_addr *a);
 void prefix_network(const struct gn_prefix *p, struct gn_addr *ret);   /* host bits cleared */
 
-int id_validate(const char *s, const char *what, struct gn_err *err);
 /* A name the kernel accepts for a link: 1-15 bytes, no '/', ':' or space, not "." or "..". */
 int ifname_validate(const char *s, const char *what, struct gn_err *err);
 int mac_parse(const char *s, uint8_t ret[6], const char *what, struct gn_err *err);

@@ -4,8 +4,8 @@
 
 #include "addr.h"
 #include "api.h"
-#include "decode.h"
-#include "encode.h"
+#include "json-decode.h"
+#include "json-encode.h"
 #include "log.h"
 #include "spec.h"
 
@@ -41,14 +41,11 @@ static int h_create_network(struct gn_driver *d, json_t *req, json_t **reply, st
 
 static int h_delete_network(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
 {
-	json_t *id = json_object_get(req, "NetworkID");
-	int r;
+	char id[GN_ID_LEN + 1];
+	int r = decode_network_id(req, id, err);
 
-	if (!json_is_string(id))
-		return gn_errf(err, -EINVAL, "NetworkID: %s", id ? "expected a string" : "missing");
-	r = id_validate(json_string_value(id), "NetworkID", err);
 	if (r == 0)
-		r = driver_delete_network(d, json_string_value(id), err);
+		r = driver_delete_network(d, id, err);
 	*reply = json_object();
 	return r;
 }

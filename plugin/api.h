@@ -1,7 +1,7 @@
 /*
  * Docker's remote network driver API: one function per path, each turning
- * a request body into structs (decode.c), asking the driver, and encoding
- * the reply (encode.c).  Knows nothing about HTTP beyond the status code.
+ * a request body into structs (json-decode.c), asking the driver, and encoding
+ * the reply (json-encode.c).  Knows nothing about HTTP beyond the status code.
  */
 #ifndef GN_API_H
 #define GN_API_H

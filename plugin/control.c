@@ -11,13 +11,10 @@
 
 #include "addr.h"
 #include "control.h"
-#include "encode.h"
-#include "explain.h"
-#include "kernel.h"
+#include "json-encode.h"
 #include "log.h"
-#include "nl.h"
 #include "options.h"
-#include "publish.h"
+#include "report.h"
 
 #define REQUEST_MAX 4096
 
@@ -55,29 +52,26 @@ int control_open(const char *path, struct gn_err *err)
 	return fd;
 }
 
-static json_t *prefixes(const struct gn_prefix *v, size_t n)
+static json_t *prefixes(const struct gn_prefix_list *l)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < l->n; i++) {
 		char buf[GN_PREFIX_STRLEN];
 
-		prefix_format(&v[i], buf, sizeof buf);
+		prefix_format(&l->v[i], buf, sizeof buf);
 		json_array_append_new(a, json_string(buf));
 	}
 	return a;
 }
 
-static json_t *published(const struct gn_driver *d, const struct gn_endpoint *ep)
+/* "0.0.0.0:8080/tcp -> 10.97.0.2:80" */
+static json_t *publications(const struct gn_pub_list *pubs)
 {
-	struct gn_pub_list pubs = { 0 };
 	json_t *a = json_array();
 
-	if (ep->programmed)
-		publish_expand(publish_allowed(ep->net, &d->cfg->publish), &ep->spec, ep->net->spec.id,
-			       &ep->published, &pubs);
-	for (size_t i = 0; i < pubs.n; i++) {
-		const struct gn_pub *p = &pubs.v[i];
+	for (size_t i = 0; i < pubs->n; i++) {
+		const struct gn_pub *p = &pubs->v[i];
 		char host[GN_PREFIX_STRLEN], ctr[GN_PREFIX_STRLEN], line[160];
 
 		if (p->any)
@@ -88,123 +82,85 @@ static json_t *published(const struct gn_driver *d, const struct gn_endpoint *ep
 		snprintf(line, sizeof line, "%s:%u/%s -> %s:%u", host, p->port, proto_name(p->proto), ctr, p->ctr_port);
 		json_array_append_new(a, json_string(line));
 	}
-	pub_list_clear(&pubs);
 	return a;
 }
 
-struct status_ctx {
-	const struct gn_driver *d;
-	json_t *nets;
-};
-
-static void add_network(void *p, void *ctx)
+static json_t *network(const struct report_network *n)
 {
-	const struct gn_network *net = p;
-	struct status_ctx *c = ctx;
-	const struct gn_net_opts *o = &net->spec.opts;
-	char *pub = addr_list_format(publish_allowed(net, &c->d->cfg->publish));
-	json_t *eps = json_array();
+	char *pub = addr_list_format(n->publish);
+	json_t *eps = json_array(), *o;
 
-	for (const struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next) {
+	for (size_t i = 0; i < n->n_eps; i++) {
+		const struct report_endpoint *e = &n->eps[i];
 		char a4[GN_PREFIX_STRLEN] = "", a6[GN_PREFIX_STRLEN] = "";
 
-		if (ep->spec.has_addr4)
-			addr_format(&ep->spec.addr4.addr, a4, sizeof a4);
-		if (ep->spec.has_addr6)
-			addr_format(&ep->spec.addr6.addr, a6, sizeof a6);
-		json_array_append_new(eps, json_pack("{s:s%,s:s,s:s,s:o,s:o}", "id", ep->spec.id, (size_t)12,
-						     "address", a4, "address6", a6, "allow",
-						     prefixes(ep->spec.allow.v, ep->spec.allow.n), "published",
-						     published(c->d, ep)));
+		if (e->has_addr4)
+			addr_format(&e->addr4, a4, sizeof a4);
+		if (e->has_addr6)
+			addr_format(&e->addr6, a6, sizeof a6);
+		json_array_append_new(eps, json_pack("{s:s%,s:s,s:s,s:o,s:o}", "id", e->id, (size_t)12, "address", a4,
+						     "address6", a6, "allow", prefixes(e->allow), "published",
+						     publications(&e->published)));
 	}
-	json_array_append_new(c->nets, json_pack("{s:s%,s:s,s:b,s:b,s:s,s:s,s:o,s:o}", "id", net->spec.id, (size_t)12,
-						 "bridge", o->bridge, "internal", o->internal, "icc", o->icc, "ufw",
-						 ufw_mode_name(o->ufw), "publish", pub ? pub : "", "allow",
-						 prefixes(o->allow.v, o->allow.n), "endpoints", eps));
+	o = json_pack("{s:s%,s:s,s:b,s:b,s:s,s:s,s:o,s:o}", "id", n->id, (size_t)12, "bridge", n->bridge, "internal",
+		      n->internal, "icc", n->icc, "ufw", ufw_mode_name(n->ufw), "publish", pub ? pub : "", "allow",
+		      prefixes(n->allow), "endpoints", eps);
 	free(pub);
+	return o;
 }
 
-static void add_drift(const char *msg, void *ctx)
+static json_t *status_answer(struct gn_driver *d)
 {
-	json_array_append_new(ctx, json_string(msg));
+	struct report_status s;
+	struct gn_err err;
+	json_t *nets, *unreadable, *reply;
+
+	if (report_status(d, &s, &err) < 0)
+		return encode_error(err.msg);
+	nets = json_array();
+	for (size_t i = 0; i < s.n_nets; i++)
+		json_array_append_new(nets, network(&s.nets[i]));
+	unreadable = json_array();
+	for (size_t i = 0; i < s.n_ufw_unreadable; i++)
+		json_array_append_new(unreadable, json_pack("{s:s,s:i,s:s}", "file", s.ufw_unreadable[i].file, "line",
+							    (int)s.ufw_unreadable[i].line, "why", s.ufw_unreadable[i].why));
+	reply = json_pack("{s:s,s:{s:b,s:i,s:i,s:o},s:o}", "firewall", "nftables", "ufw", "enabled", s.ufw_enabled,
+			  "rules4", (int)s.ufw_rules4, "rules6", (int)s.ufw_rules6, "unreadable", unreadable, "networks",
+			  nets);
+	report_status_clear(&s);
+	return reply;
 }
 
-static bool ufw_decides(const struct gn_network *net, void *ctx)
+static json_t *check_answer(struct gn_driver *d)
 {
-	return kernel_ufw_decides(ctx, net);
-}
+	struct report_lines drift;
+	struct gn_err err;
+	json_t *a;
 
-/* "P" or "P/tcp", "P/udp", "P/sctp" */
-static int port_parse(const char *s, uint16_t *port, uint8_t *proto, struct gn_err *err)
-{
-	static const struct {
-		const char *name;
-		uint8_t number;
-	} protos[] = { { "tcp", 6 }, { "udp", 17 }, { "sctp", 132 } };
-	char *end;
-	unsigned long p = strtoul(s, &end, 10);
-
-	if (end == s || p < 1 || p > 65535 || (*end && *end != '/'))
-		return gn_errf(err, -EINVAL, "--port %s: expected PORT[/tcp|udp|sctp] with PORT 1-65535", s);
-	*port = (uint16_t)p;
-	*proto = 6;
-	if (!*end)
-		return 0;
-	for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++)
-		if (!strcmp(end + 1, protos[i].name)) {
-			*proto = protos[i].number;
-			return 0;
-		}
-	return gn_errf(err, -EINVAL, "--port %s: unknown protocol \"%s\" (tcp, udp, sctp)", s, end + 1);
-}
-
-/* Turns the request into a query, asking the kernel what only it knows. */
-static int explain_query(struct gn_driver *d, json_t *req, struct explain_query *q, struct gn_err *err)
-{
-	const char *from = json_string_value(json_object_get(req, "from"));
-	const char *to = json_string_value(json_object_get(req, "to"));
-	const char *port = json_string_value(json_object_get(req, "port"));
-	const char *in = json_string_value(json_object_get(req, "in"));
-	struct nl_route rt;
-	int r;
-
-	if (!from || !port)
-		return gn_errf(err, -EINVAL, "explain needs --from ADDR and --port PORT[/PROTO]");
-	if ((r = addr_parse(from, &q->from, "--from", err)) < 0 || (r = port_parse(port, &q->port, &q->proto, err)) < 0 ||
-	    (to && (r = addr_parse(to, &q->to, "--to", err)) < 0))
-		return r;
-	if (in && (r = ifname_validate(in, "--in", err)) < 0)
-		return r;
-	if ((r = kernel_route(d->kern, &q->from, &rt, err)) < 0)
-		return r;
-	q->from_host = rt.local;
-	snprintf(q->in_if, sizeof q->in_if, "%s", in ? in : rt.oif);
-	if (!to) {
-		/* The address the host answers from is the one a client there
-		 * would most likely have connected to. */
-		if (!rt.has_src)
-			return gn_errf(err, -EINVAL, "--to is needed: this host has no address towards %s", from);
-		q->to = rt.src;
-	}
-	if (q->to.family != q->from.family)
-		return gn_errf(err, -EINVAL, "--from %s and --to %s are of different address families", from, to);
-	if ((r = kernel_route(d->kern, &q->to, &rt, err)) < 0)
-		return r;
-	q->to_host = rt.local;
-	return 0;
+	if (report_check(d, &drift, &err) < 0)
+		return encode_error(err.msg);
+	a = json_array();
+	for (size_t i = 0; i < drift.n; i++)
+		json_array_append_new(a, json_string(drift.v[i]));
+	report_lines_clear(&drift);
+	return json_pack("{s:o}", "drift", a);
 }
 
 static json_t *explain_answer(struct gn_driver *d, json_t *req)
 {
-	struct explain_env env = { .st = &d->st, .default_publish = &d->cfg->publish,
-				   .ufw = d->kern ? d->kern->ufw : NULL, .ufw_decides = ufw_decides, .ctx = d->kern };
-	struct explain_query q = { 0 };
+	struct report_explain_req r = {
+		.from = json_string_value(json_object_get(req, "from")),
+		.to = json_string_value(json_object_get(req, "to")),
+		.port = json_string_value(json_object_get(req, "port")),
+		.in = json_string_value(json_object_get(req, "in")),
+	};
+	struct explain_query q;
 	struct explain_result res;
 	struct gn_err err = { "" };
 	char from[GN_PREFIX_STRLEN], to[GN_PREFIX_STRLEN];
 	json_t *reply;
 
-	if (explain_query(d, req, &q, &err) < 0 || explain(&env, &q, &res, &err) < 0)
+	if (report_explain(d, &r, &q, &res, &err) < 0)
 		return encode_error(err.msg);
 	addr_format(&q.from, from, sizeof from);
 	addr_format(&q.to, to, sizeof to);
@@ -225,38 +181,14 @@ static json_t *explain_answer(struct gn_driver *d, json_t *req)
 	return reply;
 }
 
-/* UFW's lines guardnet cannot express, by file and line: nobody should
- * believe they apply as written (ufw-restore.c says what guardnet does). */
-static json_t *ufw_problems(const struct ufw_config *u)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; u && i < u->n_problems; i++)
-		json_array_append_new(a, json_pack("{s:s,s:i,s:s}", "file",
-						   ufw_file_name(u->problems[i].file, u->problems[i].family), "line",
-						   (int)u->problems[i].line, "why", u->problems[i].why));
-	return a;
-}
-
 static json_t *answer(struct gn_driver *d, json_t *req)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 
-	if (!strcmp(cmd, "status")) {
-		struct status_ctx c = { .d = d, .nets = json_array() };
-		const struct ufw_config *u = d->kern ? d->kern->ufw : NULL;
-
-		state_each_network(&d->st, add_network, &c);
-		return json_pack("{s:s,s:{s:b,s:i,s:i,s:o},s:o}", "firewall", "nftables", "ufw", "enabled",
-				 u && u->enabled, "rules4", u ? (int)u->n4 : 0, "rules6", u ? (int)u->n6 : 0,
-				 "unreadable", ufw_problems(u), "networks", c.nets);
-	}
-	if (!strcmp(cmd, "check")) {
-		json_t *drift = json_array();
-
-		kernel_check(d->kern, &d->st, add_drift, drift);
-		return json_pack("{s:o}", "drift", drift);
-	}
+	if (!strcmp(cmd, "status"))
+		return status_answer(d);
+	if (!strcmp(cmd, "check"))
+		return check_answer(d);
 	if (!strcmp(cmd, "explain"))
 		return explain_answer(d, req);
 	return encode_error("unknown command (status, check, explain)");

@@ -1,7 +1,8 @@
 /*
  * The driver: what each Docker request means for guardnet's state.  It
- * decides what should exist and records it durably before answering;
- * kernel programming hangs off these functions as later modules arrive.
+ * decides what should exist (plan.h), asks the kernel for it through the
+ * backend (backend.h) and records it durably before answering.  A request
+ * that fails leaves state, records and kernel as they were.
  *
  * Every call is idempotent: a repeated create with the same content
  * succeeds, deletes and leaves of unknown IDs succeed.  Functions return 0
@@ -12,8 +13,8 @@
 
 #include <guardnet/types.h>
 
-#include "config.h"
-#include "kernel.h"
+#include "backend.h"
+#include "plan.h"
 #include "pubindex.h"
 #include "state.h"
 #include "store.h"
@@ -21,8 +22,8 @@
 struct gn_driver {
 	struct gn_state st;
 	struct gn_store *store;          /* NULL: keep state in memory only (tests) */
-	struct gn_kernel *kern;          /* NULL: touch no kernel state (tests) */
-	const struct gn_config *cfg;
+	struct gn_backend be;
+	struct plan_env env;             /* main.c keeps env.ufw current */
 	struct pubindex taken;           /* every programmed endpoint's publications */
 	bool taken_stale;                /* taken may lack a change: rebuild it before use */
 	bool swept;                      /* driver_sweep has run once */
@@ -35,7 +36,7 @@ struct gn_join_reply {
 	struct gn_addr gw4, gw6;
 };
 
-void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_kernel *kern, const struct gn_config *cfg);
+void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_backend be, const struct plan_env *env);
 void driver_free(struct gn_driver *d);
 
 /* spec's contents are taken over on success. */
@@ -54,6 +55,13 @@ int driver_leave(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err
 int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct gn_err *err);
 int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_err *err);
 
+/* Applies the whole firewall model again: after UFW's rules changed, or
+ * when another program touched guardnet's. */
+int driver_firewall(struct gn_driver *d, struct gn_err *err);
+/* Makes the kernel match the state (backend's reconcile): at start-up,
+ * and with an empty state for --cleanup. */
+int driver_reconcile(struct gn_driver *d, struct gn_err *err);
+
 /* Drops the endpoints Docker abandoned without telling guardnet, because
  * their Leave or DeleteEndpoint failed while guardnetd was not running.
  * Every endpoint guardnetd starts with is a suspect until a request of
@@ -67,22 +75,5 @@ int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_er
  * again.) */
 #define DRIVER_SUSPECT_GRACE_S 30
 void driver_sweep(struct gn_driver *d, long now);
-
-/* Shared by driver.c and sweep.c.  driver_remove_endpoint removes ep's
- * record, taken host ports, link and firewall elements, and sets
- * *firewall when those elements would not go (the caller then calls
- * driver_restore_firewall, once for several removals). */
-int driver_remove_endpoint(struct gn_driver *d, struct gn_endpoint *ep, bool *firewall, struct gn_err *err);
-void driver_restore_firewall(struct gn_driver *d);
-/* Removes the endpoints of net that hold one of s's addresses: Docker hands
- * an address out only once it is free, so they are leftovers. */
-int driver_forget_address_holders(struct gn_driver *d, struct gn_network *net, const struct gn_endpoint_spec *s,
-				  struct gn_err *err);
-/* Drops suspects whose container is gone (only_programmed: only those
- * holding host ports; unjoined: also those never joined); how many. */
-size_t driver_judge(struct gn_driver *d, bool only_programmed, bool unjoined);
-
-/* Interface names guardnet gives an endpoint's veth pair. */
-void driver_veth_names(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1]);
 
 #endif

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "admit.h"
 #include "explain.h"
 #include "log.h"
 #include "options.h"
@@ -28,9 +29,22 @@ static int decide(struct explain_result *r, enum explain_verdict v, const char *
 	return 0;
 }
 
-/* UFW's lines as fw-nft-ufw.c compiles them (ufw-eval.c); the verdict
- * names the line, and the rule it belongs to as `ufw status numbered` does. */
-static int ufw_rules(const struct explain_env *env, const struct explain_query *q, struct explain_result *r)
+/* UFW's lines as fw-nft-ufw.c compiles them (ufw-eval.c), once for both
+ * of UFW's steps: the incoming rules, then the route rules. */
+static void ufw_decide(const struct explain_env *env, const struct explain_query *q, const struct explain_result *r,
+		       struct ufw_decision *d)
+{
+	struct ufw_query uq = { .family = q->to.family, .proto = q->proto, .src = q->from, .dst = q->to,
+				.dport = q->port, .in_if = q->in_if, .ctr = r->pub.ctr, .ctr_port = r->pub.ctr_port,
+				.out_if = r->net->spec.opts.bridge };
+
+	ufw_eval(env->env->ufw, &uq, d);
+}
+
+/* The verdict names the line that decided, and the rule it belongs to as
+ * `ufw status numbered` numbers it. */
+static void ufw_verdict(struct explain_result *r, const struct ufw_config *u, const struct ufw_decision *d,
+			int family, const char *step)
 {
 	static const enum explain_verdict by_outcome[] = {
 		[UFW_OUT_ACCEPT] = EXPLAIN_ACCEPT,
@@ -38,30 +52,20 @@ static int ufw_rules(const struct explain_env *env, const struct explain_query *
 		[UFW_OUT_DROP] = EXPLAIN_DROP,
 		[UFW_OUT_REJECT] = EXPLAIN_REJECT,
 	};
-	const struct ufw_config *u = env->ufw;
-	struct ufw_query uq = { .family = q->to.family, .proto = q->proto, .src = q->from, .dst = q->to,
-				.dport = q->port, .in_if = q->in_if, .ctr = r->pub.ctr, .ctr_port = r->pub.ctr_port,
-				.out_if = r->net->spec.opts.bridge };
-	const struct ufw_rule *tuples = q->to.family == AF_INET ? u->v4 : u->v6;
-	struct ufw_decision d;
+	const struct ufw_rule *tuples = family == AF_INET ? u->v4 : u->v6;
+	const char *file = ufw_file_name(d->line->file, family);
 	char text[256];
-	const char *file;
 
-	ufw_eval(u, &uq, &d);
-	if (d.outcome == UFW_OUT_NONE)
-		return 0;
-	file = ufw_file_name(d.line->file, q->to.family);
-	if (d.line->unreadable)
-		return 1 + decide(r, by_outcome[d.outcome], d.route ? "ufw-route" : "ufw-in",
-			      "%s line %u, which guardnet cannot read whole, drops what it could read", file,
-			      d.line->line);
-	if (d.line->tuple < 0)
-		return 1 + decide(r, by_outcome[d.outcome], d.route ? "ufw-route" : "ufw-in", "UFW's %s line %u", file,
-			      d.line->line);
-	ufw_rule_format(&tuples[d.line->tuple], text, sizeof text);
-	return 1 + decide(r, by_outcome[d.outcome], d.route ? "ufw-route" : "ufw-in",
-		      "UFW rule [%u] \"%s\" (%s line %u)",
-		      ufw_rule_number(u, q->to.family, (size_t)d.line->tuple), text, file, d.line->line);
+	if (d->line->unreadable) {
+		decide(r, by_outcome[d->outcome], step,
+		       "%s line %u, which guardnet cannot read whole, drops what it could read", file, d->line->line);
+	} else if (d->line->tuple < 0) {
+		decide(r, by_outcome[d->outcome], step, "UFW's %s line %u", file, d->line->line);
+	} else {
+		ufw_rule_format(&tuples[d->line->tuple], text, sizeof text);
+		decide(r, by_outcome[d->outcome], step, "UFW rule [%u] \"%s\" (%s line %u)",
+		       ufw_rule_number(u, family, (size_t)d->line->tuple), text, file, d->line->line);
+	}
 }
 
 static const struct gn_prefix *allowed_by(const struct gn_prefix_list *l, const struct gn_addr *a)
@@ -72,44 +76,85 @@ static const struct gn_prefix *allowed_by(const struct gn_prefix_list *l, const 
 	return NULL;
 }
 
-/* Chain pub-<bridge> of fw-nft-pub.c, rule by rule. */
-static int published_port(const struct explain_env *env, const struct explain_query *q, struct explain_result *r)
+/* Nothing admitted the connection: UFW's default incoming policy when UFW
+ * decides (for IPv6 only when UFW manages IPv6), else drop. */
+static void final(const struct explain_env *env, const struct explain_query *q, struct explain_result *r, bool ufw)
 {
-	const struct gn_net_opts *o = &r->net->spec.opts;
-	bool ufw = env->ufw && env->ufw_decides(r->net, env->ctx);
-	const struct gn_prefix *p;
-	char buf[GN_PREFIX_STRLEN];
+	const struct ufw_config *u = env->env->ufw;
 	enum ufw_policy policy = UFW_POLICY_DROP;
 
-	if (q->from_host)
-		return decide(r, EXPLAIN_ACCEPT, "host", "the host itself is always admitted");
-	if (o->icc && !strcmp(q->in_if, o->bridge))
-		return decide(r, EXPLAIN_ACCEPT, "hairpin",
-			      "a container of the same network (bridge %s, guardnet.icc=true) reaches it anyway",
-			      o->bridge);
-	if (ufw && ufw_rules(env, q, r))
-		return 0;
-	if ((p = allowed_by(&o->allow, &q->from))) {
-		prefix_format(p, buf, sizeof buf);
-		return decide(r, EXPLAIN_ACCEPT, "allow", "guardnet.allow %s of network %.12s", buf, r->net->spec.id);
-	}
-	if ((p = allowed_by(&r->ep->spec.allow, &q->from))) {
-		prefix_format(p, buf, sizeof buf);
-		return decide(r, EXPLAIN_ACCEPT, "endpoint-allow", "guardnet.allow %s of endpoint %.12s", buf,
-			      r->ep->spec.id);
-	}
-	if (ufw && (q->to.family == AF_INET || env->ufw->ipv6))
-		policy = env->ufw->in_policy;
+	if (ufw && (q->to.family == AF_INET || u->ipv6))
+		policy = u->in_policy;
 	if (policy == UFW_POLICY_ACCEPT)
-		return decide(r, EXPLAIN_ACCEPT, "policy", "UFW's default incoming policy is allow");
-	if (ufw)
-		return decide(r, policy == UFW_POLICY_REJECT ? EXPLAIN_REJECT : EXPLAIN_DROP, "policy",
-			      "no UFW rule matches and UFW's default incoming policy is %s; logged as [GUARDNET BLOCK]",
-			      policy == UFW_POLICY_REJECT ? "reject" : "deny");
-	return decide(r, EXPLAIN_DROP, "default",
-		      "not in guardnet.allow and UFW does not decide for network %.12s (guardnet.ufw=%s, UFW %s); "
-		      "logged as [GUARDNET BLOCK]",
-		      r->net->spec.id, ufw_mode_name(o->ufw), env->ufw && env->ufw->enabled ? "enabled" : "disabled");
+		decide(r, EXPLAIN_ACCEPT, "policy", "UFW's default incoming policy is allow");
+	else if (ufw)
+		decide(r, policy == UFW_POLICY_REJECT ? EXPLAIN_REJECT : EXPLAIN_DROP, "policy",
+		       "no UFW rule matches and UFW's default incoming policy is %s; logged as [GUARDNET BLOCK]",
+		       policy == UFW_POLICY_REJECT ? "reject" : "deny");
+	else
+		decide(r, EXPLAIN_DROP, "default",
+		       "not in guardnet.allow and UFW does not decide for network %.12s (guardnet.ufw=%s, UFW %s); "
+		       "logged as [GUARDNET BLOCK]",
+		       r->net->spec.id, ufw_mode_name(r->net->spec.opts.ufw), u && u->enabled ? "enabled" : "disabled");
+}
+
+/* One step of admit_order for a connection to a published port: whether
+ * it decided. */
+static bool step(const struct explain_env *env, const struct explain_query *q, struct explain_result *r,
+		 const struct admit_rule *a, bool ufw)
+{
+	const struct gn_net_opts *o = &r->net->spec.opts;
+	struct ufw_decision d;
+	const struct gn_prefix *p;
+	char buf[GN_PREFIX_STRLEN];
+
+	if (!admit_applies(a->step, o->icc, ufw))
+		return false;
+	switch (a->step) {
+	case ADMIT_HOST:
+		if (!q->from_host)
+			return false;
+		decide(r, EXPLAIN_ACCEPT, a->name, "the host itself is always admitted");
+		return true;
+	case ADMIT_HAIRPIN:
+		if (strcmp(q->in_if, o->bridge))
+			return false;
+		decide(r, EXPLAIN_ACCEPT, a->name,
+		       "a container of the same network (bridge %s, guardnet.icc=true) reaches it anyway", o->bridge);
+		return true;
+	case ADMIT_UFW_IN:
+	case ADMIT_UFW_ROUTE:
+		ufw_decide(env, q, r, &d);
+		if (d.outcome == UFW_OUT_NONE || d.route != (a->step == ADMIT_UFW_ROUTE))
+			return false;
+		ufw_verdict(r, env->env->ufw, &d, q->to.family, a->name);
+		return true;
+	case ADMIT_NET_ALLOW:
+	case ADMIT_EP_ALLOW:
+		p = allowed_by(a->step == ADMIT_NET_ALLOW ? &o->allow : &r->ep->spec.allow, &q->from);
+		if (!p)
+			return false;
+		prefix_format(p, buf, sizeof buf);
+		decide(r, EXPLAIN_ACCEPT, a->name, "guardnet.allow %s of %s %.12s", buf,
+		       a->step == ADMIT_NET_ALLOW ? "network" : "endpoint",
+		       a->step == ADMIT_NET_ALLOW ? r->net->spec.id : r->ep->spec.id);
+		return true;
+	case ADMIT_FINAL:
+		final(env, q, r, ufw);
+		return true;
+	}
+	return false;
+}
+
+/* A published port: admit_order, step by step, as pub-<bridge> holds it. */
+static int published_port(const struct explain_env *env, const struct explain_query *q, struct explain_result *r)
+{
+	bool ufw = plan_ufw_in_force(env->env, r->net);
+
+	for (size_t i = 0; i < admit_steps; i++)
+		if (step(env, q, r, &admit_order[i], ufw))
+			break;
+	return 0;
 }
 
 struct find_ctx {
@@ -132,7 +177,7 @@ static void find_subnet(void *p, void *ctx)
 }
 
 /* A container address: no DNAT, so only the forward chain's bridge rules
- * (fw-nft.c) apply. */
+ * (fw-nft-table.c) apply. */
 static int container_address(const struct explain_env *env, const struct explain_query *q,
 			     struct explain_result *r, struct gn_err *err)
 {
@@ -192,7 +237,7 @@ int explain(const struct explain_env *env, const struct explain_query *q, struct
 	if (q->to.family == AF_INET6 && !memcmp(q->to.a, loop6, 16))
 		return decide(r, EXPLAIN_CLOSED, "closed", "[::1] is never published (the kernel routes no IPv6 "
 							   "loopback traffic to a bridge)");
-	rc = publish_all(env->st, env->default_publish, NULL, &pubs);
+	rc = publish_all(env->st, env->env->default_publish, NULL, &pubs);
 	if (rc < 0)
 		return gn_errf(err, rc, "out of memory");
 	/* The prerouting and output chains look up one host address first,

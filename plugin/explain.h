@@ -1,10 +1,10 @@
 /*
  * guardnetctl explain: what happens to a new connection from a source to a
  * host address and port, and which rule or option decides it.  Pure: it
- * walks the same state, publications and UFW rules that kernel.c turns
- * into nftables (design.md section 3; fw-nft-pub.c and fw-nft-ufw.c hold
- * the rules it mirrors, in the same order), so the answer is what the
- * kernel does, not a second opinion.  What only the kernel knows (whether
+ * walks the same state, publications and UFW rules that plan.c turns into
+ * the firewall model, step by step in the order of admit.h's table, which
+ * the rules of fw-nft-pub.c follow too (design.md section 3), so the
+ * answer is what the kernel does, not a second opinion.  What only the kernel knows (whether
  * an address is local, the interface a source arrives on) comes in the
  * query.
  */
@@ -13,7 +13,8 @@
 
 #include <guardnet/types.h>
 
-#include "publish.h"
+#include "plan.h"
+#include "driver-publish.h"
 #include "state.h"
 #include "ufw.h"
 
@@ -36,11 +37,7 @@ struct explain_query {
 
 struct explain_env {
 	const struct gn_state *st;
-	const struct gn_addr_list *default_publish;
-	const struct ufw_config *ufw;      /* NULL: not read */
-	/* Whether UFW's rules decide for net's published ports. */
-	bool (*ufw_decides)(const struct gn_network *net, void *ctx);
-	void *ctx;
+	const struct plan_env *env;        /* guardnet.conf's defaults, UFW as last read */
 };
 
 struct explain_result {

@@ -11,9 +11,9 @@
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6 }
- *   chain forward (in front of the per-network rules, fw-nft.c):
+ *   chain forward (in front of the per-network rules, fw-nft-table.c):
  *     ct status dnat oifname B goto pub-B
- *   chain pub-B {
+ *   chain pub-B {                              # in the order of admit.h's table
  *     iifname B admit                          # hairpin from B itself, when B's icc is on
  *     ip saddr @allow4-B admit                 # and ip6
  *     ip daddr . ip saddr @epallow4 admit      # and ip6
@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "admit.h"
 #include "fw.h"
 #include "fw-nft.h"
 #include "ranges.h"
@@ -415,7 +416,35 @@ static void final_verdict(struct nft_batch *b, const char *chain, const struct f
 	}
 }
 
-/* Chain pub-B decides for every connection DNATed into bridge B. */
+/*   ip saddr @allow4-B admit                 (the network's)
+ *   ip daddr . ip saddr @epallow4 admit      (the endpoint's)
+ * and the same for ip6. */
+static void allow_rules(struct nft_batch *b, const char *chain, const struct fw_network *n, const struct fw_model *m,
+			const struct admit_rule *a, void (*admit)(struct nftnl_rule *r, uint32_t mark))
+{
+	for (int f = 0; f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+		uint32_t alen = family == AF_INET ? 4 : 16, saddr = family == AF_INET ? 12 : 8;
+		struct nftnl_rule *r = in_chain(chain);
+		char name[64];
+
+		x_nfproto(r, family);
+		if (a->step == ADMIT_NET_ALLOW) {
+			allow_name(name, sizeof name, family, n->bridge);
+			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, saddr, alen);
+			x_lookup(r, name, NFT_REG_1);
+		} else {
+			x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen, NFT_REG32_00);
+			x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, saddr, alen, NFT_REG32_00 + alen / 4);
+			x_lookup(r, family == AF_INET ? "epallow4" : "epallow6", NFT_REG32_00);
+		}
+		admit(r, m->mark);
+		add_rule(b, r, a->what);
+	}
+}
+
+/* Chain pub-B decides for every connection DNATed into bridge B, in the
+ * order of admit_order (admit.h), which explain walks too. */
 static void network_chain(struct nft_batch *b, const struct fw_network *n, const struct fw_model *m,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
@@ -424,33 +453,34 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 
 	snprintf(chain, sizeof chain, "pub-%s", n->bridge);
 	chain_new(b, chain, NULL, 0, 0);
-	if (n->icc) {
-		r = in_chain(chain);
-		x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
-		admit(r, m->mark);
-		add_rule(b, r, "forward: hairpin");
-	}
-	for (int f = 0; f < 2; f++) {
-		int family = f ? AF_INET6 : AF_INET;
-		uint32_t alen = family == AF_INET ? 4 : 16;
-		char name[64];
+	for (size_t i = 0; i < admit_steps; i++) {
+		const struct admit_rule *a = &admit_order[i];
 
-		allow_name(name, sizeof name, family, n->bridge);
-		r = in_chain(chain);
-		x_nfproto(r, family);
-		x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, alen);
-		x_lookup(r, name, NFT_REG_1);
-		admit(r, m->mark);
-		add_rule(b, r, "forward: guardnet.allow");
-		r = in_chain(chain);
-		x_nfproto(r, family);
-		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen, NFT_REG32_00);
-		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, alen, NFT_REG32_00 + alen / 4);
-		x_lookup(r, family == AF_INET ? "epallow4" : "epallow6", NFT_REG32_00);
-		admit(r, m->mark);
-		add_rule(b, r, "forward: endpoint guardnet.allow");
+		if (!a->in_chain || !admit_applies(a->step, n->icc, n->ufw))
+			continue;
+		switch (a->step) {
+		case ADMIT_HOST:
+			break;
+		case ADMIT_HAIRPIN:
+			r = in_chain(chain);
+			x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
+			admit(r, m->mark);
+			add_rule(b, r, a->what);
+			break;
+		case ADMIT_UFW_IN:
+		case ADMIT_UFW_ROUTE:
+			/* Decided before this chain, in tables ip and ip6
+			 * guardnet (fw-nft-ufw.c): admit.c marks them so. */
+			break;
+		case ADMIT_NET_ALLOW:
+		case ADMIT_EP_ALLOW:
+			allow_rules(b, chain, n, m, a, admit);
+			break;
+		case ADMIT_FINAL:
+			final_verdict(b, chain, n, m, admit);
+			break;
+		}
 	}
-	final_verdict(b, chain, n, m, admit);
 }
 
 void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,

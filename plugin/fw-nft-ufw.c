@@ -412,6 +412,18 @@ static void line(struct ctx *c, const struct ufw_line *l, bool route, bool befor
 			}
 }
 
+/* The index of UFW's chain "ufw[6]-SUFFIX" in rs, or -1. */
+static int ufw_chain(const struct ufw_ruleset *rs, int family, const char *suffix)
+{
+	char name[UFW_CHAIN_MAX + 1];
+
+	snprintf(name, sizeof name, "ufw%s-%s", family == AF_INET6 ? "6" : "", suffix);
+	for (size_t i = 0; i < rs->n_chains; i++)
+		if (!strcmp(rs->chains[i].name, name))
+			return (int)i;
+	return -1;
+}
+
 static void mark_reach(struct ctx *c, bool route, int chain, int depth)
 {
 	if (chain < 0 || c->reach[route][chain] || depth > 32)
@@ -558,13 +570,13 @@ void fw_ufw_tables(struct nft_batch *b, const struct fw_model *m, void (*admit)(
 			nft_batch_fail(b);
 			return;
 		}
-		c.before = ufw_chain_find(c.rs, ufw_chain_name(c.family, "before-input"));
-		c.user = ufw_chain_find(c.rs, ufw_chain_name(c.family, "user-input"));
-		c.after = ufw_chain_find(c.rs, ufw_chain_name(c.family, "after-input"));
+		c.before = ufw_chain(c.rs, c.family, "before-input");
+		c.user = ufw_chain(c.rs, c.family, "user-input");
+		c.after = ufw_chain(c.rs, c.family, "after-input");
 		mark_reach(&c, false, c.before, 0);
 		mark_reach(&c, false, c.user, 0);
 		mark_reach(&c, false, c.after, 0);
-		c.fwd = ufw_chain_find(c.rs, ufw_chain_name(c.family, "user-forward"));
+		c.fwd = ufw_chain(c.rs, c.family, "user-forward");
 		mark_reach(&c, true, c.fwd, 0);
 		table(b, c.nfproto, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 		chains(&c);

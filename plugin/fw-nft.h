@@ -36,7 +36,13 @@ void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, 
 void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, uint16_t flags, const char *what);
 void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
-/* Sends the transaction; 0, or the first error with the message it concerns. */
+/* Appends the transaction end (once): b is then whole, to be sent or read
+ * back.  0 or -ENOMEM (b was not built whole). */
+int nft_batch_seal(struct nft_batch *b);
+/* The bytes of b: the netlink messages from transaction start to end. */
+const void *nft_batch_data(const struct nft_batch *b, size_t *len);
+/* Seals and sends the transaction; 0, or the first error with the message
+ * it concerns. */
 int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err);
 /* After a failed commit: whether the kernel answered with a refusal (and so
  * changed nothing), as opposed to a failure to build, send or hear back. */
@@ -92,9 +98,27 @@ struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, ui
 
 
 
+/* The firewall handle (fw.h), shared by fw-apply.c and fw-nft-events.c. */
+struct gn_fw {
+	struct mnl_socket *sock;
+	struct mnl_socket *events;
+	uint32_t seq;
+	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
+	bool current;       /* the table is what fw_apply and fw_apply_share made it */
+	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
+};
+
+/* Whether iptables' forward path still holds guardnet's accept rule for
+ * mark where it belongs (0: that no guardnet rule is left). */
+bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);
+
 struct fw_model;
 struct fw_network;
 struct fw_share;
+/* guardnet's whole table for m (fw-nft-table.c): create, delete and create again
+ * with its content, so that it replaces whatever is there.  With no
+ * networks, only removes it. */
+void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
 /* Published ports (fw-nft-pub.c): maps and sets, the nat chains, the
  * forward rules for DNATed connections, the postrouting rules of a network. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
@@ -113,9 +137,27 @@ void fw_ufw_tables(struct nft_batch *b, const struct fw_model *m,
 /* reject with tcp reset, or with icmpx port-unreachable */
 void x_reject(struct nftnl_rule *r, bool tcp);
 
-/* Adds to b what it takes for iptables' forward path to accept connections
- * carrying mark (0: remove guardnet's rule), in ip and ip6 "filter"
- * (fw-iptnft.c).  Reads the chains through sock first. */
+/* guardnet's accept rule in iptables-nft (fw-ipt-nft.c).  What the chains
+ * that may hold it hold of guardnet's, in ip and ip6 "filter": the rule
+ * belongs in DOCKER-USER, or in FORWARD when Docker's chain is absent. */
+#define IPT_MAX_OURS 16
+extern const char *const ipt_chains[2];   /* DOCKER-USER, FORWARD */
+struct ipt_chain {
+	bool exists;
+	size_t n;                          /* guardnet's rules in it */
+	uint64_t handles[IPT_MAX_OURS];
+	bool current;                      /* one of them carries the mark asked for */
+};
+struct ipt_state {
+	struct ipt_chain chain[2][2];      /* [ip, ip6][ipt_chains] */
+};
+/* Reads the chains through sock. */
+int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, uint32_t mark, struct ipt_state *ret,
+		    struct gn_err *err);
+/* The messages that leave exactly one current rule for mark (0: none) in
+ * the first chain that exists, per family; none when that holds already. */
+void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t mark);
+/* fw_ipt_nft_read, then fw_ipt_nft_msgs into b. */
 int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark,
 		     struct gn_err *err);
 /* Whether ip filter has chain in nf_tables (iptables-nft). */

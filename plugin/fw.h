@@ -14,10 +14,9 @@
 #ifndef GN_FW_H
 #define GN_FW_H
 
+#include <guardnet/pub.h>
 #include <guardnet/types.h>
-
-#include "publish.h"
-#include "ufw.h"
+#include <guardnet/ufw-rules.h>
 
 #define FW_TABLE "guardnet"
 #define FW_COMMENT "guardnet"
@@ -90,22 +89,10 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
  * own transactions are ignored. */
 int fw_events_open(struct gn_fw *fw, struct gn_err *err);
 int fw_events_read(struct gn_fw *fw, bool *repair);
-/* Whether iptables' forward path still holds guardnet's accept rule for
- * mark where it belongs (0: that no guardnet rule is left). */
-bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);
-
 /* Whether guardnet's table exists (when it should) and the iptables
  * accept rule is in place, as of the last fw_apply. */
 bool fw_intact(struct gn_fw *fw);
 
-/* Legacy (x_tables) iptables (fw-iptc.c): whether a legacy filter table
- * exists here, and putting guardnet's accept rule for mark there (0:
- * removing it).  Cheap when nothing is missing, so it also serves as the
- * periodic check on legacy hosts, which send no change events. */
-bool fw_iptc_present(void);
-int fw_iptc_sync(uint32_t mark, struct gn_err *err);
-/* Whether the legacy ip filter table has chain (never creates the table). */
-bool fw_iptc_has_chain(const char *chain);
 /* The periodic check: puts the legacy accept rule back if it went, and
  * warns (once per change) when Docker and UFW use different iptables. */
 void fw_periodic(struct gn_fw *fw);

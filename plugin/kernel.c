@@ -4,23 +4,24 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "driver.h"
 #include "fw.h"
 #include "kernel.h"
 #include "log.h"
+#include "names.h"
 #include "nl.h"
-#include "publish.h"
 
-int kernel_open(struct gn_kernel **ret, uint32_t mark, const struct gn_addr_list *default_publish,
-		struct gn_err *err)
+struct gn_kernel {
+	struct gn_nl *nl;
+	struct gn_fw *fw;
+};
+
+int kernel_open(struct gn_kernel **ret, struct gn_err *err)
 {
 	struct gn_kernel *k = calloc(1, sizeof *k);
 	int r;
 
 	if (!k)
 		return gn_errf(err, -ENOMEM, "out of memory");
-	k->mark = mark;
-	k->default_publish = default_publish;
 	if ((r = nl_open(&k->nl, err)) < 0 || (r = fw_open(&k->fw, err)) < 0) {
 		kernel_close(k);
 		return r;
@@ -38,282 +39,84 @@ void kernel_close(struct gn_kernel *k)
 	free(k);
 }
 
-static void alias_of(const char *id, char *buf, size_t len)
+/* The host-wide forwarding switches a bridge needs, which have no netlink
+ * path.  In a managed plugin /proc/sys is read-only: then a switch already
+ * on is as good, and one that is off is for the host's administrator to
+ * turn on (guardnetctl check says so too). */
+static const char *const forwarding_name[2] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
+
+static bool forwarding_is_on(int which)
 {
-	snprintf(buf, len, NL_ALIAS_PREFIX "%s", id);
+	bool on;
+
+	return nl_forwarding_get(which ? AF_INET6 : AF_INET, &on) == 0 && on;
 }
 
-void kernel_endpoint_mac(const struct gn_endpoint_spec *s, uint8_t mac[6])
+static void forwarding_on(int which)
 {
-	mac[0] = 0x02;
-	mac[1] = 0x42;
-	if (s->has_addr4) {
-		memcpy(mac + 2, s->addr4.addr.a, 4);
+	struct gn_err e;
+
+	if (nl_forwarding_set(which ? AF_INET6 : AF_INET, true, &e) == 0 || forwarding_is_on(which))
 		return;
-	}
-	for (int i = 2; i < 6; i++)
-		sscanf(s->id + 2 * (i - 2), "%2hhx", &mac[i]);
+	log_warnx("%s; %s is off and published ports and egress will not work until it is on: set it on the "
+		  "host (sysctl -w %s=1)", e.msg, forwarding_name[which], forwarding_name[which]);
 }
 
-static int forwarding(const struct gn_network *net, struct gn_err *err)
+static int k_network_up(void *ctx, const struct plan_bridge *b, struct gn_err *err)
 {
-	char key[96];
-	int r = 0;
+	struct gn_kernel *k = ctx;
+	struct nl_bridge nb = { .name = b->name, .mtu = b->mtu, .alias = b->alias, .mac = b->mac,
+				.addrs = b->addrs, .n_addrs = b->n_addrs };
+	/* The bridge's own switches go through rtnetlink, which works where
+	 * /proc/sys is read-only. */
+	struct nl_ipv4_conf c = { .forwarding = 1, .route_localnet = 1, .rp_filter = -1 };
+	int r = nl_bridge_create(k->nl, &nb, err);
 
-	/* Internal networks never route, so they need no forwarding. */
-	if (net->spec.opts.internal)
-		return 0;
-	/* The host's connections to 127.0.0.1:P are DNATed into the bridge
-	 * and keep their loopback source until masqueraded (design.md 4). */
-	snprintf(key, sizeof key, "net/ipv4/conf/%s/route_localnet", net->spec.opts.bridge);
-	r = nl_sysctl_set(key, "1", err);
-	if (r == 0 && net->spec.opts.enable_ipv4 && net->spec.n_ipv4)
-		r = nl_sysctl_set("net/ipv4/ip_forward", "1", err);
-	if (r == 0 && net->spec.opts.enable_ipv6 && net->spec.n_ipv6)
-		r = nl_sysctl_set("net/ipv6/conf/all/forwarding", "1", err);
+	if (r == 0 && b->route_localnet && (r = nl_ipv4_conf_set(k->nl, b->name, &c, err)) < 0)
+		nl_link_delete(k->nl, b->name, NULL);
+	if (r == 0 && b->forward4)
+		forwarding_on(0);
+	if (r == 0 && b->forward6)
+		forwarding_on(1);
 	return r;
 }
 
-int kernel_network_up(struct gn_kernel *k, const struct gn_network *net, struct gn_err *err)
+static void k_network_down(void *ctx, const struct plan_bridge *b)
 {
-	const struct gn_network_spec *s = &net->spec;
-	struct gn_prefix addrs[64];
-	struct nl_bridge b = { .name = s->opts.bridge, .mtu = s->opts.mtu, .addrs = addrs };
-	char alias[96];
-	int r;
-
-	if (!k)
-		return 0;
-	for (size_t i = 0; i < s->n_ipv4 && b.n_addrs < 64; i++)
-		addrs[b.n_addrs++] = s->ipv4[i].gateway;
-	for (size_t i = 0; s->opts.enable_ipv6 && i < s->n_ipv6 && b.n_addrs < 64; i++)
-		addrs[b.n_addrs++] = s->ipv6[i].gateway;
-	alias_of(s->id, alias, sizeof alias);
-	b.alias = alias;
-	r = nl_bridge_create(k->nl, &b, err);
-	if (r == 0 && (r = forwarding(net, err)) < 0)
-		nl_link_delete(k->nl, s->opts.bridge, NULL);
-	return r;
-}
-
-void kernel_network_down(struct gn_kernel *k, struct gn_network *net)
-{
+	struct gn_kernel *k = ctx;
 	struct gn_err err;
 
-	kernel_spares_drop(k, net);
-	if (k && nl_link_delete(k->nl, net->spec.opts.bridge, &err) < 0)
-		log_warnx("network %.12s: %s", net->spec.id, err.msg);
+	if (nl_link_delete(k->nl, b->name, &err) < 0)
+		log_warnx("network %.12s: %s", b->owner, err.msg);
 }
 
-int kernel_endpoint_up(struct gn_kernel *k, const struct gn_endpoint *ep, struct gn_err *err)
+static int k_endpoint_up(void *ctx, const struct plan_veth *v, struct gn_err *err)
 {
-	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1], alias[96];
-	struct nl_veth v = { .host = host, .peer = peer, .master = ep->net->spec.opts.bridge,
-			     .mtu = ep->net->spec.opts.mtu, .alias = alias };
-	uint8_t mac[6];
+	struct gn_kernel *k = ctx;
+	struct nl_veth nv = { .host = v->host, .peer = v->peer, .master = v->master, .mtu = v->mtu,
+			      .host_mac = v->host_mac, .peer_mac = v->peer_mac, .alias = v->alias };
 
-	if (!k)
-		return 0;
-	driver_veth_names(ep->spec.id, host, peer);
-	alias_of(ep->spec.id, alias, sizeof alias);
-	if (ep->spec.has_mac)
-		memcpy(mac, ep->spec.mac, 6);
-	else
-		kernel_endpoint_mac(&ep->spec, mac);
-	v.peer_mac = mac;
-	if (kernel_spare_take(k, ep->net, &v) == 0)
-		return 0;
-	return nl_veth_create(k->nl, &v, err);
+	return nl_veth_create(k->nl, &nv, err);
 }
 
-void kernel_endpoint_down(struct gn_kernel *k, const struct gn_endpoint *ep)
+static void k_endpoint_down(void *ctx, const struct plan_veth *v)
 {
-	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
+	struct gn_kernel *k = ctx;
 	struct gn_err err;
 
-	if (!k)
-		return;
-	driver_veth_names(ep->spec.id, host, peer);
-	ep->net->spares_off = false;
 	/* Deleting one end of a veth pair deletes both. */
-	if (nl_link_delete(k->nl, host, &err) < 0)
-		log_warnx("endpoint %.12s: %s", ep->spec.id, err.msg);
+	if (nl_link_delete(k->nl, v->host, &err) < 0)
+		log_warnx("endpoint %.12s: %s", v->owner, err.msg);
 }
 
-struct model_ctx {
-	const struct gn_kernel *k;
-	struct fw_network *nets;
-	struct gn_prefix *subnets;
-	struct fw_epallow *epallow;
-	size_t n, n_sub, n_ep;
-};
-
-/* ep's guardnet.allow (src, a copy or the spec's own list): one entry per
- * family ep has an address in. */
-static size_t ep_allow(const struct gn_endpoint *ep, const struct gn_prefix *src, struct fw_epallow out[2])
+static int k_firewall(void *ctx, const struct fw_model *m, struct gn_err *err)
 {
-	size_t n = 0;
-
-	if (!ep->spec.allow.n)
-		return 0;
-	if (ep->spec.has_addr4)
-		out[n++] = (struct fw_epallow){ .ctr = ep->spec.addr4.addr, .src = src, .n_src = ep->spec.allow.n };
-	if (ep->spec.has_addr6)
-		out[n++] = (struct fw_epallow){ .ctr = ep->spec.addr6.addr, .src = src, .n_src = ep->spec.allow.n };
-	return n;
+	return fw_apply(((struct gn_kernel *)ctx)->fw, m, err);
 }
 
-static void count_net(void *p, void *ctx)
+static int k_share(void *ctx, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
-	struct gn_network *net = p;
-	struct model_ctx *m = ctx;
-
-	if (net->dying)
-		return;
-	m->n++;
-	m->n_sub += net->spec.n_ipv4 + net->spec.n_ipv6;
-	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
-		m->n_ep += ep->spec.allow.n ? 2 : 0;
-}
-
-/* guardnet.ufw: on always, off never, auto (or unset) follows guardnet.conf
- * and then whether UFW is enabled. */
-static bool ufw_in_force(const struct gn_kernel *k, enum gn_ufw_mode mode)
-{
-	if (mode == GN_UFW_AUTO)
-		mode = k->default_ufw;
-	if (!k->ufw || mode == GN_UFW_OFF)
-		return false;
-	return mode == GN_UFW_ON || k->ufw->enabled;
-}
-
-bool kernel_ufw_decides(const struct gn_kernel *k, const struct gn_network *net)
-{
-	return k && ufw_in_force(k, net->spec.opts.ufw);
-}
-
-int kernel_route(struct gn_kernel *k, const struct gn_addr *addr, struct nl_route *ret, struct gn_err *err)
-{
-	if (!k) {
-		memset(ret, 0, sizeof *ret);
-		return 0;
-	}
-	return nl_route_get(k->nl, addr, ret, err);
-}
-
-static void add_net(void *p, void *ctx)
-{
-	struct gn_network *net = p;
-	struct model_ctx *m = ctx;
-	struct fw_network *f;
-
-	if (net->dying)
-		return;
-	f = &m->nets[m->n++];
-	f->bridge = net->spec.opts.bridge;
-	f->internal = net->spec.opts.internal;
-	f->icc = net->spec.opts.icc;
-	f->allow = net->spec.opts.allow.v;
-	f->n_allow = net->spec.opts.allow.n;
-	f->ufw = ufw_in_force(m->k, net->spec.opts.ufw);
-	f->subnets = m->subnets + m->n_sub;
-	for (size_t i = 0; i < net->spec.n_ipv4; i++)
-		m->subnets[m->n_sub++] = net->spec.ipv4[i].pool;
-	for (size_t i = 0; net->spec.opts.enable_ipv6 && i < net->spec.n_ipv6; i++)
-		m->subnets[m->n_sub++] = net->spec.ipv6[i].pool;
-	f->n_subnets = (size_t)(m->subnets + m->n_sub - f->subnets);
-	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
-		m->n_ep += ep_allow(ep, ep->spec.allow.v, m->epallow + m->n_ep);
-}
-
-int kernel_firewall(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err)
-{
-	struct model_ctx m = { .k = k };
-	struct gn_pub_list pubs = { 0 };
-	struct fw_model model;
-	int r;
-
-	if (!k)
-		return 0;
-	state_each_network(st, count_net, &m);
-	m.nets = calloc(m.n + 1, sizeof *m.nets);
-	m.subnets = calloc(m.n_sub + 1, sizeof *m.subnets);
-	m.epallow = calloc(m.n_ep + 1, sizeof *m.epallow);
-	r = publish_all(st, k->default_publish, NULL, &pubs);
-	if (!m.nets || !m.subnets || !m.epallow || r < 0) {
-		r = gn_errf(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	m.n = m.n_sub = m.n_ep = 0;
-	state_each_network(st, add_net, &m);
-	model = (struct fw_model){ .nets = m.nets, .n = m.n, .mark = k->mark, .pubs = pubs.v, .n_pubs = pubs.n,
-				   .epallow = m.epallow, .n_epallow = m.n_ep, .ufw = k->ufw };
-	r = fw_apply(k->fw, &model, err);
-out:
-	free(m.nets);
-	free(m.subnets);
-	free(m.epallow);
-	pub_list_clear(&pubs);
-	return r;
-}
-
-void kernel_share_of(const struct gn_kernel *k, const struct gn_endpoint *ep, bool programmed,
-		     const struct gn_ports *published, struct kernel_share *ret)
-{
-	const struct gn_network *net = ep->net;
-	size_t n = ep->spec.allow.n;
-
-	memset(ret, 0, sizeof *ret);
-	/* The same rules as kernel_firewall's model, endpoint by endpoint. */
-	if (!k || net->dying)
-		return;
-	if (programmed && publish_expand(publish_allowed(net, k->default_publish), &ep->spec, net->spec.id,
-					  published, &ret->pubs) < 0)
-		ret->whole = true;
-	for (size_t i = 0; i < ret->pubs.n; i++)
-		ret->pubs.v[i].ep_id = ret->pubs.v[i].net_id = NULL; /* they would outlive ep */
-	if (n && !(ret->allow = malloc(n * sizeof *ret->allow))) {
-		ret->whole = true;
-	} else if (n) {
-		memcpy(ret->allow, ep->spec.allow.v, n * sizeof *ret->allow);
-		ret->n_epallow = ep_allow(ep, ret->allow, ret->epallow);
-	}
-}
-
-void kernel_share_clear(struct kernel_share *s)
-{
-	pub_list_clear(&s->pubs);
-	free(s->allow);
-	memset(s, 0, sizeof *s);
-}
-
-int kernel_share_apply(struct gn_kernel *k, const struct gn_state *st, const struct kernel_share *from,
-		       const struct kernel_share *to, struct gn_err *err)
-{
-	int r;
-
-	if (!k)
-		return 0;
-	if (!from->whole && !to->whole) {
-		struct fw_share f = { .pubs = from->pubs.v, .n_pubs = from->pubs.n, .epallow = from->epallow,
-				      .n_epallow = from->n_epallow };
-		struct fw_share t = { .pubs = to->pubs.v, .n_pubs = to->pubs.n, .epallow = to->epallow,
-				      .n_epallow = to->n_epallow };
-
-		r = fw_apply_share(k->fw, &f, &t, err);
-		if (r != -ESTALE)
-			return r;
-		log_info("firewall: %s; rebuilding the table whole", err->msg);
-	}
-	return kernel_firewall(k, st, err);
-}
-
-static bool owned_by(const struct nl_link *l, const char **id)
-{
-	if (strncmp(l->alias, NL_ALIAS_PREFIX, strlen(NL_ALIAS_PREFIX)))
-		return false;
-	*id = l->alias + strlen(NL_ALIAS_PREFIX);
-	return true;
+	return fw_apply_share(((struct gn_kernel *)ctx)->fw, from, to, err);
 }
 
 static const struct nl_link *find_link(const struct nl_link *v, size_t n, const char *name)
@@ -324,127 +127,254 @@ static const struct nl_link *find_link(const struct nl_link *v, size_t n, const 
 	return NULL;
 }
 
-struct reconcile_ctx {
+static bool k_detached(void *ctx, const struct plan_veth *v)
+{
+	struct gn_kernel *k = ctx;
+	struct nl_link *links;
+	struct gn_err err;
+	size_t n;
+	bool gone;
+
+	if (nl_links(k->nl, &links, &n, &err) < 0) {
+		log_warnx("%s", err.msg);
+		return false;
+	}
+	gone = !find_link(links, n, v->host) || find_link(links, n, v->peer);
+	free(links);
+	return gone;
+}
+
+static bool k_port_in_use(void *ctx, uint8_t proto, int family, const struct gn_addr *addr, uint16_t port,
+			  char *who, size_t len)
+{
+	(void)ctx;
+	return nl_port_in_use(proto, family, addr, port, who, len);
+}
+
+static void k_ephemeral(void *ctx, uint16_t *lo, uint16_t *hi)
+{
+	(void)ctx;
+	nl_ephemeral_range(lo, hi);
+}
+
+static int k_route(void *ctx, const struct gn_addr *addr, struct backend_route *ret, struct gn_err *err)
+{
+	struct nl_route rt;
+	int r = nl_route_get(((struct gn_kernel *)ctx)->nl, addr, &rt, err);
+
+	if (r < 0)
+		return r;
+	ret->local = rt.local;
+	snprintf(ret->oif, sizeof ret->oif, "%s", rt.oif);
+	ret->has_src = rt.has_src;
+	ret->src = rt.src;
+	return 0;
+}
+
+static const struct plan_bridge *bridge_named(const struct plan_links *w, const char *name)
+{
+	for (size_t i = 0; i < w->n_bridges; i++)
+		if (!strcmp(w->bridges[i].name, name))
+			return &w->bridges[i];
+	return NULL;
+}
+
+/* Whether w has a bridge (or a veth's host end) called name. */
+static bool wants_name(const struct plan_links *w, const char *name)
+{
+	for (size_t i = 0; i < w->n_veths; i++)
+		if (!strcmp(w->veths[i].host, name))
+			return true;
+	return bridge_named(w, name);
+}
+
+/* Whether w has a bridge (or a veth's host end) with this alias. */
+static bool wants_alias(const struct plan_links *w, const char *alias, bool bridge)
+{
+	for (size_t i = 0; bridge && i < w->n_bridges; i++)
+		if (!strcmp(w->bridges[i].alias, alias))
+			return true;
+	for (size_t i = 0; !bridge && i < w->n_veths; i++)
+		if (!strcmp(w->veths[i].alias, alias))
+			return true;
+	return false;
+}
+
+/* Whether l is guardnet's and nothing in w names it. */
+static bool leftover(const struct nl_link *l, const struct plan_links *w)
+{
+	if (names_alias_owner(l->alias))
+		return !wants_alias(w, l->alias, !strcmp(l->kind, "bridge"));
+	/* Made by a guardnetd that died before it gave the link its alias:
+	 * the network or endpoint that names it, if any, adopts it. */
+	if (names_marked(l->name, l->alias, l->mac))
+		return !wants_name(w, l->name);
+	return false;
+}
+
+/* One start-up's repair: the kernel's links as they were, and what failed. */
+struct repair {
 	struct gn_kernel *k;
+	const struct plan_links *want;
 	const struct nl_link *links;
-	size_t n_links;
+	size_t n;
+	bool *failed;              /* by bridge: it could not be made, nor then its ports */
 	int first;
-	struct gn_err *err;
+	struct gn_err *err;        /* the first failure's */
 };
 
-static void keep_first(struct reconcile_ctx *c, int r, const struct gn_err *e)
+static void note(struct repair *c, int r, const struct gn_err *e, const char *what, const char *owner)
 {
-	if (r < 0 && !c->first) {
+	if (r == 0)
+		return;
+	log_warnx("reconcile: %s %.12s: %s", what, owner, e->msg);
+	if (!c->first) {
 		c->first = r;
 		*c->err = *e;
 	}
 }
 
-static void repair_network(void *p, void *ctx)
+/* First, since a stale bridge may hold a name a network needs. */
+static void remove_leftovers(struct repair *c)
 {
-	struct gn_network *net = p;
-	struct reconcile_ctx *c = ctx;
-	struct gn_err e;
-	int r;
+	for (size_t i = 0; i < c->n; i++) {
+		if (!leftover(&c->links[i], c->want))
+			continue;
+		log_info("reconcile: removing %s %s, which no network or endpoint names", c->links[i].kind,
+			 c->links[i].name);
+		nl_link_delete(c->k->nl, c->links[i].name, NULL);
+	}
+}
 
-	if (!find_link(c->links, c->n_links, net->spec.opts.bridge))
-		log_info("reconcile: network %.12s: recreating its bridge %s", net->spec.id, net->spec.opts.bridge);
-	r = kernel_network_up(c->k, net, &e);
-	if (r < 0)
-		log_warnx("reconcile: network %.12s: %s", net->spec.id, e.msg);
-	keep_first(c, r, &e);
-	for (struct gn_endpoint *ep = net->endpoints; ep && r == 0; ep = ep->next) {
-		char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
-		int re;
+static void repair_bridges(struct repair *c)
+{
+	for (size_t i = 0; i < c->want->n_bridges; i++) {
+		const struct plan_bridge *b = &c->want->bridges[i];
+		struct gn_err e;
+		int r;
 
-		driver_veth_names(ep->spec.id, host, peer);
-		if (!find_link(c->links, c->n_links, host)) {
+		if (!find_link(c->links, c->n, b->name))
+			log_info("reconcile: network %.12s: recreating its bridge %s", b->owner, b->name);
+		r = k_network_up(c->k, b, &e);
+		note(c, r, &e, "network", b->owner);
+		c->failed[i] = r < 0;
+	}
+}
+
+static void repair_veths(struct repair *c)
+{
+	for (size_t i = 0; i < c->want->n_veths; i++) {
+		const struct plan_veth *v = &c->want->veths[i];
+		const struct plan_bridge *b = bridge_named(c->want, v->master);
+		struct gn_err e;
+
+		if (!b || c->failed[b - c->want->bridges])
+			continue;
+		if (!find_link(c->links, c->n, v->host)) {
 			/* The container end went with the container; a new
 			 * pair could not reach it.  Docker's next
 			 * DeleteEndpoint cleans up the record. */
-			if (ep->joined) {
-				log_warnx("reconcile: endpoint %.12s lost its interface %s while in use",
-					  ep->spec.id, host);
+			if (v->in_use) {
+				log_warnx("reconcile: endpoint %.12s lost its interface %s while in use", v->owner,
+					  v->host);
 				continue;
 			}
-			log_info("reconcile: endpoint %.12s: recreating its veth pair %s", ep->spec.id, host);
+			log_info("reconcile: endpoint %.12s: recreating its veth pair %s", v->owner, v->host);
 		}
-		re = kernel_endpoint_up(c->k, ep, &e);
-		if (re < 0)
-			log_warnx("reconcile: endpoint %.12s: %s", ep->spec.id, e.msg);
-		keep_first(c, re, &e);
-	}
-	if (r == 0)
-		kernel_spares_fill(c->k, net);
-}
-
-struct name_ctx {
-	const char *name;
-	bool found;
-};
-
-static void match_host_end(void *p, void *ctx)
-{
-	struct gn_network *net = p;
-	struct name_ctx *c = ctx;
-
-	for (struct gn_endpoint *ep = net->endpoints; ep && !c->found; ep = ep->next) {
-		char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
-
-		driver_veth_names(ep->spec.id, host, peer);
-		c->found = !strcmp(host, c->name);
+		note(c, k_endpoint_up(c->k, v, &e), &e, "endpoint", v->owner);
 	}
 }
 
-/* Whether a network's bridge or an endpoint's host end is called name. */
-static bool names_link(const struct gn_state *st, const char *name)
+static int k_reconcile(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err)
 {
-	struct name_ctx c = { .name = name };
-
-	if (state_network_by_bridge(st, name))
-		return true;
-	state_each_network(st, match_host_end, &c);
-	return c.found;
-}
-
-int kernel_reconcile(struct gn_kernel *k, const struct gn_state *st, struct gn_err *err)
-{
-	struct reconcile_ctx c = { .k = k, .err = err };
+	struct repair c = { .k = ctx, .want = want, .err = err };
 	struct nl_link *links;
-	size_t n;
-	int r;
+	struct gn_err e;
+	int r = nl_links(c.k->nl, &links, &c.n, err);
 
-	if (!k)
-		return 0;
-	r = nl_links(k->nl, &links, &n, err);
 	if (r < 0)
 		return r;
-	/* Leftovers first: a stale bridge may hold a name a network needs. */
-	for (size_t i = 0; i < n; i++) {
-		const char *id;
-		bool known;
-
-		if (owned_by(&links[i], &id))
-			known = !strcmp(links[i].kind, "bridge") ? state_network(st, id) != NULL
-								  : state_endpoint(st, id) != NULL;
-		else if (nl_marked(&links[i]))
-			/* Made by a guardnetd that died before it gave the
-			 * link its alias: its record, if any, adopts it. */
-			known = names_link(st, links[i].name);
-		else
-			continue;
-		if (!known) {
-			log_info("reconcile: removing %s %s, which no network or endpoint names", links[i].kind,
-				 links[i].name);
-			nl_link_delete(k->nl, links[i].name, NULL);
-		}
-	}
 	c.links = links;
-	c.n_links = n;
-	state_each_network(st, repair_network, &c);
+	c.failed = calloc(want->n_bridges + 1, sizeof *c.failed);
+	if (!c.failed) {
+		free(links);
+		return gn_errf(err, -ENOMEM, "out of memory");
+	}
+	remove_leftovers(&c);
+	repair_bridges(&c);
+	repair_veths(&c);
+	free(c.failed);
 	free(links);
-	r = kernel_firewall(k, st, err);
-	return c.first ? c.first : r;
+	/* The caller logs this one, like the first failure above. */
+	r = fw_apply(c.k->fw, m, &e);
+	if (r < 0 && !c.first) {
+		c.first = r;
+		*err = e;
+	}
+	return c.first;
+}
+
+static void k_check(void *ctx, const struct plan_links *want, void (*report)(const char *msg, void *rctx),
+		    void *rctx)
+{
+	struct gn_kernel *k = ctx;
+	bool forward[2] = { false, false };
+	struct nl_link *links;
+	struct gn_err err;
+	char msg[256];
+	size_t n;
+
+	if (nl_links(k->nl, &links, &n, &err) < 0) {
+		report(err.msg, rctx);
+		return;
+	}
+	for (size_t i = 0; i < want->n_bridges; i++) {
+		const struct plan_bridge *b = &want->bridges[i];
+
+		forward[0] |= b->forward4;
+		forward[1] |= b->forward6;
+		if (find_link(links, n, b->name))
+			continue;
+		snprintf(msg, sizeof msg, "network %.12s: bridge %s is missing", b->owner, b->name);
+		report(msg, rctx);
+	}
+	for (size_t i = 0; i < want->n_veths; i++) {
+		if (find_link(links, n, want->veths[i].host))
+			continue;
+		snprintf(msg, sizeof msg, "endpoint %.12s: interface %s is missing", want->veths[i].owner,
+			 want->veths[i].host);
+		report(msg, rctx);
+	}
+	free(links);
+	for (int i = 0; i < 2; i++) {
+		if (!forward[i] || forwarding_is_on(i))
+			continue;
+		snprintf(msg, sizeof msg, "%s is off: published ports and egress need it; set it on the host "
+			 "(sysctl -w %s=1)", forwarding_name[i], forwarding_name[i]);
+		report(msg, rctx);
+	}
+	if (!fw_intact(k->fw))
+		report("guardnet's firewall rules differ from what they should be (table or iptables accept rule)", rctx);
+}
+
+static const struct gn_backend_ops kernel_ops = {
+	.network_up = k_network_up,
+	.network_down = k_network_down,
+	.endpoint_up = k_endpoint_up,
+	.endpoint_down = k_endpoint_down,
+	.firewall = k_firewall,
+	.share = k_share,
+	.detached = k_detached,
+	.port_in_use = k_port_in_use,
+	.ephemeral = k_ephemeral,
+	.route = k_route,
+	.reconcile = k_reconcile,
+	.check = k_check,
+};
+
+struct gn_backend kernel_backend(struct gn_kernel *k)
+{
+	return (struct gn_backend){ .ops = &kernel_ops, .ctx = k };
 }
 
 int kernel_events_fd(struct gn_kernel *k, struct gn_err *err)
@@ -452,94 +382,17 @@ int kernel_events_fd(struct gn_kernel *k, struct gn_err *err)
 	return fw_events_open(k->fw, err);
 }
 
-void kernel_heal(struct gn_kernel *k, const struct gn_state *st)
+bool kernel_events_read(struct gn_kernel *k)
 {
-	struct gn_err err;
 	bool repair = false;
 	int r = fw_events_read(k->fw, &repair);
 
 	if (r < 0)
 		log_warnx("nf_tables events: %s", strerror(-r));
-	if (!repair)
-		return;
-	/* Rebuilding is idempotent: the table is replaced whole and the
-	 * iptables rule is added only where it is missing. */
-	if (kernel_firewall(k, st, &err) < 0)
-		log_warnx("putting guardnet's rules back: %s", err.msg);
-	else
-		log_info("guardnet's rules were changed by another program; put back");
+	return repair;
 }
 
 void kernel_periodic(struct gn_kernel *k)
 {
-	if (k)
-		fw_periodic(k->fw);
-}
-
-struct check_ctx {
-	const struct nl_link *links;
-	size_t n;
-	void (*report)(const char *msg, void *ctx);
-	void *ctx;
-};
-
-static void check_network(void *p, void *ctx)
-{
-	const struct gn_network *net = p;
-	struct check_ctx *c = ctx;
-	char msg[160];
-
-	if (!find_link(c->links, c->n, net->spec.opts.bridge)) {
-		snprintf(msg, sizeof msg, "network %.12s: bridge %s is missing", net->spec.id, net->spec.opts.bridge);
-		c->report(msg, c->ctx);
-	}
-	for (const struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next) {
-		char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
-
-		driver_veth_names(ep->spec.id, host, peer);
-		if (!find_link(c->links, c->n, host)) {
-			snprintf(msg, sizeof msg, "endpoint %.12s: interface %s is missing", ep->spec.id, host);
-			c->report(msg, c->ctx);
-		}
-	}
-}
-
-void kernel_check(struct gn_kernel *k, const struct gn_state *st, void (*report)(const char *msg, void *ctx),
-		  void *ctx)
-{
-	struct check_ctx c = { .report = report, .ctx = ctx };
-	struct nl_link *links = NULL;
-	struct gn_err err;
-
-	if (!k)
-		return;
-	if (nl_links(k->nl, &links, &c.n, &err) < 0) {
-		report(err.msg, ctx);
-		return;
-	}
-	c.links = links;
-	state_each_network(st, check_network, &c);
-	free(links);
-	if (!fw_intact(k->fw))
-		report("guardnet's firewall rules differ from what they should be (table or iptables accept rule)", ctx);
-}
-
-bool kernel_endpoint_detached(struct gn_kernel *k, const struct gn_endpoint *ep)
-{
-	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
-	struct nl_link *links;
-	struct gn_err err;
-	size_t n;
-	bool gone;
-
-	if (!k)
-		return true;
-	if (nl_links(k->nl, &links, &n, &err) < 0) {
-		log_warnx("%s", err.msg);
-		return false;
-	}
-	driver_veth_names(ep->spec.id, host, peer);
-	gone = !find_link(links, n, host) || find_link(links, n, peer);
-	free(links);
-	return gone;
+	fw_periodic(k->fw);
 }

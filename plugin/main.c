@@ -27,7 +27,7 @@
 #include "log.h"
 #include "store.h"
 #include "ufw.h"
-#include "ufwwatch.h"
+#include "ufw-watch.h"
 
 #define DEFAULT_SOCKET "/run/docker/plugins/guardnet.sock"
 #define DEFAULT_STATE_DIR "/var/lib/guardnet"
@@ -148,7 +148,7 @@ static int add_fd(int ep, int fd)
 static struct ufw_config ufw_now;
 
 /* Reads UFW's files again; true when guardnet's rules must follow. */
-static bool ufw_reload(const char *root)
+static bool ufw_reload(const char *root, struct gn_driver *driver)
 {
 	struct ufw_config fresh;
 	struct gn_err err;
@@ -159,12 +159,26 @@ static bool ufw_reload(const char *root)
 	}
 	ufw_config_clear(&ufw_now);
 	ufw_now = fresh;
+	driver->env.ufw = &ufw_now;
 	log_info("UFW %s: %zu IPv4 and %zu IPv6 rules", fresh.enabled ? "enabled" : "disabled", fresh.n4, fresh.n6);
 	return true;
 }
 
+/* Another program touched guardnet's rules: rebuilding is idempotent, the
+ * table is replaced whole and the iptables rule added only where missing. */
+static void heal(struct gn_driver *driver)
+{
+	struct gn_err err;
+
+	if (driver_firewall(driver, &err) < 0)
+		log_warnx("putting guardnet's rules back: %s", err.msg);
+	else
+		log_info("guardnet's rules were changed by another program; put back");
+}
+
 /* Serves until SIGTERM or SIGINT. */
-static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver, int ctlfd)
+static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver, int ctlfd,
+		 const char *ufw_root)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct gn_err err;
@@ -176,7 +190,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 
 	if (evfd < 0)
 		log_warnx("%s; rules removed by other programs will not be put back until the next change", err.msg);
-	ufwfd = ufwwatch_open(driver->cfg->ufw_root, &err);
+	ufwfd = ufwwatch_open(ufw_root, &err);
 	if (ufwfd < 0)
 		log_info("%s: UFW changes are not followed", err.msg);
 	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0 || (evfd >= 0 && add_fd(ep, evfd) < 0) ||
@@ -206,12 +220,12 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		for (int i = 0; i < n; i++) {
 			struct signalfd_siginfo si;
 
-			if (evs[i].data.fd == evfd)
-				kernel_heal(kern, &driver->st);
+			if (evs[i].data.fd == evfd && kernel_events_read(kern))
+				heal(driver);
 			if (evs[i].data.fd == ctlfd)
 				control_serve(ctlfd, driver);
-			if (evs[i].data.fd == ufwfd && ufwwatch_read(ufwfd) && ufw_reload(driver->cfg->ufw_root) &&
-			    kernel_firewall(kern, &driver->st, &err) < 0)
+			if (evs[i].data.fd == ufwfd && ufwwatch_read(ufwfd) && ufw_reload(ufw_root, driver) &&
+			    driver_firewall(driver, &err) < 0)
 				log_warnx("applying UFW's rules: %s", err.msg);
 			if (evs[i].data.fd != sigfd)
 				continue;
@@ -299,24 +313,25 @@ static int netns_claim(void)
 
 /* --cleanup: what the package's purge needs.  Reconciling against an empty
  * state removes every guardnet-owned link and all of guardnet's rules. */
-static int cleanup(struct gn_config *cfg)
+static int cleanup(struct gn_config *cfg, const struct plan_env *env)
 {
 	struct gn_kernel *kern;
-	struct gn_state none;
+	struct gn_driver none;
 	struct gn_err err;
 	int r;
 
-	if (kernel_open(&kern, cfg->mark, &cfg->publish, &err) < 0) {
+	if (kernel_open(&kern, &err) < 0) {
 		log_warnx("%s", err.msg);
 		config_clear(cfg);
 		return 1;
 	}
-	state_init(&none);
-	r = kernel_reconcile(kern, &none, &err);
+	driver_init(&none, NULL, kernel_backend(kern), env);
+	r = driver_reconcile(&none, &err);
 	if (r < 0)
 		log_warnx("cleanup: %s", err.msg);
 	else
 		log_info("cleanup: no guardnet rule or link is left");
+	driver_free(&none);
 	kernel_close(kern);
 	config_clear(cfg);
 	return r < 0 ? 1 : 0;
@@ -330,6 +345,7 @@ int main(int argc, char **argv)
 	struct gn_listener lst;
 	struct gn_http *http = NULL;
 	struct gn_kernel *kern = NULL;
+	struct plan_env env;
 	struct opts o;
 	struct gn_err err = { "" };
 	int sigfd, ctlfd, rc = 1;
@@ -349,8 +365,9 @@ int main(int argc, char **argv)
 	}
 	if (netns_claim() < 0)
 		goto out_config;
+	env = (struct plan_env){ .default_publish = &cfg.publish, .default_ufw = cfg.ufw, .mark = cfg.mark };
 	if (o.cleanup)
-		return cleanup(&cfg);
+		return cleanup(&cfg, &env);
 	sigfd = signals_fd();
 	if (sigfd < 0) {
 		log_warn("signalfd");
@@ -360,14 +377,12 @@ int main(int argc, char **argv)
 		log_warnx("%s", err.msg);
 		goto out_sigfd;
 	}
-	if (kernel_open(&kern, cfg.mark, &cfg.publish, &err) < 0) {
+	if (kernel_open(&kern, &err) < 0) {
 		log_warnx("%s (guardnetd needs CAP_NET_ADMIN)", err.msg);
 		goto out_store;
 	}
-	kern->default_ufw = cfg.ufw;
-	if (ufw_reload(cfg.ufw_root))
-		kern->ufw = &ufw_now;
-	driver_init(&driver, &store, kern, &cfg);
+	driver_init(&driver, &store, kernel_backend(kern), &env);
+	ufw_reload(cfg.ufw_root, &driver);
 	if (store_load(&store, &driver.st, &err) < 0) {
 		log_warnx("%s", err.msg);
 		log_warnx("not starting: guardnet never discards state it cannot read. Fix or move the file "
@@ -379,7 +394,7 @@ int main(int argc, char **argv)
 	 * that nothing is open that the state does not allow; what Docker
 	 * abandoned while guardnetd was down is not part of it. */
 	driver_sweep(&driver, monotonic_s());
-	if (kernel_reconcile(kern, &driver.st, &err) < 0)
+	if (driver_reconcile(&driver, &err) < 0)
 		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
 	if (listener_open(&lst, o.socket, &err) < 0) {
 		log_warnx("%s", err.msg);
@@ -396,7 +411,7 @@ int main(int argc, char **argv)
 	if (ctlfd < 0)
 		log_warnx("%s; guardnetctl will not work", err.msg);
 	listener_notify("READY=1");
-	rc = serve(http, sigfd, kern, &driver, ctlfd) < 0 ? 1 : 0;
+	rc = serve(http, sigfd, kern, &driver, ctlfd, cfg.ufw_root) < 0 ? 1 : 0;
 	listener_notify("STOPPING=1");
 	if (ctlfd >= 0) {
 		close(ctlfd);

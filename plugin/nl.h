@@ -1,22 +1,20 @@
 /*
- * Links and addresses through rtnetlink (libmnl).  The only file that
- * speaks rtnetlink.  Functions return 0 or -errno and name the link and
- * the operation in err.
+ * The kernel's network configuration, through libmnl: links and addresses
+ * (rtnetlink: nl-socket.c, nl-link.c, nl-addr.c), per-interface settings
+ * (nl-conf.c) and the host's bound ports (sock_diag: nl-diag.c).  The only
+ * files that speak rtnetlink or sock_diag; each request is built apart from
+ * sending it (nl-msg.h).  Functions return 0 or -errno and name the link
+ * and the operation in err.
  *
- * guardnet marks every link it creates with the interface alias
- * "guardnet:<id>" (the network or endpoint ID), so that reconciliation can
- * tell its own links from anyone else's, whatever their names.  The kernel
- * ignores an alias in the message that creates a link, so the alias comes
- * one message later; a link created by that first message carries a MAC
- * address made from its name (nl_marked), which lets a guardnetd killed in
- * between recognise the link as its own when it starts again.
+ * The caller names every link and gives it its alias and MAC (names.h says
+ * why each exists).  The kernel ignores an alias in the message that
+ * creates a link, so the alias comes one message later; until then the
+ * MAC the link was created with is its only mark.
  */
 #ifndef GN_NL_H
 #define GN_NL_H
 
 #include <guardnet/types.h>
-
-#define NL_ALIAS_PREFIX "guardnet:"
 
 struct gn_nl;
 
@@ -24,6 +22,7 @@ struct nl_bridge {
 	const char *name;
 	unsigned mtu;                 /* 0: the kernel's default */
 	const char *alias;
+	const uint8_t *mac;           /* the MAC it is created with */
 	const struct gn_prefix *addrs;
 	size_t n_addrs;
 };
@@ -40,34 +39,25 @@ struct nl_link {
 int nl_open(struct gn_nl **ret, struct gn_err *err);
 void nl_close(struct gn_nl *nl);
 
-/* True for a link guardnet created but had not yet given its alias: one
- * with no alias and the MAC address made from its name. */
-bool nl_marked(const struct nl_link *l);
 /* Creates the bridge, gives it its addresses and brings it up.  A bridge
- * of that name that carries the same alias, or that nl_marked, is guardnet's
- * own from an earlier run and is brought to the wanted state; any other link
- * of that name is refused with -EEXIST.  The bridge's MAC address is the one
- * made from its name, stable, so that the kernel does not adopt a port's. */
+ * of that name that carries the same alias, or no alias and b->mac (made
+ * by an earlier run that stopped before giving the alias), is this one and
+ * is brought to the wanted state; any other link of that name is refused
+ * with -EEXIST.  b->mac also keeps the kernel from adopting a port's MAC. */
 int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err *err);
 struct nl_veth {
 	const char *host, *peer;    /* the host end goes on master, the peer to a container */
 	const char *master;
 	unsigned mtu;               /* 0: the kernel's default */
+	const uint8_t *host_mac;    /* the host end is created with it */
 	const uint8_t *peer_mac;    /* NULL: the kernel chooses */
 	const char *alias;
-	bool down;                  /* leave the host end down: a spare, to be renamed */
 };
 
-/* Creates a veth pair: host is enslaved to master and up (unless v->down),
+/* Creates a veth pair: host is enslaved to master and up,
  * peer is left down for Docker to move into the container.  An existing
- * pair with the same alias, or whose host end nl_marked, is kept. */
+ * pair whose host end has the same alias, or no alias and host_mac, is kept. */
 int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err);
-/* Makes the spare pair spare_host/spare_peer (made by nl_veth_create with
- * down set, so already on its bridge) into v: its names, alias and peer MAC
- * (v->master and v->mtu are the spare's already), and brings the host end
- * up.  A pair that fails half way is deleted. */
-int nl_veth_take(struct gn_nl *nl, const char *spare_host, const char *spare_peer, const struct nl_veth *v,
-		 struct gn_err *err);
 /* Deletes a link; a link that does not exist is not an error. */
 int nl_link_delete(struct gn_nl *nl, const char *name, struct gn_err *err);
 /* Every link in this namespace; *ret is malloc'd. */
@@ -85,8 +75,30 @@ struct nl_route {
 };
 
 int nl_route_get(struct gn_nl *nl, const struct gn_addr *dst, struct nl_route *ret, struct gn_err *err);
-/* Writes a sysctl under /proc/sys, e.g. "net/ipv4/ip_forward". */
-int nl_sysctl_set(const char *key, const char *value, struct gn_err *err);
-int nl_sysctl_get(const char *key, char *buf, size_t len);
+
+/* A link's IPv4 settings, as net.ipv4.conf.<link>.* shows them; -1: leave
+ * as it is (set), unknown (get).  Through rtnetlink (nl-conf.c), so they
+ * work where /proc/sys is read-only. */
+struct nl_ipv4_conf {
+	int forwarding;
+	int route_localnet;
+	int rp_filter;
+};
+
+int nl_ipv4_conf_set(struct gn_nl *nl, const char *link, const struct nl_ipv4_conf *c, struct gn_err *err);
+int nl_ipv4_conf_get(struct gn_nl *nl, const char *link, struct nl_ipv4_conf *ret, struct gn_err *err);
+/* The host-wide forwarding switch of family: net.ipv4.ip_forward (AF_INET)
+ * or net.ipv6.conf.all.forwarding (AF_INET6).  They have no netlink path:
+ * these read and write /proc/sys, and fail where it is read-only. */
+int nl_forwarding_get(int family, bool *ret);
+int nl_forwarding_set(int family, bool on, struct gn_err *err);
+
+/* Whether a socket on the host holds proto/port on addr (NULL: on any
+ * address of family).  TCP counts listening sockets, UDP bound ones; SCTP is
+ * not checked.  On a hit, who describes it ("listening on 0.0.0.0:8080").
+ * Asks sock_diag (nl-diag.c); reads /proc/net when it cannot answer. */
+bool nl_port_in_use(uint8_t proto, int family, const struct gn_addr *addr, uint16_t port, char *who, size_t len);
+/* net.ipv4.ip_local_port_range, or Docker's fallback 49153-65535. */
+void nl_ephemeral_range(uint16_t *lo, uint16_t *hi);
 
 #endif

@@ -6,7 +6,7 @@
 #ifndef GN_PUBINDEX_H
 #define GN_PUBINDEX_H
 
-#include "publish.h"
+#include <guardnet/pub.h>
 
 struct pubindex_entry;
 

@@ -37,8 +37,6 @@ struct gn_network {
 	 * n_unindexed; state_address_holder then reads the whole list. */
 	struct idmap by_addr;
 	size_t n_unindexed;
-	unsigned spares;                   /* spare veth pairs on its bridge, a bit per slot (spares.c) */
-	bool spares_off;                   /* making one failed; again once an endpoint goes */
 };
 
 struct gn_state {

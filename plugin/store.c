@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "decode.h"
-#include "encode.h"
+#include "json-decode.h"
+#include "json-encode.h"
 #include "log.h"
 #include "spec.h"
 #include "store.h"
@@ -260,7 +260,9 @@ static int load_endpoint_runtime(json_t *root, struct gn_endpoint *ep, struct gn
 /* Checks that the file <id>.json holds the object with that id. */
 static int check_name(const char *name, const char *id, struct gn_err *err)
 {
-	if (strlen(name) != GN_ID_LEN + strlen(SUFFIX) || strncmp(name, id, GN_ID_LEN))
+	size_t n = strlen(id);
+
+	if (strlen(name) != n + strlen(SUFFIX) || strncmp(name, id, n))
 		return gn_errf(err, -EINVAL, "holds ID %s, which does not match the file name", id);
 	return 0;
 }

@@ -186,6 +186,16 @@ testbed() {
 }
 
 # pid_gone PID: the process has exited (a zombie counts as exited).
+# refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
+# LD_PRELOAD library (once per test run).  A guardnetd started with
+# GN_REFUSE_PORT=P LD_PRELOAD=<it> has every nf_tables transaction that
+# publishes port P refused by the kernel.
+refuse_shim() {
+	local so=$GN_TMP/nfrefuse.so
+	[ -e "$so" ] || gcc -shared -fPIC -O2 -Wall -o "$so" "$GN_ROOT/tests/tools/nfrefuse.c" || return 1
+	echo "$so"
+}
+
 pid_gone() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/null)" = Z ]; }
 
 gn_cleanup() {

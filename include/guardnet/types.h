@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Docker's network and endpoint IDs: 64 lowercase hex digits. */
+/* Docker's network and endpoint IDs, as long as they get: 64 lowercase hex
+ * digits, or 25 lowercase base-36 characters for a swarm network. */
 #define GN_ID_LEN 64
 /* Linux interface names hold at most IFNAMSIZ - 1 = 15 bytes. */
 #define GN_IFNAME_MAX 15

@@ -173,19 +173,11 @@ def check_all(a):
             # still know the endpoint (or remove the pair with it).
             if re.fullmatch(r"gnc[0-9a-f]{12}", name) and not any(e.startswith(name[3:]) for e in st_eps):
                 problem(f"link {name}: container end of an endpoint guardnetd does not have")
-            elif re.fullmatch(r"gn-[0-9a-f]{12}|gnh[0-9a-f]{12}|gns[0-9a-f]{8}[0-9]h", name):
+            elif re.fullmatch(r"gn-[0-9a-f]{12}|gnh[0-9a-f]{12}", name):
                 problem(f"link {name}: guardnet's name without guardnet's alias")
             continue
         oid = alias[len("guardnet:"):]
         kind = l.get("linkinfo", {}).get("info_kind")
-        if oid.startswith("spare:"):
-            # A spare veth pair (plugin/spares.c): down, on its network's bridge.
-            nid = oid[len("spare:"):]
-            if nid not in nets:
-                problem(f"link {name}: spare of network {nid[:12]}, which Docker does not have")
-            elif l.get("master") != bridges.get(nid) or "UP" in l.get("flags", []):
-                problem(f"link {name}: spare of network {nid[:12]} not down on bridge {bridges.get(nid)}")
-            continue
         if kind == "bridge" and oid not in nets:
             problem(f"link {name}: bridge of network {oid[:12]}, which Docker does not have")
         if kind == "veth" and oid not in st_eps:

@@ -151,9 +151,8 @@ same "after deletes"
 # publish, the next publish works, and the table is still the reference.
 kill "$(eval echo "\$GUARDNETD_PID_${H//-/_}")"
 wait_until 20 pid_gone "$(eval echo "\$GUARDNETD_PID_${H//-/_}")"
-export GUARDNET_TEST_NFT_FAULT=7777
-guardnetd_start "$H" "$DRV"
-unset GUARDNET_TEST_NFT_FAULT
+shim=$(refuse_shim) || fail "the refusing shim builds"
+GN_REFUSE_PORT=7777 LD_PRELOAD=$shim guardnetd_start "$H" "$DRV"
 before=$(dump)
 h2=$(handle)
 mkep a1 e10 10.231.1.20/24 ""

@@ -133,13 +133,13 @@ check "last of 200 ports answers an allowed source" test "$(outside 192.0.2.2 ht
 check "a source outside the 1,000 CIDRs is blocked" test -z "$(outside 192.0.2.3 http://192.0.2.1:9000/)"
 
 # 8. The kernel refuses a transaction: the ruleset stays as it was and Docker
-# gets an error naming the endpoint and the port.  (GUARDNET_TEST_NFT_FAULT
-# makes guardnetd add a jump to a missing chain when it publishes that port.)
+# gets an error naming the endpoint and the port.  (tests/tools/nfrefuse.c,
+# preloaded into guardnetd, makes the kernel refuse any transaction that
+# publishes that port.)
 kill "${!pid_var}"
 wait "${!pid_var}" 2>/dev/null
-export GUARDNET_TEST_NFT_FAULT=7777
-guardnetd_start "$H" "$DRV"
-unset GUARDNET_TEST_NFT_FAULT
+shim=$(refuse_shim) || fail "the refusing shim builds"
+GN_REFUSE_PORT=7777 LD_PRELOAD=$shim guardnetd_start "$H" "$DRV"
 before=$(in_ns "$H" nft list ruleset | grep -v 'counter packets' | md5sum)
 out=$(dk "$H" run -d --name refused --network n1 -p 7777:80 gnbox httpd -f -p 80 -h /www 2>&1)
 check "refused transaction: the error names endpoint and port: $out" \

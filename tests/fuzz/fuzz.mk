@@ -19,8 +19,11 @@ FUZZ_OPTS    := -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -
 $(FZ)/obj/%.o: plugin/%.c | $(FZ)/obj
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
 
-$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iplugin -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+# The driver's kernel in a harness is the unit tests' fake backend.
+FUZZ_FAKE    := tests/unit/fake_backend.c
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_FAKE) $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iplugin -Itests/unit -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_FAKE) $(FUZZ_OBJ) $(LDLIBS)
 
 $(FZ)/obj:
 	mkdir -p $@
@@ -33,9 +36,9 @@ fuzz: $(patsubst %,$(FZ)/fuzz_%,$(FUZZ_NAMES))
 			$(FZ)/corpus/$$n tests/fuzz/corpus/$$n $$(ls -d tests/fuzz/regress/$$n 2>/dev/null) || exit 1; \
 	done
 
-$(B)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB_OBJ)
+$(B)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(FUZZ_FAKE) $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iplugin $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(CFLAGS) -Iplugin -Itests/unit $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(FUZZ_FAKE) $(LIB_OBJ) $(LDLIBS)
 
 fuzz-regress: $(patsubst %,$(B)/fuzz-replay/fuzz_%,$(FUZZ_NAMES))
 	@for n in $(FUZZ_NAMES); do \

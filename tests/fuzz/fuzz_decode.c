@@ -1,7 +1,7 @@
 /*
- * A request body through every decoder of decode.c: each request type
+ * A request body through every decoder of json-decode.c: each request type
  * Docker sends, and the port options on their own.  What decodes must
- * also survive the trip through a state file: encode.c's output for a
+ * also survive the trip through a state file: json-encode.c's output for a
  * network or endpoint is what store.c reads back at the next start, so it
  * must decode again to the same thing (else guardnetd refuses to start).
  */
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
-#include "encode.h"
+#include "json-decode.h"
+#include "json-encode.h"
 #include "fuzz.h"
 #include "log.h"
 #include "spec.h"

@@ -1,8 +1,8 @@
 /*
  * Raw bytes as one client connection to guardnetd's plugin socket: the
  * real http.c (libmicrohttpd, driven the way main.c drives it), api.c,
- * decode.c and driver.c.  The driver has no store and no kernel (as in
- * the unit tests), so a request sequence can create networks and
+ * json-decode.c and the driver.  The driver has no store and the unit
+ * tests' fake backend for a kernel, so a request sequence can create networks and
  * endpoints, join and publish without touching the machine.  Each input
  * starts from an empty state.
  */
@@ -14,12 +14,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fake_backend.h"
 #include "fuzz.h"
 #include "http.h"
 #include "log.h"
 
 static struct gn_config cfg;
 static struct gn_driver drv;
+static struct fake_backend fk;
 static struct gn_http *http;
 static bool show; /* GN_FUZZ_SHOW=1: the replies go to stderr, for triage */
 
@@ -32,7 +34,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 	show = getenv("GN_FUZZ_SHOW") != NULL;
 	config_init(&cfg);
-	driver_init(&drv, NULL, NULL, &cfg);
+	fake_init(&fk);
+	fake_driver_init(&drv, NULL, &fk, &cfg);
 	if (http_start(&http, -1, &drv, HTTP_MAX_CONNECTIONS, &err) < 0) {
 		fprintf(stderr, "fuzz_http: %s\n", err.msg);
 		exit(1);
@@ -98,6 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	http_run(http);
 	close(sv[1]);
 	driver_free(&drv);
-	driver_init(&drv, NULL, NULL, &cfg);
+	fake_free(&fk);
+	fake_init(&fk);
+	fake_driver_init(&drv, NULL, &fk, &cfg);
 	return 0;
 }

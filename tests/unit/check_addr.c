@@ -84,15 +84,12 @@ START_TEST(contains)
 }
 END_TEST
 
-START_TEST(names_ids_macs)
+START_TEST(ifnames_macs)
 {
 	struct gn_err e;
 	uint8_t mac[6];
 	char buf[18];
 
-	ck_assert_int_eq(id_validate("4aa2d42bef9d487d398a30c85e12e8fb237690c3cf238241dd6db2c80c77c4c5", "NetworkID", &e), 0);
-	ck_assert_int_eq(id_validate("4AA2", "NetworkID", &e), -EINVAL);
-	ck_assert_str_eq(e.msg, "NetworkID: invalid ID \"4AA2\" (expected 64 lowercase hex digits)");
 	ck_assert_int_eq(ifname_validate("gn-backend", "guardnet.bridge", &e), 0);
 	ck_assert_int_eq(ifname_validate("a-name-of-16-chr", "guardnet.bridge", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "guardnet.bridge: invalid interface name \"a-name-of-16-chr\" (1-15 characters)");
@@ -114,7 +111,7 @@ Suite *addr_suite(void)
 	tcase_add_test(tc, prefix_errors);
 	tcase_add_test(tc, lists);
 	tcase_add_test(tc, contains);
-	tcase_add_test(tc, names_ids_macs);
+	tcase_add_test(tc, ifnames_macs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,21 +3,25 @@
 #include <string.h>
 
 #include "api.h"
+#include "fake_backend.h"
 #include "suites.h"
 
 static struct gn_config cfg;
+static struct fake_backend fk;
 static struct gn_driver drv;
 
 static void setup(void)
 {
 	config_init(&cfg);
-	driver_init(&drv, NULL, NULL, &cfg);
+	fake_init(&fk);
+	fake_driver_init(&drv, NULL, &fk, &cfg);
 }
 
 static void teardown(void)
 {
 	driver_free(&drv);
 	config_clear(&cfg);
+	fake_free(&fk);
 }
 
 static json_t *example(const char *name)

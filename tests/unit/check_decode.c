@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "decode.h"
+#include "json-decode.h"
 #include "spec.h"
 #include "suites.h"
 
@@ -18,14 +18,6 @@ static json_t *fixture_request(const char *file, size_t line, const char *path)
 	req = json_incref(json_object_get(rec, "request"));
 	json_decref(all);
 	return req;
-}
-
-static void ck_prefix(const struct gn_prefix *p, const char *want)
-{
-	char buf[GN_PREFIX_STRLEN];
-
-	prefix_format(p, buf, sizeof buf);
-	ck_assert_str_eq(buf, want);
 }
 
 static void ck_addr(const struct gn_addr *a, const char *want)
@@ -75,7 +67,9 @@ static void decode_all(const char *file)
 			if (r == 0)
 				program_req_clear(&p);
 		} else if (!strcmp(path, "/NetworkDriver.DeleteNetwork")) {
-			r = id_validate(json_string_value(json_object_get(req, "NetworkID")), "NetworkID", &e);
+			char id[GN_ID_LEN + 1];
+
+			r = decode_network_id(req, id, &e);
 		} else {
 			struct gn_ep_ref ref;
 
@@ -284,7 +278,8 @@ START_TEST(malformed_requests)
 					"{\"guardnet.allow\":\"10.0.0.0/33\"}}"),
 			 "guardnet.allow: invalid CIDR \"10.0.0.0/33\" (prefix length)");
 	ck_assert_str_eq(endpoint_error("{" NID ",\"EndpointID\":\"zz\"}"),
-			 "EndpointID: invalid ID \"zz\" (expected 64 lowercase hex digits)");
+			 "EndpointID: invalid ID \"zz\" (expected 64 lowercase hex digits, or 25 lowercase "
+			 "letters and digits for a swarm network)");
 }
 END_TEST
 

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "admit.h"
 #include "explain.h"
 #include "suites.h"
 
@@ -15,12 +16,6 @@ static struct gn_endpoint *ep;
 static struct gn_addr_list dflt;
 static struct ufw_config ufw;
 static bool decides;
-
-static bool ufw_decides(const struct gn_network *n, void *ctx)
-{
-	(void)n, (void)ctx;
-	return decides;
-}
 
 /* One network 10.9.0.0/24 on bridge gn-test, one endpoint 10.9.0.2
  * publishing 8080/tcp -> 80 on every address. */
@@ -80,7 +75,9 @@ static void add_rule(const char *tuple, unsigned line, const char *lines)
 /* explain FROM -> TO:PORT/tcp arriving on IN ("" for none). */
 static int ask(const char *from, const char *to, uint16_t port, const char *in, struct explain_result *r)
 {
-	struct explain_env env = { .st = &st, .default_publish = &dflt, .ufw = &ufw, .ufw_decides = ufw_decides };
+	/* Without rules, guardnet.conf's ufw = off keeps UFW out. */
+	struct plan_env pe = { .default_publish = &dflt, .ufw = &ufw, .default_ufw = decides ? GN_UFW_AUTO : GN_UFW_OFF };
+	struct explain_env env = { .st = &st, .env = &pe };
 	struct explain_query q = { .proto = 6, .port = port, .to_host = true };
 	struct gn_err e = { "" };
 	int rc;
@@ -203,6 +200,49 @@ START_TEST(container_addresses)
 }
 END_TEST
 
+/* admit.c's table, step by step: each step decides for the source it is
+ * about, an earlier step wins over a later one, and a step that does not
+ * apply is passed over.  (check_admit: the chain's rules follow the same
+ * table.) */
+START_TEST(every_step_of_the_admission_order)
+{
+	static const struct {
+		enum admit_step step;
+		const char *from, *in;
+	} about[] = {
+		{ ADMIT_HOST, "127.0.0.1", "lo" },
+		{ ADMIT_HAIRPIN, "10.9.0.3", "gn-test" },
+		{ ADMIT_UFW_IN, "192.0.2.2", "eth0" },
+		{ ADMIT_UFW_ROUTE, "192.0.2.3", "eth0" },
+		{ ADMIT_NET_ALLOW, "198.51.100.8", "eth0" },
+		{ ADMIT_EP_ALLOW, "203.0.113.7", "eth0" },
+		{ ADMIT_FINAL, "192.0.2.4", "eth0" },
+	};
+
+	add_rule("deny tcp 8080 0.0.0.0/0 any 198.51.100.9 in", 0, "-A ufw-user-input -p tcp --dport 8080 -s 198.51.100.9 -j DROP");
+	add_rule("allow tcp 8080 0.0.0.0/0 any 192.0.2.2 in", 2, "-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.2 -j ACCEPT");
+	add_rule("route:allow tcp 80 10.9.0.2 any 192.0.2.3 in", 4,
+		 "-A ufw-user-forward -p tcp -d 10.9.0.2 --dport 80 -s 192.0.2.3 -j ACCEPT");
+	prefix_list_parse("198.51.100.0/24", &net->spec.opts.allow, "allow", NULL);
+	prefix_list_parse("203.0.113.7", &ep->spec.allow, "allow", NULL);
+	ck_assert_uint_eq(admit_steps, sizeof about / sizeof about[0]);
+	for (size_t i = 0; i < admit_steps; i++) {
+		struct explain_result r;
+
+		ck_assert_int_eq(admit_order[i].step, about[i].step);
+		ck_assert_int_eq(ask(about[i].from, "192.0.2.1", 8080, about[i].in, &r), 0);
+		ck_assert_msg(!strcmp(r.step, admit_order[i].name), "%s: decided at %s, not %s", about[i].from, r.step,
+			      admit_order[i].name);
+	}
+	ck_verdict("198.51.100.9", "192.0.2.1", 8080, "eth0", EXPLAIN_DROP, "ufw-in", "line 1");
+	free(ep->spec.allow.v);
+	prefix_list_parse("198.51.100.8", &ep->spec.allow, "allow", NULL);
+	ck_verdict("198.51.100.8", "192.0.2.1", 8080, "eth0", EXPLAIN_ACCEPT, "allow", "of network");
+	net->spec.opts.icc = false;
+	ck_verdict("10.9.0.3", "192.0.2.1", 8080, "gn-test", EXPLAIN_DROP, "policy", "default incoming policy");
+}
+END_TEST
+
 Suite *explain_suite(void)
 {
 	Suite *s = suite_create("explain");
@@ -214,6 +254,7 @@ Suite *explain_suite(void)
 	tcase_add_test(tc, ufw_actions_and_qualifiers);
 	tcase_add_test(tc, where_it_is_published);
 	tcase_add_test(tc, container_addresses);
+	tcase_add_test(tc, every_step_of_the_admission_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,7 @@
 
 #include "http.h"
 #include "listen.h"
+#include "fake_backend.h"
 #include "suites.h"
 
 static char *dir;
@@ -26,13 +27,15 @@ static void serve_forever(void)
 {
 	static struct gn_config cfg;
 	static struct gn_driver drv;
+	static struct fake_backend fk;
 	struct gn_listener l;
 	struct gn_http *h;
 	struct gn_err e;
 	int ep;
 
 	config_init(&cfg);
-	driver_init(&drv, NULL, NULL, &cfg);
+	fake_init(&fk);
+	fake_driver_init(&drv, NULL, &fk, &cfg);
 	if (listener_open(&l, sock, &e) < 0 || http_start(&h, l.fd, &drv, HTTP_MAX_CONNECTIONS, &e) < 0) {
 		fprintf(stderr, "server: %s\n", e.msg);
 		_exit(1);

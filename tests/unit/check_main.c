@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "suites.h"
 
@@ -31,12 +32,32 @@ json_t *fixture_load(const char *name)
 	return arr;
 }
 
+void ck_prefix(const struct gn_prefix *p, const char *want)
+{
+	char buf[GN_PREFIX_STRLEN];
+
+	prefix_format(p, buf, sizeof buf);
+	ck_assert_str_eq(buf, want);
+}
+
 char *tmpdir_make(void)
 {
 	char tmpl[] = "/tmp/gn-unit-XXXXXX";
 	char *d = mkdtemp(tmpl);
 
 	return d ? strdup(d) : NULL;
+}
+
+void root_write(const char *root, const char *rel, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
 }
 
 void tmpdir_remove(char *dir)
@@ -68,6 +89,14 @@ int main(void)
 	srunner_add_suite(sr, ufw_suite());
 	srunner_add_suite(sr, explain_suite());
 	srunner_add_suite(sr, sweep_suite());
+	srunner_add_suite(sr, names_suite());
+	srunner_add_suite(sr, plan_suite());
+	srunner_add_suite(sr, driver_suite());
+	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, admit_suite());
+	srunner_add_suite(sr, fw_nft_suite());
+	srunner_add_suite(sr, iptc_suite());
+	srunner_add_suite(sr, nl_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	/* A filter that matched nothing must not pass as a green run. */

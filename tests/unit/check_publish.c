@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "publish.h"
+#include "driver-publish.h"
 #include "pubindex.h"
 #include "ranges.h"
 #include "spec.h"
@@ -14,9 +14,10 @@ static struct pubindex taken;
 static struct gn_endpoint_spec ep;
 static int busy_port;   /* a port the fake host holds, 0 for none */
 
-static bool fake_host(uint8_t proto, int family, const struct gn_addr *addr, uint16_t port, char *who, size_t len)
+static bool fake_host(void *ctx, uint8_t proto, int family, const struct gn_addr *addr, uint16_t port, char *who,
+		      size_t len)
 {
-	(void)proto, (void)family, (void)addr;
+	(void)ctx, (void)proto, (void)family, (void)addr;
 	if (port != busy_port)
 		return false;
 	snprintf(who, len, "listening on 0.0.0.0:%u", port);

@@ -6,8 +6,9 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "encode.h"
+#include "json-encode.h"
 #include "store.h"
+#include "fake_backend.h"
 #include "suites.h"
 
 #define N4 "4aa2d42bef9d487d398a30c85e12e8fb237690c3cf238241dd6db2c80c77c4c5"
@@ -15,18 +16,21 @@
 
 static char *dir;
 static struct gn_config cfg;
+static struct fake_backend fk;
 
 static void setup(void)
 {
 	dir = tmpdir_make();
 	ck_assert_ptr_nonnull(dir);
 	config_init(&cfg);
+	fake_init(&fk);
 }
 
 static void teardown(void)
 {
 	tmpdir_remove(dir);
 	config_clear(&cfg);
+	fake_free(&fk);
 }
 
 /* Replays the first n recorded requests into a driver backed by dir. */
@@ -69,14 +73,14 @@ START_TEST(roundtrip)
 			      "315623247f333f535c23e8d08f6a01506d0d714931acd37284777bfdd066d47a" };
 
 	ck_assert_int_eq(store_open(&s1, dir, &e), 0);
-	driver_init(&d1, &s1, NULL, &cfg);
+	fake_driver_init(&d1, &s1, &fk, &cfg);
 	replay_into(&d1, 13);
 	ck_assert_int_eq(store_open(&s2, dir, &e), -EBUSY);
 	ck_assert_str_eq(strstr(e.msg, "is in use"), "is in use by another guardnetd");
 	store_close(&s1);
 
 	ck_assert_int_eq(store_open(&s2, dir, &e), 0);
-	driver_init(&d2, &s2, NULL, &cfg);
+	fake_driver_init(&d2, &s2, &fk, &cfg);
 	ck_assert_msg(store_load(&s2, &d2.st, &e) == 0, "%s", e.msg);
 	ck_assert_uint_eq(d2.st.nets.live, 3);
 	ck_assert_uint_eq(d2.st.eps.live, 2);
@@ -114,6 +118,45 @@ static bool exists(const char *sub, const char *name)
 	return access(path, F_OK) == 0;
 }
 
+/* A swarm network (25 base-36 characters) is recorded and read back like
+ * any other, its file named by its ID, its bridge by its first 12. */
+START_TEST(swarm_ids_roundtrip)
+{
+	static const char swarm[] = "olslm2x2ik7h57ul54whs6nbu";
+	struct gn_store s1, s2;
+	struct gn_driver d1, d2;
+	struct gn_network *net;
+	struct gn_err e;
+	char body[700];
+	struct api_reply rep;
+
+	ck_assert_int_eq(store_open(&s1, dir, &e), 0);
+	fake_driver_init(&d1, &s1, &fk, &cfg);
+	snprintf(body, sizeof body, "{\"NetworkID\":\"%s\",\"Options\":{},\"IPv4Data\":[{\"Gateway\":"
+		 "\"10.97.0.1/24\",\"Pool\":\"10.97.0.0/24\"}],\"IPv6Data\":[]}", swarm);
+	ck_assert_int_eq(api_handle(&d1, "/NetworkDriver.CreateNetwork", body, strlen(body), &rep), 0);
+	ck_assert_msg(rep.status == 200, "%s", rep.body);
+	free(rep.body);
+	snprintf(body, sizeof body, "{\"NetworkID\":\"%s\",\"EndpointID\":\"" C1 "\",\"Interface\":"
+		 "{\"Address\":\"10.97.0.2/24\"},\"Options\":{}}", swarm);
+	ck_assert_int_eq(api_handle(&d1, "/NetworkDriver.CreateEndpoint", body, strlen(body), &rep), 0);
+	ck_assert_msg(rep.status == 200, "%s", rep.body);
+	free(rep.body);
+	ck_assert(exists("networks", "olslm2x2ik7h57ul54whs6nbu.json"));
+	driver_free(&d1);
+	store_close(&s1);
+	ck_assert_int_eq(store_open(&s2, dir, &e), 0);
+	fake_driver_init(&d2, &s2, &fk, &cfg);
+	ck_assert_msg(store_load(&s2, &d2.st, &e) == 0, "%s", e.msg);
+	net = state_network(&d2.st, swarm);
+	ck_assert_ptr_nonnull(net);
+	ck_assert_str_eq(net->spec.opts.bridge, "gn-olslm2x2ik7h");
+	ck_assert_ptr_nonnull(state_endpoint(&d2.st, C1));
+	driver_free(&d2);
+	store_close(&s2);
+}
+END_TEST
+
 START_TEST(corrupt_file_stops_the_load)
 {
 	struct gn_store s;
@@ -123,7 +166,7 @@ START_TEST(corrupt_file_stops_the_load)
 
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
 	write_file("networks", N4 ".json", "{\"Version\": 1, \"NetworkID\": ");
-	driver_init(&d, &s, NULL, &cfg);
+	fake_driver_init(&d, &s, &fk, &cfg);
 	ck_assert_int_eq(store_load(&s, &d.st, &e), -EINVAL);
 	snprintf(want, sizeof want, "state file %s/networks/" N4 ".json is unusable: invalid JSON at line 1 column 28: "
 		 "unexpected token near end of file", dir);
@@ -143,14 +186,14 @@ START_TEST(invalid_content_stops_the_load)
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
 	write_file("networks", N4 ".json", "{\"Version\": 1, \"NetworkID\": \"" N4 "\", \"IPv4Data\": "
 		   "[{\"Pool\": \"10.0.0.0/40\"}]}");
-	driver_init(&d, &s, NULL, &cfg);
+	fake_driver_init(&d, &s, &fk, &cfg);
 	ck_assert_int_eq(store_load(&s, &d.st, &e), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "IPv4Data[0].Pool: invalid CIDR \"10.0.0.0/40\""));
 	driver_free(&d);
 	store_close(&s);
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
 	write_file("networks", N4 ".json", "{\"Version\": 7}");
-	driver_init(&d, &s, NULL, &cfg);
+	fake_driver_init(&d, &s, &fk, &cfg);
 	ck_assert_int_eq(store_load(&s, &d.st, &e), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "Version: expected 1"));
 	driver_free(&d);
@@ -167,7 +210,7 @@ START_TEST(leftovers_are_cleaned)
 	char *text;
 
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	driver_init(&d, &s, NULL, &cfg);
+	fake_driver_init(&d, &s, &fk, &cfg);
 	replay_into(&d, 4);
 	/* An endpoint whose network's file was moved aside by hand, and a
 	 * temporary file from a write that never reached rename(). */
@@ -180,7 +223,7 @@ START_TEST(leftovers_are_cleaned)
 	write_file("endpoints", "3333333333333333333333333333333333333333333333333333333333333333.json", text);
 	write_file("endpoints", ".3333.tmp", "half");
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	driver_init(&d, &s, NULL, &cfg);
+	fake_driver_init(&d, &s, &fk, &cfg);
 	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
 	ck_assert_uint_eq(d.st.eps.live, 1);
 	ck_assert(!exists("endpoints", "3333333333333333333333333333333333333333333333333333333333333333.json"));
@@ -199,7 +242,7 @@ START_TEST(delete_removes_files)
 	struct gn_err e;
 
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	driver_init(&d, &s, NULL, &cfg);
+	fake_driver_init(&d, &s, &fk, &cfg);
 	replay_into(&d, 4);
 	ck_assert(exists("endpoints", C1 ".json"));
 	ck_assert_int_eq(driver_delete_network(&d, N4, &e), 0);
@@ -223,7 +266,7 @@ START_TEST(write_failure_names_no_path)
 	struct gn_err e;
 
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	driver_init(&d, &s, NULL, &cfg);
+	fake_driver_init(&d, &s, &fk, &cfg);
 	replay_into(&d, 3);
 	ck_assert_str_eq(path, "/NetworkDriver.CreateEndpoint");
 	/* Not even root creates files in /proc. */
@@ -249,6 +292,7 @@ Suite *store_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, roundtrip);
+	tcase_add_test(tc, swarm_ids_roundtrip);
 	tcase_add_test(tc, corrupt_file_stops_the_load);
 	tcase_add_test(tc, invalid_content_stops_the_load);
 	tcase_add_test(tc, leftovers_are_cleaned);

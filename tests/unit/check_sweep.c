@@ -1,5 +1,5 @@
 /* Endpoints Docker abandoned while guardnetd was down: how the driver
- * finds and drops them (driver.c), without a kernel. */
+ * finds and drops them (driver-sweep.c), without a kernel. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "names.h"
 #include "store.h"
+#include "host.h"
 #include "suites.h"
 
 #define NET "4aa2d42bef9d487d398a30c85e12e8fb237690c3cf238241dd6db2c80c77c4c5"
@@ -15,42 +17,21 @@
 #define EP_B "bbbb757575f60020380d9d143a7592388be539fa9fb9d250ea97c5d434f19c1a"
 #define EP_C "cccc757575f60020380d9d143a7592388be539fa9fb9d250ea97c5d434f19c1a"
 
-static char *dir;
-static struct gn_config cfg;
-static struct gn_store store;
-static struct gn_driver drv;
+static struct unit_host h;
 
 static void setup(void)
 {
-	struct gn_err e;
-
-	dir = tmpdir_make();
-	ck_assert_ptr_nonnull(dir);
-	config_init(&cfg);
-	ck_assert_int_eq(store_open(&store, dir, &e), 0);
-	driver_init(&drv, &store, NULL, &cfg);
+	host_open(&h, true);
 }
 
 static void teardown(void)
 {
-	driver_free(&drv);
-	store_close(&store);
-	tmpdir_remove(dir);
-	config_clear(&cfg);
-}
-
-static void call(const char *path, const char *body)
-{
-	struct api_reply rep;
-
-	ck_assert_int_eq(api_handle(&drv, path, body, strlen(body), &rep), 0);
-	ck_assert_msg(rep.status == 200, "%s: %s", path, rep.body);
-	free(rep.body);
+	host_close(&h);
 }
 
 static void network(void)
 {
-	call("/NetworkDriver.CreateNetwork", "{\"NetworkID\":\"" NET "\",\"Options\":{},\"IPv4Data\":[{\"Gateway\":"
+	host_must(&h, "/NetworkDriver.CreateNetwork", "{\"NetworkID\":\"" NET "\",\"Options\":{},\"IPv4Data\":[{\"Gateway\":"
 	     "\"10.97.0.1/24\",\"Pool\":\"10.97.0.0/24\"}],\"IPv6Data\":[]}");
 }
 
@@ -60,7 +41,7 @@ static void endpoint(const char *id, const char *addr)
 
 	snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"%s\",\"Interface\":{\"Address\":"
 		 "\"%s\"},\"Options\":{\"guardnet.allow\":\"192.0.2.3/32\"}}", id, addr);
-	call("/NetworkDriver.CreateEndpoint", body);
+	host_must(&h, "/NetworkDriver.CreateEndpoint", body);
 }
 
 /* Join into sandbox, then publish host port 8080/tcp, or 8081 for EP_B. */
@@ -71,18 +52,27 @@ static void join_and_publish(const char *id, const char *sandbox)
 
 	snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"%s\",\"SandboxKey\":\"%s\","
 		 "\"Options\":{}}", id, sandbox);
-	call("/NetworkDriver.Join", body);
+	host_must(&h, "/NetworkDriver.Join", body);
 	snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"%s\",\"Options\":{"
 		 "\"com.docker.network.portmap\":[{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\","
 		 "\"HostPort\":%d,\"HostPortEnd\":%d}]}}", id, port, port);
-	call("/NetworkDriver.ProgramExternalConnectivity", body);
+	host_must(&h, "/NetworkDriver.ProgramExternalConnectivity", body);
+}
+
+/* The container's namespace went, and the host end of its veth pair with it. */
+static void veth_gone(const char *id)
+{
+	char host[GN_IFNAME_MAX + 1], peer[GN_IFNAME_MAX + 1];
+
+	names_veth(id, host, peer);
+	fake_link_gone(&h.fk, host);
 }
 
 static bool has_file(const char *id)
 {
 	char path[700];
 
-	snprintf(path, sizeof path, "%s/endpoints/%s.json", dir, id);
+	snprintf(path, sizeof path, "%s/endpoints/%s.json", h.dir, id);
 	return access(path, F_OK) == 0;
 }
 
@@ -93,12 +83,12 @@ START_TEST(reused_address_drops_the_old_endpoint)
 	join_and_publish(EP_A, "/nonexistent/netns/a");
 	/* Docker forgot A (its DeleteEndpoint failed) and gives 10.97.0.2 to B. */
 	endpoint(EP_B, "10.97.0.2/24");
-	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
+	ck_assert_ptr_null(state_endpoint(&h.drv.st, EP_A));
 	ck_assert(!has_file(EP_A));
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_B));
 	ck_assert(has_file(EP_B));
 	/* A's host port is free again. */
-	call("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_B "\","
+	host_must(&h, "/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_B "\","
 	     "\"Options\":{\"com.docker.network.portmap\":[{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\","
 	     "\"HostPort\":8080,\"HostPortEnd\":8080}]}}");
 }
@@ -109,8 +99,8 @@ START_TEST(other_addresses_are_left_alone)
 	network();
 	endpoint(EP_A, "10.97.0.2/24");
 	endpoint(EP_B, "10.97.0.3/24");
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_A));
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_B));
 }
 END_TEST
 
@@ -124,17 +114,17 @@ START_TEST(an_address_held_twice_drops_both)
 
 	network();
 	endpoint(EP_A, "10.97.0.2/24");
-	net = state_network(&drv.st, NET);
-	s.addr4 = state_endpoint(&drv.st, EP_A)->spec.addr4;
-	ck_assert_int_eq(state_add_endpoint(&drv.st, net, &s, &b), 0);
+	net = state_network(&h.drv.st, NET);
+	s.addr4 = state_endpoint(&h.drv.st, EP_A)->spec.addr4;
+	ck_assert_int_eq(state_add_endpoint(&h.drv.st, net, &s, &b), 0);
 	ck_assert_uint_eq(net->n_unindexed, 1);
 	endpoint(EP_C, "10.97.0.2/24");
-	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
-	ck_assert_ptr_null(state_endpoint(&drv.st, EP_B));
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_C));
+	ck_assert_ptr_null(state_endpoint(&h.drv.st, EP_A));
+	ck_assert_ptr_null(state_endpoint(&h.drv.st, EP_B));
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_C));
 	ck_assert_uint_eq(net->n_unindexed, 0);
-	ck_assert_ptr_eq(state_address_holder(net, &state_endpoint(&drv.st, EP_C)->spec.addr4.addr),
-			 state_endpoint(&drv.st, EP_C));
+	ck_assert_ptr_eq(state_address_holder(net, &state_endpoint(&h.drv.st, EP_C)->spec.addr4.addr),
+			 state_endpoint(&h.drv.st, EP_C));
 }
 END_TEST
 
@@ -143,8 +133,8 @@ START_TEST(joined_endpoint_of_a_removed_sandbox_is_dropped)
 	char live[600], gone[600];
 	int fd;
 
-	snprintf(live, sizeof live, "%s/sb-live", dir);
-	snprintf(gone, sizeof gone, "%s/sb-gone", dir);
+	snprintf(live, sizeof live, "%s/sb-live", h.dir);
+	snprintf(gone, sizeof gone, "%s/sb-gone", h.dir);
 	fd = open(live, O_CREAT | O_WRONLY, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -153,11 +143,15 @@ START_TEST(joined_endpoint_of_a_removed_sandbox_is_dropped)
 	endpoint(EP_B, "10.97.0.3/24");
 	join_and_publish(EP_A, live);
 	join_and_publish(EP_B, gone);
-	driver_sweep(&drv, 100);
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
-	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
-	ck_assert_ptr_null(state_endpoint(&drv.st, EP_B));
+	driver_sweep(&h.drv, 100);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_B));
+	/* A sandbox file gone proves nothing while the veth pair is there. */
+	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_B));
+	veth_gone(EP_B);
+	driver_sweep(&h.drv, 102 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_A));
+	ck_assert_ptr_null(state_endpoint(&h.drv.st, EP_B));
 	ck_assert(!has_file(EP_B));
 }
 END_TEST
@@ -168,20 +162,21 @@ START_TEST(port_of_an_abandoned_endpoint_is_freed_at_once)
 {
 	char gone[600], body[800];
 
-	snprintf(gone, sizeof gone, "%s/sb-gone", dir);
+	snprintf(gone, sizeof gone, "%s/sb-gone", h.dir);
 	network();
 	endpoint(EP_A, "10.97.0.2/24");
 	join_and_publish(EP_A, gone);
-	driver_sweep(&drv, 100);
+	veth_gone(EP_A);
+	driver_sweep(&h.drv, 100);
 	endpoint(EP_B, "10.97.0.3/24");
 	snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_B "\",\"SandboxKey\":\"%s\","
 		 "\"Options\":{}}", gone);
-	call("/NetworkDriver.Join", body);
-	call("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_B "\","
+	host_must(&h, "/NetworkDriver.Join", body);
+	host_must(&h, "/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_B "\","
 	     "\"Options\":{\"com.docker.network.portmap\":[{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\","
 	     "\"HostPort\":8080,\"HostPortEnd\":8080}]}}");
-	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+	ck_assert_ptr_null(state_endpoint(&h.drv.st, EP_A));
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_B));
 }
 END_TEST
 
@@ -192,20 +187,23 @@ START_TEST(watched_after_the_grace)
 	char sb[600];
 	int fd;
 
-	snprintf(sb, sizeof sb, "%s/sb", dir);
+	snprintf(sb, sizeof sb, "%s/sb", h.dir);
 	fd = open(sb, O_CREAT | O_WRONLY, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	network();
 	endpoint(EP_A, "10.97.0.2/24");
 	join_and_publish(EP_A, sb);
-	driver_sweep(&drv, 100);
-	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
-	driver_sweep(&drv, 500);
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	driver_sweep(&h.drv, 100);
+	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	driver_sweep(&h.drv, 500);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_A));
 	unlink(sb);
-	driver_sweep(&drv, 502);
-	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
+	driver_sweep(&h.drv, 502);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_A));
+	veth_gone(EP_A);
+	driver_sweep(&h.drv, 504);
+	ck_assert_ptr_null(state_endpoint(&h.drv.st, EP_A));
 }
 END_TEST
 
@@ -216,10 +214,10 @@ START_TEST(named_by_docker_is_no_suspect)
 	network();
 	endpoint(EP_A, "10.97.0.2/24");
 	join_and_publish(EP_A, "/nonexistent/netns/a");
-	driver_sweep(&drv, 100);
-	call("/NetworkDriver.Leave", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_A "\"}");
-	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	driver_sweep(&h.drv, 100);
+	host_must(&h, "/NetworkDriver.Leave", "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"" EP_A "\"}");
+	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_A));
 }
 END_TEST
 
@@ -229,14 +227,14 @@ START_TEST(joined_since_the_start_is_kept)
 {
 	char gone[600];
 
-	snprintf(gone, sizeof gone, "%s/sb-not-yet", dir);
+	snprintf(gone, sizeof gone, "%s/sb-not-yet", h.dir);
 	network();
-	driver_sweep(&drv, 100);
+	driver_sweep(&h.drv, 100);
 	endpoint(EP_A, "10.97.0.2/24");
 	join_and_publish(EP_A, gone);
-	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
-	driver_sweep(&drv, 1000);
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	driver_sweep(&h.drv, 1000);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_A));
 }
 END_TEST
 
@@ -245,9 +243,9 @@ START_TEST(sandbox_in_an_unseen_directory_proves_nothing)
 	network();
 	endpoint(EP_A, "10.97.0.2/24");
 	join_and_publish(EP_A, "/nonexistent/netns/a");
-	driver_sweep(&drv, 100);
-	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	driver_sweep(&h.drv, 100);
+	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_A));
 }
 END_TEST
 
@@ -256,19 +254,19 @@ START_TEST(unjoined_at_start_is_dropped_after_the_grace)
 	network();
 	endpoint(EP_A, "10.97.0.2/24");
 	endpoint(EP_B, "10.97.0.3/24");
-	driver_sweep(&drv, 100);
+	driver_sweep(&h.drv, 100);
 	/* Docker retries a call for up to 30 s: B's Join still comes. */
 	join_and_publish(EP_B, "/nonexistent/netns/b");
-	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S - 1);
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
-	driver_sweep(&drv, 100 + DRIVER_SUSPECT_GRACE_S);
-	ck_assert_ptr_null(state_endpoint(&drv.st, EP_A));
+	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S - 1);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_A));
+	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_ptr_null(state_endpoint(&h.drv.st, EP_A));
 	ck_assert(!has_file(EP_A));
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_B));
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_B));
 	/* Endpoints created after the start are never suspects. */
 	endpoint(EP_A, "10.97.0.2/24");
-	driver_sweep(&drv, 1000);
-	ck_assert_ptr_nonnull(state_endpoint(&drv.st, EP_A));
+	driver_sweep(&h.drv, 1000);
+	ck_assert_ptr_nonnull(state_endpoint(&h.drv.st, EP_A));
 }
 END_TEST
 

@@ -8,14 +8,6 @@
 #include "ufw.h"
 #include "suites.h"
 
-static void ck_prefix(const struct gn_prefix *p, const char *want)
-{
-	char buf[GN_PREFIX_STRLEN];
-
-	prefix_format(p, buf, sizeof buf);
-	ck_assert_str_eq(buf, want);
-}
-
 /* Tuples as ufw 0.36 writes them (ufw --dry-run, research/ufw-anchors.md 3.5). */
 START_TEST(tuples)
 {
@@ -79,18 +71,6 @@ START_TEST(malformed)
 }
 END_TEST
 
-static void write_file(const char *root, const char *rel, const char *text)
-{
-	char path[600];
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 START_TEST(load_files)
 {
 	char *root = tmpdir_make(), dir[600];
@@ -107,13 +87,13 @@ START_TEST(load_files)
 	ck_assert_int_eq(ufw_load(root, &c, &e), 0);
 	ck_assert(!c.enabled && c.n4 == 0 && c.in_policy == UFW_POLICY_DROP);
 	ufw_config_clear(&c);
-	write_file(root, "etc/ufw/ufw.conf", "# comment\nENABLED=yes\nLOGLEVEL=low\n");
-	write_file(root, "etc/default/ufw", "IPV6=yes\nDEFAULT_INPUT_POLICY=\"REJECT\"\nDEFAULT_FORWARD_POLICY=\"ACCEPT\"\n");
-	write_file(root, "etc/ufw/user.rules", "*filter\n### RULES ###\n\n"
+	root_write(root, "etc/ufw/ufw.conf", "# comment\nENABLED=yes\nLOGLEVEL=low\n");
+	root_write(root, "etc/default/ufw", "IPV6=yes\nDEFAULT_INPUT_POLICY=\"REJECT\"\nDEFAULT_FORWARD_POLICY=\"ACCEPT\"\n");
+	root_write(root, "etc/ufw/user.rules", "*filter\n### RULES ###\n\n"
 		   "### tuple ### deny tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 8080 -j DROP\n"
 		   "### tuple ### allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 sideways\n"
 		   "### tuple ### allow any 8080 0.0.0.0/0 any 192.0.2.2 in\n### END RULES ###\nCOMMIT\n");
-	write_file(root, "etc/ufw/user6.rules", "### tuple ### allow tcp 22 ::/0 any ::/0 in\n");
+	root_write(root, "etc/ufw/user6.rules", "### tuple ### allow tcp 22 ::/0 any ::/0 in\n");
 	ck_assert_int_eq(ufw_load(root, &c, &e), 0);
 	ck_assert(c.enabled && c.ipv6);
 	ck_assert_int_eq(c.in_policy, UFW_POLICY_REJECT);
@@ -228,7 +208,7 @@ START_TEST(walk)
 	mkdir(dir, 0755);
 	snprintf(dir, sizeof dir, "%s/etc/ufw", root);
 	mkdir(dir, 0755);
-	write_file(root, "etc/ufw/before.rules", "*filter\n:ufw-before-input - [0:0]\n:ufw-not-local - [0:0]\n"
+	root_write(root, "etc/ufw/before.rules", "*filter\n:ufw-before-input - [0:0]\n:ufw-not-local - [0:0]\n"
 		   "-A ufw-before-input -i lo -j ACCEPT\n"
 		   "-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
 		   "-A ufw-before-input -p icmp --icmp-type echo-request -j ACCEPT\n"
@@ -238,12 +218,12 @@ START_TEST(walk)
 		   "-A ufw-before-input -j ufw-not-local\n"
 		   "-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN\n"
 		   "-A ufw-not-local -j DROP\nCOMMIT\n");
-	write_file(root, "etc/ufw/after.rules", "*filter\n:ufw-after-input - [0:0]\n"
+	root_write(root, "etc/ufw/after.rules", "*filter\n:ufw-after-input - [0:0]\n"
 		   "-A ufw-after-input -p udp --dport 137 -j ufw-skip-to-policy-input\n"
 		   "-A ufw-after-input -s 192.0.2.8 -j REJECT\n"
 		   "-A ufw-after-input -p udp -m set --match-set blocked src -j DROP\n"
 		   "-A ufw-after-input -p tcp --dport 22 -j f2b-sshd\nCOMMIT\n");
-	write_file(root, "etc/ufw/user.rules", "*filter\n:ufw-user-input - [0:0]\n:ufw-user-forward - [0:0]\n"
+	root_write(root, "etc/ufw/user.rules", "*filter\n:ufw-user-input - [0:0]\n:ufw-user-forward - [0:0]\n"
 		   ":ufw-user-limit - [0:0]\n:ufw-user-limit-accept - [0:0]\n### RULES ###\n"
 		   "### tuple ### allow tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in\n"
 		   "-A ufw-user-input -p tcp --dport 8080 -j ACCEPT\n"

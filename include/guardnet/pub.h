@@ -1,0 +1,23 @@
+/*
+ * One published port, as the driver decides it (publish.c) and the firewall
+ * seam receives it (fw.h): a DNAT from (host address or any, proto, port)
+ * to (container address, container port).
+ */
+#ifndef GUARDNET_PUB_H
+#define GUARDNET_PUB_H
+
+#include <guardnet/types.h>
+
+struct gn_pub {
+	uint8_t family;         /* AF_INET or AF_INET6 */
+	bool any;               /* every local address of the family */
+	struct gn_addr host;    /* when !any */
+	uint8_t proto;
+	uint16_t port;
+	struct gn_addr ctr;
+	uint16_t ctr_port;
+	const char *ep_id;      /* owner, for messages */
+	const char *net_id;
+};
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * Change events of nf_tables: noticing when another program removes or
+ * alters what guardnet owns, and whether iptables' forward path still holds
+ * guardnet's accept rule (fw.h).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netfilter/nfnetlink.h>
+
+#include "fw.h"
+#include "fw-nft.h"
+#include "log.h"
+
+int fw_events_open(struct gn_fw *fw, struct gn_err *err)
+{
+	unsigned group = NFNLGRP_NFTABLES;
+	int size = 1 << 20;
+
+	fw->events = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!fw->events || mnl_socket_bind(fw->events, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_setsockopt(fw->events, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
+		return gn_errf(err, -errno, "nf_tables events: %s", strerror(errno));
+	/* A burst (Docker starting many containers) must not overflow it;
+	 * if it does anyway, ENOBUFS makes us repair (fw_events_read). */
+	setsockopt(mnl_socket_get_fd(fw->events), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
+	return mnl_socket_get_fd(fw->events);
+}
+
+/* Every nf_tables object message starts with its table's name (attribute 1:
+ * NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE,
+ * NFTA_SET_ELEM_LIST_TABLE). */
+static const char *event_table(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == 1 && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			return mnl_attr_get_str(a);
+	return NULL;
+}
+
+/* 2: guardnet's table was touched; 1: iptables' filter table lost or
+ * gained something that may concern our accept rule; 0: neither. */
+static int concerns_us(const struct nlmsghdr *nlh)
+{
+	int type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+	const char *table = event_table(nlh);
+
+	if (!table)
+		return 0;
+	if (!strcmp(table, FW_TABLE))
+		return 2;
+	return !strcmp(table, "filter") && (type == NFT_MSG_DELRULE || type == NFT_MSG_DELCHAIN ||
+					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN);
+}
+
+bool fw_hook_intact(struct gn_fw *fw, uint32_t mark)
+{
+	struct nft_batch *b = nft_batch_new(fw->seq);
+	bool intact;
+
+	if (!b)
+		return false;
+	/* The hook step adds messages only for what is missing or extra. */
+	intact = fw_iptables_hook(fw->sock, &fw->seq, b, mark, NULL) == 0 && nft_batch_messages(b) == 0;
+	nft_batch_free(b);
+	return intact;
+}
+
+int fw_events_read(struct gn_fw *fw, bool *repair)
+{
+	char buf[65536];
+	unsigned own = mnl_socket_get_portid(fw->sock);
+	int worst = 0;
+
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(fw->events, buf, sizeof buf);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == ENOBUFS) { /* events were lost: assume the worst */
+				worst = 2;
+				continue;
+			}
+			return -errno;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
+		     h = mnl_nlmsg_next(h, (int *)&n)) {
+			int c;
+
+			if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_pid == own)
+				continue;
+			c = concerns_us(h);
+			if (c > worst)
+				worst = c;
+		}
+	}
+	/* UFW and Docker rewrite the filter table often; rebuild only when
+	 * our rule is really gone. */
+	*repair = worst == 2 || (worst == 1 && !fw_hook_intact(fw, fw->last_mark));
+	if (worst == 2)
+		fw->current = false;
+	return 0;
+}

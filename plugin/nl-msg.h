@@ -1,0 +1,68 @@
+/*
+ * The rtnetlink and sock_diag requests guardnet sends, each built into a
+ * buffer by a function that needs no socket (so that the unit tests can
+ * parse them back, tests/unit/check_nl.c), and the few functions that send
+ * them.  Internal to nl-*.c.
+ *
+ * Every builder writes one request into buf, NL_BUF_SIZE bytes that it
+ * zeroes first (libmnl leaves attribute padding as it finds it, and stack
+ * bytes must not go to the kernel), and returns its header.  The sequence
+ * number is left 0: nl_talk gives each request its own.
+ */
+#ifndef GN_NL_MSG_H
+#define GN_NL_MSG_H
+
+#include <libmnl/libmnl.h>
+
+#include "nl.h"
+
+#define NL_BUF_SIZE 32768
+
+struct gn_nl {
+	struct mnl_socket *sock;
+	unsigned portid;
+	unsigned seq;
+};
+
+/* Sends one request and waits for its answer; cb sees data messages (all
+ * of them, for a dump).  0 or a negative errno (-ETIMEDOUT: no answer). */
+int nl_talk(struct gn_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+/* The header of a request of type with NLM_F_REQUEST and flags. */
+struct nlmsghdr *nl_msg_start(void *buf, uint16_t type, uint16_t flags);
+
+/* What nl_msg_link_set changes on an existing link: each field that is set.
+ * A new alias on a link that is down is no link change for the kernel to
+ * walk its routes over. */
+struct nl_change {
+	bool up;
+	int master;                /* ifindex of the bridge to enslave it to */
+	const char *alias;
+};
+
+/* nl-link.c */
+struct nlmsghdr *nl_msg_bridge_new(void *buf, const struct nl_bridge *b);
+struct nlmsghdr *nl_msg_veth_new(void *buf, const struct nl_veth *v);
+struct nlmsghdr *nl_msg_link_set(void *buf, int ifindex, const struct nl_change *c);
+/* Every link (name NULL: a dump), or the one called name. */
+struct nlmsghdr *nl_msg_link_get(void *buf, const char *name);
+struct nlmsghdr *nl_msg_link_del(void *buf, const char *name);
+/* A bridge port that sends frames back out of the port they came in on. */
+struct nlmsghdr *nl_msg_hairpin(void *buf, int ifindex);
+/* A bridge port's alias, and no IPv6 address generation on it. */
+struct nlmsghdr *nl_msg_port_conf(void *buf, const char *name, const char *alias);
+/* Parses an RTM_NEWLINK answer into *ret. */
+void nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret);
+
+/* nl-addr.c */
+struct nlmsghdr *nl_msg_addr_new(void *buf, int ifindex, const struct gn_prefix *p);
+struct nlmsghdr *nl_msg_route_get(void *buf, const struct gn_addr *dst);
+
+/* nl-conf.c: the settings of c that are not -1, in IFLA_AF_SPEC / AF_INET /
+ * IFLA_INET_CONF. */
+struct nlmsghdr *nl_msg_ipv4_conf(void *buf, int ifindex, const struct nl_ipv4_conf *c);
+
+/* nl-diag.c: the sockets of family and protocol (GN_PROTO_TCP or _UDP)
+ * bound to port: TCP ones listening, UDP ones in any state. */
+struct nlmsghdr *nl_msg_diag(void *buf, int family, uint8_t proto, uint16_t port);
+
+#endif

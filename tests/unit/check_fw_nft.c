@@ -1,0 +1,298 @@
+/*
+ * guardnet's nf_tables transactions, without root and without a socket:
+ * each case builds the batch for a small model (or the element delta of
+ * one share), walks every message, parses it back with libnftnl and
+ * compares the printout with tests/unit/golden/fw_nft_CASE.txt.  A rule,
+ * set, element or flag that changes fails the case with a diff; when the
+ * change is meant, `make golden` rewrites the files.
+ */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "fw.h"
+#include "fw-nft.h"
+#include "suites.h"
+#include "ufw.h"
+
+#define MARK 0x4e47
+
+static struct gn_prefix P(const char *s)
+{
+	struct gn_prefix p;
+	struct gn_err e;
+
+	ck_assert_msg(prefix_parse(s, true, false, &p, "test", &e) == 0, "%s", e.msg);
+	return p;
+}
+
+static struct gn_addr A(const char *s)
+{
+	struct gn_addr a;
+	struct gn_err e;
+
+	ck_assert_msg(addr_parse(s, &a, "test", &e) == 0, "%s", e.msg);
+	return a;
+}
+
+/* Published port: host "*" means every local address of the family. */
+static struct gn_pub pub(const char *host, uint8_t proto, uint16_t port, const char *ctr, uint16_t ctr_port)
+{
+	struct gn_pub p = { .proto = proto, .port = port, .ctr = A(ctr), .ctr_port = ctr_port };
+
+	p.family = p.ctr.family;
+	p.any = !strcmp(host, "*");
+	if (!p.any)
+		p.host = A(host);
+	return p;
+}
+
+/* Prints the sealed batch and compares it with the golden file. */
+static void expect_golden(struct nft_batch *b, const char *name)
+{
+	char *text = NULL;
+	size_t len = 0, n;
+	const void *data;
+	FILE *out = open_memstream(&text, &len);
+
+	ck_assert_int_eq(nft_batch_seal(b), 0);
+	data = nft_batch_data(b, &n);
+	ck_assert_int_gt(nft_batch_print(data, n, out), 2);
+	fclose(out);
+	ck_assert_msg(golden_match(name, text), "%s: the batch differs from its golden file", name);
+	free(text);
+	nft_batch_free(b);
+}
+
+static void table_golden(const struct fw_model *m, const char *name)
+{
+	struct nft_batch *b = nft_batch_new(1);
+
+	ck_assert_ptr_nonnull(b);
+	fw_nft_table(b, m);
+	expect_golden(b, name);
+}
+
+/* One plain network, one endpoint publishing a port on every address and
+ * one on a host address. */
+START_TEST(one_network)
+{
+	struct gn_prefix sub[] = { P("10.1.0.0/24") };
+	struct fw_network n = { .bridge = "gn-one", .icc = true, .subnets = sub, .n_subnets = 1 };
+	struct gn_pub pubs[] = { pub("*", 6, 8080, "10.1.0.2", 80), pub("192.0.2.1", 17, 5353, "10.1.0.2", 53) };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 2 };
+
+	table_golden(&m, "fw_nft_one_network");
+}
+END_TEST
+
+START_TEST(icc_false)
+{
+	struct gn_prefix sub[] = { P("10.2.0.0/24") };
+	struct fw_network n = { .bridge = "gn-noicc", .icc = false, .subnets = sub, .n_subnets = 1 };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK };
+
+	table_golden(&m, "fw_nft_icc_false");
+}
+END_TEST
+
+START_TEST(internal)
+{
+	struct gn_prefix sub[] = { P("10.3.0.0/24") };
+	struct fw_network n = { .bridge = "gn-int", .icc = true, .internal = true, .subnets = sub, .n_subnets = 1 };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK };
+
+	table_golden(&m, "fw_nft_internal");
+}
+END_TEST
+
+START_TEST(ipv6)
+{
+	struct gn_prefix sub[] = { P("10.4.0.0/24"), P("fd00:4::/64") };
+	struct fw_network n = { .bridge = "gn-six", .icc = true, .subnets = sub, .n_subnets = 2 };
+	struct gn_pub pubs[] = { pub("*", 6, 8080, "10.4.0.2", 80), pub("*", 6, 8080, "fd00:4::2", 80),
+				 pub("2001:db8::1", 6, 8443, "fd00:4::2", 443) };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 3 };
+
+	table_golden(&m, "fw_nft_ipv6");
+}
+END_TEST
+
+/* Two networks, network and endpoint guardnet.allow (overlapping and
+ * adjacent prefixes merge; the other family's prefixes are skipped). */
+START_TEST(allow_lists)
+{
+	struct gn_prefix sub1[] = { P("10.5.0.0/24"), P("fd00:5::/64") }, sub2[] = { P("10.6.0.0/24") };
+	struct gn_prefix allow[] = { P("192.0.2.0/28"), P("192.0.2.16/28"), P("198.51.100.7/32"),
+				     P("2001:db8:1::/64") };
+	struct gn_prefix epsrc[] = { P("203.0.113.0/30"), P("203.0.113.1/32"), P("2001:db8:2::5/128") };
+	struct fw_network n[] = {
+		{ .bridge = "gn-allow", .icc = true, .subnets = sub1, .n_subnets = 2, .allow = allow, .n_allow = 4 },
+		{ .bridge = "gn-other", .icc = true, .subnets = sub2, .n_subnets = 1 },
+	};
+	struct fw_epallow ep[] = { { .ctr = A("10.5.0.2"), .src = epsrc, .n_src = 3 },
+				   { .ctr = A("fd00:5::2"), .src = epsrc, .n_src = 3 } };
+	struct gn_pub pubs[] = { pub("*", 6, 80, "10.5.0.2", 80) };
+	struct fw_model m = { .nets = n, .n = 2, .mark = MARK, .pubs = pubs, .n_pubs = 1, .epallow = ep,
+			      .n_epallow = 2 };
+
+	table_golden(&m, "fw_nft_allow_lists");
+}
+END_TEST
+
+/* UFW in force, as ufw 0.36 writes its files: every action (allow, deny,
+ * reject, limit through xt_recent), port ranges and lists, "any" protocol,
+ * source ports, interface and route rules, an outgoing rule (left out),
+ * IPv6 rules, before.rules' own lines (DHCP, ufw-not-local, a RETURN) and
+ * after.rules' skip to the policy; a second network with UFW off. */
+START_TEST(ufw)
+{
+	static const char user[] =
+		"*filter\n:ufw-user-input - [0:0]\n:ufw-user-output - [0:0]\n:ufw-user-forward - [0:0]\n"
+		":ufw-user-limit - [0:0]\n:ufw-user-limit-accept - [0:0]\n### RULES ###\n"
+		"### tuple ### allow tcp 8080 0.0.0.0/0 any 192.0.2.2 in\n"
+		"-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.2 -j ACCEPT\n"
+		"### tuple ### deny tcp 8081 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 8081 -j DROP\n"
+		"### tuple ### reject any 8082 0.0.0.0/0 any 0.0.0.0/0 in\n"
+		"-A ufw-user-input -p tcp --dport 8082 -j REJECT --reject-with tcp-reset\n"
+		"-A ufw-user-input -p udp --dport 8082 -j REJECT\n"
+		"### tuple ### limit tcp 8083 0.0.0.0/0 any 0.0.0.0/0 in\n"
+		"-A ufw-user-input -p tcp --dport 8083 -m conntrack --ctstate NEW -m recent --set\n"
+		"-A ufw-user-input -p tcp --dport 8083 -m conntrack --ctstate NEW -m recent --update --seconds 30 "
+		"--hitcount 6 -j ufw-user-limit\n"
+		"-A ufw-user-input -p tcp --dport 8083 -j ufw-user-limit-accept\n"
+		"### tuple ### allow tcp 8000:8010 0.0.0.0/0 any 0.0.0.0/0 in_eth0\n"
+		"-A ufw-user-input -i eth0 -p tcp -m multiport --dports 8000:8010 -j ACCEPT\n"
+		"### tuple ### allow udp 5353 0.0.0.0/0 53 10.0.0.0/8 in\n"
+		"-A ufw-user-input -p udp --dport 5353 -s 10.0.0.0/8 --sport 53 -j ACCEPT\n"
+		"### tuple ### route:allow tcp 80 10.0.0.2 any 0.0.0.0/0 in_eth0!out_gn-ufw\n"
+		"-A ufw-user-forward -i eth0 -o gn-ufw -p tcp -d 10.0.0.2 --dport 80 -j ACCEPT\n"
+		"### tuple ### route:deny any any 0.0.0.0/0 any 198.51.100.0/24 in\n"
+		"-A ufw-user-forward -s 198.51.100.0/24 -j DROP\n"
+		"### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 out\n-A ufw-user-output -p tcp --dport 22 -j ACCEPT\n"
+		"### END RULES ###\n-A ufw-user-limit -j REJECT\n-A ufw-user-limit-accept -j ACCEPT\nCOMMIT\n";
+	static const char user6[] =
+		"*filter\n:ufw6-user-input - [0:0]\n### RULES ###\n"
+		"### tuple ### allow tcp 22 ::/0 any ::/0 in\n-A ufw6-user-input -p tcp --dport 22 -j ACCEPT\n"
+		"### tuple ### reject tcp 80,443 ::/0 any ::/0 in\n"
+		"-A ufw6-user-input -p tcp -m multiport --dports 80,443 -j REJECT --reject-with tcp-reset\n"
+		"### tuple ### deny any any ::/0 any 2001:db8::/32 in\n-A ufw6-user-input -s 2001:db8::/32 -j DROP\n"
+		"### END RULES ###\nCOMMIT\n";
+	static const char before[] =
+		"*filter\n:ufw-before-input - [0:0]\n:ufw-not-local - [0:0]\n"
+		"-A ufw-before-input -i lo -j ACCEPT\n"
+		"-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+		"-A ufw-before-input -m conntrack --ctstate INVALID -j ufw-logging-deny\n"
+		"-A ufw-before-input -m conntrack --ctstate INVALID -j DROP\n"
+		"-A ufw-before-input -p icmp --icmp-type echo-request -j ACCEPT\n"
+		"-A ufw-before-input -p udp --sport 67 --dport 68 -j ACCEPT\n"
+		"-A ufw-before-input -s 203.0.113.0/24 -j RETURN\n"
+		"-A ufw-before-input -j ufw-not-local\n"
+		"-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN\n"
+		"-A ufw-not-local -m addrtype --dst-type MULTICAST -j RETURN\n"
+		"-A ufw-not-local -j DROP\nCOMMIT\n";
+	static const char after[] =
+		"*filter\n:ufw-after-input - [0:0]\n-A ufw-after-input -p udp --dport 137 -j ufw-skip-to-policy-input\n"
+		"COMMIT\n";
+	struct gn_prefix sub1[] = { P("10.7.0.0/24"), P("fd00:7::/64") }, sub2[] = { P("10.8.0.0/24") };
+	struct fw_network n[] = {
+		{ .bridge = "gn-ufw", .icc = true, .subnets = sub1, .n_subnets = 2, .ufw = true },
+		{ .bridge = "gn-noufw", .icc = true, .subnets = sub2, .n_subnets = 1, .ufw = false },
+	};
+	char *root = tmpdir_make(), dir[600];
+	struct ufw_config c;
+	struct fw_model m = { .nets = n, .n = 2, .mark = MARK, .ufw = &c };
+	struct gn_err e;
+
+	snprintf(dir, sizeof dir, "%s/etc", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof dir, "%s/etc/ufw", root);
+	mkdir(dir, 0755);
+	root_write(root, "etc/ufw/ufw.conf", "ENABLED=yes\n");
+	root_write(root, "etc/ufw/user.rules", user);
+	root_write(root, "etc/ufw/user6.rules", user6);
+	root_write(root, "etc/ufw/before.rules", before);
+	root_write(root, "etc/ufw/after.rules", after);
+	ck_assert_int_eq(ufw_load(root, &c, &e), 0);
+	ck_assert_uint_eq(c.n_problems, 0);
+	table_golden(&m, "fw_nft_ufw");
+	ufw_config_clear(&c);
+	tmpdir_remove(root);
+}
+END_TEST
+
+/* UFW's default incoming policy decides at the end of a network's chain:
+ * reject here, and for IPv6 drop, as UFW does not manage IPv6. */
+START_TEST(ufw_policy)
+{
+	struct gn_prefix sub[] = { P("10.9.0.0/24"), P("fd00:9::/64") };
+	struct fw_network n = { .bridge = "gn-rej", .icc = false, .subnets = sub, .n_subnets = 2, .ufw = true };
+	struct ufw_config c = { .enabled = true, .ipv6 = false, .in_policy = UFW_POLICY_REJECT };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .ufw = &c };
+
+	table_golden(&m, "fw_nft_ufw_policy");
+}
+END_TEST
+
+/* No network left: the table goes. */
+START_TEST(empty)
+{
+	struct fw_model m = { .mark = MARK };
+
+	table_golden(&m, "fw_nft_empty");
+}
+END_TEST
+
+static void delta_golden(const struct fw_share *from, const struct fw_share *to, const char *name)
+{
+	struct nft_batch *b = nft_batch_new(1);
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(fw_pub_delta(b, from, to), 0);
+	expect_golden(b, name);
+}
+
+/* One endpoint's share, added, changed and removed: only its elements move. */
+START_TEST(share_delta)
+{
+	struct gn_prefix src[] = { P("203.0.113.0/29"), P("2001:db8:3::/48") };
+	struct gn_pub before[] = { pub("*", 6, 8080, "10.5.0.9", 80), pub("*", 6, 8080, "fd00:5::9", 80),
+				   pub("127.0.0.1", 17, 7002, "10.5.0.9", 5000) };
+	struct gn_pub after[] = { pub("*", 6, 8080, "10.5.0.9", 80), pub("*", 6, 8081, "fd00:5::9", 80) };
+	struct fw_epallow ep[] = { { .ctr = A("10.5.0.9"), .src = src, .n_src = 2 },
+				   { .ctr = A("fd00:5::9"), .src = src, .n_src = 2 } };
+	struct fw_share none = { 0 };
+	struct fw_share s1 = { .pubs = before, .n_pubs = 3, .epallow = ep, .n_epallow = 2 };
+	struct fw_share s2 = { .pubs = after, .n_pubs = 2, .epallow = ep, .n_epallow = 1 };
+	struct nft_batch *b = nft_batch_new(1);
+
+	delta_golden(&none, &s1, "fw_nft_delta_add");
+	delta_golden(&s1, &s2, "fw_nft_delta_change");
+	delta_golden(&s2, &none, "fw_nft_delta_remove");
+	/* The same share twice is no message at all. */
+	ck_assert_int_eq(fw_pub_delta(b, &s1, &s1), 0);
+	ck_assert_uint_eq(nft_batch_messages(b), 0);
+	nft_batch_free(b);
+}
+END_TEST
+
+Suite *fw_nft_suite(void)
+{
+	Suite *s = suite_create("fw_nft");
+	TCase *tc = tcase_create("golden");
+
+	tcase_add_test(tc, one_network);
+	tcase_add_test(tc, icc_false);
+	tcase_add_test(tc, internal);
+	tcase_add_test(tc, ipv6);
+	tcase_add_test(tc, allow_lists);
+	tcase_add_test(tc, ufw);
+	tcase_add_test(tc, ufw_policy);
+	tcase_add_test(tc, empty);
+	tcase_add_test(tc, share_delta);
+	suite_add_tcase(s, tc);
+	return s;
+}
