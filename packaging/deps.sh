@@ -25,6 +25,8 @@ PACKAGES=(
 	# the managed plugin's tests: a local registry for docker plugin push,
 	# install and upgrade
 	docker-registry
+	# tests: what UFW's and guardnet's rejections put on the wire (tests/e2e/ufw-reject.sh)
+	tcpdump
 )
 
 missing=()

@@ -153,12 +153,13 @@ void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id
  * deletions first, then additions.  0 or -ENOMEM. */
 int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
 void fw_pub_nat_chains(struct nft_batch *b);
-void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
+void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
 void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);
 
-/* UFW's rules (fw-nft-ufw.c): the chains ufw-in and ufw-route. */
-void fw_ufw_chains(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
+/* UFW's rules (fw-nft-ufw.c): tables ip guardnet and ip6 guardnet,
+ * replaced whole (removed when no network is under UFW). */
+void fw_ufw_tables(struct nft_batch *b, const struct fw_model *m,
 		   void (*admit)(struct nftnl_rule *r, uint32_t mark));
 /* reject with tcp reset, or with icmpx port-unreachable */
 void x_reject(struct nftnl_rule *r, bool tcp);

@@ -289,12 +289,14 @@ ufw_setup() {
 
 # ufw ARGS...: Debian's ufw in $UFW_NS on its own files (UFW_ROOT); with
 # UFW_LEGACY=1 its iptables is iptables-legacy.  Its output is shown only on
-# failure.  It uses nothing but those variables, so `export -f ufw` lets a
+# failure.  Each test host's ufw has its own lock (ufw waits for /run/ufw.lock,
+# shared by every ufw on the machine).  It uses nothing but those variables, so `export -f ufw` lets a
 # child bash run it.
 ufw() {
 	local out rc
 	out=$(unshare --mount --propagation private bash -c '
 		mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default" /etc/default &&
+		{ [ -e /run/ufw.lock ] || : >>/run/ufw.lock; } && : >>"$0/ufw.lock" && mount --bind "$0/ufw.lock" /run/ufw.lock &&
 		{ [ "$2" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi; } &&
 		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" 2>&1)
 	rc=$?
