@@ -29,35 +29,6 @@ static int decide(struct explain_result *r, enum explain_verdict v, const char *
 	return 0;
 }
 
-static bool in_ports(const struct ufw_ports *p, uint16_t port)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (port >= p->lo[i] && port <= p->hi[i])
-			return true;
-	return p->n == 0;
-}
-
-/* The match of one UFW rule as fw-nft-ufw.c compiles it: "any" protocol
- * with ports means TCP and UDP.  Explain knows no source port, so a rule
- * qualified by one is taken not to match. */
-static bool ufw_matches(const struct ufw_rule *u, const struct explain_query *q, const struct gn_addr *dst,
-			uint16_t dport, const char *out_if)
-{
-	if (u->sport.n)
-		return false;
-	if (u->proto ? u->proto != q->proto : u->dport.n && q->proto != 6 && q->proto != 17)
-		return false;
-	if (u->dst.len && !prefix_contains(&u->dst, dst))
-		return false;
-	if (!in_ports(&u->dport, dport))
-		return false;
-	if (u->src.len && !prefix_contains(&u->src, &q->from))
-		return false;
-	if (u->in_if[0] && strcmp(u->in_if, q->in_if))
-		return false;
-	return !out_if || !u->out_if[0] || !strcmp(u->out_if, out_if);
-}
-
 static int ufw_verdict(struct explain_result *r, const struct ufw_rule *u, int family, const char *step)
 {
 	static const enum explain_verdict by_action[] = {
@@ -73,24 +44,17 @@ static int ufw_verdict(struct explain_result *r, const struct ufw_rule *u, int f
 		      family == AF_INET ? "user.rules" : "user6.rules", u->line);
 }
 
-/* The first of UFW's rules (route ones or incoming ones) that matches,
- * or NULL.  Incoming rules see the original destination, route rules the
- * container's address and port and the bridge it leaves by. */
-static const struct ufw_rule *ufw_first(const struct explain_env *env, const struct explain_query *q,
-					const struct explain_result *r, bool route)
+/* UFW's rules for the connection: incoming ones on the original
+ * destination, then route ones on the container's address and port and the
+ * bridge it leaves by (ufw-eval.c). */
+static void ufw_decide(const struct explain_env *env, const struct explain_query *q, const struct explain_result *r,
+		       struct ufw_decision *d)
 {
-	const struct ufw_config *u = env->env->ufw;
-	const struct ufw_rule *v = q->to.family == AF_INET ? u->v4 : u->v6;
-	size_t n = q->to.family == AF_INET ? u->n4 : u->n6;
+	struct ufw_query uq = { .family = q->to.family, .proto = q->proto, .src = q->from, .dst = q->to,
+				.dport = q->port, .in_if = q->in_if, .ctr = r->pub.ctr, .ctr_port = r->pub.ctr_port,
+				.out_if = r->net->spec.opts.bridge };
 
-	for (size_t i = 0; i < n; i++) {
-		if (route ? !v[i].route : v[i].route || v[i].out)
-			continue;
-		if (route ? ufw_matches(&v[i], q, &r->pub.ctr, r->pub.ctr_port, r->net->spec.opts.bridge)
-			  : ufw_matches(&v[i], q, &q->to, q->port, NULL))
-			return &v[i];
-	}
-	return NULL;
+	ufw_eval(env->env->ufw, &uq, d);
 }
 
 static const struct gn_prefix *allowed_by(const struct gn_prefix_list *l, const struct gn_addr *a)
@@ -129,7 +93,7 @@ static bool step(const struct explain_env *env, const struct explain_query *q, s
 		 const struct admit_rule *a, bool ufw)
 {
 	const struct gn_net_opts *o = &r->net->spec.opts;
-	const struct ufw_rule *u;
+	struct ufw_decision d;
 	const struct gn_prefix *p;
 	char buf[GN_PREFIX_STRLEN];
 
@@ -149,9 +113,10 @@ static bool step(const struct explain_env *env, const struct explain_query *q, s
 		return true;
 	case ADMIT_UFW_IN:
 	case ADMIT_UFW_ROUTE:
-		if (!(u = ufw_first(env, q, r, a->step == ADMIT_UFW_ROUTE)))
+		ufw_decide(env, q, r, &d);
+		if (!d.rule || d.route != (a->step == ADMIT_UFW_ROUTE))
 			return false;
-		ufw_verdict(r, u, q->to.family, a->name);
+		ufw_verdict(r, d.rule, q->to.family, a->name);
 		return true;
 	case ADMIT_NET_ALLOW:
 	case ADMIT_EP_ALLOW:

@@ -25,4 +25,35 @@ const char *ufw_action_name(enum ufw_action a);
  * 192.0.2.2 to any port 8080 proto tcp". */
 void ufw_rule_format(const struct ufw_rule *r, char *buf, size_t len);
 
+/* ufw-eval.c: UFW's decision for a new connection: the incoming rules
+ * against the host address and port, then, when ctr is set, the route
+ * rules against the container and the bridge it leaves by. */
+struct ufw_query {
+	int family;
+	uint8_t proto;
+	struct gn_addr src, dst;        /* dst: the host address */
+	uint16_t sport, dport;          /* sport 0: unknown (rules with one do not match) */
+	const char *in_if;              /* NULL: unknown (rules with one do not match) */
+	struct gn_addr ctr;             /* family 0: no route rules */
+	uint16_t ctr_port;
+	const char *out_if;             /* the network's bridge */
+};
+enum ufw_outcome {
+	UFW_OUT_NONE,           /* no rule decided: guardnet.allow, then the policy */
+	UFW_OUT_ACCEPT,
+	UFW_OUT_LIMIT,          /* accepted while under the rate of a limit rule */
+	UFW_OUT_DROP,
+	UFW_OUT_REJECT,
+};
+struct ufw_decision {
+	enum ufw_outcome outcome;
+	const struct ufw_rule *rule;    /* the rule that decided, or NULL */
+	size_t index;                   /* its place in the family's rules */
+	bool route;                     /* decided by a route rule */
+};
+void ufw_eval(const struct ufw_config *c, const struct ufw_query *q, struct ufw_decision *ret);
+/* The number `ufw status numbered` gives rule i of family (1-based: the
+ * IPv4 rules first, then the IPv6 ones). */
+unsigned ufw_rule_number(const struct ufw_config *c, int family, size_t i);
+
 #endif

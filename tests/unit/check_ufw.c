@@ -120,6 +120,62 @@ START_TEST(load_files)
 }
 END_TEST
 
+/* The first incoming rule that matches decides; route rules only with a
+ * container in the query; nothing for IPv6 when UFW leaves IPv6 alone. */
+START_TEST(eval_first_match)
+{
+	static const char *const v4[] = {
+		"deny tcp 8080 0.0.0.0/0 any 192.0.2.3 in",
+		"allow tcp 8080 0.0.0.0/0 any 192.0.2.0/24 in",
+		"allow tcp 9090 0.0.0.0/0 any 0.0.0.0/0 in_eth0",
+		"route:allow tcp 80 10.0.0.2 any 0.0.0.0/0 in",
+		"allow tcp 7070 0.0.0.0/0 any 0.0.0.0/0 out",
+	};
+	struct ufw_config c = { .enabled = true, .ipv6 = false };
+	struct ufw_query q = { .family = AF_INET, .proto = 6, .dport = 8080 };
+	struct ufw_decision d;
+	struct gn_err e;
+
+	c.v4 = calloc(sizeof v4 / sizeof v4[0], sizeof *c.v4);
+	for (size_t i = 0; i < sizeof v4 / sizeof v4[0]; i++)
+		ck_assert_int_eq(ufw_parse_tuple(v4[i], AF_INET, &c.v4[c.n4++], &e), 0);
+	addr_parse("192.0.2.1", &q.dst, "x", NULL);
+	addr_parse("192.0.2.3", &q.src, "x", NULL);
+	ufw_eval(&c, &q, &d);
+	ck_assert(d.outcome == UFW_OUT_DROP && d.index == 0 && !d.route);
+	ck_assert_uint_eq(ufw_rule_number(&c, AF_INET, d.index), 1);
+	addr_parse("192.0.2.4", &q.src, "x", NULL);
+	ufw_eval(&c, &q, &d);
+	ck_assert(d.outcome == UFW_OUT_ACCEPT && d.index == 1);
+	addr_parse("198.51.100.1", &q.src, "x", NULL);
+	ufw_eval(&c, &q, &d);
+	ck_assert(d.outcome == UFW_OUT_NONE && !d.rule);
+	/* An interface-qualified rule needs the interface. */
+	q.dport = 9090;
+	ufw_eval(&c, &q, &d);
+	ck_assert(d.outcome == UFW_OUT_NONE);
+	q.in_if = "eth0";
+	ufw_eval(&c, &q, &d);
+	ck_assert(d.outcome == UFW_OUT_ACCEPT && d.index == 2);
+	/* Outgoing rules never decide for an incoming connection. */
+	q.dport = 7070;
+	ufw_eval(&c, &q, &d);
+	ck_assert(d.outcome == UFW_OUT_NONE);
+	/* Route rules: only against a container. */
+	q.dport = 8081;
+	ufw_eval(&c, &q, &d);
+	ck_assert(d.outcome == UFW_OUT_NONE);
+	addr_parse("10.0.0.2", &q.ctr, "x", NULL);
+	q.ctr_port = 80;
+	ufw_eval(&c, &q, &d);
+	ck_assert(d.outcome == UFW_OUT_ACCEPT && d.route && d.index == 3);
+	q.family = AF_INET6;
+	ufw_eval(&c, &q, &d);
+	ck_assert(d.outcome == UFW_OUT_NONE);
+	ufw_config_clear(&c);
+}
+END_TEST
+
 Suite *ufw_suite(void)
 {
 	Suite *s = suite_create("ufw");
@@ -128,6 +184,7 @@ Suite *ufw_suite(void)
 	tcase_add_test(tc, tuples);
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, load_files);
+	tcase_add_test(tc, eval_first_match);
 	suite_add_tcase(s, tc);
 	return s;
 }
