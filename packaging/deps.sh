@@ -18,6 +18,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev valgrind
 	# benchmarks (tests/bench): TCP throughput through published ports
 	iperf3
+	# frames a neighbour crafts (tests/lib.sh neighbour_syn)
+	python3-scapy
 )
 
 missing=()

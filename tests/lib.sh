@@ -182,6 +182,48 @@ testbed() {
 	image_load "$H"
 }
 
+# gnctl_host ARGS...: guardnetctl as the administrator of test host $H runs
+# it: in H's network namespace, with H's UFW files at /etc/ufw and
+# /etc/default/ufw (a private mount namespace), H's dockerd as $DOCKER_HOST
+# and H's guardnetd's control socket.
+gnctl_host() {
+	DOCKER_HOST=unix://$GN_TMP/docker-$H/docker.sock unshare --mount bash -c \
+		'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
+		exec nsenter --net=/run/netns/"$1" "${@:2}"' "$UFW_ROOT" "$H" \
+		"$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$H/control.sock" "$@"
+}
+
+# mac_of NS IFACE: the interface's MAC address.
+mac_of() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }'; }
+
+# neighbour_syn NS IFACE DSTMAC SRC DST PORT: one TCP SYN from SRC in a frame
+# to DSTMAC (a neighbour on the link may address anything, 127.0.0.1 and
+# ::1 included); prints what came back on IFACE within 2 s: synack, rst or
+# none.
+neighbour_syn() {
+	nsenter --net=/run/netns/"$1" /usr/bin/python3 - "${@:2}" <<'PY'
+import random, sys, time
+from scapy.config import conf
+conf.verb = 0
+from scapy.all import AsyncSniffer, Ether, IP, IPv6, TCP, get_if_hwaddr, sendp
+iface, mac, src, dst, port = sys.argv[1:6]
+port, sport = int(port), random.randint(20000, 60000)
+l3 = IPv6(src=src, dst=dst) if ":" in dst else IP(src=src, dst=dst)
+def mine(p):
+    return TCP in p and p[TCP].dport == sport and p[TCP].sport == port
+sn = AsyncSniffer(iface=iface, lfilter=mine, store=True)
+sn.start()
+time.sleep(0.3)
+sendp(Ether(src=get_if_hwaddr(iface), dst=mac) / l3 / TCP(sport=sport, dport=port, flags="S"), iface=iface)
+deadline = time.time() + 2
+while time.time() < deadline and not sn.results:
+    time.sleep(0.05)
+sn.stop()
+f = sn.results[0][TCP].flags if sn.results else None
+print("none" if f is None else "synack" if (f & 0x12) == 0x12 else "rst" if f & 0x04 else "other")
+PY
+}
+
 # pid_gone PID: the process has exited (a zombie counts as exited).
 # refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
 # LD_PRELOAD library (once per test run).  A guardnetd started with
