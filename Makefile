@@ -11,7 +11,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation \
               -Iinclude -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
-LDLIBS     += $(shell $(PKG_CONFIG) --libs $(PKGS))
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 ifeq ($(WERROR),1)
 CFLAGS     += -Werror
 endif

@@ -28,6 +28,7 @@ struct gn_driver {
 	bool taken_stale;                /* taken may lack a change: rebuild it before use */
 	bool swept;                      /* driver_sweep has run once */
 	long suspects_until;             /* end of the suspects' grace period; 0: none left */
+	bool relays_dirty;               /* publications changed: main.c hands plan_relays to the relay */
 };
 
 struct gn_join_reply {
