@@ -10,7 +10,7 @@
  *   chain prerouting { type nat hook prerouting priority dstnat      # and chain output, the host's own
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
- *     ...the same for ip6 (in output: ip6 daddr != ::1, the relay's) }
+ *     ...the same for ip6, with ip6 daddr != ::1 (the relay's) }
  *   chain forward (in front of the per-network rules, fw-nft-table.c):
  *     ct status dnat oifname B goto pub-B
  *   chain pub-B {                              # in the order of admit.h's table
@@ -342,9 +342,11 @@ static void dnat_rule(struct nft_batch *b, const char *chain, int family, bool a
 
 	x_fib_local(r);
 	x_nfproto(r, family);
-	/* The host's own connections to [::1] are the relay's (relay.c): one
-	 * sent into a bridge could not be answered (plan-relay.c). */
-	if (family == AF_INET6 && !strcmp(chain, "output")) {
+	/* [::1] is the relay's (relay.c), for the host alone: the host's own
+	 * connection sent into a bridge could not be answered (plan-relay.c),
+	 * and a container's frame for ::1, which the bridge's netfilter call
+	 * shows to prerouting, is no way in. */
+	if (family == AF_INET6) {
 		static const uint8_t loopback6[16] = { [15] = 1 };
 
 		x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16);

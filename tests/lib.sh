@@ -199,9 +199,12 @@ mac_of() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }'; }
 # neighbour_syn NS IFACE DSTMAC SRC DST PORT: one TCP SYN from SRC in a frame
 # to DSTMAC (a neighbour on the link may address anything, 127.0.0.1 and
 # ::1 included); prints what came back on IFACE within 2 s: synack, rst or
-# none.
+# none.  NS is a test namespace's name or the path of a network namespace
+# (/proc/PID/ns/net: a container's).
 neighbour_syn() {
-	nsenter --net=/run/netns/"$1" /usr/bin/python3 - "${@:2}" <<'PY'
+	local ns=/run/netns/$1
+	[ "${1#/}" != "$1" ] && ns=$1
+	nsenter --net="$ns" /usr/bin/python3 - "${@:2}" <<'PY'
 import random, sys, time
 from scapy.config import conf
 conf.verb = 0
