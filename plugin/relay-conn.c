@@ -221,6 +221,7 @@ static bool pass(struct gn_relay *r, struct relay_side *from, struct relay_side 
 		from->eof = true;
 		return true;
 	}
+	r->moved += (size_t)n;
 	w = send(to->fd, r->scratch, (size_t)n, MSG_NOSIGNAL);
 	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 		return false;
@@ -267,8 +268,15 @@ void relay_conn_event(struct gn_relay *r, struct relay_side *s, uint32_t events)
 	}
 	if (events & EPOLLOUT)
 		ok = flush(s);
-	if (ok && (events & (EPOLLIN | EPOLLHUP)) && !s->eof && !o->pend_len)
+	/* Several reads while the data keeps coming and the peer keeps
+	 * taking it: one wake-up per read would cost more than the copy. */
+	for (int i = 0; ok && i < 16 && (events & (EPOLLIN | EPOLLHUP)) && !s->eof && !o->pend_len; i++) {
+		size_t before = r->moved;
+
 		ok = pass(r, s, o);
+		if (r->moved - before < sizeof r->scratch)
+			break;
+	}
 	/* Hung up both ways: it takes nothing more either. */
 	if (!ok || ((events & EPOLLHUP) && s->eof)) {
 		conn_close(r, c, !ok);

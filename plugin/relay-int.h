@@ -69,6 +69,7 @@ struct gn_relay {
 	unsigned n_conns, max_conns;
 	long refused_at;                /* when the last refusal at max_conns was logged */
 	struct relay_ev wake_ev;
+	size_t moved;                   /* bytes read, ever (relay-conn.c) */
 	uint8_t scratch[64 * 1024];
 };
 
