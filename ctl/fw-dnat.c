@@ -112,6 +112,10 @@ static int nft_dnat(const struct fw_rule *r, int family, struct fw_dnat *d)
 			if (base == NFT_PAYLOAD_NETWORK_HEADER && o == (family == AF_INET ? 16u : 24u) &&
 			    len == (family == AF_INET ? 4u : 16u))
 				w = W_DADDR;
+			/* iptables 1.8.10 and later read -p from the IPv4
+			 * header itself, not meta l4proto (measured: Docker 28). */
+			else if (base == NFT_PAYLOAD_NETWORK_HEADER && o == (family == AF_INET ? 9u : 6u) && len == 1)
+				w = W_PROTO;
 			else if (base == NFT_PAYLOAD_TRANSPORT_HEADER && o == 2 && len == 2)
 				w = W_DPORT;
 			if ((off = reg_of(tb[NFTA_PAYLOAD_DREG], len)) >= 0)

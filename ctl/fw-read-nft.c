@@ -15,8 +15,8 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "fw-nft.h"
 #include "fw.h"
-#include "kernel.h"
 
 static void keep_err(struct fw_ruleset *rs, int r, const char *what)
 {
@@ -35,14 +35,6 @@ static void attrs(const struct nlmsghdr *h, struct nlattr **tb, int max)
 {
 	nl_attrs((const char *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(struct nfgenmsg)),
 		 h->nlmsg_len - NLMSG_LENGTH(sizeof(struct nfgenmsg)), tb, max);
-}
-
-static uint32_t be32_attr(const struct nlattr *a)
-{
-	uint32_t v;
-
-	memcpy(&v, nla_data(a), sizeof v);
-	return ntohl(v);
 }
 
 struct fw_table *fw_table_add(struct fw_ruleset *rs)
@@ -130,13 +122,13 @@ static int on_chain(const struct nlmsghdr *h, void *ctx)
 	if (tb[NFTA_CHAIN_TYPE] && nla_str(tb[NFTA_CHAIN_TYPE]))
 		snprintf(c->type, sizeof c->type, "%s", nla_str(tb[NFTA_CHAIN_TYPE]));
 	if (tb[NFTA_CHAIN_POLICY])
-		c->policy_drop = be32_attr(tb[NFTA_CHAIN_POLICY]) == NF_DROP;
+		c->policy_drop = nft_u32(tb[NFTA_CHAIN_POLICY]) == NF_DROP;
 	if (tb[NFTA_CHAIN_HOOK]) {
 		nl_attrs_nested(tb[NFTA_CHAIN_HOOK], hook, NFTA_HOOK_MAX);
 		if (hook[NFTA_HOOK_HOOKNUM] && hook[NFTA_HOOK_PRIORITY]) {
 			c->base = true;
-			c->hook = (int)be32_attr(hook[NFTA_HOOK_HOOKNUM]);
-			c->prio = (int)be32_attr(hook[NFTA_HOOK_PRIORITY]);
+			c->hook = (int)nft_u32(hook[NFTA_HOOK_HOOKNUM]);
+			c->prio = (int)nft_u32(hook[NFTA_HOOK_PRIORITY]);
 		}
 	}
 	return 0;
@@ -194,28 +186,12 @@ static int on_set(const struct nlmsghdr *h, void *ctx)
 	t->sets = v;
 	s = memset(&v[t->n_sets++], 0, sizeof *v);
 	snprintf(s->name, sizeof s->name, "%s", nla_str(tb[NFTA_SET_NAME]));
-	s->flags = tb[NFTA_SET_FLAGS] ? be32_attr(tb[NFTA_SET_FLAGS]) : 0;
-	s->klen = tb[NFTA_SET_KEY_LEN] ? be32_attr(tb[NFTA_SET_KEY_LEN]) : 0;
-	s->dlen = tb[NFTA_SET_DATA_LEN] ? be32_attr(tb[NFTA_SET_DATA_LEN]) : 0;
-	s->dtype = tb[NFTA_SET_DATA_TYPE] ? be32_attr(tb[NFTA_SET_DATA_TYPE]) : 0;
-	s->id = tb[NFTA_SET_ID] ? be32_attr(tb[NFTA_SET_ID]) : 0;
+	s->flags = tb[NFTA_SET_FLAGS] ? nft_u32(tb[NFTA_SET_FLAGS]) : 0;
+	s->klen = tb[NFTA_SET_KEY_LEN] ? nft_u32(tb[NFTA_SET_KEY_LEN]) : 0;
+	s->dlen = tb[NFTA_SET_DATA_LEN] ? nft_u32(tb[NFTA_SET_DATA_LEN]) : 0;
+	s->dtype = tb[NFTA_SET_DATA_TYPE] ? nft_u32(tb[NFTA_SET_DATA_TYPE]) : 0;
+	s->id = tb[NFTA_SET_ID] ? nft_u32(tb[NFTA_SET_ID]) : 0;
 	return 0;
-}
-
-/* NFTA_DATA_VALUE of a nested data attribute, at most max bytes. */
-static uint32_t data_value(const struct nlattr *a, uint8_t *out, size_t max)
-{
-	struct nlattr *d[NFTA_DATA_MAX + 1];
-	size_t len;
-
-	nl_attrs_nested(a, d, NFTA_DATA_MAX);
-	if (!d[NFTA_DATA_VALUE])
-		return 0;
-	len = d[NFTA_DATA_VALUE]->nla_len - NLA_HDRLEN;
-	if (len > max)
-		len = max;
-	memcpy(out, nla_data(d[NFTA_DATA_VALUE]), len);
-	return (uint32_t)len;
 }
 
 static void data_verdict(const struct nlattr *a, struct fw_elem *e)
@@ -229,7 +205,7 @@ static void data_verdict(const struct nlattr *a, struct fw_elem *e)
 	if (!v[NFTA_VERDICT_CODE])
 		return;
 	e->has_verdict = true;
-	e->verdict = (int)be32_attr(v[NFTA_VERDICT_CODE]);
+	e->verdict = (int)nft_u32(v[NFTA_VERDICT_CODE]);
 	if (v[NFTA_VERDICT_CHAIN] && nla_str(v[NFTA_VERDICT_CHAIN]))
 		snprintf(e->chain, sizeof e->chain, "%s", nla_str(v[NFTA_VERDICT_CHAIN]));
 }
@@ -253,13 +229,13 @@ static int on_elems(const struct nlmsghdr *h, void *ctx)
 		e = memset(&v[s->n++], 0, sizeof *e);
 		nl_attrs_nested(a, el, NFTA_SET_ELEM_MAX);
 		if (el[NFTA_SET_ELEM_KEY])
-			e->klen = data_value(el[NFTA_SET_ELEM_KEY], e->key, sizeof e->key);
+			e->klen = (uint32_t)nft_data(el[NFTA_SET_ELEM_KEY], e->key, sizeof e->key);
 		if (el[NFTA_SET_ELEM_KEY_END])
-			e->kelen = data_value(el[NFTA_SET_ELEM_KEY_END], e->key_end, sizeof e->key_end);
+			e->kelen = (uint32_t)nft_data(el[NFTA_SET_ELEM_KEY_END], e->key_end, sizeof e->key_end);
 		if (el[NFTA_SET_ELEM_FLAGS])
-			e->flags = be32_attr(el[NFTA_SET_ELEM_FLAGS]);
+			e->flags = nft_u32(el[NFTA_SET_ELEM_FLAGS]);
 		if (el[NFTA_SET_ELEM_DATA]) {
-			e->dlen = data_value(el[NFTA_SET_ELEM_DATA], e->data, sizeof e->data);
+			e->dlen = (uint32_t)nft_data(el[NFTA_SET_ELEM_DATA], e->data, sizeof e->data);
 			data_verdict(el[NFTA_SET_ELEM_DATA], e);
 		}
 	}
