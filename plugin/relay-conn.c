@@ -1,14 +1,17 @@
 /*
  * One relayed connection: the client on [::1], the container at the other
- * end.  Bytes read from one end go straight to the other; only what the
- * other does not take at once is kept (relay_side.pend), and the end that
- * sent it is not read again until it is gone, so a slow reader slows its
- * writer instead of filling guardnetd's memory.  An end of stream becomes
- * a shutdown of the other end's writing side once everything before it is
- * delivered; the connection ends when both directions have.  A container
- * that refuses is a reset for the client, as the port would give it.
+ * end.  Bytes move from one end to the other with splice(2) through one
+ * pipe the relay shares between all connections, so they are never copied
+ * into guardnetd; what the other end does not take at once moves on into a
+ * pipe of that end's own (relay_side.pipe), and the end that sent it is
+ * not read again until it is delivered, so a slow reader slows its writer
+ * instead of filling memory.  An end of stream becomes a shutdown of the
+ * other end's writing side once everything before it is delivered; the
+ * connection ends when both directions have.  A container that refuses is
+ * a reset for the client, as the port would give it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -67,9 +70,12 @@ static void conn_close(struct gn_relay *r, struct relay_conn *c, bool reset)
 		setsockopt(c->client.fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger));
 	close(c->client.fd);
 	close(c->server.fd);
-	free(c->client.pend);
-	free(c->server.pend);
-	c->client.pend = c->server.pend = NULL;
+	for (int i = 0; i < 2; i++) {
+		if (c->client.pipe[i] >= 0)
+			close(c->client.pipe[i]);
+		if (c->server.pipe[i] >= 0)
+			close(c->server.pipe[i]);
+	}
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -160,6 +166,7 @@ static void start(struct gn_relay *r, struct relay_listener *l, int cfd)
 	}
 	c->client.fd = cfd;
 	c->server.fd = sfd;
+	c->client.pipe[0] = c->client.pipe[1] = c->server.pipe[0] = c->server.pipe[1] = -1;
 	c->connecting = true;
 	if (add_fd(r, &c->client, RELAY_CLIENT, c, 0) < 0 || add_fd(r, &c->server, RELAY_SERVER, c, EPOLLOUT) < 0) {
 		epoll_ctl(r->ep, EPOLL_CTL_DEL, cfd, NULL);
@@ -193,27 +200,59 @@ void relay_accept(struct gn_relay *r, struct relay_listener *l)
 	}
 }
 
-/* Sends what s owes; false when the connection broke. */
+/* How much one read moves: a pipe's default capacity, so that what a
+ * slow reader leaves always fits its own pipe. */
+#define CHUNK 65536
+#define SPLICE_FLAGS (SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+
+int relay_pipe_open(struct gn_relay *r)
+{
+	return pipe2(r->pipe, O_NONBLOCK | O_CLOEXEC) < 0 ? -errno : 0;
+}
+
+void relay_pipe_close(struct gn_relay *r)
+{
+	close(r->pipe[0]);
+	close(r->pipe[1]);
+}
+
+/* Empties the shared pipe of n bytes no one will take. */
+static void discard(struct gn_relay *r, size_t n)
+{
+	while (n) {
+		ssize_t k = read(r->pipe[0], r->scratch, n < sizeof r->scratch ? n : sizeof r->scratch);
+
+		if (k <= 0)
+			break;
+		n -= (size_t)k;
+	}
+}
+
+/* Sends what s owes; false when the connection broke.  Its pipe goes once
+ * it is empty. */
 static bool flush(struct relay_side *s)
 {
 	while (s->pend_len) {
-		ssize_t n = send(s->fd, s->pend + s->pend_off, s->pend_len, MSG_NOSIGNAL);
+		ssize_t n = splice(s->pipe[0], NULL, s->fd, NULL, s->pend_len, SPLICE_FLAGS);
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-		s->pend_off += (size_t)n;
 		s->pend_len -= (size_t)n;
 	}
-	free(s->pend);
-	s->pend = NULL;
-	s->pend_off = 0;
+	if (s->pipe[0] >= 0) {
+		close(s->pipe[0]);
+		close(s->pipe[1]);
+		s->pipe[0] = s->pipe[1] = -1;
+	}
 	return true;
 }
 
-/* What from read goes to to; false when the connection broke. */
+/* What from read goes to to; false when the connection broke.  The shared
+ * pipe is empty again when this returns. */
 static bool pass(struct gn_relay *r, struct relay_side *from, struct relay_side *to)
 {
-	ssize_t n = recv(from->fd, r->scratch, sizeof r->scratch, 0), w;
+	ssize_t n = splice(from->fd, NULL, r->pipe[1], NULL, CHUNK, SPLICE_FLAGS), w;
+	size_t left;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -222,17 +261,24 @@ static bool pass(struct gn_relay *r, struct relay_side *from, struct relay_side 
 		return true;
 	}
 	r->moved += (size_t)n;
-	w = send(to->fd, r->scratch, (size_t)n, MSG_NOSIGNAL);
-	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		return false;
-	if (w < 0)
-		w = 0;
-	if (w < n) {
-		if (!(to->pend = malloc((size_t)(n - w))))
+	for (left = (size_t)n; left; left -= (size_t)w) {
+		w = splice(r->pipe[0], NULL, to->fd, NULL, left, SPLICE_FLAGS);
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			discard(r, left);
 			return false;
-		memcpy(to->pend, r->scratch + w, (size_t)(n - w));
-		to->pend_len = (size_t)(n - w);
+		}
+		if (w <= 0)
+			break;
 	}
+	if (!left)
+		return true;
+	/* to is full: the rest waits in a pipe of its own. */
+	if ((to->pipe[0] < 0 && pipe2(to->pipe, O_NONBLOCK | O_CLOEXEC) < 0) ||
+	    (w = splice(r->pipe[0], NULL, to->pipe[1], NULL, left, SPLICE_FLAGS)) != (ssize_t)left) {
+		discard(r, left - (w > 0 ? (size_t)w : 0));
+		return false;
+	}
+	to->pend_len = left;
 	return true;
 }
 
@@ -274,7 +320,7 @@ void relay_conn_event(struct gn_relay *r, struct relay_side *s, uint32_t events)
 		size_t before = r->moved;
 
 		ok = pass(r, s, o);
-		if (r->moved - before < sizeof r->scratch)
+		if (r->moved - before < CHUNK)
 			break;
 	}
 	/* Hung up both ways: it takes nothing more either. */

@@ -22,14 +22,14 @@ struct relay_ev {
 };
 
 /* One end of a relayed connection, and what it still owes its peer: the
- * bytes read from the peer that this end did not take yet.  A buffer
- * exists only while a write falls behind, so an idle connection costs no
- * buffer at all. */
+ * bytes read from the peer that this end did not take yet, held in a pipe
+ * of its own that exists only while a write falls behind, so an idle
+ * connection costs no buffer at all (relay-conn.c). */
 struct relay_side {
 	int fd;
 	uint32_t events;        /* registered with epoll */
-	uint8_t *pend;
-	size_t pend_len, pend_off;
+	int pipe[2];            /* -1 while it owes nothing */
+	size_t pend_len;        /* bytes in pipe */
 	bool eof;               /* read its end of stream */
 	bool shut;              /* its write side is shut down */
 	bool detached;          /* out of the epoll set (relay-conn.c, watch) */
@@ -70,10 +70,13 @@ struct gn_relay {
 	long refused_at;                /* when the last refusal at max_conns was logged */
 	struct relay_ev wake_ev;
 	size_t moved;                   /* bytes read, ever (relay-conn.c) */
-	uint8_t scratch[64 * 1024];
+	int pipe[2];                    /* the pipe every read goes through (relay-conn.c) */
+	uint8_t scratch[4096];          /* what is thrown away after a failed write */
 };
 
 /* relay-conn.c */
+int relay_pipe_open(struct gn_relay *r);
+void relay_pipe_close(struct gn_relay *r);
 void relay_accept(struct gn_relay *r, struct relay_listener *l);
 void relay_conn_event(struct gn_relay *r, struct relay_side *s, uint32_t events);
 void relay_conns_close(struct gn_relay *r);

@@ -253,17 +253,22 @@ int relay_start(struct gn_relay **ret, const int *inherited, size_t n_inherited,
 	r->wake_ev = (struct relay_ev){ RELAY_WAKE, r };
 	e.data.ptr = &r->wake_ev;
 	pthread_mutex_init(&r->lock, NULL);
+	r->pipe[0] = r->pipe[1] = -1;
 	r->ep = epoll_create1(EPOLL_CLOEXEC);
 	r->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (r->ep < 0 || r->wake < 0 || epoll_ctl(r->ep, EPOLL_CTL_ADD, r->wake, &e) < 0) {
 		rc = -errno;
 		goto fail;
 	}
+	if ((rc = relay_pipe_open(r)) < 0)
+		goto fail;
 	if ((rc = -pthread_create(&r->thread, NULL, run, r)) < 0)
 		goto fail;
 	*ret = r;
 	return 0;
 fail:
+	if (r->pipe[0] >= 0)
+		relay_pipe_close(r);
 	if (r->ep >= 0)
 		close(r->ep);
 	if (r->wake >= 0)
@@ -317,6 +322,7 @@ void relay_stop(struct gn_relay *r, bool forget)
 	free(r->ls);
 	free(r->spare);
 	free(r->want);
+	relay_pipe_close(r);
 	close(r->ep);
 	close(r->wake);
 	pthread_mutex_destroy(&r->lock);
