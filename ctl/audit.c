@@ -17,7 +17,7 @@
 #include "../plugin/addr.h"
 #include "audit.h"
 #include "ctl.h"
-#include "docker.h"
+#include "docker-get.h"
 
 #define DOCKER_TIMEOUT 3.0
 

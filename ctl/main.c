@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "in", required_argument, NULL, 'i' },
-		{ "suggest", no_argument, NULL, 'S' },
+		{ "suggest", no_argument, NULL, 'G' },
 		{ "no-docker", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 		case 'D':
 			state_dir = optarg;
 			break;
-		case 'S':
+		case 'G':
 			suggest = true;
 			break;
 		case 'N':

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "docker.h"
+#include "docker-get.h"
 
 #define REPLY_MAX (64u << 20)
 

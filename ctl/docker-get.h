@@ -2,8 +2,8 @@
  * A small client for dockerd's socket, for names (containers, networks):
  * guardnetctl works without it, and says so when it cannot ask.
  */
-#ifndef GN_CTL_DOCKER_H
-#define GN_CTL_DOCKER_H
+#ifndef GN_CTL_DOCKER_GET_H
+#define GN_CTL_DOCKER_GET_H
 
 #include <jansson.h>
 
