@@ -66,7 +66,7 @@ $(B)/obj/main.o $(B)/obj/ctl/main.o: VERSION
 $(B)/obj/main.o $(B)/obj/ctl/main.o: CFLAGS += -DGN_VERSION='"$(VERSION)"'
 
 # guardnetctl's reading of firewall rules is unit-tested too (check_ctl_fw.c).
-CTL_TESTED := $(patsubst %,$(B)/obj/ctl/%.o,fw-read-nft fw-read-xt fw-eval fw-eval-nft fw-eval-xt fw-dnat netlink iptables)
+CTL_TESTED := $(patsubst %,$(B)/obj/ctl/%.o,fw-read-nft fw-read-xt fw-eval fw-eval-load fw-eval-nft fw-eval-xt fw-dnat netlink iptables)
 
 $(B)/check_guardnet: $(TEST_OBJ) $(LIB_OBJ) $(CTL_TESTED)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs check)

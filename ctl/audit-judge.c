@@ -182,7 +182,7 @@ static bool kernel_says(struct audit *a, struct audit_port *p, const struct gn_a
 	struct fw_result res;
 	int hook;
 
-	if (p->kind == AUDIT_DOCKER) {
+	if (p->kind == AUDIT_DOCKER || p->kind == AUDIT_GUARDNET_TABLE) {
 		hook = NF_INET_FORWARD;
 		pkt.oif = p->bridge;
 		pkt.dst = p->ctr;
@@ -201,6 +201,11 @@ static bool kernel_says(struct audit *a, struct audit_port *p, const struct gn_a
 	for (size_t i = 0; i < res.n_seen; i++)
 		cand_add(seen, &res.seen[i], p->family);
 	note_unsure(p, &res);
+	/* For guardnet's ports the decision is its own chain's, not the
+	 * accept rule it keeps in iptables for what it admitted. */
+	for (size_t i = 0; p->kind == AUDIT_GUARDNET_TABLE && res.v == FW_ACCEPT && i < res.n_accepts; i++)
+		if (res.accepts[i].t && !strcmp(res.accepts[i].t->name, "guardnet"))
+			res.by = res.accepts[i];
 	if (res.by.t) {
 		char w[160];
 
@@ -276,6 +281,8 @@ static void probe(struct audit *a, struct audit_port *p, const struct gn_prefix 
 		/* ufw-docker's route rules (ufw-user-forward in DOCKER-USER)
 		 * are UFW rules the administrator wrote for the container. */
 		deliberate |= in && strstr(by, "ufw-user-forward") != NULL;
+		/* guardnet's own chain pub-B: its hairpin and guardnet.allow. */
+		deliberate |= in && p->kind == AUDIT_GUARDNET_TABLE && strstr(by, "table inet guardnet chain pub-") != NULL;
 		if ((in && (!r.accepted || (!u && r.ufw_accepts))) || (!r.accepted && !r.by[0])) {
 			r.accepted = in;
 			r.deliberate = deliberate;

@@ -34,7 +34,7 @@ void audit_note(struct audit *a, const char *fmt, ...)
 
 const char *audit_kind_name(enum audit_kind k)
 {
-	static const char *const names[] = { "docker", "docker-proxy", "guardnet", "host network" };
+	static const char *const names[] = { "docker", "docker-proxy", "guardnet", "guardnet", "host network" };
 
 	return names[k];
 }
@@ -266,22 +266,76 @@ static void read_allow(json_t *list, struct audit_port *p)
 	}
 }
 
+/* Without guardnetd: its ports from its maps in the kernel (fw-nft-pub.c
+ * writes a key host address . protocol . port, or protocol . port for
+ * every local address, each field padded to 4 bytes, and the data
+ * container address . port), judged by the kernel's rules like Docker's. */
+static void guardnet_table_ports(struct audit *a)
+{
+	static const struct {
+		const char *name;
+		int family;
+		bool any;
+	} maps[] = { { "pub4", AF_INET, false }, { "any4", AF_INET, true }, { "pub6", AF_INET6, false },
+		     { "any6", AF_INET6, true } };
+	struct fw_table *t = NULL;
+
+	for (size_t i = 0; i < a->fw.n && !t; i++)
+		if (!a->fw.v[i].legacy && a->fw.v[i].family == NFPROTO_INET && !strcmp(a->fw.v[i].name, "guardnet"))
+			t = &a->fw.v[i];
+	if (!t)
+		return;
+	for (size_t m = 0; m < sizeof maps / sizeof maps[0]; m++) {
+		struct fw_set *s = fw_set_get(t, maps[m].name, 0);
+		size_t alen = maps[m].family == AF_INET ? 4 : 16, k = maps[m].any ? 0 : alen;
+
+		for (size_t i = 0; s && !s->err && i < s->n; i++) {
+			const struct fw_elem *e = &s->v[i];
+			struct audit_port *p;
+			const struct host_link *br;
+
+			if (e->klen != k + 8 || e->dlen != alen + 4 || !(p = add(a)))
+				continue;
+			p->kind = AUDIT_GUARDNET_TABLE;
+			p->family = maps[m].family;
+			p->any = maps[m].any;
+			p->host.addr.family = (uint8_t)p->family;
+			p->host.len = (uint8_t)(alen * 8);
+			if (!p->any)
+				memcpy(p->host.addr.a, e->key, alen);
+			p->proto = e->key[k];
+			p->port = (uint16_t)(e->key[k + 4] << 8 | e->key[k + 5]);
+			p->has_ctr = true;
+			p->ctr.family = (uint8_t)p->family;
+			memcpy(p->ctr.a, e->data, alen);
+			p->ctr_port = (uint16_t)(e->data[alen] << 8 | e->data[alen + 1]);
+			snprintf(p->where, sizeof p->where, "nft table inet guardnet map %s", maps[m].name);
+			if ((br = host_bridge_of(&a->host, &p->ctr)))
+				snprintf(p->bridge, sizeof p->bridge, "%s", br->name);
+			docker_names(a, &p->ctr, NULL, NULL, p);
+			name_by_bridge(a, p);
+		}
+	}
+}
+
 static void guardnet_ports(struct audit *a)
 {
 	json_t *req, *reply = NULL, *net, *ep, *pub;
 	size_t i, j, k;
 
 	if (access(a->control, F_OK) < 0) {
-		audit_note(a, "guardnetd is not running (no control socket at %s): guardnet's ports are not listed",
-			   a->control);
+		audit_note(a, "guardnetd is not running (no control socket at %s): guardnet's ports come from its "
+			      "table in the kernel, judged by the kernel's rules", a->control);
+		guardnet_table_ports(a);
 		return;
 	}
 	req = json_pack("{s:s}", "cmd", "status");
 	if (ctl_ask(a->control, req, a->timeout_s, &reply) != 0 || json_object_get(reply, "Err")) {
-		audit_note(a, "guardnetd did not answer at %s: guardnet's ports are not listed (its rules stay in "
-			      "force; guardnetctl check says whether they are complete)", a->control);
+		audit_note(a, "guardnetd did not answer at %s: guardnet's ports come from its table in the kernel "
+			      "(its rules stay in force), judged by the kernel's rules", a->control);
 		json_decref(req);
 		json_decref(reply);
+		guardnet_table_ports(a);
 		return;
 	}
 	json_decref(req);

@@ -23,7 +23,8 @@
 enum audit_kind {
 	AUDIT_DOCKER,           /* Docker's bridge driver: a DNAT rule */
 	AUDIT_PROXY,            /* a docker-proxy listener no DNAT rule covers (host IPv6 to an IPv4 container) */
-	AUDIT_GUARDNET,         /* a guardnet network's published port */
+	AUDIT_GUARDNET,         /* a guardnet network's published port, as guardnetd says */
+	AUDIT_GUARDNET_TABLE,   /* the same read from guardnet's maps while guardnetd does not answer */
 	AUDIT_HOSTNET,          /* a process of a container on Docker's host network */
 };
 

@@ -10,22 +10,17 @@
  * caller can try one source in each.
  */
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include <linux/if_arp.h>
 #include <linux/netfilter.h>
-#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_tables_compat.h>
 
 #include "fw-nft.h"
 #include "fw.h"
 
-/* The kernel's enum ip_conntrack_dir, which no uapi header carries. */
-#define IP_CT_DIR_ORIGINAL 0
 
 struct vm {
 	struct fw_ctx *x;
@@ -88,57 +83,6 @@ static void note_saddr(struct vm *m, const uint8_t *r, const uint8_t *value, siz
 	fw_seen_prefix(m->x->res, &p);
 }
 
-static size_t load_meta(struct vm *m, uint32_t key, uint8_t *out)
-{
-	const struct fw_pkt *p = &m->x->p;
-	uint32_t v;
-	uint16_t v16;
-
-	switch (key) {
-	case NFT_META_IIFNAME:
-	case NFT_META_OIFNAME: {
-		const char *n = key == NFT_META_IIFNAME ? p->iif : p->oif;
-
-		memset(out, 0, IFNAMSIZ);
-		if (n)
-			strncpy((char *)out, n, IFNAMSIZ - 1);
-		return n ? IFNAMSIZ : 0;
-	}
-	case NFT_META_IIF:
-	case NFT_META_OIF:
-		v = (key == NFT_META_IIF ? p->iif : p->oif) ? if_nametoindex(key == NFT_META_IIF ? p->iif : p->oif) : 0;
-		memcpy(out, &v, 4);
-		return v ? 4 : 0;
-	case NFT_META_IIFTYPE:
-	case NFT_META_OIFTYPE:
-		v16 = ARPHRD_ETHER;
-		memcpy(out, &v16, 2);
-		return 2;
-	case NFT_META_L4PROTO:
-		out[0] = p->proto;
-		return 1;
-	case NFT_META_NFPROTO:
-		out[0] = p->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
-		return 1;
-	case NFT_META_PROTOCOL:
-		v16 = htons(p->family == AF_INET ? 0x0800 : 0x86dd);
-		memcpy(out, &v16, 2);
-		return 2;
-	case NFT_META_MARK:
-		memcpy(out, &p->mark, 4);
-		return 4;
-	case NFT_META_PKTTYPE:
-		out[0] = 0;     /* PACKET_HOST */
-		return 1;
-	case NFT_META_IIFGROUP:
-	case NFT_META_OIFGROUP:
-	case NFT_META_SECPATH:
-		memset(out, 0, 4);
-		return 4;
-	}
-	return (size_t)-1;
-}
-
 static int e_meta(struct vm *m, const struct nlattr *d)
 {
 	struct nlattr *tb[NFTA_META_MAX + 1];
@@ -152,7 +96,7 @@ static int e_meta(struct vm *m, const struct nlattr *d)
 			memcpy(&m->x->p.mark, r, 4);
 		return GO;
 	}
-	n = load_meta(m, key, buf);
+	n = fw_load_meta(&m->x->p, key, buf);
 	if (n == 0)
 		return NO;      /* no such interface: the kernel breaks */
 	if (n == (size_t)-1 || !(r = reg(m, tb[NFTA_META_DREG], n))) {
@@ -162,34 +106,6 @@ static int e_meta(struct vm *m, const struct nlattr *d)
 	memcpy(r, buf, n);
 	set_saddr(m, r, n, false);
 	return GO;
-}
-
-/* The packet's network and transport headers, as far as rules look. */
-static void headers(const struct fw_pkt *p, uint8_t *nh, uint8_t *th)
-{
-	memset(nh, 0, 40);
-	memset(th, 0, 20);
-	if (p->family == AF_INET) {
-		nh[0] = 0x45;
-		nh[8] = 64;
-		nh[9] = p->proto;
-		memcpy(nh + 12, p->src.a, 4);
-		memcpy(nh + 16, p->dst.a, 4);
-	} else {
-		nh[0] = 0x60;
-		nh[6] = p->proto;
-		nh[7] = 64;
-		memcpy(nh + 8, p->src.a, 16);
-		memcpy(nh + 24, p->dst.a, 16);
-	}
-	th[0] = (uint8_t)(p->sport >> 8);
-	th[1] = (uint8_t)p->sport;
-	th[2] = (uint8_t)(p->dport >> 8);
-	th[3] = (uint8_t)p->dport;
-	if (p->proto == 6) {
-		th[12] = 0x50;
-		th[13] = 0x02;  /* SYN: the first packet is what decides */
-	}
 }
 
 static int e_payload(struct vm *m, const struct nlattr *d)
@@ -208,7 +124,7 @@ static int e_payload(struct vm *m, const struct nlattr *d)
 		fw_unsure(m->x, "a payload it cannot read");
 		return GO;
 	}
-	headers(&m->x->p, nh, th);
+	fw_load_headers(&m->x->p, nh, th);
 	src = base == NFT_PAYLOAD_NETWORK_HEADER ? nh : th;
 	have = base == NFT_PAYLOAD_NETWORK_HEADER ? (m->x->p.family == AF_INET ? 20 : 40) : 20;
 	if (off + len > have) {
@@ -218,67 +134,6 @@ static int e_payload(struct vm *m, const struct nlattr *d)
 	memcpy(r, src + off, len);
 	set_saddr(m, r, len, base == NFT_PAYLOAD_NETWORK_HEADER &&
 				     off == (m->x->p.family == AF_INET ? 12u : 8u) && len == (m->x->p.family == AF_INET ? 4u : 16u));
-	return GO;
-}
-
-static int ct_load(struct vm *m, uint32_t key, uint32_t dir, uint8_t *out, size_t *n)
-{
-	const struct fw_pkt *p = &m->x->p;
-	bool orig = dir == IP_CT_DIR_ORIGINAL;
-	size_t alen = p->family == AF_INET ? 4 : 16;
-	const struct gn_addr *odst = p->odst.family ? &p->odst : &p->dst;
-	uint16_t port;
-
-	if (key == NFT_CT_STATE) {
-		memcpy(out, &p->ctstate, 4);
-		*n = 4;
-		return GO;
-	}
-	/* Without a connection (untracked, invalid) every other key breaks. */
-	if (p->ctstate & (NF_CT_STATE_INVALID_BIT | NF_CT_STATE_UNTRACKED_BIT))
-		return NO;
-	switch (key) {
-	case NFT_CT_STATUS:
-		memcpy(out, &p->ctstatus, 4);
-		*n = 4;
-		return GO;
-	case NFT_CT_MARK:
-		memcpy(out, &p->ctmark, 4);
-		*n = 4;
-		return GO;
-	case NFT_CT_DIRECTION:
-		out[0] = IP_CT_DIR_ORIGINAL;
-		*n = 1;
-		return GO;
-	case NFT_CT_L3PROTOCOL:
-		out[0] = p->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
-		*n = 1;
-		return GO;
-	case NFT_CT_PROTOCOL:
-		out[0] = p->proto;
-		*n = 1;
-		return GO;
-	case NFT_CT_SRC:
-	case NFT_CT_SRC_IP:
-	case NFT_CT_SRC_IP6:
-		memcpy(out, orig ? p->src.a : p->dst.a, alen);
-		*n = alen;
-		return GO;
-	case NFT_CT_DST:
-	case NFT_CT_DST_IP:
-	case NFT_CT_DST_IP6:
-		memcpy(out, orig ? odst->a : p->src.a, alen);
-		*n = alen;
-		return GO;
-	case NFT_CT_PROTO_SRC:
-	case NFT_CT_PROTO_DST:
-		port = htons(key == NFT_CT_PROTO_SRC ? (orig ? p->sport : p->dport)
-						      : (orig ? (p->odport ? p->odport : p->dport) : p->sport));
-		memcpy(out, &port, 2);
-		*n = 2;
-		return GO;
-	}
-	*n = 0;
 	return GO;
 }
 
@@ -295,7 +150,7 @@ static int e_ct(struct vm *m, const struct nlattr *d)
 			memcpy(&m->x->p.ctmark, r, 4);
 		return GO;
 	}
-	if (ct_load(m, key, dir, buf, &n) == NO)
+	if (fw_load_ct(&m->x->p, key, dir, buf, &n) == 0)
 		return NO;
 	if (!n || !(r = reg(m, tb[NFTA_CT_DREG], n))) {
 		fw_unsure(m->x, "a conntrack key it cannot read");

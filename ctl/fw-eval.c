@@ -142,6 +142,7 @@ void fw_eval_hook(struct fw_ruleset *rs, int hook, int prio_below, const struct 
 	size_t n = 0;
 	struct fw_where accept_by = { 0 };
 	bool accept_from_drop_policy = false;
+	struct fw_pkt cur = *p;
 
 	memset(res, 0, sizeof *res);
 	res->v = FW_ACCEPT;
@@ -164,9 +165,13 @@ void fw_eval_hook(struct fw_ruleset *rs, int hook, int prio_below, const struct 
 	}
 	qsort(v, n, sizeof *v, by_prio);
 	for (size_t i = 0; i < n; i++) {
-		struct fw_ctx x = { .rs = rs, .t = v[i].t, .p = *p, .res = res };
+		struct fw_ctx x = { .rs = rs, .t = v[i].t, .p = cur, .res = res };
 		struct fw_where by;
 		enum fw_step s = run(&x, v[i].c, &by);
+
+		/* The packet's marks go on to the next chain, as skb->mark does
+		 * (guardnet marks what it admits for iptables' FORWARD). */
+		cur = x.p;
 
 		if (s == FW_S_DROP || s == FW_S_REJECT) {
 			res->v = s == FW_S_DROP ? FW_DROP : FW_REJECT;
@@ -174,6 +179,8 @@ void fw_eval_hook(struct fw_ruleset *rs, int hook, int prio_below, const struct 
 			free(v);
 			return;
 		}
+		if (res->n_accepts < sizeof res->accepts / sizeof res->accepts[0])
+			res->accepts[res->n_accepts++] = by;
 		/* The accept worth naming is the one in a chain that would
 		 * otherwise drop (iptables' FORWARD under Docker). */
 		if (!accept_by.t || (v[i].c->policy_drop && !accept_from_drop_policy)) {

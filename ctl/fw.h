@@ -117,6 +117,8 @@ struct fw_where {
 struct fw_result {
 	enum fw_verdict v;
 	struct fw_where by;             /* t NULL: no chain on the hook (accept) */
+	struct fw_where accepts[4];     /* FW_ACCEPT: each chain's accepting rule, in order */
+	size_t n_accepts;
 	/* Rules whose match guardnetctl could not read, passed as if they
 	 * did not match, and why. */
 	size_t n_unsure;
@@ -155,6 +157,17 @@ struct fw_ctx {
 	char target[64];                /* FW_S_JUMP, FW_S_GOTO: the chain (nf_tables) */
 	int target_idx;                 /* ... or its index (legacy) */
 };
+/* fw-eval-load.c: what the packet shows a rule.  fw_load_meta: the
+ * value's length, 0 when the key has none (the kernel breaks), (size_t)-1
+ * for a key it does not know.  fw_load_headers: the network header (40
+ * bytes) and transport header (20) as far as rules look.  fw_load_ct: 0
+ * when the kernel breaks (no connection), else 1 and *n (0: a key it
+ * does not know); dir is IP_CT_DIR_ORIGINAL (0) or the reply's. */
+size_t fw_load_meta(const struct fw_pkt *p, uint32_t key, uint8_t *out);
+void fw_load_headers(const struct fw_pkt *p, uint8_t *nh, uint8_t *th);
+int fw_load_ct(const struct fw_pkt *p, uint32_t key, uint32_t dir, uint8_t *out, size_t *n);
+#define IP_CT_DIR_ORIGINAL 0    /* the kernel's enum ip_conntrack_dir, in no uapi header */
+
 /* fw-eval-nft.c and fw-eval-xt.c: one rule. */
 enum fw_step fw_nft_rule(struct fw_ctx *x, const struct fw_rule *r);
 enum fw_step fw_xt_rule(struct fw_ctx *x, const struct fw_rule *r);

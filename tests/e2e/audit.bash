@@ -236,4 +236,27 @@ says 0.0.0.0:8083-\>80/tcp some False
 sees 192.0.2.3 http://192.0.2.1:8083/ open
 says 0.0.0.0:9091/tcp host False
 sees 192.0.2.2 http://192.0.2.1:9091/ silent
+
+# 5. guardnetd down: its rules stay, and audit reads guardnet's ports from
+# its maps in the kernel and judges them by the kernel's rules alone.
+pid=$(eval echo "\$GUARDNETD_PID_${H//-/_}")
+kill -9 "$pid"
+wait_until 10 pid_gone "$pid"
+audit_json
+check "guardnetd killed: audit exits 0" test $? -eq 0
+check "audit says where guardnet's ports came from" grep -q 'guardnet.s ports come from its table in the kernel' \
+	"$GN_TMP/audit.json"
+check "8082 read from guardnet's map" grep -q 'map any4' <<<"$(field 0.0.0.0:8082-\>80/tcp where)"
+says 0.0.0.0:8082-\>80/tcp some False
+check "guardnetd down: 8082 is allowed from 192.0.2.3/32 only (UFW's rule in guardnet's table)" \
+	test "$(allowed_from 0.0.0.0:8082-\>80/tcp)" = 192.0.2.3/32
+sees 192.0.2.3 http://192.0.2.1:8082/ open
+sees 192.0.2.4 http://192.0.2.1:8082/ silent
+says 0.0.0.0:8084-\>80/tcp some False
+check "guardnetd down: 8084 is allowed from 192.0.2.4/32 only (guardnet.allow in guardnet's table)" \
+	test "$(allowed_from 0.0.0.0:8084-\>80/tcp)" = 192.0.2.4/32
+sees 192.0.2.4 http://192.0.2.1:8084/ open
+sees 192.0.2.2 http://192.0.2.1:8084/ silent
+says 0.0.0.0:8080-\>80/tcp host False
+sees 192.0.2.4 http://192.0.2.1:8080/ silent
 summary "$NAME"
