@@ -9,25 +9,18 @@
 #
 #   [ host H: uplink 2001:db8:1::1, relay on [::1]:8080 ]--veth--[ neighbour O: 2001:db8:1::2 ]
 #            bridge of g6 (fd00:232:2::1) -- container a6 (fd00:232:2::3)
-set -u
 . "$(dirname "$0")/../lib.sh"
-trap gn_cleanup EXIT
-
-testbed || exit 1
-must() {
-	local out
-	out=$("$@" 2>&1) || { fail "setup: $*: $out"; summary attack_loopback6; exit 1; }
-}
-hello="hello from guardnet"
-web() { must dk "$H" run -d --name "$1" "${@:2}" gnbox httpd -f -p 80 -h /www; }
+scenario attack-loopback6 testbed
+require "scapy (python3-scapy)" /usr/bin/python3 -c 'import scapy'
+hello=$GN_HELLO
 gets() { test "$(in_ns "$H" curl -s -m 2 "$1")" = "$hello"; }
 hdr_errors() { nsenter --net=/run/netns/"$H" awk '$1 == "Ip6InHdrErrors" { print $2 }' /proc/net/snmp6; }
 
 must dk "$H" network create -d "$DRV" --subnet 10.232.1.0/24 g4
 must dk "$H" network create -d "$DRV" --ipv6 --subnet 10.232.2.0/24 --subnet fd00:232:2::/64 g6
-web c4 --network g4 -p 8080:80
-web c6 --network g6 -p 8081:80
-web a6 --network g6
+web c4 g4 -p 8080:80
+web c6 g6 -p 8081:80
+web a6 g6
 # A host service on every address, for the controls.
 www_make "$GN_TMP/www-host"
 nsenter --net=/run/netns/"$H" /bin/busybox httpd -f -p '[::]:9998' -h "$GN_TMP/www-host" &
@@ -77,4 +70,4 @@ check "control: the container reaches the host service at [fd00:232:2::1]:9998" 
 # 3. The outside has no way to ::1: its own ::1 is its own.
 out=$(in_ns "$O" curl -s -m 2 'http://[::1]:8080/' 2>&1; echo "curl exit $?")
 check "outside: [::1]:8080 is its own loopback, refused ($out)" grep -q 'curl exit 7' <<<"$out"
-summary attack_loopback6
+summary

@@ -9,17 +9,9 @@
 # connection made while it is down waits and is answered once it is back.
 #
 #   [ host H: dockerd, guardnetd ]  curl [::1]:P -> relay -> container
-set -u
 . "$(dirname "$0")/../lib.sh"
-trap gn_cleanup EXIT
-
-testbed || exit 1
-must() {
-	local out
-	out=$("$@" 2>&1) || { fail "setup: $*: $out"; summary loopback6; exit 1; }
-}
-hello="hello from guardnet"
-web() { must dk "$H" run -d --name "$1" "${@:2}" gnbox httpd -f -p 80 -h /www; }
+scenario publish-loopback6 testbed
+hello=$GN_HELLO
 gets() { test "$(in_ns "$H" curl -s -m 2 "$1")" = "$hello"; }
 # refused URL: curl says the connection was refused (exit 7), not a timeout.
 refused() { in_ns "$H" curl -s -m 2 "$1" >/dev/null 2>&1; test $? -eq 7; }
@@ -40,11 +32,11 @@ print(a[4][0], body.decode().strip())" "$2"' "$GN_TMP/hosts" "$H" "$1" 2>&1
 
 must dk "$H" network create -d "$DRV" --subnet 10.231.1.0/24 g4
 must dk "$H" network create -d "$DRV" --ipv6 --subnet 10.231.2.0/24 --subnet fd00:231:2::/64 g6
-web c4 --network g4 -p 8080:80
-web c6 --network g6 -p 8081:80
-web c7 --network g4 -p 127.0.0.1:8082:80
-web c8 --network g4 -p '[::1]:8083:80'
-web c9 --network g4 -p 0.0.0.0:8084:80
+web c4 g4 -p 8080:80
+web c6 g6 -p 8081:80
+web c7 g4 -p 127.0.0.1:8082:80
+web c8 g4 -p '[::1]:8083:80'
+web c9 g4 -p 0.0.0.0:8084:80
 
 check "IPv4-only network: the host gets [::1]:8080" wait_until 10 gets 'http://[::1]:8080/'
 check "IPv4-only network: curl http://localhost:8080/ answers" gets http://localhost:8080/
@@ -60,9 +52,8 @@ check "control: 127.0.0.1:8082 answers" gets http://127.0.0.1:8082/
 check "-p 127.0.0.1:8082:80: [::1]:8082 is refused, as Docker's bridge does" refused 'http://[::1]:8082/'
 check "control: 127.0.0.1:8084 answers" gets http://127.0.0.1:8084/
 check "-p 0.0.0.0:8084:80: [::1]:8084 is refused, as Docker's bridge does" refused 'http://[::1]:8084/'
-gnctl() { "$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$H/control.sock" "$@"; }
 check "explain: the host reaches [::1]:8080 through the relay" grep -q "through guardnet's relay, to 10.231.1.2:80" \
-	<<<"$(in_ns "$H" "$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$H/control.sock" explain --from ::1 --to ::1 --port 8080)"
+	<<<"$(gnctl_in_host explain --from ::1 --to ::1 --port 8080)"
 
 # The relay follows the container.
 must dk "$H" stop -t 1 c4
@@ -72,22 +63,19 @@ check "c4 started again: [::1]:8080 answers" wait_until 10 gets 'http://[::1]:80
 
 # A guardnetd restart without systemd: the kernel's 127.0.0.1:P stays,
 # [::1]:P is refused until guardnetd is back.
-pid=$(eval echo "\$GUARDNETD_PID_${H//-/_}")
-kill -9 "$pid"
-wait_until 10 pid_gone "$pid"
+must guardnetd_stop "$H" KILL
 check "guardnetd killed: 127.0.0.1:8080 still answers (kernel rules stay)" gets http://127.0.0.1:8080/
 check "guardnetd killed, no systemd: [::1]:8080 is refused" refused 'http://[::1]:8080/'
-guardnetd_start "$H" "$DRV" || { fail "guardnetd did not start again"; summary loopback6; exit 1; }
+must guardnetd_start "$H" "$DRV"
 check "guardnetd back: [::1]:8080 answers" wait_until 10 gets 'http://[::1]:8080/'
 
 # The same under systemd's file descriptor store.
-pid=$(eval echo "\$GUARDNETD_PID_${H//-/_}")
-kill "$pid"
-wait_until 20 pid_gone "$pid"
+must guardnetd_stop "$H"
 S=$GN_TMP/fdstore
 mkdir -p "$S"
-nsenter --net=/run/netns/"$H" /usr/bin/python3 "$GN_ROOT/tests/tools/fdstore.py" "$S" -- "$GN_BIN" -v \
-	--socket "/run/docker/plugins/$DRV.sock" --state-dir "$GN_TMP/gn-$H/state" --config "$GN_TMP/gn-$H/guardnet.conf" \
+host_mounts "$H"
+"${GN_MOUNTS[@]}" /usr/bin/python3 "$GN_ROOT/tests/tools/fdstore.py" "$S" -- "$GN_BIN" -v \
+	--socket "$GN_TMP/plugins-$H/$DRV.sock" --state-dir "$GN_TMP/gn-$H/state" --config "$GN_TMP/gn-$H/guardnet.conf" \
 	--control "$GN_TMP/gn-$H/control.sock" &
 standin=$!
 GN_PIDS+=($standin)
@@ -107,4 +95,4 @@ check "it is answered once guardnetd is back with the stored socket" test "$(cat
 check "guardnetd took the socket back from the store" grep -q 'kept across the restart' "$S/child.log"
 must dk "$H" rm -f c8
 check "a port no longer published leaves the store (FDSTOREREMOVE)" wait_until 10 bash -c "! grep -qx relay-tcp-8083 $S/store"
-summary loopback6
+summary
