@@ -71,6 +71,9 @@ c=$?
 check "and the outside is dropped (curl exit $c, 28 = timeout)" test "$c" -eq 28
 
 { kill -9 "${!pid_var}"; kill -CONT "${!pid_var}"; wait "${!pid_var}"; } 2>/dev/null
+# guardnetd is disowned (lib.sh), so wait does not wait: until its threads
+# are gone its control socket may still take a connection.
+wait_until 10 pid_gone "${!pid_var}"
 ctl --json check
 check "killed guardnetd: --json check, exit 3, degraded and no drift (got $rc)" bash -c "[ $rc -eq 3 ] && python3 -c '
 import json, sys
