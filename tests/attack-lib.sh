@@ -22,9 +22,6 @@ attack_require() {
 # ctr_net NS CONTAINER: the container's network namespace, as a path.
 ctr_net() { echo "/proc/$(dk "$1" inspect -f '{{.State.Pid}}' "$2")/ns/net"; }
 
-# mac_of NS IFACE: an interface's MAC address in namespace NS.
-mac_of() { ip -n "$1" -o link show "$2" | sed -n 's|.*link/ether \([0-9a-f:]*\).*|\1|p'; }
-
 # iface_of NS ADDR: the interface holding address ADDR in namespace NS (a
 # network's bridge, found by its gateway address whatever its name).
 iface_of() { ip -n "$1" -o addr show | awk -v a="$2" '{ split($4, p, "/"); if (p[1] == a) { print $2; exit } }'; }

@@ -135,6 +135,15 @@ plugin_call() {
 
 gnctl() { "$GN_CTL" --socket "$GN_TMP/gn-$H/control.sock" "$@"; }
 
+# gnctl_in_host ARGS...: guardnetctl as $H's administrator runs it: in H's
+# network namespace and mounts (its /etc/ufw), with H's dockerd as
+# $DOCKER_HOST (guardnetctl audit reads the kernel, UFW's files and
+# Docker's names there).
+gnctl_in_host() {
+	in_host "$H" env DOCKER_HOST="unix://$GN_TMP/docker-$H/docker.sock" "$GN_CTL" \
+		--socket "$GN_TMP/gn-$H/control.sock" "$@"
+}
+
 # refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
 # LD_PRELOAD library (once per test run).  A guardnetd started with
 # GN_REFUSE_PORT=P LD_PRELOAD=<it> has every nf_tables transaction that
