@@ -195,15 +195,22 @@ static bool kernel_says(struct audit *a, struct audit_port *p, const struct gn_a
 		pkt.dport = p->port;
 		pkt.dst_type = RTN_LOCAL;
 	}
-	fw_eval_hook(&a->fw, hook, INT_MAX, &pkt, &res);
+	if (hook == NF_INET_FORWARD)
+		fw_eval_forwarded(&a->fw, &pkt, &res);
+	else
+		fw_eval_hook(&a->fw, hook, INT_MAX, &pkt, &res);
 	for (size_t i = 0; i < res.n_seen; i++)
 		cand_add(seen, &res.seen[i], p->family);
 	note_unsure(p, &res);
-	/* For guardnet's ports the decision is its own chain's, not the
-	 * accept rule it keeps in iptables for what it admitted. */
-	for (size_t i = 0; p->kind == AUDIT_GUARDNET_TABLE && res.v == FW_ACCEPT && i < res.n_accepts; i++)
-		if (res.accepts[i].t && !strcmp(res.accepts[i].t->name, "guardnet"))
+	/* For guardnet's ports the decision is its own tables' first rule
+	 * that accepts (a UFW line in table ip guardnet, else its chain in
+	 * table inet guardnet), not a chain's policy nor the accept rule it
+	 * keeps in iptables for what it admitted. */
+	for (size_t i = 0, found = 0; p->kind == AUDIT_GUARDNET_TABLE && res.v == FW_ACCEPT && i < res.n_accepts; i++)
+		if (!found && res.accepts[i].t && !strcmp(res.accepts[i].t->name, "guardnet")) {
 			res.by = res.accepts[i];
+			found = res.accepts[i].pos != 0;
+		}
 	if (res.by.t) {
 		char w[160];
 
@@ -359,7 +366,7 @@ static void judge_loopback(struct audit *a, struct audit_port *p)
 			pkt.dport = p->ctr_port;
 			pkt.ctstatus = IPS_DST_NAT;
 			pkt.dst_type = RTN_UNICAST;
-			fw_eval_hook(&a->fw, NF_INET_FORWARD, INT_MAX, &pkt, &res);
+			fw_eval_forwarded(&a->fw, &pkt, &res);
 			note_unsure(p, &res);
 			if (res.v != FW_ACCEPT)
 				continue;

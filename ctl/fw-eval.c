@@ -7,12 +7,14 @@
  * section 3.3: "accept is not final").  Jumps, gotos and returns as in
  * nf_tables and x_tables.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 
 #include "../plugin/addr.h"
 #include "fw.h"
@@ -136,26 +138,29 @@ static int by_prio(const void *a, const void *b)
 	return (x->c->prio > y->c->prio) - (x->c->prio < y->c->prio);
 }
 
-void fw_eval_hook(struct fw_ruleset *rs, int hook, int prio_below, const struct fw_pkt *p, struct fw_result *res)
+/* The chains on hook with a priority in [lo, hi), the packet's marks
+ * going on from chain to chain as skb->mark and the connection's mark do
+ * (guardnet marks what it admits, for its own later chains and for
+ * iptables' FORWARD).  res collects what every walk saw; its verdict is
+ * this walk's. */
+static void walk(struct fw_ruleset *rs, int hook, int lo, int hi, struct fw_pkt *cur, struct fw_result *res)
 {
 	struct hooked *v = NULL;
 	size_t n = 0;
 	struct fw_where accept_by = { 0 };
 	bool accept_from_drop_policy = false;
-	struct fw_pkt cur = *p;
 
-	memset(res, 0, sizeof *res);
 	res->v = FW_ACCEPT;
 	for (size_t i = 0; i < rs->n; i++) {
 		struct fw_table *t = &rs->v[i];
 
-		if (!family_fits(t, p->family))
+		if (!family_fits(t, cur->family))
 			continue;
 		for (size_t j = 0; j < t->n_chains; j++) {
 			const struct fw_chain *c = &t->chains[j];
 			struct hooked *nv;
 
-			if (!c->base || c->hook != hook || !strcmp(c->type, "nat") || c->prio >= prio_below)
+			if (!c->base || c->hook != hook || !strcmp(c->type, "nat") || c->prio < lo || c->prio >= hi)
 				continue;
 			if (!(nv = realloc(v, (n + 1) * sizeof *v)))
 				break;
@@ -165,14 +170,11 @@ void fw_eval_hook(struct fw_ruleset *rs, int hook, int prio_below, const struct 
 	}
 	qsort(v, n, sizeof *v, by_prio);
 	for (size_t i = 0; i < n; i++) {
-		struct fw_ctx x = { .rs = rs, .t = v[i].t, .p = cur, .res = res };
+		struct fw_ctx x = { .rs = rs, .t = v[i].t, .p = *cur, .res = res };
 		struct fw_where by;
 		enum fw_step s = run(&x, v[i].c, &by);
 
-		/* The packet's marks go on to the next chain, as skb->mark does
-		 * (guardnet marks what it admits for iptables' FORWARD). */
-		cur = x.p;
-
+		*cur = x.p;
 		if (s == FW_S_DROP || s == FW_S_REJECT) {
 			res->v = s == FW_S_DROP ? FW_DROP : FW_REJECT;
 			res->by = by;
@@ -190,6 +192,29 @@ void fw_eval_hook(struct fw_ruleset *rs, int hook, int prio_below, const struct 
 	}
 	res->by = accept_by;
 	free(v);
+}
+
+void fw_eval_hook(struct fw_ruleset *rs, int hook, int prio_below, const struct fw_pkt *p, struct fw_result *res)
+{
+	struct fw_pkt cur = *p;
+
+	memset(res, 0, sizeof *res);
+	walk(rs, hook, INT_MIN, prio_below, &cur, res);
+}
+
+void fw_eval_forwarded(struct fw_ruleset *rs, const struct fw_pkt *p, struct fw_result *res)
+{
+	struct fw_pkt cur = *p;
+	const char *oif = cur.oif;
+
+	memset(res, 0, sizeof *res);
+	/* Before routing: no output interface yet. */
+	cur.oif = NULL;
+	walk(rs, NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST + 1, INT_MAX, &cur, res);
+	if (res->v != FW_ACCEPT)
+		return;
+	cur.oif = oif;
+	walk(rs, NF_INET_FORWARD, INT_MIN, INT_MAX, &cur, res);
 }
 
 void fw_where_format(const struct fw_where *w, char *buf, size_t len)

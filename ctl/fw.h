@@ -135,6 +135,11 @@ struct fw_result {
  * ends its chain); chains of type nat are left out (the DNAT is the
  * caller's). */
 void fw_eval_hook(struct fw_ruleset *rs, int hook, int prio_below, const struct fw_pkt *p, struct fw_result *res);
+/* A packet DNAT sends through the host (p as after the DNAT, with its
+ * oif): prerouting's chains that run after the DNAT (guardnet's UFW
+ * chains in tables ip and ip6 guardnet), then forward's, the marks the
+ * first set carried to the second.  A drop in prerouting is the verdict. */
+void fw_eval_forwarded(struct fw_ruleset *rs, const struct fw_pkt *p, struct fw_result *res);
 void fw_where_format(const struct fw_where *w, char *buf, size_t len);
 
 /* What a rule decides, for the walk in fw-eval.c. */

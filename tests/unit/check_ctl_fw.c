@@ -15,6 +15,7 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
@@ -311,6 +312,63 @@ START_TEST(every_chain_of_the_hook)
 }
 END_TEST
 
+/* guardnet's UFW lines run in prerouting after the DNAT (table ip
+ * guardnet) and mark what they accept; its forward chain (table inet
+ * guardnet) admits the mark and drops the rest.  fw_eval_forwarded walks
+ * both, the mark carried over; a walk of forward alone drops all. */
+START_TEST(prerouting_after_dnat_then_forward)
+{
+	struct fw_table *ip = table("guardnet", NFPROTO_IPV4), *inet;
+	struct fw_chain *pre, *fwd;
+	struct fw_pkt p = forwarded("192.0.2.3");
+	struct fw_result res;
+	struct nftnl_rule *r;
+	struct gn_prefix ok;
+	uint32_t mark = 0x100;
+	char w[200];
+
+	/* All of a table's chains first: adding one moves the others. */
+	chain(ip, "prerouting", NF_INET_PRE_ROUTING, false);
+	/* A chain before the DNAT is not this walk's. */
+	chain(ip, "raw", NF_INET_PRE_ROUTING, true)->prio = NF_IP_PRI_RAW;
+	pre = &ip->chains[0];
+	pre->prio = NF_IP_PRI_NAT_DST + 1;
+	prefix_parse("192.0.2.3/32", false, true, &ok, "x", NULL);
+	r = nftnl_rule_alloc();
+	x_saddr(r, &ok);
+	x_set_mark_bits(r, true, mark);
+	x_verdict(r, NF_ACCEPT);
+	add(pre, r);
+	inet = table("guardnet", NFPROTO_INET);
+	fwd = chain(inet, "forward", NF_INET_FORWARD, false);
+	r = nftnl_rule_alloc();
+	x_ct(r, NFT_CT_MARK, NFT_REG_1);
+	x_bitwise(r, &mark, &(uint32_t){ 0 }, sizeof mark);
+	x_cmp(r, NFT_CMP_EQ, &mark, sizeof mark);
+	x_verdict(r, NF_ACCEPT);
+	add(fwd, r);
+	r = nftnl_rule_alloc();
+	x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, "docker0");
+	x_verdict(r, NF_DROP);
+	add(fwd, r);
+
+	fw_eval_forwarded(&rs, &p, &res);
+	fw_where_format(&res.by, w, sizeof w);
+	ck_assert_msg(res.v == FW_ACCEPT, "%d %s", res.v, w);
+	ck_assert_str_eq(w, "nft table inet guardnet chain forward rule 1");
+	ck_assert_uint_ge(res.n_accepts, 2);
+	fw_where_format(&res.accepts[0], w, sizeof w);
+	ck_assert_str_eq(w, "nft table ip guardnet chain prerouting rule 1");
+	fw_eval_hook(&rs, NF_INET_FORWARD, 1 << 30, &p, &res);
+	ck_assert_int_eq(res.v, FW_DROP);
+	p = forwarded("192.0.2.4");
+	fw_eval_forwarded(&rs, &p, &res);
+	ck_assert_int_eq(res.v, FW_DROP);
+	fw_where_format(&res.by, w, sizeof w);
+	ck_assert_str_eq(w, "nft table inet guardnet chain forward rule 2");
+}
+END_TEST
+
 Suite *ctl_fw_suite(void)
 {
 	Suite *s = suite_create("ctl_fw");
@@ -318,6 +376,7 @@ Suite *ctl_fw_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, docker_dnat_rules);
+	tcase_add_test(tc, prerouting_after_dnat_then_forward);
 	tcase_add_test(tc, walk_of_the_forward_hook);
 	tcase_add_test(tc, every_chain_of_the_hook);
 	suite_add_tcase(s, tc);
