@@ -18,6 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include <guardnet/types.h>
+#include <guardnet/ufw-rules.h>
 
 struct nft_batch;
 
@@ -161,6 +162,20 @@ void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);
  * replaced whole (removed when no network is under UFW). */
 void fw_ufw_tables(struct nft_batch *b, const struct fw_model *m,
 		   void (*admit)(struct nftnl_rule *r, uint32_t mark));
+/* One of UFW's lines as expressions (fw-nft-ufw-line.c).  A line with
+ * port lists becomes one rule per range: a variant names the range of
+ * each list one rule takes (-1: the line has no such list). */
+struct ufw_variant {
+	int d, s, p;            /* dport, sport, multiport --ports (p < n: dport, else sport) */
+};
+/* The matches of line l in family (AF_INET, AF_INET6) for an incoming
+ * rule, or a route rule (route); false when it can never match here. */
+bool ufw_line_match(struct nftnl_rule *r, int family, const struct ufw_line *l, bool route,
+		    const struct ufw_variant *v);
+/* reg1 within prefix p (already loaded); inv: not within */
+void x_prefix(struct nftnl_rule *r, const struct gn_prefix *p, bool inv);
+/* REJECT as ipt_REJECT and ip6t_REJECT answer (--reject-with how) */
+void x_reject_as(struct nftnl_rule *r, int family, enum ufw_reject how);
 /* reject with tcp reset, or with icmpx port-unreachable */
 void x_reject(struct nftnl_rule *r, bool tcp);
 
