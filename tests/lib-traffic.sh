@@ -91,16 +91,21 @@ probe() {
 	rm -f "$body" "$body.err"
 }
 
-# drop_counters NS: "chain|rule|packets" for every rule of guardnet's table
-# in NS that counts what it drops or rejects.
+# drop_counters NS: "chain|rule|packets" for every rule of guardnet's tables
+# in NS that counts what it drops or rejects: table inet guardnet, and
+# tables ip and ip6 guardnet, where UFW's rules decide (their chains as
+# "ip CHAIN", "ip6 CHAIN").
 drop_counters() {
-	in_ns "$1" nft list table inet guardnet 2>/dev/null | awk '
-		/^\tchain / { chain = $2 }
-		/counter packets [0-9]+/ && / (drop|reject)/ {
-			n = $0; sub(/.*counter packets /, "", n); sub(/ .*/, "", n)
-			r = $0; sub(/counter packets [0-9]+ bytes [0-9]+ /, "", r); gsub(/^[ \t]+/, "", r)
-			print chain "|" r "|" n
-		}'
+	local t
+	for t in inet ip ip6; do
+		in_ns "$1" nft list table "$t" guardnet 2>/dev/null | awk -v t="$t" '
+			/^\tchain / { chain = (t == "inet" ? "" : t " ") $2 }
+			/counter packets [0-9]+/ && / (drop|reject)/ {
+				n = $0; sub(/.*counter packets /, "", n); sub(/ .*/, "", n)
+				r = $0; sub(/counter packets [0-9]+ bytes [0-9]+ /, "", r); gsub(/^[ \t]+/, "", r)
+				print chain "|" r "|" n
+			}'
+	done
 }
 
 # drops_moved BEFORE AFTER: the rules whose drop counters grew, "chain: rule +N".

@@ -105,7 +105,8 @@
 #   reachable WHERE TARGET [SRC]    a set-up step, not a check: must reachable "$O" URL 192.0.2.2
 #   expect_logged DESC WHERE URL [SRC]       dropped, and the kernel log has guardnet's
 #                                            "[GUARDNET BLOCK] " line for that very connection
-#   drop_counters NS                "chain|rule|packets" of every counting drop/reject rule
+#   drop_counters NS                "chain|rule|packets" of every counting drop/reject rule of
+#                                   tables inet, ip and ip6 guardnet (UFW's chains: "ip CHAIN")
 #   get NS SRC URL, outside SRC URL, host URL   the page as text (old style; prefer expect_*)
 #   kernel_log_on                   net.netfilter.nf_log_all_netns=1 while the test runs (shared
 #                                   by tests running at once; the old value comes back after the last)

@@ -20,7 +20,7 @@ check "explain names UFW's default policy" grep -q "UFW's default incoming polic
 check "ufw allow from 192.0.2.2 to any port 8080 proto tcp" ufw allow from 192.0.2.2 to any port 8080 proto tcp
 agree accept outside 192.0.2.2 192.0.2.1 8080 http://192.0.2.1:8080/
 check "explain quotes the UFW rule and its line" grep -q \
-	'UFW rule "allow from 192.0.2.2 to any port 8080 proto tcp" (user.rules line [0-9]*)' \
+	'UFW rule \[[0-9]*\] "allow from 192.0.2.2 to any port 8080 proto tcp" (user.rules line [0-9]*)' \
 	<<<"$(explain 192.0.2.2 192.0.2.1 8080 | json_field because)"
 agree drop outside 192.0.2.3 192.0.2.1 8080 http://192.0.2.1:8080/
 agree accept outside 192.0.2.2 192.0.2.1 8081 http://192.0.2.1:8081/
