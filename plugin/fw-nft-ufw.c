@@ -318,18 +318,24 @@ static void entry(struct ctx *c, const struct fw_model *m)
 	}
 }
 
+bool fw_ufw_table_wanted(const struct fw_model *m, uint32_t nfproto)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < m->n; i++)
+		any |= m->nets[i].ufw;
+	return any && m->ufw && (nfproto == NFPROTO_IPV4 || m->ufw->ipv6);
+}
+
 void fw_ufw_tables(struct nft_batch *b, const struct fw_model *m, void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
 	for (int f = 0; f < 2; f++) {
 		struct ctx c = { .b = b, .family = f ? AF_INET6 : AF_INET, .nfproto = f ? NFPROTO_IPV6 : NFPROTO_IPV4,
 				 .mark = m->mark, .admit = admit };
-		bool any = false;
 
 		table(b, c.nfproto, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 		table(b, c.nfproto, NFT_MSG_DELTABLE, 0);
-		for (size_t i = 0; i < m->n; i++)
-			any |= m->nets[i].ufw;
-		if (!any || !m->ufw || (f && !m->ufw->ipv6))
+		if (!fw_ufw_table_wanted(m, c.nfproto))
 			continue;
 		c.rs = f ? &m->ufw->rs6 : &m->ufw->rs4;
 		c.reach[0] = calloc(c.rs->n_chains + 1, sizeof(bool));
