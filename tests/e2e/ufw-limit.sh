@@ -35,11 +35,14 @@ limit_accepts() { in_ns "$H" ip6tables -S ufw6-user-limit-accept | grep -c ACCEP
 expect_timeout "UFW before a reload: IPv6 to the host's limited 8090 gets no answer" \
 	"$O" 'http://[2001:db8:1::1]:8090/' 2001:db8:1::4
 check "UFW before a reload: its chain ufw6-user-limit-accept is empty" test "$(limit_accepts)" = 0
+# guardnet follows the files (its limit rules waited for without probing,
+# which would count against the limit).
+must wait_until 5 eval "in_ns '$H' nft list table ip6 guardnet | grep -c 'xt match recent' | grep -qx 12"
+expect_open "before UFW's reload, guardnet follows UFW's files: IPv6 to the published 8080 is admitted" \
+	"$O" 'http://[2001:db8:1::1]:8080/' 2001:db8:1::4
 must ufw reload
 check "after ufw reload, ufw6-user-limit-accept accepts (UFW loaded its files)" test "$(limit_accepts)" = 1
-# guardnet follows UFW's files: the limit rules are in the kernel (waited
-# for without probing, which would count against the limit): two lines
-# (--set, --update) for each of the six rules.
+# Two lines (--set, --update) for each of the six rules.
 must wait_until 5 eval "in_ns '$H' nft list table ip guardnet | grep -c 'xt match recent' | grep -qx 12"
 
 # pattern SRC TARGET...: each target probed in turn from SRC (one new

@@ -7,7 +7,6 @@
  * change is meant, `make golden` rewrites the files.
  */
 #include <stdio.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -202,15 +201,11 @@ START_TEST(ufw)
 		{ .bridge = "gn-ufw", .icc = true, .subnets = sub1, .n_subnets = 2, .ufw = true },
 		{ .bridge = "gn-noufw", .icc = true, .subnets = sub2, .n_subnets = 1, .ufw = false },
 	};
-	char *root = tmpdir_make(), dir[600];
+	char *root = ufw_root_make();
 	struct ufw_config c;
 	struct fw_model m = { .nets = n, .n = 2, .mark = MARK, .ufw = &c };
 	struct gn_err e;
 
-	snprintf(dir, sizeof dir, "%s/etc", root);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof dir, "%s/etc/ufw", root);
-	mkdir(dir, 0755);
 	root_write(root, "etc/ufw/ufw.conf", "ENABLED=yes\n");
 	root_write(root, "etc/ufw/user.rules", user);
 	root_write(root, "etc/ufw/user6.rules", user6);

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -46,6 +47,19 @@ char *tmpdir_make(void)
 	char *d = mkdtemp(tmpl);
 
 	return d ? strdup(d) : NULL;
+}
+
+char *ufw_root_make(void)
+{
+	static const char *const dirs[] = { "etc", "etc/ufw", "etc/default" };
+	char *root = tmpdir_make(), path[600];
+
+	ck_assert_ptr_nonnull(root);
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+	}
+	return root;
 }
 
 void root_write(const char *root, const char *rel, const char *text)

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "addr.h"
 #include "ufw.h"
@@ -73,16 +72,10 @@ END_TEST
 
 START_TEST(load_files)
 {
-	char *root = tmpdir_make(), dir[600];
+	char *root = ufw_root_make();
 	struct ufw_config c;
 	struct gn_err e;
 
-	snprintf(dir, sizeof dir, "%s/etc", root);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof dir, "%s/etc/ufw", root);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof dir, "%s/etc/default", root);
-	mkdir(dir, 0755);
 	/* Nothing there: UFW is not installed. */
 	ck_assert_int_eq(ufw_load(root, &c, &e), 0);
 	ck_assert(!c.enabled && c.n4 == 0 && c.in_policy == UFW_POLICY_DROP);
@@ -199,15 +192,11 @@ static enum ufw_outcome decide(const struct ufw_config *c, const char *src, uint
  * line drops what it could read and never admits. */
 START_TEST(walk)
 {
-	char *root = tmpdir_make(), dir[600];
+	char *root = ufw_root_make();
 	const struct ufw_line *l;
 	struct ufw_config c;
 	struct gn_err e;
 
-	snprintf(dir, sizeof dir, "%s/etc", root);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof dir, "%s/etc/ufw", root);
-	mkdir(dir, 0755);
 	root_write(root, "etc/ufw/before.rules", "*filter\n:ufw-before-input - [0:0]\n:ufw-not-local - [0:0]\n"
 		   "-A ufw-before-input -i lo -j ACCEPT\n"
 		   "-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"

@@ -37,6 +37,9 @@ void ck_prefix(const struct gn_prefix *p, const char *want);
 /* A fresh temporary directory; removed with tmpdir_remove. */
 char *tmpdir_make(void);
 void tmpdir_remove(char *dir);
+/* A fresh temporary directory with etc/ufw and etc/default in it, a root
+ * for ufw_load; removed with tmpdir_remove. */
+char *ufw_root_make(void);
 /* root/rel holds text (the test fails if it cannot be written). */
 void root_write(const char *root, const char *rel, const char *text);
 
