@@ -188,7 +188,10 @@ static int h_allocate(struct gn_driver *d, json_t *req, json_t **reply, struct g
 	netspec_clear(&spec);
 	if (r < 0)
 		return r;
-	*reply = json_pack("{s:O}", "Options", json_is_object(opts) ? opts : json_object());
+	/* The reply owns what it holds ("o"): a reference of its own to the
+	 * request's Options, or a new empty object (leaked with "O"). */
+	opts = json_is_object(opts) ? json_incref(opts) : json_object();
+	*reply = opts ? json_pack("{s:o}", "Options", opts) : NULL;
 	return *reply ? 0 : gn_errf(err, -ENOMEM, "out of memory");
 }
 

@@ -258,6 +258,16 @@ ctr_ip() {
 
 ctr_pid() { dk "$1" inspect -f '{{.State.Pid}}' "$2"; }
 
+# gateway_of CONTAINER NETWORK: the container's default route goes through
+# NETWORK's gateway (Docker publishes a container's ports on that network).
+gateway_of() {
+	local gw routes
+	gw=$(dk "$H" inspect -f "{{(index .NetworkSettings.Networks \"$2\").Gateway}}" "$1")
+	routes=$(in_ctr "$H" "$1" ip route)
+	grep -q "^default via ${gw:-none} " <<<"$routes" ||
+		{ say "    $1's routes ($2's gateway: ${gw:-none}): $(echo $routes)"; return 1; }
+}
+
 # in_ctr NS CONTAINER COMMAND...: a program of this machine (curl, the udp
 # tool) in the container's network namespace.
 in_ctr() {

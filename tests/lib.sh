@@ -70,6 +70,7 @@
 #   web NAME NET [ARGS...]          `must` run a gnbox web server NAME on network NET on $H
 #   web_at PORT NAME NET [ARGS...]  the same, listening on PORT in the container
 #   ctr_ip NS CTR NET [6], ctr_pid NS CTR, fetch NS CTR URL (wget in the container)
+#   gateway_of CTR NET              CTR's default route goes through NET's gateway (on $H)
 #   compose DIR PROJECT ARGS...     docker-compose on $H's dockerd; compose_ctr DIR PROJECT SERVICE
 #   egress_seen NS CTR URL          the source address a server outside saw (cgi-bin/ip) for CTR
 #   gn_links NS, no_state NS        guardnet's links in NS (a count); guardnetd of NS keeps no record

@@ -45,8 +45,10 @@ in_ns "$O" curl -s -m 2 -o /dev/null http://192.0.2.1:8080/
 c=$?
 check "and the outside is dropped (curl exit $c, 28 = timeout)" test "$c" -eq 28
 
-{ kill -9 "${!pid_var}"; kill -CONT "${!pid_var}"; } 2>/dev/null
-must wait_until 10 pid_gone "${!pid_var}"
+# guardnetd_stop polls until the pid is gone: a bare wait returns at once
+# for a disowned job, and a half-dead daemon would still hold its socket.
+kill -CONT "${!pid_var}"
+guardnetd_stop "$H" KILL
 ctl --json check
 check "killed guardnetd: --json check, exit 3, degraded and no drift (got $rc)" bash -c "[ $rc -eq 3 ] && python3 -c '
 import json, sys

@@ -220,19 +220,35 @@ START_TEST(bridge_names)
 }
 END_TEST
 
-START_TEST(internal_refuses_publishing)
+/* A container on an internal network and another that publishes its ports:
+ * Join carries the container's port map to both, the internal one joins
+ * without a gateway and publishes nothing; Program, which Docker sends only
+ * to the gateway, is still refused there. */
+START_TEST(internal_joins_without_publishing)
 {
-	json_t *net = record(2), *ep = record(13), *prog = record(5);
+	json_t *net = record(2), *ep = record(13), *join = record(14), *prog = record(5), *ports = record(4);
+	json_t *info;
+	unsigned status;
 
+	json_object_set(join, "Options", json_object_get(ports, "Options"));
 	json_object_set(prog, "NetworkID", json_object_get(net, "NetworkID"));
 	json_object_set(prog, "EndpointID", json_object_get(ep, "EndpointID"));
 	ck_assert_uint_eq(status_of("/NetworkDriver.CreateNetwork", net, NULL), 200);
 	ck_assert_uint_eq(status_of("/NetworkDriver.CreateEndpoint", ep, NULL), 200);
+	ck_reply("/NetworkDriver.Join", join, 200, "Join-internal.reply.json");
+	info = call("/NetworkDriver.EndpointOperInfo", prog, &status);
+	ck_assert_uint_eq(status, 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(info, "Value"), "com.docker.network.portmap")),
+			  0);
 	ck_assert_uint_eq(status_of("/NetworkDriver.ProgramExternalConnectivity", prog, "com.docker.network.portmap: "
 		"network 315623247f33 is internal and publishes no ports (7 requested)"), 400);
+	ck_assert(!state_endpoint(&drv.st, json_string_value(json_object_get(ep, "EndpointID")))->programmed);
+	json_decref(info);
 	json_decref(net);
 	json_decref(ep);
+	json_decref(join);
 	json_decref(prog);
+	json_decref(ports);
 }
 END_TEST
 
@@ -514,7 +530,7 @@ Suite *api_suite(void)
 	tcase_add_test(tc, replay_swarm);
 	tcase_add_test(tc, idempotent_calls);
 	tcase_add_test(tc, bridge_names);
-	tcase_add_test(tc, internal_refuses_publishing);
+	tcase_add_test(tc, internal_joins_without_publishing);
 	suite_add_tcase(s, tc);
 	return s;
 }
