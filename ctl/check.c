@@ -5,8 +5,10 @@
  * rules stay when guardnetd stops).  Without guardnetd's state in memory,
  * guardnetctl compares what the state directory names (networks,
  * endpoints) and the links guardnet made with the kernel: table inet
- * guardnet, its hooked chains, sets and per-network objects, the links,
- * and the iptables accept rule.  It says what it could not check.
+ * guardnet, its hooked chains, sets and per-network objects, tables ip and
+ * ip6 guardnet where UFW's rules decide (table inet guardnet's comment
+ * names them), the links, and the iptables accept rule.  It says what it
+ * could not check.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,8 +22,9 @@
 #include "ctl.h"
 #include "kernel.h"
 
-#define NOT_CHECKED "the rules inside the chains, the published ports and allowlists against the endpoints, " \
-		    "UFW's rules, addresses, sysctls and bridge settings (guardnetd compares those)"
+#define NOT_CHECKED "the rules inside the chains (UFW's included), the published ports and allowlists against the " \
+		    "endpoints, UFW's files against what guardnetd last compiled, addresses, sysctls and bridge " \
+		    "settings (guardnetd compares those)"
 
 struct report {
 	json_t *ok, *drift;
@@ -93,7 +96,6 @@ static void check_table(const struct ctl_kernel *k, struct report *rep)
 		     { "prerouting", NF_INET_PRE_ROUTING },
 		     { "output", NF_INET_LOCAL_OUT },
 		     { "postrouting", NF_INET_POST_ROUTING } };
-	static const char *const chains[] = { "ufw-in", "ufw-route" };
 	static const char *const sets[] = { "bridges", "pub4", "any4", "pub6", "any6", "epallow4", "epallow6" };
 	size_t missing = 0;
 
@@ -110,15 +112,54 @@ static void check_table(const struct ctl_kernel *k, struct report *rep)
 			say(rep->drift, "table inet " GN_TABLE ": base chain %s is missing or not on its hook",
 			    base[i].name);
 	}
-	for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++)
-		if (!strs_has(&k->chains, chains[i]) && ++missing)
-			say(rep->drift, "table inet " GN_TABLE ": chain %s is missing", chains[i]);
 	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
 		if (!strs_has(&k->sets, sets[i]) && ++missing)
 			say(rep->drift, "table inet " GN_TABLE ": set %s is missing", sets[i]);
 	if (!missing)
 		say(rep->ok, "table inet " GN_TABLE ": chains forward, prerouting, output and postrouting on their hooks, "
-			     "ufw-in, ufw-route, and its sets and maps");
+			     "and its sets and maps");
+}
+
+/* Tables ip and ip6 guardnet: UFW's rules for the networks under UFW.
+ * Table inet guardnet's comment names those that go with it. */
+static void check_ufw_tables(const struct ctl_kernel *k, struct report *rep)
+{
+	static const struct {
+		const char *name;
+		unsigned hook;
+	} base[] = { { "prerouting", NF_INET_PRE_ROUTING }, { "forward", NF_INET_FORWARD } };
+	static const char *const chains[] = { "ufw-input", "ufw-route" };
+
+	for (size_t f = 0; f < 2; f++) {
+		const struct ufw_view *v = &k->ufw[f];
+		size_t missing = 0;
+
+		if (!v->wanted) {
+			if (v->table)
+				say(rep->drift, "table %s " GN_TABLE " is there, but table inet " GN_TABLE " does not name it "
+						"(\"%s\"): guardnet did not leave it", v->family, k->comment);
+			continue;
+		}
+		if (!v->table) {
+			say(rep->drift, "table %s " GN_TABLE " is missing: UFW's rules do not decide for the published "
+					"ports of the networks under UFW", v->family);
+			continue;
+		}
+		for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
+			char hooked[64];
+
+			snprintf(hooked, sizeof hooked, "%s:%u", base[i].name, base[i].hook);
+			if (!strs_has(&v->base_chains, hooked) && ++missing)
+				say(rep->drift, "table %s " GN_TABLE ": base chain %s is missing or not on its hook",
+				    v->family, base[i].name);
+		}
+		for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++)
+			if (!strs_has(&v->chains, chains[i]) && ++missing)
+				say(rep->drift, "table %s " GN_TABLE ": chain %s is missing", v->family, chains[i]);
+		if (!missing)
+			say(rep->ok, "table %s " GN_TABLE ": UFW's rules, chains prerouting and forward on their hooks, "
+				     "ufw-input and ufw-route", v->family);
+	}
 }
 
 static void check_network(const struct ctl_kernel *k, const char *id, struct report *rep)
@@ -190,6 +231,8 @@ int ctl_check_degraded(const char *state_dir, bool as_json)
 	n_nets = nets.n;
 	if (n_nets)
 		check_table(&k, &rep);
+	if (k.table)
+		check_ufw_tables(&k, &rep);
 	for (i = 0; i < nets.n; i++)
 		check_network(&k, nets.v[i], &rep);
 	for (i = 0; i < eps.n; i++) {

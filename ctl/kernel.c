@@ -1,7 +1,8 @@
 /*
  * Reads what guardnet put into the kernel, for the degraded check: its
- * links (by their alias), table inet guardnet (chains, base chain hooks,
- * sets, the elements of "bridges") and its accept rule in every iptables
+ * links (by their alias), table inet guardnet (its comment, chains, base
+ * chain hooks, sets, the elements of "bridges"), tables ip and ip6 guardnet
+ * (UFW's rules: chains and hooks) and its accept rule in every iptables
  * filter table there is.
  */
 #include <errno.h>
@@ -20,8 +21,10 @@
 
 #include "kernel.h"
 
-/* libnftnl's NFTNL_UDATA_RULE_COMMENT: rule userdata is type, length, value. */
+/* libnftnl's NFTNL_UDATA_RULE_COMMENT and NFTNL_UDATA_TABLE_COMMENT:
+ * userdata is type, length, value. */
 #define UDATA_RULE_COMMENT 0
+#define UDATA_TABLE_COMMENT 0
 
 static void keep_err(struct ctl_kernel *k, int r, const char *what)
 {
@@ -64,10 +67,23 @@ static void nft_attrs(const struct nlmsghdr *h, struct nlattr **tb, int max)
 struct nft_read {
 	const char *table;       /* only objects of this table */
 	bool *table_found;
+	char *comment;           /* the table's comment (sizeof ctl_kernel.comment), or NULL */
 	struct strs *names;      /* chains or sets */
 	struct strs *hooks;      /* base chains as "NAME:HOOK" */
 	struct strs *rule_in;    /* chains with a rule commented "guardnet" */
 };
+
+/* The comment in a table's userdata: type, length, value, as libnftnl
+ * writes it (NFTNL_UDATA_TABLE_COMMENT is 0). */
+static void udata_comment(const struct nlattr *ud, char *buf, size_t len)
+{
+	const unsigned char *u = nla_data(ud);
+	size_t n = ud->nla_len - NLA_HDRLEN;
+
+	for (size_t i = 0; i + 2 <= n && i + 2 + u[i + 1] <= n; i += 2 + u[i + 1])
+		if (u[i] == UDATA_TABLE_COMMENT)
+			snprintf(buf, len, "%.*s", (int)u[i + 1], (const char *)u + i + 2);
+}
 
 static int on_table(const struct nlmsghdr *h, void *ctx)
 {
@@ -75,8 +91,11 @@ static int on_table(const struct nlmsghdr *h, void *ctx)
 	struct nlattr *tb[NFTA_TABLE_MAX + 1];
 
 	nft_attrs(h, tb, NFTA_TABLE_MAX);
-	if (tb[NFTA_TABLE_NAME] && nla_str(tb[NFTA_TABLE_NAME]) && !strcmp(nla_str(tb[NFTA_TABLE_NAME]), c->table))
-		*c->table_found = true;
+	if (!tb[NFTA_TABLE_NAME] || !nla_str(tb[NFTA_TABLE_NAME]) || strcmp(nla_str(tb[NFTA_TABLE_NAME]), c->table))
+		return 0;
+	*c->table_found = true;
+	if (c->comment && tb[NFTA_TABLE_USERDATA])
+		udata_comment(tb[NFTA_TABLE_USERDATA], c->comment, sizeof ((struct ctl_kernel *)0)->comment);
 	return 0;
 }
 
@@ -210,7 +229,7 @@ static int nft_dump(int msg, int family, const char *table, const char *set,
 
 static void read_guardnet_table(struct ctl_kernel *k)
 {
-	struct nft_read c = { .table = GN_TABLE, .table_found = &k->table };
+	struct nft_read c = { .table = GN_TABLE, .table_found = &k->table, .comment = k->comment };
 	int r = nft_dump(NFT_MSG_GETTABLE, NFPROTO_INET, GN_TABLE, NULL, on_table, &c);
 
 	keep_err(k, r, "nftables tables");
@@ -225,6 +244,30 @@ static void read_guardnet_table(struct ctl_kernel *k)
 	r = nft_dump(NFT_MSG_GETSETELEM, NFPROTO_INET, GN_TABLE, "bridges", on_elems, &c);
 	if (r != -ENOENT)
 		keep_err(k, r, "the set bridges");
+}
+
+/* Table ip or ip6 guardnet, and whether table inet guardnet names it. */
+static void read_ufw_table(struct ctl_kernel *k, int i)
+{
+	static const char *const names[] = { "ip", "ip6" };
+	static const int families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+	struct ufw_view *v = &k->ufw[i];
+	struct nft_read c = { .table = GN_TABLE, .table_found = &v->table, .names = &v->chains,
+			      .hooks = &v->base_chains };
+	size_t n = strlen(GN_UFW_TABLES_COMMENT);
+	char list[sizeof k->comment], *save;
+	int r;
+
+	v->family = names[i];
+	if (!strncmp(k->comment, GN_UFW_TABLES_COMMENT, n)) {
+		snprintf(list, sizeof list, "%s", k->comment + n);
+		for (char *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save))
+			v->wanted |= !strcmp(f, names[i]);
+	}
+	r = nft_dump(NFT_MSG_GETTABLE, families[i], GN_TABLE, NULL, on_table, &c);
+	keep_err(k, r, "nftables tables");
+	if (r == 0 && v->table)
+		keep_err(k, nft_dump(NFT_MSG_GETCHAIN, families[i], GN_TABLE, NULL, on_chain, &c), "UFW's chains");
 }
 
 /* iptables-nft's filter table of one family. */
@@ -251,6 +294,8 @@ void ctl_kernel_read(struct ctl_kernel *k)
 	nlq_put(&q, &ifi, sizeof ifi);
 	keep_err(k, nl_request(NETLINK_ROUTE, &q, on_link, k), "links");
 	read_guardnet_table(k);
+	read_ufw_table(k, 0);
+	read_ufw_table(k, 1);
 	k->ipt[0].what = "iptables (nf_tables)";
 	k->ipt[1].what = "ip6tables (nf_tables)";
 	k->ipt[2].what = "iptables-legacy";
@@ -269,6 +314,10 @@ void ctl_kernel_clear(struct ctl_kernel *k)
 	strs_clear(&k->bridge_elems);
 	strs_clear(&k->bridges);
 	strs_clear(&k->ports);
+	for (size_t i = 0; i < 2; i++) {
+		strs_clear(&k->ufw[i].chains);
+		strs_clear(&k->ufw[i].base_chains);
+	}
 	for (size_t i = 0; i < 4; i++) {
 		strs_clear(&k->ipt[i].chains);
 		strs_clear(&k->ipt[i].rule_in);

@@ -13,7 +13,10 @@
 
 #include <linux/netlink.h>
 
-#define GN_TABLE "guardnet"            /* table inet guardnet */
+#define GN_TABLE "guardnet"            /* table inet guardnet, and ip and ip6 guardnet (UFW's rules) */
+/* The comment of table inet guardnet that names the UFW tables going with
+ * it: "ufw-tables=ip" or "ufw-tables=ip,ip6" (spec/firewall-model.md). */
+#define GN_UFW_TABLES_COMMENT "ufw-tables="
 #define GN_ALIAS_PREFIX "guardnet:"    /* the alias of every link guardnet makes */
 #define GN_RULE_COMMENT "guardnet"     /* -m comment --comment guardnet */
 
@@ -59,14 +62,25 @@ struct ipt_view {
 	int err;                 /* reading it failed: -errno */
 };
 
+/* Table ip or ip6 guardnet, UFW's rules compiled. */
+struct ufw_view {
+	const char *family;      /* "ip", "ip6" */
+	bool wanted;             /* table inet guardnet's comment names it */
+	bool table;              /* it exists */
+	struct strs chains;      /* its chains */
+	struct strs base_chains; /* "NAME:HOOK" for its base chains */
+};
+
 struct ctl_kernel {
 	bool table;              /* table inet guardnet */
+	char comment[128];       /* its comment, "" without one */
 	struct strs chains;      /* its chains */
 	struct strs base_chains; /* "NAME:HOOK" for its base chains */
 	struct strs sets;        /* its sets and maps */
 	struct strs bridge_elems;/* the elements of its set "bridges" */
 	struct strs bridges;     /* "NAME ID": bridges with a guardnet alias */
 	struct strs ports;       /* "NAME ID": other links with a guardnet alias */
+	struct ufw_view ufw[2];  /* ip, ip6 */
 	struct ipt_view ipt[4];
 	int err;                 /* the first error reading links or the table */
 	const char *err_what;

@@ -7,6 +7,7 @@
  * the builders take a batch and a model, never a socket.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -87,12 +88,17 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 			fw->current = false;
 	}
 	if (r == 0) {
-		struct nft_tally t = nft_batch_tally(b);
-
 		fw->last_mark = m->n ? m->mark : 0;
 		fw->current = m->n > 0;
-		fw->expect = (struct fw_count){ .rules = t.rules, .elems = t.elems };
-		fw->expect_known = !m->n || fw_nft_table_handle(fw->sock, &fw->seq, &fw->expect.handle) == 0;
+		fw->expect_known = true;
+		for (size_t i = 0; i < FW_FAMILIES; i++) {
+			struct nft_tally t = nft_batch_tally(b, fw_families[i]);
+
+			fw->expect[i] = (struct fw_count){ .rules = t.rules, .elems = t.elems };
+			fw->there[i] = t.exists;
+			if (t.exists && fw_nft_table_handle(fw->sock, &fw->seq, fw_families[i], &fw->expect[i].handle) < 0)
+				fw->expect_known = false;
+		}
 	} else if (!fw->current) {
 		fw->expect_known = false;
 	}
@@ -125,7 +131,7 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
 	if (r == 0)
-		fw->expect.elems += nft_batch_tally(b).elems;
+		fw->expect[0].elems += nft_batch_tally(b, NFPROTO_INET).elems;
 	if (r < 0 && !nft_batch_refused(b)) {
 		fw->current = false;
 		fw->expect_known = false;
@@ -177,11 +183,24 @@ void fw_periodic(struct gn_fw *fw)
 	fw->disagree = disagree;
 }
 
-bool fw_intact(struct gn_fw *fw)
+bool fw_intact(struct gn_fw *fw, char *why, size_t len)
 {
-	bool exists = fw_nft_table_exists(fw->sock, &fw->seq, NFPROTO_INET, FW_TABLE);
+	for (size_t i = 0; i < FW_FAMILIES; i++) {
+		bool want = i == 0 ? fw->last_mark != 0 : fw->there[i];
 
-	return exists == (fw->last_mark != 0) && fw_hook_intact(fw, fw->last_mark);
+		if (fw_nft_table_exists(fw->sock, &fw->seq, fw_families[i], FW_TABLE) == want)
+			continue;
+		snprintf(why, len, "table %s " FW_TABLE " %s", fw_family_name(fw_families[i]),
+			 !want ? "is there, but guardnet removed it" :
+			 i == 0 ? "is missing: nothing filters published ports or keeps networks apart" :
+				  "is missing: UFW's rules do not decide for published ports");
+		return false;
+	}
+	if (!fw_hook_intact(fw, fw->last_mark)) {
+		snprintf(why, len, "guardnet's accept rule is not where it belongs in iptables' forward path");
+		return false;
+	}
+	return true;
 }
 
 int fw_ingress(struct gn_fw *fw, struct gn_transport_port **ret, size_t *n, struct gn_err *err)

@@ -28,8 +28,26 @@ struct nft_batch {
 	bool oom;
 	bool sealed;        /* the transaction end is in place */
 	bool refused;       /* the kernel answered the commit with an error */
-	struct nft_tally tally; /* what it does to table inet guardnet */
+	struct nft_tally tally[FW_FAMILIES]; /* what it does to guardnet's tables */
 };
+
+const uint32_t fw_families[FW_FAMILIES] = { NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6 };
+
+const char *fw_family_name(uint32_t family)
+{
+	return family == NFPROTO_INET ? "inet" : family == NFPROTO_IPV4 ? "ip" : family == NFPROTO_IPV6 ? "ip6" : "?";
+}
+
+/* The tally of guardnet's table of family, or NULL for another table. */
+static struct nft_tally *tally_of(struct nft_batch *b, const char *table, uint32_t family)
+{
+	if (!table || strcmp(table, FW_TABLE))
+		return NULL;
+	for (size_t i = 0; i < FW_FAMILIES; i++)
+		if (fw_families[i] == family)
+			return &b->tally[i];
+	return NULL;
+}
 
 static bool reserve(struct nft_batch *b, size_t extra)
 {
@@ -119,14 +137,12 @@ bool nft_batch_refused(const struct nft_batch *b)
 	return b->refused;
 }
 
-struct nft_tally nft_batch_tally(const struct nft_batch *b)
+struct nft_tally nft_batch_tally(const struct nft_batch *b, uint32_t family)
 {
-	return b->tally;
-}
-
-static bool ours(const char *table)
-{
-	return table && !strcmp(table, FW_TABLE);
+	for (size_t i = 0; i < FW_FAMILIES; i++)
+		if (fw_families[i] == family)
+			return b->tally[i];
+	return (struct nft_tally){ 0 };
 }
 
 static int count_elem(struct nftnl_set_elem *e, void *data)
@@ -155,15 +171,18 @@ static struct nlmsghdr *begin_msg(struct nft_batch *b, uint16_t type, uint32_t f
 
 void nft_batch_table(struct nft_batch *b, uint16_t type, struct nftnl_table *t, uint16_t flags, const char *what)
 {
+	struct nft_tally *tl;
 	struct nlmsghdr *nlh = begin_msg(b, type, nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY), flags, 512);
 
 	if (nlh) {
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		commit_hdr(b, nlh, what);
 	}
-	if (type == NFT_MSG_DELTABLE && ours(nftnl_table_get_str(t, NFTNL_TABLE_NAME)) &&
-	    nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY) == NFPROTO_INET)
-		b->tally = (struct nft_tally){ .replaced = true };
+	tl = tally_of(b, nftnl_table_get_str(t, NFTNL_TABLE_NAME), nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY));
+	if (tl && type == NFT_MSG_DELTABLE)
+		*tl = (struct nft_tally){ .replaced = true };
+	else if (tl && type == NFT_MSG_NEWTABLE)
+		tl->exists = true;
 	nftnl_table_free(t);
 }
 
@@ -180,14 +199,16 @@ void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, 
 
 void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, uint16_t flags, const char *what)
 {
+	struct nft_tally *tl;
 	struct nlmsghdr *nlh = begin_msg(b, type, nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY), flags, 4096);
 
 	if (nlh) {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		commit_hdr(b, nlh, what);
 	}
-	if (ours(nftnl_rule_get_str(r, NFTNL_RULE_TABLE)) && nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY) == NFPROTO_INET)
-		b->tally.rules += type == NFT_MSG_NEWRULE ? 1 : type == NFT_MSG_DELRULE ? -1 : 0;
+	tl = tally_of(b, nftnl_rule_get_str(r, NFTNL_RULE_TABLE), nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY));
+	if (tl)
+		tl->rules += type == NFT_MSG_NEWRULE ? 1 : type == NFT_MSG_DELRULE ? -1 : 0;
 	nftnl_rule_free(r);
 }
 
@@ -204,11 +225,12 @@ void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what)
 {
 	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	struct nft_tally *tl = tally_of(b, nftnl_set_get_str(s, NFTNL_SET_TABLE), nftnl_set_get_u32(s, NFTNL_SET_FAMILY));
 	long n = 0;
 
-	if (ours(nftnl_set_get_str(s, NFTNL_SET_TABLE)) && nftnl_set_get_u32(s, NFTNL_SET_FAMILY) == NFPROTO_INET) {
+	if (tl) {
 		nftnl_set_elem_foreach(s, count_elem, &n);
-		b->tally.elems += type == NFT_MSG_NEWSETELEM ? n : type == NFT_MSG_DELSETELEM ? -n : 0;
+		tl->elems += type == NFT_MSG_NEWSETELEM ? n : type == NFT_MSG_DELSETELEM ? -n : 0;
 	}
 	/* Elements go in messages of bounded size, as nft sends them. */
 	while (it) {

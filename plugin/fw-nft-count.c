@@ -1,6 +1,7 @@
 /*
- * What table inet guardnet holds, as the kernel lists it: its handle, its
- * rules and its set elements, counted.  guardnetd reads nf_tables events to
+ * What one of guardnet's tables holds (inet guardnet; ip and ip6 guardnet,
+ * UFW's rules), as the kernel lists it: its handle, its rules and its set
+ * elements, counted.  guardnetd reads nf_tables events to
  * notice other programs' changes; when events were lost (ENOBUFS: another
  * program's burst overflowed the socket), it cannot know from them whether
  * the table was touched, so it counts instead and compares with what its
@@ -45,7 +46,7 @@ static int on_table(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint64_t *ret)
+int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint32_t family, uint64_t *ret)
 {
 	char buf[1024] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -56,7 +57,7 @@ int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint64_t *ret)
 
 	if (!t)
 		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, myseq);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)family, NLM_F_ACK, myseq);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
@@ -114,7 +115,7 @@ static int on_set(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret)
+int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, uint32_t family, struct fw_count *ret)
 {
 	char buf[1024] = { 0 };
 	struct fw_count c = { 0 };
@@ -125,7 +126,7 @@ int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret)
 	uint32_t myseq;
 	int r;
 
-	r = fw_nft_table_handle(sock, seq, &c.handle);
+	r = fw_nft_table_handle(sock, seq, family, &c.handle);
 	if (r < 0)
 		return r;
 	rf = nftnl_rule_alloc();
@@ -136,7 +137,7 @@ int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret)
 		return -ENOMEM;
 	}
 	myseq = (*seq)++;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, myseq);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP, myseq);
 	nftnl_rule_set_str(rf, NFTNL_RULE_TABLE, FW_TABLE);
 	nftnl_rule_nlmsg_build_payload(nlh, rf);
 	nftnl_rule_free(rf);
@@ -147,7 +148,7 @@ int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret)
 	}
 	myseq = (*seq)++;
 	memset(buf, 0, sizeof buf);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP, myseq);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, (uint16_t)family, NLM_F_DUMP, myseq);
 	nftnl_set_set_str(sf, NFTNL_SET_TABLE, FW_TABLE);
 	nftnl_set_nlmsg_build_payload(nlh, sf);
 	nftnl_set_free(sf);
@@ -161,7 +162,7 @@ int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret)
 		}
 		myseq = (*seq)++;
 		memset(buf, 0, sizeof buf);
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, myseq);
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family, NLM_F_DUMP, myseq);
 		nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
 		nftnl_set_set_str(s, NFTNL_SET_NAME, sets.v[i]);
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);

@@ -102,24 +102,32 @@ bool fw_hook_intact(struct gn_fw *fw, uint32_t mark)
 	return intact;
 }
 
-/* After lost events: whether table inet guardnet is still what guardnet's
- * own transactions left (the same table, as many rules and elements), or
- * absent when it should be. */
-static bool table_as_left(struct gn_fw *fw)
+/* After lost events: whether each of guardnet's tables is still what
+ * guardnet's own transactions left (the same table, as many rules and
+ * elements), or absent when it should be. */
+static bool tables_as_left(struct gn_fw *fw)
 {
-	struct fw_count now;
-	int r;
-
 	if (!fw->expect_known)
 		return false;
-	if (!fw->last_mark)
-		return fw_nft_table_handle(fw->sock, &fw->seq, &now.handle) == -ENOENT;
-	r = fw_nft_count(fw->sock, &fw->seq, &now);
-	log_debug("guardnet's table: handle %llu, %ld rules, %ld elements (%s); left with handle %llu, %ld rules, "
-		  "%ld elements", (unsigned long long)now.handle, now.rules, now.elems, r < 0 ? strerror(-r) : "counted",
-		  (unsigned long long)fw->expect.handle, fw->expect.rules, fw->expect.elems);
-	return r == 0 && now.handle == fw->expect.handle && now.rules == fw->expect.rules &&
-	       now.elems == fw->expect.elems;
+	for (size_t i = 0; i < FW_FAMILIES; i++) {
+		const struct fw_count *e = &fw->expect[i];
+		struct fw_count now;
+		int r;
+
+		if (!fw->there[i]) {
+			if (fw_nft_table_handle(fw->sock, &fw->seq, fw_families[i], &now.handle) != -ENOENT)
+				return false;
+			continue;
+		}
+		r = fw_nft_count(fw->sock, &fw->seq, fw_families[i], &now);
+		log_debug("guardnet's %s table: handle %llu, %ld rules, %ld elements (%s); left with handle %llu, %ld "
+			  "rules, %ld elements", fw_family_name(fw_families[i]), (unsigned long long)now.handle,
+			  now.rules, now.elems, r < 0 ? strerror(-r) : "counted", (unsigned long long)e->handle,
+			  e->rules, e->elems);
+		if (r < 0 || now.handle != e->handle || now.rules != e->rules || now.elems != e->elems)
+			return false;
+	}
+	return true;
 }
 
 int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
@@ -155,7 +163,7 @@ int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
 	}
 	/* Lost events say only that another program made a burst of changes;
 	 * whether they touched guardnet's table or rule is asked of the kernel. */
-	if (*lost && worst < 2 && !table_as_left(fw))
+	if (*lost && worst < 2 && !tables_as_left(fw))
 		worst = 2;
 	if (*lost && worst < 1)
 		worst = 1;

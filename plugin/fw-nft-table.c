@@ -29,6 +29,7 @@
  * (design.md section 4; research/c-libs.md section 2).  Dropping here is
  * final whatever iptables says.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <libnftnl/udata.h>
@@ -49,6 +50,26 @@ static struct nftnl_table *table_new(void)
 
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
+	return t;
+}
+
+/* The table with its content: its comment names the UFW tables that go
+ * with it, so that a check without guardnetd knows whether a missing
+ * table ip guardnet is a difference (ctl/check.c). */
+static struct nftnl_table *table_full(const struct fw_model *m)
+{
+	struct nftnl_table *t = table_new();
+	struct nftnl_udata_buf *ud;
+	char comment[64];
+
+	if (!fw_ufw_table_wanted(m, NFPROTO_IPV4))
+		return t;
+	snprintf(comment, sizeof comment, FW_UFW_TABLES_COMMENT "ip%s",
+		 fw_ufw_table_wanted(m, NFPROTO_IPV6) ? ",ip6" : "");
+	ud = nftnl_udata_buf_alloc(sizeof comment + 8);
+	if (ud && nftnl_udata_put_strz(ud, NFTNL_UDATA_TABLE_COMMENT, comment))
+		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
 	return t;
 }
 
@@ -193,7 +214,7 @@ void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 	fw_ufw_tables(b, m, admit);
 	if (!m->n)
 		return;
-	nft_batch_table(b, NFT_MSG_NEWTABLE, table_new(), NLM_F_CREATE, "table inet guardnet");
+	nft_batch_table(b, NFT_MSG_NEWTABLE, table_full(m), NLM_F_CREATE, "table inet guardnet");
 	bridges_set(b, m);
 	fw_pub_sets(b, m, &set_id);
 	fw_pub_nat_chains(b);

@@ -18,6 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include <guardnet/types.h>
+#include <guardnet/ufw-rules.h>
 
 struct nft_batch;
 
@@ -36,14 +37,21 @@ void nft_batch_chain(struct nft_batch *b, uint16_t type, struct nftnl_chain *c, 
 void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, uint16_t flags, const char *what);
 void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what);
-/* What a batch does to guardnet's own table (inet guardnet): whether it
- * replaces it (then the counts are its new content), and how many rules and
- * set elements it adds (negative: removes). */
+/* guardnet's tables: inet guardnet (the networks, published ports) and
+ * ip and ip6 guardnet (UFW's rules, fw-nft-ufw.c), in this order. */
+#define FW_FAMILIES 3
+extern const uint32_t fw_families[FW_FAMILIES];
+/* "inet", "ip", "ip6" */
+const char *fw_family_name(uint32_t family);
+/* What a batch does to guardnet's table of one family: whether it replaces
+ * it (then the counts are its new content, and exists says whether the
+ * table is there after the batch), and how many rules and set elements it
+ * adds (negative: removes). */
 struct nft_tally {
-	bool replaced;
+	bool replaced, exists;
 	long rules, elems;
 };
-struct nft_tally nft_batch_tally(const struct nft_batch *b);
+struct nft_tally nft_batch_tally(const struct nft_batch *b, uint32_t family);
 /* Appends the transaction end (once): b is then whole, to be sent or read
  * back.  0 or -ENOMEM (b was not built whole). */
 int nft_batch_seal(struct nft_batch *b);
@@ -106,8 +114,8 @@ struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, ui
 
 
 
-/* What table inet guardnet holds, as the kernel lists it (fw-nft-count.c);
- * -ENOENT when there is no such table. */
+/* What one of guardnet's tables holds, as the kernel lists it
+ * (fw-nft-count.c); -ENOENT when there is no such table. */
 struct fw_count {
 	uint64_t handle;
 	long rules, elems;
@@ -121,7 +129,10 @@ struct gn_fw {
 	bool current;       /* the table is what fw_apply and fw_apply_share made it */
 	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
 	int docker_nft;     /* Docker's nftables backend seen: 1, not seen: 0, not looked yet: -1 */
-	struct fw_count expect; /* what the table holds if nobody else touched it */
+	/* What each of guardnet's tables (fw_families) holds if nobody else
+	 * touched it, and whether it is there at all. */
+	struct fw_count expect[FW_FAMILIES];
+	bool there[FW_FAMILIES];
 	bool expect_known;
 };
 
@@ -161,6 +172,27 @@ void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);
  * replaced whole (removed when no network is under UFW). */
 void fw_ufw_tables(struct nft_batch *b, const struct fw_model *m,
 		   void (*admit)(struct nftnl_rule *r, uint32_t mark));
+/* Whether fw_ufw_tables builds the table of nfproto (NFPROTO_IPV4, _IPV6)
+ * for m: a network is under UFW (and for IPv6, UFW manages IPv6). */
+bool fw_ufw_table_wanted(const struct fw_model *m, uint32_t nfproto);
+/* The comment of table inet guardnet that names the UFW tables going with
+ * it, for guardnetctl's check without guardnetd: "ufw-tables=ip" or
+ * "ufw-tables=ip,ip6" (spec/firewall-model.md, "UFW"); none without them. */
+#define FW_UFW_TABLES_COMMENT "ufw-tables="
+/* One of UFW's lines as expressions (fw-nft-ufw-line.c).  A line with
+ * port lists becomes one rule per range: a variant names the range of
+ * each list one rule takes (-1: the line has no such list). */
+struct ufw_variant {
+	int d, s, p;            /* dport, sport, multiport --ports (p < n: dport, else sport) */
+};
+/* The matches of line l in family (AF_INET, AF_INET6) for an incoming
+ * rule, or a route rule (route); false when it can never match here. */
+bool ufw_line_match(struct nftnl_rule *r, int family, const struct ufw_line *l, bool route,
+		    const struct ufw_variant *v);
+/* reg1 within prefix p (already loaded); inv: not within */
+void x_prefix(struct nftnl_rule *r, const struct gn_prefix *p, bool inv);
+/* REJECT as ipt_REJECT and ip6t_REJECT answer (--reject-with how) */
+void x_reject_as(struct nftnl_rule *r, int family, enum ufw_reject how);
 /* reject with tcp reset, or with icmpx port-unreachable */
 void x_reject(struct nftnl_rule *r, bool tcp);
 
@@ -191,8 +223,9 @@ void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t m
 /* fw_ipt_nft_read, then fw_ipt_nft_msgs into b. */
 int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark, bool docker_nft,
 		     struct gn_err *err);
-int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint64_t *ret);
-int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret);
+/* guardnet's table of family (NFPROTO_*): its handle, or what it holds. */
+int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint32_t family, uint64_t *ret);
+int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, uint32_t family, struct fw_count *ret);
 
 /* Sends one request on sock and runs cb on each answer until the end:
  * 0 or -errno (fw-ipt-nft.c). */

@@ -102,9 +102,10 @@ enum fw_repair { FW_INTACT, FW_REPAIR_HOOK, FW_REPAIR_TABLE };
 int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost);
 /* Puts guardnet's iptables accept rule back where it is missing. */
 int fw_repair_hook(struct gn_fw *fw, struct gn_err *err);
-/* Whether guardnet's table exists (when it should) and the iptables
- * accept rule is in place, as of the last fw_apply. */
-bool fw_intact(struct gn_fw *fw);
+/* Whether guardnet's tables (inet; ip and ip6 when UFW's rules are
+ * compiled) exist exactly when they should and the iptables accept rule is
+ * in place, as of the last fw_apply; if not, why says what differs. */
+bool fw_intact(struct gn_fw *fw, char *why, size_t len);
 
 /* The ports Docker's routing mesh publishes on this host (Swarm's ingress
  * mode), which bypass guardnet; read from chain DOCKER-INGRESS of the nat table,

@@ -326,7 +326,7 @@ static void k_check(void *ctx, const struct plan_links *want, void (*report)(con
 	bool forward[2] = { false, false };
 	struct nl_link *links;
 	struct gn_err err;
-	char msg[256];
+	char msg[256], why[160];
 	size_t n;
 
 	if (nl_links(k->nl, &links, &n, &err) < 0) {
@@ -358,8 +358,10 @@ static void k_check(void *ctx, const struct plan_links *want, void (*report)(con
 			 "(sysctl -w %s=1)", forwarding_name[i], forwarding_name[i]);
 		report(msg, rctx);
 	}
-	if (!fw_intact(k->fw))
-		report("guardnet's firewall rules differ from what they should be (table or iptables accept rule)", rctx);
+	if (!fw_intact(k->fw, why, sizeof why)) {
+		snprintf(msg, sizeof msg, "guardnet's firewall rules differ from what they should be: %s", why);
+		report(msg, rctx);
+	}
 }
 
 static const struct gn_backend_ops kernel_ops = {

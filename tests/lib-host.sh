@@ -50,12 +50,19 @@ in_host() {
 
 # dockerd_start NS [legacy]: a dockerd of its own inside NS, with NS's
 # plugin directory ("legacy": on iptables-legacy).
-dockerd_start() {
+dockerd_start() { dockerd_begin "$@" && dockerd_wait "$1"; }
+
+# dockerd_begin NS [legacy], dockerd_wait NS: dockerd_start in two halves,
+# for a test that has other things to set up while dockerd starts.
+dockerd_begin() {
 	local ns=$1 d=$GN_TMP/docker-$1
 	mkdir -p "$d/data" "$d/exec"
 	docker_engine "$ns" "$d" "${2:-}" || return 1
 	eval "DOCKER_${ns//-/_}=unix://$d/docker.sock"
-	wait_until 60 dk "$ns" info || { say "dockerd in $ns did not start:"; tail -20 "$d/dockerd.log"; return 1; }
+}
+
+dockerd_wait() {
+	wait_until 60 dk "$1" info || { say "dockerd in $1 did not start:"; tail -20 "$GN_TMP/docker-$1/dockerd.log"; return 1; }
 }
 
 # docker_engine NS DIR [legacy]: starts NS's Docker engine in the
@@ -147,7 +154,9 @@ gnctl_in_host() {
 # refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
 # LD_PRELOAD library (once per test run).  A guardnetd started with
 # GN_REFUSE_PORT=P LD_PRELOAD=<it> has every nf_tables transaction that
-# publishes port P refused by the kernel.
+# publishes port P refused by the kernel; one started with
+# GN_REFUSE_IP_TABLE=FILE, every transaction that builds table ip guardnet
+# while FILE exists.
 refuse_shim() {
 	local so=$GN_TMP/nfrefuse.so
 	[ -e "$so" ] || gcc -shared -fPIC -O2 -Wall -o "$so" "$GN_ROOT/tests/tools/nfrefuse.c" || return 1
@@ -184,9 +193,7 @@ image_load() {
 	if [ ! -f "$GN_TMP/gnbox.tar" ]; then
 		mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/www/cgi-bin"
 		cp /bin/busybox "$root/bin/busybox"
-		# getaddrinfo in a static binary warns about NSS; numeric hosts are fine.
-		gcc -static -O2 -w -o "$root/bin/udp" "$GN_ROOT/tests/tools/udp.c" 2>/dev/null || return 1
-		cp "$root/bin/udp" "$GN_TMP/udp"
+		udp_tool && cp "$GN_TMP/udp" "$root/bin/udp" || return 1
 		for a in $(/bin/busybox --list); do
 			[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
 		done
@@ -223,13 +230,32 @@ outside_add() {
 		ip -n "$o" link set "$b" up
 }
 
-# serve_outside OUTNS PORT: a web server in the outside namespace.
-serve_outside() {
-	local w=$GN_TMP/www-$1
-	www_make "$w"
-	nsenter --net=/run/netns/"$1" /bin/busybox httpd -f -p "$2" -h "$w" &
+# serve NS PORT [udp]: a service of NS itself (no container) on PORT, on
+# every address: gnbox's page (busybox httpd) or, with "udp", the udp
+# tool's echo.  Returns once it listens (no connection is made to find out:
+# a test may count connections, UFW's limit does).
+serve() {
+	local w=$GN_TMP/www-$1 proto=t
+	if [ "${3:-}" = udp ]; then
+		proto=u
+		udp_tool || return 1
+		nsenter --net=/run/netns/"$1" "$GN_TMP/udp" serve "$2" &
+	else
+		[ -d "$w" ] || www_make "$w"
+		nsenter --net=/run/netns/"$1" /bin/busybox httpd -f -p "$2" -h "$w" &
+	fi
 	GN_PIDS+=($!)
-	wait_until 10 in_ns "$1" /bin/busybox wget -qO- "http://127.0.0.1:$2/"
+	wait_until 10 eval "in_ns '$1' ss -Hln$proto 'sport = :$2' | grep -q ."
+}
+
+# serve_outside OUTNS PORT: a web server in the outside namespace.
+serve_outside() { serve "$1" "$2"; }
+
+# udp_tool: $GN_TMP/udp, tests/tools/udp.c built static (it also runs in gnbox).
+udp_tool() {
+	[ -x "$GN_TMP/udp" ] && return
+	# getaddrinfo in a static binary warns about NSS; numeric hosts are fine.
+	gcc -static -O2 -w -o "$GN_TMP/udp.new" "$GN_ROOT/tests/tools/udp.c" 2>/dev/null && mv "$GN_TMP/udp.new" "$GN_TMP/udp"
 }
 
 # ctr_ip NS CONTAINER NETWORK [6]: a container's address on a network.
@@ -309,19 +335,26 @@ ufw_setup() {
 # ufw ARGS...: Debian's ufw in $UFW_NS on its own files (UFW_ROOT); with
 # UFW_LEGACY=1 its iptables is iptables-legacy.  Its output is shown only on
 # failure.  Each test host's ufw has its own lock (ufw waits for /run/ufw.lock,
-# shared by every ufw on the machine).  It uses nothing but those variables, so `export -f ufw` lets a
-# child bash run it.
+# shared by every ufw on the machine).  It uses nothing but those variables
+# (and UFW_PROG, ufw_init's), so `export -f ufw` lets a child bash run it;
+# `UFW_NS=NS UFW_ROOT=DIR ufw ...` runs it on another test host.
 ufw() {
 	local out rc
 	out=$(unshare --mount --propagation private bash -c '
 		mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default" /etc/default &&
 		{ [ -e /run/ufw.lock ] || : >>/run/ufw.lock; } && : >>"$0/ufw.lock" && mount --bind "$0/ufw.lock" /run/ufw.lock &&
 		{ [ "$2" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi; } &&
-		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" 2>&1)
+		exec nsenter --net=/run/netns/"$1" "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "${UFW_PROG:-ufw}" "$@" 2>&1)
 	rc=$?
-	[ $rc -eq 0 ] || printf '    ufw %s (exit %s):\n%s\n' "$*" "$rc" "$(sed 's/^/    | /' <<<"$out")"
+	[ $rc -eq 0 ] || printf '    %s %s (exit %s):\n%s\n' "${UFW_PROG:-ufw}" "$*" "$rc" "$(sed 's/^/    | /' <<<"$out")"
 	return $rc
 }
+
+# ufw_init ARGS...: UFW's boot script, /lib/ufw/ufw-init (what a boot and
+# `systemctl restart ufw` run), as ufw() runs ufw.  It loads UFW's files as
+# they are; `ufw reload` loads them too, then writes user.rules again from
+# its tuples (README, "Known limits").
+ufw_init() { UFW_PROG=/lib/ufw/ufw-init ufw "$@"; }
 
 # testbed [legacy]: the usual topology.  Test host H (dockerd, guardnetd,
 # UFW's files ready for ufw(), the gnbox image) joined to the outside O,

@@ -44,6 +44,7 @@
 #                                   2001:db8:1::2-::4; H is 192.0.2.1, 2001:db8:1::1)
 #   bare_host                       host H with guardnetd (DRV) only; docker_host: dockerd too
 #   netns_add NS, outside_add HOSTNS OUTNS, serve_outside OUTNS PORT
+#   serve NS PORT [udp]             a service of NS itself on PORT (gnbox's page, or the udp echo)
 #   in_ns NS CMD...                 CMD in NS's network namespace
 #   in_host NS CMD...               CMD in NS's network namespace and NS's own mounts: its plugin
 #                                   directory at /run/docker/plugins, its /etc/ufw and /etc/default
@@ -61,6 +62,7 @@
 #                                   GUARDNET_DOCKER=28: docker_engine_28 (tests/docker28/engine.sh),
 #                                   Docker 28.5.2 from a forky root file system, with its own docker,
 #                                   compose v2, iptables (first in PATH) and ufw (ufw() runs it)
+#   dockerd_begin NS, dockerd_wait NS   dockerd_start's two halves (set up something else meanwhile)
 #   dk NS ARGS...                   the docker CLI on NS's dockerd ($GN_DOCKER_CLI, default docker)
 #   dkt ARGS...                     the same on $H, bounded by DKT_TIMEOUT seconds (180)
 #   parallel_runs PREFIX COUNT ARGS...   COUNT `dkt run -d --name PREFIXi ARGS` at once (%i: i)
@@ -82,13 +84,17 @@
 #                                   Docker's side of the protocol on $DRV, for tests without dockerd
 #   same_as_rebuild WHAT            $H's table equals what a restarted guardnetd builds (a check)
 #   refuse_shim                     tests/tools/nfrefuse.c built: GN_REFUSE_PORT=P LD_PRELOAD=$(refuse_shim)
-#                                   guardnetd_start ... has the kernel refuse every batch publishing P
+#                                   guardnetd_start ... has the kernel refuse every batch publishing P;
+#                                   GN_REFUSE_IP_TABLE=FILE: every batch building table ip guardnet while
+#                                   FILE exists
 #   consistent ARGS...              tests/e2e/consistency.py on $H: guardnetd, kernel and Docker agree
 #   explain FROM TO PORT, json_field KEY      guardnetctl --json explain on $H, one field of JSON
 #   agree VERDICT WHERE SRC TO PORT URL       explain's verdict and a real connection agree (2 checks)
 # UFW
 #   ufw_setup NS                    NS's own copy of UFW's files; ufw() then runs Debian's ufw on it
 #   ufw ARGS...                     ufw in $UFW_NS (UFW_LEGACY=1: on iptables-legacy); output on failure
+#   ufw_init ARGS...                UFW's boot script the same way (force-reload: load UFW's files as
+#                                   they are, as systemctl restart ufw does)
 # Traffic: WHERE is a namespace or @CTR (a container of $H); TARGET is an http:// URL or
 # udp://HOST:PORT (the udp tool's echo); SRC is a source address (optional)
 #   probe WHERE TARGET [SRC] [SECS] sets PROBE to open, refused (RST, ICMP unreachable), noroute
@@ -107,7 +113,8 @@
 #   reachable WHERE TARGET [SRC]    a set-up step, not a check: must reachable "$O" URL 192.0.2.2
 #   expect_logged DESC WHERE URL [SRC]       dropped, and the kernel log has guardnet's
 #                                            "[GUARDNET BLOCK] " line for that very connection
-#   drop_counters NS                "chain|rule|packets" of every counting drop/reject rule
+#   drop_counters NS                "chain|rule|packets" of every counting drop/reject rule of
+#                                   tables inet, ip and ip6 guardnet (UFW's chains: "ip CHAIN")
 #   mac_of NS IFACE                 the interface's MAC
 #   neighbour_syn NS IFACE DSTMAC SRC DST PORT   a SYN in a frame to DSTMAC (any DST, ::1 too);
 #                                   prints synack, rst or none (NS may be /proc/PID/ns/net)

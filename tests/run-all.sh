@@ -12,7 +12,7 @@
 #
 # Engines (tests/lib.sh, dockerd_start): by default the scenarios run on the
 # machine's dockerd (Debian 12's 20.10), and those where Docker 28 differs
-# (publish-*, ufw-* but ufw-seeded, legacy-*, driver-*, audit-* for Docker
+# (publish-*, ufw-* but ufw-diff-*, legacy-*, driver-*, audit-* for Docker
 # 28's raw table and IPv6 NAT, compose-example with compose v2, churn-sigkill
 # with 20 cycles, the healing benchmark) run again on Docker 28.5.2 as
 # NAME@28 (18 minutes of suites one at a time on a busy 2-core machine, and
@@ -72,7 +72,7 @@ unit() {
 serial=("unit unit" "replay python3 tests/e2e/replay_restart.py build/guardnetd spec")
 # Without a record of the last run (a fresh CI machine), the suites that
 # took longest when this was written start first.
-slow=(churn-sigkill ufw-seeded hardening bench package-systemd)
+slow=(churn-sigkill ufw-diff-events hardening bench package-systemd)
 pool=()
 for t in "${slow[@]}"; do
 	case $t in
@@ -89,9 +89,9 @@ pool+=("demo bash tests/demo.sh")
 if [ -z "${GUARDNET_DOCKER:-}" ]; then
 	for t in tests/e2e/publish-*.sh tests/e2e/ufw-*.sh tests/e2e/legacy-*.sh tests/e2e/driver-*.sh tests/e2e/audit-*.sh; do
 		# No Docker in publish-docker29-nft (it fakes Docker 29's tables);
-		# ufw-seeded's 30 rule lists take 6 minutes and test guardnet's
-		# reading of UFW, not the engine (GUARDNET_DOCKER=28 runs it).
-		case $t in */publish-docker29-nft.sh | */ufw-seeded.sh) continue ;; esac
+		# the differential test against UFW (ufw-diff-*) tests guardnet's
+		# reading of UFW against the machine's own ufw, not the engine.
+		case $t in */publish-docker29-nft.sh | */ufw-diff-*.sh) continue ;; esac
 		pool+=("$(basename "$t" .sh)@28 env GUARDNET_DOCKER=28 bash $t")
 	done
 	pool+=("compose-example@28 env GUARDNET_DOCKER=28 bash tests/e2e/compose-example.sh"

@@ -64,8 +64,8 @@ docker_engine_28() {
 # of $UFW_NS's dockerd, on the test host's own UFW files, on iptables-legacy
 # with UFW_LEGACY=1 and on nf_tables otherwise (whichever that dockerd
 # uses): UFW and Docker share iptables 1.8.13, as on a forky host.  It
-# uses nothing but UFW_NS, UFW_ROOT, UFW_LEGACY and GN_TMP, so `export -f
-# ufw` lets a child bash run it (with GN_TMP exported).
+# uses nothing but UFW_NS, UFW_ROOT, UFW_LEGACY, UFW_PROG (ufw_init's) and
+# GN_TMP, so `export -f ufw` lets a child bash run it (with GN_TMP exported).
 ufw() {
 	local pid out rc
 	pid=$(cat "$GN_TMP/docker-$UFW_NS/docker.pid" 2>/dev/null) || { echo "    ufw: no dockerd 28 in $UFW_NS"; return 1; }
@@ -74,8 +74,8 @@ ufw() {
 		umount "$x" 2>/dev/null
 		{ [ "$1" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi "$x"; } &&
 		mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default" /etc/default &&
-		shift && exec /usr/sbin/ufw "$@"' "$UFW_ROOT" "${UFW_LEGACY:-0}" "$@" 2>&1)
+		shift && exec "$@"' "$UFW_ROOT" "${UFW_LEGACY:-0}" "${UFW_PROG:-/usr/sbin/ufw}" "$@" 2>&1)
 	rc=$?
-	[ $rc -eq 0 ] || printf '    ufw %s (exit %s):\n%s\n' "$*" "$rc" "$(sed 's/^/    | /' <<<"$out")"
+	[ $rc -eq 0 ] || printf '    %s %s (exit %s):\n%s\n' "${UFW_PROG:-ufw}" "$*" "$rc" "$(sed 's/^/    | /' <<<"$out")"
 	return $rc
 }

@@ -5,10 +5,8 @@
 # exits 1 naming each piece that is removed by hand: the iptables accept
 # rule, a bridge's element in set bridges, an endpoint's interface, a bridge,
 # the whole table.  guardnetd stays down throughout, so nothing heals.
-set -u
 . "$(dirname "$0")/../lib.sh"
-trap gn_cleanup EXIT
-testbed || exit 1
+scenario ctl-check-down testbed
 CTL=$GN_ROOT/build/guardnetctl
 ST=$GN_TMP/gn-$H/state
 ctl() { in_ns "$H" timeout 30 "$CTL" --socket "$GN_TMP/gn-$H/control.sock" --state-dir "$ST" --timeout 2 "$@" \
@@ -16,29 +14,6 @@ ctl() { in_ns "$H" timeout 30 "$CTL" --socket "$GN_TMP/gn-$H/control.sock" --sta
 # has TEXT REGEX
 has() { grep -qE -- "$2" <<<"$1"; }
 
-must() { "$@" >"$GN_TMP/must.out" 2>&1 || { fail "setup: $* ($(cat "$GN_TMP/must.out"))"; # The reader on its own, in a bare namespace: a bridge with guardnet's alias,
-# the accept rule typed by hand (iptables-nft writes that comment as an xt
-# match, guardnetd as rule userdata) and legacy iptables in both families.
-B=${GN_TAG}b
-netns_add "$B"
-ip -n "$B" link add "${GN_TAG}br" type bridge
-ip -n "$B" link set "${GN_TAG}br" alias "guardnet:$(printf 'b%.0s' {1..64})"
-in_ns "$B" iptables-nft -N DOCKER-USER
-in_ns "$B" iptables-nft -I DOCKER-USER $rule
-in_ns "$B" iptables-legacy -N DOCKER-USER
-in_ns "$B" iptables-legacy -A DOCKER-USER -j RETURN
-in_ns "$B" iptables-legacy -I DOCKER-USER $rule
-in_ns "$B" ip6tables-legacy -A FORWARD -m comment --comment "not guardnet" -j ACCEPT
-in_ns "$B" timeout 30 "$CTL" --socket "$GN_TMP/none.sock" --state-dir "$GN_TMP/none" check >"$GN_TMP/out" 2>&1
-rc=$?
-out=$(cat "$GN_TMP/out")
-check "bare namespace: exit 1 (got $rc)" test "$rc" -eq 1
-check "the hand-typed rule is found in iptables-nft" has "$out" "^ok: iptables \(nf_tables\): guardnet's accept rule is in filter DOCKER-USER"
-check "the legacy rule is found in a user chain" has "$out" "^ok: iptables-legacy: guardnet's accept rule is in filter DOCKER-USER"
-check "legacy ip6 FORWARD without it is reported" has "$out" "^drift: ip6tables-legacy: guardnet's accept rule is not in filter FORWARD"
-check "the bridge without a table is reported" has "$out" "^drift: table inet guardnet is missing"
-
-summary ctl_check_down; exit 1; }; }
 must dk "$H" network create -d "$DRV" --subnet 10.226.1.0/24 down1
 must dk "$H" run -d --name down1web --network down1 -p 8080:80 gnbox httpd -f -p 80 -h /www
 net=$(dk "$H" network inspect -f '{{.Id}}' down1)
@@ -138,4 +113,4 @@ check "the legacy rule is found in a user chain" has "$out" "^ok: iptables-legac
 check "legacy ip6 FORWARD without it is reported" has "$out" "^drift: ip6tables-legacy: guardnet's accept rule is not in filter FORWARD"
 check "the bridge without a table is reported" has "$out" "^drift: table inet guardnet is missing"
 
-summary ctl_check_down
+summary

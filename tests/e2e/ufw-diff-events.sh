@@ -5,21 +5,9 @@
 # an -A line; after each, every probe is compared (ufw_diff_lib.bash).
 # Where guardnet differs by design it is closed where the host is open,
 # never the other way round, and each such probe is printed with why.
-set -u
 . "$(dirname "$0")/ufw_diff_lib.bash"
-diff_setup ufw_diff_events || { summary ufw_diff_events; exit 1; }
+diff_setup ufw-diff-events
 
-# both CMD;CMD...: ufw commands on both hosts, live (UFW enabled).
-both() {
-	local ra rb
-	diff_cmds a "$1" >"$GN_TMP/refused-a" &
-	ra=$!
-	diff_cmds b "$1" >"$GN_TMP/refused-b" &
-	rb=$!
-	wait $ra $rb
-	cmp -s "$GN_TMP/refused-a" "$GN_TMP/refused-b" || fail "UFW refused different commands: $1"
-	[ -s "$GN_TMP/refused-a" ] && say "#   (UFW $(tr '\n' ' ' <"$GN_TMP/refused-a"))"
-}
 # step N LABEL [EXPECT]: the marker of step N on both hosts, then compare.
 step() {
 	DIFF_SET=$1
@@ -51,7 +39,7 @@ both "default deny incoming; default allow routed;
 step 7 "default allow routed and a route rule (issue 14's)"
 both "disable"
 DIFF_SET=8
-wait_until 5 bash -c "! nsenter --net=/run/netns/$A nft list table ip guardnet >/dev/null 2>&1" ||
+wait_until 5 eval "! in_ns '$A' nft list table ip guardnet >/dev/null 2>&1" ||
 	fail "guardnet kept UFW's rules after ufw disable"
 diff_compare "ufw disable" closed_when_ufw_off
 both "--force enable"
@@ -75,18 +63,18 @@ both "reload"
 step 12 "lines in before.rules, after.rules and before6.rules"
 # A hand edit of an -A line, loaded as a boot or systemctl restart ufw
 # loads it (ufw reload would load it and then rewrite user.rules from its
-# tuples: spec/firewall-model.md).
+# tuples: README, "Known limits"; tests/e2e/ufw-files.sh).
 for x in a b; do
 	sed -i 's/^\(-A ufw-user-input .*\)-s 192\.0\.2\.2 /\1-s 192.0.2.3 /' "$(diff_file $x ufw/user.rules)"
-	diff_init $x force-reload
+	on $x ufw_init force-reload
 done
 DIFF_SET=13
-wait_until 5 bash -c "nsenter --net=/run/netns/$A nft list table ip guardnet 2>/dev/null | grep -q 'ip saddr 192.0.2.3 .*ct original proto-dst 8080'" ||
+wait_until 5 eval "in_ns '$A' nft list table ip guardnet 2>/dev/null | grep -q 'ip saddr 192.0.2.3 .*ct original proto-dst 8080'" ||
 	fail "guardnet never followed the hand edit"
 diff_compare "a hand edit of an -A line, then ufw-init force-reload"
 both "--force reset"
 DIFF_SET=14
-wait_until 5 bash -c "! nsenter --net=/run/netns/$A nft list table ip guardnet >/dev/null 2>&1" ||
+wait_until 5 eval "! in_ns '$A' nft list table ip guardnet >/dev/null 2>&1" ||
 	fail "guardnet kept UFW's rules after ufw reset"
 diff_compare "ufw reset (UFW disabled)" closed_when_ufw_off
 both "--force enable"

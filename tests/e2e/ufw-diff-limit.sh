@@ -7,38 +7,31 @@
 # the IPv6 case of issue 14 (default allow routed, limit from a prefix, a
 # route rule), after a ufw reload: UFW only loads its IPv6 rate-limiting
 # lines then (tests/e2e/ufw-limit.sh).
-set -u
 . "$(dirname "$0")/ufw_diff_lib.bash"
-diff_setup ufw_diff_limit || { summary ufw_diff_limit; exit 1; }
+diff_setup ufw-diff-limit
 
-cmds="limit 8080/tcp; limit 8081/tcp; limit 53/udp; limit in on out1 to any port 9000 proto tcp;
+both "limit 8080/tcp; limit 8081/tcp; limit 53/udp; limit in on out1 to any port 9000 proto tcp;
 	limit from 2001:db8:1::/64; default allow routed;
 	route allow out on eth1 proto tcp from 203.0.113.3 to 10.89.0.0/24 port 80; allow 443/tcp"
-diff_cmds a "$cmds" >"$GN_TMP/refused-a" & pa=$!
-diff_cmds b "$cmds" >"$GN_TMP/refused-b" & pb=$!
-wait $pa $pb
-cmp -s "$GN_TMP/refused-a" "$GN_TMP/refused-b" || fail "UFW refused different commands"
-diff_ufw a reload >/dev/null & pa=$!
-diff_ufw b reload >/dev/null & pb=$!
-wait $pa $pb
-wait_until 10 bash -c "nsenter --net=/run/netns/$A nft list table ip6 guardnet 2>/dev/null | grep -q 'xt match recent'" ||
-	fail "guardnetd never compiled the limit rules"
+on a ufw reload &
+pa=$!
+must on b ufw reload
+must wait "$pa"
+must wait_until 10 eval "in_ns '$A' nft list table ip6 guardnet 2>/dev/null | grep -q 'xt match recent'"
 
-# sequence NAME NS-SUFFIX SRC STEP...: each step ("tcp DST PORT" or "udp
-# DST PORT") on both hosts at once; the two outcome sequences must agree.
+# sequence NAME NS-SUFFIX SRC STEP...: the steps ("tcp DST PORT" or "udp
+# DST PORT"), one after the other on each host, both hosts at once; the
+# two outcome sequences must agree.
 sequence() {
-	local name=$1 sfx=$2 src=$3 s ga gb outa=() outb=()
-	shift 3
-	for s in "$@"; do
-		set -- $s
-		"diff_$1" "${GN_TAG}ao$sfx" "$src" "$2" "$3" >"$GN_TMP/sa" & ga=$!
-		"diff_$1" "${GN_TAG}bo$sfx" "$src" "$2" "$3" >"$GN_TMP/sb" & gb=$!
-		wait $ga $gb
-		outa+=("$(cat "$GN_TMP/sa")")
-		outb+=("$(cat "$GN_TMP/sb")")
-	done
-	check "$name from $src: guardnet [${outa[*]}], host service [${outb[*]}]" test "${outa[*]}" = "${outb[*]}"
-	[ "${outa[*]}" = "${outb[*]}" ] || DIFF_MISMATCHES=$((DIFF_MISMATCHES + 1))
+	local name=$1 ga outa outb
+	shift
+	diff_serial a "$@" >"$GN_TMP/sa" &
+	ga=$!
+	outb=$(diff_serial b "$@")
+	wait "$ga"
+	outa=$(cat "$GN_TMP/sa")
+	check "$name from $2: guardnet [$outa], host service [$outb]" test "$outa" = "$outb"
+	[ "$outa" = "$outb" ] || DIFF_MISMATCHES=$((DIFF_MISMATCHES + 1))
 }
 v4a=192.0.2.1
 v4b=192.0.2.5

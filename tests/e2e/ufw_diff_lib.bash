@@ -1,8 +1,10 @@
+# shellcheck shell=bash
 # The differential test against UFW itself (sourced by tests/e2e/ufw-diff-*.sh;
 # not a test of its own).  Two identical test hosts get the same UFW
 # commands: host A publishes the ports from a guardnet container, host B
-# serves them from the host itself.  Every probe goes to both, from the
-# same addresses, and must get the same outcome: open, refused or timeout.
+# serves them from the host itself (no dockerd, no guardnetd).  Every probe
+# goes to both, from the same addresses, and must get the same outcome:
+# open, refused or timeout (tests/e2e/ufw_diff_probe.py says each).
 #
 #   A: dockerd, guardnetd, ufw; container published on every port below
 #   B: ufw; host services on every port below
@@ -10,14 +12,14 @@
 #         out1 198.51.100.1  2001:db8:2::1      --veth-- O1: 198.51.100.2, 2001:db8:2::2
 #
 # TCP 80 443 8080 8081 9000 and UDP 53 5353, from five sources on two
-# interfaces to two host addresses each: 72 probes a host per rule set, run
-# at once.  The kernel's ICMP rate limits are off inside the test hosts
-# (net.ipv4.icmp_ratelimit, net.ipv6.icmp.ratelimit), and every neighbour
-# is a permanent entry (no answer waits for ARP or neighbour discovery, whose
-# queue drops packets), so a reject is never mistaken for a drop however
-# many probes a source sends.
+# interfaces to two host addresses each, and two TCP probes from chosen
+# source ports: 72 probes a host per rule set, all at once.  The kernel's
+# ICMP rate limits are off inside the test hosts (net.ipv4.icmp_ratelimit,
+# net.ipv6.icmp.ratelimit), and every neighbour is a permanent entry (no
+# answer waits for ARP or neighbour discovery, whose queue drops packets),
+# so a reject is never mistaken for a drop however many probes a source
+# sends.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-trap gn_cleanup EXIT
 
 DIFF_TCP=(80 443 8080 8081 9000)
 DIFF_UDP=(53 5353)
@@ -29,177 +31,185 @@ DIFF_SOURCES=(
 	"198.51.100.2|1|198.51.100.1,192.0.2.5"
 	"2001:db8:2::2|1|2001:db8:2::1,2001:db8:1::5"
 )
+DIFF_PROBES=72
+DIFF_SECS=${GN_DIFF_SECS:-3}  # a probe with no answer by then is a timeout
 DIFF_SET=0
 DIFF_MISMATCHES=0
 
-diff_must() { local out; out=$("$@" 2>&1) || { fail "setup: $* ($out)"; summary "$DIFF_NAME"; exit 1; }; }
-
 # diff_link HOST OUT IF ADDR... : a veth from HOST (named IF) to OUT.
 diff_link() {
-	local h=$1 o=$2 ifn=$3 peer=${2:0:10}p
+	local h=$1 o=$2 ifn=$3 peer=${2:0:10}p a addr hmac omac
 	shift 3
-	ip link add "$ifn" netns "$h" type veth peer name "$peer" netns "$o"
-	ip -n "$h" link set "$ifn" up
-	ip -n "$o" link set "$peer" up
-	local hmac omac
+	ip link add "$ifn" netns "$h" type veth peer name "$peer" netns "$o" || return 1
+	ip -n "$h" link set "$ifn" up && ip -n "$o" link set "$peer" up || return 1
 	hmac=$(ip -n "$h" -br link show "$ifn" | awk '{print $3}')
 	omac=$(ip -n "$o" -br link show "$peer" | awk '{print $3}')
 	for a in "$@"; do
-		local addr=${a#?:}
+		addr=${a#?:}
 		case $a in
-		h:*) ip -n "$h" addr add "$addr" dev "$ifn" nodad 2>/dev/null || ip -n "$h" addr add "$addr" dev "$ifn"
+		h:*) ip -n "$h" addr add "$addr" dev "$ifn" nodad &&
 		     ip -n "$o" neigh replace "${addr%/*}" dev "$peer" lladdr "$hmac" nud permanent ;;
-		o:*) ip -n "$o" addr add "$addr" dev "$peer" nodad 2>/dev/null || ip -n "$o" addr add "$addr" dev "$peer"
+		o:*) ip -n "$o" addr add "$addr" dev "$peer" nodad &&
 		     ip -n "$h" neigh replace "${addr%/*}" dev "$ifn" lladdr "$omac" nud permanent ;;
-		esac
+		esac || return 1
 	done
 }
 
-# diff_host X: test host X (a or b) and its two outside namespaces.
+# diff_host X: test host X (a or b), its two outside namespaces, UFW's
+# files, and a pristine copy of them that each rule set starts from.
 diff_host() {
-	local x=$1 h=${GN_TAG}$1 o0=${GN_TAG}$1o0 o1=${GN_TAG}$1o1 ns
-	for ns in "$h" "$o0" "$o1"; do netns_add "$ns"; done
+	local h=${GN_TAG}$1 o0=${GN_TAG}$1o0 o1=${GN_TAG}$1o1 ns
+	for ns in "$h" "$o0" "$o1"; do netns_add "$ns" || return 1; done
 	diff_link "$h" "$o0" out0 h:192.0.2.1/24 h:192.0.2.5/24 h:2001:db8:1::1/64 h:2001:db8:1::5/64 \
-		o:192.0.2.2/24 o:192.0.2.3/24 o:2001:db8:1::2/64
-	diff_link "$h" "$o1" out1 h:198.51.100.1/24 h:2001:db8:2::1/64 o:198.51.100.2/24 o:2001:db8:2::2/64
-	ip -n "$o0" route add default via 192.0.2.1
-	ip -n "$o0" -6 route add default via 2001:db8:1::1
-	ip -n "$o1" route add default via 198.51.100.1
-	ip -n "$o1" -6 route add default via 2001:db8:2::1
+		o:192.0.2.2/24 o:192.0.2.3/24 o:2001:db8:1::2/64 || return 1
+	diff_link "$h" "$o1" out1 h:198.51.100.1/24 h:2001:db8:2::1/64 o:198.51.100.2/24 o:2001:db8:2::2/64 || return 1
+	ip -n "$o0" route add default via 192.0.2.1 && ip -n "$o0" -6 route add default via 2001:db8:1::1 &&
+		ip -n "$o1" route add default via 198.51.100.1 && ip -n "$o1" -6 route add default via 2001:db8:2::1 || return 1
 	in_ns "$h" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000 \
-		net.ipv4.icmp_msgs_burst=100000
-	ufw_setup "$h"
-	eval "DIFF_ROOT_$x=\$UFW_ROOT"
+		net.ipv4.icmp_msgs_burst=100000 || return 1
+	ufw_files "$h" || return 1
+	cp -a "$GN_TMP/gn-$h/ufwroot" "$GN_TMP/pristine-$1"
 }
 
-# diff_setup NAME: both hosts, their services, UFW enabled on both.
+# on X CMD...: CMD with UFW_NS and UFW_ROOT of host X (ufw, ufw_init).
+on() { UFW_NS=${GN_TAG}$1 UFW_ROOT=$GN_TMP/gn-${GN_TAG}$1/ufwroot "${@:2}"; }
+
+# diff_setup NAME: scenario NAME; both hosts, their services, UFW enabled
+# on both.  B is ready while A's dockerd starts.
 diff_setup() {
-	local p
-	DIFF_NAME=$1
+	local p pubs=() pubu=()
+	scenario "$1"
 	DRV=${GN_TAG}drv
-	diff_host a
-	diff_host b
 	A=${GN_TAG}a
 	B=${GN_TAG}b
-	dockerd_start "$A" || return 1
-	guardnetd_start "$A" "$DRV" || return 1
-	image_load "$A" || return 1
-	diff_must dk "$A" network create -d "$DRV" --ipv6 --subnet 10.89.0.0/24 --subnet fd00:89::/64 n1
-	local pubs=() pubu=()
+	must diff_host a
+	must diff_host b
+	must dockerd_begin "$A"
+	for p in "${DIFF_TCP[@]}"; do must serve "$B" "$p"; done
+	for p in "${DIFF_UDP[@]}"; do must serve "$B" "$p" udp; done
+	must on b ufw --force enable
+	must dockerd_wait "$A"
+	must guardnetd_start "$A" "$DRV"
+	must image_load "$A"
+	must dk "$A" network create -d "$DRV" --ipv6 --subnet 10.89.0.0/24 --subnet fd00:89::/64 n1
 	for p in "${DIFF_TCP[@]}"; do pubs+=(-p "$p:80"); done
 	for p in "${DIFF_UDP[@]}"; do pubu+=(-p "$p:53/udp"); done
-	diff_must dk "$A" run -d --name web --network n1 "${pubs[@]}" gnbox httpd -f -p 80 -h /www
-	diff_must dk "$A" run -d --name dns --network n1 "${pubu[@]}" gnbox udp serve 53
-	www_make "$GN_TMP/hostwww"
-	for p in "${DIFF_TCP[@]}"; do
-		nsenter --net=/run/netns/"$B" /bin/busybox httpd -f -p "$p" -h "$GN_TMP/hostwww" &
-		GN_PIDS+=($!)
-	done
-	for p in "${DIFF_UDP[@]}"; do
-		nsenter --net=/run/netns/"$B" "$GN_TMP/udp" serve "$p" &
-		GN_PIDS+=($!)
-	done
-	{ diff_ufw a --force enable && diff_ufw b --force enable; } >/dev/null || { fail "setup: ufw enable"; return 1; }
-}
-
-# diff_ufw X ARGS...: Debian's ufw on host X's own copy of /etc/ufw, with
-# its own lock (ufw takes /run/ufw.lock, which every ufw on the machine
-# would otherwise wait for).
-diff_ufw() {
-	local x=$1 root
-	shift
-	eval "root=\$DIFF_ROOT_$x"
-	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
-		{ [ -e /run/ufw.lock ] || : >>/run/ufw.lock; } && : >>"$0/ufw.lock" && mount --bind "$0/ufw.lock" /run/ufw.lock &&
-		exec nsenter --net=/run/netns/"$1" ufw "${@:2}"' "$root" "${GN_TAG}$x" "$@"
-}
-
-# diff_init X ARGS...: UFW's boot script (systemctl restart ufw) on host X.
-diff_init() {
-	local x=$1 root
-	shift
-	eval "root=\$DIFF_ROOT_$x"
-	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
-		exec nsenter --net=/run/netns/"$1" /lib/ufw/ufw-init "${@:2}"' "$root" "${GN_TAG}$x" "$@" >/dev/null 2>&1
+	must dk "$A" run -d --name web --network n1 "${pubs[@]}" gnbox httpd -f -p 80 -h /www
+	must dk "$A" run -d --name dns --network n1 "${pubu[@]}" gnbox udp serve 53
+	must on a ufw --force enable
 }
 
 # diff_file X PATH: a file of host X's /etc (for hand edits).
-diff_file() { local root; eval "root=\$DIFF_ROOT_$1"; echo "$root/etc/$2"; }
+diff_file() { echo "$GN_TMP/gn-${GN_TAG}$1/ufwroot/etc/$2"; }
 
-# diff_cmds X CMD;CMD...: runs ufw commands on host X; prints the refused ones.
-diff_cmds() {
-	local x=$1 c cmds
-	IFS=';' read -ra cmds <<<"$(tr '\n\t' '  ' <<<"$2")"
-	for c in "${cmds[@]}"; do
+# diff_split "CMD;CMD...": the commands in DIFF_CMDS, one an element.
+diff_split() {
+	local c all
+	DIFF_CMDS=()
+	IFS=';' read -ra all <<<"$(tr '\n\t' '  ' <<<"$1")"
+	for c in "${all[@]}"; do
 		c=${c# }
 		c=${c% }
-		[ -n "$c" ] || continue
-		eval "diff_ufw $x $c" >/dev/null 2>&1 || echo "refused: $c"
+		[ -z "$c" ] || DIFF_CMDS+=("$c")
 	done
 }
 
-# diff_sync: waits until guardnetd has compiled the marker rule of set N
-# (the last command of every set, from an address no probe uses).
+# diff_cmds X "CMD;CMD...": ufw commands on host X, one ufw each (live
+# when UFW is enabled); prints the refused ones.
+diff_cmds() {
+	local c
+	diff_split "$2"
+	for c in "${DIFF_CMDS[@]}"; do
+		eval "on $1 ufw $c" >/dev/null 2>&1 || echo "refused: $c"
+	done
+}
+
+# both "CMD;CMD...": diff_cmds on both hosts at once; UFW must refuse the
+# same commands on both.
+both() {
+	local pa pb
+	diff_cmds a "$1" >"$GN_TMP/refused-a" &
+	pa=$!
+	diff_cmds b "$1" >"$GN_TMP/refused-b" &
+	pb=$!
+	wait "$pa" "$pb"
+	cmp -s "$GN_TMP/refused-a" "$GN_TMP/refused-b" || fail "UFW refused different commands: $1"
+	[ -s "$GN_TMP/refused-a" ] && say "#   (UFW $(tr '\n' ' ' <"$GN_TMP/refused-a"))"
+}
+
+# diff_load X "CMD;CMD...": host X as a boot leaves it after these commands
+# from UFW's pristine files: UFW stopped (ufw-init force-stop), its files as
+# installed (what ufw --force reset leaves, without the backups), the
+# commands run while UFW is disabled (they only write its files), in one
+# process (ufw_batch.py), then ufw --force enable.  Prints the refused ones.
+diff_load() {
+	local x=$1
+	diff_split "$2"
+	on "$x" ufw_init force-stop >/dev/null
+	# Over the files, never in place of /etc/ufw: guardnetd sees that
+	# directory (a bind mount, host_mounts).
+	cp -a "$GN_TMP/pristine-$x/etc/." "$GN_TMP/gn-${GN_TAG}$x/ufwroot/etc/"
+	: >"$GN_TMP/batch-$x"
+	UFW_PROG=$GN_ROOT/tests/e2e/ufw_batch.py on "$x" ufw "$GN_TMP/batch-$x" "${DIFF_CMDS[@]}" "--force enable" >/dev/null ||
+		echo "ufw_batch.py failed"
+	cat "$GN_TMP/batch-$x"
+}
+
+# diff_sync N: guardnetd has compiled the marker rule of set N (the last
+# command of every set, from an address no probe uses).
 diff_sync() {
-	wait_until 10 bash -c "nsenter --net=/run/netns/$A nft list table ip guardnet 2>/dev/null | grep -q 'ip saddr 203.0.113.$1 '"
+	wait_until 10 eval "in_ns '$A' nft list table ip guardnet 2>/dev/null | grep -q 'ip saddr 203.0.113.$1 '"
 }
 diff_marker() { echo "allow proto tcp from 203.0.113.$1 to any port 9"; }
 
-# diff_probe X: every probe on host X, at once; one sorted line each.
+# diff_probe X: every probe on host X, at once (one ufw_diff_probe.py in
+# each outside namespace); one line each, sorted.
 diff_probe() {
-	local x=$1 s src sfx dsts d p out=$GN_TMP/probe-$1 pids=()
-	mkdir -p "$out"
-	rm -f "$out"/*
+	local x=$1 s src sfx dsts d p pids=()
+	for sfx in 0 1; do : >"$GN_TMP/probes-$x$sfx"; done
 	for s in "${DIFF_SOURCES[@]}"; do
 		IFS='|' read -r src sfx d <<<"$s"
 		IFS=, read -ra dsts <<<"$d"
 		for d in "${dsts[@]}"; do
-			for p in "${DIFF_TCP[@]}"; do
-				diff_tcp "${GN_TAG}${x}o$sfx" "$src" "$d" "$p" >"$out/tcp-$src-$d-$p" &
-				pids+=($!)
-			done
-			for p in "${DIFF_UDP[@]}"; do
-				diff_udp "${GN_TAG}${x}o$sfx" "$src" "$d" "$p" >"$out/udp-$src-$d-$p" &
-				pids+=($!)
-			done
-		done
+			for p in "${DIFF_TCP[@]}"; do echo "tcp-$src-$d-$p tcp $src $d $p"; done
+			for p in "${DIFF_UDP[@]}"; do echo "udp-$src-$d-$p udp $src $d $p"; done
+		done >>"$GN_TMP/probes-$x$sfx"
 	done
 	# Source ports: from 1200-1299 (what the rules name) and from 2200.
-	diff_tcp "${GN_TAG}${x}o0" 192.0.2.2 192.0.2.1 8080 "$((1200 + DIFF_SET % 100))" >"$out/tcp-192.0.2.2:1200-192.0.2.1-8080" &
-	pids+=($!)
-	diff_tcp "${GN_TAG}${x}o0" 192.0.2.2 192.0.2.1 8081 "$((2200 + DIFF_SET % 100))" >"$out/tcp-192.0.2.2:2200-192.0.2.1-8081" &
-	pids+=($!)
+	echo "tcp-192.0.2.2:1200-192.0.2.1-8080 tcp 192.0.2.2 192.0.2.1 8080 $((1200 + DIFF_SET % 100))" >>"$GN_TMP/probes-${x}0"
+	echo "tcp-192.0.2.2:2200-192.0.2.1-8081 tcp 192.0.2.2 192.0.2.1 8081 $((2200 + DIFF_SET % 100))" >>"$GN_TMP/probes-${x}0"
+	for sfx in 0 1; do
+		in_ns "${GN_TAG}${x}o$sfx" python3 "$GN_ROOT/tests/e2e/ufw_diff_probe.py" "$DIFF_SECS" \
+			<"$GN_TMP/probes-$x$sfx" >"$GN_TMP/outcomes-$x$sfx" &
+		pids+=($!)
+	done
 	wait "${pids[@]}"
-	for f in "$out"/*; do echo "$(basename "$f") $(cat "$f")"; done
+	sort "$GN_TMP/outcomes-${x}0" "$GN_TMP/outcomes-${x}1"
 }
 
-# diff_tcp NS SRC DST PORT [SRCPORT]: open, refused or timeout.
-diff_tcp() {
-	local h=$3 r o
-	[[ $h == *:* ]] && h="[$h]"
-	o=$(nsenter --net=/run/netns/"$1" curl -s -m 3 --interface "$2" ${5:+--local-port "$5"} "http://$h:$4/" 2>/dev/null)
-	r=$?
-	if [ "$o" = "hello from guardnet" ]; then echo open
-	elif [ $r -eq 7 ]; then echo refused
-	elif [ $r -eq 28 ]; then echo timeout
-	else echo "curl$r"
-	fi
-}
-diff_udp() {
-	nsenter --net=/run/netns/"$1" "$GN_TMP/udp" send "$3" "$4" x "$2" >/dev/null 2>&1
-	case $? in 0) echo open ;; 3) echo refused ;; 1) echo timeout ;; *) echo "udp$?" ;; esac
+# diff_serial X SFX SRC STEP...: probes from SRC in host X's outside
+# namespace SFX (0 or 1), one after the other, each step "tcp|udp DST
+# PORT"; their outcomes on one line.
+diff_serial() {
+	local x=$1 sfx=$2 src=$3 s
+	shift 3
+	for s in "$@"; do
+		set -- $s
+		echo "p $1 $src $2 $3"
+	done | in_ns "${GN_TAG}${x}o$sfx" python3 "$GN_ROOT/tests/e2e/ufw_diff_probe.py" --serial "$DIFF_SECS" |
+		cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//'
 }
 
 # diff_compare LABEL [EXPECT]: probes both hosts and compares.  EXPECT, a
 # function taking "probe outcomeA outcomeB", may accept a documented
 # difference (it prints a reason); otherwise every probe must agree.
 diff_compare() {
-	local label=$1 expect=${2:-} n=0 bad=0 known=0 pa pb la lb why reason=
+	local label=$1 expect=${2:-} n=0 bad=0 known=0 la lb why reason= pa pb
 	diff_probe a >"$GN_TMP/pa" &
 	pa=$!
 	diff_probe b >"$GN_TMP/pb" &
 	pb=$!
-	wait $pa $pb
+	wait "$pa" "$pb"
 	while read -r la && read -r lb <&3; do
 		n=$((n + 1))
 		[ "$la" = "$lb" ] && continue
@@ -216,41 +226,47 @@ diff_compare() {
 	[ "$known" -gt 0 ] && say "#   $known probes closed on guardnet, open on the host: $reason"
 	DIFF_MISMATCHES=$((DIFF_MISMATCHES + bad))
 	check "$label: $n probes, $bad mismatches ($(grep -c ' open$' "$GN_TMP/pb") open, $(grep -c ' refused$' "$GN_TMP/pb") refused, $(grep -c ' timeout$' "$GN_TMP/pb") timeout on the host)" \
-		test "$bad" -eq 0 -a "$n" -eq 72
+		test "$bad" -eq 0 -a "$n" -eq "$DIFF_PROBES"
 }
 
-# diff_run_set N "CMD;CMD...": reset both hosts, apply the set, compare.
+# diff_run_set N "CMD;CMD...": both hosts loaded with the set, compared.
 diff_run_set() {
-	local n=$1 cmds="$2; $(diff_marker "$1")" ra rb pids=() t0=$EPOCHREALTIME t1 t2
+	local n=$1 cmds="$2; $(diff_marker "$1")" t0=$EPOCHREALTIME t1 t2 pa pb
 	DIFF_SET=$n
-	ra=$GN_TMP/refused-a
-	rb=$GN_TMP/refused-b
-	# Reset, the commands while UFW is disabled (they only write its
-	# files), then enable: what a boot makes of the same commands, at a
-	# fraction of the time (live changes: ufw-diff-events.sh).
-	for x in a b; do
-		{
-			diff_ufw $x --force reset >/dev/null 2>&1
-			diff_cmds $x "$cmds" >"$GN_TMP/refused-$x"
-			diff_ufw $x --force enable >/dev/null 2>&1 || echo "enable failed" >>"$GN_TMP/refused-$x"
-		} &
-		pids+=($!)
-	done
-	wait "${pids[@]}"
-	if ! cmp -s "$ra" "$rb"; then
+	diff_load a "$cmds" >"$GN_TMP/refused-a" &
+	pa=$!
+	diff_load b "$cmds" >"$GN_TMP/refused-b" &
+	pb=$!
+	wait "$pa" "$pb"
+	if ! cmp -s "$GN_TMP/refused-a" "$GN_TMP/refused-b"; then
 		fail "set $n: UFW refused different commands on the two hosts"
 		return
 	fi
-	[ -s "$ra" ] && say "#   (UFW $(tr '\n' ' ' <"$ra"))"
+	[ -s "$GN_TMP/refused-a" ] && say "#   (UFW $(tr '\n' ' ' <"$GN_TMP/refused-a"))"
 	t1=$EPOCHREALTIME
 	diff_sync "$n" || { fail "set $n: guardnetd never compiled the set"; return; }
 	t2=$EPOCHREALTIME
 	diff_compare "set $n [$2]"
-	say "#   ufw ${t1%.*}-${t0%.*}=$(( ${t1%.*} - ${t0%.*} ))s, guardnet +$(( ${t2%.*} - ${t1%.*} ))s, probes $(( ${EPOCHREALTIME%.*} - ${t2%.*} ))s"
+	say "#   ufw $(ms "$t0" "$t1") ms, guardnet +$(ms "$t1" "$t2") ms, probes $(ms "$t2" "$EPOCHREALTIME") ms"
+}
+ms() { echo $(((${2/./} - ${1/./}) / 1000)); }
+
+# diff_sets NAME FIRST COUNT: the scenario NAME, rule sets FIRST to
+# FIRST+COUNT-1 of the seed GN_UFW_SEED (20261130 unless told), from
+# ufw_diff_gen.py.
+diff_sets() {
+	local seed=${GN_UFW_SEED:-20261130} first=$2 count=${GN_UFW_SETS:-$3} n set
+	diff_setup "$1"
+	say "# ufw differential test: seed $seed (GN_UFW_SEED), sets $first-$((first + count - 1))"
+	n=$first
+	while IFS= read -r set; do
+		n=$((n + 1))
+		diff_run_set "$n" "$set"
+	done < <(python3 "$GN_ROOT/tests/e2e/ufw_diff_gen.py" "$seed" "$first" "$count")
+	diff_summary
 }
 
 diff_summary() {
-	say "# $DIFF_NAME: $DIFF_MISMATCHES mismatches, ${SECONDS}s"
-	[ "$GN_FAILED" -gt 0 ] && tail -20 "$GN_TMP/gn-$A/guardnetd.log"
-	summary "$DIFF_NAME"
+	say "# $GN_NAME: $DIFF_MISMATCHES mismatches, ${SECONDS}s"
+	summary
 }

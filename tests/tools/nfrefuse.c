@@ -1,18 +1,21 @@
 /*
  * Makes the kernel refuse guardnet's nf_tables transactions that publish a
- * given port, for the end-to-end tests of a refused transaction; the
- * installed guardnetd has no such hook.  Loaded with LD_PRELOAD into
- * guardnetd:
+ * given port, or that build table ip guardnet while a file exists, for the
+ * end-to-end tests of a refused transaction; the installed guardnetd has no
+ * such hook.  Loaded with LD_PRELOAD into guardnetd:
  *
  *   gcc -shared -fPIC -o nfrefuse.so tests/tools/nfrefuse.c
  *   GN_REFUSE_PORT=7777 LD_PRELOAD=$PWD/nfrefuse.so guardnetd ...
+ *   GN_REFUSE_IP_TABLE=/tmp/f LD_PRELOAD=$PWD/nfrefuse.so guardnetd ...
  *
  * It wraps sendto() and sendmsg().  On a NETLINK_NETFILTER socket, a batch
  * that adds an element with that port to one of the port maps (pub4, any4,
  * pub6, any6: the port is the first two bytes of the key's last 4-byte
  * field) is sent with that message's set name changed ("any4" -> "xny4"),
  * so the kernel answers it with ENOENT and applies nothing of the batch.
- * Everything else goes through untouched.
+ * While the file GN_REFUSE_IP_TABLE names exists, a batch that adds a rule
+ * to table ip guardnet (UFW's rules) has that rule's chain renamed the same
+ * way.  Everything else goes through untouched.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -21,7 +24,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
@@ -38,6 +43,35 @@ static int refuse_port(void)
 	const char *p = getenv("GN_REFUSE_PORT");
 
 	return p ? atoi(p) : 0;
+}
+
+static int refuse_ip_table(void)
+{
+	const char *f = getenv("GN_REFUSE_IP_TABLE");
+
+	return f && access(f, F_OK) == 0;
+}
+
+/* Renames the chain of a rule added to table ip guardnet; 1 when it did. */
+static int corrupt_ip_rule(struct nlmsghdr *nlh)
+{
+	int rem = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)sizeof(struct nfgenmsg);
+	struct nfgenmsg *g = NLMSG_DATA(nlh);
+	struct nlattr *a = (struct nlattr *)((char *)g + sizeof *g);
+	char *table = NULL, *chain = NULL;
+
+	if (nlh->nlmsg_type != (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE) || g->nfgen_family != NFPROTO_IPV4)
+		return 0;
+	for (; ATTR_OK(a, rem); a = ATTR_NEXT(a, rem)) {
+		if (ATTR_TYPE(a) == NFTA_RULE_TABLE)
+			table = ATTR_DATA(a);
+		if (ATTR_TYPE(a) == NFTA_RULE_CHAIN)
+			chain = ATTR_DATA(a);
+	}
+	if (!table || !chain || strcmp(table, "guardnet"))
+		return 0;
+	chain[0] = 'x';
+	return 1;
 }
 
 static int is_nfnetlink(int fd)
@@ -98,14 +132,14 @@ static int corrupt(struct nlmsghdr *nlh, int port)
 /* A copy of the batch with the refusing change, or NULL to send it as is. */
 static void *rewrite(int fd, const void *buf, size_t len)
 {
-	int port = refuse_port(), changed = 0, rem = (int)len;
+	int port = refuse_port(), ip = refuse_ip_table(), changed = 0, rem = (int)len;
 	void *copy;
 
-	if (!port || !is_nfnetlink(fd) || !(copy = malloc(len)))
+	if ((!port && !ip) || !is_nfnetlink(fd) || !(copy = malloc(len)))
 		return NULL;
 	memcpy(copy, buf, len);
 	for (struct nlmsghdr *h = copy; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem))
-		changed |= corrupt(h, port);
+		changed |= (port && corrupt(h, port)) | (ip && corrupt_ip_rule(h));
 	if (!changed) {
 		free(copy);
 		return NULL;

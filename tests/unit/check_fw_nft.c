@@ -232,6 +232,63 @@ START_TEST(ufw_policy)
 }
 END_TEST
 
+/* How many rules the printed batch adds to guardnet's table of family
+ * ("inet", "ip", "ip6"). */
+static long rules_in(const char *text, const char *family)
+{
+	char want[64];
+	long n = 0;
+
+	snprintf(want, sizeof want, ": %s guardnet ", family);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *end = strchr(l, '\n'), *hit = strstr(l, want);
+
+		n += !strncmp(l, "NEWRULE ", 8) && hit && (!end || hit < end);
+	}
+	return n;
+}
+
+/* What a transaction does to each of guardnet's tables, as fw_apply keeps
+ * it to compare with the kernel later (fw_intact, lost events): which
+ * tables are there after it and how many rules each holds.  UFW without
+ * IPv6: tables inet and ip; no network: none. */
+START_TEST(tally)
+{
+	struct gn_prefix sub[] = { P("10.9.0.0/24"), P("fd00:9::/64") };
+	struct fw_network n = { .bridge = "gn-tal", .icc = true, .subnets = sub, .n_subnets = 2, .ufw = true };
+	struct ufw_config c = { .enabled = true, .ipv6 = false, .in_policy = UFW_POLICY_DROP };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .ufw = &c }, none = { .mark = MARK };
+	static const char *const names[] = { "inet", "ip", "ip6" };
+	static const bool there[] = { true, true, false };
+
+	for (int empty = 0; empty < 2; empty++) {
+		struct nft_batch *b = nft_batch_new(1);
+		char *text = NULL;
+		size_t len = 0, size;
+		FILE *out = open_memstream(&text, &len);
+		const void *data;
+
+		fw_nft_table(b, empty ? &none : &m);
+		ck_assert_int_eq(nft_batch_seal(b), 0);
+		data = nft_batch_data(b, &size);
+		nft_batch_print(data, size, out);
+		fclose(out);
+		for (int i = 0; i < FW_FAMILIES; i++) {
+			struct nft_tally t = nft_batch_tally(b, fw_families[i]);
+
+			ck_assert_str_eq(fw_family_name(fw_families[i]), names[i]);
+			ck_assert_msg(t.replaced, "table %s is replaced", names[i]);
+			ck_assert_msg(t.exists == (there[i] && !empty), "table %s: there %d", names[i], t.exists);
+			ck_assert_int_eq(t.rules, rules_in(text, names[i]));
+			ck_assert_int_eq(t.elems == 0, empty || i > 0);
+		}
+		ck_assert_int_gt(nft_batch_tally(b, NFPROTO_IPV4).rules, empty ? -1 : 3);
+		free(text);
+		nft_batch_free(b);
+	}
+}
+END_TEST
+
 /* No network left: the table goes. */
 START_TEST(empty)
 {
@@ -287,6 +344,7 @@ Suite *fw_nft_suite(void)
 	tcase_add_test(tc, ufw);
 	tcase_add_test(tc, ufw_policy);
 	tcase_add_test(tc, empty);
+	tcase_add_test(tc, tally);
 	tcase_add_test(tc, share_delta);
 	suite_add_tcase(s, tc);
 	return s;

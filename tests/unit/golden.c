@@ -164,6 +164,22 @@ static void set_details(char *buf, size_t len, const struct nftnl_set *s)
 	}
 }
 
+/* What the default printout of a table leaves out: its userdata, as
+ * type:text pairs (the comment is type 0, NFTNL_UDATA_TABLE_COMMENT). */
+static void table_details(char *buf, size_t len, const struct nftnl_table *t)
+{
+	size_t off = strlen(buf);
+	const uint8_t *u;
+	uint32_t n;
+
+	if (!nftnl_table_is_set(t, NFTNL_TABLE_USERDATA))
+		return;
+	u = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &n);
+	for (uint32_t i = 0; i + 2 <= n && i + 2 + u[i + 1] <= n; i += 2 + u[i + 1])
+		off += (size_t)snprintf(buf + off, len - off, " userdata %u:\"%.*s\"", u[i],
+					u[i + 1] && !u[i + 1 + u[i + 1]] ? u[i + 1] - 1 : u[i + 1], (const char *)u + i + 2);
+}
+
 /* One nf_tables object message, parsed back with libnftnl and printed the
  * way libnftnl prints it. */
 static void print_object(FILE *out, const struct nlmsghdr *nlh, uint16_t type)
@@ -175,10 +191,12 @@ static void print_object(FILE *out, const struct nlmsghdr *nlh, uint16_t type)
 	case NFT_MSG_DELTABLE: {
 		struct nftnl_table *t = nftnl_table_alloc();
 
-		if (nftnl_table_nlmsg_parse(nlh, t) < 0)
+		if (nftnl_table_nlmsg_parse(nlh, t) < 0) {
 			snprintf(buf, sizeof buf, "(unparsable table)");
-		else
+		} else {
 			nftnl_table_snprintf(buf, sizeof buf, t, NFTNL_OUTPUT_DEFAULT, 0);
+			table_details(buf, sizeof buf, t);
+		}
 		nftnl_table_free(t);
 		break;
 	}
