@@ -13,6 +13,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "fw.h"
+#include "fw-ipt-legacy.h"
 #include "fw-nft.h"
 #include "log.h"
 
@@ -88,15 +89,16 @@ static int concerns_us(const struct nlmsghdr *nlh)
 					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN);
 }
 
-bool fw_hook_intact(struct gn_fw *fw, uint32_t mark)
+bool fw_hook_intact(struct gn_fw *fw, const struct fw_hook *want)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
-	bool intact;
+	bool intact, legacy[2];
 
 	if (!b)
 		return false;
+	fw_ipt_legacy_families(legacy);
 	/* The hook step adds messages only for what is missing or extra. */
-	intact = fw_iptables_hook(fw->sock, &fw->seq, b, mark, fw_docker_nft(fw), NULL) == 0 &&
+	intact = fw_iptables_hook(fw->sock, &fw->seq, b, want, fw_docker_nft(fw), legacy, NULL) == 0 &&
 		 nft_batch_messages(b) == 0;
 	nft_batch_free(b);
 	return intact;
@@ -112,7 +114,7 @@ static bool table_as_left(struct gn_fw *fw)
 
 	if (!fw->expect_known)
 		return false;
-	if (!fw->last_mark)
+	if (!fw->last_hook.mark)
 		return fw_nft_table_handle(fw->sock, &fw->seq, &now.handle) == -ENOENT;
 	r = fw_nft_count(fw->sock, &fw->seq, &now);
 	log_debug("guardnet's table: handle %llu, %ld rules, %ld elements (%s); left with handle %llu, %ld rules, "
@@ -162,7 +164,7 @@ int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
 	/* UFW and Docker rewrite the filter table often; rebuild only when
 	 * our rule is really gone. */
 	*repair = worst == 2 ? FW_REPAIR_TABLE
-		: worst == 1 && !fw_hook_intact(fw, fw->last_mark) ? FW_REPAIR_HOOK : FW_INTACT;
+		: worst == 1 && !fw_hook_intact(fw, &fw->last_hook) ? FW_REPAIR_HOOK : FW_INTACT;
 	if (worst == 2)
 		fw->current = false;
 	return 0;

@@ -12,6 +12,7 @@
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6 }
  *   chain forward (in front of the per-network rules, fw-nft-table.c):
+ *     ct status dnat oifname @bridges fib saddr . iif oif missing counter drop
  *     ct status dnat oifname B goto pub-B
  *   chain pub-B {                              # in the order of admit.h's table
  *     iifname B admit                          # hairpin from B itself, when B's icc is on
@@ -482,10 +483,29 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 	}
 }
 
+/* ct status dnat oifname @bridges fib saddr . iif oif missing counter drop:
+ * a published port admits a source only if the host would answer it by
+ * the interface it came in on, so that a container on any other bridge
+ * cannot claim a source that guardnet.allow or UFW lets in (the sources
+ * of guardnet's own networks are checked at raw priority, fw-nft-guard.c). */
+static void reverse_path_rule(struct nft_batch *b)
+{
+	struct nftnl_rule *r = in_chain("forward");
+
+	x_ct_dnat(r);
+	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	x_lookup(r, "bridges", NFT_REG_1);
+	x_fib_rpf_missing(r);
+	x_counter(r);
+	x_verdict(r, NF_DROP);
+	add_rule(b, r, "forward: published ports: sources the host would not answer that way");
+}
+
 void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
 	fw_ufw_chains(b, m, set_id, admit);
+	reverse_path_rule(b);
 	for (size_t i = 0; i < m->n; i++) {
 		char chain[64];
 		struct nftnl_rule *r;
