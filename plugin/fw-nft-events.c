@@ -71,8 +71,9 @@ static const char *event_table(const struct nlmsghdr *nlh)
 }
 
 /* 2: guardnet's table was touched; 1: iptables' filter table lost or
- * gained something that may concern our accept rule, or Docker's
- * nftables table came or went; 0: none of these. */
+ * gained something that may concern guardnet's rules there (a new rule
+ * may be FORWARD's jump to DOCKER-USER coming back, which moves them), or
+ * Docker's nftables table came or went; 0: none of these. */
 static int concerns_us(const struct nlmsghdr *nlh)
 {
 	int type = NFNL_MSG_TYPE(nlh->nlmsg_type);
@@ -86,7 +87,8 @@ static int concerns_us(const struct nlmsghdr *nlh)
 	if (!strcmp(table, FW_DOCKER_NFT_TABLE) && (type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE))
 		return 1;
 	return !strcmp(table, "filter") && (type == NFT_MSG_DELRULE || type == NFT_MSG_DELCHAIN ||
-					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN);
+					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN ||
+					     type == NFT_MSG_NEWRULE);
 }
 
 bool fw_hook_intact(struct gn_fw *fw, const struct fw_hook *want)
