@@ -26,6 +26,7 @@
 #                                   a cell: held when CONTROL got its SYN-ACK, TARGET nothing and
 #                                   (PATTERN given) guardnet's matching drop counter moved
 #   sniff_start NETNS IFACE SECS COND..., sniff_wait    a sniffer at the receiving end
+#   page_cell URL SEEN [BARRIER MOVED]   a cell for a connection attempt (PROBE) and the sniffer
 #   attack_check ATTACK DOCKER GUARDNET   the row, and guardnet's cell as a check
 #   attack_table NAME               prints the table (before summary)
 
@@ -85,6 +86,23 @@ syn_cell() {
 		echo "no answer, but no drop counter of '$pattern' moved"
 	else
 		held "no answer on the wire, the control answered${moved:+; $moved}"
+	fi
+}
+
+# page_cell URL SEEN [BARRIER MOVED]: a cell for the connection attempt that
+# set PROBE: open when it got the page; held when the target's sniffer saw
+# no SYN (SEEN "none") and, with BARRIER (what should stop it) given, its
+# drop counter moved (MOVED says how).
+page_cell() {
+	local url=$1 seen=${2:-none} barrier=${3:-} moved=${4:-}
+	if [ "$PROBE" = open ]; then
+		open_ "got the page of $url"
+	elif [ "$seen" != none ]; then
+		echo "no page ($PROBE), but the SYN arrived ($seen)"
+	elif [ -n "$barrier" ] && [ -z "$moved" ]; then
+		echo "no SYN reached the target, but no drop counter of $barrier moved"
+	else
+		held "no SYN reached the target${moved:+; $moved}"
 	fi
 }
 

@@ -67,15 +67,7 @@ attack() {
 	ip*tables) after=$(devgroup_drops "$barrier" "$(hook_chain "$barrier")")
 		[ "$after" -gt "$before" ] && moved="$barrier $(hook_chain "$barrier"): devgroup drop +$((after - before))" ;;
 	esac
-	if [ "$PROBE" = open ]; then
-		open_ "got the page of $url"
-	elif [ "${seen:-none}" != none ]; then
-		echo "no page ($PROBE), but the SYN arrived ($seen)"
-	elif [ -n "$barrier" ] && [ -z "$moved" ]; then
-		echo "no SYN reached the target, but no drop counter of $barrier moved"
-	else
-		held "no SYN reached the target${moved:+; $moved}"
-	fi
+	page_cell "$url" "$seen" "$barrier" "$moved"
 }
 
 expect_open "control: the host reaches ca directly" "$H" "http://$CA4/"

@@ -70,15 +70,7 @@ attack() {
 	if [ "$from" = vm ]; then probe "$V" "$url"; else probe "@$from" "$url"; fi
 	seen=$(sniff_wait)
 	[ -z "$pattern" ] || moved=$(guard_moved "$before" "$pattern")
-	if [ "$PROBE" = open ]; then
-		open_ "got the page of $url"
-	elif [ "${seen:-none}" != none ]; then
-		echo "no page ($PROBE), but the SYN arrived ($seen)"
-	elif [ -n "$pattern" ] && [ -z "$moved" ]; then
-		echo "no SYN reached the target, but no drop counter of '$pattern' moved"
-	else
-		held "no SYN reached the target; the host's did${moved:+; $moved}"
-	fi
+	page_cell "$url" "$seen" "${pattern:+'$pattern'}" "$moved"
 }
 
 # The sniffer must see a SYN it is told to look for: a control of the
