@@ -138,7 +138,11 @@ static void check_iptables(const struct ctl_kernel *k, struct report *rep)
 {
 	for (size_t i = 0; i < 4; i++) {
 		const struct ipt_view *v = &k->ipt[i];
-		const char *chain = strs_has(&v->chains, "DOCKER-USER") ? "DOCKER-USER" :
+		/* guardnetd puts it in DOCKER-USER while FORWARD jumps there,
+		 * else in FORWARD: either is where it may be. */
+		const char *chain = strs_has(&v->rule_in, "DOCKER-USER")  ? "DOCKER-USER" :
+				    strs_has(&v->rule_in, "FORWARD")      ? "FORWARD" :
+				    strs_has(&v->chains, "DOCKER-USER") ? "DOCKER-USER" :
 				    strs_has(&v->chains, "FORWARD")     ? "FORWARD" : NULL;
 
 		if (v->err)
