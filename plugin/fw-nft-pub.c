@@ -9,11 +9,12 @@
  *   set epallow4, epallow6 { type ipv4_addr . ipv4_addr; flags interval }       # container . endpoint's allow
  *
  *   chain prerouting { type nat hook prerouting priority dstnat      # and chain output, the host's own
+ *     fib daddr type local ip daddr . meta l4proto . th dport @pub4 fib saddr . iif oif missing drop
+ *     (and @any4, @pub6, @any6: a published port's sources on the strict reverse path, prerouting only)
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6 }
  *   chain forward (in front of the per-network rules, fw-nft-table.c):
- *     ct status dnat oifname @bridges fib saddr . iif oif missing counter drop
  *     ct status dnat oifname B goto pub-B
  *   chain pub-B {                              # in the order of admit.h's table
  *     iifname B admit                          # hairpin from B itself, when B's icc is on
@@ -368,14 +369,12 @@ int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct 
 	return r;
 }
 
-/* fib daddr type local dnat ip to [ip daddr .] meta l4proto . th dport map @M */
-static void dnat_rule(struct nft_batch *b, const char *chain, int family, bool any)
+/* [ip daddr .] meta l4proto . th dport into the registers from
+ * NFT_REG32_00 on, as the maps' keys are laid out. */
+static void map_key(struct nftnl_rule *r, int family, bool any)
 {
-	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, chain);
 	uint32_t slot = NFT_REG32_00;
 
-	x_fib_local(r);
-	x_nfproto(r, family);
 	if (!any) {
 		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, family == AF_INET ? 4 : 16,
 			     slot);
@@ -383,11 +382,46 @@ static void dnat_rule(struct nft_batch *b, const char *chain, int family, bool a
 	}
 	x_meta(r, NFT_META_L4PROTO, slot);
 	x_payload_to(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, slot + 1);
+}
+
+/* fib daddr type local dnat ip to [ip daddr .] meta l4proto . th dport map @M */
+static void dnat_rule(struct nft_batch *b, const char *chain, int family, bool any)
+{
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, chain);
+
+	x_fib_local(r);
+	x_nfproto(r, family);
+	map_key(r, family, any);
 	x_lookup_map(r, pub_map(family, any), NFT_REG32_00, NFT_REG32_00);
 	/* The data is address . port: the port follows the address's slots. */
 	x_dnat(r, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6, NFT_REG32_00,
 	       family == AF_INET ? NFT_REG32_01 : NFT_REG32_04);
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "dnat of published ports");
+}
+
+/* fib daddr type local [ip daddr .] meta l4proto . th dport @M
+ *     fib saddr . iif oif missing counter drop
+ * A published port admits a source only if the host would answer it by
+ * the interface its connection came in on (strict reverse path, as
+ * rp_filter=1 does, but only for guardnet's ports), so that a container
+ * on another bridge cannot claim a source that guardnet.allow or UFW lets
+ * in (the sources of guardnet's own networks are checked at raw priority,
+ * fw-nft-guard.c).  In the nat chain: once per connection, before its DNAT
+ * and before UFW's rules decide (in tables ip and ip6 guardnet, from
+ * priority dstnat + 1). */
+static void reverse_path_rule(struct nft_batch *b, int family, bool any)
+{
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "prerouting");
+
+	x_fib_local(r);
+	x_nfproto(r, family);
+	map_key(r, family, any);
+	x_lookup(r, pub_map(family, any), NFT_REG32_00);
+	x_fib_rpf_missing(r);
+	x_counter(r);
+	x_verdict(r, NF_DROP);
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
+		       "prerouting: published ports: sources the host would not answer that way");
 }
 
 void fw_pub_nat_chains(struct nft_batch *b)
@@ -399,6 +433,9 @@ void fw_pub_nat_chains(struct nft_batch *b)
 
 	for (size_t c = 0; c < 2; c++) {
 		chain_new(b, chains[c].name, "nat", chains[c].hook, -100 /* dstnat */);
+		for (int f = 0; c == 0 && f < 2; f++)
+			for (int any = 0; any < 2; any++)
+				reverse_path_rule(b, f ? AF_INET6 : AF_INET, any);
 		for (int f = 0; f < 2; f++)
 			for (int any = 0; any < 2; any++)
 				dnat_rule(b, chains[c].name, f ? AF_INET6 : AF_INET, any);
@@ -524,29 +561,10 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 	}
 }
 
-/* ct status dnat oifname @bridges fib saddr . iif oif missing counter drop:
- * a published port admits a source only if the host would answer it by
- * the interface it came in on, so that a container on any other bridge
- * cannot claim a source that guardnet.allow or UFW lets in (the sources
- * of guardnet's own networks are checked at raw priority, fw-nft-guard.c). */
-static void reverse_path_rule(struct nft_batch *b)
-{
-	struct nftnl_rule *r = in_chain("forward");
-
-	x_ct_dnat(r);
-	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	x_lookup(r, "bridges", NFT_REG_1);
-	x_fib_rpf_missing(r);
-	x_counter(r);
-	x_verdict(r, NF_DROP);
-	add_rule(b, r, "forward: published ports: sources the host would not answer that way");
-}
-
 void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
 	fw_ufw_chains(b, m, set_id, admit);
-	reverse_path_rule(b);
 	for (size_t i = 0; i < m->n; i++) {
 		char chain[64];
 		struct nftnl_rule *r;

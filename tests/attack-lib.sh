@@ -137,7 +137,9 @@ attack_check() {
 attack_table() {
 	[ -s "$ATTACK_TABLE" ] || return 0
 	say ""
-	say "$1${GUARDNET_DOCKER:+@$GUARDNET_DOCKER}: attack | Docker bridge driver | guardnet"
+	local engine=${GUARDNET_DOCKER:-}
+	[ "$engine" != host ] || engine=
+	say "$1${engine:+@$engine}: attack | Docker bridge driver | guardnet"
 	awk -F'\t' '{ printf "  %-62s | %-34s | %s\n", $1, $2, $3 }' "$ATTACK_TABLE"
 	say ""
 }

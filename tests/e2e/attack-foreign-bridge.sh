@@ -62,15 +62,31 @@ entering="forward: oifname \"gn-"
 # $H or "vm"; the sniffer in the target's namespace says whether the SYN
 # got there.
 attack() {
-	local from=$1 url=$2 netns=$3 pattern=${4:-} before moved seen
+	local from=$1 url=$2 netns=$3 pattern=${4:-} before moved= seen addr raw0 raw1
 	probe "$H" "$url"
 	[ "$PROBE" = open ] || { echo "setup broken (the host gets $PROBE from $url)"; return; }
+	addr=${url#http://} addr=${addr%/} addr=${addr#[} addr=${addr%]}
 	before=$(drop_counters "$H")
+	raw0=$(docker_raw_drops "$addr")
 	sniff_start "$netns" eth0 3 dport=80 flags=S
 	if [ "$from" = vm ]; then probe "$V" "$url"; else probe "@$from" "$url"; fi
 	seen=$(sniff_wait)
 	[ -z "$pattern" ] || moved=$(guard_moved "$before" "$pattern")
+	raw1=$(docker_raw_drops "$addr")
+	# Docker 28 drops packets for its containers that arrive on another
+	# interface in the raw table, before guardnet's forward chain sees them.
+	[ -n "$pattern" ] && [ -z "$moved" ] && [ "${raw1:-0}" -gt "${raw0:-0}" ] &&
+		moved="Docker's raw PREROUTING drop for $addr +$((raw1 - raw0))"
 	page_cell "$url" "$seen" "${pattern:+'$pattern'}" "$moved"
+}
+# docker_raw_drops ADDR: the packets Docker 28's raw PREROUTING rule for
+# its container ADDR dropped (none on Docker 20.10, which has no such rule).
+docker_raw_drops() {
+	local t=iptables
+	case $1 in *:*) t=ip6tables ;; esac
+	in_ns "$H" "$t" -t raw -L PREROUTING -vnx 2>/dev/null | awk -v d="$1" '
+		$3 == "DROP" { for (i = 4; i <= NF; i++) if ($i == d || $i == d "/32" || $i == d "/128") { n += $1; break } }
+		END { print n + 0 }'
 }
 
 # The sniffer must see a SYN it is told to look for: a control of the

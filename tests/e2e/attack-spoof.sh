@@ -65,7 +65,7 @@ spoof() {
 }
 src4="raw-prerouting: iifname @bridges iifname . ip saddr != @src4"
 src6="raw-prerouting: iifname @bridges iifname . ip6 saddr != @src6"
-rpf="forward: ct status dnat oifname @bridges fib saddr . iif oif missing"
+rpf="prerouting: fib daddr type local meta nfproto ipv4 meta l4proto . th dport @any4 fib saddr . iif oif missing"
 
 # Controls: the real owner of the allowed address is answered, and the
 # attacker with its own address is not (the allowlist is what a spoof is after).
