@@ -107,6 +107,11 @@ deb:
 	cp packaging/systemd/guardnet.service $(B)/deb/guardnet-$(VERSION)/debian/guardnet.service
 	cd $(B)/deb/guardnet-$(VERSION) && dpkg-buildpackage -us -uc -b
 
+# The managed Docker plugin: build/plugin/config.json and rootfs/, for
+# `docker plugin create guardnet build/plugin` (README, "Install as a Docker plugin").
+plugin: $(B)/guardnetd
+	sh packaging/plugin/build.sh $(B)/guardnetd $(B)/plugin
+
 clean:
 	rm -rf $(B)
 
@@ -114,4 +119,4 @@ include tests/fuzz/fuzz.mk tests/hardening/hardening.mk
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/test/*.d $(B)/obj/ctl/*.d)
 
-.PHONY: all check check-layering ctl-layering golden install clean deb
+.PHONY: all check check-layering ctl-layering golden install clean deb plugin

@@ -39,7 +39,15 @@ static void say(json_t *list, const char *fmt, ...)
 	json_array_append_new(list, json_string(line));
 }
 
-/* The IDs of DIR/SUB/<64 hex digits>.json. */
+/* A network or endpoint ID as guardnetd accepts it: 64 hex digits
+ * (Docker's) or 25 base-36 characters (a swarm network's). */
+static bool is_id(const char *s, size_t n)
+{
+	return (n == 64 && strspn(s, "0123456789abcdef") >= n) ||
+	       (n == 25 && strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz") >= n);
+}
+
+/* The IDs of DIR/SUB/<ID>.json. */
 static int state_ids(const char *dir, const char *sub, struct strs *ids)
 {
 	char path[4096];
@@ -53,8 +61,8 @@ static int state_ids(const char *dir, const char *sub, struct strs *ids)
 	while (r == 0 && (d = readdir(dp))) {
 		size_t n = strlen(d->d_name);
 
-		if (n == 64 + 5 && !strcmp(d->d_name + 64, ".json") && strspn(d->d_name, "0123456789abcdef") == 64) {
-			d->d_name[64] = '\0';
+		if (n > 5 && !strcmp(d->d_name + n - 5, ".json") && is_id(d->d_name, n - 5)) {
+			d->d_name[n - 5] = '\0';
 			r = strs_add(ids, d->d_name);
 		}
 	}

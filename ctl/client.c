@@ -4,15 +4,19 @@
  * or gone must not hang the operator's shell, which is where guardnetctl is
  * needed most.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <guardnet/control.h>
 
 #include "ctl.h"
 
@@ -169,4 +173,38 @@ int ctl_ask(const char *path, json_t *request, double timeout_s, json_t **ret)
 		return CTL_EXIT_UNREACHABLE;
 	}
 	return 0;
+}
+
+static bool is_socket(const char *dir, const char *id, const char *name)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/%s/%s", dir, id, name);
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+int ctl_find_plugin(char *buf, size_t len)
+{
+	DIR *dp = opendir(GN_PLUGIN_DIRS);
+	struct dirent *d;
+	size_t found = 0;
+
+	if (!dp)
+		return -ENOENT;
+	while ((d = readdir(dp))) {
+		if (d->d_name[0] == '.' || !is_socket(GN_PLUGIN_DIRS, d->d_name, GN_PLUGIN_SOCKET) ||
+		    !is_socket(GN_PLUGIN_DIRS, d->d_name, GN_PLUGIN_CONTROL))
+			continue;
+		if (found++ == 0) {
+			snprintf(buf, len, "%s/%s/%s", GN_PLUGIN_DIRS, d->d_name, GN_PLUGIN_CONTROL);
+			continue;
+		}
+		if (found == 2)
+			fprintf(stderr, "guardnetctl: several guardnet plugins run here; choose one with --socket:\n  %s\n",
+				buf);
+		fprintf(stderr, "  %s/%s/%s\n", GN_PLUGIN_DIRS, d->d_name, GN_PLUGIN_CONTROL);
+	}
+	closedir(dp);
+	return found == 1 ? 0 : found ? -EEXIST : -ENOENT;
 }

@@ -21,6 +21,13 @@
  * saying on stderr why there is no reply. */
 int ctl_ask(const char *path, json_t *request, double timeout_s, json_t **ret);
 
+/* client.c: the control socket of the one managed guardnet plugin on this
+ * host (GN_PLUGIN_DIRS/<ID>/GN_PLUGIN_CONTROL beside GN_PLUGIN_SOCKET), for
+ * when there is none at the default path.  0 and the path in buf; -ENOENT
+ * when there is no such plugin, -EEXIST (after listing them on stderr) when
+ * there are several. */
+int ctl_find_plugin(char *buf, size_t len);
+
 /* check.c: check without guardnetd, reading the kernel and the names in
  * guardnetd's state directory.  CTL_EXIT_DIFFERENCE, or
  * CTL_EXIT_UNREACHABLE when it finds nothing missing. */

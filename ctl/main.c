@@ -3,10 +3,12 @@
  * socket (root only); guardnetctl(8) documents the commands and the exit
  * statuses.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <guardnet/control.h>
 
@@ -28,7 +30,8 @@ static void usage(FILE *f)
 		   "options:\n"
 		   "  -d, --driver NAME     the guardnetd serving driver NAME: its socket " GN_CONTROL_DIR "/NAME.sock\n"
 		   "                        (default guardnet)\n"
-		   "  -s, --socket PATH     guardnetd's control socket (default " GN_CONTROL_DEFAULT ")\n"
+		   "  -s, --socket PATH     guardnetd's control socket (default " GN_CONTROL_DEFAULT ";\n"
+		   "                        without it, the managed plugin's under " GN_PLUGIN_DIRS ")\n"
 		   "  -j, --json            the answer as JSON\n"
 		   "      --timeout SECONDS give up on guardnetd after this long (default %g)\n"
 		   "      --state-dir DIR   guardnetd's state, read by check when guardnetd does not answer\n"
@@ -79,6 +82,8 @@ int main(int argc, char **argv)
 	};
 	const char *path = GN_CONTROL_DEFAULT, *state_dir = STATE_DIR_DEFAULT, *cmd;
 	json_t *req = json_object(), *reply = NULL;
+	char found[4096];
+	bool path_given = false;
 	double timeout_s = TIMEOUT_DEFAULT;
 	bool as_json = false;
 	char by_driver[108], *end;
@@ -88,6 +93,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's':
 			path = optarg;
+			path_given = true;
 			break;
 		case 'd':
 			/* A driver name is a file name: no directory in it. */
@@ -95,6 +101,7 @@ int main(int argc, char **argv)
 			    snprintf(by_driver, sizeof by_driver, GN_CONTROL_DIR "/%s.sock", optarg) >= (int)sizeof by_driver)
 				return bad_usage("--driver: expected a driver name (no '/'), got ", optarg);
 			path = by_driver;
+			path_given = true;
 			break;
 		case 'j':
 			as_json = true;
@@ -134,6 +141,18 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "explain") && json_object_size(req))
 		return bad_usage("--from, --to, --port and --in are for explain, not ", cmd);
 	json_object_set_new(req, "cmd", json_string(cmd));
+	/* guardnet as a managed plugin has its control socket in its own
+	 * plugin directory, whose name is the plugin's ID. */
+	if (!path_given && access(path, F_OK) < 0 && errno == ENOENT) {
+		int r = ctl_find_plugin(found, sizeof found);
+
+		if (r == 0)
+			path = found;
+		else if (r == -EEXIST) {
+			json_decref(req);
+			return CTL_EXIT_USAGE;
+		}
+	}
 	rc = ctl_ask(path, req, timeout_s, &reply);
 	json_decref(req);
 	if (rc == CTL_EXIT_UNREACHABLE && !strcmp(cmd, "check"))

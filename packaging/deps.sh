@@ -22,6 +22,11 @@ PACKAGES=(
 	iperf3
 	# the Docker 28 lane (tests/docker28/rootfs.sh): a Debian forky root file system
 	mmdebstrap
+	# the managed plugin's tests: a local registry for docker plugin push,
+	# install and upgrade
+	docker-registry
+	# tests: what UFW's and guardnet's rejections put on the wire (tests/e2e/ufw-reject.sh)
+	tcpdump
 )
 
 missing=()

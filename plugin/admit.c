@@ -3,8 +3,10 @@
 const struct admit_rule admit_order[] = {
 	{ ADMIT_HOST, "host", "", false },
 	{ ADMIT_HAIRPIN, "hairpin", "forward: hairpin", true },
-	{ ADMIT_UFW_IN, "ufw-in", "forward: UFW incoming rules", true },
-	{ ADMIT_UFW_ROUTE, "ufw-route", "forward: UFW route rules", true },
+	/* UFW's rules decide before pub-B, in tables ip and ip6 guardnet
+	 * (fw-nft-ufw.c): incoming ones in prerouting, route ones in forward. */
+	{ ADMIT_UFW_IN, "ufw-in", "prerouting: UFW incoming rules", false },
+	{ ADMIT_UFW_ROUTE, "ufw-route", "forward: UFW route rules", false },
 	{ ADMIT_NET_ALLOW, "allow", "forward: guardnet.allow", true },
 	{ ADMIT_EP_ALLOW, "endpoint-allow", "forward: endpoint guardnet.allow", true },
 	{ ADMIT_FINAL, "policy", "forward: blocked", true },

@@ -20,9 +20,13 @@ static int h_activate(struct gn_driver *d, json_t *req, json_t **reply, struct g
 
 static int h_capabilities(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
 {
-	(void)d, (void)req, (void)err;
-	/* "global" would make Docker treat guardnet as a swarm allocator. */
-	*reply = json_pack("{s:s,s:s}", "Scope", "local", "ConnectivityScope", "local");
+	(void)req, (void)err;
+	/* Global: Docker Swarm's manager allocates the networks and hands every
+	 * node the options AllocateNetwork returns; Docker then refuses local
+	 * networks on this daemon.  Connectivity stays local either way: a
+	 * guardnet network is a bridge on each node, joining nothing across
+	 * nodes. */
+	*reply = json_pack("{s:s,s:s}", "Scope", d->scope_global ? "global" : "local", "ConnectivityScope", "local");
 	return 0;
 }
 
@@ -168,11 +172,27 @@ static int h_noop(struct gn_driver *d, json_t *req, json_t **reply, struct gn_er
 	return 0;
 }
 
-static int h_unsupported(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
+/* A Swarm manager's: the reply's Options, and nothing else, reach every
+ * node's CreateNetwork as com.docker.network.generic, so they are the
+ * user's options, checked here as a node will check them.  Docker shows
+ * an error only in the manager's log, hence the nodes check again. */
+static int h_allocate(struct gn_driver *d, json_t *req, json_t **reply, struct gn_err *err)
 {
-	(void)d, (void)req, (void)reply;
-	return gn_errf(err, -EOPNOTSUPP, "not supported: guardnet is a local-scope driver and allocates no "
-		       "swarm networks");
+	struct gn_network_spec spec;
+	json_t *opts = json_object_get(req, "Options");
+	int r = decode_allocation(req, &spec, err);
+
+	if (r < 0)
+		return r;
+	r = driver_allocate_network(d, &spec, err);
+	netspec_clear(&spec);
+	if (r < 0)
+		return r;
+	/* The reply owns what it holds ("o"): a reference of its own to the
+	 * request's Options, or a new empty object (leaked with "O"). */
+	opts = json_is_object(opts) ? json_incref(opts) : json_object();
+	*reply = opts ? json_pack("{s:o}", "Options", opts) : NULL;
+	return *reply ? 0 : gn_errf(err, -ENOMEM, "out of memory");
 }
 
 static const struct route {
@@ -190,11 +210,13 @@ static const struct route {
 	{ "/NetworkDriver.Leave", h_leave },
 	{ "/NetworkDriver.ProgramExternalConnectivity", h_program },
 	{ "/NetworkDriver.RevokeExternalConnectivity", h_revoke },
-	/* Only swarm-scope drivers receive these; answering costs nothing. */
+	/* Docker tells every driver of its own node; guardnet needs no peers. */
 	{ "/NetworkDriver.DiscoverNew", h_noop },
 	{ "/NetworkDriver.DiscoverDelete", h_noop },
-	{ "/NetworkDriver.AllocateNetwork", h_unsupported },
-	{ "/NetworkDriver.FreeNetwork", h_unsupported },
+	/* Only a global-scope driver on a Swarm manager gets these;
+	 * AllocateNetwork keeps nothing, so there is nothing to free. */
+	{ "/NetworkDriver.AllocateNetwork", h_allocate },
+	{ "/NetworkDriver.FreeNetwork", h_noop },
 };
 
 static const struct route *find_route(const char *path)

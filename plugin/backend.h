@@ -95,6 +95,10 @@ struct gn_backend_ops {
 	/* The range Docker takes host ports from when none is given. */
 	void (*ephemeral)(void *ctx, uint16_t *lo, uint16_t *hi);
 	int (*route)(void *ctx, const struct gn_addr *addr, struct backend_route *ret, struct gn_err *err);
+	/* The ports Docker's routing mesh publishes on this host (a Swarm
+	 * service in ingress mode), which never cross guardnet; *ret is the
+	 * caller's to free (NULL with none). */
+	int (*ingress)(void *ctx, struct gn_transport_port **ret, size_t *n, struct gn_err *err);
 	/* At start-up (and --cleanup, with nothing wanted): removes the links
 	 * guardnet owns that want does not name, makes those it names and the
 	 * kernel lacks (not a veth pair in use), applies m.  Logs what it

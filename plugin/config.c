@@ -43,8 +43,7 @@ static char *trim(char *s)
 	return s;
 }
 
-static int set_key(struct gn_config *c, const char *key, const char *value, const char *where,
-		   struct gn_err *err)
+int config_set(struct gn_config *c, const char *key, const char *value, const char *where, struct gn_err *err)
 {
 	struct gn_err e;
 
@@ -82,7 +81,15 @@ static int set_key(struct gn_config *c, const char *key, const char *value, cons
 			c->group = (uint32_t)v;
 		return 0;
 	}
-	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, group)", where, key);
+	if (!strcmp(key, "scope")) {
+		if (strcmp(value, "local") && strcmp(value, "global"))
+			return gn_errf(err, -EINVAL, "%s: scope: invalid value \"%.60s\" (expected local or global)",
+				       where, value);
+		c->scope_global = !strcmp(value, "global");
+		return 0;
+	}
+	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, group, scope)", where,
+		       key);
 }
 
 int config_parse(struct gn_config *c, const char *text, const char *name, struct gn_err *err)
@@ -114,7 +121,7 @@ int config_parse(struct gn_config *c, const char *text, const char *name, struct
 			break;
 		}
 		*eq = '\0';
-		r = set_key(c, trim(line), trim(eq + 1), where, err);
+		r = config_set(c, trim(line), trim(eq + 1), where, err);
 	}
 	free(copy);
 	return r;

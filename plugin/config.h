@@ -14,12 +14,16 @@ struct gn_config {
 	enum gn_ufw_mode ufw;         /* guardnet.ufw for networks that do not set it */
 	uint32_t mark;                /* conntrack mark of admitted connections */
 	uint32_t group;               /* device group of guardnet's bridges (the second barrier) */
+	bool scope_global;            /* scope = global: a Swarm driver (spec/plugin-protocol.md) */
 };
 
 void config_init(struct gn_config *c);   /* the shipped defaults */
 void config_clear(struct gn_config *c);
 /* Parses text (the file's contents); name is used in messages ("FILE:LINE: ..."). */
 int config_parse(struct gn_config *c, const char *text, const char *name, struct gn_err *err);
+/* One key, as the file would set it; where names its origin in messages
+ * (guardnetd's --scope uses it). */
+int config_set(struct gn_config *c, const char *key, const char *value, const char *where, struct gn_err *err);
 /* Reads path.  A missing file is not an error when missing_ok. */
 int config_load(struct gn_config *c, const char *path, bool missing_ok, struct gn_err *err);
 

@@ -130,15 +130,24 @@ static json_t *status_answer(struct gn_driver *d)
 {
 	struct report_status s;
 	struct gn_err err;
-	json_t *nets, *reply;
+	json_t *nets, *ingress, *unreadable, *reply;
 
 	if (report_status(d, &s, &err) < 0)
 		return encode_error(err.msg);
 	nets = json_array();
 	for (size_t i = 0; i < s.n_nets; i++)
 		json_array_append_new(nets, network(&s.nets[i]));
-	reply = json_pack("{s:s,s:{s:b,s:i,s:i},s:o}", "firewall", "nftables", "ufw", "enabled", s.ufw_enabled,
-			  "rules4", (int)s.ufw_rules4, "rules6", (int)s.ufw_rules6, "networks", nets);
+	/* "8083/tcp" */
+	ingress = json_array();
+	for (size_t i = 0; i < s.n_ingress; i++)
+		json_array_append_new(ingress, json_sprintf("%u/%s", s.ingress[i].port, proto_name(s.ingress[i].proto)));
+	unreadable = json_array();
+	for (size_t i = 0; i < s.n_ufw_unreadable; i++)
+		json_array_append_new(unreadable, json_pack("{s:s,s:i,s:s}", "file", s.ufw_unreadable[i].file, "line",
+							    (int)s.ufw_unreadable[i].line, "why", s.ufw_unreadable[i].why));
+	reply = json_pack("{s:s,s:{s:b,s:i,s:i,s:o},s:s,s:o,s:o}", "firewall", "nftables", "ufw", "enabled",
+			  s.ufw_enabled, "rules4", (int)s.ufw_rules4, "rules6", (int)s.ufw_rules6, "unreadable",
+			  unreadable, "scope", s.scope_global ? "global" : "local", "ingress", ingress, "networks", nets);
 	report_status_clear(&s);
 	return reply;
 }

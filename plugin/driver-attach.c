@@ -119,11 +119,6 @@ int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_jo
 	if (!ep)
 		return -ENOENT;
 	ns = &ep->net->spec;
-	/* Docker sends no ProgramExternalConnectivity for internal networks
-	 * (they have no gateway), so -p is refused here, not ignored. */
-	if (ns->opts.internal && req->ports.n_map)
-		return gn_errf(err, -EINVAL, "com.docker.network.portmap: network %.12s is internal and publishes "
-			       "no ports (%zu requested)", ns->id, req->ports.n_map);
 	names_veth(ep->spec.id, host, reply.src_name);
 	/* An internal network offers no way out, so no gateway: Docker's own
 	 * bridge driver does the same, and libnetwork then attaches no
@@ -153,6 +148,14 @@ int driver_join(struct gn_driver *d, const struct gn_join_req *req, struct gn_jo
 		return r;
 	*ret = reply;
 	log_debug("endpoint %.12s joined sandbox %s", ep->spec.id, ep->sandbox_key);
+	/* Join's port map is the container's, whatever the network: Docker
+	 * has the container's gateway network publish it (Program), and an
+	 * internal network, answered without a gateway, is never that one.
+	 * Refusing it here would refuse a container that is also on a network
+	 * that publishes its ports, which Docker's bridge driver accepts. */
+	if (ns->opts.internal && req->ports.n_map)
+		log_info("endpoint %.12s joined internal network %.12s: its %zu port mapping(s) are its gateway "
+			 "network's to publish, none here", ep->spec.id, ns->id, req->ports.n_map);
 	return 0;
 }
 
@@ -239,6 +242,8 @@ int driver_program(struct gn_driver *d, const struct gn_program_req *req, struct
 
 	if (!ep)
 		return -ENOENT;
+	/* Never sent for an internal network (Join gave it no gateway); were
+	 * it sent, publishing there would open a network meant to be closed. */
 	if (ep->net->spec.opts.internal && req->ports.n_map)
 		return gn_errf(err, -EINVAL, "com.docker.network.portmap: network %.12s is internal and publishes "
 			       "no ports (%zu requested)", ep->net->spec.id, req->ports.n_map);

@@ -34,6 +34,23 @@ static int check_ipam(const struct gn_ipam_data *v, size_t n, const char *key, b
 	return 0;
 }
 
+static int check_spec(const struct gn_network_spec *spec, struct gn_err *err)
+{
+	int r = check_ipam(spec->ipv4, spec->n_ipv4, "IPv4Data", spec->opts.enable_ipv4, err);
+
+	return r < 0 ? r : check_ipam(spec->ipv6, spec->n_ipv6, "IPv6Data", spec->opts.enable_ipv6, err);
+}
+
+int driver_allocate_network(struct gn_driver *d, const struct gn_network_spec *spec, struct gn_err *err)
+{
+	int r = check_spec(spec, err);
+
+	(void)d;
+	if (r == 0)
+		log_info("network %.12s allocated for the swarm: the nodes will check it again", spec->id);
+	return r;
+}
+
 int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, struct gn_err *err)
 {
 	struct gn_network *net = state_network(&d->st, spec->id), *other;
@@ -47,8 +64,7 @@ int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, str
 			return 0;
 		return gn_errf(err, -EEXIST, "NetworkID: network %s already exists with other options", spec->id);
 	}
-	if ((r = check_ipam(spec->ipv4, spec->n_ipv4, "IPv4Data", o->enable_ipv4, err)) < 0 ||
-	    (r = check_ipam(spec->ipv6, spec->n_ipv6, "IPv6Data", o->enable_ipv6, err)) < 0)
+	if ((r = check_spec(spec, err)) < 0)
 		return r;
 	other = state_network_by_bridge(&d->st, o->bridge);
 	if (other)

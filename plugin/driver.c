@@ -1,6 +1,7 @@
 /*
  * The driver's own state, which every driver-*.c file works on.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver.h"
@@ -19,4 +20,7 @@ void driver_free(struct gn_driver *d)
 {
 	pubindex_clear(&d->taken);
 	state_free(&d->st);
+	free(d->ingress);
+	d->ingress = NULL;
+	d->n_ingress = 0;
 }

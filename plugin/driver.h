@@ -28,6 +28,9 @@ struct gn_driver {
 	bool taken_stale;                /* taken may lack a change: rebuild it before use */
 	bool swept;                      /* driver_sweep has run once */
 	long suspects_until;             /* end of the suspects' grace period; 0: none left */
+	bool scope_global;               /* a Swarm driver: GetCapabilities says global */
+	struct gn_transport_port *ingress; /* Docker's routing mesh publishes these (sorted) */
+	size_t n_ingress;
 };
 
 struct gn_join_reply {
@@ -41,6 +44,9 @@ void driver_free(struct gn_driver *d);
 
 /* spec's contents are taken over on success. */
 int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, struct gn_err *err);
+/* AllocateNetwork, on a Swarm manager: the checks of create that need no
+ * node (options, pools, gateways); nothing is created or kept. */
+int driver_allocate_network(struct gn_driver *d, const struct gn_network_spec *spec, struct gn_err *err);
 int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *err);
 /* ret_mac: the MAC guardnet gave the container interface when Docker gave
  * none (has_mac false otherwise). */
@@ -77,5 +83,10 @@ int driver_reconcile(struct gn_driver *d, struct gn_err *err);
  * again.) */
 #define DRIVER_SUSPECT_GRACE_S 30
 void driver_sweep(struct gn_driver *d, long now);
+
+/* Reads which ports Docker's routing mesh publishes here (backend's
+ * ingress) into d->ingress, and warns in the log about each new one: they
+ * bypass guardnet (driver-ingress.c).  Call every few seconds. */
+void driver_watch_ingress(struct gn_driver *d);
 
 #endif

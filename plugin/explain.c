@@ -29,68 +29,43 @@ static int decide(struct explain_result *r, enum explain_verdict v, const char *
 	return 0;
 }
 
-static bool in_ports(const struct ufw_ports *p, uint16_t port)
+/* UFW's lines as fw-nft-ufw.c compiles them (ufw-eval.c), once for both
+ * of UFW's steps: the incoming rules, then the route rules. */
+static void ufw_decide(const struct explain_env *env, const struct explain_query *q, const struct explain_result *r,
+		       struct ufw_decision *d)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (port >= p->lo[i] && port <= p->hi[i])
-			return true;
-	return p->n == 0;
+	struct ufw_query uq = { .family = q->to.family, .proto = q->proto, .src = q->from, .dst = q->to,
+				.dport = q->port, .in_if = q->in_if, .ctr = r->pub.ctr, .ctr_port = r->pub.ctr_port,
+				.out_if = r->net->spec.opts.bridge };
+
+	ufw_eval(env->env->ufw, &uq, d);
 }
 
-/* The match of one UFW rule as fw-nft-ufw.c compiles it: "any" protocol
- * with ports means TCP and UDP.  Explain knows no source port, so a rule
- * qualified by one is taken not to match. */
-static bool ufw_matches(const struct ufw_rule *u, const struct explain_query *q, const struct gn_addr *dst,
-			uint16_t dport, const char *out_if)
+/* The verdict names the line that decided, and the rule it belongs to as
+ * `ufw status numbered` numbers it. */
+static void ufw_verdict(struct explain_result *r, const struct ufw_config *u, const struct ufw_decision *d,
+			int family, const char *step)
 {
-	if (u->sport.n)
-		return false;
-	if (u->proto ? u->proto != q->proto : u->dport.n && q->proto != 6 && q->proto != 17)
-		return false;
-	if (u->dst.len && !prefix_contains(&u->dst, dst))
-		return false;
-	if (!in_ports(&u->dport, dport))
-		return false;
-	if (u->src.len && !prefix_contains(&u->src, &q->from))
-		return false;
-	if (u->in_if[0] && strcmp(u->in_if, q->in_if))
-		return false;
-	return !out_if || !u->out_if[0] || !strcmp(u->out_if, out_if);
-}
-
-static int ufw_verdict(struct explain_result *r, const struct ufw_rule *u, int family, const char *step)
-{
-	static const enum explain_verdict by_action[] = {
-		[UFW_ALLOW] = EXPLAIN_ACCEPT,
-		[UFW_DENY] = EXPLAIN_DROP,
-		[UFW_REJECT] = EXPLAIN_REJECT,
-		[UFW_LIMIT] = EXPLAIN_LIMIT,
+	static const enum explain_verdict by_outcome[] = {
+		[UFW_OUT_ACCEPT] = EXPLAIN_ACCEPT,
+		[UFW_OUT_LIMIT] = EXPLAIN_LIMIT,
+		[UFW_OUT_DROP] = EXPLAIN_DROP,
+		[UFW_OUT_REJECT] = EXPLAIN_REJECT,
 	};
+	const struct ufw_rule *tuples = family == AF_INET ? u->v4 : u->v6;
+	const char *file = ufw_file_name(d->line->file, family);
 	char text[256];
 
-	ufw_rule_format(u, text, sizeof text);
-	return decide(r, by_action[u->action], step, "UFW rule \"%s\" (%s line %u)", text,
-		      family == AF_INET ? "user.rules" : "user6.rules", u->line);
-}
-
-/* The first of UFW's rules (route ones or incoming ones) that matches,
- * or NULL.  Incoming rules see the original destination, route rules the
- * container's address and port and the bridge it leaves by. */
-static const struct ufw_rule *ufw_first(const struct explain_env *env, const struct explain_query *q,
-					const struct explain_result *r, bool route)
-{
-	const struct ufw_config *u = env->env->ufw;
-	const struct ufw_rule *v = q->to.family == AF_INET ? u->v4 : u->v6;
-	size_t n = q->to.family == AF_INET ? u->n4 : u->n6;
-
-	for (size_t i = 0; i < n; i++) {
-		if (route ? !v[i].route : v[i].route || v[i].out)
-			continue;
-		if (route ? ufw_matches(&v[i], q, &r->pub.ctr, r->pub.ctr_port, r->net->spec.opts.bridge)
-			  : ufw_matches(&v[i], q, &q->to, q->port, NULL))
-			return &v[i];
+	if (d->line->unreadable) {
+		decide(r, by_outcome[d->outcome], step,
+		       "%s line %u, which guardnet cannot read whole, drops what it could read", file, d->line->line);
+	} else if (d->line->tuple < 0) {
+		decide(r, by_outcome[d->outcome], step, "UFW's %s line %u", file, d->line->line);
+	} else {
+		ufw_rule_format(&tuples[d->line->tuple], text, sizeof text);
+		decide(r, by_outcome[d->outcome], step, "UFW rule [%u] \"%s\" (%s line %u)",
+		       ufw_rule_number(u, family, (size_t)d->line->tuple), text, file, d->line->line);
 	}
-	return NULL;
 }
 
 static const struct gn_prefix *allowed_by(const struct gn_prefix_list *l, const struct gn_addr *a)
@@ -129,7 +104,7 @@ static bool step(const struct explain_env *env, const struct explain_query *q, s
 		 const struct admit_rule *a, bool ufw)
 {
 	const struct gn_net_opts *o = &r->net->spec.opts;
-	const struct ufw_rule *u;
+	struct ufw_decision d;
 	const struct gn_prefix *p;
 	char buf[GN_PREFIX_STRLEN];
 
@@ -149,9 +124,10 @@ static bool step(const struct explain_env *env, const struct explain_query *q, s
 		return true;
 	case ADMIT_UFW_IN:
 	case ADMIT_UFW_ROUTE:
-		if (!(u = ufw_first(env, q, r, a->step == ADMIT_UFW_ROUTE)))
+		ufw_decide(env, q, r, &d);
+		if (d.outcome == UFW_OUT_NONE || d.route != (a->step == ADMIT_UFW_ROUTE))
 			return false;
-		ufw_verdict(r, u, q->to.family, a->name);
+		ufw_verdict(r, env->env->ufw, &d, q->to.family, a->name);
 		return true;
 	case ADMIT_NET_ALLOW:
 	case ADMIT_EP_ALLOW:

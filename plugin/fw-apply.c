@@ -238,3 +238,33 @@ bool fw_intact(struct gn_fw *fw)
 
 	return exists == (fw->last_hook.mark != 0) && fw_hook_intact(fw, &fw->last_hook);
 }
+
+int fw_ingress(struct gn_fw *fw, struct gn_transport_port **ret, size_t *n, struct gn_err *err)
+{
+	struct gn_transport_port *v, *l;
+	size_t nv, nl;
+	int r = fw_nft_ingress(fw->sock, &fw->seq, &v, &nv);
+
+	if (r < 0)
+		return gn_errf(err, r, "reading Docker's ingress ports (ip nat DOCKER-INGRESS): %s", strerror(-r));
+	r = fw_ipt_legacy_ingress(&l, &nl);
+	if (r == 0 && nl) {
+		struct gn_transport_port *all = realloc(v, (nv + nl) * sizeof *all);
+
+		if (!all) {
+			r = -ENOMEM;
+		} else {
+			memcpy(all + nv, l, nl * sizeof *l);
+			v = all;
+			nv += nl;
+		}
+		free(l);
+	}
+	if (r < 0) {
+		free(v);
+		return gn_errf(err, r, "reading Docker's ingress ports (legacy nat DOCKER-INGRESS): %s", strerror(-r));
+	}
+	*ret = v;
+	*n = nv;
+	return 0;
+}

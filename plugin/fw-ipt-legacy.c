@@ -41,18 +41,24 @@ static const char *const names_files[2] = { "/proc/net/ip_tables_names", "/proc/
 
 /* Whether the legacy table exists: reading /proc/net/ip_tables_names does
  * not create it, unlike iptc_init (research/c-libs.md section 3). */
-static bool legacy_table(const char *names_file)
+static bool legacy_has(const char *names_file, const char *table)
 {
 	char line[64];
 	bool found = false;
+	size_t n = strlen(table);
 	FILE *f = fopen(names_file, "re");
 
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof line, f))
-		found = !strcmp(line, "filter\n");
+		found = !strncmp(line, table, n) && !strcmp(line + n, "\n");
 	fclose(f);
 	return found;
+}
+
+static bool legacy_table(const char *names_file)
+{
+	return legacy_has(names_file, "filter");
 }
 
 bool fw_ipt_legacy_present(void)
@@ -367,4 +373,57 @@ bool fw_ipt_legacy_has_chain(const char *chain)
 	found = iptc_is_chain(label, h);
 	iptc_free(h);
 	return found;
+}
+
+/* The destination port of an entry's tcp or udp match (xt_tcp and xt_udp
+ * both start with the source and destination port ranges); 0: none, or a
+ * range. */
+static uint16_t entry_dport(const struct ipt_entry *e)
+{
+	for (size_t off = sizeof *e; off < e->target_offset;) {
+		const struct xt_entry_match *m = (const void *)((const unsigned char *)e + off);
+		const uint16_t *ports = (const void *)m->data;
+
+		if (m->u.match_size == 0)
+			break;
+		if ((!strcmp(m->u.user.name, "tcp") || !strcmp(m->u.user.name, "udp")) && ports[2] == ports[3])
+			return ports[2];
+		off += m->u.match_size;
+	}
+	return 0;
+}
+
+int fw_ipt_legacy_ingress(struct gn_transport_port **ret, size_t *n)
+{
+	xt_chainlabel label = "DOCKER-INGRESS";
+	struct gn_transport_port *v = NULL;
+	const struct ipt_entry *e;
+	struct xtc_handle *h;
+	size_t k = 0, cap = 0;
+
+	*ret = NULL;
+	*n = 0;
+	if (!legacy_has("/proc/net/ip_tables_names", "nat") || !(h = iptc_init("nat")))
+		return 0;
+	for (e = iptc_is_chain(label, h) ? iptc_first_rule(label, h) : NULL; e; e = iptc_next_rule(e, h)) {
+		uint16_t port = entry_dport(e);
+
+		if (!port || strcmp(iptc_get_target(e, h), "DNAT"))
+			continue;
+		if (k == cap) {
+			struct gn_transport_port *bigger = realloc(v, (cap = cap ? 2 * cap : 8) * sizeof *v);
+
+			if (!bigger) {
+				free(v);
+				iptc_free(h);
+				return -ENOMEM;
+			}
+			v = bigger;
+		}
+		v[k++] = (struct gn_transport_port){ .proto = e->ip.proto, .port = port };
+	}
+	iptc_free(h);
+	*ret = v;
+	*n = k;
+	return 0;
 }

@@ -34,6 +34,11 @@ struct fw_legacy_rule {
 };
 /* The rules want asks for, in order; how many (0 when want->mark is 0). */
 size_t fw_ipt_legacy_wanted(const struct fw_hook *want, struct fw_legacy_rule out[3]);
+/* The ports Docker's routing mesh publishes, from the DNAT rules of chain
+ * DOCKER-INGRESS in the legacy "nat" table (fw-nft-ingress.c says why);
+ * none without it.  *ret is the caller's to free.  0 or -ENOMEM. */
+int fw_ipt_legacy_ingress(struct gn_transport_port **ret, size_t *n);
+
 /* The rule as libiptc inserts it, built into buf (family AF_INET: an
  * ipt_entry, AF_INET6: an ip6t_entry, then the mark or devgroup match, the
  * comment match and the ACCEPT or DROP target): its size, or 0 when len is

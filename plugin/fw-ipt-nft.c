@@ -128,8 +128,7 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Sends one request on sock and runs cb on each answer until the end. */
-static int request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
+int fw_nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
 {
 	char buf[65536];
 	int n;
@@ -163,7 +162,7 @@ static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, c
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, chain);
 	nftnl_chain_nlmsg_build_payload(nlh, ch);
 	nftnl_chain_free(ch);
-	r = request(sock, nlh, myseq, NULL, NULL);
+	r = fw_nft_request(sock, nlh, myseq, NULL, NULL);
 	if (r < 0)
 		return r;
 	f = nftnl_rule_alloc();
@@ -173,7 +172,7 @@ static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, c
 	nftnl_rule_set_str(f, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_nlmsg_build_payload(nlh, f);
 	nftnl_rule_free(f);
-	return request(sock, nlh, myseq, on_rule, c);
+	return fw_nft_request(sock, nlh, myseq, on_rule, c);
 }
 
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain)

@@ -18,13 +18,15 @@
  *     ct status dnat oifname B goto pub-B
  *   chain pub-B {                              # in the order of admit.h's table
  *     iifname B admit                          # hairpin from B itself, when B's icc is on
- *     jump ufw-in; jump ufw-route              # when UFW is in force for B (fw-nft-ufw.c)
  *     oifname . ip saddr @allowh4 admit        # and ip6
  *     ip saddr @allow4-B admit                 # and ip6
  *     ip daddr . ip saddr @epallow4 admit      # and ip6
  *     limit rate 10/second log prefix "[GUARDNET BLOCK] "
  *     drop                                     # or UFW's default incoming policy
  *   }
+ *
+ * UFW's rules decided before this chain, in tables ip and ip6 guardnet
+ * (fw-nft-ufw.c): what they admitted, dropped or rejected never gets here.
  *
  * The DNAT decision is made on the original destination (host address,
  * protocol, port) before the packet is rewritten; the forward chain then
@@ -546,9 +548,8 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 			break;
 		case ADMIT_UFW_IN:
 		case ADMIT_UFW_ROUTE:
-			r = in_chain(chain);
-			x_jump(r, NFT_JUMP, a->step == ADMIT_UFW_IN ? "ufw-in" : "ufw-route");
-			add_rule(b, r, a->what);
+			/* Decided before this chain, in tables ip and ip6
+			 * guardnet (fw-nft-ufw.c): admit.c marks them so. */
 			break;
 		case ADMIT_NET_ALLOW:
 		case ADMIT_EP_ALLOW:
@@ -561,10 +562,9 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 	}
 }
 
-void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
+void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
-	fw_ufw_chains(b, m, set_id, admit);
 	for (size_t i = 0; i < m->n; i++) {
 		char chain[64];
 		struct nftnl_rule *r;

@@ -189,6 +189,7 @@ void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 
 	nft_batch_table(b, NFT_MSG_NEWTABLE, table_new(), NLM_F_CREATE, "table inet guardnet");
 	nft_batch_table(b, NFT_MSG_DELTABLE, table_new(), 0, "table inet guardnet (replace)");
+	fw_ufw_tables(b, m, admit);
 	if (!m->n)
 		return;
 	nft_batch_table(b, NFT_MSG_NEWTABLE, table_new(), NLM_F_CREATE, "table inet guardnet");
@@ -207,7 +208,7 @@ void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 	x_set_mark_bits(r, false, mark);
 	x_verdict(r, NF_ACCEPT);
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: admitted connections");
-	fw_pub_forward_rules(b, m, &set_id, admit);
+	fw_pub_forward_rules(b, m, admit);
 	for (size_t i = 0; i < m->n; i++)
 		icc_rules(b, &m->nets[i], mark);
 	fw_guard_isolation(b);

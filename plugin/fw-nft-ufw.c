@@ -1,17 +1,44 @@
 /*
- * UFW's rules, compiled into guardnet's table (design.md section 3, steps
- * 3-5).  For a DNATed connection to a network where UFW is in force:
+ * UFW's rules, compiled line by line into guardnet's per-family tables
+ * (design.md section 3, steps 3 and 4).  What ufw-init loads into
+ * iptables (before.rules, user.rules, after.rules, read by ufw-restore.c)
+ * becomes, in nft syntax, for family ip (and alike for ip6):
  *
- *   chain ufw-in      UFW's incoming rules, in file order, against the
- *                     original destination: ct original daddr / proto-dst
- *   chain ufw-route   UFW's route rules against the container: ip daddr, th dport
+ *   table ip guardnet {
+ *     chain prerouting { type filter hook prerouting priority dstnat + 1; policy accept;
+ *       ct mark & M == M accept                           # admitted earlier
+ *       ct status dnat iifname != B ip daddr S jump ufw-input   # each network B under UFW,
+ *     }                                                   # subnet S (iifname only when icc is on)
+ *     chain forward { type filter hook forward priority filter - 11; policy accept;
+ *       ct mark & M == M accept
+ *       ct status dnat iifname != B oifname B jump ufw-route
+ *     }
+ *     chain ufw-input { jump ufw-before-input }
+ *     chain ufw-route { jump route-ufw-user-forward }
+ *     chain ufw-before-input { ...its lines...; jump ufw-user-input; goto ufw-after-input }
+ *     chain ufw-user-input { ...its lines... }     and every other chain UFW's lines reach
+ *   }
  *
- * A rule that matches decides: allow admits, deny drops, reject answers
- * with a TCP reset or an ICMP port unreachable, limit refuses a source's
- * sixth new connection in a burst (as UFW's "6 hits in 30 s" does for a
- * host service) and admits the others.  No match returns to the network's
- * chain, which goes on with guardnet.allow and then UFW's default incoming
- * policy (fw-nft-pub.c).
+ * Why tables of their own: UFW's limit rules count in the kernel's
+ * "recent" list DEFAULT, shared by every limit rule, both protocols and
+ * UFW's own host rules.  guardnet uses the same match (nft_compat, encoded
+ * as iptables-nft does), and nft_compat finds xtables matches only for the
+ * ip and ip6 families, never inet (measured on 6.18: ENOENT).  These
+ * chains run before the inet table's forward chain: an accept there sets
+ * the connection's mark, which the inet chain admits at once; a drop or a
+ * reject is final; no verdict goes on to the route rules, then the
+ * network's own rules (guardnet.allow, then UFW's default policy;
+ * fw-nft-pub.c).
+ *
+ * Each line matches what it matches for a host service, against the
+ * connection's original destination (ct original daddr and proto-dst):
+ * the host address and port the client asked for.  Route rules
+ * (ufw-user-forward and what it jumps to, prefixed "route-") match the
+ * forwarded packet: the container and its port.  A RETURN in
+ * ufw-before-input skips the user rules, as in UFW, by going to
+ * ufw-after-input; ufw-skip-to-policy-input leaves UFW's rules.  LOG lines
+ * decide nothing and are left out.  An unreadable line (ufw-restore.c) is
+ * left out when it would accept, and drops on what was read otherwise.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -20,13 +47,97 @@
 #include <sys/socket.h>
 
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/xt_limit.h>
+#include <linux/netfilter/xt_recent.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <netinet/in.h>
 
 #include "fw.h"
 #include "fw-nft.h"
 
-#define LIMIT_BURST 5
-#define LIMIT_PER_MINUTE 10     /* one more every 6 s after the burst */
-#define LIMIT_TIMEOUT_MS 30000  /* UFW forgets a source after 30 s */
+#define UFW_PRIORITY (-11)      /* before the inet table's forward chain (-10) */
+#define UFW_PRE_PRIORITY (-99)  /* right after the DNAT (NF_IP_PRI_NAT_DST, -100) */
+
+struct ctx {
+	struct nft_batch *b;
+	const struct ufw_ruleset *rs;
+	int family;
+	uint32_t nfproto;
+	uint32_t mark;
+	void (*admit)(struct nftnl_rule *r, uint32_t mark);
+	bool *reach[2];         /* per context (input, route): chains to build */
+	int before, after, user, fwd;
+};
+
+static void table(struct nft_batch *b, uint32_t nfproto, uint16_t type, uint16_t flags)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, nfproto);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
+	nft_batch_table(b, type, t, flags, nfproto == NFPROTO_IPV4 ? "table ip guardnet" : "table ip6 guardnet");
+}
+
+/* A regular chain, or with hook >= 0 a base chain (policy accept). */
+static void chain(struct ctx *c, const char *name, int hook, int prio)
+{
+	struct nftnl_chain *ch = nftnl_chain_alloc();
+
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, c->nfproto);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FW_TABLE);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name);
+	if (hook >= 0) {
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, (uint32_t)hook);
+		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nft_batch_chain(c->b, NFT_MSG_NEWCHAIN, ch, NLM_F_CREATE, "ufw chain");
+}
+
+/* The kernel name of chain i in a context: route rules get their own copy. */
+static const char *kname(const struct ctx *c, int i, bool route, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", route ? "route-" : "", c->rs->chains[i].name);
+	return buf;
+}
+
+static void add(struct ctx *c, struct nftnl_rule *r, const char *what)
+{
+	nft_batch_rule(c->b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, what);
+}
+
+/* reg1 within prefix p (already loaded); inv: not within */
+static void x_prefix(struct nftnl_rule *r, const struct gn_prefix *p, bool inv)
+{
+	uint32_t alen = p->addr.family == AF_INET ? 4 : 16;
+	uint8_t mask[16] = { 0 }, zero[16] = { 0 }, net[16];
+
+	for (unsigned bit = 0; bit < p->len; bit++)
+		mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+	for (unsigned i = 0; i < alen; i++)
+		net[i] = p->addr.a[i] & mask[i];
+	if (p->len)
+		x_bitwise(r, mask, zero, alen);
+	x_cmp(r, inv ? NFT_CMP_NEQ : NFT_CMP_EQ, net, alen);
+}
+
+/* reg1 (a port, network order) within lo-hi */
+static void x_range(struct nftnl_rule *r, uint16_t lo, uint16_t hi)
+{
+	uint16_t l = htons(lo), h = htons(hi);
+
+	if (lo == hi) {
+		x_cmp(r, NFT_CMP_EQ, &l, 2);
+		return;
+	}
+	if (lo)
+		x_cmp(r, NFT_CMP_GTE, &l, 2);
+	if (hi != 65535)
+		x_cmp(r, NFT_CMP_LTE, &h, 2);
+}
 
 static void x_ct_orig(struct nftnl_rule *r, uint32_t key)
 {
@@ -38,78 +149,102 @@ static void x_ct_orig(struct nftnl_rule *r, uint32_t key)
 	nftnl_rule_add_expr(r, e);
 }
 
-/* reg1 (already loaded, alen bytes) within prefix p */
-static void x_in_prefix(struct nftnl_rule *r, const struct gn_prefix *p)
+/* "iifname eth0" or "iifname eth+" (a prefix), or their negation. */
+static void x_dev(struct nftnl_rule *r, uint32_t key, const char *name, bool inv)
 {
-	uint32_t alen = p->addr.family == AF_INET ? 4 : 16;
-	uint8_t mask[16] = { 0 }, zero[16] = { 0 }, net[16];
+	size_t n = strlen(name);
 
-	for (unsigned bit = 0; bit < p->len; bit++)
-		mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
-	for (unsigned i = 0; i < alen; i++)
-		net[i] = p->addr.a[i] & mask[i];
-	x_bitwise(r, mask, zero, alen);
-	x_cmp(r, NFT_CMP_EQ, net, alen);
-}
-
-/* reg1 (a port, network order) within lo-hi */
-static void x_in_ports(struct nftnl_rule *r, uint16_t lo, uint16_t hi)
-{
-	uint16_t l = htons(lo), h = htons(hi);
-
-	if (lo == hi) {
-		x_cmp(r, NFT_CMP_EQ, &l, 2);
+	if (name[n - 1] != '+') {
+		x_ifname(r, key, inv ? NFT_CMP_NEQ : NFT_CMP_EQ, name);
 		return;
 	}
-	x_cmp(r, NFT_CMP_GTE, &l, 2);
-	x_cmp(r, NFT_CMP_LTE, &h, 2);
+	x_meta(r, key, NFT_REG_1);
+	if (n > 1)
+		x_cmp(r, inv ? NFT_CMP_NEQ : NFT_CMP_EQ, name, (uint32_t)n - 1);
 }
 
-struct match {
-	const struct ufw_rule *u;
-	int family;
-	uint8_t proto;          /* 0: any */
-	int dport, sport;       /* range index, -1: any */
-	bool route;
-};
-
-/* The match part of one expanded UFW rule. */
-static void matches(struct nftnl_rule *r, const struct match *m)
+/* An xtables match through nft_compat, as iptables-nft sends it. */
+static void x_match(struct nftnl_rule *r, const char *name, uint32_t rev, const void *info, size_t len)
 {
-	const struct ufw_rule *u = m->u;
-	uint32_t alen = m->family == AF_INET ? 4 : 16;
+	struct nftnl_expr *e = nftnl_expr_alloc("match");
+	void *copy = malloc(len);
 
-	x_nfproto(r, m->family);
-	if (m->proto) {
-		x_meta(r, NFT_META_L4PROTO, NFT_REG_1);
-		x_cmp(r, NFT_CMP_EQ, &m->proto, 1);
+	/* libnftnl keeps (and later frees) the info pointer it is given. */
+	if (!copy) {
+		nftnl_expr_free(e);
+		return;
 	}
-	if (u->dst.len) {
-		if (m->route)
-			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, m->family == AF_INET ? 16 : 24, alen);
-		else
-			x_ct_orig(r, m->family == AF_INET ? NFT_CT_DST_IP : NFT_CT_DST_IP6);
-		x_in_prefix(r, &u->dst);
+	memcpy(copy, info, len);
+	nftnl_expr_set_str(e, NFTNL_EXPR_MT_NAME, name);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_MT_REV, rev);
+	nftnl_expr_set(e, NFTNL_EXPR_MT_INFO, copy, (uint32_t)len);
+	nftnl_rule_add_expr(r, e);
+}
+
+/* -m recent: xt_recent's revision 1, every address bit significant (as
+ * iptables fills in --mask's default), source side. */
+static void x_recent(struct nftnl_rule *r, const struct ufw_recent *u)
+{
+	struct xt_recent_mtinfo_v1 info;
+
+	memset(&info, 0, sizeof info);
+	info.seconds = u->seconds;
+	info.hit_count = u->hitcount;
+	info.check_set = u->ops;
+	info.invert = u->inv;
+	info.side = XT_RECENT_SOURCE;
+	snprintf(info.name, sizeof info.name, "%s", u->name[0] ? u->name : "DEFAULT");
+	memset(&info.mask, 0xff, sizeof info.mask);
+	x_match(r, "recent", 1, &info, sizeof info);
+}
+
+static void x_xt_limit(struct nftnl_rule *r, const struct ufw_limit *u)
+{
+	struct xt_rateinfo info;
+
+	memset(&info, 0, sizeof info);
+	info.avg = u->avg;
+	info.burst = u->burst;
+	x_match(r, "limit", 0, &info, sizeof info);
+}
+
+/* exthdr: the IPv6 routing header's type, when there is one */
+static void x_rt_type(struct nftnl_rule *r, uint8_t type)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("exthdr");
+
+	nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, IPPROTO_ROUTING);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_LEN, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_IPV6);
+	nftnl_rule_add_expr(r, e);
+	x_cmp(r, NFT_CMP_EQ, &type, 1);
+}
+
+/* ipt_REJECT and ip6t_REJECT's answers, as nft reject types and codes. */
+static void x_reject_as(struct nftnl_rule *r, int family, enum ufw_reject how)
+{
+	static const uint8_t v4[] = {
+		[UFW_REJECT_PORT_UNREACH] = ICMP_PORT_UNREACH,   [UFW_REJECT_NET_UNREACH] = ICMP_NET_UNREACH,
+		[UFW_REJECT_HOST_UNREACH] = ICMP_HOST_UNREACH,   [UFW_REJECT_PROTO_UNREACH] = ICMP_PROT_UNREACH,
+		[UFW_REJECT_NET_PROHIBITED] = ICMP_NET_ANO,      [UFW_REJECT_HOST_PROHIBITED] = ICMP_HOST_ANO,
+		[UFW_REJECT_ADMIN_PROHIBITED] = ICMP_PKT_FILTERED,
+	};
+	static const uint8_t v6[] = {
+		[UFW_REJECT_PORT_UNREACH] = ICMPV6_PORT_UNREACH, [UFW_REJECT_ADMIN_PROHIBITED] = ICMPV6_ADM_PROHIBITED,
+		[UFW_REJECT_NO_ROUTE] = ICMPV6_NOROUTE,          [UFW_REJECT_ADDR_UNREACH] = ICMPV6_ADDR_UNREACH,
+	};
+	struct nftnl_expr *e = nftnl_expr_alloc("reject");
+
+	if (how == UFW_REJECT_TCP_RESET) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
+		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
+	} else {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMP_UNREACH);
+		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, family == AF_INET ? v4[how] : v6[how]);
 	}
-	if (m->dport >= 0) {
-		if (m->route)
-			x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
-		else
-			x_ct_orig(r, NFT_CT_PROTO_DST);
-		x_in_ports(r, u->dport.lo[m->dport], u->dport.hi[m->dport]);
-	}
-	if (u->src.len) {
-		x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, m->family == AF_INET ? 12 : 8, alen);
-		x_in_prefix(r, &u->src);
-	}
-	if (m->sport >= 0) {
-		x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
-		x_in_ports(r, u->sport.lo[m->sport], u->sport.hi[m->sport]);
-	}
-	if (u->in_if[0])
-		x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, u->in_if);
-	if (m->route && u->out_if[0])
-		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, u->out_if);
+	nftnl_rule_add_expr(r, e);
 }
 
 void x_reject(struct nftnl_rule *r, bool tcp)
@@ -121,133 +256,332 @@ void x_reject(struct nftnl_rule *r, bool tcp)
 	nftnl_rule_add_expr(r, e);
 }
 
-/* ct state new add @set { saddr limit rate over 10/minute burst 5 } */
-static void x_limit_over(struct nftnl_rule *r, int family, const char *set)
-{
-	struct nftnl_expr *d = nftnl_expr_alloc("dynset"), *l = limit_expr(LIMIT_PER_MINUTE, 60, LIMIT_BURST, true);
-	uint32_t state = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
-
-	x_ct(r, NFT_CT_STATE, NFT_REG_1);
-	x_bitwise(r, &state, &zero, sizeof state);
-	x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
-	x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, family == AF_INET ? 4 : 16);
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
-	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, set);
-	nftnl_expr_set(d, NFTNL_EXPR_DYNSET_EXPR, l, 0); /* d owns l now */
-	nftnl_rule_add_expr(r, d);
-}
-
-struct ctx {
-	struct nft_batch *b;
-	uint32_t *set_id;
-	uint32_t mark;
-	void (*admit)(struct nftnl_rule *r, uint32_t mark);
-	unsigned n_limit;
+/* Which ranges of a port list a rule variant takes (-1: no list). */
+struct variant {
+	int d, s, p;            /* dport, sport, multiport --ports (p < n: dport, else sport) */
 };
 
-static void emit(struct ctx *c, const char *chain, const struct match *m)
+/* The match part of one line; false when it can never match here. */
+static bool matches(struct ctx *c, struct nftnl_rule *r, const struct ufw_line *l, bool route,
+		    const struct variant *v)
 {
-	const struct ufw_rule *u = m->u;
-	struct nftnl_rule *r;
+	uint32_t alen = c->family == AF_INET ? 4 : 16;
+	uint8_t types = route ? UFW_ADDR_UNICAST : UFW_ADDR_LOCAL | UFW_ADDR_UNICAST;
 
-	switch (u->action) {
-	case UFW_ALLOW:
-		r = rule_new(NFPROTO_INET, FW_TABLE, chain);
-		matches(r, m);
-		c->admit(r, c->mark);
-		nft_batch_rule(c->b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "ufw allow");
-		break;
-	case UFW_DENY:
-		r = rule_new(NFPROTO_INET, FW_TABLE, chain);
-		matches(r, m);
+	if (l->dst_type && !(l->dst_type & types) != l->dst_type_inv)
+		return false;
+	if (l->out_if[0] && !route && !l->out_inv)
+		return false;   /* a host service's packets have no output device */
+	if (l->has_proto && l->proto) {
+		x_meta(r, NFT_META_L4PROTO, NFT_REG_1);
+		x_cmp(r, l->proto_inv ? NFT_CMP_NEQ : NFT_CMP_EQ, &l->proto, 1);
+	}
+	if (l->src.len || l->src_inv) {
+		x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, c->family == AF_INET ? 12 : 8, alen);
+		x_prefix(r, &l->src, l->src_inv);
+	}
+	if (l->dst.len || l->dst_inv) {
+		if (route)
+			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, c->family == AF_INET ? 16 : 24, alen);
+		else
+			x_ct_orig(r, c->family == AF_INET ? NFT_CT_DST_IP : NFT_CT_DST_IP6);
+		x_prefix(r, &l->dst, l->dst_inv);
+	}
+	if (l->in_if[0])
+		x_dev(r, NFT_META_IIFNAME, l->in_if, l->in_inv);
+	if (l->out_if[0] && route)
+		x_dev(r, NFT_META_OIFNAME, l->out_if, l->out_inv);
+	if (v->d >= 0 || (v->p >= 0 && (size_t)v->p < l->port.n)) {
+		const struct ufw_ports *p = v->d >= 0 ? &l->dport : &l->port;
+		int i = v->d >= 0 ? v->d : v->p;
+
+		if (route)
+			x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+		else
+			x_ct_orig(r, NFT_CT_PROTO_DST);
+		x_range(r, p->lo[i], p->hi[i]);
+	}
+	if (v->s >= 0 || (v->p >= 0 && (size_t)v->p >= l->port.n)) {
+		const struct ufw_ports *p = v->s >= 0 ? &l->sport : &l->port;
+		int i = v->s >= 0 ? v->s : v->p - (int)l->port.n;
+
+		x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
+		x_range(r, p->lo[i], p->hi[i]);
+	}
+	if (l->ctstate) {
+		uint32_t bits = l->ctstate, zero = 0;
+
+		x_ct(r, NFT_CT_STATE, NFT_REG_1);
+		x_bitwise(r, &bits, &zero, sizeof bits);
+		x_cmp(r, l->ctstate_inv ? NFT_CMP_EQ : NFT_CMP_NEQ, &zero, sizeof zero);
+	}
+	if (l->tcp_mask) {
+		uint8_t mask = l->tcp_mask, cmp = l->tcp_cmp, zero = 0;
+
+		x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
+		x_bitwise(r, &mask, &zero, 1);
+		x_cmp(r, l->tcp_inv ? NFT_CMP_NEQ : NFT_CMP_EQ, &cmp, 1);
+	}
+	if (l->has_rt)
+		x_rt_type(r, l->rt_type);
+	if (l->has_limit)
+		x_xt_limit(r, &l->limit);
+	/* Last, as in the file: only a packet that got this far counts. */
+	if (l->has_recent)
+		x_recent(r, &l->recent);
+	return true;
+}
+
+static void verdict(struct ctx *c, struct nftnl_rule *r, const struct ufw_line *l, bool route, bool before)
+{
+	char name[64];
+	const char *after = c->after >= 0 ? c->rs->chains[c->after].name : NULL;
+
+	if (l->unreadable) {
 		x_counter(r);
 		x_verdict(r, NF_DROP);
-		nft_batch_rule(c->b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "ufw deny");
-		break;
-	case UFW_REJECT:
-		/* TCP gets a reset, everything else a port unreachable. */
-		if (m->proto == 0 || m->proto == 6) {
-			struct match t = *m;
-
-			t.proto = 6;
-			r = rule_new(NFPROTO_INET, FW_TABLE, chain);
-			matches(r, &t);
-			x_counter(r);
-			x_reject(r, true);
-			nft_batch_rule(c->b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "ufw reject (tcp)");
-		}
-		r = rule_new(NFPROTO_INET, FW_TABLE, chain);
-		matches(r, m);
-		x_counter(r);
-		x_reject(r, false);
-		nft_batch_rule(c->b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "ufw reject");
-		break;
-	case UFW_LIMIT: {
-		char set[32];
-		struct nftnl_set *s;
-
-		snprintf(set, sizeof set, "limit%d-%u", m->family == AF_INET ? 4 : 6, c->n_limit++);
-		s = set_new(c->b, set, (*c->set_id)++, NFT_SET_EVAL | NFT_SET_TIMEOUT,
-			    m->family == AF_INET ? 7 : 8, m->family == AF_INET ? 4 : 16, 0, 0, NULL);
-		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, LIMIT_TIMEOUT_MS);
-		nftnl_set_free(s);
-		r = rule_new(NFPROTO_INET, FW_TABLE, chain);
-		matches(r, m);
-		x_limit_over(r, m->family, set);
-		x_counter(r);
-		x_reject(r, m->proto == 6);
-		nft_batch_rule(c->b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "ufw limit (over)");
-		r = rule_new(NFPROTO_INET, FW_TABLE, chain);
-		matches(r, m);
-		c->admit(r, c->mark);
-		nft_batch_rule(c->b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "ufw limit");
-		break;
+		return;
 	}
+	switch (l->verdict) {
+	case UFW_V_ACCEPT:
+		c->admit(r, c->mark);
+		break;
+	case UFW_V_DROP:
+		x_counter(r);
+		x_verdict(r, NF_DROP);
+		break;
+	case UFW_V_REJECT:
+		x_counter(r);
+		x_reject_as(r, c->family, l->reject);
+		break;
+	case UFW_V_RETURN:
+		if (before && after)
+			x_jump(r, NFT_GOTO, after);
+		else
+			x_verdict(r, NFT_RETURN);
+		break;
+	case UFW_V_SKIP:
+		x_verdict(r, NFT_RETURN);
+		break;
+	case UFW_V_JUMP:
+	case UFW_V_GOTO:
+		x_jump(r, l->verdict == UFW_V_GOTO && !before ? NFT_GOTO : NFT_JUMP,
+		       kname(c, l->target, route, name, sizeof name));
+		break;
+	case UFW_V_NONE:
+	case UFW_V_LOG:
+		x_counter(r);
+		break;
 	}
 }
 
-/* One UFW rule as nft rules: a protocol "any" with ports means tcp and
- * udp (as ufw writes it), and each port range is a rule of its own. */
-static void expand(struct ctx *c, const char *chain, const struct ufw_rule *u, int family, bool route)
+/* One line as rules: a list of ports is one rule per range (the ranges
+ * of one list do not overlap in what UFW writes, so a packet matches one). */
+static void line(struct ctx *c, const struct ufw_line *l, bool route, bool before)
 {
-	uint8_t protos[2] = { u->proto, 0 };
-	size_t np = 1;
+	size_t nd = l->dport.n ? l->dport.n : 1, ns = l->sport.n ? l->sport.n : 1;
+	size_t np = l->port.n ? 2 * l->port.n : 1;
 
-	if (u->proto == 0 && (u->dport.n || u->sport.n)) {
-		protos[0] = 6;
-		protos[1] = 17;
-		np = 2;
-	}
-	for (size_t p = 0; p < np; p++)
-		for (int d = u->dport.n ? 0 : -1; d < (int)u->dport.n; d++)
-			for (int s = u->sport.n ? 0 : -1; s < (int)u->sport.n; s++) {
-				struct match m = { .u = u, .family = family, .proto = protos[p], .dport = d,
-						   .sport = s, .route = route };
+	if (l->unreadable && (l->verdict == UFW_V_ACCEPT || l->verdict == UFW_V_NONE || l->verdict == UFW_V_LOG))
+		return;
+	if (!l->unreadable && l->verdict == UFW_V_LOG && !l->has_recent)
+		return;
+	for (size_t d = 0; d < nd; d++)
+		for (size_t s = 0; s < ns; s++)
+			for (size_t p = 0; p < np; p++) {
+				struct variant v = { l->dport.n ? (int)d : -1, l->sport.n ? (int)s : -1,
+						     l->port.n ? (int)p : -1 };
+				char name[64];
+				struct nftnl_rule *r = rule_new(c->nfproto, FW_TABLE,
+								kname(c, l->chain, route, name, sizeof name));
 
-				emit(c, chain, &m);
+				if (!matches(c, r, l, route, &v)) {
+					nftnl_rule_free(r);
+					return;
+				}
+				verdict(c, r, l, route, before);
+				/* iptables' -g from ufw-before-input returns to
+				 * INPUT, which goes on with ufw-after-input. */
+				if (before && l->verdict == UFW_V_GOTO && !l->unreadable && c->after >= 0) {
+					add(c, r, "ufw line");
+					r = rule_new(c->nfproto, FW_TABLE, kname(c, l->chain, route, name, sizeof name));
+					matches(c, r, l, route, &v);
+					x_jump(r, NFT_GOTO, c->rs->chains[c->after].name);
+				}
+				add(c, r, "ufw line");
 			}
 }
 
-void fw_ufw_chains(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
-		   void (*admit)(struct nftnl_rule *r, uint32_t mark))
+/* The index of UFW's chain "ufw[6]-SUFFIX" in rs, or -1. */
+static int ufw_chain(const struct ufw_ruleset *rs, int family, const char *suffix)
 {
-	struct ctx c = { .b = b, .set_id = set_id, .mark = m->mark, .admit = admit };
-	const struct ufw_config *u = m->ufw;
+	char name[UFW_CHAIN_MAX + 1];
 
-	chain_new(b, "ufw-in", NULL, 0, 0);
-	chain_new(b, "ufw-route", NULL, 0, 0);
-	if (!u)
+	snprintf(name, sizeof name, "ufw%s-%s", family == AF_INET6 ? "6" : "", suffix);
+	for (size_t i = 0; i < rs->n_chains; i++)
+		if (!strcmp(rs->chains[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static void mark_reach(struct ctx *c, bool route, int chain, int depth)
+{
+	if (chain < 0 || c->reach[route][chain] || depth > 32)
 		return;
-	for (int f = 0; f < 2; f++) {
-		const struct ufw_rule *v = f ? u->v6 : u->v4;
-		size_t n = f ? u->n6 : u->n4;
+	c->reach[route][chain] = true;
+	for (size_t i = 0; i < c->rs->n_lines; i++) {
+		const struct ufw_line *l = &c->rs->lines[i];
 
-		for (size_t i = 0; i < n; i++) {
-			if (v[i].route)
-				expand(&c, "ufw-route", &v[i], f ? AF_INET6 : AF_INET, true);
-			else if (!v[i].out)
-				expand(&c, "ufw-in", &v[i], f ? AF_INET6 : AF_INET, false);
+		if (l->chain == (uint16_t)chain && (l->verdict == UFW_V_JUMP || l->verdict == UFW_V_GOTO))
+			mark_reach(c, route, l->target, depth + 1);
+	}
+}
+
+static void chains(struct ctx *c)
+{
+	char name[64];
+	struct nftnl_rule *r;
+
+	chain(c, "ufw-input", -1, 0);
+	chain(c, "ufw-route", -1, 0);
+	for (int route = 0; route < 2; route++)
+		for (size_t i = 0; i < c->rs->n_chains; i++)
+			if (c->reach[route][i])
+				chain(c, kname(c, (int)i, route, name, sizeof name), -1, 0);
+	for (int route = 0; route < 2; route++)
+		for (size_t i = 0; i < c->rs->n_lines; i++)
+			if (c->reach[route][c->rs->lines[i].chain])
+				line(c, &c->rs->lines[i], route,
+				     !route && c->rs->lines[i].chain == (uint16_t)c->before);
+	/* ufw-init ends ufw-before-input with a jump to ufw-user-input. */
+	if (c->before >= 0 && c->user >= 0) {
+		r = rule_new(c->nfproto, FW_TABLE, c->rs->chains[c->before].name);
+		x_jump(r, NFT_JUMP, c->rs->chains[c->user].name);
+		add(c, r, "ufw-before-input: jump ufw-user-input");
+	}
+	if (c->before >= 0 && c->after >= 0) {
+		r = rule_new(c->nfproto, FW_TABLE, c->rs->chains[c->before].name);
+		x_jump(r, NFT_GOTO, c->rs->chains[c->after].name);
+		add(c, r, "ufw-before-input: goto ufw-after-input");
+	}
+	for (int i = 0; i < 3; i++) {
+		int ch = i == 0 ? c->before : i == 1 ? c->user : c->after;
+
+		/* Without ufw-before-input, the user rules then the after rules. */
+		if (ch < 0 || (i > 0 && c->before >= 0))
+			continue;
+		r = rule_new(c->nfproto, FW_TABLE, "ufw-input");
+		x_jump(r, NFT_JUMP, c->rs->chains[ch].name);
+		add(c, r, "ufw: input rules");
+	}
+	if (c->fwd >= 0) {
+		int fwd = c->fwd;
+
+		r = rule_new(c->nfproto, FW_TABLE, "ufw-route");
+		x_jump(r, NFT_JUMP, kname(c, fwd, true, name, sizeof name));
+		add(c, r, "ufw: route rules");
+	}
+}
+
+/* ct mark & M == M accept: a connection admitted earlier goes on to the
+ * inet table, which admits it (fw-nft.c). */
+static void admitted(struct ctx *c, const char *chain, uint32_t mark)
+{
+	struct nftnl_rule *r = rule_new(c->nfproto, FW_TABLE, chain);
+	uint32_t zero = 0;
+
+	x_ct(r, NFT_CT_MARK, NFT_REG_1);
+	x_bitwise(r, &mark, &zero, sizeof mark);
+	x_cmp(r, NFT_CMP_EQ, &mark, sizeof mark);
+	x_verdict(r, NF_ACCEPT);
+	add(c, r, "ufw: admitted connections");
+}
+
+/* ct status dnat [iifname != B], the start of every entry rule. */
+static struct nftnl_rule *entry_rule(struct ctx *c, const char *chain, const struct fw_network *n)
+{
+	struct nftnl_rule *r = rule_new(c->nfproto, FW_TABLE, chain);
+	uint32_t dnat = IPS_DST_NAT, zero = 0;
+
+	x_ct(r, NFT_CT_STATUS, NFT_REG_1);
+	x_bitwise(r, &dnat, &zero, sizeof dnat);
+	x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
+	/* The hairpin from the network itself is admitted (fw-nft-pub.c). */
+	if (n->icc)
+		x_ifname(r, NFT_META_IIFNAME, NFT_CMP_NEQ, n->bridge);
+	return r;
+}
+
+/* The base chains, for connections DNATed into a network under UFW.  The
+ * incoming rules decide in prerouting, right after the DNAT, where the
+ * packet is still the one a host service would see: an ICMP error then
+ * quotes it with its TTL (hop limit) as it arrived, as UFW's INPUT reject
+ * does.  Forwarding has not begun, so the network is told by the
+ * container's address.  Route rules need the output device: forward. */
+static void entry(struct ctx *c, const struct fw_model *m)
+{
+	uint32_t alen = c->family == AF_INET ? 4 : 16;
+	struct nftnl_rule *r;
+
+	chain(c, "prerouting", NF_INET_PRE_ROUTING, UFW_PRE_PRIORITY);
+	chain(c, "forward", NF_INET_FORWARD, UFW_PRIORITY);
+	admitted(c, "prerouting", m->mark);
+	admitted(c, "forward", m->mark);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct fw_network *n = &m->nets[i];
+
+		if (!n->ufw)
+			continue;
+		for (size_t j = 0; j < n->n_subnets; j++) {
+			if (n->subnets[j].addr.family != c->family)
+				continue;
+			r = entry_rule(c, "prerouting", n);
+			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, c->family == AF_INET ? 16 : 24, alen);
+			x_prefix(r, &n->subnets[j], false);
+			x_jump(r, NFT_JUMP, "ufw-input");
+			add(c, r, "ufw prerouting: a network under UFW");
 		}
+		r = entry_rule(c, "forward", n);
+		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
+		x_jump(r, NFT_JUMP, "ufw-route");
+		add(c, r, "ufw forward: a network under UFW");
+	}
+}
+
+void fw_ufw_tables(struct nft_batch *b, const struct fw_model *m, void (*admit)(struct nftnl_rule *r, uint32_t mark))
+{
+	for (int f = 0; f < 2; f++) {
+		struct ctx c = { .b = b, .family = f ? AF_INET6 : AF_INET, .nfproto = f ? NFPROTO_IPV6 : NFPROTO_IPV4,
+				 .mark = m->mark, .admit = admit };
+		bool any = false;
+
+		table(b, c.nfproto, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		table(b, c.nfproto, NFT_MSG_DELTABLE, 0);
+		for (size_t i = 0; i < m->n; i++)
+			any |= m->nets[i].ufw;
+		if (!any || !m->ufw || (f && !m->ufw->ipv6))
+			continue;
+		c.rs = f ? &m->ufw->rs6 : &m->ufw->rs4;
+		c.reach[0] = calloc(c.rs->n_chains + 1, sizeof(bool));
+		c.reach[1] = calloc(c.rs->n_chains + 1, sizeof(bool));
+		if (!c.reach[0] || !c.reach[1]) {
+			free(c.reach[0]);
+			free(c.reach[1]);
+			nft_batch_fail(b);
+			return;
+		}
+		c.before = ufw_chain(c.rs, c.family, "before-input");
+		c.user = ufw_chain(c.rs, c.family, "user-input");
+		c.after = ufw_chain(c.rs, c.family, "after-input");
+		mark_reach(&c, false, c.before, 0);
+		mark_reach(&c, false, c.user, 0);
+		mark_reach(&c, false, c.after, 0);
+		c.fwd = ufw_chain(c.rs, c.family, "user-forward");
+		mark_reach(&c, true, c.fwd, 0);
+		table(b, c.nfproto, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		chains(&c);
+		entry(&c, m);
+		free(c.reach[0]);
+		free(c.reach[1]);
 	}
 }

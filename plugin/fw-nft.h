@@ -171,12 +171,13 @@ void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id
  * deletions first, then additions.  0 or -ENOMEM. */
 int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
 void fw_pub_nat_chains(struct nft_batch *b);
-void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
+void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
 void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);
 
-/* UFW's rules (fw-nft-ufw.c): the chains ufw-in and ufw-route. */
-void fw_ufw_chains(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
+/* UFW's rules (fw-nft-ufw.c): tables ip guardnet and ip6 guardnet,
+ * replaced whole (removed when no network is under UFW). */
+void fw_ufw_tables(struct nft_batch *b, const struct fw_model *m,
 		   void (*admit)(struct nftnl_rule *r, uint32_t mark));
 /* reject with tcp reset, or with icmpx port-unreachable */
 void x_reject(struct nftnl_rule *r, bool tcp);
@@ -222,6 +223,14 @@ void fw_ipt_nft_policy_drop(struct nft_batch *b, int family);
 int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint64_t *ret);
 int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, struct fw_count *ret);
 
+/* Sends one request on sock and runs cb on each answer until the end:
+ * 0 or -errno (fw-ipt-nft.c). */
+int fw_nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data);
+/* The ports published by Docker's routing mesh on this host, from the
+ * DNAT rules of chain DOCKER-INGRESS in iptables-nft's "ip nat" table
+ * (fw-nft-ingress.c); none when the chain does not exist.  *ret is the
+ * caller's to free.  0 or -errno. */
+int fw_nft_ingress(struct mnl_socket *sock, uint32_t *seq, struct gn_transport_port **ret, size_t *n);
 /* Whether ip filter has chain in nf_tables (iptables-nft). */
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);
 

@@ -141,6 +141,11 @@ int fw_repair_hook(struct gn_fw *fw, struct gn_err *err);
  * accept rule is in place, as of the last fw_apply. */
 bool fw_intact(struct gn_fw *fw);
 
+/* The ports Docker's routing mesh publishes on this host (Swarm's ingress
+ * mode), which bypass guardnet; read from chain DOCKER-INGRESS of the nat table,
+ * in nf_tables and in legacy iptables.  *ret is the caller's to free. */
+int fw_ingress(struct gn_fw *fw, struct gn_transport_port **ret, size_t *n, struct gn_err *err);
+
 /* The periodic check: puts the legacy accept rule back if it went, and
  * warns (once per change) when Docker and UFW use different iptables. */
 void fw_periodic(struct gn_fw *fw);

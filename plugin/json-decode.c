@@ -111,6 +111,7 @@ static int decode_aux(json_t *aux, const char *parent, int family, struct gn_ipa
 	return 0;
 }
 
+/* family AF_UNSPEC: pools of either family (AllocateNetwork's IPv4Data). */
 static int decode_ipam(json_t *root, const char *key, int family, struct gn_ipam_data **ret, size_t *n,
 		       struct gn_err *err)
 {
@@ -156,7 +157,7 @@ static int decode_ipam(json_t *root, const char *key, int family, struct gn_ipam
 		if (r < 0)
 			return r;
 		if (aux) {
-			r = decode_aux(aux, path, family, d, err);
+			r = decode_aux(aux, path, d->pool.addr.family, d, err);
 			if (r < 0)
 				return r;
 		}
@@ -164,7 +165,8 @@ static int decode_ipam(json_t *root, const char *key, int family, struct gn_ipam
 	return 0;
 }
 
-static int decode_generic(json_t *generic, struct gn_net_opts *o, struct gn_err *err)
+/* A map of option strings; parent names it in messages. */
+static int decode_generic(json_t *generic, const char *parent, struct gn_net_opts *o, struct gn_err *err)
 {
 	const char *key;
 	json_t *v;
@@ -173,7 +175,7 @@ static int decode_generic(json_t *generic, struct gn_net_opts *o, struct gn_err 
 	json_object_foreach(generic, key, v) {
 		char path[PATH_MAX_LEN];
 
-		snprintf(path, sizeof path, "Options.%s.%.64s", KEY_GENERIC, key);
+		snprintf(path, sizeof path, "%s.%.64s", parent, key);
 		if (!json_is_string(v))
 			return field_wrong_type(path, v, "a string", err);
 		r = netopts_set(o, key, json_string_value(v), err);
@@ -202,7 +204,7 @@ int decode_network(json_t *root, struct gn_network_spec *ret, struct gn_err *err
 		    (r = field_bool(opts, "Options", KEY_INTERNAL, &s.opts.internal, err)) < 0 ||
 		    (r = field_object(opts, "Options", KEY_GENERIC, &generic, err)) < 0)
 			goto fail;
-		if (generic && (r = decode_generic(generic, &s.opts, err)) < 0)
+		if (generic && (r = decode_generic(generic, "Options." KEY_GENERIC, &s.opts, err)) < 0)
 			goto fail;
 	}
 	r = decode_ipam(root, "IPv4Data", AF_INET, &s.ipv4, &s.n_ipv4, err);
@@ -217,6 +219,66 @@ int decode_network(json_t *root, struct gn_network_spec *ret, struct gn_err *err
 	*ret = s;
 	return 0;
 fail:
+	netspec_clear(&s);
+	return r;
+}
+
+/* Takes over all[]: IPv4 pools become s->ipv4, IPv6 ones join s->ipv6. */
+static int split_families(struct gn_ipam_data *all, size_t n, struct gn_network_spec *s, struct gn_err *err)
+{
+	struct gn_ipam_data *v6;
+	size_t n6 = 0;
+
+	for (size_t i = 0; i < n; i++)
+		n6 += all[i].pool.addr.family == AF_INET6;
+	v6 = n6 ? realloc(s->ipv6, (s->n_ipv6 + n6) * sizeof *v6) : s->ipv6;
+	if (n6 && !v6) {
+		ipam_clear(all, n);
+		return gn_errf(err, -ENOMEM, "out of memory");
+	}
+	s->ipv6 = v6;
+	s->ipv4 = all;
+	s->n_ipv4 = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].pool.addr.family == AF_INET6)
+			s->ipv6[s->n_ipv6++] = all[i];
+		else
+			all[s->n_ipv4++] = all[i];
+	}
+	return 0;
+}
+
+/* AllocateNetwork's Options are the flat -o map (no
+ * com.docker.network.generic), and its IPv4Data holds the IPv6 pools too
+ * (spec/plugin-protocol.md, "The global-scope sequence"). */
+int decode_allocation(json_t *root, struct gn_network_spec *ret, struct gn_err *err)
+{
+	struct gn_network_spec s = { 0 };
+	struct gn_ipam_data *all = NULL;
+	size_t n_all = 0;
+	json_t *opts;
+	int r;
+
+	netopts_init(&s.opts);
+	if ((r = get_id(root, "NetworkID", s.id, err)) < 0 ||
+	    (r = field_object(root, "", "Options", &opts, err)) < 0 ||
+	    (opts && (r = decode_generic(opts, "Options", &s.opts, err)) < 0) ||
+	    (r = decode_ipam(root, "IPv4Data", AF_UNSPEC, &all, &n_all, err)) < 0 ||
+	    (r = decode_ipam(root, "IPv6Data", AF_INET6, &s.ipv6, &s.n_ipv6, err)) < 0)
+		goto fail;
+	r = split_families(all, n_all, &s, err);
+	all = NULL;
+	n_all = 0;
+	if (r < 0)
+		goto fail;
+	s.opts.enable_ipv6 = s.n_ipv6 > 0;
+	r = netopts_finish(&s.opts, err);
+	if (r < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	ipam_clear(all, n_all);
 	netspec_clear(&s);
 	return r;
 }

@@ -21,6 +21,9 @@ int decode_id(const char *s, const char *what, struct gn_err *err);
 /* DeleteNetwork's body: only the NetworkID. */
 int decode_network_id(json_t *root, char ret[GN_ID_LEN + 1], struct gn_err *err);
 int decode_network(json_t *root, struct gn_network_spec *ret, struct gn_err *err);
+/* AllocateNetwork's body (a Swarm manager's), into the spec a node's
+ * CreateNetwork would give. */
+int decode_allocation(json_t *root, struct gn_network_spec *ret, struct gn_err *err);
 int decode_endpoint(json_t *root, struct gn_endpoint_spec *ret, struct gn_err *err);
 int decode_ep_ref(json_t *root, struct gn_ep_ref *ret, struct gn_err *err);
 int decode_join(json_t *root, struct gn_join_req *ret, struct gn_err *err);

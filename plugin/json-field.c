@@ -152,7 +152,7 @@ int field_prefix(json_t *obj, const char *parent, const char *key, int family, b
 	r = prefix_parse(s, false, strict, ret, path, err);
 	if (r < 0)
 		return r;
-	if (ret->addr.family != family)
+	if (family != AF_UNSPEC && ret->addr.family != family)
 		return gn_errf(err, -EINVAL, "%s: \"%s\" is not an %s prefix", path, s,
 			       family == AF_INET ? "IPv4" : "IPv6");
 	return 0;

@@ -27,7 +27,7 @@ int field_uint(json_t *obj, const char *parent, const char *key, json_int_t min,
 	       struct gn_err *err);
 int field_object(json_t *obj, const char *parent, const char *key, json_t **ret, struct gn_err *err);
 int field_array(json_t *obj, const char *parent, const char *key, json_t **ret, struct gn_err *err);
-/* A prefix of family; present NULL: required.  strict: host bits must be
+/* A prefix of family (AF_UNSPEC: either); present NULL: required.  strict: host bits must be
  * clear (a pool, not a gateway). */
 int field_prefix(json_t *obj, const char *parent, const char *key, int family, bool strict, struct gn_prefix *ret,
 		 bool *present, struct gn_err *err);

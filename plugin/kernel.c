@@ -233,6 +233,11 @@ static void k_ephemeral(void *ctx, uint16_t *lo, uint16_t *hi)
 	nl_ephemeral_range(lo, hi);
 }
 
+static int k_ingress(void *ctx, struct gn_transport_port **ret, size_t *n, struct gn_err *err)
+{
+	return fw_ingress(((struct gn_kernel *)ctx)->fw, ret, n, err);
+}
+
 static int k_route(void *ctx, const struct gn_addr *addr, struct backend_route *ret, struct gn_err *err)
 {
 	struct nl_route rt;
@@ -444,6 +449,7 @@ static const struct gn_backend_ops kernel_ops = {
 	.port_in_use = k_port_in_use,
 	.ephemeral = k_ephemeral,
 	.route = k_route,
+	.ingress = k_ingress,
 	.reconcile = k_reconcile,
 	.check = k_check,
 };

@@ -49,11 +49,13 @@ struct opts {
 	bool check_only;
 	bool cleanup;
 	int verbose;
+	const char *scope;      /* overrides guardnet.conf's scope */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: guardnetd [-nv] [--socket PATH] [--state-dir DIR] [--config FILE] [--control PATH]\n"
+		   "                 [--scope local|global]\n"
 		   "       guardnetd --cleanup | --version | --help\n"
 		   "  -s, --socket PATH     plugin socket (default %s);\n"
 		   "                        its file name is the driver name Docker uses\n"
@@ -61,6 +63,8 @@ static void usage(FILE *f)
 		   "  -f, --config FILE     configuration (default %s)\n"
 		   "  -c, --control PATH    guardnetctl's socket (default " GN_CONTROL_DIR "/DRIVER.sock,\n"
 		   "                        DRIVER being the plugin socket's name)\n"
+		   "      --scope SCOPE     local (default) or global: a driver for Docker Swarm's networks\n"
+		   "                        (overrides guardnet.conf's scope)\n"
 		   "  -n, --check           check the configuration and exit\n"
 		   "      --cleanup         remove every rule and link guardnet owns here, and exit\n"
 		   "  -v, --verbose         more log output (repeatable); guardnetd always runs in the\n"
@@ -79,6 +83,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "control", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "cleanup", no_argument, NULL, 'C' },
+		{ "scope", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -86,7 +91,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, NULL, false, false, false, 0 };
+	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, NULL, false, false, false, 0, NULL };
 	while ((c = getopt_long(argc, argv, "s:d:f:c:nCvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -115,6 +120,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'C':
 			o->cleanup = true;
+			break;
+		case 'S':
+			o->scope = optarg;
 			break;
 		case 'v':
 			o->verbose++;
@@ -233,6 +241,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= PERIODIC_MS) {
 			kernel_periodic(kern);
 			driver_sweep(driver, (long)now.tv_sec);
+			driver_watch_ingress(driver);
 			last = now;
 		}
 
@@ -383,6 +392,10 @@ int main(int argc, char **argv)
 		log_errx("%s", err.msg);
 		goto out_config;
 	}
+	if (o.scope && config_set(&cfg, "scope", o.scope, "--scope", &err) < 0) {
+		log_errx("%s", err.msg);
+		goto out_config;
+	}
 	if (o.check_only) {
 		printf("configuration OK\n");
 		rc = 0;
@@ -408,6 +421,7 @@ int main(int argc, char **argv)
 		goto out_store;
 	}
 	driver_init(&driver, &store, kernel_backend(kern), &env);
+	driver.scope_global = cfg.scope_global;
 	ufw_reload(UFW_ROOT, &driver);
 	if (store_load(&store, &driver.st, &err) < 0) {
 		log_errx("%s", err.msg);
@@ -422,6 +436,7 @@ int main(int argc, char **argv)
 	driver_sweep(&driver, monotonic_s());
 	if (driver_reconcile(&driver, &err) < 0)
 		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
+	driver_watch_ingress(&driver);
 	if (listener_open(&lst, o.socket, &err) < 0) {
 		log_errx("%s", err.msg);
 		goto out_driver;
@@ -431,8 +446,9 @@ int main(int argc, char **argv)
 		close(lst.fd);
 		goto out_listener;
 	}
-	log_info("guardnetd %s listening on %s, state in %s", GN_VERSION,
-		 lst.activated ? "the socket from systemd" : o.socket, o.state_dir);
+	log_info("guardnetd %s listening on %s, state in %s%s", GN_VERSION,
+		 lst.activated ? "the socket from systemd" : o.socket, o.state_dir,
+		 cfg.scope_global ? ", global scope (Docker Swarm)" : "");
 	ctlfd = control_open(o.control, &err);
 	if (ctlfd < 0)
 		log_warnx("%s; guardnetctl will not work", err.msg);

@@ -6,6 +6,7 @@
 #include "addr.h"
 #include "log.h"
 #include "report.h"
+#include "ufw.h"
 
 struct status_ctx {
 	const struct gn_driver *d;
@@ -52,10 +53,20 @@ int report_status(const struct gn_driver *d, struct report_status *ret, struct g
 	struct status_ctx c = { .d = d, .s = ret };
 
 	*ret = (struct report_status){ .ufw_enabled = u && u->enabled, .ufw_rules4 = u ? u->n4 : 0,
-				       .ufw_rules6 = u ? u->n6 : 0 };
+				       .ufw_rules6 = u ? u->n6 : 0, .scope_global = d->scope_global,
+				       .ingress = d->ingress, .n_ingress = d->n_ingress };
 	ret->nets = calloc(d->st.nets.live + 1, sizeof *ret->nets);
-	if (!ret->nets)
+	ret->ufw_unreadable = calloc(u ? u->n_problems + 1 : 1, sizeof *ret->ufw_unreadable);
+	if (!ret->nets || !ret->ufw_unreadable) {
+		report_status_clear(ret);
 		return gn_errf(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; u && i < u->n_problems; i++)
+		ret->ufw_unreadable[ret->n_ufw_unreadable++] = (struct report_ufw_line){
+			.file = ufw_file_name(u->problems[i].file, u->problems[i].family),
+			.line = u->problems[i].line,
+			.why = u->problems[i].why,
+		};
 	state_each_network(&d->st, add_network, &c);
 	if (c.r < 0) {
 		report_status_clear(ret);
@@ -72,6 +83,7 @@ void report_status_clear(struct report_status *s)
 		free(s->nets[i].eps);
 	}
 	free(s->nets);
+	free(s->ufw_unreadable);
 	memset(s, 0, sizeof *s);
 }
 

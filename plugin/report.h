@@ -31,10 +31,24 @@ struct report_network {
 	size_t n_eps;
 };
 
+/* A line of UFW's files guardnet cannot express (ufw-restore.c): an
+ * ACCEPT is left out, anything else drops.  file and why are borrowed
+ * from UFW's configuration as read. */
+struct report_ufw_line {
+	const char *file;                      /* "before.rules", ... */
+	unsigned line;
+	const char *why;
+};
+
 /* guardnetctl status */
 struct report_status {
 	bool ufw_enabled;                      /* false too when UFW was not read */
 	size_t ufw_rules4, ufw_rules6;
+	bool scope_global;                     /* a Swarm driver */
+	const struct gn_transport_port *ingress; /* Docker's routing mesh publishes these past guardnet */
+	size_t n_ingress;
+	struct report_ufw_line *ufw_unreadable;
+	size_t n_ufw_unreadable;
 	struct report_network *nets;
 	size_t n_nets;
 };

@@ -33,7 +33,8 @@ int ufwwatch_open(const char *root, struct gn_err *err)
 
 static bool relevant(const char *name)
 {
-	static const char *files[] = { "ufw.conf", "user.rules", "user6.rules", "ufw" };
+	static const char *files[] = { "ufw.conf",     "user.rules",    "user6.rules", "ufw",
+				       "before.rules", "before6.rules", "after.rules", "after6.rules" };
 
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (!strcmp(name, files[i]))

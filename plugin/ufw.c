@@ -9,8 +9,6 @@
 #include "log.h"
 #include "ufw.h"
 
-#define TUPLE_MARK "### tuple ### "
-#define MAX_RULES 10000
 
 static const struct {
 	const char *name;
@@ -275,53 +273,11 @@ static enum ufw_policy policy_of(const char *s)
 	return UFW_POLICY_DROP; /* DROP, and anything unreadable: fail closed */
 }
 
-static int load_rules(const char *path, int family, struct ufw_rule **ret, size_t *n)
-{
-	char line[1200];
-	unsigned lineno = 0;
-	size_t cap = 0;
-	FILE *f = fopen(path, "re");
-
-	*ret = NULL;
-	*n = 0;
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof line, f)) {
-		struct gn_err e;
-		struct ufw_rule r;
-
-		lineno++;
-		if (strncmp(line, TUPLE_MARK, strlen(TUPLE_MARK)))
-			continue;
-		if (ufw_parse_tuple(line + strlen(TUPLE_MARK), family, &r, &e) < 0) {
-			log_warnx("ufw: %s:%u: skipping a rule guardnet cannot read (%s)", path, lineno, e.msg);
-			continue;
-		}
-		if (*n == MAX_RULES) {
-			log_warnx("ufw: %s: more than %d rules, ignoring the rest", path, MAX_RULES);
-			break;
-		}
-		if (*n == cap) {
-			struct ufw_rule *v = realloc(*ret, (cap = cap ? cap * 2 : 32) * sizeof *v);
-
-			if (!v) {
-				fclose(f);
-				return -ENOMEM;
-			}
-			*ret = v;
-		}
-		r.line = lineno;
-		(*ret)[(*n)++] = r;
-	}
-	fclose(f);
-	return 0;
-}
-
 int ufw_load(const char *root, struct ufw_config *ret, struct gn_err *err)
 {
 	struct ufw_config c = { .in_policy = UFW_POLICY_DROP, .fwd_policy = UFW_POLICY_DROP };
 	char path[512], v[64];
-	int r;
+	int r = 0;
 
 	snprintf(path, sizeof path, "%s/etc/ufw/ufw.conf", root);
 	c.enabled = file_value(path, "ENABLED", v, sizeof v) && !strcmp(v, "yes");
@@ -331,23 +287,56 @@ int ufw_load(const char *root, struct ufw_config *ret, struct gn_err *err)
 	if (file_value(path, "DEFAULT_FORWARD_POLICY", v, sizeof v))
 		c.fwd_policy = policy_of(v);
 	c.ipv6 = !file_value(path, "IPV6", v, sizeof v) || !strcmp(v, "yes");
-	snprintf(path, sizeof path, "%s/etc/ufw/user.rules", root);
-	r = load_rules(path, AF_INET, &c.v4, &c.n4);
-	if (r == 0 && c.ipv6) {
-		snprintf(path, sizeof path, "%s/etc/ufw/user6.rules", root);
-		r = load_rules(path, AF_INET6, &c.v6, &c.n6);
+	for (int f = 0; f < 2 && r == 0; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+
+		if (family == AF_INET6 && !c.ipv6)
+			break;
+		/* ufw-init's order: before, after, then user (ufw-init-functions). */
+		for (enum ufw_file file = UFW_FILE_BEFORE; file < UFW_FILES && r == 0; file++) {
+			snprintf(path, sizeof path, "%s/etc/ufw/%s", root, ufw_file_name(file, family));
+			r = ufw_restore_read(path, file, family, &c, err);
+		}
+		if (r == 0 && (r = ufw_restore_finish(&c, family)) < 0)
+			gn_errf(err, r, "ufw: out of memory");
 	}
 	if (r < 0) {
 		ufw_config_clear(&c);
-		return gn_errf(err, r, "ufw: reading %s: %s", path, strerror(-r));
+		return r;
 	}
 	*ret = c;
 	return 0;
+}
+
+const char *ufw_file_name(enum ufw_file f, int family)
+{
+	static const char *names[2][UFW_FILES] = {
+		{ "before.rules", "after.rules", "user.rules" },
+		{ "before6.rules", "after6.rules", "user6.rules" },
+	};
+
+	return names[family == AF_INET6][f];
+}
+
+unsigned ufw_rule_number(const struct ufw_config *c, int family, size_t i)
+{
+	return (unsigned)(i + 1 + (family == AF_INET6 ? c->n4 : 0));
+}
+
+const char *ufw_chain_name(int family, const char *suffix)
+{
+	static __thread char buf[UFW_CHAIN_MAX + 1];
+
+	snprintf(buf, sizeof buf, "ufw%s-%s", family == AF_INET6 ? "6" : "", suffix);
+	return buf;
 }
 
 void ufw_config_clear(struct ufw_config *c)
 {
 	free(c->v4);
 	free(c->v6);
+	ufw_ruleset_clear(&c->rs4);
+	ufw_ruleset_clear(&c->rs6);
+	free(c->problems);
 	memset(c, 0, sizeof *c);
 }

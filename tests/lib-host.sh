@@ -90,6 +90,8 @@ dkt() { timeout "${DKT_TIMEOUT:-180}" ${GN_DOCKER_CLI:-docker} -H "unix://$GN_TM
 # pristine copy unless ufw_setup made them already), never the machine's.
 guardnetd_start() {
 	local ns=$1 drv=$2 d=$GN_TMP/gn-$1 sock=$GN_TMP/plugins-$1/$2.sock
+	# GUARDNET_PLUGIN=managed: the plugin from `make plugin` instead (lib-swarm.sh).
+	[ "${GUARDNET_PLUGIN:-}" != managed ] || { managed_start "$@"; return; }
 	mkdir -p "$d"
 	[ -d "$d/ufwroot/etc/ufw" ] || ufw_files "$ns"
 	[ -e "$d/guardnet.conf" ] || echo "# guardnet.conf of test host $ns: the defaults" >"$d/guardnet.conf"
@@ -230,6 +232,16 @@ ctr_ip() {
 
 ctr_pid() { dk "$1" inspect -f '{{.State.Pid}}' "$2"; }
 
+# gateway_of CONTAINER NETWORK: the container's default route goes through
+# NETWORK's gateway (Docker publishes a container's ports on that network).
+gateway_of() {
+	local gw routes
+	gw=$(dk "$H" inspect -f "{{(index .NetworkSettings.Networks \"$2\").Gateway}}" "$1")
+	routes=$(in_ctr "$H" "$1" ip route)
+	grep -q "^default via ${gw:-none} " <<<"$routes" ||
+		{ say "    $1's routes ($2's gateway: ${gw:-none}): $(echo $routes)"; return 1; }
+}
+
 # in_ctr NS CONTAINER COMMAND...: a program of this machine (curl, the udp
 # tool) in the container's network namespace.
 in_ctr() {
@@ -287,12 +299,14 @@ ufw_setup() {
 
 # ufw ARGS...: Debian's ufw in $UFW_NS on its own files (UFW_ROOT); with
 # UFW_LEGACY=1 its iptables is iptables-legacy.  Its output is shown only on
-# failure.  It uses nothing but those variables, so `export -f ufw` lets a
+# failure.  Each test host's ufw has its own lock (ufw waits for /run/ufw.lock,
+# shared by every ufw on the machine).  It uses nothing but those variables, so `export -f ufw` lets a
 # child bash run it.
 ufw() {
 	local out rc
 	out=$(unshare --mount --propagation private bash -c '
 		mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default" /etc/default &&
+		{ [ -e /run/ufw.lock ] || : >>/run/ufw.lock; } && : >>"$0/ufw.lock" && mount --bind "$0/ufw.lock" /run/ufw.lock &&
 		{ [ "$2" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi; } &&
 		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" 2>&1)
 	rc=$?
@@ -309,6 +323,7 @@ testbed() {
 	H=${GN_TAG}h
 	O=${GN_TAG}o
 	DRV=${GN_TAG}drv
+	[ "${GUARDNET_PLUGIN:-}" != managed ] || DRV=$DRV:latest
 	netns_add "$H" && netns_add "$O" && outside_add "$H" "$O" || return 1
 	for a in 3 4; do
 		ip -n "$O" addr add 192.0.2.$a/24 dev "${O:0:7}y" || return 1

@@ -68,6 +68,7 @@
 #   web NAME NET [ARGS...]          `must` run a gnbox web server NAME on network NET on $H
 #   web_at PORT NAME NET [ARGS...]  the same, listening on PORT in the container
 #   ctr_ip NS CTR NET [6], ctr_pid NS CTR, fetch NS CTR URL (wget in the container)
+#   gateway_of CTR NET              CTR's default route goes through NET's gateway (on $H)
 #   compose DIR PROJECT ARGS...     docker-compose on $H's dockerd; compose_ctr DIR PROJECT SERVICE
 #   egress_seen NS CTR URL          the source address a server outside saw (cgi-bin/ip) for CTR
 #   gn_links NS, no_state NS        guardnet's links in NS (a count); guardnetd of NS keeps no record
@@ -114,6 +115,12 @@
 #                                   object a line, no handles, no counters, set elements sorted
 #   expect_same DESC FILE CMD...    CMD prints what FILE holds (a diff on failure)
 #   nft_handle NS, nft_has NS KIND NAME TEXT, nft_lacks NS KIND NAME TEXT   guardnet's table
+# The managed plugin and Swarm (tests/lib-swarm.sh, which plugin-*.sh and swarm-*.sh source after
+# this file; GUARDNET_PLUGIN=managed sources it here and runs testbed's guardnet as the plugin)
+#   node_add NS, in_node NS CMD...  a host that looks real to dockerd and plugins (own /etc, /var/lib, /run)
+#   node_dockerd_start NS, node_dockerd_stop NS, plugin_build, plugin_install NS NAME [K=V...],
+#   plugin_pid NS NAME, swarm_up (M, W1, W2 on LAN, client C), swarm_guardnet_up (plugin GNP,
+#   network gnet, global service web on 8080), reaches/dropped NS SRC URL (the block log line)
 #
 # Variables: GN_ROOT, GN_BIN (guardnetd), GN_CTL (guardnetctl), GN_TMP (this test's files, removed
 # at exit: docker-NS/ for NS's dockerd, gn-NS/ for its guardnetd (state, log, control.sock,
@@ -273,3 +280,6 @@ pid_gone() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/nul
 # The Docker 28 engine (docker_engine_28, its clients, its ufw).
 # shellcheck source=tests/docker28/engine.sh
 [ "${GUARDNET_DOCKER:-}" != 28 ] || . "$GN_ROOT/tests/docker28/engine.sh"
+# The managed plugin and Swarm nodes; GUARDNET_PLUGIN=managed needs them here.
+# shellcheck source=tests/lib-swarm.sh
+[ "${GUARDNET_PLUGIN:-}" != managed ] || . "$GN_ROOT/tests/lib-swarm.sh"

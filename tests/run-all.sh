@@ -12,13 +12,14 @@
 #
 # Engines (tests/lib.sh, dockerd_start): by default the scenarios run on the
 # machine's dockerd (Debian 12's 20.10), and those where Docker 28 differs
-# (publish-*, ufw-* but ufw-seeded, legacy-*, driver-*, churn-sigkill with
-# 20 cycles, the healing benchmark) run again on Docker 28.5.2 as NAME@28
-# and the attacks whose outcome depends on Docker's rules (attack-fail-closed,
-# attack-foreign-bridge, attack-ipv6-forward)
-# (16 minutes of suites one at a time on a busy 2-core machine), from a Debian
-# forky root file system that tests/docker28/rootfs.sh builds on first use
-# outside the repository (/var/cache/guardnet-tests/forky, GUARDNET_FORKY).
+# (publish-*, ufw-* but ufw-seeded, legacy-*, driver-*, compose-example with
+# compose v2, churn-sigkill with 20 cycles, the healing benchmark, and the
+# attacks whose outcome depends on Docker's rules: attack-fail-closed,
+# attack-foreign-bridge, attack-ipv6-forward) run again on Docker 28.5.2 as
+# NAME@28 (18 minutes of suites one at a time on a busy 2-core machine, and
+# 4 more for the attacks), from a Debian forky root file system that
+# tests/docker28/rootfs.sh builds on first use outside the repository
+# (/var/cache/guardnet-tests/forky, GUARDNET_FORKY).
 # GUARDNET_DOCKER=28 runs everything on Docker 28 alone, GUARDNET_DOCKER=20
 # on 20.10 alone.
 #
@@ -100,7 +101,8 @@ if [ -z "${GUARDNET_DOCKER:-}" ]; then
 	for t in attack-fail-closed attack-foreign-bridge attack-ipv6-forward; do
 		pool+=("$t@28 env GUARDNET_DOCKER=28 bash tests/e2e/$t.sh")
 	done
-	pool+=("churn-sigkill@28 env GUARDNET_DOCKER=28 CHURN_CYCLES=20 bash tests/e2e/churn-sigkill.sh"
+	pool+=("compose-example@28 env GUARDNET_DOCKER=28 bash tests/e2e/compose-example.sh"
+		"churn-sigkill@28 env GUARDNET_DOCKER=28 CHURN_CYCLES=20 bash tests/e2e/churn-sigkill.sh"
 		"healing@28 env GUARDNET_DOCKER=28 bash tests/bench/healing.sh --quick")
 fi
 # The wall times of the last run on this machine, when there was one, put

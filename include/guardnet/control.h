@@ -13,4 +13,11 @@
 #define GN_CONTROL_DIR "/run/guardnet"
 #define GN_CONTROL_DEFAULT GN_CONTROL_DIR "/guardnet.sock"
 
+/* The managed Docker plugin (packaging/plugin/config.json) serves
+ * GN_PLUGIN_SOCKET and its control socket GN_PLUGIN_CONTROL in its own
+ * plugin directory, which the host sees as GN_PLUGIN_DIRS/<plugin ID>/. */
+#define GN_PLUGIN_DIRS "/run/docker/plugins"
+#define GN_PLUGIN_SOCKET "guardnet.sock"
+#define GN_PLUGIN_CONTROL "control.sock"
+
 #endif

@@ -90,4 +90,22 @@ check "refused: docker run fails with guardnet's message naming HostIP and guard
 	'HostIP 192.0.2.1 (port 8282/tcp) is not allowed by guardnet.publish=127.0.0.1' <<<"$out"
 expect_refused "refused: nothing answers on 192.0.2.1:8282" "$H" http://192.0.2.1:8282/
 check "Docker's views show no binding for the refused container" docker_truthful c4 ""
+
+# 5. Why: dockerd keeps EndpointOperInfo's port map and exposed ports only
+# as its own Go types, which a remote driver's JSON never becomes.  Docker's
+# bridge driver shows both (the control: these views can show ports here);
+# guardnet's answer has both and Docker shows neither.
+web_at 80 b5 bridge -p 8383:80 --expose 9999
+web_at 80 c5 n4 -p 8484:80 --expose 9999
+ps_of() { dk "$H" ps --filter "name=^$1\$" --format '{{.Ports}}'; }
+check "control: Docker's bridge shows its binding and the exposed port: $(ps_of b5)" \
+	eval '[[ "$(ps_of b5)" == *"0.0.0.0:8383->80/tcp"* && "$(ps_of b5)" == *"9999/tcp"* ]]'
+must_read info plugin_call "$DRV" /NetworkDriver.EndpointOperInfo \
+	"{\"NetworkID\":\"$(dk "$H" network inspect -f '{{.Id}}' n4)\",\"EndpointID\":\"$(epid c5 n4)\"}"
+check "guardnet answers c5's binding and exposed ports" python3 -c 'import json, sys
+v = json.loads(sys.argv[1])["Value"]
+assert [(b["HostIP"], b["HostPort"], b["Port"]) for b in v["com.docker.network.portmap"]] == [("0.0.0.0", 8484, 80)], v
+assert sorted(p["Port"] for p in v["com.docker.network.endpoint.exposedports"]) == [80, 9999], v' "$info"
+check "docker ps shows neither for c5 (PORTS: '$(ps_of c5)')" test -z "$(ps_of c5)"
+expect_open "while c5's binding answers: 127.0.0.1:8484" "$H" http://127.0.0.1:8484/
 summary

@@ -1,9 +1,10 @@
 /*
  * A request body through every decoder of json-decode.c: each request type
- * Docker sends, and the port options on their own.  What decodes must
- * also survive the trip through a state file: json-encode.c's output for a
- * network or endpoint is what store.c reads back at the next start, so it
- * must decode again to the same thing (else guardnetd refuses to start).
+ * Docker sends (a Swarm manager's AllocateNetwork too), and the port
+ * options on their own.  What decodes must also survive the trip through a
+ * state file: json-encode.c's output for a network or endpoint is what
+ * store.c reads back at the next start, so it must decode again to the same
+ * thing (else guardnetd refuses to start).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,7 @@ static void endpoints(json_t *req)
 static void the_rest(json_t *req)
 {
 	struct gn_join_req j;
+	struct gn_network_spec alloc;
 	struct gn_program_req p;
 	struct gn_ep_ref ref;
 	struct gn_ports ports;
@@ -134,6 +136,8 @@ static void the_rest(json_t *req)
 
 	if (decode_join(req, &j, &err) == 0)
 		join_req_clear(&j);
+	if (decode_allocation(req, &alloc, &err) == 0)
+		netspec_clear(&alloc);
 	if (decode_program(req, &p, &err) == 0)
 		program_req_clear(&p);
 	decode_ep_ref(req, &ref, &err);

@@ -1,7 +1,7 @@
 /*
  * UFW's files through ufw_load, and what it read through the compiler of
  * UFW rules into guardnet's nftables batch (built in memory, never sent).
- * The input holds up to four files separated by NUL bytes, in the order
+ * The input holds up to six files separated by NUL bytes, in the order
  * of `files` below; a missing part is a missing file.
  */
 #include <stdio.h>
@@ -17,7 +17,7 @@
 #include "ufw.h"
 
 static const char *const files[] = { "etc/ufw/user.rules", "etc/ufw/user6.rules", "etc/ufw/ufw.conf",
-				     "etc/default/ufw" };
+				     "etc/default/ufw",    "etc/ufw/before.rules", "etc/ufw/after6.rules" };
 static char root[64];
 
 static void cleanup(void)
@@ -80,13 +80,13 @@ static void admit(struct nftnl_rule *r, uint32_t mark)
 
 static void compile(const struct ufw_config *u)
 {
-	const struct fw_model m = { .mark = 0x4e47, .ufw = u };
+	const struct fw_network net = { .bridge = "gn-fuzz", .ufw = true, .icc = true };
+	const struct fw_model m = { .mark = 0x4e47, .ufw = u, .nets = &net, .n = 1 };
 	struct nft_batch *b = nft_batch_new(1);
-	uint32_t set_id = 1;
 
 	if (!b)
 		return;
-	fw_ufw_chains(b, &m, &set_id, admit);
+	fw_ufw_tables(b, &m, admit);
 	nft_batch_free(b);
 }
 

@@ -18,6 +18,22 @@ REPO = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file
 OUT = os.path.join(REPO, "tests", "fuzz", "corpus")
 
 
+# Every recording in spec/fixtures seeds the request corpora; these are
+# also replayed as sequences (per network, or whole).
+FIXTURES = sorted(f for f in os.listdir(os.path.join(REPO, "spec", "fixtures")) if f.endswith(".jsonl"))
+SEQ_PER_NETWORK = [
+    ("docker", "docker-20.10.24-requests.jsonl"),
+    ("docker28", "docker-28.5.2-requests.jsonl"),
+    ("docker28-ipv6only", "docker-28.5.2-ipv6only-requests.jsonl"),
+]
+SEQ_WHOLE = [
+    ("compose", "docker-compose-1.29-requests.jsonl"),
+    ("compose2", "docker-compose-2.40.3-requests.jsonl"),
+    ("swarm-manager", "docker-20.10.24-swarm-manager.jsonl"),
+    ("swarm-worker", "docker-20.10.24-swarm-worker.jsonl"),
+]
+
+
 def put(harness, name, data):
     d = os.path.join(OUT, harness)
     os.makedirs(d, exist_ok=True)
@@ -45,25 +61,37 @@ def short(data):
     return hashlib.sha256(data).hexdigest()[:12]
 
 
+def sequence(records):
+    return b"".join(http(r["path"], body(r["request"])) for r in records)
+
+
+def network_of(rec):
+    return (rec["request"] or {}).get("NetworkID")
+
+
 def http_corpus(records):
     for rec in records:
         data = http(rec["path"], body(rec["request"]))
         put("http", "req-" + rec["path"].split(".")[-1] + "-" + short(data), data)
     # Whole lifecycles on one keep-alive connection: a network, its endpoints
-    # created, joined, published, inspected, revoked, left and deleted.
-    docker = fixture("docker-20.10.24-requests.jsonl")
-    nets = []
-    for rec in docker:
-        nid = rec["request"]["NetworkID"]
-        if nid not in nets:
-            nets.append(nid)
-    for i, nid in enumerate(nets):
-        seq = b"".join(http(r["path"], body(r["request"])) for r in docker if r["request"]["NetworkID"] == nid)
-        put("http", f"seq-docker-net{i}", seq)
-    put("http", "seq-compose", b"".join(http(r["path"], body(r["request"]))
-                                        for r in fixture("docker-compose-1.29-requests.jsonl")))
+    # created, joined, published, inspected, revoked, left and deleted, as
+    # each engine sends them.
+    for name, fixture_file in SEQ_PER_NETWORK:
+        recs = fixture(fixture_file)
+        nets = []
+        for rec in recs:
+            nid = network_of(rec)
+            if nid and nid not in nets:
+                nets.append(nid)
+        for i, nid in enumerate(nets):
+            put("http", f"seq-{name}-net{i}", sequence(r for r in recs if network_of(r) == nid))
+    # A compose project's networks interleave, and a swarm node's calls
+    # (AllocateNetwork, then CreateNetwork with what it answered) depend on
+    # each other: whole recordings.
+    for name, fixture_file in SEQ_WHOLE:
+        put("http", f"seq-{name}", sequence(fixture(fixture_file)))
     put("http", "handshake", http("/Plugin.Activate", b"") + http("/NetworkDriver.GetCapabilities", b""))
-    create = body(docker[0]["request"])
+    create = body(fixture("docker-20.10.24-requests.jsonl")[0]["request"])
     chunks = b"".join(b"%x\r\n%s\r\n" % (len(create[i:i + 64]), create[i:i + 64]) for i in range(0, len(create), 64))
     put("http", "chunked", b"POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: x\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
@@ -130,7 +158,10 @@ def ufw_corpus():
 
 
 def main():
-    records = fixture("docker-20.10.24-requests.jsonl") + fixture("docker-compose-1.29-requests.jsonl")
+    unplaced = set(FIXTURES) - {f for _, f in SEQ_PER_NETWORK + SEQ_WHOLE}
+    if unplaced:
+        sys.exit(f"make_corpus.py: say how to replay {', '.join(sorted(unplaced))} (SEQ_PER_NETWORK or SEQ_WHOLE)")
+    records = [rec for f in FIXTURES for rec in fixture(f)]
     for h in ("http", "decode", "config"):
         shutil.rmtree(os.path.join(OUT, h), ignore_errors=True)
     http_corpus(records)

@@ -6,8 +6,10 @@
  *                              (an ICMP port or host unreachable came back)
  * Built with gcc -static so that it runs inside busybox images.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +30,31 @@ static int serve(const char *port)
 		perror("bind");
 		return 2;
 	}
+	/* Answer from the address asked (a host with several addresses
+	 * would otherwise answer from its first, and a connected client
+	 * would not take the answer). */
+	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &(int){ 1 }, sizeof(int));
 	for (;;) {
-		char buf[1024], out[1100];
+		char buf[1024], out[1100], cbuf[256];
 		struct sockaddr_storage from;
-		socklen_t fl = sizeof from;
-		ssize_t n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &fl);
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
+		struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+		struct cmsghdr *c;
+		ssize_t n = recvmsg(fd, &m, 0);
 
 		if (n < 0)
 			continue;
 		buf[n] = '\0';
 		n = snprintf(out, sizeof out, "echo:%s", buf);
-		sendto(fd, out, (size_t)n, 0, (struct sockaddr *)&from, fl);
+		iov.iov_base = out;
+		iov.iov_len = (size_t)n;
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+				((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_ifindex = 0;
+		if (!CMSG_FIRSTHDR(&m))
+			m.msg_control = NULL, m.msg_controllen = 0;
+		sendmsg(fd, &m, 0);
 	}
 }
 

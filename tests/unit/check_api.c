@@ -71,7 +71,6 @@ START_TEST(handshake)
 	ck_reply("/Plugin.Activate", NULL, 200, "Plugin.Activate.reply.json");
 	ck_reply("/NetworkDriver.GetCapabilities", NULL, 200, "GetCapabilities.reply.json");
 	ck_reply("/NetworkDriver.GwAllocCheck", NULL, 404, "unknown-method.reply.json");
-	ck_reply("/NetworkDriver.AllocateNetwork", NULL, 501, "AllocateNetwork.reply.json");
 }
 END_TEST
 
@@ -221,19 +220,35 @@ START_TEST(bridge_names)
 }
 END_TEST
 
-START_TEST(internal_refuses_publishing)
+/* A container on an internal network and another that publishes its ports:
+ * Join carries the container's port map to both, the internal one joins
+ * without a gateway and publishes nothing; Program, which Docker sends only
+ * to the gateway, is still refused there. */
+START_TEST(internal_joins_without_publishing)
 {
-	json_t *net = record(2), *ep = record(13), *prog = record(5);
+	json_t *net = record(2), *ep = record(13), *join = record(14), *prog = record(5), *ports = record(4);
+	json_t *info;
+	unsigned status;
 
+	json_object_set(join, "Options", json_object_get(ports, "Options"));
 	json_object_set(prog, "NetworkID", json_object_get(net, "NetworkID"));
 	json_object_set(prog, "EndpointID", json_object_get(ep, "EndpointID"));
 	ck_assert_uint_eq(status_of("/NetworkDriver.CreateNetwork", net, NULL), 200);
 	ck_assert_uint_eq(status_of("/NetworkDriver.CreateEndpoint", ep, NULL), 200);
+	ck_reply("/NetworkDriver.Join", join, 200, "Join-internal.reply.json");
+	info = call("/NetworkDriver.EndpointOperInfo", prog, &status);
+	ck_assert_uint_eq(status, 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(info, "Value"), "com.docker.network.portmap")),
+			  0);
 	ck_assert_uint_eq(status_of("/NetworkDriver.ProgramExternalConnectivity", prog, "com.docker.network.portmap: "
 		"network 315623247f33 is internal and publishes no ports (7 requested)"), 400);
+	ck_assert(!state_endpoint(&drv.st, json_string_value(json_object_get(ep, "EndpointID")))->programmed);
+	json_decref(info);
 	json_decref(net);
 	json_decref(ep);
+	json_decref(join);
 	json_decref(prog);
+	json_decref(ports);
 }
 END_TEST
 
@@ -359,6 +374,142 @@ START_TEST(oper_info_refused)
 }
 END_TEST
 
+/* scope = global (guardnetd --scope global): a Swarm driver. */
+START_TEST(global_scope)
+{
+	driver_free(&drv);
+	cfg.scope_global = true;
+	fake_driver_init(&drv, NULL, &fk, &cfg);
+	ck_reply("/NetworkDriver.GetCapabilities", NULL, 200, "GetCapabilities-global.reply.json");
+}
+END_TEST
+
+/* AllocateNetwork answers the user's options, which Docker hands every
+ * node; a node's CreateNetwork with them and the manager's pool works. */
+START_TEST(allocate_network)
+{
+	json_t *req = example("AllocateNetwork.json"), *reply = example("AllocateNetwork.reply.json"), *node;
+	const struct gn_network *net;
+
+	ck_reply("/NetworkDriver.AllocateNetwork", req, 200, "AllocateNetwork.reply.json");
+	ck_assert_uint_eq(drv.st.nets.live, 0);
+	node = json_pack("{s:O,s:{s:b,s:O},s:[{s:s,s:s,s:s}],s:[]}", "NetworkID", json_object_get(req, "NetworkID"),
+			 "Options", "com.docker.network.enable_ipv6", 0, "com.docker.network.generic",
+			 json_object_get(reply, "Options"), "IPv4Data", "AddressSpace", "LocalDefault", "Gateway",
+			 "10.99.0.1/24", "Pool", "10.99.0.0/24", "IPv6Data");
+	ck_assert_uint_eq(status_of("/NetworkDriver.CreateNetwork", node, NULL), 200);
+	net = state_network(&drv.st, "whorftf1mxh2yqds78579atwe");
+	ck_assert_ptr_nonnull(net);
+	ck_assert_uint_eq(net->spec.opts.allow.n, 1);
+	ck_assert_uint_eq(net->spec.opts.mtu, 1400);
+	ck_assert_str_eq(net->spec.opts.bridge, "gn-whorftf1mxh2");
+	ck_assert_uint_eq(status_of("/NetworkDriver.FreeNetwork", req, NULL), 200);
+	json_decref(node);
+	json_decref(reply);
+	json_decref(req);
+}
+END_TEST
+
+/* What CreateNetwork refuses, AllocateNetwork refuses, naming the field. */
+START_TEST(allocate_network_refusals)
+{
+	json_t *req = example("AllocateNetwork.json"), *bad;
+
+	bad = json_deep_copy(req);
+	json_object_set_new(json_object_get(bad, "Options"), "guardnet.allow", json_string("10.77.0.300"));
+	ck_assert_uint_eq(status_of("/NetworkDriver.AllocateNetwork", bad,
+				    "guardnet.allow: invalid CIDR \"10.77.0.300\""), 400);
+	json_decref(bad);
+	bad = json_deep_copy(req);
+	json_object_set_new(json_object_get(bad, "Options"), "guardnet.colour", json_string("red"));
+	ck_assert_uint_eq(status_of("/NetworkDriver.AllocateNetwork", bad,
+				    "unknown option guardnet.colour=\"red\" (guardnet knows guardnet.publish, "
+				    "guardnet.allow, guardnet.ufw, guardnet.icc and guardnet.bridge)"), 400);
+	json_decref(bad);
+	bad = json_deep_copy(req);
+	json_object_set_new(json_object_get(bad, "Options"), "guardnet.icc", json_integer(0));
+	ck_assert_uint_eq(status_of("/NetworkDriver.AllocateNetwork", bad,
+				    "Options.guardnet.icc: expected a string, got an integer"), 400);
+	json_decref(bad);
+	bad = json_deep_copy(req);
+	json_object_del(json_array_get(json_object_get(bad, "IPv4Data"), 0), "Gateway");
+	ck_assert_uint_eq(status_of("/NetworkDriver.AllocateNetwork", bad, "IPv4Data[0].Gateway: missing; guardnet "
+				    "needs a gateway address for the bridge"), 400);
+	json_decref(bad);
+	bad = json_deep_copy(req);
+	json_object_set_new(bad, "NetworkID", json_string("whorftf1mxh2yqds78579atw"));
+	ck_assert_uint_eq(status_of("/NetworkDriver.AllocateNetwork", bad, "NetworkID: invalid ID "
+				    "\"whorftf1mxh2yqds78579atw\" (expected 64 lowercase hex digits, or 25 lowercase "
+				    "letters and digits for a swarm network)"), 400);
+	json_decref(bad);
+	ck_assert_uint_eq(drv.st.nets.live, 0);
+	json_decref(req);
+}
+END_TEST
+
+/* With --ipv6, the allocator puts the IPv6 pool into IPv4Data. */
+START_TEST(allocate_network_ipv6)
+{
+	json_t *req = json_pack("{s:s,s:{},s:[{s:s,s:s,s:s},{s:s,s:s,s:s}],s:n}", "NetworkID",
+				"v6olslm2x2ik7h57ul54whsnb", "Options", "IPv4Data", "AddressSpace", "", "Gateway",
+				"10.96.0.1/24", "Pool", "10.96.0.0/24", "AddressSpace", "", "Gateway", "fd00:96::1/64",
+				"Pool", "fd00:96::/64", "IPv6Data");
+	unsigned status;
+	json_t *got = call("/NetworkDriver.AllocateNetwork", req, &status);
+
+	ck_assert_uint_eq(status, 200);
+	ck_assert_uint_eq(json_object_size(json_object_get(got, "Options")), 0);
+	json_decref(got);
+	/* An IPv6 network's MTU must be 1280 or more, as on the nodes. */
+	json_object_set_new(json_object_get(req, "Options"), "com.docker.network.driver.mtu", json_string("1279"));
+	ck_assert_uint_eq(status_of("/NetworkDriver.AllocateNetwork", req, "com.docker.network.driver.mtu: MTU 1279 "
+				    "is below 1280, the minimum for an IPv6 network"), 400);
+	json_decref(req);
+}
+END_TEST
+
+/* What Docker 20.10 sent a global-scope driver on a Swarm manager and on a
+ * worker (swarm-protocol.sh's probe; the probe's own addition to its
+ * AllocateNetwork reply taken out): guardnet answers every request, and
+ * each AllocateNetwork reply holds exactly the options the nodes then got
+ * as com.docker.network.generic. */
+START_TEST(replay_swarm)
+{
+	json_t *all = fixture_load("docker-20.10.24-swarm-manager.jsonl"), *rec, *later;
+	size_t i, j, allocations = 0;
+
+	driver_free(&drv);
+	cfg.scope_global = true;
+	fake_driver_init(&drv, NULL, &fk, &cfg);
+	json_array_foreach(all, i, rec) {
+		json_t *req = json_object_get(rec, "request"), *got;
+		unsigned status;
+
+		if (strcmp(json_string_value(json_object_get(rec, "path")), "/NetworkDriver.AllocateNetwork"))
+			continue;
+		got = call("/NetworkDriver.AllocateNetwork", req, &status);
+		ck_assert_uint_eq(status, 200);
+		json_array_foreach(all, j, later) {
+			json_t *lreq = json_object_get(later, "request");
+
+			if (j > i && json_equal(json_object_get(lreq, "NetworkID"), json_object_get(req, "NetworkID")) &&
+			    !strcmp(json_string_value(json_object_get(later, "path")), "/NetworkDriver.CreateNetwork")) {
+				ck_assert(json_equal(json_object_get(got, "Options"),
+						     json_object_get(json_object_get(lreq, "Options"),
+								     "com.docker.network.generic")));
+				allocations++;
+				break;
+			}
+		}
+		json_decref(got);
+	}
+	ck_assert_uint_eq(allocations, 2);
+	json_decref(all);
+	replay_checked("docker-20.10.24-swarm-manager.jsonl", NULL, 0, (size_t)-1);
+	replay_checked("docker-20.10.24-swarm-worker.jsonl", NULL, 0, (size_t)-1);
+}
+END_TEST
+
 Suite *api_suite(void)
 {
 	Suite *s = suite_create("api");
@@ -367,14 +518,19 @@ Suite *api_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, handshake);
 	tcase_add_test(tc, bad_option_reply);
+	tcase_add_test(tc, global_scope);
+	tcase_add_test(tc, allocate_network);
+	tcase_add_test(tc, allocate_network_refusals);
+	tcase_add_test(tc, allocate_network_ipv6);
 	tcase_add_test(tc, replay_docker);
 	tcase_add_test(tc, replay_compose);
 	tcase_add_test(tc, replay_docker28);
 	tcase_add_test(tc, oper_info_in_force);
 	tcase_add_test(tc, oper_info_refused);
+	tcase_add_test(tc, replay_swarm);
 	tcase_add_test(tc, idempotent_calls);
 	tcase_add_test(tc, bridge_names);
-	tcase_add_test(tc, internal_refuses_publishing);
+	tcase_add_test(tc, internal_joins_without_publishing);
 	suite_add_tcase(s, tc);
 	return s;
 }

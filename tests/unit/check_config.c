@@ -14,6 +14,25 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.mark, 0x4e47);
 	ck_assert_uint_eq(c.group, 0x4e47);
 	ck_assert_int_eq(c.ufw, GN_UFW_AUTO);
+	ck_assert(!c.scope_global);
+	config_clear(&c);
+}
+END_TEST
+
+/* scope from the file, and from guardnetd's --scope through config_set. */
+START_TEST(scope)
+{
+	struct gn_config c;
+	struct gn_err e;
+
+	config_init(&c);
+	ck_assert_int_eq(config_parse(&c, "scope = global\n", "t.conf", &e), 0);
+	ck_assert(c.scope_global);
+	ck_assert_int_eq(config_set(&c, "scope", "local", "--scope", &e), 0);
+	ck_assert(!c.scope_global);
+	ck_assert_int_eq(config_set(&c, "scope", "swarm", "--scope", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "--scope: scope: invalid value \"swarm\" (expected local or global)");
+	ck_assert(!c.scope_global);
 	config_clear(&c);
 }
 END_TEST
@@ -31,7 +50,7 @@ START_TEST(parse)
 	ck_assert_uint_eq(c.mark, 0x100);
 	ck_assert_uint_eq(c.group, 77);
 	ck_assert_int_eq(config_parse(&c, "\n\nbogus = 1\n", "t.conf", &e), -EINVAL);
-	ck_assert_str_eq(e.msg, "t.conf:3: unknown key \"bogus\" (known: publish, ufw, mark, group)");
+	ck_assert_str_eq(e.msg, "t.conf:3: unknown key \"bogus\" (known: publish, ufw, mark, group, scope)");
 	ck_assert_int_eq(config_parse(&c, "publish 127.0.0.1\n", "t.conf", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "t.conf:1: expected \"key = value\", got \"publish 127.0.0.1\"");
 	ck_assert_int_eq(config_parse(&c, "publish = 127.0.0.300\n", "t.conf", &e), -EINVAL);
@@ -71,6 +90,7 @@ Suite *config_suite(void)
 
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, parse);
+	tcase_add_test(tc, scope);
 	tcase_add_test(tc, shipped_file_parses);
 	suite_add_tcase(s, tc);
 	return s;

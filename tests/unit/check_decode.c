@@ -67,10 +67,18 @@ static void decode_all_but(const char *file, size_t refused, const char *want_er
 			r = decode_program(req, &p, &e);
 			if (r == 0)
 				program_req_clear(&p);
-		} else if (!strcmp(path, "/NetworkDriver.DeleteNetwork")) {
+		} else if (!strcmp(path, "/NetworkDriver.AllocateNetwork")) {
+			struct gn_network_spec s;
+
+			r = decode_allocation(req, &s, &e);
+			if (r == 0)
+				netspec_clear(&s);
+		} else if (!strcmp(path, "/NetworkDriver.DeleteNetwork") || !strcmp(path, "/NetworkDriver.FreeNetwork")) {
 			char id[GN_ID_LEN + 1];
 
 			r = decode_network_id(req, id, &e);
+		} else if (!strcmp(path, "/NetworkDriver.GetCapabilities") || !strcmp(path, "/NetworkDriver.DiscoverNew")) {
+			r = 0; /* nothing guardnet reads */
 		} else {
 			struct gn_ep_ref ref;
 
@@ -154,6 +162,33 @@ START_TEST(program_no_proxy_6to4)
 	json_object_set_new(json_object_get(req, "Options"), "com.docker.network.driver.private.no_proxy_6to4",
 			    json_string("false"));
 	ck_assert_int_eq(decode_program(req, &p, &e), -EINVAL);
+	json_decref(req);
+}
+END_TEST
+
+START_TEST(all_swarm_requests_decode)
+{
+	decode_all("docker-20.10.24-swarm-manager.jsonl");
+	decode_all("docker-20.10.24-swarm-worker.jsonl");
+}
+END_TEST
+
+/* --ipv6 on a manager: the IPv6 pool comes inside IPv4Data. */
+START_TEST(allocation_ipv6_pool_in_ipv4data)
+{
+	json_t *req = fixture_request("docker-20.10.24-swarm-manager.jsonl", 22, "/NetworkDriver.AllocateNetwork");
+	struct gn_network_spec s;
+	struct gn_err e;
+
+	ck_assert_int_eq(decode_allocation(req, &s, &e), 0);
+	ck_assert_str_eq(s.id, "26bgal0ufbgibl4nxqgs96cjy");
+	ck_assert_uint_eq(s.n_ipv4, 1);
+	ck_addr(&s.ipv4[0].pool.addr, "10.96.0.0");
+	ck_assert_uint_eq(s.n_ipv6, 1);
+	ck_addr(&s.ipv6[0].pool.addr, "fd00:96::");
+	ck_addr(&s.ipv6[0].gateway.addr, "fd00:96::1");
+	ck_assert(s.opts.enable_ipv6);
+	netspec_clear(&s);
 	json_decref(req);
 }
 END_TEST
@@ -375,6 +410,8 @@ Suite *decode_suite(void)
 	tcase_add_test(fx, all_docker28_requests_decode);
 	tcase_add_test(fx, ipv6_only_network);
 	tcase_add_test(fx, program_no_proxy_6to4);
+	tcase_add_test(fx, all_swarm_requests_decode);
+	tcase_add_test(fx, allocation_ipv6_pool_in_ipv4data);
 	tcase_add_test(fx, create_network_n4);
 	tcase_add_test(fx, create_network_v6_and_internal);
 	tcase_add_test(fx, create_endpoint_ports);

@@ -51,13 +51,24 @@ static void teardown(void)
 	state_free(&st);
 }
 
-static void add_rule(const char *tuple, unsigned line)
+/* A rule of user.rules: its tuple at line, then the -A lines UFW wrote
+ * for it (one per line, "\n" between them) on the lines below. */
+static void add_rule(const char *tuple, unsigned line, const char *lines)
 {
+	char copy[2048], *save = NULL;
 	struct gn_err e;
 
 	ufw.v4 = realloc(ufw.v4, (ufw.n4 + 1) * sizeof *ufw.v4);
 	ck_assert_msg(ufw_parse_tuple(tuple, AF_INET, &ufw.v4[ufw.n4], &e) == 0, "%s: %s", tuple, e.msg);
 	ufw.v4[ufw.n4++].line = line;
+	snprintf(copy, sizeof copy, "%s", lines);
+	for (char *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+		struct ufw_line l = { .file = UFW_FILE_USER, .line = ++line, .tuple = (int)ufw.n4 - 1 };
+
+		ck_assert_msg(ufw_restore_line(t, AF_INET, &ufw.rs4, &l, &e) == 0, "%s: %s", t, e.msg);
+		ufw.rs4.lines = realloc(ufw.rs4.lines, (ufw.rs4.n_lines + 1) * sizeof l);
+		ufw.rs4.lines[ufw.rs4.n_lines++] = l;
+	}
 	decides = true;
 }
 
@@ -110,13 +121,16 @@ END_TEST
 
 START_TEST(ufw_first_match)
 {
-	add_rule("deny any 8080 0.0.0.0/0 any 0.0.0.0/0 in", 20);
-	add_rule("allow tcp 8080 0.0.0.0/0 any 192.0.2.2 in", 23);
+	add_rule("deny any 8080 0.0.0.0/0 any 0.0.0.0/0 in", 20,
+		 "-A ufw-user-input -p tcp --dport 8080 -j DROP\n-A ufw-user-input -p udp --dport 8080 -j DROP");
+	add_rule("allow tcp 8080 0.0.0.0/0 any 192.0.2.2 in", 23, "-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.2 -j ACCEPT");
 	ck_verdict("192.0.2.2", "192.0.2.1", 8080, "eth0", EXPLAIN_DROP, "ufw-in",
-		   "UFW rule \"deny from any to any port 8080\" (user.rules line 20)");
-	ufw.v4[0].dport.lo[0] = ufw.v4[0].dport.hi[0] = 8081;
+		   "UFW rule [1] \"deny from any to any port 8080\" (user.rules line 21)");
+	ck_verdict("192.0.2.3", "192.0.2.1", 8080, "eth0", EXPLAIN_DROP, "ufw-in", "user.rules line 21");
+	/* A hand edit of the -A line only: the -A line decides, the tuple names it. */
+	ufw.rs4.lines[0].dport.lo[0] = ufw.rs4.lines[0].dport.hi[0] = 8081;
 	ck_verdict("192.0.2.2", "192.0.2.1", 8080, "eth0", EXPLAIN_ACCEPT, "ufw-in",
-		   "\"allow from 192.0.2.2 to any port 8080 proto tcp\" (user.rules line 23)");
+		   "[2] \"allow from 192.0.2.2 to any port 8080 proto tcp\" (user.rules line 24)");
 	ck_verdict("192.0.2.3", "192.0.2.1", 8080, "eth0", EXPLAIN_DROP, "policy", "default incoming policy is deny");
 	ufw.in_policy = UFW_POLICY_REJECT;
 	ck_verdict("192.0.2.3", "192.0.2.1", 8080, "eth0", EXPLAIN_REJECT, "policy", "is reject");
@@ -128,17 +142,35 @@ END_TEST
 
 START_TEST(ufw_actions_and_qualifiers)
 {
-	add_rule("allow tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in_nosuch0", 10);
-	add_rule("reject tcp 8080 0.0.0.0/0 any 192.0.2.4 in", 11);
-	add_rule("limit tcp 8080 0.0.0.0/0 any 192.0.2.5 in", 12);
-	add_rule("allow tcp 8080 192.0.2.9 any 0.0.0.0/0 in", 13);    /* another destination */
-	add_rule("allow tcp 8080 0.0.0.0/0 1234 0.0.0.0/0 in", 14);   /* a source port explain cannot know */
-	add_rule("route:allow tcp 80 10.9.0.2 any 0.0.0.0/0 in", 15);
-	ck_verdict("192.0.2.4", "192.0.2.1", 8080, "eth0", EXPLAIN_REJECT, "ufw-in", "line 11");
-	ck_verdict("192.0.2.5", "192.0.2.1", 8080, "eth0", EXPLAIN_LIMIT, "ufw-in", "limit from 192.0.2.5");
+	add_rule("allow tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in_nosuch0", 10,
+		 "-A ufw-user-input -i nosuch0 -p tcp --dport 8080 -j ACCEPT");
+	add_rule("reject tcp 8080 0.0.0.0/0 any 192.0.2.4 in", 20,
+		 "-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.4 -j REJECT --reject-with tcp-reset");
+	add_rule("limit tcp 8080 0.0.0.0/0 any 192.0.2.5 in", 30,
+		 "-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.5 -m conntrack --ctstate NEW -m recent --set\n"
+		 "-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.5 -m conntrack --ctstate NEW -m recent --update "
+		 "--seconds 30 --hitcount 6 -j ufw-user-limit\n"
+		 "-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.5 -j ufw-user-limit-accept");
+	add_rule("allow tcp 8080 192.0.2.9 any 0.0.0.0/0 in", 40,     /* another destination */
+		 "-A ufw-user-input -p tcp -d 192.0.2.9 --dport 8080 -j ACCEPT");
+	add_rule("allow tcp 8080 0.0.0.0/0 1234 0.0.0.0/0 in", 50,    /* a source port explain cannot know */
+		 "-A ufw-user-input -p tcp --dport 8080 --sport 1234 -j ACCEPT");
+	add_rule("route:allow tcp 80 10.9.0.2 any 0.0.0.0/0 in", 60,
+		 "-A ufw-user-forward -p tcp -d 10.9.0.2 --dport 80 -j ACCEPT");
+	add_rule("allow tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in", 70, "");
+	{
+		struct ufw_line l = { .file = UFW_FILE_USER, .line = 80, .tuple = -1 };
+		struct gn_err e;
+
+		ufw_restore_line("-A ufw-user-limit-accept -j ACCEPT", AF_INET, &ufw.rs4, &l, &e);
+		ufw.rs4.lines = realloc(ufw.rs4.lines, (ufw.rs4.n_lines + 1) * sizeof l);
+		ufw.rs4.lines[ufw.rs4.n_lines++] = l;
+	}
+	ck_verdict("192.0.2.4", "192.0.2.1", 8080, "eth0", EXPLAIN_REJECT, "ufw-in", "line 21");
+	ck_verdict("192.0.2.5", "192.0.2.1", 8080, "eth0", EXPLAIN_LIMIT, "ufw-in", "user.rules line 80");
 	ck_verdict("192.0.2.6", "192.0.2.1", 8080, "nosuch0", EXPLAIN_ACCEPT, "ufw-in", "allow in on nosuch0");
 	ck_verdict("192.0.2.6", "192.0.2.1", 8080, "eth0", EXPLAIN_ACCEPT, "ufw-route",
-		   "\"route allow from any to 10.9.0.2 port 80 proto tcp\" (user.rules line 15)");
+		   "[6] \"route allow from any to 10.9.0.2 port 80 proto tcp\" (user.rules line 61)");
 	decides = false;
 	ck_verdict("192.0.2.4", "192.0.2.1", 8080, "eth0", EXPLAIN_DROP, "default", "guardnet.ufw=auto, UFW enabled");
 }
@@ -187,9 +219,10 @@ START_TEST(every_step_of_the_admission_order)
 		{ ADMIT_FINAL, "192.0.2.4", "eth0" },
 	};
 
-	add_rule("deny tcp 8080 0.0.0.0/0 any 198.51.100.9 in", 1);
-	add_rule("allow tcp 8080 0.0.0.0/0 any 192.0.2.2 in", 2);
-	add_rule("route:allow tcp 80 10.9.0.2 any 192.0.2.3 in", 3);
+	add_rule("deny tcp 8080 0.0.0.0/0 any 198.51.100.9 in", 0, "-A ufw-user-input -p tcp --dport 8080 -s 198.51.100.9 -j DROP");
+	add_rule("allow tcp 8080 0.0.0.0/0 any 192.0.2.2 in", 2, "-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.2 -j ACCEPT");
+	add_rule("route:allow tcp 80 10.9.0.2 any 192.0.2.3 in", 4,
+		 "-A ufw-user-forward -p tcp -d 10.9.0.2 --dport 80 -s 192.0.2.3 -j ACCEPT");
 	prefix_list_parse("198.51.100.0/24", &net->spec.opts.allow, "allow", NULL);
 	prefix_list_parse("203.0.113.7", &ep->spec.allow, "allow", NULL);
 	ck_assert_uint_eq(admit_steps, sizeof about / sizeof about[0]);

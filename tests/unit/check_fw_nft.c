@@ -7,6 +7,7 @@
  * change is meant, `make golden` rewrites the files.
  */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -154,54 +155,84 @@ START_TEST(allow_lists)
 }
 END_TEST
 
-static void ufw_rules(struct ufw_config *c, const char *const *v4, size_t n4, const char *const *v6, size_t n6)
-{
-	struct gn_err e;
-
-	c->v4 = calloc(n4 + 1, sizeof *c->v4);
-	c->v6 = calloc(n6 + 1, sizeof *c->v6);
-	for (size_t i = 0; i < n4; i++)
-		ck_assert_msg(ufw_parse_tuple(v4[i], AF_INET, &c->v4[i], &e) == 0, "%s", e.msg);
-	for (size_t i = 0; i < n6; i++)
-		ck_assert_msg(ufw_parse_tuple(v6[i], AF_INET6, &c->v6[i], &e) == 0, "%s", e.msg);
-	c->n4 = n4;
-	c->n6 = n6;
-}
-
-/* UFW in force: every action (allow, deny, reject, limit), port ranges
- * and lists, "any" protocol, source ports, interface and route rules, an
- * outgoing rule (left out), IPv6 rules; a second network with UFW off. */
+/* UFW in force, as ufw 0.36 writes its files: every action (allow, deny,
+ * reject, limit through xt_recent), port ranges and lists, "any" protocol,
+ * source ports, interface and route rules, an outgoing rule (left out),
+ * IPv6 rules, before.rules' own lines (DHCP, ufw-not-local, a RETURN) and
+ * after.rules' skip to the policy; a second network with UFW off. */
 START_TEST(ufw)
 {
-	static const char *const v4[] = {
-		"allow tcp 8080 0.0.0.0/0 any 192.0.2.2 in",
-		"deny tcp 8081 0.0.0.0/0 any 0.0.0.0/0 in",
-		"reject any 8082 0.0.0.0/0 any 0.0.0.0/0 in",
-		"limit tcp 8083 0.0.0.0/0 any 0.0.0.0/0 in",
-		"allow tcp 8000:8010 0.0.0.0/0 any 0.0.0.0/0 in_eth0",
-		"allow udp 5353 0.0.0.0/0 53 10.0.0.0/8 in",
-		"route:allow tcp 80 10.0.0.2 any 0.0.0.0/0 in_eth0!out_gn-ufw",
-		"route:deny any any 0.0.0.0/0 any 198.51.100.0/24 in",
-		"allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 out",
-	};
-	static const char *const v6[] = {
-		"allow tcp 22 ::/0 any ::/0 in",
-		"reject tcp 80,443 ::/0 any ::/0 in",
-		"deny any any ::/0 any 2001:db8::/32 in",
-		"limit udp 9000 ::/0 any ::/0 in",
-	};
+	static const char user[] =
+		"*filter\n:ufw-user-input - [0:0]\n:ufw-user-output - [0:0]\n:ufw-user-forward - [0:0]\n"
+		":ufw-user-limit - [0:0]\n:ufw-user-limit-accept - [0:0]\n### RULES ###\n"
+		"### tuple ### allow tcp 8080 0.0.0.0/0 any 192.0.2.2 in\n"
+		"-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.2 -j ACCEPT\n"
+		"### tuple ### deny tcp 8081 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 8081 -j DROP\n"
+		"### tuple ### reject any 8082 0.0.0.0/0 any 0.0.0.0/0 in\n"
+		"-A ufw-user-input -p tcp --dport 8082 -j REJECT --reject-with tcp-reset\n"
+		"-A ufw-user-input -p udp --dport 8082 -j REJECT\n"
+		"### tuple ### limit tcp 8083 0.0.0.0/0 any 0.0.0.0/0 in\n"
+		"-A ufw-user-input -p tcp --dport 8083 -m conntrack --ctstate NEW -m recent --set\n"
+		"-A ufw-user-input -p tcp --dport 8083 -m conntrack --ctstate NEW -m recent --update --seconds 30 "
+		"--hitcount 6 -j ufw-user-limit\n"
+		"-A ufw-user-input -p tcp --dport 8083 -j ufw-user-limit-accept\n"
+		"### tuple ### allow tcp 8000:8010 0.0.0.0/0 any 0.0.0.0/0 in_eth0\n"
+		"-A ufw-user-input -i eth0 -p tcp -m multiport --dports 8000:8010 -j ACCEPT\n"
+		"### tuple ### allow udp 5353 0.0.0.0/0 53 10.0.0.0/8 in\n"
+		"-A ufw-user-input -p udp --dport 5353 -s 10.0.0.0/8 --sport 53 -j ACCEPT\n"
+		"### tuple ### route:allow tcp 80 10.0.0.2 any 0.0.0.0/0 in_eth0!out_gn-ufw\n"
+		"-A ufw-user-forward -i eth0 -o gn-ufw -p tcp -d 10.0.0.2 --dport 80 -j ACCEPT\n"
+		"### tuple ### route:deny any any 0.0.0.0/0 any 198.51.100.0/24 in\n"
+		"-A ufw-user-forward -s 198.51.100.0/24 -j DROP\n"
+		"### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 out\n-A ufw-user-output -p tcp --dport 22 -j ACCEPT\n"
+		"### END RULES ###\n-A ufw-user-limit -j REJECT\n-A ufw-user-limit-accept -j ACCEPT\nCOMMIT\n";
+	static const char user6[] =
+		"*filter\n:ufw6-user-input - [0:0]\n### RULES ###\n"
+		"### tuple ### allow tcp 22 ::/0 any ::/0 in\n-A ufw6-user-input -p tcp --dport 22 -j ACCEPT\n"
+		"### tuple ### reject tcp 80,443 ::/0 any ::/0 in\n"
+		"-A ufw6-user-input -p tcp -m multiport --dports 80,443 -j REJECT --reject-with tcp-reset\n"
+		"### tuple ### deny any any ::/0 any 2001:db8::/32 in\n-A ufw6-user-input -s 2001:db8::/32 -j DROP\n"
+		"### END RULES ###\nCOMMIT\n";
+	static const char before[] =
+		"*filter\n:ufw-before-input - [0:0]\n:ufw-not-local - [0:0]\n"
+		"-A ufw-before-input -i lo -j ACCEPT\n"
+		"-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+		"-A ufw-before-input -m conntrack --ctstate INVALID -j ufw-logging-deny\n"
+		"-A ufw-before-input -m conntrack --ctstate INVALID -j DROP\n"
+		"-A ufw-before-input -p icmp --icmp-type echo-request -j ACCEPT\n"
+		"-A ufw-before-input -p udp --sport 67 --dport 68 -j ACCEPT\n"
+		"-A ufw-before-input -s 203.0.113.0/24 -j RETURN\n"
+		"-A ufw-before-input -j ufw-not-local\n"
+		"-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN\n"
+		"-A ufw-not-local -m addrtype --dst-type MULTICAST -j RETURN\n"
+		"-A ufw-not-local -j DROP\nCOMMIT\n";
+	static const char after[] =
+		"*filter\n:ufw-after-input - [0:0]\n-A ufw-after-input -p udp --dport 137 -j ufw-skip-to-policy-input\n"
+		"COMMIT\n";
 	struct gn_prefix sub1[] = { P("10.7.0.0/24"), P("fd00:7::/64") }, sub2[] = { P("10.8.0.0/24") };
 	struct fw_network n[] = {
 		{ .bridge = "gn-ufw", .icc = true, .subnets = sub1, .n_subnets = 2, .ufw = true },
 		{ .bridge = "gn-noufw", .icc = true, .subnets = sub2, .n_subnets = 1, .ufw = false },
 	};
-	struct ufw_config c = { .enabled = true, .ipv6 = true, .in_policy = UFW_POLICY_DROP };
+	char *root = tmpdir_make(), dir[600];
+	struct ufw_config c;
 	struct fw_model m = { .nets = n, .n = 2, .mark = MARK, .ufw = &c };
+	struct gn_err e;
 
-	ufw_rules(&c, v4, sizeof v4 / sizeof v4[0], v6, sizeof v6 / sizeof v6[0]);
+	snprintf(dir, sizeof dir, "%s/etc", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof dir, "%s/etc/ufw", root);
+	mkdir(dir, 0755);
+	root_write(root, "etc/ufw/ufw.conf", "ENABLED=yes\n");
+	root_write(root, "etc/ufw/user.rules", user);
+	root_write(root, "etc/ufw/user6.rules", user6);
+	root_write(root, "etc/ufw/before.rules", before);
+	root_write(root, "etc/ufw/after.rules", after);
+	ck_assert_int_eq(ufw_load(root, &c, &e), 0);
+	ck_assert_uint_eq(c.n_problems, 0);
 	table_golden(&m, "fw_nft_ufw");
-	free(c.v4);
-	free(c.v6);
+	ufw_config_clear(&c);
+	tmpdir_remove(root);
 }
 END_TEST
 

@@ -48,6 +48,18 @@ char *tmpdir_make(void)
 	return d ? strdup(d) : NULL;
 }
 
+void root_write(const char *root, const char *rel, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 void tmpdir_remove(char *dir)
 {
 	char cmd[600];

@@ -58,6 +58,33 @@ START_TEST(status_of_networks_and_endpoints)
 }
 END_TEST
 
+/* Ports of Docker's routing mesh: status lists each once, sorted, and
+ * forgets those that went. */
+START_TEST(status_lists_the_routing_mesh_ports)
+{
+	struct report_status s;
+	struct gn_err err;
+
+	h.fk.ingress[0] = (struct gn_transport_port){ .proto = 17, .port = 53 };
+	h.fk.ingress[1] = (struct gn_transport_port){ .proto = 6, .port = 8083 };
+	h.fk.ingress[2] = (struct gn_transport_port){ .proto = 6, .port = 8083 };
+	h.fk.n_ingress = 3;
+	driver_watch_ingress(&h.drv);
+	ck_assert_int_eq(report_status(&h.drv, &s, &err), 0);
+	ck_assert(!s.scope_global);
+	ck_assert_uint_eq(s.n_ingress, 2);
+	ck_assert(s.ingress[0].proto == 6 && s.ingress[0].port == 8083);
+	ck_assert(s.ingress[1].proto == 17 && s.ingress[1].port == 53);
+	report_status_clear(&s);
+	h.fk.n_ingress = 1;
+	driver_watch_ingress(&h.drv);
+	ck_assert_int_eq(report_status(&h.drv, &s, &err), 0);
+	ck_assert_uint_eq(s.n_ingress, 1);
+	ck_assert(s.ingress[0].proto == 17 && s.ingress[0].port == 53);
+	report_status_clear(&s);
+}
+END_TEST
+
 START_TEST(check_reports_what_the_kernel_lacks)
 {
 	struct report_lines l;
@@ -114,6 +141,7 @@ Suite *report_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, status_of_networks_and_endpoints);
+	tcase_add_test(tc, status_lists_the_routing_mesh_ports);
 	tcase_add_test(tc, check_reports_what_the_kernel_lacks);
 	tcase_add_test(tc, explain_asks_the_kernel_its_routes);
 	suite_add_tcase(s, tc);

@@ -287,6 +287,20 @@ static int f_route(void *ctx, const struct gn_addr *addr, struct backend_route *
 	return 0;
 }
 
+static int f_ingress(void *ctx, struct gn_transport_port **ret, size_t *n, struct gn_err *err)
+{
+	struct fake_backend *f = ctx;
+
+	(void)err;
+	*ret = NULL;
+	*n = f->n_ingress;
+	if (f->n_ingress && !(*ret = malloc(f->n_ingress * sizeof **ret)))
+		return -ENOMEM;
+	if (f->n_ingress)
+		memcpy(*ret, f->ingress, f->n_ingress * sizeof **ret);
+	return 0;
+}
+
 static int f_reconcile(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err)
 {
 	struct fake_backend *f = ctx;
@@ -331,6 +345,7 @@ static const struct gn_backend_ops fake_ops = {
 	.port_in_use = f_port_in_use,
 	.ephemeral = f_ephemeral,
 	.route = f_route,
+	.ingress = f_ingress,
 	.reconcile = f_reconcile,
 	.check = f_check,
 };
@@ -392,4 +407,5 @@ void fake_driver_init(struct gn_driver *d, struct gn_store *store, struct fake_b
 	struct plan_env env = { .default_publish = &cfg->publish, .default_ufw = cfg->ufw, .mark = cfg->mark };
 
 	driver_init(d, store, fake_backend(f), &env);
+	d->scope_global = cfg->scope_global;
 }

@@ -35,6 +35,9 @@ struct fake_backend {
 	/* What route answers for every address: the host's one address is
 	 * route.src, the only local one. */
 	struct backend_route route;
+	/* What ingress answers: the routing mesh's ports. */
+	struct gn_transport_port ingress[4];
+	size_t n_ingress;
 };
 
 void fake_init(struct fake_backend *f);

@@ -37,6 +37,8 @@ void ck_prefix(const struct gn_prefix *p, const char *want);
 /* A fresh temporary directory; removed with tmpdir_remove. */
 char *tmpdir_make(void);
 void tmpdir_remove(char *dir);
+/* root/rel holds text (the test fails if it cannot be written). */
+void root_write(const char *root, const char *rel, const char *text);
 
 /* Whether text is what tests/unit/golden/NAME.txt holds; a difference is
  * shown on stderr as a diff.  With GN_GOLDEN=update (`make golden`) the
