@@ -56,7 +56,7 @@ check "stopped guardnetd: exit 3 (got $rc)" test "$rc" -eq 3
 check "stopped guardnetd: stderr says it did not answer" has "$err" 'did not answer within 2 s: it is stopped or wedged'
 check "the answer says it is the degraded check" has "$out" '^degraded check: guardnetd does not answer, so guardnetctl read the kernel itself'
 check "the answer says what it could not check" has "$out" '^not checked: the rules inside the chains'
-check "ok: the table and its hooked chains" has "$out" '^ok: table inet guardnet: chains forward, prerouting, output and postrouting on their hooks'
+check "ok: the table and its hooked chains" has "$out" '^ok: table inet guardnet: chains forward, prerouting, raw-prerouting, output and postrouting on their hooks'
 check "ok: the network's bridge, its set element and chain" has "$out" "^ok: network ${net:0:12}: bridge $br, in set bridges, chain pub-$br"
 check "ok: the endpoint's interface" has "$out" '^ok: 1 endpoint of the state directory has its interface'
 check "ok: the iptables accept rule" has "$out" "^ok: iptables \(nf_tables\): guardnet's accept rule is in filter DOCKER-USER"
@@ -72,7 +72,10 @@ in_ns "$O" curl -s -m 2 -o /dev/null http://192.0.2.1:8080/
 c=$?
 check "and the outside is dropped (curl exit $c, 28 = timeout)" test "$c" -eq 28
 
-{ kill -9 "${!pid_var}"; kill -CONT "${!pid_var}"; wait "${!pid_var}"; } 2>/dev/null
+# guardnetd_stop polls until the pid is gone: a bare wait returns at once
+# for a disowned job, and a half-dead daemon would still hold its socket.
+kill -CONT "${!pid_var}"
+guardnetd_stop "$H" KILL
 ctl --json check
 check "killed guardnetd: --json check, exit 3, degraded and no drift (got $rc)" bash -c "[ $rc -eq 3 ] && python3 -c '
 import json, sys

@@ -106,7 +106,9 @@ check "stopped guardnetd (SIGSTOP): exit 3 after the timeout ($rc, $ms ms: $err)
 kill -CONT "$pid"
 run_ctl --socket "$sock" status
 check "continued: status answers again (exit $rc)" ctl_was 0 out '^firewall:' 
-{ kill -9 "$pid"; wait "$pid"; } 2>/dev/null
+# guardnetd_stop polls until the pid is gone (wait alone returns at once
+# for the disowned job).
+guardnetd_stop "$H" KILL
 run_ctl --socket "$sock" --timeout 2 status
 check "killed guardnetd: exit 3 at once, \"not running\" ($rc, $ms ms: $err)" \
 	ctl_was 3 err 'guardnetd is not running: nothing listens on .* \(connection refused\)' 1500
