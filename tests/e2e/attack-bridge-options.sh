@@ -116,8 +116,14 @@ other() {
 	refused:*) names_key "$r" "${5%%=*}" && held "$r" || open_ "refused without naming it: $r" ;;
 	esac
 }
+# Docker 20.10 has no gateway modes and ignores the key; Docker 28's bridge
+# driver knows it (routed: no NAT for the network).
+case ${GUARDNET_DOCKER:-} in
+28) dgw='accepted (a gateway mode of Docker 28)' ;;
+*) dgw='accepted (Docker 20.10 has no gateway modes)' ;;
+esac
 attack_check "-o com.docker.network.bridge.gateway_mode_ipv4=routed" \
-	"$(other "" dr 10.254.9.0/24 -o com.docker.network.bridge.gateway_mode_ipv4=routed | sed 's/^OPEN (accepted and ignored)$/accepted (Docker 20.10 has no gateway modes)/')" \
+	"$(other "" dr 10.254.9.0/24 -o com.docker.network.bridge.gateway_mode_ipv4=routed | sed "s/^OPEN (accepted and ignored)\$/$dgw/")" \
 	"$(other "$DRV" gr 10.254.10.0/24 -o com.docker.network.bridge.gateway_mode_ipv4=routed)"
 attack_check "-o com.docker.network.bridge.inhibit_ipv4=true" \
 	"-" "$(other "$DRV" gx 10.254.11.0/24 -o com.docker.network.bridge.inhibit_ipv4=true)"
