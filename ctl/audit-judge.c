@@ -329,8 +329,9 @@ static void ufw_prefixes(const struct audit *a, const struct audit_port *p, stru
 }
 
 /* A loopback publish of Docker's: the host, and neighbours that send to
- * 127.0.0.1 unless something drops them before Docker's DNAT (Docker 28's
- * raw-table rule does; research/docker-remote-driver.md section 3.2). */
+ * 127.0.0.1 unless something drops them before Docker's DNAT (guardnet's
+ * raw-prerouting chain does, host-wide, and Docker 28's raw-table rule;
+ * research/docker-remote-driver.md section 3.2). */
 static void judge_loopback(struct audit *a, struct audit_port *p)
 {
 	p->reach = REACH_HOST;
@@ -357,8 +358,12 @@ static void judge_loopback(struct audit *a, struct audit_port *p)
 			pkt.src.a[3] = (uint8_t)(pkt.src.a[3] >= 254 ? pkt.src.a[3] - 1 : pkt.src.a[3] + 1);
 			fw_eval_hook(&a->fw, NF_INET_PRE_ROUTING, -100, &pkt, &res);
 			note_unsure(p, &res);
-			if (res.v != FW_ACCEPT)
+			if (res.v != FW_ACCEPT) {
+				fw_where_format(&res.by, w, sizeof w);
+				snprintf(p->verdict, sizeof p->verdict, "reachable only from the host (neighbours that "
+					 "send to 127.0.0.1: %s)", w);
 				continue;
+			}
 			pkt.oif = p->bridge;
 			pkt.odst = pkt.dst;
 			pkt.odport = p->port;

@@ -94,9 +94,13 @@ static void check_table(const struct ctl_kernel *k, struct report *rep)
 		unsigned hook;
 	} base[] = { { "forward", NF_INET_FORWARD },
 		     { "prerouting", NF_INET_PRE_ROUTING },
+		     { "raw-prerouting", NF_INET_PRE_ROUTING },
 		     { "output", NF_INET_LOCAL_OUT },
 		     { "postrouting", NF_INET_POST_ROUTING } };
-	static const char *const sets[] = { "bridges", "pub4", "any4", "pub6", "any6", "epallow4", "epallow6" };
+	/* UFW's rules live in tables ip and ip6 guardnet, only while UFW is
+	 * in force: nothing to ask of every host. */
+	static const char *const sets[] = { "bridges", "src4", "src6", "uplinks", "pub4", "any4", "pub6", "any6",
+					    "allowh4", "allowh6", "epallow4", "epallow6" };
 	size_t missing = 0;
 
 	if (!k->table) {
@@ -116,8 +120,8 @@ static void check_table(const struct ctl_kernel *k, struct report *rep)
 		if (!strs_has(&k->sets, sets[i]) && ++missing)
 			say(rep->drift, "table inet " GN_TABLE ": set %s is missing", sets[i]);
 	if (!missing)
-		say(rep->ok, "table inet " GN_TABLE ": chains forward, prerouting, output and postrouting on their hooks, "
-			     "and its sets and maps");
+		say(rep->ok, "table inet " GN_TABLE ": chains forward, prerouting, raw-prerouting, output and "
+			     "postrouting on their hooks, and its sets and maps");
 }
 
 /* Tables ip and ip6 guardnet: UFW's rules for the networks under UFW.
@@ -187,7 +191,11 @@ static void check_iptables(const struct ctl_kernel *k, struct report *rep)
 {
 	for (size_t i = 0; i < 4; i++) {
 		const struct ipt_view *v = &k->ipt[i];
-		const char *chain = strs_has(&v->chains, "DOCKER-USER") ? "DOCKER-USER" :
+		/* guardnetd puts it in DOCKER-USER while FORWARD jumps there,
+		 * else in FORWARD: either is where it may be. */
+		const char *chain = strs_has(&v->rule_in, "DOCKER-USER")  ? "DOCKER-USER" :
+				    strs_has(&v->rule_in, "FORWARD")      ? "FORWARD" :
+				    strs_has(&v->chains, "DOCKER-USER") ? "DOCKER-USER" :
 				    strs_has(&v->chains, "FORWARD")     ? "FORWARD" : NULL;
 
 		if (v->err)

@@ -302,14 +302,17 @@ static const struct fw_elem *set_find(const struct fw_set *s, const uint8_t *key
 	return best && !(best->flags & NFT_SET_ELEM_INTERVAL_END) ? best : NULL;
 }
 
-static void note_set_sources(struct vm *m, const struct fw_set *s, size_t len)
+/* The sources a set's elements hold at off in their keys (len bytes: the
+ * whole key, or its address in a concatenation such as oifname . ip
+ * saddr). */
+static void note_set_sources(struct vm *m, const struct fw_set *s, size_t off, size_t len)
 {
 	for (size_t i = 0; i < s->n && i < 16; i++) {
 		struct gn_prefix p = { .addr.family = len == 4 ? AF_INET : AF_INET6, .len = (uint8_t)(len * 8) };
 
-		if (s->v[i].flags & NFT_SET_ELEM_INTERVAL_END || s->v[i].klen < len)
+		if (s->v[i].flags & NFT_SET_ELEM_INTERVAL_END || s->v[i].klen < off + len)
 			continue;
-		memcpy(p.addr.a, s->v[i].key, len);
+		memcpy(p.addr.a, s->v[i].key + off, len);
 		fw_seen_prefix(m->x->res, &p);
 	}
 }
@@ -327,8 +330,11 @@ static int e_lookup(struct vm *m, const struct nlattr *d)
 		fw_unsure(m->x, "a set it cannot read");
 		return GO;
 	}
-	if (is_saddr(m, r) && (s->klen == 4 || s->klen == 16))
-		note_set_sources(m, s, s->klen);
+	for (size_t off = 0, alen = m->x->p.family == AF_INET ? 4 : 16; off + alen <= s->klen; off += 4)
+		if (is_saddr(m, r + off)) {
+			note_set_sources(m, s, off, alen);
+			break;
+		}
 	e = set_find(s, r, s->klen);
 	if (!tb[NFTA_LOOKUP_DREG])
 		return (e != NULL) != inv;

@@ -51,6 +51,17 @@ static uint16_t u16_at(const char *p, size_t off)
 static const char *const hook_names[NF_INET_NUMHOOKS] = { "PREROUTING", "INPUT", "FORWARD", "OUTPUT",
 							   "POSTROUTING" };
 
+/* A standard target (empty name) whose verdict is ACCEPT (-NF_ACCEPT - 1). */
+static bool accepts(const struct xt_entry_target *t)
+{
+	int verdict;
+
+	if (t->u.user.name[0] || t->u.target_size < sizeof *t + sizeof verdict)
+		return false;
+	memcpy(&verdict, t->data, sizeof verdict);
+	return verdict == -NF_ACCEPT - 1;
+}
+
 static int walk(const char *blob, size_t size, const struct layout *l, unsigned valid_hooks,
 		const unsigned *hook_entry, struct ipt_view *v)
 {
@@ -80,9 +91,12 @@ static int walk(const char *blob, size_t size, const struct layout *l, unsigned 
 
 			if (m->u.match_size < sizeof *m)
 				return -EBADMSG;
+			/* guardnet's accept rule: its comment and the standard
+			 * target ACCEPT (its device group drops carry the comment
+			 * too). */
 			if (!strcmp(m->u.user.name, "comment") && m->u.match_size >= sizeof *m + sizeof(struct xt_comment_info) &&
 			    !strncmp(((const struct xt_comment_info *)m->data)->comment, GN_RULE_COMMENT,
-				     XT_MAX_COMMENT_LEN) && chain && !strs_has(&v->rule_in, chain))
+				     XT_MAX_COMMENT_LEN) && chain && !strs_has(&v->rule_in, chain) && accepts(t))
 				r = strs_add(&v->rule_in, chain);
 			m_off += m->u.match_size;
 		}

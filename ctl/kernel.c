@@ -197,6 +197,32 @@ static bool comment_in_match(const struct nlattr *exprs)
 	return false;
 }
 
+/* guardnet's accept rule ends in accept; its device group drops (commented
+ * "guardnet" too) in drop. */
+static bool accepts(const struct nlattr *exprs)
+{
+	nla_for_each(e, nla_data(exprs), exprs->nla_len - NLA_HDRLEN) {
+		struct nlattr *x[NFTA_EXPR_MAX + 1], *i[NFTA_IMMEDIATE_MAX + 1], *d[NFTA_DATA_MAX + 1],
+			*v[NFTA_VERDICT_MAX + 1];
+
+		nl_attrs_nested(e, x, NFTA_EXPR_MAX);
+		if (!x[NFTA_EXPR_NAME] || !x[NFTA_EXPR_DATA] || !nla_str(x[NFTA_EXPR_NAME]) ||
+		    strcmp(nla_str(x[NFTA_EXPR_NAME]), "immediate"))
+			continue;
+		nl_attrs_nested(x[NFTA_EXPR_DATA], i, NFTA_IMMEDIATE_MAX);
+		if (!i[NFTA_IMMEDIATE_DATA])
+			continue;
+		nl_attrs_nested(i[NFTA_IMMEDIATE_DATA], d, NFTA_DATA_MAX);
+		if (!d[NFTA_DATA_VERDICT])
+			continue;
+		nl_attrs_nested(d[NFTA_DATA_VERDICT], v, NFTA_VERDICT_MAX);
+		if (v[NFTA_VERDICT_CODE] && v[NFTA_VERDICT_CODE]->nla_len == NLA_HDRLEN + 4 &&
+		    ntohl(*(const uint32_t *)nla_data(v[NFTA_VERDICT_CODE])) == NF_ACCEPT)
+			return true;
+	}
+	return false;
+}
+
 static int on_rule(const struct nlmsghdr *h, void *ctx)
 {
 	struct nft_read *c = ctx;
@@ -208,8 +234,9 @@ static int on_rule(const struct nlmsghdr *h, void *ctx)
 	    strcmp(nla_str(tb[NFTA_RULE_TABLE]), c->table) || !(chain = nla_str(tb[NFTA_RULE_CHAIN])) ||
 	    strs_has(c->rule_in, chain))
 		return 0;
-	if ((tb[NFTA_RULE_USERDATA] && comment_in_udata(tb[NFTA_RULE_USERDATA])) ||
-	    (tb[NFTA_RULE_EXPRESSIONS] && comment_in_match(tb[NFTA_RULE_EXPRESSIONS])))
+	if (((tb[NFTA_RULE_USERDATA] && comment_in_udata(tb[NFTA_RULE_USERDATA])) ||
+	     (tb[NFTA_RULE_EXPRESSIONS] && comment_in_match(tb[NFTA_RULE_EXPRESSIONS]))) &&
+	    tb[NFTA_RULE_EXPRESSIONS] && accepts(tb[NFTA_RULE_EXPRESSIONS]))
 		return strs_add(c->rule_in, chain);
 	return 0;
 }

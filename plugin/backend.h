@@ -29,6 +29,7 @@ struct plan_bridge {
 	char alias[NAMES_ALIAS_MAX];
 	uint8_t mac[6];                      /* names_mark_mac of name */
 	unsigned mtu;                        /* 0: the kernel's default */
+	uint32_t group;                      /* device group: guardnet's iptables rules drop by it */
 	struct gn_prefix addrs[PLAN_BRIDGE_ADDRS]; /* the gateways, with their subnets' length */
 	size_t n_addrs;
 	/* The host's connections to 127.0.0.1:P are DNATed into the bridge

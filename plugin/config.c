@@ -9,8 +9,10 @@
 #include "log.h"
 #include "options.h"
 
-/* The mark design.md section 4 verified: "NG" in ASCII. */
+/* The mark design.md section 4 verified: "NG" in ASCII.  The bridges'
+ * device group is the same number, to be recognised as guardnet's. */
 #define DEFAULT_MARK 0x4e47
+#define DEFAULT_GROUP 0x4e47
 #define DEFAULT_PUBLISH "0.0.0.0,::"
 #define CONFIG_MAX_SIZE (1 << 20)
 
@@ -20,6 +22,7 @@ void config_init(struct gn_config *c)
 	addr_list_parse(DEFAULT_PUBLISH, &c->publish, "publish", NULL);
 	c->ufw = GN_UFW_AUTO;
 	c->mark = DEFAULT_MARK;
+	c->group = DEFAULT_GROUP;
 }
 
 void config_clear(struct gn_config *c)
@@ -62,16 +65,20 @@ int config_set(struct gn_config *c, const char *key, const char *value, const ch
 			}
 		return gn_errf(err, -EINVAL, "%s: ufw: invalid value \"%.60s\" (expected auto, on or off)", where, value);
 	}
-	if (!strcmp(key, "mark")) {
+	if (!strcmp(key, "mark") || !strcmp(key, "group")) {
 		char *end;
 		unsigned long v;
 
 		errno = 0;
 		v = strtoul(value, &end, 0);
+		/* Group 0 is every interface's: guardnet's bridges need one of their own. */
 		if (!*value || *value == '-' || *end || errno || v == 0 || v > 0xffffffffUL)
-			return gn_errf(err, -EINVAL, "%s: mark: invalid value \"%s\" (expected a non-zero 32-bit "
-				       "number such as 0x4e47)", where, value);
-		c->mark = (uint32_t)v;
+			return gn_errf(err, -EINVAL, "%s: %s: invalid value \"%s\" (expected a non-zero 32-bit "
+				       "number such as 0x4e47)", where, key, value);
+		if (key[0] == 'm')
+			c->mark = (uint32_t)v;
+		else
+			c->group = (uint32_t)v;
 		return 0;
 	}
 	if (!strcmp(key, "scope")) {
@@ -81,7 +88,8 @@ int config_set(struct gn_config *c, const char *key, const char *value, const ch
 		c->scope_global = !strcmp(value, "global");
 		return 0;
 	}
-	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, scope)", where, key);
+	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, group, scope)", where,
+		       key);
 }
 
 int config_parse(struct gn_config *c, const char *text, const char *name, struct gn_err *err)

@@ -13,6 +13,7 @@ struct gn_config {
 	struct gn_addr_list publish;  /* host allowlist for networks without guardnet.publish */
 	enum gn_ufw_mode ufw;         /* guardnet.ufw for networks that do not set it */
 	uint32_t mark;                /* conntrack mark of admitted connections */
+	uint32_t group;               /* device group of guardnet's bridges (the second barrier) */
 	bool scope_global;            /* scope = global: a Swarm driver (spec/plugin-protocol.md) */
 };
 

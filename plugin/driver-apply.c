@@ -15,7 +15,7 @@ int driver_net_up(struct gn_driver *d, const struct gn_network *net, struct gn_e
 {
 	struct plan_bridge b;
 
-	plan_bridge(net, &b);
+	plan_bridge(&d->env, net, &b);
 	return d->be.ops->network_up(d->be.ctx, &b, err);
 }
 
@@ -23,7 +23,7 @@ void driver_net_down(struct gn_driver *d, const struct gn_network *net)
 {
 	struct plan_bridge b;
 
-	plan_bridge(net, &b);
+	plan_bridge(&d->env, net, &b);
 	d->be.ops->network_down(d->be.ctx, &b);
 }
 
@@ -64,7 +64,7 @@ int driver_reconcile(struct gn_driver *d, struct gn_err *err)
 {
 	struct plan_links want;
 	struct plan_model pm;
-	int r = plan_links(&d->st, &want);
+	int r = plan_links(&d->env, &d->st, &want);
 
 	if (r == 0 && (r = plan_model(&d->env, &d->st, &pm)) < 0)
 		plan_links_clear(&want);

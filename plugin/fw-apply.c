@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "fw.h"
@@ -44,11 +45,10 @@ bool fw_docker_nft(struct gn_fw *fw)
 
 	if (nft != fw->docker_nft)
 		log_info(nft ? "Docker's firewall: nftables backend (table " FW_DOCKER_NFT_TABLE "): Docker has no "
-			       "DOCKER-USER chain, guardnet's accept rule goes to iptables' FORWARD chain, ahead of "
-			       "UFW's, wherever a FORWARD chain exists"
+			       "DOCKER-USER chain, guardnet's rules go to iptables' FORWARD chain, ahead of UFW's"
 			     : "Docker's firewall: no table " FW_DOCKER_NFT_TABLE " (Docker's iptables backend, or Docker "
-			       "not started): guardnet's accept rule goes to iptables' DOCKER-USER chain, or FORWARD "
-			       "while there is no DOCKER-USER");
+			       "not started): guardnet's rules go to iptables' DOCKER-USER chain while FORWARD jumps "
+			       "to it, else to FORWARD");
 	fw->docker_nft = nft;
 	return nft;
 }
@@ -61,26 +61,32 @@ void fw_close(struct gn_fw *fw)
 		mnl_socket_close(fw->sock);
 	if (fw->events)
 		mnl_socket_close(fw->events);
+	free(fw->uplinks);
 	free(fw);
 }
 
-int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
+int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
-	bool docker_nft;
+	struct fw_model with_uplinks = *model, *m = &with_uplinks;
+	struct fw_hook hook = { .mark = m->n ? m->mark : 0, .group = m->n ? m->group : 0 }, none = { 0 };
+	bool docker_nft, legacy[2];
 	int r = 0;
 
 	if (!b)
 		return gn_errf(err, -ENOMEM, "out of memory");
+	m->uplinks = fw->uplinks;
+	m->n_uplinks = fw->n_uplinks;
 	docker_nft = fw_docker_nft(fw);
 	/* Legacy iptables first: an extra accept for a mark only guardnet sets
 	 * is harmless if the transaction then fails; removal waits for it. */
-	if (m->n && (r = fw_ipt_legacy_sync(m->mark, docker_nft, err)) < 0) {
+	if (m->n && (r = fw_ipt_legacy_sync(&hook, docker_nft, err)) < 0) {
 		nft_batch_free(b);
 		return r;
 	}
+	fw_ipt_legacy_families(legacy);
 	fw_nft_table(b, m);
-	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, docker_nft, err);
+	r = fw_iptables_hook(fw->sock, &fw->seq, b, &hook, docker_nft, legacy, err);
 	if (r == 0) {
 		r = nft_batch_commit(b, fw->sock, err);
 		/* Refused, the table is as it was; with no answer, unknown. */
@@ -88,7 +94,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 			fw->current = false;
 	}
 	if (r == 0) {
-		fw->last_mark = m->n ? m->mark : 0;
+		fw->last_hook = hook;
 		fw->current = m->n > 0;
 		fw->expect_known = true;
 		for (size_t i = 0; i < FW_FAMILIES; i++) {
@@ -103,7 +109,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 		fw->expect_known = false;
 	}
 	if (r == 0 && !m->n)
-		r = fw_ipt_legacy_sync(0, docker_nft, err);
+		r = fw_ipt_legacy_sync(&none, docker_nft, err);
 	fw->seq += 1 << 16;
 	nft_batch_free(b);
 	return r;
@@ -145,16 +151,65 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	return r;
 }
 
+int fw_set_uplinks(struct gn_fw *fw, const uint32_t *v, size_t n, struct gn_err *err)
+{
+	uint32_t *copy = malloc((n + 1) * sizeof *copy);
+	struct nft_batch *b;
+	int r = 0;
+
+	if (!copy)
+		return gn_errf(err, -ENOMEM, "out of memory");
+	memcpy(copy, v, n * sizeof *copy);
+	b = fw->current ? nft_batch_new(fw->seq) : NULL;
+	if (b)
+		fw_guard_uplinks_delta(b, fw->uplinks, fw->n_uplinks, v, n);
+	if (b && nft_batch_messages(b)) {
+		r = nft_batch_commit(b, fw->sock, err);
+		fw->seq += 1 << 16;
+		if (r == 0)
+			fw->expect[0].elems += nft_batch_tally(b, NFPROTO_INET).elems;
+		/* Whatever happened, the next rebuild has the new list. */
+		if (r < 0)
+			fw->current = fw->expect_known = false;
+	}
+	nft_batch_free(b);
+	free(fw->uplinks);
+	fw->uplinks = copy;
+	fw->n_uplinks = n;
+	return r;
+}
+
 int fw_repair_hook(struct gn_fw *fw, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
+	bool legacy[2];
 	int r;
 
 	if (!b)
 		return gn_errf(err, -ENOMEM, "out of memory");
-	r = fw_iptables_hook(fw->sock, &fw->seq, b, fw->last_mark, fw_docker_nft(fw), err);
+	fw_ipt_legacy_families(legacy);
+	r = fw_iptables_hook(fw->sock, &fw->seq, b, &fw->last_hook, fw_docker_nft(fw), legacy, err);
 	if (r == 0 && nft_batch_messages(b))
 		r = nft_batch_commit(b, fw->sock, err);
+	fw->seq += 1 << 16;
+	nft_batch_free(b);
+	return r;
+}
+
+int fw_forward_policy_drop(struct gn_fw *fw, int family, struct gn_err *err)
+{
+	struct nft_batch *b;
+	bool legacy[2];
+	int r;
+
+	fw_ipt_legacy_families(legacy);
+	if (legacy[family == AF_INET6])
+		return fw_ipt_legacy_policy_drop(family, err);
+	b = nft_batch_new(fw->seq);
+	if (!b)
+		return gn_errf(err, -ENOMEM, "out of memory");
+	fw_ipt_nft_policy_drop(b, family);
+	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
 	nft_batch_free(b);
 	return r;
@@ -168,7 +223,7 @@ void fw_periodic(struct gn_fw *fw)
 
 	if (!fw_ipt_legacy_present())
 		return;
-	if (fw_ipt_legacy_sync(fw->last_mark, fw_docker_nft(fw), &err) < 0)
+	if (fw_ipt_legacy_sync(&fw->last_hook, fw_docker_nft(fw), &err) < 0)
 		log_warnx("%s", err.msg);
 	docker_legacy = fw_ipt_legacy_has_chain("DOCKER-USER");
 	ufw_legacy = fw_ipt_legacy_has_chain("ufw-user-forward");
@@ -186,7 +241,7 @@ void fw_periodic(struct gn_fw *fw)
 bool fw_intact(struct gn_fw *fw, char *why, size_t len)
 {
 	for (size_t i = 0; i < FW_FAMILIES; i++) {
-		bool want = i == 0 ? fw->last_mark != 0 : fw->there[i];
+		bool want = i == 0 ? fw->last_hook.mark != 0 : fw->there[i];
 
 		if (fw_nft_table_exists(fw->sock, &fw->seq, fw_families[i], FW_TABLE) == want)
 			continue;
@@ -196,7 +251,7 @@ bool fw_intact(struct gn_fw *fw, char *why, size_t len)
 				  "is missing: UFW's rules do not decide for published ports");
 		return false;
 	}
-	if (!fw_hook_intact(fw, fw->last_mark)) {
+	if (!fw_hook_intact(fw, &fw->last_hook)) {
 		snprintf(why, len, "guardnet's accept rule is not where it belongs in iptables' forward path");
 		return false;
 	}

@@ -1,13 +1,16 @@
 /*
- * guardnet's accept rule on legacy (x_tables) iptables hosts, through
- * libiptc: the same rule as on nf_tables hosts,
+ * guardnet's rules on legacy (x_tables) iptables hosts, through libiptc:
+ * the same rules as on nf_tables hosts (fw.h, struct fw_hook),
  *
  *   -I DOCKER-USER -m mark --mark M/M -m comment --comment guardnet -j ACCEPT
+ *   -I DOCKER-USER 2 -m devgroup --dst-group G -m comment --comment guardnet -j DROP
+ *   -I DOCKER-USER 3 -m devgroup --src-group G -m comment --comment guardnet -j DROP
  *
  * in the legacy filter tables of both families, when Docker (or UFW) uses
- * them.  Legacy iptables has no change events, so guardnetd also checks it
- * on a timer (fw_ipt_legacy_sync is cheap when nothing is missing).  libiptc takes
- * no lock of its own: the xtables lock is held from init to commit, as
+ * them: in DOCKER-USER while FORWARD jumps to it, else in FORWARD.  Legacy
+ * iptables has no change events, so guardnetd also checks it on a timer
+ * (fw_ipt_legacy_sync is cheap when nothing is missing).  libiptc takes no
+ * lock of its own: the xtables lock is held from init to commit, as
  * iptables does, or a concurrent dockerd change could be lost
  * (research/c-libs.md section 3).
  */
@@ -25,6 +28,7 @@
 #include <unistd.h>
 
 #include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_devgroup.h>
 #include <linux/netfilter/xt_mark.h>
 
 #include "fw.h"
@@ -32,6 +36,8 @@
 #include "log.h"
 
 #define LOCK_WAIT_MS 3000
+
+static const char *const names_files[2] = { "/proc/net/ip_tables_names", "/proc/net/ip6_tables_names" };
 
 /* Whether the legacy table exists: reading /proc/net/ip_tables_names does
  * not create it, unlike iptc_init (research/c-libs.md section 3). */
@@ -57,7 +63,13 @@ static bool legacy_table(const char *names_file)
 
 bool fw_ipt_legacy_present(void)
 {
-	return legacy_table("/proc/net/ip_tables_names") || legacy_table("/proc/net/ip6_tables_names");
+	return legacy_table(names_files[0]) || legacy_table(names_files[1]);
+}
+
+void fw_ipt_legacy_families(bool ret[2])
+{
+	ret[0] = legacy_table(names_files[0]);
+	ret[1] = legacy_table(names_files[1]);
 }
 
 static int xt_lock(void)
@@ -77,39 +89,59 @@ static int xt_lock(void)
 	return fd;
 }
 
-/* The matches and target after an entry's header: mark, comment, ACCEPT. */
-static size_t put_body(unsigned char *p, uint32_t mark, uint16_t *target_offset, size_t hdr)
+/* An xt match of the given name and data size at p; its data. */
+static void *put_match(unsigned char *p, const char *name, uint8_t revision, size_t size)
+{
+	struct xt_entry_match *m = (void *)p;
+
+	m->u.match_size = (uint16_t)(XT_ALIGN(sizeof *m) + XT_ALIGN(size));
+	strcpy(m->u.user.name, name);
+	m->u.user.revision = revision;
+	return m->data;
+}
+
+/* The matches and target after an entry's header: the mark (accept) or
+ * the device group (drops), the comment, the verdict. */
+static size_t put_body(unsigned char *p, const struct fw_legacy_rule *k, uint16_t *target_offset, size_t hdr)
 {
 	size_t len = hdr;
-	struct xt_entry_match *m = (void *)(p + len);
-	struct xt_mark_mtinfo1 *mi = (void *)m->data;
-	struct xt_comment_info *ci;
 	struct xt_standard_target *t;
 
-	m->u.match_size = (uint16_t)(XT_ALIGN(sizeof *m) + XT_ALIGN(sizeof *mi));
-	strcpy(m->u.user.name, "mark");
-	m->u.user.revision = 1;
-	mi->mark = mi->mask = mark;
-	len += m->u.match_size;
-	m = (void *)(p + len);
-	ci = (void *)m->data;
-	m->u.match_size = (uint16_t)(XT_ALIGN(sizeof *m) + XT_ALIGN(sizeof *ci));
-	strcpy(m->u.user.name, "comment");
-	strcpy(ci->comment, FW_COMMENT);
-	len += m->u.match_size;
+	if (k->drop) {
+		struct xt_devgroup_info *g = put_match(p + len, "devgroup", 0, sizeof *g);
+
+		g->flags = k->into ? XT_DEVGROUP_MATCH_DST : XT_DEVGROUP_MATCH_SRC;
+		if (k->into) {
+			g->dst_group = k->value;
+			g->dst_mask = UINT32_MAX;
+		} else {
+			g->src_group = k->value;
+			g->src_mask = UINT32_MAX;
+		}
+	} else {
+		struct xt_mark_mtinfo1 *mi = put_match(p + len, "mark", 1, sizeof *mi);
+
+		mi->mark = mi->mask = k->value;
+	}
+	len += ((struct xt_entry_match *)(p + len))->u.match_size;
+	strcpy(((struct xt_comment_info *)put_match(p + len, "comment", 0, sizeof(struct xt_comment_info)))->comment,
+	       FW_COMMENT);
+	len += ((struct xt_entry_match *)(p + len))->u.match_size;
 	*target_offset = (uint16_t)len;
 	t = (void *)(p + len);
 	t->target.u.target_size = (uint16_t)XT_ALIGN(sizeof *t);
-	strcpy(t->target.u.user.name, "ACCEPT");
+	/* libiptc turns a standard target named ACCEPT or DROP into its verdict. */
+	strcpy(t->target.u.user.name, k->drop ? "DROP" : "ACCEPT");
 	return len + t->target.u.target_size;
 }
 
-/* What a rule of ours looks like: a comment match saying "guardnet"; and
- * whether its mark match carries mark. */
-static bool ours(const unsigned char *e, size_t hdr, uint16_t target_offset, uint32_t mark, bool *current)
+/* Whether an entry is one of guardnet's rules (its comment says so), and
+ * which. */
+static bool ours(const unsigned char *e, size_t hdr, uint16_t target_offset, struct fw_legacy_rule *k)
 {
-	bool is_ours = false, has_mark = false;
+	bool is_ours = false, known = false;
 
+	memset(k, 0, sizeof *k);
 	for (size_t off = hdr; off < target_offset;) {
 		const struct xt_entry_match *m = (const void *)(e + off);
 
@@ -118,30 +150,42 @@ static bool ours(const unsigned char *e, size_t hdr, uint16_t target_offset, uin
 		if (!strcmp(m->u.user.name, "comment") &&
 		    !strcmp(((const struct xt_comment_info *)m->data)->comment, FW_COMMENT))
 			is_ours = true;
-		if (!strcmp(m->u.user.name, "mark") && ((const struct xt_mark_mtinfo1 *)m->data)->mark == mark)
-			has_mark = true;
+		if (!strcmp(m->u.user.name, "mark")) {
+			*k = (struct fw_legacy_rule){ .value = ((const struct xt_mark_mtinfo1 *)m->data)->mark };
+			known = true;
+		}
+		if (!strcmp(m->u.user.name, "devgroup")) {
+			const struct xt_devgroup_info *g = (const void *)m->data;
+
+			*k = (struct fw_legacy_rule){ .drop = true, .into = g->flags == XT_DEVGROUP_MATCH_DST,
+						      .value = g->flags == XT_DEVGROUP_MATCH_DST ? g->dst_group
+												 : g->src_group };
+			known = g->flags == XT_DEVGROUP_MATCH_DST || g->flags == XT_DEVGROUP_MATCH_SRC;
+		}
 		off += m->u.match_size;
 	}
-	*current = is_ours && has_mark;
+	if (!known)
+		k->value = 0; /* never equal to a wanted rule */
 	return is_ours;
 }
 
-size_t fw_ipt_legacy_rule(int family, uint32_t mark, void *buf, size_t len)
+size_t fw_ipt_legacy_rule(int family, const struct fw_legacy_rule *k, void *buf, size_t len)
 {
 	size_t hdr = family == AF_INET6 ? XT_ALIGN(sizeof(struct ip6t_entry)) : XT_ALIGN(sizeof(struct ipt_entry));
+	size_t data = k->drop ? sizeof(struct xt_devgroup_info) : sizeof(struct xt_mark_mtinfo1);
 	uint16_t target_offset;
 	size_t n;
 
 	/* Header, two matches and a standard target: 488 bytes for IPv4, 544
-	 * for IPv6 on x86_64. */
-	size_t need = hdr + XT_ALIGN(sizeof(struct xt_entry_match)) + XT_ALIGN(sizeof(struct xt_mark_mtinfo1)) +
+	 * for IPv6 on x86_64 (the accept rule). */
+	size_t need = hdr + XT_ALIGN(sizeof(struct xt_entry_match)) + XT_ALIGN(data) +
 		      XT_ALIGN(sizeof(struct xt_entry_match)) + XT_ALIGN(sizeof(struct xt_comment_info)) +
 		      XT_ALIGN(sizeof(struct xt_standard_target));
 
 	if (len < need)
 		return 0;
 	memset(buf, 0, len);
-	n = put_body(buf, mark, &target_offset, hdr);
+	n = put_body(buf, k, &target_offset, hdr);
 	if (family == AF_INET6) {
 		struct ip6t_entry *e = buf;
 
@@ -156,24 +200,61 @@ size_t fw_ipt_legacy_rule(int family, uint32_t mark, void *buf, size_t len)
 	return n;
 }
 
-bool fw_ipt_legacy_ours(int family, const void *entry, uint32_t mark, bool *current)
+bool fw_ipt_legacy_ours(int family, const void *entry, struct fw_legacy_rule *ret)
 {
 	uint16_t target_offset = family == AF_INET6 ? ((const struct ip6t_entry *)entry)->target_offset
 						     : ((const struct ipt_entry *)entry)->target_offset;
 	size_t hdr = family == AF_INET6 ? sizeof(struct ip6t_entry) : sizeof(struct ipt_entry);
 
-	return ours(entry, hdr, target_offset, mark, current);
+	return ours(entry, hdr, target_offset, ret);
 }
 
-/* The two families differ only in types; these macros write one body for both. */
+size_t fw_ipt_legacy_wanted(const struct fw_hook *want, struct fw_legacy_rule out[3])
+{
+	size_t n = 0;
+
+	if (!want->mark)
+		return 0;
+	out[n++] = (struct fw_legacy_rule){ .value = want->mark };
+	if (want->group) {
+		out[n++] = (struct fw_legacy_rule){ .drop = true, .into = true, .value = want->group };
+		out[n++] = (struct fw_legacy_rule){ .drop = true, .value = want->group };
+	}
+	return n;
+}
+
+static bool same_rule(const struct fw_legacy_rule *a, const struct fw_legacy_rule *b)
+{
+	return a->drop == b->drop && a->into == b->into && a->value == b->value;
+}
+
+/* The two families differ only in types; these macros write one body for
+ * both.  In the chain where the rules belong (DOCKER-USER while FORWARD
+ * jumps to it, unless docker_nft; else FORWARD), guardnet's rules are kept
+ * when they are exactly the wanted ones in order, else removed and the
+ * wanted ones inserted first; everywhere else they are removed. */
 #define SYNC_FAMILY(NAME, PFX, ENTRY, FAMILY, NAMES)                                                                   \
-	static int NAME(uint32_t mark, bool docker_nft, struct gn_err *err)                                    \
+	static bool NAME##_jumps(struct xtc_handle *h)                                                         \
 	{                                                                                                      \
-		const char *chains[] = { docker_nft ? "FORWARD" : "DOCKER-USER",                               \
-					 docker_nft ? "DOCKER-USER" : "FORWARD" };                              \
+		static const xt_chainlabel forward = "FORWARD";                                                \
+                                                                                                               \
+		for (const struct ENTRY *e = PFX##_first_rule(forward, h); e; e = PFX##_next_rule(e, h)) {    \
+			const char *t = PFX##_get_target(e, h);                                                \
+                                                                                                               \
+			if (t && !strcmp(t, "DOCKER-USER"))                                                    \
+				return true;                                                                   \
+		}                                                                                              \
+		return false;                                                                                  \
+	}                                                                                                      \
+                                                                                                               \
+	static int NAME(const struct fw_hook *want, bool docker_nft, struct gn_err *err)                      \
+	{                                                                                                      \
+		static const xt_chainlabel chains[2] = { "DOCKER-USER", "FORWARD" };                           \
+		struct fw_legacy_rule w[3];                                                                    \
+		size_t nw = fw_ipt_legacy_wanted(want, w);                                                     \
 		struct xtc_handle *h;                                                                          \
-		int lock, r = 0;                                                                               \
-		bool changed = false, placed = false;                                                          \
+		int lock, r = 0, to = -1;                                                                      \
+		bool changed = false;                                                                          \
                                                                                                                \
 		if (!legacy_table(NAMES))                                                                      \
 			return 0;                                                                              \
@@ -185,49 +266,77 @@ bool fw_ipt_legacy_ours(int family, const void *entry, uint32_t mark, bool *curr
 			r = gn_errf(err, -EIO, "legacy iptables: %s", PFX##_strerror(errno));                 \
 			goto out;                                                                              \
 		}                                                                                              \
-		for (size_t c = 0; c < 2; c++) {                                                               \
-			xt_chainlabel label = { 0 };                                                           \
-			const struct ENTRY *e;                                                                 \
-			unsigned num = 0;                                                                      \
-			bool keep = false;                                                                     \
+		if (nw)                                                                                        \
+			to = !docker_nft && PFX##_is_chain(chains[0], h) && NAME##_jumps(h) ? 0 : 1;      \
+		for (int c = 0; c < 2; c++) {                                                                  \
+			size_t n = 0;                                                                          \
+			bool exact = true;                                                                     \
                                                                                                                \
-			strcpy(label, chains[c]);                                                              \
-			if (!PFX##_is_chain(label, h))                                                         \
+			if (!PFX##_is_chain(chains[c], h))                                                     \
 				continue;                                                                      \
-			/* Walk, deleting ours where they do not belong (num stays put after a delete). */     \
-			for (e = PFX##_first_rule(label, h); e;) {                                            \
-				bool current;                                                                  \
-				const struct ENTRY *next = PFX##_next_rule(e, h);                              \
+			for (const struct ENTRY *e = PFX##_first_rule(chains[c], h); e; e = PFX##_next_rule(e, h)) { \
+				struct fw_legacy_rule k;                                                       \
                                                                                                                \
-				if (ours((const unsigned char *)e, sizeof *e, e->target_offset, mark, &current) && \
-				    !(current && mark && !placed && !keep)) {                                  \
-					PFX##_delete_num_entry(label, num, h);                                 \
+				if (!ours((const unsigned char *)e, sizeof *e, e->target_offset, &k))          \
+					continue;                                                              \
+				exact = exact && n < nw && same_rule(&k, &w[n]);                               \
+				n++;                                                                           \
+			}                                                                                      \
+			if (c == to && exact && n == nw)                                                       \
+				continue;                                                                      \
+			/* Walk, deleting ours (num stays put after a delete). */                              \
+			for (unsigned num = 0; n;) {                                                           \
+				const struct ENTRY *e = PFX##_first_rule(chains[c], h);                        \
+				struct fw_legacy_rule k;                                                       \
+                                                                                                               \
+				for (unsigned i = 0; e && i < num; i++)                                        \
+					e = PFX##_next_rule(e, h);                                             \
+				if (!e)                                                                        \
+					break;                                                                 \
+				if (ours((const unsigned char *)e, sizeof *e, e->target_offset, &k)) {         \
+					PFX##_delete_num_entry(chains[c], num, h);                             \
 					changed = true;                                                        \
+					n--;                                                                   \
 				} else {                                                                       \
-					keep = keep || (current && mark && !placed);                           \
 					num++;                                                                 \
 				}                                                                              \
-				e = next;                                                                      \
 			}                                                                                      \
-			if (mark && !placed && !keep) {                                                        \
+			for (size_t i = nw; c == to && i-- > 0;) {                                             \
 				unsigned char buf[FW_IPT_LEGACY_RULE_MAX] __attribute__((aligned(8)));         \
                                                                                                                \
-				fw_ipt_legacy_rule(FAMILY, mark, buf, sizeof buf);                             \
-				if (!PFX##_insert_entry(label, (struct ENTRY *)buf, 0, h)) {                   \
+				fw_ipt_legacy_rule(FAMILY, &w[i], buf, sizeof buf);                            \
+				if (!PFX##_insert_entry(chains[c], (struct ENTRY *)buf, 0, h)) {               \
 					r = gn_errf(err, -EIO, "legacy iptables: adding to %s: %s", chains[c],  \
 						    PFX##_strerror(errno));                                    \
 					goto out;                                                              \
 				}                                                                              \
 				changed = true;                                                                \
 			}                                                                                      \
-			placed = true;                                                                         \
 		}                                                                                              \
 		if (changed && !PFX##_commit(h))                                                               \
 			r = gn_errf(err, -EIO, "legacy iptables: commit: %s", PFX##_strerror(errno));         \
 		else if (changed)                                                                              \
-			log_info("legacy iptables (%s): guardnet's accept rule %s", &(NAMES)[10],              \
-				 mark ? "put in place" : "removed");                                           \
+			log_info("legacy iptables (%s): guardnet's rules %s", &(NAMES)[10],                    \
+				 nw ? "put in place" : "removed");                                             \
 	out:                                                                                                   \
+		if (h)                                                                                         \
+			PFX##_free(h);                                                                         \
+		close(lock);                                                                                   \
+		return r;                                                                                      \
+	}                                                                                                      \
+                                                                                                               \
+	static int NAME##_policy_drop(struct gn_err *err)                                                      \
+	{                                                                                                      \
+		static const xt_chainlabel forward = "FORWARD", drop = "DROP";                                 \
+		struct xtc_handle *h;                                                                          \
+		int lock, r = 0;                                                                               \
+                                                                                                               \
+		lock = xt_lock();                                                                              \
+		if (lock < 0)                                                                                  \
+			return gn_errf(err, lock, "legacy iptables: the xtables lock: %s", strerror(-lock));   \
+		h = PFX##_init("filter");                                                                      \
+		if (!h || !PFX##_set_policy(forward, drop, NULL, h) || !PFX##_commit(h))                   \
+			r = gn_errf(err, -EIO, "legacy iptables: FORWARD policy DROP: %s", PFX##_strerror(errno)); \
 		if (h)                                                                                         \
 			PFX##_free(h);                                                                         \
 		close(lock);                                                                                   \
@@ -237,11 +346,16 @@ bool fw_ipt_legacy_ours(int family, const void *entry, uint32_t mark, bool *curr
 SYNC_FAMILY(sync4, iptc, ipt_entry, AF_INET, "/proc/net/ip_tables_names")
 SYNC_FAMILY(sync6, ip6tc, ip6t_entry, AF_INET6, "/proc/net/ip6_tables_names")
 
-int fw_ipt_legacy_sync(uint32_t mark, bool docker_nft, struct gn_err *err)
+int fw_ipt_legacy_sync(const struct fw_hook *want, bool docker_nft, struct gn_err *err)
 {
-	int r = sync4(mark, docker_nft, err);
+	int r = sync4(want, docker_nft, err);
 
-	return r < 0 ? r : sync6(mark, docker_nft, err);
+	return r < 0 ? r : sync6(want, docker_nft, err);
+}
+
+int fw_ipt_legacy_policy_drop(int family, struct gn_err *err)
+{
+	return family == AF_INET6 ? sync6_policy_drop(err) : sync4_policy_drop(err);
 }
 
 bool fw_ipt_legacy_has_chain(const char *chain)
@@ -250,7 +364,7 @@ bool fw_ipt_legacy_has_chain(const char *chain)
 	struct xtc_handle *h;
 	bool found;
 
-	if (!legacy_table("/proc/net/ip_tables_names"))
+	if (!legacy_table(names_files[0]))
 		return false;
 	h = iptc_init("filter");
 	if (!h)

@@ -1,6 +1,6 @@
 /*
- * guardnet's accept rule on legacy (x_tables) iptables hosts, through
- * libiptc (fw-ipt-legacy.c).  Internal to the firewall layer: fw-apply.c decides
+ * guardnet's rules on legacy (x_tables) iptables hosts, through libiptc
+ * (fw-ipt-legacy.c).  Internal to the firewall layer: fw-apply.c decides
  * when the host needs it.
  */
 #ifndef GN_FW_IPT_LEGACY_H
@@ -8,32 +8,46 @@
 
 #include <guardnet/types.h>
 
-/* Whether a legacy filter table exists here (of either family). */
+#include "fw.h"
+
+/* Whether a legacy filter table exists here (of either family); of each
+ * family ([AF_INET, AF_INET6]). */
 bool fw_ipt_legacy_present(void);
-/* Puts guardnet's accept rule for mark (0: removes it) in the first of
- * DOCKER-USER and FORWARD that exists (FORWARD first when docker_nft:
- * Docker's nftables backend, fw-nft.h), in each family's legacy filter
- * table, and removes guardnet's rules from everywhere else there.  Cheap
- * when nothing is missing, so it also serves as the periodic check on
- * legacy hosts, which send no change events. */
-int fw_ipt_legacy_sync(uint32_t mark, bool docker_nft, struct gn_err *err);
+void fw_ipt_legacy_families(bool ret[2]);
+/* Puts guardnet's rules (fw.h, struct fw_hook; mark 0: removes them) in
+ * DOCKER-USER while FORWARD jumps to it (never when docker_nft: Docker's
+ * nftables backend, fw-nft.h), else in FORWARD, in each family's legacy
+ * filter table, and removes guardnet's rules from everywhere else there.
+ * Cheap when nothing is missing, so it also serves as the periodic check
+ * on legacy hosts, which send no change events. */
+int fw_ipt_legacy_sync(const struct fw_hook *want, bool docker_nft, struct gn_err *err);
+/* Sets the legacy filter FORWARD policy of family to DROP. */
+int fw_ipt_legacy_policy_drop(int family, struct gn_err *err);
 /* Whether the legacy ip filter table has chain (never creates the table). */
 bool fw_ipt_legacy_has_chain(const char *chain);
 
+/* One of guardnet's rules: the accept for mark value, or a drop into
+ * (into) or out of the bridges of device group value. */
+struct fw_legacy_rule {
+	bool drop, into;
+	uint32_t value;
+};
+/* The rules want asks for, in order; how many (0 when want->mark is 0). */
+size_t fw_ipt_legacy_wanted(const struct fw_hook *want, struct fw_legacy_rule out[3]);
 /* The ports Docker's routing mesh publishes, from the DNAT rules of chain
  * DOCKER-INGRESS in the legacy "nat" table (fw-nft-ingress.c says why);
  * none without it.  *ret is the caller's to free.  0 or -ENOMEM. */
 int fw_ipt_legacy_ingress(struct gn_transport_port **ret, size_t *n);
 
 /* The rule as libiptc inserts it, built into buf (family AF_INET: an
- * ipt_entry, AF_INET6: an ip6t_entry, then the mark and comment matches and
- * the ACCEPT target): its size, or 0 when len is too small.
- * FW_IPT_LEGACY_RULE_MAX is enough for either (an IPv6 rule takes 544
- * bytes on x86_64). */
+ * ipt_entry, AF_INET6: an ip6t_entry, then the mark or devgroup match, the
+ * comment match and the ACCEPT or DROP target): its size, or 0 when len is
+ * too small.  FW_IPT_LEGACY_RULE_MAX is enough for any (an IPv6 rule takes
+ * 544 bytes on x86_64). */
 #define FW_IPT_LEGACY_RULE_MAX 1024
-size_t fw_ipt_legacy_rule(int family, uint32_t mark, void *buf, size_t len);
+size_t fw_ipt_legacy_rule(int family, const struct fw_legacy_rule *k, void *buf, size_t len);
 /* Whether an entry is one of guardnet's rules (its comment says so), and
- * *current whether it matches mark. */
-bool fw_ipt_legacy_ours(int family, const void *entry, uint32_t mark, bool *current);
+ * which (value 0 when it is none guardnet makes now). */
+bool fw_ipt_legacy_ours(int family, const void *entry, struct fw_legacy_rule *ret);
 
 #endif

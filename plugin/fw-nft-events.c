@@ -13,6 +13,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "fw.h"
+#include "fw-ipt-legacy.h"
 #include "fw-nft.h"
 #include "log.h"
 
@@ -70,8 +71,9 @@ static const char *event_table(const struct nlmsghdr *nlh)
 }
 
 /* 2: guardnet's table was touched; 1: iptables' filter table lost or
- * gained something that may concern our accept rule, or Docker's
- * nftables table came or went; 0: none of these. */
+ * gained something that may concern guardnet's rules there (a new rule
+ * may be FORWARD's jump to DOCKER-USER coming back, which moves them), or
+ * Docker's nftables table came or went; 0: none of these. */
 static int concerns_us(const struct nlmsghdr *nlh)
 {
 	int type = NFNL_MSG_TYPE(nlh->nlmsg_type);
@@ -85,18 +87,20 @@ static int concerns_us(const struct nlmsghdr *nlh)
 	if (!strcmp(table, FW_DOCKER_NFT_TABLE) && (type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE))
 		return 1;
 	return !strcmp(table, "filter") && (type == NFT_MSG_DELRULE || type == NFT_MSG_DELCHAIN ||
-					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN);
+					     type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWCHAIN ||
+					     type == NFT_MSG_NEWRULE);
 }
 
-bool fw_hook_intact(struct gn_fw *fw, uint32_t mark)
+bool fw_hook_intact(struct gn_fw *fw, const struct fw_hook *want)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
-	bool intact;
+	bool intact, legacy[2];
 
 	if (!b)
 		return false;
+	fw_ipt_legacy_families(legacy);
 	/* The hook step adds messages only for what is missing or extra. */
-	intact = fw_iptables_hook(fw->sock, &fw->seq, b, mark, fw_docker_nft(fw), NULL) == 0 &&
+	intact = fw_iptables_hook(fw->sock, &fw->seq, b, want, fw_docker_nft(fw), legacy, NULL) == 0 &&
 		 nft_batch_messages(b) == 0;
 	nft_batch_free(b);
 	return intact;
@@ -170,7 +174,7 @@ int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
 	/* UFW and Docker rewrite the filter table often; rebuild only when
 	 * our rule is really gone. */
 	*repair = worst == 2 ? FW_REPAIR_TABLE
-		: worst == 1 && !fw_hook_intact(fw, fw->last_mark) ? FW_REPAIR_HOOK : FW_INTACT;
+		: worst == 1 && !fw_hook_intact(fw, &fw->last_hook) ? FW_REPAIR_HOOK : FW_INTACT;
 	if (worst == 2)
 		fw->current = false;
 	return 0;

@@ -104,6 +104,16 @@ void x_lookup(struct nftnl_rule *r, const char *set, uint32_t sreg)
 	add(r, e);
 }
 
+void x_lookup_inv(struct nftnl_rule *r, const char *set, uint32_t sreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	add(r, e);
+}
+
 void x_counter(struct nftnl_rule *r)
 {
 	add(r, nftnl_expr_alloc("counter"));
@@ -132,11 +142,11 @@ void x_ifname(struct nftnl_rule *r, uint32_t key, uint32_t op, const char *name)
 	x_cmp(r, op, buf, sizeof buf);
 }
 
-void x_saddr(struct nftnl_rule *r, const struct gn_prefix *p)
+void x_addr(struct nftnl_rule *r, const struct gn_prefix *p, bool dst)
 {
 	uint8_t proto = p->addr.family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
 	uint32_t alen = p->addr.family == AF_INET ? 4 : 16;
-	uint32_t off = p->addr.family == AF_INET ? 12 : 8;
+	uint32_t off = p->addr.family == AF_INET ? (dst ? 16 : 12) : (dst ? 24 : 8);
 	uint8_t mask[16] = { 0 }, zero[16] = { 0 }, net[16];
 
 	for (unsigned bit = 0; bit < p->len; bit++)
@@ -148,6 +158,11 @@ void x_saddr(struct nftnl_rule *r, const struct gn_prefix *p)
 	x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, alen);
 	x_bitwise(r, mask, zero, alen);
 	x_cmp(r, NFT_CMP_EQ, net, alen);
+}
+
+void x_saddr(struct nftnl_rule *r, const struct gn_prefix *p)
+{
+	x_addr(r, p, false);
 }
 
 void x_set_mark_bits(struct nftnl_rule *r, bool conntrack, uint32_t bits)
@@ -197,6 +212,18 @@ void x_fib_local(struct nftnl_rule *r)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
 	add(r, e);
 	x_cmp(r, NFT_CMP_EQ, &local, sizeof local);
+}
+
+void x_fib_rpf_missing(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("fib");
+	uint32_t no = 0; /* the kernel stores a 32-bit 0 or 1, nft compares all of it */
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF | NFTA_FIB_F_PRESENT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_OIF);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	add(r, e);
+	x_cmp(r, NFT_CMP_EQ, &no, sizeof no);
 }
 
 void x_dnat(struct nftnl_rule *r, uint32_t family, uint32_t reg_addr, uint32_t reg_proto)
@@ -275,12 +302,6 @@ void x_nfproto(struct nftnl_rule *r, int family)
 
 	x_meta(r, NFT_META_NFPROTO, NFT_REG_1);
 	x_cmp(r, NFT_CMP_EQ, &proto, 1);
-}
-
-void x_ifname_prefix(struct nftnl_rule *r, uint32_t key, const char *prefix)
-{
-	x_meta(r, key, NFT_REG_1);
-	x_cmp(r, NFT_CMP_EQ, prefix, (uint32_t)strlen(prefix));
 }
 
 struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, uint32_t flags, uint32_t key_type,

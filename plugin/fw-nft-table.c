@@ -4,21 +4,26 @@
  *
  *   table inet guardnet {
  *     set bridges { type ifname; elements = { every guardnet bridge } }
+ *     (sets src4, src6, uplinks and chain raw-prerouting: fw-nft-guard.c)
  *     chain forward {
  *       type filter hook forward priority filter - 10; policy accept;
  *       ct mark & M == M meta mark set mark | M accept       # admitted earlier
+ *       (published ports: fw-nft-pub.c)
  *       iifname B oifname B ct state untracked meta mark set mark | M accept        # icc=true: ND
  *       iifname B oifname B ct mark set ct mark | M meta mark set mark | M accept   # icc=true
  *       iifname B oifname B drop                                                    # icc=false
- *       iifname B oifname @bridges drop                      # networks are apart
+ *       ...the same for every network, then
+ *       iifname @bridges oif != @uplinks ct status & dnat == 0 drop   # nowhere but out (fw-nft-guard.c)
  *       iifname B drop                                       # internal: no way out
  *       iifname B ct mark set ct mark | M meta mark set mark | M accept              # egress
  *       oifname B drop                                       # nothing else comes in
+ *       ...the same for every network, then
+ *       iifname @bridges drop                                # nothing else goes out
  *     }
  *     chain postrouting {
  *       type nat hook postrouting priority srcnat; policy accept;
- *       ip saddr S oifname != B masquerade                   # not for internal networks
- *     }
+ *       ip saddr S oifname != B masquerade                   # not for internal networks, nor
+ *     }                                                      # com.docker.network.bridge.enable_ip_masquerade=false
  *   }
  *
  * Accepting here is not final: iptables' FORWARD chain (policy DROP under
@@ -117,7 +122,9 @@ static void admit(struct nftnl_rule *r, uint32_t mark)
 	x_verdict(r, NF_ACCEPT);
 }
 
-static void network_rules(struct nft_batch *b, const struct fw_network *n, uint32_t mark)
+/* What stays within a network's bridge: containers talking to each
+ * other, unless guardnet.icc=false. */
+static void icc_rules(struct nft_batch *b, const struct fw_network *n, uint32_t mark)
 {
 	struct nftnl_rule *r;
 
@@ -146,14 +153,12 @@ static void network_rules(struct nft_batch *b, const struct fw_network *n, uint3
 		x_verdict(r, NF_DROP);
 	}
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: within a bridge");
+}
 
-	r = fwd_rule();
-	x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
-	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	x_lookup(r, "bridges", NFT_REG_1);
-	x_counter(r);
-	x_verdict(r, NF_DROP);
-	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: between networks");
+/* What leaves a network for an uplink (egress) and what enters it. */
+static void edge_rules(struct nft_batch *b, const struct fw_network *n, uint32_t mark)
+{
+	struct nftnl_rule *r;
 
 	r = fwd_rule();
 	x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
@@ -173,7 +178,7 @@ static void network_rules(struct nft_batch *b, const struct fw_network *n, uint3
 
 	if (!n->internal)
 		fw_pub_postrouting_rules(b, n);
-	for (size_t i = 0; !n->internal && i < n->n_subnets; i++) {
+	for (size_t i = 0; !n->internal && !n->no_masquerade && i < n->n_subnets; i++) {
 		r = rule_new(NFPROTO_INET, FW_TABLE, "postrouting");
 		x_saddr(r, &n->subnets[i]);
 		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_NEQ, n->bridge);
@@ -183,23 +188,17 @@ static void network_rules(struct nft_batch *b, const struct fw_network *n, uint3
 	}
 }
 
-/* Docker's own bridges (docker0, docker_gwbridge, br-<id>) are kept apart
- * from guardnet's networks in both directions; the other direction is
- * covered by each network's "oifname B drop". */
-static void docker_bridges(struct nft_batch *b)
+/* Whatever a network sends that no rule above let out: untracked packets
+ * (the egress rule reads conntrack and stops at them) to anywhere. */
+static void nothing_else_leaves(struct nft_batch *b)
 {
-	static const char *prefixes[] = { "docker", "br-" };
+	struct nftnl_rule *r = fwd_rule();
 
-	for (size_t i = 0; i < 2; i++) {
-		struct nftnl_rule *r = fwd_rule();
-
-		x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
-		x_lookup(r, "bridges", NFT_REG_1);
-		x_ifname_prefix(r, NFT_META_OIFNAME, prefixes[i]);
-		x_counter(r);
-		x_verdict(r, NF_DROP);
-		nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: Docker's bridges");
-	}
+	x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	x_lookup(r, "bridges", NFT_REG_1);
+	x_counter(r);
+	x_verdict(r, NF_DROP);
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: nothing else leaves a network");
 }
 
 /* The table, replaced whole: create (so that delete cannot fail), delete,
@@ -216,7 +215,9 @@ void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 		return;
 	nft_batch_table(b, NFT_MSG_NEWTABLE, table_full(m), NLM_F_CREATE, "table inet guardnet");
 	bridges_set(b, m);
+	fw_guard_sets(b, m, &set_id);
 	fw_pub_sets(b, m, &set_id);
+	fw_guard_raw_chain(b);
 	fw_pub_nat_chains(b);
 	chain_new(b, "forward", "filter", NF_INET_FORWARD, FORWARD_PRIORITY);
 	chain_new(b, "postrouting", "nat", NF_INET_POST_ROUTING, SRCNAT_PRIORITY);
@@ -229,7 +230,10 @@ void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 	x_verdict(r, NF_ACCEPT);
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: admitted connections");
 	fw_pub_forward_rules(b, m, admit);
-	docker_bridges(b);
 	for (size_t i = 0; i < m->n; i++)
-		network_rules(b, &m->nets[i], mark);
+		icc_rules(b, &m->nets[i], mark);
+	fw_guard_isolation(b);
+	for (size_t i = 0; i < m->n; i++)
+		edge_rules(b, &m->nets[i], mark);
+	nothing_else_leaves(b);
 }

@@ -20,6 +20,8 @@
 #include <guardnet/types.h>
 #include <guardnet/ufw-rules.h>
 
+#include "fw.h"
+
 struct nft_batch;
 
 struct nft_batch *nft_batch_new(uint32_t seq);
@@ -73,13 +75,17 @@ void x_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len);
 void x_bitwise(struct nftnl_rule *r, const void *mask, const void *xor, uint32_t len);
 void x_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len);
 void x_lookup(struct nftnl_rule *r, const char *set, uint32_t sreg);
+/* "... != @set": the key is not in set. */
+void x_lookup_inv(struct nftnl_rule *r, const char *set, uint32_t sreg);
 void x_counter(struct nftnl_rule *r);
 void x_masq(struct nftnl_rule *r);
 void x_verdict(struct nftnl_rule *r, int verdict);
 /* "iifname NAME" / "oifname != NAME", nft style: 16 bytes, zero-padded. */
 void x_ifname(struct nftnl_rule *r, uint32_t key, uint32_t op, const char *name);
-/* "ip saddr P" or "ip6 saddr P" in an inet table (checks nfproto first). */
+/* "ip saddr P" or "ip6 saddr P" in an inet table (checks nfproto first);
+ * x_addr: saddr or daddr. */
 void x_saddr(struct nftnl_rule *r, const struct gn_prefix *p);
+void x_addr(struct nftnl_rule *r, const struct gn_prefix *p, bool dst);
 /* mark = mark | bits, for the packet (NFT_META_MARK) or the connection (ct). */
 void x_set_mark_bits(struct nftnl_rule *r, bool conntrack, uint32_t bits);
 
@@ -87,6 +93,9 @@ void x_payload_to(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t
 void x_lookup_map(struct nftnl_rule *r, const char *set, uint32_t sreg, uint32_t dreg);
 /* fib daddr type local */
 void x_fib_local(struct nftnl_rule *r);
+/* fib saddr . iif oif missing: the host would not answer the source by the
+ * interface the packet came in on (strict reverse path). */
+void x_fib_rpf_missing(struct nftnl_rule *r);
 void x_dnat(struct nftnl_rule *r, uint32_t family, uint32_t reg_addr, uint32_t reg_proto);
 /* limit rate N/second burst 2N packets log prefix P */
 void x_log_limited(struct nftnl_rule *r, const char *prefix, uint64_t per_second);
@@ -94,8 +103,6 @@ void x_log_limited(struct nftnl_rule *r, const char *prefix, uint64_t per_second
 void x_ct_dnat(struct nftnl_rule *r);
 /* meta nfproto FAMILY */
 void x_nfproto(struct nftnl_rule *r, int family);
-/* "oifname PREFIX*": compares only the prefix's bytes, as nft does. */
-void x_ifname_prefix(struct nftnl_rule *r, uint32_t key, const char *prefix);
 
 /* jump CHAIN / goto CHAIN */
 void x_jump(struct nftnl_rule *r, int verdict, const char *chain);
@@ -125,7 +132,7 @@ struct gn_fw {
 	struct mnl_socket *sock;
 	struct mnl_socket *events;
 	uint32_t seq;
-	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
+	struct fw_hook last_hook; /* the iptables rules of the last transaction (mark 0: none) */
 	bool current;       /* the table is what fw_apply and fw_apply_share made it */
 	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
 	int docker_nft;     /* Docker's nftables backend seen: 1, not seen: 0, not looked yet: -1 */
@@ -134,6 +141,8 @@ struct gn_fw {
 	struct fw_count expect[FW_FAMILIES];
 	bool there[FW_FAMILIES];
 	bool expect_known;
+	uint32_t *uplinks;      /* fw_set_uplinks: what every table gets */
+	size_t n_uplinks;
 };
 
 /* Whether Docker runs its nftables firewall backend (Docker 29,
@@ -146,9 +155,9 @@ bool fw_docker_nft(struct gn_fw *fw);
 /* Whether nf_tables has table in family (NFPROTO_*). */
 bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *table);
 
-/* Whether iptables' forward path still holds guardnet's accept rule for
- * mark where it belongs (0: that no guardnet rule is left). */
-bool fw_hook_intact(struct gn_fw *fw, uint32_t mark);
+/* Whether iptables' forward path holds exactly guardnet's rules for want
+ * where they belong (mark 0: that no guardnet rule is left). */
+bool fw_hook_intact(struct gn_fw *fw, const struct fw_hook *want);
 
 struct fw_model;
 struct fw_network;
@@ -157,6 +166,15 @@ struct fw_share;
  * with its content, so that it replaces whatever is there.  With no
  * networks, only removes it. */
 void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
+/* What keeps traffic from going around the firewall (fw-nft-guard.c): the
+ * sets src4, src6 and uplinks, the raw-prerouting chain (loopback,
+ * spoofed sources), the forward rule that lets a network's traffic leave
+ * only by an uplink, and the element delta of uplinks. */
+void fw_guard_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
+void fw_guard_raw_chain(struct nft_batch *b);
+void fw_guard_isolation(struct nft_batch *b);
+void fw_guard_uplinks_delta(struct nft_batch *b, const uint32_t *from, size_t n_from, const uint32_t *to,
+			    size_t n_to);
 /* Published ports (fw-nft-pub.c): maps and sets, the nat chains, the
  * forward rules for DNATed connections, the postrouting rules of a network. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
@@ -196,33 +214,44 @@ void x_reject_as(struct nftnl_rule *r, int family, enum ufw_reject how);
 /* reject with tcp reset, or with icmpx port-unreachable */
 void x_reject(struct nftnl_rule *r, bool tcp);
 
-/* guardnet's accept rule in iptables-nft (fw-ipt-nft.c).  What the chains
- * that may hold it hold of guardnet's, in ip and ip6 "filter": the rule
- * belongs in DOCKER-USER, or in FORWARD when Docker's chain is absent; in
- * FORWARD first under Docker's nftables backend (docker_nft), where a
- * DOCKER-USER chain is one nothing jumps to. */
+/* guardnet's rules in iptables-nft (fw-ipt-nft.c, struct fw_hook).  What
+ * the chains that may hold them hold, in ip and ip6 "filter": the rules
+ * belong in DOCKER-USER while FORWARD jumps to it, otherwise in FORWARD
+ * (always FORWARD under Docker's nftables backend, docker_nft, where
+ * nothing jumps to a DOCKER-USER), which guardnet makes where it is
+ * missing unless no_create says legacy iptables holds that family. */
 #define IPT_MAX_OURS 16
 extern const char *const ipt_chains[2];   /* DOCKER-USER, FORWARD */
+enum ipt_kind { IPT_OTHER, IPT_ACCEPT, IPT_DROP_TO, IPT_DROP_FROM };
+struct ipt_rule {
+	enum ipt_kind kind;
+	uint32_t value;                    /* the mark (accept) or the device group (drops) */
+};
 struct ipt_chain {
 	bool exists;
-	size_t n;                          /* guardnet's rules in it */
+	size_t n;                          /* guardnet's rules in it, in order */
 	uint64_t handles[IPT_MAX_OURS];
-	bool current;                      /* one of them carries the mark asked for */
+	struct ipt_rule rules[IPT_MAX_OURS];
+	bool jumps_to_docker_user;         /* a rule of the chain jumps to DOCKER-USER */
 };
 struct ipt_state {
 	struct ipt_chain chain[2][2];      /* [ip, ip6][ipt_chains] */
-	bool docker_nft;                   /* FORWARD before DOCKER-USER */
+	bool docker_nft;
+	bool no_create[2];                 /* [ip, ip6]: make no FORWARD there */
 };
 /* Reads the chains through sock. */
-int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, uint32_t mark, bool docker_nft, struct ipt_state *ret,
+int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, bool docker_nft, struct ipt_state *ret,
 		    struct gn_err *err);
-/* The messages that leave exactly one current rule for mark (0: none) in
- * the first chain that exists (in the order st->docker_nft says), per
- * family; none when that holds already. */
-void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, uint32_t mark);
+/* The messages that leave exactly the rules of want (none when want->mark
+ * is 0), in order, where they belong in each family, and none of
+ * guardnet's anywhere else; no message when that holds already. */
+void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, const struct fw_hook *want);
 /* fw_ipt_nft_read, then fw_ipt_nft_msgs into b. */
-int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, uint32_t mark, bool docker_nft,
-		     struct gn_err *err);
+int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b, const struct fw_hook *want,
+		     bool docker_nft, const bool no_create[2], struct gn_err *err);
+/* Sets family's (AF_INET, AF_INET6) filter FORWARD policy to drop, making
+ * the chain as iptables-nft would where there is none. */
+void fw_ipt_nft_policy_drop(struct nft_batch *b, int family);
 /* guardnet's table of family (NFPROTO_*): its handle, or what it holds. */
 int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint32_t family, uint64_t *ret);
 int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, uint32_t family, struct fw_count *ret);

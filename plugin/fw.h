@@ -29,6 +29,11 @@ struct fw_network {
 	bool icc;
 	const struct gn_prefix *subnets;  /* the network's IPv4 and IPv6 pools */
 	size_t n_subnets;
+	/* The bridge's own addresses (the subnets' gateways): the host's,
+	 * never a container's source. */
+	const struct gn_addr *gateways;
+	size_t n_gateways;
+	bool no_masquerade;               /* egress keeps the containers' addresses */
 	const struct gn_prefix *allow;    /* guardnet.allow: sources admitted to published ports */
 	size_t n_allow;
 	bool ufw;                         /* UFW's rules decide for its published ports */
@@ -46,11 +51,17 @@ struct fw_model {
 	const struct fw_network *nets;
 	size_t n;
 	uint32_t mark;                    /* marks admitted connections */
+	uint32_t group;                   /* the bridges' device group (0: no second barrier) */
 	const struct gn_pub *pubs;        /* every published port */
 	size_t n_pubs;
 	const struct fw_epallow *epallow;
 	size_t n_epallow;
 	const struct ufw_config *ufw;     /* NULL: UFW not read */
+	/* The interfaces traffic from a network may leave by (set uplinks,
+	 * by ifindex): the firewall layer fills them in from what it has
+	 * classified (fw_set_uplinks); the driver leaves them empty. */
+	const uint32_t *uplinks;
+	size_t n_uplinks;
 };
 
 /* What one endpoint puts in the table: the elements of the maps pub4,
@@ -62,6 +73,18 @@ struct fw_share {
 	size_t n_pubs;
 	const struct fw_epallow *epallow;
 	size_t n_epallow;
+};
+
+/* guardnet's rules in iptables' forward path, in this order (none when
+ * mark is 0):
+ *   -m mark --mark M/M -m comment --comment guardnet -j ACCEPT
+ *   -m devgroup --dst-group G -m comment --comment guardnet -j DROP
+ *   -m devgroup --src-group G -m comment --comment guardnet -j DROP
+ * (the drops only when group is not 0): connections guardnet admitted
+ * pass, anything else into or out of its bridges (device group G) does not,
+ * whether or not guardnet's table is there. */
+struct fw_hook {
+	uint32_t mark, group;
 };
 
 struct gn_fw;
@@ -100,6 +123,18 @@ enum fw_repair { FW_INTACT, FW_REPAIR_HOOK, FW_REPAIR_TABLE };
  * socket); then the table is counted and compared with what guardnet left,
  * and a repair is asked only when they differ. */
 int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost);
+/* The host's uplinks (ifindexes) changed: kept for every later fw_apply,
+ * and, when the table is current, its set uplinks changed to match in one
+ * transaction of element deltas (nothing when they are the same). */
+int fw_set_uplinks(struct gn_fw *fw, const uint32_t *v, size_t n, struct gn_err *err);
+
+/* guardnet turned family's forwarding on (AF_INET: net.ipv4.ip_forward,
+ * AF_INET6: net.ipv6.conf.all.forwarding): as Docker does when it turns
+ * it on, iptables' FORWARD policy becomes DROP, so that the host does not
+ * start routing between its other interfaces (guardnet's own traffic
+ * passes by its accept rule).  Makes the chain where there is none. */
+int fw_forward_policy_drop(struct gn_fw *fw, int family, struct gn_err *err);
+
 /* Puts guardnet's iptables accept rule back where it is missing. */
 int fw_repair_hook(struct gn_fw *fw, struct gn_err *err);
 /* Whether guardnet's tables (inet; ip and ip6 when UFW's rules are

@@ -88,6 +88,8 @@ static json_t *encode_generic(const struct gn_net_opts *o)
 	set_owned(g, GN_OPT_ALLOW, prefix_list_format(&o->allow));
 	if (o->publish_set)
 		set_owned(g, GN_OPT_PUBLISH, addr_list_format(&o->publish));
+	if (o->no_masquerade)
+		json_object_set_new(g, GN_DOCKER_MASQUERADE, json_string("false"));
 	if (o->mtu) {
 		char mtu[16];
 

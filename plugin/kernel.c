@@ -9,11 +9,69 @@
 #include "log.h"
 #include "names.h"
 #include "nl.h"
+#include "uplinks.h"
 
 struct gn_kernel {
 	struct gn_nl *nl;
 	struct gn_fw *fw;
+	struct nl_watch *watch;
+	uint32_t *uplinks;         /* as last given to fw, ascending */
+	size_t n_uplinks;
+	bool classified;           /* uplinks holds a classification */
 };
+
+static bool same_uplinks(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+	return na == nb && (!na || !memcmp(a, b, na * sizeof *a));
+}
+
+/* Classifies the watched links and gives fw the uplinks when they
+ * changed; a log line names them. */
+static int classify(struct gn_kernel *k, struct gn_err *err)
+{
+	size_t n, nu;
+	const struct nl_watched *v = nl_watch_links(k->watch, &n);
+	struct uplink_link *u = calloc(n + 1, sizeof *u);
+	uint32_t *up = calloc(n + 1, sizeof *up);
+	char names[256] = "";
+	int r = 0;
+
+	if (!u || !up) {
+		free(u);
+		free(up);
+		return gn_errf(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct nl_link *l = &v[i].link;
+
+		u[i] = (struct uplink_link){ .ifindex = (uint32_t)l->ifindex, .master = (uint32_t)l->master,
+					     .loopback = v[i].loopback, .global_addr = v[i].global_addr,
+					     .ours = names_alias_owner(l->alias) ||
+						     names_marked(l->name, l->alias, l->mac) };
+		snprintf(u[i].kind, sizeof u[i].kind, "%s", l->kind);
+	}
+	nu = uplinks_classify(u, n, up);
+	if (!k->classified || !same_uplinks(up, nu, k->uplinks, k->n_uplinks)) {
+		k->classified = true;
+		for (size_t i = 0, j = 0; i < nu; i++) {
+			while (j < n && (uint32_t)v[j].link.ifindex != up[i])
+				j++;
+			if (j < n)
+				snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+					 v[j].link.name);
+		}
+		log_info("uplinks (the interfaces guardnet's networks may reach the outside by): %s",
+			 nu ? names : "none");
+		r = fw_set_uplinks(k->fw, up, nu, err);
+		free(k->uplinks);
+		k->uplinks = up;
+		k->n_uplinks = nu;
+		up = NULL;
+	}
+	free(u);
+	free(up);
+	return r;
+}
 
 int kernel_open(struct gn_kernel **ret, struct gn_err *err)
 {
@@ -22,7 +80,8 @@ int kernel_open(struct gn_kernel **ret, struct gn_err *err)
 
 	if (!k)
 		return gn_errf(err, -ENOMEM, "out of memory");
-	if ((r = nl_open(&k->nl, err)) < 0 || (r = fw_open(&k->fw, err)) < 0) {
+	if ((r = nl_open(&k->nl, err)) < 0 || (r = fw_open(&k->fw, err)) < 0 ||
+	    (r = nl_watch_open(k->nl, &k->watch, err)) < 0 || (r = classify(k, err)) < 0) {
 		kernel_close(k);
 		return r;
 	}
@@ -34,8 +93,10 @@ void kernel_close(struct gn_kernel *k)
 {
 	if (!k)
 		return;
+	nl_watch_close(k->watch);
 	nl_close(k->nl);
 	fw_close(k->fw);
+	free(k->uplinks);
 	free(k);
 }
 
@@ -52,21 +113,36 @@ static bool forwarding_is_on(int which)
 	return nl_forwarding_get(which ? AF_INET6 : AF_INET, &on) == 0 && on;
 }
 
-static void forwarding_on(int which)
+/* Turns forwarding on where it is off.  When guardnet is the one that
+ * turns it on, iptables' FORWARD policy becomes DROP, as Docker makes it
+ * when Docker turns it on: the host must not start routing between its
+ * other interfaces because a guardnet network was created (guardnet's own
+ * traffic passes by its accept rule). */
+static void forwarding_on(struct gn_kernel *k, int which)
 {
 	struct gn_err e;
 
-	if (nl_forwarding_set(which ? AF_INET6 : AF_INET, true, &e) == 0 || forwarding_is_on(which))
+	if (forwarding_is_on(which))
 		return;
-	log_warnx("%s; %s is off and published ports and egress will not work until it is on: set it on the "
-		  "host (sysctl -w %s=1)", e.msg, forwarding_name[which], forwarding_name[which]);
+	if (nl_forwarding_set(which ? AF_INET6 : AF_INET, true, &e) < 0) {
+		log_warnx("%s; %s is off and published ports and egress will not work until it is on: set it on "
+			  "the host (sysctl -w %s=1)", e.msg, forwarding_name[which], forwarding_name[which]);
+		return;
+	}
+	if (fw_forward_policy_drop(k->fw, which ? AF_INET6 : AF_INET, &e) < 0)
+		log_warnx("guardnet turned %s on, and could not set the %s FORWARD policy to DROP: %s; other "
+			  "interfaces of the host may now route to each other", forwarding_name[which],
+			  which ? "ip6tables" : "iptables", e.msg);
+	else
+		log_info("guardnet turned %s on and, as Docker does then, set the %s FORWARD policy to DROP",
+			 forwarding_name[which], which ? "ip6tables" : "iptables");
 }
 
 static int k_network_up(void *ctx, const struct plan_bridge *b, struct gn_err *err)
 {
 	struct gn_kernel *k = ctx;
 	struct nl_bridge nb = { .name = b->name, .mtu = b->mtu, .alias = b->alias, .mac = b->mac,
-				.addrs = b->addrs, .n_addrs = b->n_addrs };
+				.group = b->group, .addrs = b->addrs, .n_addrs = b->n_addrs };
 	/* The bridge's own switches go through rtnetlink, which works where
 	 * /proc/sys is read-only. */
 	struct nl_ipv4_conf c = { .forwarding = 1, .route_localnet = 1, .rp_filter = -1 };
@@ -75,9 +151,9 @@ static int k_network_up(void *ctx, const struct plan_bridge *b, struct gn_err *e
 	if (r == 0 && b->route_localnet && (r = nl_ipv4_conf_set(k->nl, b->name, &c, err)) < 0)
 		nl_link_delete(k->nl, b->name, NULL);
 	if (r == 0 && b->forward4)
-		forwarding_on(0);
+		forwarding_on(k, 0);
 	if (r == 0 && b->forward6)
-		forwarding_on(1);
+		forwarding_on(k, 1);
 	return r;
 }
 
@@ -414,6 +490,27 @@ bool kernel_events_read(struct gn_kernel *k)
 			log_info("guardnet's iptables rule was changed by another program; put back");
 	}
 	return repair == FW_REPAIR_TABLE;
+}
+
+int kernel_links_fd(struct gn_kernel *k)
+{
+	return nl_watch_fd(k->watch);
+}
+
+bool kernel_links_read(struct gn_kernel *k)
+{
+	struct gn_err err;
+	bool changed = false;
+
+	if (nl_watch_read(k->watch, &changed, &err) < 0)
+		log_warnx("%s", err.msg);
+	if (!changed)
+		return false;
+	if (classify(k, &err) < 0) {
+		log_warnx("updating set uplinks: %s; rebuilding guardnet's table", err.msg);
+		return true;
+	}
+	return false;
 }
 
 void kernel_periodic(struct gn_kernel *k)

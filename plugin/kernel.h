@@ -23,6 +23,12 @@ int kernel_events_fd(struct gn_kernel *k, struct gn_err *err);
 /* Drains the events; true when another program touched guardnet's rules,
  * which the caller then puts back by applying the whole model. */
 bool kernel_events_read(struct gn_kernel *k);
+/* A descriptor that becomes readable when the host's links or addresses
+ * change; then call kernel_links_read, which keeps the firewall's set of
+ * uplinks current (one small transaction when it changes).  True when that
+ * failed and the caller must apply the whole model. */
+int kernel_links_fd(struct gn_kernel *k);
+bool kernel_links_read(struct gn_kernel *k);
 /* What legacy iptables hosts need instead of events; call every few seconds. */
 void kernel_periodic(struct gn_kernel *k);
 

@@ -233,7 +233,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct gn_err err;
 	bool quit = false;
-	int evfd = kernel_events_fd(kern, &err), ufwfd;
+	int evfd = kernel_events_fd(kern, &err), ufwfd, linkfd = kernel_links_fd(kern);
 	struct timespec last;
 
 	clock_gettime(CLOCK_MONOTONIC, &last);
@@ -244,7 +244,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 	if (ufwfd < 0)
 		log_info("%s: UFW changes are not followed", err.msg);
 	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0 || (evfd >= 0 && add_fd(ep, evfd) < 0) ||
-	    (ufwfd >= 0 && add_fd(ep, ufwfd) < 0) || (ctlfd >= 0 && add_fd(ep, ctlfd) < 0)) {
+	    (ufwfd >= 0 && add_fd(ep, ufwfd) < 0) || (ctlfd >= 0 && add_fd(ep, ctlfd) < 0) || add_fd(ep, linkfd) < 0) {
 		log_err("epoll");
 		return -1;
 	}
@@ -273,6 +273,8 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 			struct signalfd_siginfo si;
 
 			if (evs[i].data.fd == evfd && kernel_events_read(kern))
+				heal(driver);
+			if (evs[i].data.fd == linkfd && kernel_links_read(kern))
 				heal(driver);
 			if (evs[i].data.fd == ctlfd)
 				control_serve(ctlfd, driver);
@@ -437,7 +439,8 @@ int main(int argc, char **argv)
 	}
 	if (netns_claim() < 0)
 		goto out_config;
-	env = (struct plan_env){ .default_publish = &cfg.publish, .default_ufw = cfg.ufw, .mark = cfg.mark };
+	env = (struct plan_env){ .default_publish = &cfg.publish, .default_ufw = cfg.ufw, .mark = cfg.mark,
+				 .group = cfg.group };
 	if (o.cleanup)
 		return cleanup(&cfg, &env);
 	sigfd = signals_fd();

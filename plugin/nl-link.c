@@ -52,6 +52,10 @@ struct nlmsghdr *nl_msg_bridge_new(void *buf, const struct nl_bridge *b)
 	struct nlattr *info, *data;
 
 	put_ifinfo(nlh, 0);
+	/* The device group, which guardnet's iptables rules match (the
+	 * second barrier), from the start. */
+	if (b->group)
+		mnl_attr_put_u32(nlh, IFLA_GROUP, b->group);
 	info = put_new_link(nlh, b->name, b->mtu, b->mac, "bridge");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
@@ -101,6 +105,8 @@ struct nlmsghdr *nl_msg_link_set(void *buf, int ifindex, const struct nl_change 
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)c->master);
 	if (c->alias)
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, c->alias);
+	if (c->group)
+		mnl_attr_put_u32(nlh, IFLA_GROUP, c->group);
 	return nlh;
 }
 
@@ -311,7 +317,7 @@ int nl_bridge_create(struct gn_nl *nl, const struct nl_bridge *b, struct gn_err 
 			gn_errf(err, r, "adding %s to bridge %s: %s", a, b->name, strerror(-r));
 		}
 	}
-	if (r >= 0 && (r = link_set(nl, b->name, &(struct nl_change){ .up = true, .alias = b->alias })) < 0)
+	if (r >= 0 && (r = link_set(nl, b->name, &(struct nl_change){ .up = true, .alias = b->alias, .group = b->group })) < 0)
 		gn_errf(err, r, "bringing bridge %s up: %s", b->name, strerror(-r));
 	return r < 0 ? r : 0;
 }

@@ -37,6 +37,7 @@ struct nl_change {
 	bool up;
 	int master;                /* ifindex of the bridge to enslave it to */
 	const char *alias;
+	uint32_t group;            /* device group; 0: leave it */
 };
 
 /* nl-link.c */

@@ -23,6 +23,7 @@ struct nl_bridge {
 	unsigned mtu;                 /* 0: the kernel's default */
 	const char *alias;
 	const uint8_t *mac;           /* the MAC it is created with */
+	uint32_t group;               /* device group (IFLA_GROUP); 0: the kernel's default */
 	const struct gn_prefix *addrs;
 	size_t n_addrs;
 };
@@ -39,7 +40,7 @@ struct nl_link {
 int nl_open(struct gn_nl **ret, struct gn_err *err);
 void nl_close(struct gn_nl *nl);
 
-/* Creates the bridge, gives it its addresses and brings it up.  A bridge
+/* Creates the bridge, gives it its addresses and device group and brings it up.  A bridge
  * of that name that carries the same alias, or no alias and b->mac (made
  * by an earlier run that stopped before giving the alias), is this one and
  * is brought to the wanted state; any other link of that name is refused
@@ -92,6 +93,29 @@ int nl_ipv4_conf_get(struct gn_nl *nl, const char *link, struct nl_ipv4_conf *re
  * these read and write /proc/sys, and fail where it is read-only. */
 int nl_forwarding_get(int family, bool *ret);
 int nl_forwarding_set(int family, bool on, struct gn_err *err);
+
+/* The host's links, kept up to date from rtnetlink's notifications
+ * (nl-watch.c): which links exist, of what kind, whose ports they are,
+ * and whether they hold a global address (what uplinks.h classifies). */
+struct nl_watch;
+struct nl_watched {
+	struct nl_link link;
+	bool loopback;
+	bool global_addr;
+};
+
+/* Subscribes, then lists every link and address through nl (which must
+ * outlive the watch). */
+int nl_watch_open(struct gn_nl *nl, struct nl_watch **ret, struct gn_err *err);
+void nl_watch_close(struct nl_watch *w);
+/* A descriptor that becomes readable when a link or address changes. */
+int nl_watch_fd(const struct nl_watch *w);
+/* Drains the notifications (lists everything again when some were lost);
+ * *changed when a link came, went or changed kind, master, name or alias,
+ * or a global address came or went. */
+int nl_watch_read(struct nl_watch *w, bool *changed, struct gn_err *err);
+/* The links, sorted by ifindex; valid until the next nl_watch_read. */
+const struct nl_watched *nl_watch_links(const struct nl_watch *w, size_t *n);
 
 /* Whether a socket on the host holds proto/port on addr (NULL: on any
  * address of family).  TCP counts listening sockets, UDP bound ones; SCTP is

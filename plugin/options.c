@@ -151,10 +151,11 @@ static int docker_bridge_opt(struct gn_net_opts *o, const char *key, const char 
 		bool v;
 		int r = bool_parse(value, &v, key, err);
 
-		if (r < 0 || v)
-			return r;
-		return gn_errf(err, -EINVAL, "%s=false: guardnet masquerades every network's egress to the host's "
-			       "address; for a network without egress use --internal", key);
+		/* Docker's meaning: egress leaves with the container's own
+		 * address, for a host that routes the subnet. */
+		if (r == 0)
+			o->no_masquerade = !v;
+		return r;
 	}
 	if (!strcmp(key, GN_DOCKER_GATEWAY_MODE4) || !strcmp(key, GN_DOCKER_GATEWAY_MODE6)) {
 		if (!strcmp(value, "nat"))
@@ -167,7 +168,7 @@ static int docker_bridge_opt(struct gn_net_opts *o, const char *key, const char 
 	}
 	return gn_errf(err, -EINVAL, "%s=\"%.*s\" is an option of Docker's bridge driver that guardnet does not "
 		       "have (of those, guardnet honours enable_icc, name, host_binding_ipv4, "
-		       "enable_ip_masquerade=true and gateway_mode_ipv4/6=nat; see guardnet.* for the rest)",
+		       "enable_ip_masquerade and gateway_mode_ipv4/6=nat; see guardnet.* for the rest)",
 		       key, VALUE_SHOWN, value);
 }
 

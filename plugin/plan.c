@@ -5,7 +5,7 @@
 
 #include "plan.h"
 
-void plan_bridge(const struct gn_network *net, struct plan_bridge *ret)
+void plan_bridge(const struct plan_env *env, const struct gn_network *net, struct plan_bridge *ret)
 {
 	const struct gn_network_spec *s = &net->spec;
 	const struct gn_net_opts *o = &s->opts;
@@ -16,6 +16,7 @@ void plan_bridge(const struct gn_network *net, struct plan_bridge *ret)
 	names_alias(s->id, ret->alias);
 	names_mark_mac(ret->name, ret->mac);
 	ret->mtu = o->mtu;
+	ret->group = env->group;
 	for (size_t i = 0; i < s->n_ipv4 && ret->n_addrs < PLAN_BRIDGE_ADDRS; i++)
 		ret->addrs[ret->n_addrs++] = s->ipv4[i].gateway;
 	for (size_t i = 0; o->enable_ipv6 && i < s->n_ipv6 && ret->n_addrs < PLAN_BRIDGE_ADDRS; i++)
@@ -40,6 +41,7 @@ void plan_veth(const struct gn_endpoint *ep, struct plan_veth *ret)
 }
 
 struct links_ctx {
+	const struct plan_env *env;
 	struct plan_links *l;
 	size_t n_eps;
 };
@@ -54,14 +56,14 @@ static void add_links(void *p, void *ctx)
 	struct gn_network *net = p;
 	struct plan_links *l = ((struct links_ctx *)ctx)->l;
 
-	plan_bridge(net, &l->bridges[l->n_bridges++]);
+	plan_bridge(((struct links_ctx *)ctx)->env, net, &l->bridges[l->n_bridges++]);
 	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
 		plan_veth(ep, &l->veths[l->n_veths++]);
 }
 
-int plan_links(const struct gn_state *st, struct plan_links *ret)
+int plan_links(const struct plan_env *env, const struct gn_state *st, struct plan_links *ret)
 {
-	struct links_ctx c = { .l = ret };
+	struct links_ctx c = { .env = env, .l = ret };
 
 	memset(ret, 0, sizeof *ret);
 	state_each_network(st, count_eps, &c);
@@ -111,7 +113,7 @@ static size_t ep_allow(const struct gn_endpoint *ep, const struct gn_prefix *src
 struct model_ctx {
 	const struct plan_env *env;
 	struct plan_model *pm;
-	size_t n, n_sub, n_ep;
+	size_t n, n_sub, n_gw, n_ep;
 };
 
 static void count_net(void *p, void *ctx)
@@ -123,6 +125,7 @@ static void count_net(void *p, void *ctx)
 		return;
 	m->n++;
 	m->n_sub += net->spec.n_ipv4 + net->spec.n_ipv6;
+	m->n_gw += net->spec.n_ipv4 + net->spec.n_ipv6;
 	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
 		m->n_ep += ep->spec.allow.n ? 2 : 0;
 }
@@ -149,6 +152,15 @@ static void add_net(void *p, void *ctx)
 	for (size_t i = 0; net->spec.opts.enable_ipv6 && i < net->spec.n_ipv6; i++)
 		pm->subnets[m->n_sub++] = net->spec.ipv6[i].pool;
 	f->n_subnets = (size_t)(pm->subnets + m->n_sub - f->subnets);
+	f->gateways = pm->gateways + m->n_gw;
+	for (size_t i = 0; i < net->spec.n_ipv4; i++)
+		if (net->spec.ipv4[i].has_gateway)
+			pm->gateways[m->n_gw++] = net->spec.ipv4[i].gateway.addr;
+	for (size_t i = 0; net->spec.opts.enable_ipv6 && i < net->spec.n_ipv6; i++)
+		if (net->spec.ipv6[i].has_gateway)
+			pm->gateways[m->n_gw++] = net->spec.ipv6[i].gateway.addr;
+	f->n_gateways = (size_t)(pm->gateways + m->n_gw - f->gateways);
+	f->no_masquerade = net->spec.opts.no_masquerade;
 	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
 		m->n_ep += ep_allow(ep, ep->spec.allow.v, pm->epallow + m->n_ep);
 }
@@ -162,15 +174,16 @@ int plan_model(const struct plan_env *env, const struct gn_state *st, struct pla
 	state_each_network(st, count_net, &m);
 	ret->nets = calloc(m.n + 1, sizeof *ret->nets);
 	ret->subnets = calloc(m.n_sub + 1, sizeof *ret->subnets);
+	ret->gateways = calloc(m.n_gw + 1, sizeof *ret->gateways);
 	ret->epallow = calloc(m.n_ep + 1, sizeof *ret->epallow);
 	r = publish_all(st, env->default_publish, NULL, &ret->pubs);
-	if (!ret->nets || !ret->subnets || !ret->epallow || r < 0) {
+	if (!ret->nets || !ret->subnets || !ret->gateways || !ret->epallow || r < 0) {
 		plan_model_clear(ret);
 		return -ENOMEM;
 	}
-	m.n = m.n_sub = m.n_ep = 0;
+	m.n = m.n_sub = m.n_gw = m.n_ep = 0;
 	state_each_network(st, add_net, &m);
-	ret->m = (struct fw_model){ .nets = ret->nets, .n = m.n, .mark = env->mark, .pubs = ret->pubs.v,
+	ret->m = (struct fw_model){ .nets = ret->nets, .n = m.n, .mark = env->mark, .group = env->group, .pubs = ret->pubs.v,
 				    .n_pubs = ret->pubs.n, .epallow = ret->epallow, .n_epallow = m.n_ep,
 				    .ufw = env->ufw };
 	return 0;
@@ -180,6 +193,7 @@ void plan_model_clear(struct plan_model *pm)
 {
 	free(pm->nets);
 	free(pm->subnets);
+	free(pm->gateways);
 	free(pm->epallow);
 	pub_list_clear(&pm->pubs);
 	memset(pm, 0, sizeof *pm);

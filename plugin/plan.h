@@ -20,12 +20,13 @@ struct plan_env {
 	enum gn_ufw_mode default_ufw;                /* ufw = */
 	const struct ufw_config *ufw;                /* NULL: not read */
 	uint32_t mark;                               /* mark = */
+	uint32_t group;                              /* group = */
 };
 
-void plan_bridge(const struct gn_network *net, struct plan_bridge *ret);
+void plan_bridge(const struct plan_env *env, const struct gn_network *net, struct plan_bridge *ret);
 void plan_veth(const struct gn_endpoint *ep, struct plan_veth *ret);
 /* Every network's bridge and every endpoint's pair; 0 or -ENOMEM. */
-int plan_links(const struct gn_state *st, struct plan_links *ret);
+int plan_links(const struct plan_env *env, const struct gn_state *st, struct plan_links *ret);
 void plan_links_clear(struct plan_links *l);
 
 /* Whether UFW's rules decide for net's published ports: guardnet.ufw=on
@@ -39,6 +40,7 @@ struct plan_model {
 	struct fw_model m;
 	struct fw_network *nets;
 	struct gn_prefix *subnets;
+	struct gn_addr *gateways;
 	struct fw_epallow *epallow;
 	struct gn_pub_list pubs;
 };

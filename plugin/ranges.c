@@ -73,3 +73,36 @@ int ranges_from_prefixes(const struct gn_prefix *v, size_t n, int family, struct
 	*n_ret = out;
 	return 0;
 }
+
+/* x - 1 into out (x is not the family's first address). */
+static void addr_before(const uint8_t *x, size_t len, uint8_t out[16])
+{
+	memcpy(out, x, 16);
+	for (size_t i = len; i-- > 0;)
+		if (out[i]-- != 0)
+			break;
+}
+
+size_t range_without(const struct gn_range *r, int family, const uint8_t *addr, struct gn_range out[2])
+{
+	size_t len = alen(family), n = 0;
+
+	if (memcmp(addr, r->lo, len) < 0 || memcmp(addr, r->hi, len) > 0) {
+		out[0] = *r;
+		return 1;
+	}
+	if (memcmp(addr, r->lo, len) > 0) {
+		out[n] = *r;
+		addr_before(addr, len, out[n].hi);
+		n++;
+	}
+	if (memcmp(addr, r->hi, len) < 0) {
+		struct gn_range one = { 0 };
+
+		memcpy(one.hi, addr, len);
+		out[n] = *r;
+		range_end_exclusive(&one, family, out[n].lo);
+		n++;
+	}
+	return n;
+}

@@ -20,4 +20,8 @@ int ranges_from_prefixes(const struct gn_prefix *v, size_t n, int family, struct
 /* hi + 1 into out; false when hi is the family's last address. */
 bool range_end_exclusive(const struct gn_range *r, int family, uint8_t out[16]);
 
+/* r less the one address addr (network byte order) into out: 0, 1 or 2
+ * ranges, how many. */
+size_t range_without(const struct gn_range *r, int family, const uint8_t *addr, struct gn_range out[2]);
+
 #endif

@@ -113,7 +113,7 @@ int report_check(const struct gn_driver *d, struct report_lines *ret, struct gn_
 	struct plan_links want;
 
 	memset(ret, 0, sizeof *ret);
-	if (plan_links(&d->st, &want) < 0)
+	if (plan_links(&d->env, &d->st, &want) < 0)
 		return gn_errf(err, -ENOMEM, "out of memory");
 	d->be.ops->check(d->be.ctx, &want, add_line, &c);
 	plan_links_clear(&want);

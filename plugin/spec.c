@@ -141,7 +141,8 @@ bool netspec_equal(const struct gn_network_spec *a, const struct gn_network_spec
 
 	return !strcmp(a->id, b->id) && !strcmp(x->bridge, y->bridge) && x->mtu == y->mtu &&
 	       x->internal == y->internal && x->enable_ipv4 == y->enable_ipv4 && x->enable_ipv6 == y->enable_ipv6 &&
-	       x->icc == y->icc && x->ufw == y->ufw && x->publish_set == y->publish_set &&
+	       x->icc == y->icc && x->no_masquerade == y->no_masquerade && x->ufw == y->ufw &&
+	       x->publish_set == y->publish_set &&
 	       (!x->publish_set || addrs_same(&x->publish, &y->publish)) && prefixes_same(&x->allow, &y->allow) &&
 	       a->n_ipv4 == b->n_ipv4 && a->n_ipv6 == b->n_ipv6 && ipam_same(a->ipv4, b->ipv4, a->n_ipv4) &&
 	       ipam_same(a->ipv6, b->ipv6, a->n_ipv6);

@@ -23,7 +23,7 @@ for t in "$@"; do
 	name=$(basename "$t" .sh)
 	start=$SECONDS
 	bash "$t" >"$logs/$name.log" 2>&1
-	echo "$name: $(grep -E '^[a-z_0-9]+: [0-9]+ passed, [0-9]+ failed' "$logs/$name.log" | tail -1 | sed 's/^[^:]*: //') ($((SECONDS - start)) s)"
+	echo "$name: $(grep -E '^[A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed' "$logs/$name.log" | tail -1 | sed 's/^[^:]*: //') ($((SECONDS - start)) s)"
 	# The table lines follow the "NAME: attack | ..." header up to a blank line.
 	awk '/: attack \| Docker bridge driver \| guardnet$/ { on = 1; next } on && /^$/ { on = 0 } on' \
 		"$logs/$name.log" >>"$rows"

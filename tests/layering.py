@@ -33,11 +33,13 @@ KERNEL_LIBS = {
     "nl-msg.h": {"libmnl"},
     "nl-addr.c": {"libmnl"},
     "nl-conf.c": {"libmnl"},
+    "nl-watch.c": {"libmnl"},
     "nl-diag.c": {"libmnl"},
     "nl-link.c": {"libmnl"},
     "fw-apply.c": {"libmnl", "libnftnl", "libiptc"},
     "fw-nft.h": {"libmnl", "libnftnl"},
     "fw-nft-table.c": {"libmnl", "libnftnl"},
+    "fw-nft-guard.c": {"libmnl", "libnftnl"},
     "fw-nft-batch.c": {"libmnl", "libnftnl"},
     "fw-nft-count.c": {"libmnl", "libnftnl"},
     "fw-nft-events.c": {"libmnl", "libnftnl"},
@@ -51,7 +53,9 @@ KERNEL_LIBS = {
     "fw-ipt-legacy.c": {"libiptc"},
 }
 # Files that open a netlink socket.
-NETLINK_SOCKETS = {"nl-socket.c", "nl-diag.c", "fw-apply.c", "fw-nft-events.c"}
+# nl-watch.c: rtnetlink's notifications of links and addresses, on a socket
+# of their own (a socket that answers requests cannot also take them).
+NETLINK_SOCKETS = {"nl-socket.c", "nl-diag.c", "nl-watch.c", "fw-apply.c", "fw-nft-events.c"}
 # The kernel layer: the files above and the backend that drives them.
 KERNEL_LAYER = set(KERNEL_LIBS) | {"kernel.c", "kernel.h", "nl.h", "fw.h", "fw-ipt-legacy.h"}
 # The HTTP/JSON boundary: only these see jansson.

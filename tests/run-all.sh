@@ -14,9 +14,11 @@
 # machine's dockerd (Debian 12's 20.10), and those where Docker 28 differs
 # (publish-*, ufw-* but ufw-diff-*, legacy-*, driver-*, audit-* for Docker
 # 28's raw table and IPv6 NAT, compose-example with compose v2, churn-sigkill
-# with 20 cycles, the healing benchmark) run again on Docker 28.5.2 as
-# NAME@28 (18 minutes of suites one at a time on a busy 2-core machine, and
-# audit's 3), from a Debian forky root file system that
+# with 20 cycles, the healing benchmark, and the attacks whose outcome
+# depends on Docker's rules: attack-fail-closed, attack-foreign-bridge,
+# attack-ipv6-forward) run again on Docker 28.5.2 as NAME@28 (18 minutes of
+# suites one at a time on a busy 2-core machine, 4 more for the attacks and
+# 3 for audit's), from a Debian forky root file system that
 # tests/docker28/rootfs.sh builds on first use outside the repository
 # (/var/cache/guardnet-tests/forky, GUARDNET_FORKY).
 # GUARDNET_DOCKER=28 runs everything on Docker 28 alone, GUARDNET_DOCKER=20
@@ -93,6 +95,12 @@ if [ -z "${GUARDNET_DOCKER:-}" ]; then
 		# reading of UFW against the machine's own ufw, not the engine.
 		case $t in */publish-docker29-nft.sh | */ufw-diff-*.sh) continue ;; esac
 		pool+=("$(basename "$t" .sh)@28 env GUARDNET_DOCKER=28 bash $t")
+	done
+	# The attacks whose outcome depends on Docker's own rules: its iptables
+	# layout (fail-closed), its raw drops (foreign-bridge), its ip6tables
+	# FORWARD policy (ipv6-forward).
+	for t in attack-fail-closed attack-foreign-bridge attack-ipv6-forward; do
+		pool+=("$t@28 env GUARDNET_DOCKER=28 bash tests/e2e/$t.sh")
 	done
 	pool+=("compose-example@28 env GUARDNET_DOCKER=28 bash tests/e2e/compose-example.sh"
 		"churn-sigkill@28 env GUARDNET_DOCKER=28 CHURN_CYCLES=20 bash tests/e2e/churn-sigkill.sh"
@@ -197,6 +205,13 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	unset "running[$done_pid]"
 done
 
+# The attack suite's side-by-side table (tests/attack-table.sh prints it
+# for the attack scenarios alone).
+table=$(for f in "$logs"/attack-*.log; do
+	[ -e "$f" ] || continue
+	awk '/: attack \| Docker bridge driver \| guardnet$/ { on = 1; print; next } on && /^$/ { on = 0 } on' "$f"
+done)
+[ -z "$table" ] || printf -- '--- the attacks of issue 12: Docker'"'"'s bridge driver and guardnet side by side\n%s\n' "$table"
 echo "--- wall time per suite, slowest first"
 printf '%s\n' "${times[@]}" | sort -rn | awk '{ printf "%6d s  %s\n", $1, $2 }'
 # Kept for the next run's order (only a whole run knows every suite).

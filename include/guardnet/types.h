@@ -100,6 +100,7 @@ struct gn_net_opts {
 	bool enable_ipv6;
 	bool icc;
 	bool icc_set;                   /* given, as guardnet.icc or Docker's enable_icc */
+	bool no_masquerade;             /* Docker's enable_ip_masquerade=false: egress keeps its source */
 	enum gn_ufw_mode ufw;
 	bool publish_set;               /* false: the config's default applies */
 	struct gn_addr_list publish;

@@ -46,8 +46,11 @@ iperf() { in_ns "$O" timeout $((SECS + 10)) iperf3 -c 192.0.2.1 -p "${port[$1]}"
 ready() { iperf "$1" -B 192.0.2.2 -n 1K; }
 for n in gplain gheavy bnet; do check "$n: iperf3 answers" wait_until 20 ready "$n"; done
 nid=$(dk "$H" network inspect -f '{{.Id}}' gheavy | cut -c1-12)
-check "gheavy: $CIDRS CIDRs in its allow set" \
-	test "$(in_ns "$H" nft list set inet guardnet "allow4-gn-$nid" | grep -oE '([0-9]+\.){3}[0-9]+' | wc -l)" -eq "$CIDRS"
+# The /24s are ranges of its interval set, the one /32 an element of the
+# hash set of single addresses.
+check "gheavy: $CIDRS CIDRs in its allow sets" \
+	test "$(in_ns "$H" nft list set inet guardnet "allow4-gn-$nid" | grep -oE '([0-9]+\.){3}[0-9]+' | wc -l)" -eq \
+	"$((CIDRS - 1))" -a "$(in_ns "$H" nft list set inet guardnet allowh4 | grep -c "gn-$nid\" . 192.0.2.2")" -eq 1
 check "UFW's $RULES rules are in guardnet's ufw-in chain" \
 	test "$(in_ns "$H" nft list chain inet guardnet ufw-in | grep -c 'proto-dst 1[0-9]\{4\} ')" -ge "$RULES"
 check "gheavy: 192.0.2.3 is not admitted" bash -c "! timeout 5 nsenter --net=/run/netns/$O iperf3 -c 192.0.2.1 -p ${port[gheavy]} -B 192.0.2.3 -n 1K"

@@ -11,16 +11,13 @@
 # (/proc/PID/stat), docker run on another network costs the same with and
 # without it (both printed), and another program's nft delete table, nft
 # flush chain and iptables -F DOCKER-USER are still put back.
-set -u
 . "$(dirname "$0")/../lib.sh"
 . "$GN_ROOT/tests/attack-lib.sh"
-old_log_all=$(cat /proc/sys/net/netfilter/nf_log_all_netns)
-trap 'gn_cleanup; echo "$old_log_all" >/proc/sys/net/netfilter/nf_log_all_netns' EXIT
-echo 1 >/proc/sys/net/netfilter/nf_log_all_netns
+scenario attack-allowlist-100k
 attack_require
-testbed || exit 1
-must() { local out; out=$("$@" 2>&1) || { fail "setup: $*: $out"; summary attack_allowlist_100k; exit 1; }; }
+kernel_log_on
+must testbed
 
 allowlist_attack 100000 api "100,000-entry guardnet.allow (Docker API)"
-attack_table attack_allowlist_100k
-summary attack_allowlist_100k
+attack_table attack-allowlist-100k
+summary

@@ -20,7 +20,8 @@ expect_open "the host gets 200" "$H" http://127.0.0.1:8080/
 must legacy -F DOCKER-USER
 check "iptables-legacy -F DOCKER-USER: the rule is back (periodic check)" wait_until 6 hook
 expect_open "after the flush: 192.0.2.2 gets 200 again" "$O" http://192.0.2.1:8080/ 192.0.2.2
-check "exactly one guardnet rule" test "$(legacy -S DOCKER-USER | grep -c 'comment guardnet')" -eq 1
+check "exactly guardnet's three rules (the accept and the two device group drops)" \
+	test "$(legacy -S DOCKER-USER | grep -c 'comment guardnet')" -eq 3
 must dk "$H" rm -f be
 must dk "$H" network rm n1
 check "the last network gone: no guardnet rule in legacy iptables" bash -c "! nsenter --net=/run/netns/$H iptables-legacy-save | grep -q guardnet"

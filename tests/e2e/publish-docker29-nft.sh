@@ -2,12 +2,14 @@
 # Docker 29's nftables firewall backend, faked (no Debian suite ships
 # Docker 29): its tables "ip docker-bridges" and "ip6 docker-bridges" made
 # with nft in a test host whose UFW gives iptables' FORWARD chain policy
-# DROP, next to a DOCKER-USER chain nothing jumps to (what Docker 29 leaves
-# of an earlier iptables run, or ufw-docker's after.rules declares).
-# guardnet must notice the backend from those tables, say so in its log and
-# put its accept rule in FORWARD, where it works; with Docker's iptables
-# backend it belongs in DOCKER-USER (spec/firewall-model.md, "Docker 29's
-# nftables backend").  No dockerd: the test speaks Docker's side of the
+# DROP, next to a DOCKER-USER chain (what Docker 29 leaves of an earlier
+# iptables run, or ufw-docker's after.rules declares).  guardnet must notice
+# the backend from those tables, say so in its log and put its rules in
+# FORWARD, where they work; with Docker's iptables backend they belong in
+# DOCKER-USER, but only while FORWARD jumps to it: in a DOCKER-USER nothing
+# jumps to (after iptables -F, or left by Docker 29) they would never be
+# reached and UFW's policy would drop every admitted connection
+# (spec/firewall-model.md, "Docker 29's nftables backend").  No dockerd: the test speaks Docker's side of the
 # protocol, and a namespace stands in for the container.
 #
 #   [ container C: httpd ] 10.231.1.2 --veth-- [ host H: guardnetd, ufw ] 192.0.2.1 --veth-- 192.0.2.2, .3 [ outside O ]
@@ -30,6 +32,9 @@ must ufw_setup "$H"
 must ufw --force enable
 must in_ns "$H" iptables -N DOCKER-USER
 must in_ns "$H" ip6tables -N DOCKER-USER
+# Docker's iptables backend jumps to its DOCKER-USER first thing.
+must in_ns "$H" iptables -I FORWARD -j DOCKER-USER
+must in_ns "$H" ip6tables -I FORWARD -j DOCKER-USER
 must guardnetd_start "$H" "$DRV"
 
 must drv_net a 10.231.1.0/24 10.231.1.1/24 "" "" '{"guardnet.allow":"192.0.2.2/32"}'
@@ -68,16 +73,29 @@ docker_tables() {
 }
 
 # 1. No table docker-bridges: Docker's iptables backend, whose DOCKER-USER
-# gets the rule.  Here nothing jumps to it, so the rule does not work: the
-# allowed source's connection dies at UFW's FORWARD policy.
+# gets the rules while FORWARD jumps to it.
 check "start-up: no docker-bridges table, the log says DOCKER-USER" \
-	grep -q "Docker's firewall: no table docker-bridges .*goes to iptables' DOCKER-USER chain" "$LOG"
+	grep -q "Docker's firewall: no table docker-bridges .*go to iptables' DOCKER-USER chain" "$LOG"
 check "the accept rule is in DOCKER-USER" ours DOCKER-USER
 check "and not in FORWARD" bash -c "! nsenter --net=/run/netns/$H iptables -S FORWARD | grep -q 'comment guardnet'"
 expect_open "the host gets the page (positive control: the container serves)" "$H" http://127.0.0.1:8080/
+expect_open "allowed 192.0.2.2 gets the page" "$O" "$URL" 192.0.2.2
+
+# 1b. The jump goes (iptables -D, as iptables -F does until dockerd restarts;
+# Docker 29 leaves DOCKER-USER unjumped): rules there would never be
+# reached, and UFW's FORWARD policy would drop the admitted connection.
+must in_ns "$H" iptables -D FORWARD -j DOCKER-USER
+must in_ns "$H" ip6tables -D FORWARD -j DOCKER-USER
+check "FORWARD no longer jumps to DOCKER-USER: the rules move to FORWARD" wait_until 5 ours FORWARD
+check "and leave the unjumped DOCKER-USER" \
+	bash -c "! nsenter --net=/run/netns/$H iptables -S DOCKER-USER | grep -q 'comment guardnet'"
 before=$(fwd_drops)
-expect_timeout "rule in an unjumped DOCKER-USER: the allowed 192.0.2.2 gets no answer" "$O" "$URL" 192.0.2.2
-check "because iptables' FORWARD policy dropped it ($before -> $(fwd_drops) packets)" test "$(fwd_drops)" -gt "$before"
+expect_open "allowed 192.0.2.2 still gets the page" "$O" "$URL" 192.0.2.2
+check "and iptables' FORWARD policy dropped nothing of it ($before -> $(fwd_drops) packets)" \
+	test "$(fwd_drops)" -eq "$before"
+must in_ns "$H" iptables -I FORWARD -j DOCKER-USER
+must in_ns "$H" ip6tables -I FORWARD -j DOCKER-USER
+check "the jump back: the rules are in DOCKER-USER again" wait_until 5 ours DOCKER-USER
 
 # 2. Docker's nftables tables appear: the rule moves to FORWARD and works.
 must docker_tables add
@@ -88,7 +106,8 @@ check "the log says the nftables backend and FORWARD" \
 	grep -q "Docker's firewall: nftables backend (table docker-bridges).*FORWARD chain" "$LOG"
 expect_open "allowed 192.0.2.2 gets the page" "$O" "$URL" 192.0.2.2
 expect_dropped "192.0.2.3, not allowed, still dropped" "$O" "$URL" 192.0.2.3
-check "exactly one guardnet rule in ip filter" test "$(in_ns "$H" iptables-save -t filter | grep -c 'comment guardnet')" -eq 1
+check "exactly guardnet's three rules in ip filter (the accept and the two device group drops)" \
+	test "$(in_ns "$H" iptables-save -t filter | grep -c 'comment guardnet')" -eq 3
 
 # 3. A restart decides the same from the tables alone.
 must guardnetd_stop "$H"

@@ -6,6 +6,7 @@
 #include "control.h"
 #include "options.h"
 #include "suites.h"
+#include "uplinks.h"
 
 START_TEST(prefix_roundtrip)
 {
@@ -103,6 +104,44 @@ START_TEST(ifnames_macs)
 }
 END_TEST
 
+/* Uplinks by what a link is, never by its name: a host whose address is on
+ * br0 (eth0 enslaved), Docker's bridges and their veths, a VM's tap on
+ * vmbr, the outside end of a container host (a veth with a global
+ * address), a VPN, guardnet's own bridge, lo, an OVS internal port. */
+START_TEST(uplinks_by_kind)
+{
+	const struct uplink_link v[] = {
+		{ .ifindex = 1, .loopback = true, .global_addr = true },
+		{ .ifindex = 2, .master = 3 },                                  /* eth0, port of br0 */
+		{ .ifindex = 3, .kind = "bridge", .global_addr = true },        /* br0: uplink by its port */
+		{ .ifindex = 4, .kind = "bridge", .global_addr = true },        /* docker0 */
+		{ .ifindex = 5, .kind = "veth", .master = 4 },                  /* a container's veth */
+		{ .ifindex = 6, .kind = "bridge", .global_addr = true },        /* vmbr */
+		{ .ifindex = 7, .kind = "tun", .master = 6 },                   /* a VM's tap */
+		{ .ifindex = 8, .kind = "veth", .global_addr = true },          /* the outside end */
+		{ .ifindex = 9, .kind = "veth" },                               /* a routed container (Calico) */
+		{ .ifindex = 10, .kind = "wireguard" },
+		{ .ifindex = 11, .kind = "bridge", .ours = true, .global_addr = true }, /* guardnet's */
+		{ .ifindex = 12, .kind = "vlan", .ours = true },
+		{ .ifindex = 13, .kind = "openvswitch" },                       /* ovs-system */
+		{ .ifindex = 14, .kind = "openvswitch", .master = 13, .global_addr = true }, /* br-ex */
+		{ .ifindex = 15, .kind = "openvswitch", .master = 13 },         /* br-int */
+		{ .ifindex = 16, .kind = "tun", .global_addr = true },          /* a VPN */
+	};
+	uint32_t up[16];
+	size_t n = uplinks_classify(v, sizeof v / sizeof v[0], up);
+
+	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(up[0], 3);
+	ck_assert_uint_eq(up[1], 8);
+	ck_assert_uint_eq(up[2], 10);
+	ck_assert_uint_eq(up[3], 14);
+	ck_assert_uint_eq(up[4], 16);
+	/* Nothing known, nothing allowed. */
+	ck_assert_uint_eq(uplinks_classify(v, 0, up), 0);
+}
+END_TEST
+
 Suite *addr_suite(void)
 {
 	Suite *s = suite_create("addr");
@@ -113,6 +152,7 @@ Suite *addr_suite(void)
 	tcase_add_test(tc, lists);
 	tcase_add_test(tc, contains);
 	tcase_add_test(tc, ifnames_macs);
+	tcase_add_test(tc, uplinks_by_kind);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -179,9 +219,12 @@ START_TEST(docker_bridge_options)
 	ck_assert_int_eq(netopts_set(&o, "guardnet.publish", "127.0.0.1", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "guardnet.publish: give it alone, without com.docker.network.bridge.host_binding_ipv4");
 	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.enable_ip_masquerade", "true", &e), 0);
-	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.enable_ip_masquerade", "false", &e), -EINVAL);
-	ck_assert_str_eq(e.msg, "com.docker.network.bridge.enable_ip_masquerade=false: guardnet masquerades every "
-		"network's egress to the host's address; for a network without egress use --internal");
+	ck_assert(!o.no_masquerade);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.enable_ip_masquerade", "false", &e), 0);
+	ck_assert(o.no_masquerade);
+	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.enable_ip_masquerade", "no", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "com.docker.network.bridge.enable_ip_masquerade: invalid value \"no\" (expected true "
+		"or false)");
 	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.gateway_mode_ipv6", "nat", &e), 0);
 	ck_assert_int_eq(netopts_set(&o, "com.docker.network.bridge.gateway_mode_ipv4", "isolated", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "com.docker.network.bridge.gateway_mode_ipv4=isolated: use --internal");

@@ -12,6 +12,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.publish.n, 2);
 	ck_assert(addr_is_any(&c.publish.v[0]) && addr_is_any(&c.publish.v[1]));
 	ck_assert_uint_eq(c.mark, 0x4e47);
+	ck_assert_uint_eq(c.group, 0x4e47);
 	ck_assert_int_eq(c.ufw, GN_UFW_AUTO);
 	ck_assert(!c.scope_global);
 	config_clear(&c);
@@ -43,17 +44,20 @@ START_TEST(parse)
 
 	config_init(&c);
 	ck_assert_int_eq(config_parse(&c, "# comment\n\npublish = 127.0.0.1, ::1  # loopback only\nufw=off\n"
-				      "mark = 0x100\n", "t.conf", &e), 0);
+				      "mark = 0x100\ngroup = 77\n", "t.conf", &e), 0);
 	ck_assert_uint_eq(c.publish.n, 2);
 	ck_assert_int_eq(c.ufw, GN_UFW_OFF);
 	ck_assert_uint_eq(c.mark, 0x100);
+	ck_assert_uint_eq(c.group, 77);
 	ck_assert_int_eq(config_parse(&c, "\n\nbogus = 1\n", "t.conf", &e), -EINVAL);
-	ck_assert_str_eq(e.msg, "t.conf:3: unknown key \"bogus\" (known: publish, ufw, mark, scope)");
+	ck_assert_str_eq(e.msg, "t.conf:3: unknown key \"bogus\" (known: publish, ufw, mark, group, scope)");
 	ck_assert_int_eq(config_parse(&c, "publish 127.0.0.1\n", "t.conf", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "t.conf:1: expected \"key = value\", got \"publish 127.0.0.1\"");
 	ck_assert_int_eq(config_parse(&c, "publish = 127.0.0.300\n", "t.conf", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "t.conf:1: publish: invalid IP address \"127.0.0.300\"");
 	ck_assert_int_eq(config_parse(&c, "mark = 0\n", "t.conf", &e), -EINVAL);
+	ck_assert_int_eq(config_parse(&c, "group = 0\n", "t.conf", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "t.conf:1: group: invalid value \"0\" (expected a non-zero 32-bit number such as 0x4e47)");
 	ck_assert_int_eq(config_parse(&c, "ufw = sometimes\n", "t.conf", &e), -EINVAL);
 	/* The key as guardnet.conf names it, not as the network option guardnet.ufw. */
 	ck_assert_int_eq(config_parse(&c, "\nufw = yes\n", "t.conf", &e), -EINVAL);

@@ -76,22 +76,30 @@ static void table_golden(const struct fw_model *m, const char *name)
 }
 
 /* One plain network, one endpoint publishing a port on every address and
- * one on a host address. */
+ * one on a host address; the gateway is no container's source, two
+ * uplinks. */
 START_TEST(one_network)
 {
 	struct gn_prefix sub[] = { P("10.1.0.0/24") };
-	struct fw_network n = { .bridge = "gn-one", .icc = true, .subnets = sub, .n_subnets = 1 };
+	struct gn_addr gw[] = { A("10.1.0.1") };
+	uint32_t uplinks[] = { 2, 7 };
+	struct fw_network n = { .bridge = "gn-one", .icc = true, .subnets = sub, .n_subnets = 1, .gateways = gw,
+				.n_gateways = 1 };
 	struct gn_pub pubs[] = { pub("*", 6, 8080, "10.1.0.2", 80), pub("192.0.2.1", 17, 5353, "10.1.0.2", 53) };
-	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 2 };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 2, .uplinks = uplinks,
+			      .n_uplinks = 2 };
 
 	table_golden(&m, "fw_nft_one_network");
 }
 END_TEST
 
+/* icc=false, and com.docker.network.bridge.enable_ip_masquerade=false: no
+ * masquerade for egress (the loopback and hairpin ones stay). */
 START_TEST(icc_false)
 {
 	struct gn_prefix sub[] = { P("10.2.0.0/24") };
-	struct fw_network n = { .bridge = "gn-noicc", .icc = false, .subnets = sub, .n_subnets = 1 };
+	struct fw_network n = { .bridge = "gn-noicc", .icc = false, .subnets = sub, .n_subnets = 1,
+				.no_masquerade = true };
 	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK };
 
 	table_golden(&m, "fw_nft_icc_false");
@@ -108,10 +116,14 @@ START_TEST(internal)
 }
 END_TEST
 
+/* src6 also holds the link-local sources and :: that neighbour discovery
+ * needs; a gateway at the end of its subnet leaves one range. */
 START_TEST(ipv6)
 {
 	struct gn_prefix sub[] = { P("10.4.0.0/24"), P("fd00:4::/64") };
-	struct fw_network n = { .bridge = "gn-six", .icc = true, .subnets = sub, .n_subnets = 2 };
+	struct gn_addr gw[] = { A("10.4.0.254"), A("fd00:4::1") };
+	struct fw_network n = { .bridge = "gn-six", .icc = true, .subnets = sub, .n_subnets = 2, .gateways = gw,
+				.n_gateways = 2 };
 	struct gn_pub pubs[] = { pub("*", 6, 8080, "10.4.0.2", 80), pub("*", 6, 8080, "fd00:4::2", 80),
 				 pub("2001:db8::1", 6, 8443, "fd00:4::2", 443) };
 	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 3 };
@@ -331,6 +343,22 @@ START_TEST(share_delta)
 }
 END_TEST
 
+/* The uplinks change: only the difference moves, nothing when the same. */
+START_TEST(uplinks_delta)
+{
+	uint32_t before[] = { 2, 5 }, after[] = { 2, 9, 11 };
+	struct nft_batch *b = nft_batch_new(1);
+
+	ck_assert_ptr_nonnull(b);
+	fw_guard_uplinks_delta(b, before, 2, after, 3);
+	expect_golden(b, "fw_nft_uplinks_delta");
+	b = nft_batch_new(1);
+	fw_guard_uplinks_delta(b, after, 3, after, 3);
+	ck_assert_uint_eq(nft_batch_messages(b), 0);
+	nft_batch_free(b);
+}
+END_TEST
+
 Suite *fw_nft_suite(void)
 {
 	Suite *s = suite_create("fw_nft");
@@ -346,6 +374,7 @@ Suite *fw_nft_suite(void)
 	tcase_add_test(tc, empty);
 	tcase_add_test(tc, tally);
 	tcase_add_test(tc, share_delta);
+	tcase_add_test(tc, uplinks_delta);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,11 +1,13 @@
 /*
- * guardnet's accept rule in iptables' forward path, without root:
+ * guardnet's rules in iptables' forward path (the mark accept and the two
+ * device group drops), without root:
  *   - legacy hosts: the ipt_entry / ip6t_entry that fw-ipt-legacy.c hands to
  *     libiptc, printed field by field (header, each match, the target) and
  *     read back by the same code that later recognises it in a chain;
  *   - iptables-nft hosts: the messages fw-ipt-nft.c sends for what the
- *     chains hold (nothing there, the rule in place, a stale one, Docker's
- *     chain absent, removal), parsed back with libnftnl.
+ *     chains hold (nothing there, the rules in place, stale or out of
+ *     order, FORWARD no longer jumping to DOCKER-USER, no filter table,
+ *     removal, Docker's nftables backend), parsed back with libnftnl.
  * Both are compared with tests/unit/golden/iptc_*.txt (`make golden`).
  */
 #include <arpa/inet.h>
@@ -16,6 +18,7 @@
 #include <libiptc/libip6tc.h>
 #include <libiptc/libiptc.h>
 #include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_devgroup.h>
 #include <linux/netfilter/xt_mark.h>
 
 #include "fw-ipt-legacy.h"
@@ -23,6 +26,7 @@
 #include "suites.h"
 
 #define MARK 0x4e47
+#define GROUP 0x4e47
 
 static void hex(FILE *out, const void *p, size_t n)
 {
@@ -80,6 +84,11 @@ static void print_body(FILE *out, const uint8_t *e, size_t hdr, size_t target_of
 			const struct xt_mark_mtinfo1 *mi = (const void *)m->data;
 
 			fprintf(out, " mark 0x%x mask 0x%x invert %u\n", mi->mark, mi->mask, mi->invert);
+		} else if (!strcmp(m->u.user.name, "devgroup")) {
+			const struct xt_devgroup_info *g = (const void *)m->data;
+
+			fprintf(out, " flags 0x%x src 0x%x/0x%x dst 0x%x/0x%x\n", g->flags, g->src_group, g->src_mask,
+				g->dst_group, g->dst_mask);
 		} else if (!strcmp(m->u.user.name, "comment")) {
 			fprintf(out, " comment \"%s\"\n", ((const struct xt_comment_info *)m->data)->comment);
 		} else {
@@ -97,88 +106,137 @@ static void print_body(FILE *out, const uint8_t *e, size_t hdr, size_t target_of
 
 START_TEST(legacy_rule)
 {
-	uint8_t buf4[FW_IPT_LEGACY_RULE_MAX] __attribute__((aligned(8))), buf6[FW_IPT_LEGACY_RULE_MAX] __attribute__((aligned(8)));
-	size_t n4 = fw_ipt_legacy_rule(AF_INET, MARK, buf4, sizeof buf4);
-	size_t n6 = fw_ipt_legacy_rule(AF_INET6, MARK, buf6, sizeof buf6);
-	const struct ipt_entry *e4 = (const void *)buf4;
-	const struct ip6t_entry *e6 = (const void *)buf6;
+	static const struct fw_hook want = { .mark = MARK, .group = GROUP };
+	struct fw_legacy_rule w[3];
+	size_t nw = fw_ipt_legacy_wanted(&want, w);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	bool current;
 
-	ck_assert_uint_eq(n4, e4->next_offset);
-	ck_assert_uint_eq(n6, e6->next_offset);
-	print_ipv4(out, e4);
-	print_body(out, buf4, sizeof *e4, e4->target_offset, e4->next_offset);
-	print_ipv6(out, e6);
-	print_body(out, buf6, sizeof *e6, e6->target_offset, e6->next_offset);
+	ck_assert_uint_eq(nw, 3);
+	for (size_t i = 0; i < nw; i++) {
+		uint8_t buf4[FW_IPT_LEGACY_RULE_MAX] __attribute__((aligned(8)));
+		uint8_t buf6[FW_IPT_LEGACY_RULE_MAX] __attribute__((aligned(8)));
+		size_t n4 = fw_ipt_legacy_rule(AF_INET, &w[i], buf4, sizeof buf4);
+		size_t n6 = fw_ipt_legacy_rule(AF_INET6, &w[i], buf6, sizeof buf6);
+		const struct ipt_entry *e4 = (const void *)buf4;
+		const struct ip6t_entry *e6 = (const void *)buf6;
+		struct fw_legacy_rule k;
+
+		ck_assert_uint_eq(n4, e4->next_offset);
+		ck_assert_uint_eq(n6, e6->next_offset);
+		fprintf(out, "=== rule %zu\n", i + 1);
+		print_ipv4(out, e4);
+		print_body(out, buf4, sizeof *e4, e4->target_offset, e4->next_offset);
+		print_ipv6(out, e6);
+		print_body(out, buf6, sizeof *e6, e6->target_offset, e6->next_offset);
+		/* Read back as guardnet later finds it in a chain: ours, and
+		 * the very rule it was made as. */
+		ck_assert(fw_ipt_legacy_ours(AF_INET, buf4, &k));
+		ck_assert(k.drop == w[i].drop && k.into == w[i].into && k.value == w[i].value);
+		ck_assert(fw_ipt_legacy_ours(AF_INET6, buf6, &k));
+		ck_assert(k.drop == w[i].drop && k.into == w[i].into && k.value == w[i].value);
+		/* A buffer one byte short builds nothing (an IPv6 rule once
+		 * overran the 512 bytes it was given). */
+		ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET, &w[i], buf4, n4 - 1), 0);
+		ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET6, &w[i], buf6, n6 - 1), 0);
+		ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET6, &w[i], buf6, n6), n6);
+	}
 	fclose(out);
-	ck_assert_msg(golden_match("iptc_legacy_rule", text), "the legacy rule differs from its golden file");
+	ck_assert_msg(golden_match("iptc_legacy_rule", text), "the legacy rules differ from their golden file");
 	free(text);
-	/* Read back as guardnet later finds it in a chain: ours, and current
-	 * only for the mark it was made for. */
-	ck_assert(fw_ipt_legacy_ours(AF_INET, buf4, MARK, &current) && current);
-	ck_assert(fw_ipt_legacy_ours(AF_INET, buf4, 0x100, &current) && !current);
-	ck_assert(fw_ipt_legacy_ours(AF_INET6, buf6, MARK, &current) && current);
-	/* A buffer one byte short builds nothing (an IPv6 rule once overran
-	 * the 512 bytes it was given). */
-	ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET, MARK, buf4, n4 - 1), 0);
-	ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET6, MARK, buf6, n6 - 1), 0);
-	ck_assert_uint_eq(fw_ipt_legacy_rule(AF_INET6, MARK, buf6, n6), n6);
+	/* No group: the accept rule alone; no mark: nothing. */
+	ck_assert_uint_eq(fw_ipt_legacy_wanted(&(struct fw_hook){ .mark = MARK }, w), 1);
+	ck_assert_uint_eq(fw_ipt_legacy_wanted(&(struct fw_hook){ .group = GROUP }, w), 0);
 }
 END_TEST
 
 /* One state of the chains and what fw-ipt-nft.c sends for it. */
-static void hook_case(FILE *out, const char *what, const struct ipt_state *st, uint32_t mark)
+static void hook_case(FILE *out, const char *what, const struct ipt_state *st, const struct fw_hook *want)
 {
 	struct nft_batch *b = nft_batch_new(1);
 	const void *data;
 	size_t n;
 
 	ck_assert_ptr_nonnull(b);
-	fw_ipt_nft_msgs(b, st, mark);
-	fprintf(out, "== %s (mark 0x%x): %zu messages\n", what, mark, nft_batch_messages(b));
+	fw_ipt_nft_msgs(b, st, want);
+	fprintf(out, "== %s (mark 0x%x, group 0x%x): %zu messages\n", what, want->mark, want->group,
+		nft_batch_messages(b));
 	ck_assert_int_eq(nft_batch_seal(b), 0);
 	data = nft_batch_data(b, &n);
 	nft_batch_print(data, n, out);
 	nft_batch_free(b);
 }
 
+/* The devgroup matches' info in the golden file is byte for byte what
+ * iptables-nft 1.8.9 writes for -m devgroup --dst-group 0x4e47 (flags 4)
+ * and --src-group 0x4e47 (flags 1), read back from the kernel. */
+#define RULES3 { { IPT_ACCEPT, MARK }, { IPT_DROP_TO, GROUP }, { IPT_DROP_FROM, GROUP } }
+
 START_TEST(nft_hook)
 {
+	static const struct fw_hook want = { .mark = MARK, .group = GROUP }, accept_only = { .mark = MARK },
+				    none = { 0 };
 	struct ipt_chain empty = { .exists = true }, absent = { 0 };
-	struct ipt_chain in_place = { .exists = true, .n = 1, .handles = { 5 }, .current = true };
-	struct ipt_chain stale = { .exists = true, .n = 1, .handles = { 7 } };
-	struct ipt_chain twice = { .exists = true, .n = 2, .handles = { 8, 9 }, .current = true };
+	struct ipt_chain jumping = { .exists = true, .jumps_to_docker_user = true };
+	struct ipt_chain in_place = { .exists = true, .n = 3, .handles = { 5, 6, 7 }, .rules = RULES3 };
+	struct ipt_chain in_place_jumping = in_place;
+	struct ipt_chain old = { .exists = true, .n = 1, .handles = { 7 }, .rules = { { IPT_ACCEPT, MARK } } };
+	struct ipt_chain stale = { .exists = true, .n = 1, .handles = { 7 }, .rules = { { IPT_ACCEPT, 0x100 } } };
+	struct ipt_chain swapped = { .exists = true, .n = 3, .handles = { 5, 6, 7 },
+				     .rules = { { IPT_ACCEPT, MARK }, { IPT_DROP_FROM, GROUP }, { IPT_DROP_TO, GROUP } } };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	struct ipt_state st;
 
-	st = (struct ipt_state){ { { empty, empty }, { empty, empty } }, false };
-	hook_case(out, "Docker's chains, nothing of guardnet's", &st, MARK);
-	st = (struct ipt_state){ { { in_place, empty }, { in_place, empty } }, false };
-	hook_case(out, "the rule in place in both families", &st, MARK);
-	st = (struct ipt_state){ { { stale, empty }, { in_place, empty } }, false };
-	hook_case(out, "ip holds a rule for another mark", &st, MARK);
-	st = (struct ipt_state){ { { absent, empty }, { absent, stale } }, false };
-	hook_case(out, "no DOCKER-USER: FORWARD", &st, MARK);
-	st = (struct ipt_state){ { { twice, in_place }, { absent, absent } }, false };
-	hook_case(out, "two in DOCKER-USER, one in FORWARD", &st, MARK);
-	st = (struct ipt_state){ { { in_place, stale }, { in_place, empty } }, false };
-	hook_case(out, "the last network went: removed everywhere", &st, 0);
-	st = (struct ipt_state){ { { absent, absent }, { absent, absent } }, false };
-	hook_case(out, "no iptables at all", &st, MARK);
+	in_place_jumping.jumps_to_docker_user = true;
+	st = (struct ipt_state){ .chain = { { empty, jumping }, { empty, jumping } } };
+	hook_case(out, "Docker's chains, nothing of guardnet's", &st, &want);
+	st = (struct ipt_state){ .chain = { { in_place, jumping }, { in_place, jumping } } };
+	hook_case(out, "the rules in place in both families", &st, &want);
+	st = (struct ipt_state){ .chain = { { stale, jumping }, { old, jumping } } };
+	hook_case(out, "ip holds a rule for another mark, ip6 the accept rule alone (before the drops)", &st, &want);
+	st = (struct ipt_state){ .chain = { { swapped, jumping }, { in_place, jumping } } };
+	hook_case(out, "the drops in the wrong order", &st, &want);
+	st = (struct ipt_state){ .chain = { { in_place, empty }, { absent, absent } } };
+	hook_case(out, "iptables -F: FORWARD no longer jumps to DOCKER-USER; no ip6 filter at all", &st, &want);
+	st = (struct ipt_state){ .chain = { { absent, empty }, { absent, absent } },
+				 .no_create = { false, true } };
+	hook_case(out, "no DOCKER-USER: FORWARD; legacy iptables holds ip6 filter: nothing made in nf_tables",
+		  &st, &want);
+	st = (struct ipt_state){ .chain = { { in_place, in_place_jumping }, { absent, stale } } };
+	hook_case(out, "the last network went: removed everywhere", &st, &none);
+	st = (struct ipt_state){ .chain = { { empty, jumping }, { empty, jumping } } };
+	hook_case(out, "no device group: the accept rule alone", &st, &accept_only);
 	/* Docker's nftables backend: nothing jumps to a DOCKER-USER there. */
-	st = (struct ipt_state){ { { in_place, empty }, { in_place, empty } }, true };
-	hook_case(out, "Docker's nftables backend: out of DOCKER-USER, into FORWARD", &st, MARK);
-	st = (struct ipt_state){ { { empty, in_place }, { absent, in_place } }, true };
-	hook_case(out, "Docker's nftables backend: in FORWARD already", &st, MARK);
-	st = (struct ipt_state){ { { absent, empty }, { absent, absent } }, true };
-	hook_case(out, "Docker's nftables backend: UFW's FORWARD in ip only", &st, MARK);
+	st = (struct ipt_state){ .chain = { { in_place, empty }, { in_place, empty } }, .docker_nft = true };
+	hook_case(out, "Docker's nftables backend: out of DOCKER-USER, into FORWARD", &st, &want);
+	st = (struct ipt_state){ .chain = { { empty, in_place_jumping }, { absent, in_place } }, .docker_nft = true };
+	hook_case(out, "Docker's nftables backend: in FORWARD already", &st, &want);
 	fclose(out);
 	ck_assert_msg(golden_match("iptc_nft_hook", text), "the iptables-nft messages differ from their golden file");
+	free(text);
+}
+END_TEST
+
+/* guardnet turned forwarding on: FORWARD's policy becomes DROP. */
+START_TEST(nft_policy_drop)
+{
+	struct nft_batch *b = nft_batch_new(1);
+	char *text = NULL;
+	size_t len = 0, n;
+	FILE *out = open_memstream(&text, &len);
+	const void *data;
+
+	ck_assert_ptr_nonnull(b);
+	fw_ipt_nft_policy_drop(b, AF_INET6);
+	ck_assert_int_eq(nft_batch_seal(b), 0);
+	data = nft_batch_data(b, &n);
+	nft_batch_print(data, n, out);
+	nft_batch_free(b);
+	fclose(out);
+	ck_assert_msg(golden_match("iptc_nft_policy_drop", text), "the policy messages differ from their golden file");
 	free(text);
 }
 END_TEST
@@ -190,6 +248,7 @@ Suite *iptc_suite(void)
 
 	tcase_add_test(tc, legacy_rule);
 	tcase_add_test(tc, nft_hook);
+	tcase_add_test(tc, nft_policy_drop);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -35,6 +35,7 @@ static const struct attr_name {
 } names[] = {
 	{ C_LINK, IFLA_IFNAME, "IFLA_IFNAME", F_STR, 0 },
 	{ C_LINK, IFLA_MTU, "IFLA_MTU", F_U32, 0 },
+	{ C_LINK, IFLA_GROUP, "IFLA_GROUP", F_U32, 0 },
 	{ C_LINK, IFLA_ADDRESS, "IFLA_ADDRESS", F_MAC, 0 },
 	{ C_LINK, IFLA_MASTER, "IFLA_MASTER", F_U32, 0 },
 	{ C_LINK, IFLA_IFALIAS, "IFLA_IFALIAS", F_STR, 0 },
@@ -267,8 +268,9 @@ START_TEST(links)
 	size_t len;
 	FILE *out = text_open(&text, &len);
 
-	print_msg(out, "bridge, MTU 1450", nl_msg_bridge_new(buf, &(struct nl_bridge){ .name = "gn-test", .mtu = 1450,
-										   .mac = mac1 }), false);
+	print_msg(out, "bridge, MTU 1450, device group 0x4e47",
+		  nl_msg_bridge_new(buf, &(struct nl_bridge){ .name = "gn-test", .mtu = 1450, .mac = mac1,
+							     .group = 0x4e47 }), false);
 	print_msg(out, "bridge, the kernel's MTU", nl_msg_bridge_new(buf, &(struct nl_bridge){ .name = "gn-test", .mac = mac1 }),
 		  false);
 	print_msg(out, "veth pair, MTU 9000, both MACs",
@@ -283,6 +285,9 @@ START_TEST(links)
 	print_msg(out, "up, on the bridge, with the alias",
 		  nl_msg_link_set(buf, 7, &(struct nl_change){ .up = true, .master = 3, .alias = "guardnet:ep" }), false);
 	print_msg(out, "alias only", nl_msg_link_set(buf, 7, &(struct nl_change){ .alias = "guardnet:net" }), false);
+	print_msg(out, "up, alias and device group (a bridge adopted)",
+		  nl_msg_link_set(buf, 3, &(struct nl_change){ .up = true, .alias = "guardnet:net", .group = 0x4e47 }),
+		  false);
 	print_msg(out, "every link", nl_msg_link_get(buf, NULL), false);
 	print_msg(out, "one link", nl_msg_link_get(buf, "gn-test"), false);
 	print_msg(out, "delete", nl_msg_link_del(buf, "gnh0123456789ab"), false);

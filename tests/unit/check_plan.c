@@ -84,7 +84,8 @@ static void setup(void)
 	ck_assert_int_eq(addr_list_parse("0.0.0.0,::", &dflt, "publish", NULL), 0);
 	memset(&ufw, 0, sizeof ufw);
 	ufw.enabled = true;
-	env = (struct plan_env){ .default_publish = &dflt, .default_ufw = GN_UFW_AUTO, .ufw = &ufw, .mark = 0x4e47 };
+	env = (struct plan_env){ .default_publish = &dflt, .default_ufw = GN_UFW_AUTO, .ufw = &ufw, .mark = 0x4e47,
+			      .group = 0x77 };
 }
 
 static void teardown(void)
@@ -98,26 +99,27 @@ START_TEST(bridge_of_a_network)
 	struct plan_bridge br;
 	uint8_t mark[6];
 
-	plan_bridge(a, &br);
+	plan_bridge(&env, a, &br);
 	ck_assert_str_eq(br.owner, NET_A);
 	ck_assert_str_eq(br.name, "gn-4aa2d42bef9d");
 	ck_assert_str_eq(br.alias, "guardnet:" NET_A);
 	names_mark_mac("gn-4aa2d42bef9d", mark);
 	ck_assert(!memcmp(br.mac, mark, 6));
 	ck_assert_uint_eq(br.mtu, 1400);
+	ck_assert_uint_eq(br.group, 0x77);
 	ck_assert_uint_eq(br.n_addrs, 2);
 	ck_prefix(&br.addrs[0], "10.97.0.1/24");
 	ck_prefix(&br.addrs[1], "fd00:97::1/64");
 	ck_assert(br.route_localnet && br.forward4 && br.forward6);
 	/* Internal: nothing routes, so no forwarding; an IPv6 pool that is not
 	 * enabled gives no address. */
-	plan_bridge(b, &br);
+	plan_bridge(&env, b, &br);
 	ck_assert_str_eq(br.name, "backend");
 	ck_assert_uint_eq(br.n_addrs, 1);
 	ck_prefix(&br.addrs[0], "10.98.0.1/24");
 	ck_assert(!br.route_localnet && !br.forward4 && !br.forward6);
 	b->spec.opts.internal = false;
-	plan_bridge(b, &br);
+	plan_bridge(&env, b, &br);
 	ck_assert(br.route_localnet && br.forward4 && !br.forward6);
 }
 END_TEST
@@ -148,7 +150,7 @@ START_TEST(every_link)
 {
 	struct plan_links l;
 
-	ck_assert_int_eq(plan_links(&st, &l), 0);
+	ck_assert_int_eq(plan_links(&env, &st, &l), 0);
 	ck_assert_uint_eq(l.n_bridges, 2);
 	ck_assert_uint_eq(l.n_veths, 3);
 	for (size_t i = 0; i < l.n_veths; i++) {

@@ -222,6 +222,43 @@ START_TEST(ranges_merge)
 }
 END_TEST
 
+/* A subnet less its gateway: before and after it, or one side when the
+ * gateway is at an end, or the whole range when it is outside. */
+START_TEST(range_less_an_address)
+{
+	struct gn_range r = { 0 }, out[2];
+	struct gn_addr a;
+
+	addr_parse("10.0.0.0", &a, "x", NULL);
+	memcpy(r.lo, a.a, 16);
+	addr_parse("10.0.0.255", &a, "x", NULL);
+	memcpy(r.hi, a.a, 16);
+	addr_parse("10.0.0.1", &a, "x", NULL);
+	ck_assert_uint_eq(range_without(&r, AF_INET, a.a, out), 2);
+	ck_range(&out[0], AF_INET, "10.0.0.0", "10.0.0.0");
+	ck_range(&out[1], AF_INET, "10.0.0.2", "10.0.0.255");
+	addr_parse("10.0.0.0", &a, "x", NULL);
+	ck_assert_uint_eq(range_without(&r, AF_INET, a.a, out), 1);
+	ck_range(&out[0], AF_INET, "10.0.0.1", "10.0.0.255");
+	addr_parse("10.0.0.255", &a, "x", NULL);
+	ck_assert_uint_eq(range_without(&r, AF_INET, a.a, out), 1);
+	ck_range(&out[0], AF_INET, "10.0.0.0", "10.0.0.254");
+	addr_parse("10.0.1.1", &a, "x", NULL);
+	ck_assert_uint_eq(range_without(&r, AF_INET, a.a, out), 1);
+	ck_range(&out[0], AF_INET, "10.0.0.0", "10.0.0.255");
+	/* Borrowing across bytes, IPv6. */
+	memset(&r, 0, sizeof r);
+	addr_parse("fd00::", &a, "x", NULL);
+	memcpy(r.lo, a.a, 16);
+	addr_parse("fd00::ffff:ffff", &a, "x", NULL);
+	memcpy(r.hi, a.a, 16);
+	addr_parse("fd00::1:0", &a, "x", NULL);
+	ck_assert_uint_eq(range_without(&r, AF_INET6, a.a, out), 2);
+	ck_range(&out[0], AF_INET6, "fd00::", "fd00::ffff");
+	ck_range(&out[1], AF_INET6, "fd00::1:1", "fd00::ffff:ffff");
+}
+END_TEST
+
 START_TEST(index_of_taken_ports)
 {
 	static const char *owners[] = { "owner-a", "owner-b", "owner-c", "owner-d" };
@@ -277,6 +314,7 @@ Suite *publish_suite(void)
 	tcase_add_test(tc, conflicts_with_other_endpoints);
 	tcase_add_test(tc, ipv6_bindings);
 	tcase_add_test(tc, ranges_merge);
+	tcase_add_test(tc, range_less_an_address);
 	tcase_add_test(tc, index_of_taken_ports);
 	suite_add_tcase(s, tc);
 	return s;

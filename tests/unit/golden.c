@@ -12,6 +12,7 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -180,6 +181,25 @@ static void table_details(char *buf, size_t len, const struct nftnl_table *t)
 					u[i + 1] && !u[i + 1 + u[i + 1]] ? u[i + 1] - 1 : u[i + 1], (const char *)u + i + 2);
 }
 
+/* What libnftnl leaves out of a rule's printout: the data of an xt match
+ * (iptables-nft's compat encoding, e.g. -m devgroup), in hex. */
+static int match_info(struct nftnl_expr *e, void *data)
+{
+	char *buf = data;
+	size_t off = strlen(buf);
+	const uint8_t *d;
+	uint32_t n;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "match"))
+		return 0;
+	d = nftnl_expr_get(e, NFTNL_EXPR_MT_INFO, &n);
+	off += (size_t)snprintf(buf + off, 65536 - off, "%s  match %s info ", off && buf[off - 1] != '\n' ? "\n" : "",
+				nftnl_expr_get_str(e, NFTNL_EXPR_MT_NAME));
+	for (uint32_t i = 0; d && i < n && off < 65000; i++)
+		off += (size_t)snprintf(buf + off, 65536 - off, "%02x", d[i]);
+	return 0;
+}
+
 /* One nf_tables object message, parsed back with libnftnl and printed the
  * way libnftnl prints it. */
 static void print_object(FILE *out, const struct nlmsghdr *nlh, uint16_t type)
@@ -215,10 +235,12 @@ static void print_object(FILE *out, const struct nlmsghdr *nlh, uint16_t type)
 	case NFT_MSG_DELRULE: {
 		struct nftnl_rule *r = nftnl_rule_alloc();
 
-		if (nftnl_rule_nlmsg_parse(nlh, r) < 0)
+		if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
 			snprintf(buf, sizeof buf, "(unparsable rule)");
-		else
+		} else {
 			nftnl_rule_snprintf(buf, sizeof buf, r, NFTNL_OUTPUT_DEFAULT, 0);
+			nftnl_expr_foreach(r, match_info, buf);
+		}
 		nftnl_rule_free(r);
 		break;
 	}

@@ -1,0 +1,270 @@
+/*
+ * The rules that keep traffic from going around guardnet's firewall
+ * (spec/firewall-model.md, "Threat model"; issue 12).  In nft syntax:
+ *
+ *   set src4 { type ifname . ipv4_addr; flags interval; }   # B . each IPv4 subnet of B, less its gateway
+ *   set src6 { type ifname . ipv6_addr; flags interval; }   # the same, and B . fe80::/10, B . ::
+ *   set uplinks { type iface_index; }                       # the interfaces egress may leave by
+ *
+ *   chain raw-prerouting {
+ *     type filter hook prerouting priority raw; policy accept;
+ *     iif != "lo" ip daddr 127.0.0.0/8 counter drop         # a container or neighbour at the host's loopback
+ *     iif != "lo" ip saddr 127.0.0.0/8 counter drop
+ *     iif != "lo" ip6 daddr ::1 counter drop
+ *     iif != "lo" ip6 saddr ::1 counter drop
+ *     iifname @bridges iifname . ip saddr != @src4 counter drop    # spoofed sources from a network
+ *     iifname @bridges iifname . ip6 saddr != @src6 counter drop
+ *   }
+ *   chain forward, after the networks' own rules (fw-nft-table.c):
+ *     iifname @bridges oif != @uplinks ct status & dnat == 0 counter drop   # no way to any other interface
+ *
+ * Priority raw (-300) is before conntrack (-200): a dropped packet leaves
+ * no conntrack entry; and before dstnat (-100), whose DNAT of 127.0.0.1:P
+ * would otherwise turn a neighbour's frame into a routed packet before the
+ * kernel's martian check.  The host's own 127.0.0.1:P connections are
+ * DNATed in the output hook and masqueraded to the gateway address: their
+ * answers arrive addressed to the gateway and are turned back into
+ * 127.0.0.1 only at dstnat, so they pass (measured: at -150 the host gets
+ * its page, at -90 it does not).
+ *
+ * Every per-network part is an element keyed by the bridge (src4, src6,
+ * bridges), never a rule per network.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libnftnl/udata.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+
+#include "fw.h"
+#include "fw-nft.h"
+#include "ranges.h"
+
+#define RAW_PRIORITY (-300)
+#define IFNAME_TYPE 41 /* nft's datatype ids: ifname, ipv4_addr, ipv6_addr, iface_index */
+#define T_IP4 7
+#define T_IP6 8
+#define IFINDEX_TYPE 20
+#define CONCAT2(a, b) (((a) << 6) | (b))
+#define LOOPBACK_IFINDEX 1 /* lo is interface 1 in every network namespace */
+#define BYTEORDER_HOST_ENDIAN 1 /* nft's enum byteorder */
+
+/* B . first-last, both inclusive (a concatenated interval: pipapo). */
+static void src_elem(struct nftnl_set *s, const char *bridge, const uint8_t *lo, const uint8_t *hi, size_t alen)
+{
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	uint8_t key[32] = { 0 }, end[32] = { 0 };
+
+	strncpy((char *)key, bridge, 15);
+	memcpy(end, key, 16);
+	memcpy(key + 16, lo, alen);
+	memcpy(end + 16, hi, alen);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)(16 + alen));
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, end, (uint32_t)(16 + alen));
+	nftnl_set_elem_add(s, e);
+}
+
+/* A subnet of n less every gateway of n inside it (Docker gives a subnet
+ * one gateway: two ranges at most in practice). */
+#define SUBNET_PIECES 8
+static void subnet_elems(struct nftnl_set *s, const struct fw_network *n, const struct gn_prefix *p)
+{
+	int family = p->addr.family;
+	size_t alen = family == AF_INET ? 4 : 16, nr = 0, nl = 0;
+	struct gn_range *r = NULL, left[SUBNET_PIECES];
+
+	if (ranges_from_prefixes(p, 1, family, &r, &nr) == 0 && nr == 1)
+		left[nl++] = r[0];
+	free(r);
+	for (size_t g = 0; g < n->n_gateways && nl; g++) {
+		struct gn_range next[SUBNET_PIECES];
+		size_t nn = 0;
+
+		if (n->gateways[g].family != family || nl + 1 > SUBNET_PIECES)
+			continue;
+		for (size_t i = 0; i < nl; i++)
+			nn += range_without(&left[i], family, n->gateways[g].a, next + nn);
+		memcpy(left, next, nn * sizeof next[0]);
+		nl = nn;
+	}
+	for (size_t i = 0; i < nl; i++)
+		src_elem(s, n->bridge, left[i].lo, left[i].hi, alen);
+}
+
+static void src_set(struct nft_batch *b, const struct fw_model *m, int family, uint32_t id)
+{
+	uint32_t alen = family == AF_INET ? 4 : 16;
+	const uint8_t desc[3] = { 16, (uint8_t)alen, 0 };
+	const char *name = family == AF_INET ? "src4" : "src6";
+	struct nftnl_set *s = set_new(b, name, id, NFT_SET_INTERVAL | NFT_SET_CONCAT,
+				      CONCAT2(IFNAME_TYPE, family == AF_INET ? T_IP4 : T_IP6), 16 + alen, 0, 0, desc);
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct fw_network *n = &m->nets[i];
+
+		for (size_t j = 0; j < n->n_subnets; j++)
+			if (n->subnets[j].addr.family == family)
+				subnet_elems(s, n, &n->subnets[j]);
+		if (family == AF_INET6) {
+			/* Neighbour discovery and MLD speak from link-local
+			 * addresses, duplicate address detection from ::;
+			 * the kernel never routes either off the link. */
+			uint8_t ll_lo[16] = { 0xfe, 0x80 }, ll_hi[16] = { 0xfe, 0xbf }, any[16] = { 0 };
+
+			memset(ll_hi + 2, 0xff, 14);
+			src_elem(s, n->bridge, ll_lo, ll_hi, 16);
+			src_elem(s, n->bridge, any, any, 16);
+		}
+	}
+	nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, family == AF_INET ? "elements of set src4"
+											: "elements of set src6");
+	nftnl_set_free(s);
+}
+
+static struct nftnl_set *uplinks_set(void)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "uplinks");
+	return s;
+}
+
+/* An ifindex is a host-order integer (meta iif loads it so); nft shows it
+ * as one only when the set says so. */
+static void set_key_host_order(struct nftnl_set *s)
+{
+	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(32);
+
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, BYTEORDER_HOST_ENDIAN);
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+}
+
+static void uplink_elem(struct nftnl_set *s, uint32_t ifindex)
+{
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &ifindex, sizeof ifindex);
+	nftnl_set_elem_add(s, e);
+}
+
+void fw_guard_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id)
+{
+	struct nftnl_set *s;
+
+	src_set(b, m, AF_INET, (*set_id)++);
+	src_set(b, m, AF_INET6, (*set_id)++);
+	s = uplinks_set();
+	set_key_host_order(s);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, (*set_id)++);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, IFINDEX_TYPE);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
+	nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, "set uplinks");
+	for (size_t i = 0; i < m->n_uplinks; i++)
+		uplink_elem(s, m->uplinks[i]);
+	if (m->n_uplinks)
+		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "elements of set uplinks");
+	nftnl_set_free(s);
+}
+
+static bool has(const uint32_t *v, size_t n, uint32_t x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+void fw_guard_uplinks_delta(struct nft_batch *b, const uint32_t *from, size_t n_from, const uint32_t *to,
+			    size_t n_to)
+{
+	struct nftnl_set *gone = uplinks_set(), *new = uplinks_set();
+	size_t n_gone = 0, n_new = 0;
+
+	for (size_t i = 0; i < n_from; i++)
+		if (!has(to, n_to, from[i]) && ++n_gone)
+			uplink_elem(gone, from[i]);
+	for (size_t i = 0; i < n_to; i++)
+		if (!has(from, n_from, to[i]) && ++n_new)
+			uplink_elem(new, to[i]);
+	if (n_gone)
+		nft_batch_elems(b, NFT_MSG_DELSETELEM, gone, 0, "uplinks: removing interfaces");
+	if (n_new)
+		nft_batch_elems(b, NFT_MSG_NEWSETELEM, new, NLM_F_CREATE, "uplinks: adding interfaces");
+	nftnl_set_free(gone);
+	nftnl_set_free(new);
+}
+
+/* iif != "lo" ip daddr 127.0.0.0/8 counter drop, and the like. */
+static void loopback_rule(struct nft_batch *b, const struct gn_prefix *p, bool dst)
+{
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "raw-prerouting");
+	uint32_t lo = LOOPBACK_IFINDEX;
+
+	x_meta(r, NFT_META_IIF, NFT_REG_1);
+	x_cmp(r, NFT_CMP_NEQ, &lo, sizeof lo);
+	x_addr(r, p, dst);
+	x_counter(r);
+	x_verdict(r, NF_DROP);
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
+		       dst ? "raw-prerouting: loopback destinations from elsewhere than lo"
+			   : "raw-prerouting: loopback sources from elsewhere than lo");
+}
+
+/* iifname @bridges iifname . ip saddr != @src4 counter drop (and ip6) */
+static void spoof_rule(struct nft_batch *b, int family)
+{
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "raw-prerouting");
+
+	x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	x_lookup(r, "bridges", NFT_REG_1);
+	x_nfproto(r, family);
+	x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, family == AF_INET ? 4 : 16,
+		     NFT_REG_2);
+	x_lookup_inv(r, family == AF_INET ? "src4" : "src6", NFT_REG_1);
+	x_counter(r);
+	x_verdict(r, NF_DROP);
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
+		       family == AF_INET ? "raw-prerouting: IPv4 sources that are not the network's"
+					 : "raw-prerouting: IPv6 sources that are not the network's");
+}
+
+void fw_guard_raw_chain(struct nft_batch *b)
+{
+	struct gn_prefix lo4 = { .addr = { .family = AF_INET, .a = { 127 } }, .len = 8 };
+	struct gn_prefix lo6 = { .addr = { .family = AF_INET6, .a = { [15] = 1 } }, .len = 128 };
+
+	chain_new(b, "raw-prerouting", "filter", NF_INET_PRE_ROUTING, RAW_PRIORITY);
+	loopback_rule(b, &lo4, true);
+	loopback_rule(b, &lo4, false);
+	loopback_rule(b, &lo6, true);
+	loopback_rule(b, &lo6, false);
+	spoof_rule(b, AF_INET);
+	spoof_rule(b, AF_INET6);
+}
+
+void fw_guard_isolation(struct nft_batch *b)
+{
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "forward");
+	uint32_t bit = IPS_DST_NAT, zero = 0;
+
+	x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	x_lookup(r, "bridges", NFT_REG_1);
+	x_meta(r, NFT_META_OIF, NFT_REG_1);
+	x_lookup_inv(r, "uplinks", NFT_REG_1);
+	/* A DNATed connection to another interface is someone else's
+	 * published port, which that one's rules decide.  "ct status !=
+	 * dnat" would compare the whole status word. */
+	x_ct(r, NFT_CT_STATUS, NFT_REG_1);
+	x_bitwise(r, &bit, &zero, sizeof bit);
+	x_cmp(r, NFT_CMP_EQ, &zero, sizeof zero);
+	x_counter(r);
+	x_verdict(r, NF_DROP);
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
+		       "forward: from a network to an interface that is not an uplink");
+}
