@@ -3,9 +3,11 @@
 # ports (the host alone must reach it, as 127.0.0.1:P).  A neighbour sends
 # a SYN for [::1]:P in a frame to the host's MAC; a container sends one in
 # a frame to its gateway's MAC, and asks its own [::1]:P; the outside has no
-# route to ::1 at all.  Each gets nothing, and the kernel says why: it
-# counts the frame as a header error (Ip6InHdrErrors), next to a control
-# from the same sender that is answered.
+# route to ::1 at all.  Each gets nothing, and a counter says why: the
+# kernel counts the neighbour's frame as a header error (Ip6InHdrErrors);
+# the container's crosses prerouting through the bridge's netfilter call
+# first, where guardnet's raw-prerouting chain drops ::1 from any interface
+# but lo; each next to a control from the same sender that is answered.
 #
 #   [ host H: uplink 2001:db8:1::1, relay on [::1]:8080 ]--veth--[ neighbour O: 2001:db8:1::2 ]
 #            bridge of g6 (fd00:232:2::1) -- container a6 (fd00:232:2::3)
@@ -31,20 +33,25 @@ check "control: the host service answers on [::1]:9998" wait_until 10 gets 'http
 
 # attack NS IFACE MAC SRC CTL_DST PORT: the control SYN to CTL_DST:9998
 # must be answered; then the SYN to [::1]:PORT, with the count of address
-# errors before and after.  Prints "answered" or "dropped (Ip6InHdrErrors +N)".
+# errors and guardnet's drop counters before and after.  Prints "answered",
+# "dropped (Ip6InHdrErrors +N)" or "dropped (guardnet: CHAIN: RULE +N)".
 attack() {
-	local ctl res before after
+	local ctl res before after drops moved
 	ctl=$(neighbour_syn "$1" "$2" "$3" "$4" "$5" 9998)
 	[ "$ctl" = synack ] || { echo "control-$ctl"; return; }
 	before=$(hdr_errors)
+	drops=$(drop_counters "$H")
 	res=$(neighbour_syn "$1" "$2" "$3" "$4" ::1 "$6")
 	after=$(hdr_errors)
+	moved=$(drops_moved "$drops" "$(drop_counters "$H")")
 	if [ "$res" != none ]; then echo "answered ($res)"
 	elif [ "$after" -gt "$before" ]; then echo "dropped (Ip6InHdrErrors +$((after - before)))"
+	elif [ -n "$moved" ]; then echo "dropped (guardnet: $moved)"
 	else echo "silent, not counted"
 	fi
 }
 dropped() { grep -q '^dropped (Ip6InHdrErrors +[1-9]' <<<"$1"; }
+dropped_by_guardnet() { grep -q '^dropped (guardnet: raw-prerouting: .*ip6 daddr ::1 .*drop +[1-9]' <<<"$1"; }
 
 # 1. A neighbour on the host's link.
 HMAC=$(mac_of "$H" "${H:0:7}x")
@@ -59,7 +66,7 @@ BMAC=$(mac_of "$H" "$br")
 A6=/proc/$(dk "$H" inspect -f '{{.State.Pid}}' a6)/ns/net
 for p in 8080 8081; do
 	r=$(attack "$A6" eth0 "$BMAC" fd00:232:2::3 fd00:232:2::1 "$p")
-	check "container -> [::1]:$p in a frame to its gateway: $r" dropped "$r"
+	check "container -> [::1]:$p in a frame to its gateway: $r" dropped_by_guardnet "$r"
 done
 # Its own [::1] is its own loopback: the host's relay is not there.
 out=$(dk "$H" exec a6 timeout 3 wget -qO- 'http://[::1]:8080/' 2>&1)

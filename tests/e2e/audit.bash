@@ -118,8 +118,11 @@ check "audit names UFW's rule for the IPv6 side" grep -q 'ufw6-user-input' <<<"$
 # 127.0.0.1 would not answer it; guardnet's raw-prerouting chain drops
 # such frames host-wide (Docker 28's raw table too), and audit walks it.
 says 127.0.0.1:8081-\>80/tcp host False
-check "audit names guardnet's loopback drop for 127.0.0.1:8081" \
-	grep -q 'raw-prerouting' <<<"$(field 127.0.0.1:8081-\>80/tcp verdict)"
+# Docker 28's raw rule and guardnet's chain share the priority: either may
+# be the one that drops first.
+if d28; then lo_drop='chain raw-prerouting rule|iptables(-legacy)? raw PREROUTING rule'; else lo_drop='chain raw-prerouting rule'; fi
+check "audit names the raw-priority drop for 127.0.0.1:8081" \
+	grep -Eq "neighbours that send to 127\.0\.0\.1: .*($lo_drop)" <<<"$(field 127.0.0.1:8081-\>80/tcp verdict)"
 check "a neighbour's SYN to 127.0.0.1:8081 gets nothing" test "$(neighbour 127.0.0.1 8081)" = none
 www_make "$GN_TMP/www-$H"
 nsenter --net=/run/netns/"$H" /bin/busybox httpd -f -p 127.0.0.1:9981 -h "$GN_TMP/www-$H" &

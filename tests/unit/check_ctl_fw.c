@@ -7,6 +7,7 @@
  * docker-bridges: a native dnat).  No kernel: the rules are messages.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -369,6 +370,54 @@ START_TEST(prerouting_after_dnat_then_forward)
 }
 END_TEST
 
+/* A source inside a concatenated key: set allowh4 { type ifname .
+ * ipv4_addr } (a network's single addresses, bridge . address), looked up
+ * with oifname . ip saddr.  Each element's address is a source to try, and
+ * the lookup admits it on that bridge alone. */
+START_TEST(source_in_a_concatenation)
+{
+	struct fw_table *t = table("guardnet", NFPROTO_INET);
+	struct fw_chain *c = chain(t, "pub", NF_INET_FORWARD, true);
+	struct gn_addr ok = A("192.0.2.4");
+	struct fw_pkt p = forwarded("192.0.2.4");
+	struct fw_result res;
+	struct nftnl_rule *r;
+	struct fw_set *s;
+	char pre[64];
+
+	ck_assert_ptr_nonnull(t->sets = calloc(1, sizeof *t->sets));
+	t->n_sets = 1;
+	s = &t->sets[0];
+	snprintf(s->name, sizeof s->name, "allowh4");
+	s->klen = IFNAMSIZ + 4;
+	s->loaded = true;
+	ck_assert_ptr_nonnull(s->v = calloc(1, sizeof *s->v));
+	s->n = 1;
+	s->v[0].klen = IFNAMSIZ + 4;
+	memcpy(s->v[0].key, "docker0", 7);
+	memcpy(s->v[0].key + IFNAMSIZ, ok.a, 4);
+	r = nftnl_rule_alloc();
+	x_meta(r, NFT_META_OIFNAME, NFT_REG32_00);
+	x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG32_04);
+	x_lookup(r, "allowh4", NFT_REG32_00);
+	x_verdict(r, NF_ACCEPT);
+	add(c, r);
+
+	fw_eval_hook(&rs, NF_INET_FORWARD, 1 << 30, &p, &res);
+	ck_assert_int_eq(res.v, FW_ACCEPT);
+	ck_assert_uint_eq(res.n_seen, 1);
+	prefix_format(&res.seen[0], pre, sizeof pre);
+	ck_assert_str_eq(pre, "192.0.2.4/32");
+	p = forwarded("192.0.2.5");
+	fw_eval_hook(&rs, NF_INET_FORWARD, 1 << 30, &p, &res);
+	ck_assert_int_eq(res.v, FW_DROP);
+	p = forwarded("192.0.2.4");
+	p.oif = "docker1";
+	fw_eval_hook(&rs, NF_INET_FORWARD, 1 << 30, &p, &res);
+	ck_assert_int_eq(res.v, FW_DROP);
+}
+END_TEST
+
 Suite *ctl_fw_suite(void)
 {
 	Suite *s = suite_create("ctl_fw");
@@ -377,6 +426,7 @@ Suite *ctl_fw_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, docker_dnat_rules);
 	tcase_add_test(tc, prerouting_after_dnat_then_forward);
+	tcase_add_test(tc, source_in_a_concatenation);
 	tcase_add_test(tc, walk_of_the_forward_hook);
 	tcase_add_test(tc, every_chain_of_the_hook);
 	suite_add_tcase(s, tc);
