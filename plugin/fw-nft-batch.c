@@ -224,14 +224,18 @@ void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint
 
 void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what)
 {
-	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	struct nftnl_set_elems_iter *it;
 	struct nft_tally *tl = tally_of(b, nftnl_set_get_str(s, NFTNL_SET_TABLE), nftnl_set_get_u32(s, NFTNL_SET_FAMILY));
 	long n = 0;
 
-	if (tl) {
-		nftnl_set_elem_foreach(s, count_elem, &n);
+	/* The kernel refuses an element message without elements (EINVAL):
+	 * an empty set, src4 when every network is IPv6-only say, sends none. */
+	nftnl_set_elem_foreach(s, count_elem, &n);
+	if (!n)
+		return;
+	if (tl)
 		tl->elems += type == NFT_MSG_NEWSETELEM ? n : type == NFT_MSG_DELSETELEM ? -n : 0;
-	}
+	it = nftnl_set_elems_iter_create(s);
 	/* Elements go in messages of bounded size, as nft sends them. */
 	while (it) {
 		struct nlmsghdr *nlh = begin_msg(b, type, nftnl_set_get_u32(s, NFTNL_SET_FAMILY), flags, 64 * 1024);

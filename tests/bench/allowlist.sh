@@ -13,8 +13,8 @@ set -u
 trap gn_cleanup EXIT
 
 SIZES=$(pick "1000 8000 100000" "8000")
-machine
 testbed || exit 1
+machine
 pid_var=GUARDNETD_PID_${H//-/_}
 GPID=${!pid_var}
 rss() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$GPID/status"; }

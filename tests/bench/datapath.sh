@@ -51,8 +51,8 @@ nid=$(dk "$H" network inspect -f '{{.Id}}' gheavy | cut -c1-12)
 check "gheavy: $CIDRS CIDRs in its allow sets" \
 	test "$(in_ns "$H" nft list set inet guardnet "allow4-gn-$nid" | grep -oE '([0-9]+\.){3}[0-9]+' | wc -l)" -eq \
 	"$((CIDRS - 1))" -a "$(in_ns "$H" nft list set inet guardnet allowh4 | grep -c "gn-$nid\" . 192.0.2.2")" -eq 1
-check "UFW's $RULES rules are in guardnet's ufw-in chain" \
-	test "$(in_ns "$H" nft list chain inet guardnet ufw-in | grep -c 'proto-dst 1[0-9]\{4\} ')" -ge "$RULES"
+check "UFW's $RULES rules are in guardnet's table ip guardnet" \
+	test "$(in_ns "$H" nft list table ip guardnet | grep -c 'proto-dst 1[0-9]\{4\} ')" -ge "$RULES"
 check "gheavy: 192.0.2.3 is not admitted" bash -c "! timeout 5 nsenter --net=/run/netns/$O iperf3 -c 192.0.2.1 -p ${port[gheavy]} -B 192.0.2.3 -n 1K"
 
 # gbits NETWORK: Gbit/s received over SECS seconds.

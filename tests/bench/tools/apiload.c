@@ -52,8 +52,9 @@ static const struct method {
 	{ "/NetworkDriver.DeleteEndpoint", EP_REF, 200, false },
 	{ "/NetworkDriver.DiscoverNew", NONE, 200, true },
 	{ "/NetworkDriver.DiscoverDelete", NONE, 200, true },
-	{ "/NetworkDriver.AllocateNetwork", NONE, 501, true },
-	{ "/NetworkDriver.FreeNetwork", NONE, 501, true },
+	/* Swarm's calls (scope global): AllocateNetwork checks and keeps nothing. */
+	{ "/NetworkDriver.AllocateNetwork", NETWORK, 200, true },
+	{ "/NetworkDriver.FreeNetwork", NET_REF, 200, true },
 };
 #define N_METHODS (sizeof methods / sizeof methods[0])
 
