@@ -110,7 +110,9 @@ guardnetd_start() {
 	# Tests kill it on purpose: no "Killed" line from bash's job control.
 	disown $!
 	eval "GUARDNETD_PID_${ns//-/_}=$!"
-	wait_until 10 plugin_call "$drv" /Plugin.Activate || { say "guardnetd did not start:"; tail -30 "$d/guardnetd.log"; return 1; }
+	# A deadline, not a wait: a start-up after SIGKILL on a loaded 2-core
+	# machine took over 10 s once (churn-sigkill@28 at a load of 12).
+	wait_until 30 plugin_call "$drv" /Plugin.Activate || { say "guardnetd did not start:"; tail -30 "$d/guardnetd.log"; return 1; }
 }
 
 guardnetd_pid() { local v=GUARDNETD_PID_${1//-/_}; echo "${!v:-}"; }
