@@ -36,7 +36,7 @@ result() { check "$1: a result from every round" python3 "$BENCH_DIR/tools/repor
 # engine).
 machine() {
 	say "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)," \
-		"engine: dockerd $(dk "$H" version -f '{{.Server.Version}}') (client $(dk "$H" version -f '{{.Client.Version}}'))," \
+		"engine: $([ -n "${H:-}" ] && echo "dockerd $(dk "$H" version -f '{{.Server.Version}}') (client $(dk "$H" version -f '{{.Client.Version}}'))" || echo "none (no Docker in this benchmark)")," \
 		"load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 

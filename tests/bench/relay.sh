@@ -24,8 +24,8 @@ ROUNDS=$(pick 5 1)
 PORTS=$(pick 100 10)
 SECS=$(pick 5 1)
 CALLS=$(pick 300 30)
-machine
 testbed || exit 1
+machine
 perf_image_load "$H" || exit 1
 dk "$H" network create -d "$DRV" --subnet 10.234.1.0/24 grel >/dev/null
 dk "$H" network create -d bridge --subnet 10.234.2.0/24 brel >/dev/null
@@ -99,7 +99,7 @@ done
 result relay_throughput "one stream from the host, relay / docker-proxy" "-" "${t[*]}" \
 	"relay Gbit/s" "${tr[*]}" "docker-proxy Gbit/s" "${tp[*]}" "kernel DNAT (127.0.0.1) Gbit/s" "${tk[*]}"
 
-api() { in_ns "$H" python3 "$BENCH_DIR/tools/apiping.py" "/run/docker/plugins/$DRV.sock" "$CALLS"; }
+api() { in_ns "$H" python3 "$BENCH_DIR/tools/apiping.py" "$(plugin_sock "$DRV")" "$CALLS"; }
 # loaded ADDR: the API's latency while four streams run to ADDR:5401.
 loaded() {
 	iperf "$1" 5401 -P 4 -t $((SECS + 30)) >/dev/null 2>&1 &
