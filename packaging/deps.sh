@@ -27,6 +27,9 @@ PACKAGES=(
 	docker-registry
 	# tests: what UFW's and guardnet's rejections put on the wire (tests/e2e/ufw-reject.sh)
 	tcpdump
+	# the differential test against UFW starts every rule set with no connection
+	# tracked (tests/e2e/ufw_diff_lib.bash)
+	conntrack
 )
 
 missing=()

@@ -278,8 +278,13 @@ wait_until() {
 	done
 }
 
-# pid_gone PID: the process has exited (a zombie counts as exited).
-pid_gone() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/null)" = Z ]; }
+# pid_gone PID: the process has exited: no such process, or a zombie with
+# no thread left (the leader of a multi-threaded process, guardnetd with its
+# relay, turns zombie while its other threads still hold its sockets open).
+pid_gone() {
+	[ ! -e "/proc/$1" ] ||
+		{ [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] && [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -le 1 ]; }
+}
 
 # The rest of the helpers, listed above.
 # shellcheck source=tests/lib-host.sh

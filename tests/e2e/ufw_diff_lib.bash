@@ -146,6 +146,9 @@ diff_load() {
 	local x=$1
 	diff_split "$2"
 	on "$x" ufw_init force-stop >/dev/null
+	# No connection of an earlier set lives on: UFW accepts what conntrack
+	# calls established before any rule of the set decides.
+	on "$x" conntrack -F >/dev/null 2>&1 || echo "conntrack -F failed on host $x"
 	# Over the files, never in place of /etc/ufw: guardnetd sees that
 	# directory (a bind mount, host_mounts).
 	cp -a "$GN_TMP/pristine-$x/etc/." "$GN_TMP/gn-${GN_TAG}$x/ufwroot/etc/"
