@@ -1,5 +1,6 @@
 /*
- * Published ports in guardnet's table.  In nft syntax:
+ * Published ports' rules in guardnet's table (their sets and maps:
+ * fw-nft-pub-sets.c).  In nft syntax:
  *
  *   map pub4 { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service }  # one host address
  *   map any4 { type inet_proto . inet_service : ipv4_addr . inet_service }              # every local address
@@ -33,7 +34,6 @@
  * only asks who sent it.  Connections from the host itself take the output
  * hook and never cross forward: the host is always admitted.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,333 +43,9 @@
 #include "admit.h"
 #include "fw.h"
 #include "fw-nft.h"
-#include "ranges.h"
-
-/* nft datatype ids (display only): ipv4_addr 7, ipv6_addr 8, inet_proto 12, inet_service 13. */
-#define T_IFNAME 41
-#define T_IP4 7
-#define T_IP6 8
-#define T_PROTO 12
-#define T_PORT 13
-#define CONCAT2(a, b) (((a) << 6) | (b))
-#define CONCAT3(a, b, c) (((((a) << 6) | (b)) << 6) | (c))
 
 #define LOG_PREFIX "[GUARDNET BLOCK] "
 #define LOG_PER_SECOND 10
-
-static const char *pub_map(int family, bool any)
-{
-	if (family == AF_INET)
-		return any ? "any4" : "pub4";
-	return any ? "any6" : "pub6";
-}
-
-/* One element as the kernel keeps it: the set it belongs to, its key (and
- * for a concatenated range its last key), and a map's data. */
-struct elem {
-	const char *set;
-	uint8_t key[32], key_end[32], data[20];
-	uint32_t klen, kelen, dlen;
-	bool shared;            /* a delta leaves it alone: both shares have it */
-};
-
-struct elems {
-	struct elem *v;
-	size_t n, cap;
-};
-
-/* The sets whose elements belong to endpoints (struct fw_share). */
-static const char *const share_sets[] = { "pub4", "any4", "pub6", "any6", "epallow4", "epallow6" };
-#define N_SHARE_SETS (sizeof share_sets / sizeof share_sets[0])
-
-static struct elem *elem_push(struct elems *l)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct elem *v = realloc(l->v, cap * sizeof *v);
-
-		if (!v)
-			return NULL;
-		l->v = v;
-		l->cap = cap;
-	}
-	memset(&l->v[l->n], 0, sizeof l->v[0]);
-	return &l->v[l->n++];
-}
-
-/* Key: [host address .] proto . port; data: container address . port;
- * each field padded to 4 bytes, ports in network byte order. */
-static void pub_elem(const struct gn_pub *p, struct elem *e)
-{
-	size_t alen = p->family == AF_INET ? 4 : 16, k = 0;
-	uint16_t port = htons(p->port), cport = htons(p->ctr_port);
-
-	e->set = pub_map(p->family, p->any);
-	if (!p->any) {
-		memcpy(e->key, p->host.a, alen);
-		k = alen;
-	}
-	e->key[k] = p->proto;
-	memcpy(e->key + k + 4, &port, 2);
-	e->klen = (uint32_t)(k + 8);
-	memcpy(e->data, p->ctr.a, alen);
-	memcpy(e->data + alen, &cport, 2);
-	e->dlen = (uint32_t)(alen + 4);
-}
-
-/* container address . source range, as a concatenated interval (pipapo):
- * each element carries its first and last key, both inclusive.  The
- * endpoint's prefixes are merged first: no two of its elements overlap, and
- * the same allowlist always gives the same elements. */
-static int epallow_elems(const struct fw_epallow *a, struct elems *out)
-{
-	int family = a->ctr.family;
-	size_t alen = family == AF_INET ? 4 : 16, nr = 0;
-	struct gn_range *r = NULL;
-	int rc = ranges_from_prefixes(a->src, a->n_src, family, &r, &nr);
-
-	for (size_t j = 0; j < nr && rc == 0; j++) {
-		struct elem *e = elem_push(out);
-
-		if (!e) {
-			rc = -ENOMEM;
-			break;
-		}
-		e->set = family == AF_INET ? "epallow4" : "epallow6";
-		memcpy(e->key, a->ctr.a, alen);
-		memcpy(e->key + alen, r[j].lo, alen);
-		memcpy(e->key_end, a->ctr.a, alen);
-		memcpy(e->key_end + alen, r[j].hi, alen);
-		e->klen = e->kelen = (uint32_t)(alen * 2);
-	}
-	free(r);
-	return rc;
-}
-
-static int share_elems(const struct fw_share *s, struct elems *out)
-{
-	int r = 0;
-
-	for (size_t i = 0; i < s->n_pubs && r == 0; i++) {
-		struct elem *e = elem_push(out);
-
-		if (e)
-			pub_elem(&s->pubs[i], e);
-		else
-			r = -ENOMEM;
-	}
-	for (size_t i = 0; i < s->n_epallow && r == 0; i++)
-		r = epallow_elems(&s->epallow[i], out);
-	return r;
-}
-
-static void elem_put(struct nftnl_set *s, const struct elem *e)
-{
-	struct nftnl_set_elem *x = nftnl_set_elem_alloc();
-
-	nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY, e->key, e->klen);
-	if (e->kelen)
-		nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY_END, e->key_end, e->kelen);
-	if (e->dlen)
-		nftnl_set_elem_set(x, NFTNL_SET_ELEM_DATA, e->data, e->dlen);
-	nftnl_set_elem_add(s, x);
-}
-
-/* Puts the elements of l that belong to s (by name) and are not shared;
- * how many. */
-static size_t elems_put(struct nftnl_set *s, const struct elems *l, const char *name)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < l->n; i++)
-		if (!l->v[i].shared && !strcmp(l->v[i].set, name)) {
-			elem_put(s, &l->v[i]);
-			n++;
-		}
-	return n;
-}
-
-static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id)
-{
-	struct elems all = { 0 };
-	struct fw_share everyone = { .pubs = m->pubs, .n_pubs = m->n_pubs };
-
-	if (share_elems(&everyone, &all) < 0)
-		nft_batch_fail(b);
-	for (int f = 0; f < 2; f++) {
-		int family = f ? AF_INET6 : AF_INET;
-		uint32_t alen = family == AF_INET ? 4 : 16, t = family == AF_INET ? T_IP4 : T_IP6;
-
-		for (int any = 0; any < 2; any++) {
-			const char *name = pub_map(family, any);
-			struct nftnl_set *s = set_new(b, name, (*id)++, NFT_SET_MAP,
-						      any ? CONCAT2(T_PROTO, T_PORT) : CONCAT3(t, T_PROTO, T_PORT),
-						      any ? 8 : alen + 8, CONCAT2(t, T_PORT), alen + 4, NULL);
-
-			if (elems_put(s, &all, name))
-				nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
-			nftnl_set_free(s);
-		}
-	}
-	free(all.v);
-}
-
-/* A network's guardnet.allow of one family: its merged ranges that are
- * one address each go to the shared hash set single (B . address), the
- * others to the network's interval set, as [start, end) pairs.  Inserting
- * into a hash costs the kernel far less than into an interval set (which
- * keeps every range's start and end in an rbtree): a country list of
- * 100,000 single addresses takes a rebuild from 1.9 s to 0.3 s
- * (tests/bench/allowlist.sh). */
-static size_t allow_set(struct nft_batch *b, const char *name, uint32_t id, const struct fw_network *n, int family,
-			struct nftnl_set *single)
-{
-	uint32_t alen = family == AF_INET ? 4 : 16;
-	struct nftnl_set *s = set_new(b, name, id, NFT_SET_INTERVAL, family == AF_INET ? T_IP4 : T_IP6, alen, 0, 0,
-				      NULL);
-	struct gn_range *r = NULL;
-	size_t nr = 0, nv = 0, nh = 0;
-
-	ranges_from_prefixes(n->allow, n->n_allow, family, &r, &nr);
-	for (size_t i = 0; i < nr; i++) {
-		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-		uint8_t end[16];
-
-		if (!memcmp(r[i].lo, r[i].hi, alen)) {
-			uint8_t key[32] = { 0 };
-
-			strncpy((char *)key, n->bridge, 15);
-			memcpy(key + 16, r[i].lo, alen);
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, 16 + alen);
-			nftnl_set_elem_add(single, e);
-			nh++;
-			continue;
-		}
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, r[i].lo, alen);
-		nftnl_set_elem_add(s, e);
-		nv++;
-		/* A range up to the last address has no end element. */
-		if (range_end_exclusive(&r[i], family, end)) {
-			e = nftnl_set_elem_alloc();
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, end, alen);
-			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-			nftnl_set_elem_add(s, e);
-		}
-	}
-	if (nv)
-		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
-	nftnl_set_free(s);
-	free(r);
-	return nh;
-}
-
-static void allow_name(char *buf, size_t len, int family, const char *bridge)
-{
-	snprintf(buf, len, "allow%d-%s", family == AF_INET ? 4 : 6, bridge);
-}
-
-static void epallow_set(struct nft_batch *b, uint32_t id, int family, const struct fw_model *m)
-{
-	uint32_t alen = family == AF_INET ? 4 : 16, t = family == AF_INET ? T_IP4 : T_IP6;
-	const uint8_t desc[3] = { (uint8_t)alen, (uint8_t)alen, 0 };
-	const char *name = family == AF_INET ? "epallow4" : "epallow6";
-	struct nftnl_set *s = set_new(b, name, id, NFT_SET_INTERVAL | NFT_SET_CONCAT, CONCAT2(t, t), alen * 2, 0, 0,
-				      desc);
-	struct elems all = { 0 };
-
-	for (size_t i = 0; i < m->n_epallow; i++)
-		if (m->epallow[i].ctr.family == family && epallow_elems(&m->epallow[i], &all) < 0)
-			nft_batch_fail(b);
-	if (elems_put(s, &all, name))
-		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
-	nftnl_set_free(s);
-	free(all.v);
-}
-
-void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *id)
-{
-	pub_maps(b, m, id);
-	for (int f = 0; f < 2; f++) {
-		int family = f ? AF_INET6 : AF_INET;
-		uint32_t alen = family == AF_INET ? 4 : 16;
-		const char *single = family == AF_INET ? "allowh4" : "allowh6";
-		/* set allowh4 { type ifname . ipv4_addr; }: every network's
-		 * single addresses, keyed by its bridge. */
-		struct nftnl_set *h = set_new(b, single, (*id)++, 0, CONCAT2(T_IFNAME, family == AF_INET ? T_IP4 : T_IP6),
-					      16 + alen, 0, 0, NULL);
-		size_t nh = 0;
-
-		for (size_t i = 0; i < m->n; i++) {
-			char name[64];
-
-			allow_name(name, sizeof name, family, m->nets[i].bridge);
-			nh += allow_set(b, name, (*id)++, &m->nets[i], family, h);
-		}
-		if (nh)
-			nft_batch_elems(b, NFT_MSG_NEWSETELEM, h, NLM_F_CREATE, single);
-		nftnl_set_free(h);
-	}
-	epallow_set(b, (*id)++, AF_INET, m);
-	epallow_set(b, (*id)++, AF_INET6, m);
-}
-
-/* One message per set for the elements of l that the other share lacks. */
-static void elems_send(struct nft_batch *b, uint16_t type, const struct elems *l)
-{
-	static const char *const added[N_SHARE_SETS] = {
-		"pub4: adding an endpoint's elements", "any4: adding an endpoint's elements",
-		"pub6: adding an endpoint's elements", "any6: adding an endpoint's elements",
-		"epallow4: adding an endpoint's elements", "epallow6: adding an endpoint's elements",
-	};
-	static const char *const removed[N_SHARE_SETS] = {
-		"pub4: removing an endpoint's elements", "any4: removing an endpoint's elements",
-		"pub6: removing an endpoint's elements", "any6: removing an endpoint's elements",
-		"epallow4: removing an endpoint's elements", "epallow6: removing an endpoint's elements",
-	};
-
-	for (size_t k = 0; k < N_SHARE_SETS; k++) {
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, share_sets[k]);
-		if (elems_put(s, l, share_sets[k]))
-			nft_batch_elems(b, type, s, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
-					type == NFT_MSG_NEWSETELEM ? added[k] : removed[k]);
-		nftnl_set_free(s);
-	}
-}
-
-static bool elem_equal(const struct elem *a, const struct elem *b)
-{
-	return !strcmp(a->set, b->set) && a->klen == b->klen && a->kelen == b->kelen && a->dlen == b->dlen &&
-	       !memcmp(a->key, b->key, a->klen) && !memcmp(a->key_end, b->key_end, a->kelen) &&
-	       !memcmp(a->data, b->data, a->dlen);
-}
-
-int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to)
-{
-	struct elems old = { 0 }, new = { 0 };
-	int r = share_elems(from, &old);
-
-	if (r == 0)
-		r = share_elems(to, &new);
-	if (r == 0) {
-		/* A share holds a handful of elements: pairing them up is cheap. */
-		for (size_t i = 0; i < old.n; i++)
-			for (size_t j = 0; j < new.n; j++)
-				if (!new.v[j].shared && elem_equal(&old.v[i], &new.v[j])) {
-					old.v[i].shared = new.v[j].shared = true;
-					break;
-				}
-		/* Deletions first: a key whose data changes is removed, then added. */
-		elems_send(b, NFT_MSG_DELSETELEM, &old);
-		elems_send(b, NFT_MSG_NEWSETELEM, &new);
-	}
-	free(old.v);
-	free(new.v);
-	return r;
-}
 
 /* [ip daddr .] meta l4proto . th dport into the registers from
  * NFT_REG32_00 on, as the maps' keys are laid out. */
@@ -404,7 +80,7 @@ static void dnat_rule(struct nft_batch *b, const char *chain, int family, bool a
 		x_cmp(r, NFT_CMP_NEQ, loopback6, sizeof loopback6);
 	}
 	map_key(r, family, any);
-	x_lookup_map(r, pub_map(family, any), NFT_REG32_00, NFT_REG32_00);
+	x_lookup_map(r, fw_pub_map(family, any), NFT_REG32_00, NFT_REG32_00);
 	/* The data is address . port: the port follows the address's slots. */
 	x_dnat(r, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6, NFT_REG32_00,
 	       family == AF_INET ? NFT_REG32_01 : NFT_REG32_04);
@@ -428,7 +104,7 @@ static void reverse_path_rule(struct nft_batch *b, int family, bool any)
 	x_fib_local(r);
 	x_nfproto(r, family);
 	map_key(r, family, any);
-	x_lookup(r, pub_map(family, any), NFT_REG32_00);
+	x_lookup(r, fw_pub_map(family, any), NFT_REG32_00);
 	x_fib_rpf_missing(r);
 	x_counter(r);
 	x_verdict(r, NF_DROP);
@@ -519,7 +195,7 @@ static void allow_rules(struct nft_batch *b, const char *chain, const struct fw_
 			add_rule(b, r, a->what);
 			r = in_chain(chain);
 			x_nfproto(r, family);
-			allow_name(name, sizeof name, family, n->bridge);
+			fw_pub_allow_name(name, sizeof name, family, n->bridge);
 			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, saddr, alen);
 			x_lookup(r, name, NFT_REG_1);
 		} else {

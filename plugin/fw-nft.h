@@ -175,12 +175,16 @@ void fw_guard_raw_chain(struct nft_batch *b);
 void fw_guard_isolation(struct nft_batch *b);
 void fw_guard_uplinks_delta(struct nft_batch *b, const uint32_t *from, size_t n_from, const uint32_t *to,
 			    size_t n_to);
-/* Published ports (fw-nft-pub.c): maps and sets, the nat chains, the
- * forward rules for DNATed connections, the postrouting rules of a network. */
+/* Published ports' maps and sets (fw-nft-pub-sets.c): built whole, the
+ * names the rules look them up by. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
+const char *fw_pub_map(int family, bool any);
+void fw_pub_allow_name(char *buf, size_t len, int family, const char *bridge);
 /* The element messages that turn one endpoint's share from into to:
  * deletions first, then additions.  0 or -ENOMEM. */
 int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
+/* Published ports' rules (fw-nft-pub.c): the nat chains, the forward
+ * rules for DNATed connections, the postrouting rules of a network. */
 void fw_pub_nat_chains(struct nft_batch *b);
 void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
