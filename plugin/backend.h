@@ -70,6 +70,12 @@ struct backend_route {
 	struct gn_addr src;
 };
 
+/* Which iptables hold a filter table on this host, and so guardnet's
+ * accept rule (fw.h): iptables-nft's in nf_tables, legacy x_tables. */
+struct backend_fw_info {
+	bool iptables_nft, iptables_legacy;
+};
+
 struct gn_backend_ops {
 	/* Makes the bridge, or adopts guardnet's own of that name. */
 	int (*network_up)(void *ctx, const struct plan_bridge *b, struct gn_err *err);
@@ -94,6 +100,7 @@ struct gn_backend_ops {
 	/* The range Docker takes host ports from when none is given. */
 	void (*ephemeral)(void *ctx, uint16_t *lo, uint16_t *hi);
 	int (*route)(void *ctx, const struct gn_addr *addr, struct backend_route *ret, struct gn_err *err);
+	void (*fw_info)(void *ctx, struct backend_fw_info *ret);
 	/* At start-up (and --cleanup, with nothing wanted): removes the links
 	 * guardnet owns that want does not name, makes those it names and the
 	 * kernel lacks (not a veth pair in use), applies m.  Logs what it

@@ -109,6 +109,12 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	return r;
 }
 
+void fw_iptables(struct gn_fw *fw, bool *nft, bool *legacy)
+{
+	*nft = fw_nft_has_chain(fw->sock, &fw->seq, "FORWARD");
+	*legacy = fw_ipt_legacy_present();
+}
+
 void fw_periodic(struct gn_fw *fw)
 {
 	struct gn_err err;

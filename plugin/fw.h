@@ -93,6 +93,10 @@ int fw_events_read(struct gn_fw *fw, bool *repair);
  * accept rule is in place, as of the last fw_apply. */
 bool fw_intact(struct gn_fw *fw);
 
+/* Which iptables hold a filter table here (where the accept rule goes):
+ * iptables-nft's ip or ip6 filter table in nf_tables, a legacy one. */
+void fw_iptables(struct gn_fw *fw, bool *nft, bool *legacy);
+
 /* The periodic check: puts the legacy accept rule back if it went, and
  * warns (once per change) when Docker and UFW use different iptables. */
 void fw_periodic(struct gn_fw *fw);

@@ -171,6 +171,11 @@ static int k_route(void *ctx, const struct gn_addr *addr, struct backend_route *
 	return 0;
 }
 
+static void k_fw_info(void *ctx, struct backend_fw_info *ret)
+{
+	fw_iptables(((struct gn_kernel *)ctx)->fw, &ret->iptables_nft, &ret->iptables_legacy);
+}
+
 static const struct plan_bridge *bridge_named(const struct plan_links *w, const char *name)
 {
 	for (size_t i = 0; i < w->n_bridges; i++)
@@ -368,6 +373,7 @@ static const struct gn_backend_ops kernel_ops = {
 	.port_in_use = k_port_in_use,
 	.ephemeral = k_ephemeral,
 	.route = k_route,
+	.fw_info = k_fw_info,
 	.reconcile = k_reconcile,
 	.check = k_check,
 };

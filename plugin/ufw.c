@@ -27,6 +27,11 @@ const char *ufw_action_name(enum ufw_action a)
 	return names[a];
 }
 
+unsigned ufw_rule_number(const struct ufw_config *c, int family, size_t i)
+{
+	return (unsigned)(i + 1 + (family == AF_INET6 ? c->n4 : 0));
+}
+
 static const char *proto_word(uint8_t number)
 {
 	for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++)

@@ -21,6 +21,9 @@ int ufw_parse_tuple(const char *tuple, int family, struct ufw_rule *ret, struct 
 int ufw_load(const char *root, struct ufw_config *ret, struct gn_err *err);
 void ufw_config_clear(struct ufw_config *c);
 const char *ufw_action_name(enum ufw_action a);
+/* The number `ufw status numbered` gives rule i of family (1-based: the
+ * IPv4 rules first, then the IPv6 ones). */
+unsigned ufw_rule_number(const struct ufw_config *c, int family, size_t i);
 /* The rule the way `ufw status` words it, e.g. "allow in on eth0 from
  * 192.0.2.2 to any port 8080 proto tcp". */
 void ufw_rule_format(const struct ufw_rule *r, char *buf, size_t len);

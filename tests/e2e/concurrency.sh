@@ -32,7 +32,7 @@ parallel() {
 	done
 	wait "${pids[@]}"
 }
-status() { "$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$H/control.sock" --json status; }
+status() { "$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$H/control.sock" --no-docker --json status; }
 
 dkt network create -d "$DRV" --ipv6 --subnet 10.223.0.0/24 --subnet fd00:223::/64 pn >/dev/null
 
@@ -46,7 +46,7 @@ pubs=$(status | python3 -c 'import json,sys
 for n in json.load(sys.stdin)["networks"]:
     for e in n["endpoints"]:
         for p in e["published"]:
-            print(p.split(" -> ")[0])')
+            print(p["docker"].split("->")[0] + "/" + p["proto"])')
 check "$((N * 6)) published ports (3 per family per container)" test "$(wc -l <<<"$pubs")" -eq $((N * 6))
 check "no host port published twice" test -z "$(sort <<<"$pubs" | uniq -d)"
 check "$N at once: guardnetd, kernel and Docker agree, every port answers the host only" consistent --reach

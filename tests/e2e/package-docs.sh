@@ -17,7 +17,8 @@ check "the package is named for VERSION ($version): ${deb:-none}" test -n "$deb"
 files=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|')
 has_file() { grep -qxE -- "$1" <<<"$files"; }
 for f in /usr/share/doc/guardnet/README.md /usr/share/doc/guardnet/NEWS \
-	/usr/share/doc/guardnet/examples/compose/docker-compose.yml /usr/share/doc/guardnet/examples/compose/README.md; do
+	/usr/share/doc/guardnet/examples/compose/docker-compose.yml /usr/share/doc/guardnet/examples/compose/README.md \
+	/usr/share/doc/guardnet/status.schema.json; do
 	check "ships $f" has_file "$f(\.gz)?"
 done
 check "ships the bash completion" has_file /usr/share/bash-completion/completions/guardnetctl

@@ -287,6 +287,11 @@ static int f_route(void *ctx, const struct gn_addr *addr, struct backend_route *
 	return 0;
 }
 
+static void f_fw_info(void *ctx, struct backend_fw_info *ret)
+{
+	*ret = ((struct fake_backend *)ctx)->fw_info;
+}
+
 static int f_reconcile(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err)
 {
 	struct fake_backend *f = ctx;
@@ -331,6 +336,7 @@ static const struct gn_backend_ops fake_ops = {
 	.port_in_use = f_port_in_use,
 	.ephemeral = f_ephemeral,
 	.route = f_route,
+	.fw_info = f_fw_info,
 	.reconcile = f_reconcile,
 	.check = f_check,
 };

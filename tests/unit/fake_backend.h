@@ -35,6 +35,7 @@ struct fake_backend {
 	/* What route answers for every address: the host's one address is
 	 * route.src, the only local one. */
 	struct backend_route route;
+	struct backend_fw_info fw_info;  /* what fw_info answers */
 };
 
 void fake_init(struct fake_backend *f);
