@@ -26,6 +26,7 @@ static void usage(FILE *f)
 		   "       guardnetctl [OPTIONS] check         the kernel against guardnetd's state; exit 1 on a difference\n"
 		   "       guardnetctl [OPTIONS] explain --from ADDR --port PORT[/PROTO] [--to HOSTADDR] [--in IFNAME]\n"
 		   "                                           what happens to such a connection, and why\n"
+		   "       guardnetctl [OPTIONS] metrics       counters and state in Prometheus' text format\n"
 		   "options:\n"
 		   "  -s, --socket PATH     guardnetd's control socket (default " GN_CONTROL_DEFAULT ")\n"
 		   "  -j, --json            the answer as JSON (guardnetctl(8), JSON OUTPUT)\n"
@@ -143,11 +144,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind == argc)
-		return bad_usage("which command? ", "status, check or explain");
+		return bad_usage("which command? ", "status, check, explain or metrics");
 	if (optind != argc - 1)
 		return bad_usage("unexpected argument ", argv[optind + 1]);
 	cmd = argv[optind];
-	if (strcmp(cmd, "status") && strcmp(cmd, "check") && strcmp(cmd, "explain"))
+	if (strcmp(cmd, "status") && strcmp(cmd, "check") && strcmp(cmd, "explain") && strcmp(cmd, "metrics"))
 		return bad_usage("unknown command ", cmd);
 	if (strcmp(cmd, "explain") && json_object_size(req))
 		return bad_usage("--from, --to, --port and --in are for explain, not ", cmd);
@@ -174,6 +175,8 @@ int main(int argc, char **argv)
 		ctl_print_status(reply, verbose);
 	} else if (!strcmp(cmd, "explain")) {
 		ctl_print_explain(reply);
+	} else if (!strcmp(cmd, "metrics")) {
+		fputs(json_string_value(json_object_get(reply, "metrics")) ?: "", stdout);
 	} else {
 		rc = print_check(reply);
 	}

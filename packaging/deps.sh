@@ -14,8 +14,9 @@ PACKAGES=(
 	# the package test sources the bash completion it installs
 	bash-completion
 	python3
-	# guardnetctl's JSON checked against spec/status.schema.json
-	python3-jsonschema
+	# guardnetctl's JSON checked against spec/status.schema.json; counters
+	# counted with single packets (scapy); the metrics linted (promtool)
+	python3-jsonschema python3-scapy prometheus
 	# hardening: libFuzzer and sanitizers (clang 14), valgrind
 	clang libclang-rt-14-dev valgrind
 	# benchmarks (tests/bench): TCP throughput through published ports

@@ -101,6 +101,9 @@ struct gn_backend_ops {
 	void (*ephemeral)(void *ctx, uint16_t *lo, uint16_t *hi);
 	int (*route)(void *ctx, const struct gn_addr *addr, struct backend_route *ret, struct gn_err *err);
 	void (*fw_info)(void *ctx, struct backend_fw_info *ret);
+	/* The connection counters of every published port (fw.h); the
+	 * caller frees ret->v. */
+	int (*counters)(void *ctx, struct fw_counts *ret, struct gn_err *err);
 	/* At start-up (and --cleanup, with nothing wanted): removes the links
 	 * guardnet owns that want does not name, makes those it names and the
 	 * kernel lacks (not a veth pair in use), applies m.  Logs what it

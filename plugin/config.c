@@ -41,6 +41,41 @@ static char *trim(char *s)
 	return s;
 }
 
+/* "off", "PORT" (on 127.0.0.1), "ADDRESS:PORT" or "[IPV6]:PORT". */
+static int set_metrics(struct gn_config *c, const char *value, const char *where, struct gn_err *err)
+{
+	char addr[GN_PREFIX_STRLEN] = "127.0.0.1";
+	const char *port = value, *colon = strrchr(value, ':');
+	struct gn_err e;
+	char *end;
+	unsigned long p;
+
+	if (!strcmp(value, "off")) {
+		c->metrics = false;
+		return 0;
+	}
+	if (colon) {
+		const char *a = value, *z = colon;
+
+		if (*a == '[' && z > a && z[-1] == ']')
+			a++, z--;
+		if ((size_t)(z - a) >= sizeof addr)
+			return gn_errf(err, -EINVAL, "%s: metrics: address too long in \"%.60s\"", where, value);
+		snprintf(addr, sizeof addr, "%.*s", (int)(z - a), a);
+		port = colon + 1;
+	}
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (!*port || *end || errno || p < 1 || p > 65535)
+		return gn_errf(err, -EINVAL, "%s: metrics: invalid value \"%.60s\" (expected off, PORT, ADDRESS:PORT "
+			       "or [IPV6]:PORT, PORT 1-65535)", where, value);
+	if (addr_parse(addr, &c->metrics_addr, "metrics", &e) < 0)
+		return gn_errf(err, -EINVAL, "%s: %s", where, e.msg);
+	c->metrics = true;
+	c->metrics_port = (uint16_t)p;
+	return 0;
+}
+
 static int set_key(struct gn_config *c, const char *key, const char *value, const char *where,
 		   struct gn_err *err)
 {
@@ -76,6 +111,8 @@ static int set_key(struct gn_config *c, const char *key, const char *value, cons
 		c->mark = (uint32_t)v;
 		return 0;
 	}
+	if (!strcmp(key, "metrics"))
+		return set_metrics(c, value, where, err);
 	/* Read by the end-to-end tests until tests/lib.sh runs guardnetd in a
 	 * mount namespace of its own with the test's /etc/ufw; undocumented,
 	 * and going away then. */
@@ -85,7 +122,7 @@ static int set_key(struct gn_config *c, const char *key, const char *value, cons
 		strcpy(c->ufw_root, value);
 		return 0;
 	}
-	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark)", where, key);
+	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, metrics)", where, key);
 }
 
 int config_parse(struct gn_config *c, const char *text, const char *name, struct gn_err *err)

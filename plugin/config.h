@@ -13,6 +13,9 @@ struct gn_config {
 	struct gn_addr_list publish;  /* host allowlist for networks without guardnet.publish */
 	enum gn_ufw_mode ufw;         /* guardnet.ufw for networks that do not set it */
 	uint32_t mark;                /* conntrack mark of admitted connections */
+	bool metrics;                 /* serve /metrics (off unless configured) */
+	struct gn_addr metrics_addr;  /* on this address (127.0.0.1 unless given) */
+	uint16_t metrics_port;        /* and port */
 	char ufw_root[256];           /* where UFW's etc/ufw and etc/default live: "/" (tests only, going) */
 };
 

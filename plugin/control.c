@@ -14,6 +14,7 @@
 #include "json-encode.h"
 #include "json-status.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "report.h"
 
@@ -120,17 +121,33 @@ static json_t *explain_answer(struct gn_driver *d, json_t *req)
 	return reply;
 }
 
+/* {"metrics": "the exposition text"} */
+static json_t *metrics_answer(struct gn_driver *d)
+{
+	struct gn_err err;
+	char *text = metrics_text(d, GN_VERSION, &err);
+	json_t *reply;
+
+	if (!text)
+		return encode_error(err.msg);
+	reply = json_pack("{s:s}", "metrics", text);
+	free(text);
+	return reply ? reply : encode_error("out of memory");
+}
+
 static json_t *answer(struct gn_driver *d, json_t *req)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 
 	if (!strcmp(cmd, "status"))
 		return status_answer(d);
+	if (!strcmp(cmd, "metrics"))
+		return metrics_answer(d);
 	if (!strcmp(cmd, "check"))
 		return check_answer(d);
 	if (!strcmp(cmd, "explain"))
 		return explain_answer(d, req);
-	return encode_error("unknown command (status, check, explain)");
+	return encode_error("unknown command (status, check, explain, metrics)");
 }
 
 static void serve_one(int fd, struct gn_driver *d)
@@ -160,7 +177,7 @@ static void serve_one(int fd, struct gn_driver *d)
 	} else {
 		req = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
 		if (!json_is_string(json_object_get(req, "cmd")))
-			reply = encode_error("expected {\"cmd\": \"status\", \"check\" or \"explain\"}");
+			reply = encode_error("expected {\"cmd\": \"status\", \"check\", \"explain\" or \"metrics\"}");
 		else
 			reply = answer(d, req);
 	}

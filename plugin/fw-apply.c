@@ -48,6 +48,9 @@ void fw_close(struct gn_fw *fw)
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
+	struct fw_counts seed = { 0 };
+	struct fw_model with_counts = *m;
+	struct gn_err e;
 	int r = 0;
 
 	if (!b)
@@ -58,7 +61,13 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 		nft_batch_free(b);
 		return r;
 	}
-	fw_nft_table(b, m);
+	/* The new table's counters go on from the old one's (what is counted
+	 * between this read and the commit is lost). */
+	if (m->n && fw_counters(fw, &seed, &e) < 0)
+		log_debug("%s; counting from zero", e.msg);
+	with_counts.counts = &seed;
+	fw_nft_table(b, &with_counts);
+	free(seed.v);
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
 	if (r == 0) {
 		r = nft_batch_commit(b, fw->sock, err);

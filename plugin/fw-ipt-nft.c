@@ -84,23 +84,6 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Sends one request on sock and runs cb on each answer until the end. */
-static int request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
-{
-	char buf[65536];
-	int n;
-
-	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
-		if (n < 0)
-			return -errno;
-		n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sock), cb, data);
-	} while (n > 0);
-	return n < 0 ? -errno : 0;
-}
-
 /* Lists guardnet's rules in family/filter/chain; -ENOENT when the chain
  * (or the table) does not exist.  A dump of a missing chain is not an
  * error, so existence is asked first. */
@@ -118,7 +101,7 @@ static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, c
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain);
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
-	r = request(sock, nlh, myseq, NULL, NULL);
+	r = nft_request(sock, nlh, myseq, NULL, NULL);
 	if (r < 0)
 		return r;
 	f = nftnl_rule_alloc();
@@ -128,7 +111,7 @@ static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, c
 	nftnl_rule_set_str(f, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_nlmsg_build_payload(nlh, f);
 	nftnl_rule_free(f);
-	return request(sock, nlh, myseq, on_rule, s);
+	return nft_request(sock, nlh, myseq, on_rule, s);
 }
 
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain)

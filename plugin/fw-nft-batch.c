@@ -274,3 +274,19 @@ done:
 			       describe(b, first_bad), strerror(-first_err));
 	return 0;
 }
+
+int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
+{
+	char buf[65536];
+	int n;
+
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
+		if (n < 0)
+			return -errno;
+		n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sock), cb, data);
+	} while (n > 0);
+	return n < 0 ? -errno : 0;
+}

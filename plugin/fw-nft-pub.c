@@ -6,8 +6,11 @@
  *   (pub6 and any6 alike)
  *   set allow4-B, allow6-B { type ipv4_addr / ipv6_addr; flags interval }      # guardnet.allow of network B
  *   set epallow4, epallow6 { type ipv4_addr . ipv4_addr; flags interval }       # container . endpoint's allow
+ *   set conn4, adm4 { type ipv4_addr . inet_proto . inet_service; counter }     # and 6: counters, below
  *
  *   chain prerouting { type nat hook prerouting priority dstnat      # and chain output, the host's own
+ *     fib daddr type local ip daddr . meta l4proto . th dport @conn4
+ *     fib daddr type local 0.0.0.0 . meta l4proto . th dport @conn4
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6 }
@@ -22,6 +25,20 @@
  *     drop                                     # or UFW's default incoming policy
  *   }
  *
+ *   chain postrouting (first, fw-nft-table.c):
+ *     ct status dnat oifname @bridges ct original ip daddr . meta l4proto . ct original proto-dst @adm4
+ *     ct status dnat oifname @bridges 0.0.0.0 . meta l4proto . ct original proto-dst @adm4
+ *
+ * Counting connections: the nat chains see only the first packet of a
+ * connection, so each element of conn4/conn6 (one per published port, its
+ * host address or 0.0.0.0 / :: for every address) counts the connections
+ * DNATed to it, and each element of adm4/adm6 those of them that got
+ * through every filter to the container.  The difference was blocked.  A
+ * blocked connection leaves no conntrack entry, so each retransmission of
+ * its first packet counts again; established traffic meets none of these
+ * rules.  A rebuild of the table starts the counters where the old table
+ * left them (struct fw_model's counts).
+ *
  * The DNAT decision is made on the original destination (host address,
  * protocol, port) before the packet is rewritten; the forward chain then
  * only asks who sent it.  Connections from the host itself take the output
@@ -33,6 +50,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 
 #include "admit.h"
 #include "fw.h"
@@ -63,6 +82,7 @@ struct elem {
 	const char *set;
 	uint8_t key[32], key_end[32], data[20];
 	uint32_t klen, kelen, dlen;
+	uint64_t packets;       /* a counter's start (conn*, adm*) */
 	bool shared;            /* a delta leaves it alone: both shares have it */
 };
 
@@ -72,7 +92,8 @@ struct elems {
 };
 
 /* The sets whose elements belong to endpoints (struct fw_share). */
-static const char *const share_sets[] = { "pub4", "any4", "pub6", "any6", "epallow4", "epallow6" };
+static const char *const share_sets[] = { "pub4", "any4", "pub6", "any6", "epallow4", "epallow6",
+					  "conn4", "conn6", "adm4", "adm6" };
 #define N_SHARE_SETS (sizeof share_sets / sizeof share_sets[0])
 
 static struct elem *elem_push(struct elems *l)
@@ -110,6 +131,55 @@ static void pub_elem(const struct gn_pub *p, struct elem *e)
 	e->dlen = (uint32_t)(alen + 4);
 }
 
+static const char *count_set(int family, bool admitted)
+{
+	if (family == AF_INET)
+		return admitted ? "adm4" : "conn4";
+	return admitted ? "adm6" : "conn6";
+}
+
+/* The key of a published port in the counting sets: host address (zero
+ * for every address) . proto . port, each field padded to 4 bytes. */
+static void count_key(const struct gn_pub *p, struct elem *e)
+{
+	size_t alen = p->family == AF_INET ? 4 : 16;
+	uint16_t port = htons(p->port);
+
+	memset(e->key, 0, sizeof e->key);
+	if (!p->any)
+		memcpy(e->key, p->host.a, alen);
+	e->key[alen] = p->proto;
+	memcpy(e->key + alen + 4, &port, 2);
+	e->klen = (uint32_t)(alen + 8);
+}
+
+/* Where a rebuilt table's counter for (set, key) starts. */
+static uint64_t count_seed(const struct fw_counts *seed, const struct gn_pub *p, bool admitted)
+{
+	for (size_t i = 0; seed && i < seed->n; i++) {
+		const struct fw_count *c = &seed->v[i];
+
+		if (c->family == p->family && c->any == p->any && c->proto == p->proto && c->port == p->port &&
+		    (p->any || !memcmp(c->host.a, p->host.a, sizeof c->host.a)))
+			return admitted ? c->admitted : c->tried;
+	}
+	return 0;
+}
+
+static int count_elems(const struct gn_pub *p, const struct fw_counts *seed, struct elems *out)
+{
+	for (int admitted = 0; admitted < 2; admitted++) {
+		struct elem *e = elem_push(out);
+
+		if (!e)
+			return -ENOMEM;
+		count_key(p, e);
+		e->set = count_set(p->family, admitted);
+		e->packets = count_seed(seed, p, admitted);
+	}
+	return 0;
+}
+
 /* container address . source range, as a concatenated interval (pipapo):
  * each element carries its first and last key, both inclusive.  The
  * endpoint's prefixes are merged first: no two of its elements overlap, and
@@ -139,7 +209,8 @@ static int epallow_elems(const struct fw_epallow *a, struct elems *out)
 	return rc;
 }
 
-static int share_elems(const struct fw_share *s, struct elems *out)
+/* seed: where counters start (NULL: at zero). */
+static int share_elems(const struct fw_share *s, const struct fw_counts *seed, struct elems *out)
 {
 	int r = 0;
 
@@ -148,8 +219,7 @@ static int share_elems(const struct fw_share *s, struct elems *out)
 
 		if (e)
 			pub_elem(&s->pubs[i], e);
-		else
-			r = -ENOMEM;
+		r = e ? count_elems(&s->pubs[i], seed, out) : -ENOMEM;
 	}
 	for (size_t i = 0; i < s->n_epallow && r == 0; i++)
 		r = epallow_elems(&s->epallow[i], out);
@@ -161,6 +231,13 @@ static void elem_put(struct nftnl_set *s, const struct elem *e)
 	struct nftnl_set_elem *x = nftnl_set_elem_alloc();
 
 	nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY, e->key, e->klen);
+	if (e->packets) {
+		struct nftnl_expr *c = nftnl_expr_alloc("counter");
+
+		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_PACKETS, e->packets);
+		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_BYTES, 0);
+		nftnl_set_elem_add_expr(x, c); /* x owns c now */
+	}
 	if (e->kelen)
 		nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY_END, e->key_end, e->kelen);
 	if (e->dlen)
@@ -182,12 +259,30 @@ static size_t elems_put(struct nftnl_set *s, const struct elems *l, const char *
 	return n;
 }
 
+/* A counting set: every element carries a counter. */
+static struct nftnl_set *counting_set(struct nft_batch *b, const char *name, uint32_t id, int family)
+{
+	uint32_t alen = family == AF_INET ? 4 : 16;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, CONCAT3(family == AF_INET ? T_IP4 : T_IP6, T_PROTO, T_PORT));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, alen + 8);
+	nftnl_set_add_expr(s, nftnl_expr_alloc("counter")); /* s owns it now */
+	nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, name);
+	return s;
+}
+
 static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id)
 {
 	struct elems all = { 0 };
 	struct fw_share everyone = { .pubs = m->pubs, .n_pubs = m->n_pubs };
 
-	if (share_elems(&everyone, &all) < 0)
+	if (share_elems(&everyone, m->counts, &all) < 0)
 		nft_batch_fail(b);
 	for (int f = 0; f < 2; f++) {
 		int family = f ? AF_INET6 : AF_INET;
@@ -198,6 +293,14 @@ static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id
 			struct nftnl_set *s = set_new(b, name, (*id)++, NFT_SET_MAP,
 						      any ? CONCAT2(T_PROTO, T_PORT) : CONCAT3(t, T_PROTO, T_PORT),
 						      any ? 8 : alen + 8, CONCAT2(t, T_PORT), alen + 4, NULL);
+
+			if (elems_put(s, &all, name))
+				nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
+			nftnl_set_free(s);
+		}
+		for (int admitted = 0; admitted < 2; admitted++) {
+			const char *name = count_set(family, admitted);
+			struct nftnl_set *s = counting_set(b, name, (*id)++, family);
 
 			if (elems_put(s, &all, name))
 				nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
@@ -283,11 +386,15 @@ static void elems_send(struct nft_batch *b, uint16_t type, const struct elems *l
 		"pub4: adding an endpoint's elements", "any4: adding an endpoint's elements",
 		"pub6: adding an endpoint's elements", "any6: adding an endpoint's elements",
 		"epallow4: adding an endpoint's elements", "epallow6: adding an endpoint's elements",
+		"conn4: adding an endpoint's elements", "conn6: adding an endpoint's elements",
+		"adm4: adding an endpoint's elements", "adm6: adding an endpoint's elements",
 	};
 	static const char *const removed[N_SHARE_SETS] = {
 		"pub4: removing an endpoint's elements", "any4: removing an endpoint's elements",
 		"pub6: removing an endpoint's elements", "any6: removing an endpoint's elements",
 		"epallow4: removing an endpoint's elements", "epallow6: removing an endpoint's elements",
+		"conn4: removing an endpoint's elements", "conn6: removing an endpoint's elements",
+		"adm4: removing an endpoint's elements", "adm6: removing an endpoint's elements",
 	};
 
 	for (size_t k = 0; k < N_SHARE_SETS; k++) {
@@ -313,10 +420,10 @@ static bool elem_equal(const struct elem *a, const struct elem *b)
 int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to)
 {
 	struct elems old = { 0 }, new = { 0 };
-	int r = share_elems(from, &old);
+	int r = share_elems(from, NULL, &old);
 
 	if (r == 0)
-		r = share_elems(to, &new);
+		r = share_elems(to, NULL, &new);
 	if (r == 0) {
 		/* A share holds a handful of elements: pairing them up is cheap. */
 		for (size_t i = 0; i < old.n; i++)
@@ -356,6 +463,77 @@ static void dnat_rule(struct nft_batch *b, const char *chain, int family, bool a
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "dnat of published ports");
 }
 
+/* ct original KEY, into dreg */
+static void x_ct_original(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, IP_CT_DIR_ORIGINAL);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	nftnl_rule_add_expr(r, e);
+}
+
+/* A counting set's key into the registers from reg32_00: the destination
+ * (the packet's before DNAT, or the connection's original one after it),
+ * or zeroes for the element of every address, . l4proto . port. */
+static void count_lookup(struct nftnl_rule *r, int family, bool any, bool original, const char *set)
+{
+	uint32_t alen = family == AF_INET ? 4 : 16, slot = NFT_REG32_00 + alen / 4;
+
+	if (any) {
+		struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+		uint8_t zero[16] = { 0 };
+
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG32_00);
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, zero, alen);
+		nftnl_rule_add_expr(r, e);
+	} else if (original) {
+		x_ct_original(r, family == AF_INET ? NFT_CT_DST_IP : NFT_CT_DST_IP6, NFT_REG32_00);
+	} else {
+		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen, NFT_REG32_00);
+	}
+	x_meta(r, NFT_META_L4PROTO, slot);
+	if (original)
+		x_ct_original(r, NFT_CT_PROTO_DST, slot + 1);
+	else
+		x_payload_to(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, slot + 1);
+	x_lookup(r, set, NFT_REG32_00);
+}
+
+/* fib daddr type local [ip daddr | 0.0.0.0] . meta l4proto . th dport @conn4:
+ * no verdict, only the matching element's counter. */
+static void conn_rules(struct nft_batch *b, const char *chain)
+{
+	for (int f = 0; f < 2; f++)
+		for (int any = 0; any < 2; any++) {
+			int family = f ? AF_INET6 : AF_INET;
+			struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, chain);
+
+			x_fib_local(r);
+			x_nfproto(r, family);
+			count_lookup(r, family, any, false, count_set(family, false));
+			nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "counting connections");
+		}
+}
+
+void fw_pub_count_rules(struct nft_batch *b)
+{
+	for (int f = 0; f < 2; f++)
+		for (int any = 0; any < 2; any++) {
+			int family = f ? AF_INET6 : AF_INET;
+			struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "postrouting");
+
+			x_nfproto(r, family);
+			x_ct_dnat(r);
+			x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+			x_lookup(r, "bridges", NFT_REG_1);
+			count_lookup(r, family, any, true, count_set(family, true));
+			nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
+				       "postrouting: counting admitted connections");
+		}
+}
+
 void fw_pub_nat_chains(struct nft_batch *b)
 {
 	static const struct {
@@ -365,6 +543,7 @@ void fw_pub_nat_chains(struct nft_batch *b)
 
 	for (size_t c = 0; c < 2; c++) {
 		chain_new(b, chains[c].name, "nat", chains[c].hook, -100 /* dstnat */);
+		conn_rules(b, chains[c].name);
 		for (int f = 0; f < 2; f++)
 			for (int any = 0; any < 2; any++)
 				dnat_rule(b, chains[c].name, f ? AF_INET6 : AF_INET, any);

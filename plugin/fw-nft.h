@@ -41,6 +41,9 @@ void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, ui
 int nft_batch_seal(struct nft_batch *b);
 /* The bytes of b: the netlink messages from transaction start to end. */
 const void *nft_batch_data(const struct nft_batch *b, size_t *len);
+/* Sends one request (not a transaction) on sock and runs cb on each answer
+ * until the end: 0, or a negative errno (the kernel's answer, too). */
+int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data);
 /* Seals and sends the transaction; 0, or the first error with the message
  * it concerns. */
 int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err);
@@ -126,6 +129,9 @@ void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id
  * deletions first, then additions.  0 or -ENOMEM. */
 int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
 void fw_pub_nat_chains(struct nft_batch *b);
+/* The first rules of chain postrouting: connections that got through to a
+ * published port, counted. */
+void fw_pub_count_rules(struct nft_batch *b);
 void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
 void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);

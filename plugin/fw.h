@@ -40,6 +40,25 @@ struct fw_epallow {
 	size_t n_src;
 };
 
+/* Connections to one published port (host address, or every address of
+ * family when any; proto; port) that the kernel counted: DNATed to it
+ * (tried) and let through to the container (admitted, the host's own
+ * included).  First packets only: a blocked client's retransmission is a
+ * new try. */
+struct fw_count {
+	uint8_t family;
+	bool any;
+	struct gn_addr host;
+	uint8_t proto;
+	uint16_t port;
+	uint64_t tried, admitted;
+};
+
+struct fw_counts {
+	struct fw_count *v;
+	size_t n;
+};
+
 struct fw_model {
 	const struct fw_network *nets;
 	size_t n;
@@ -49,6 +68,7 @@ struct fw_model {
 	const struct fw_epallow *epallow;
 	size_t n_epallow;
 	const struct ufw_config *ufw;     /* NULL: UFW not read */
+	const struct fw_counts *counts;   /* where the counters start (fw_apply fills it in) */
 };
 
 /* What one endpoint puts in the table: the elements of the maps pub4,
@@ -92,6 +112,12 @@ int fw_events_read(struct gn_fw *fw, bool *repair);
 /* Whether guardnet's table exists (when it should) and the iptables
  * accept rule is in place, as of the last fw_apply. */
 bool fw_intact(struct gn_fw *fw);
+
+/* The counters of every published port in guardnet's table; admitted is
+ * read before tried, so that tried - admitted never counts a connection
+ * admitted meanwhile as blocked.  0, or a negative errno (no table: none
+ * counted).  ret->v is malloc'd. */
+int fw_counters(struct gn_fw *fw, struct fw_counts *ret, struct gn_err *err);
 
 /* Which iptables hold a filter table here (where the accept rule goes):
  * iptables-nft's ip or ip6 filter table in nf_tables, a legacy one. */

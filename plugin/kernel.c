@@ -176,6 +176,11 @@ static void k_fw_info(void *ctx, struct backend_fw_info *ret)
 	fw_iptables(((struct gn_kernel *)ctx)->fw, &ret->iptables_nft, &ret->iptables_legacy);
 }
 
+static int k_counters(void *ctx, struct fw_counts *ret, struct gn_err *err)
+{
+	return fw_counters(((struct gn_kernel *)ctx)->fw, ret, err);
+}
+
 static const struct plan_bridge *bridge_named(const struct plan_links *w, const char *name)
 {
 	for (size_t i = 0; i < w->n_bridges; i++)
@@ -374,6 +379,7 @@ static const struct gn_backend_ops kernel_ops = {
 	.ephemeral = k_ephemeral,
 	.route = k_route,
 	.fw_info = k_fw_info,
+	.counters = k_counters,
 	.reconcile = k_reconcile,
 	.check = k_check,
 };

@@ -88,6 +88,66 @@ static int by_port(const void *a, const void *b)
 	return memcmp(x->host.a, y->host.a, sizeof x->host.a);
 }
 
+static int count_cmp(const struct fw_count *c, const struct gn_pub *p)
+{
+	if (c->family != p->family)
+		return c->family < p->family ? -1 : 1;
+	if (c->any != p->any)
+		return c->any ? -1 : 1;
+	if (c->proto != p->proto)
+		return c->proto < p->proto ? -1 : 1;
+	if (c->port != p->port)
+		return c->port < p->port ? -1 : 1;
+	return p->any ? 0 : memcmp(c->host.a, p->host.a, p->family == AF_INET ? 4 : 16);
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct fw_count *y = b;
+	struct gn_pub p = { .family = y->family, .any = y->any, .host = y->host, .proto = y->proto, .port = y->port };
+
+	return count_cmp(a, &p);
+}
+
+static int pub_vs_count(const void *key, const void *elem)
+{
+	return -count_cmp(elem, key);
+}
+
+/* Each port's counters from the kernel's, and each network's sum. */
+static void add_counts(const struct gn_driver *d, struct report_status *s)
+{
+	struct fw_counts c;
+	struct gn_err err;
+
+	if (d->be.ops->counters(d->be.ctx, &c, &err) < 0) {
+		snprintf(s->counters_err, sizeof s->counters_err, "%s", err.msg);
+		return;
+	}
+	s->counters = true;
+	qsort(c.v, c.n, sizeof *c.v, by_count);
+	for (size_t i = 0; i < s->n_nets; i++) {
+		struct report_network *n = &s->nets[i];
+
+		n->count.known = true;
+		for (size_t j = 0; j < n->n_eps; j++)
+			for (size_t k = 0; k < n->eps[j].n_ports; k++) {
+				struct report_port *p = &n->eps[j].ports[k];
+				const struct fw_count *f = c.n ? bsearch(&p->pub, c.v, c.n, sizeof *c.v, pub_vs_count) : NULL;
+
+				/* Not in the kernel (yet): nothing counted. */
+				p->count = (struct report_counters){ .known = true };
+				if (f) {
+					p->count.admitted = f->admitted;
+					p->count.blocked = f->tried > f->admitted ? f->tried - f->admitted : 0;
+				}
+				n->count.admitted += p->count.admitted;
+				n->count.blocked += p->count.blocked;
+			}
+	}
+	free(c.v);
+}
+
 /* The same state reads the same, whatever order the indexes keep. */
 static void sort(struct report_status *s)
 {
@@ -104,7 +164,6 @@ int report_status(const struct gn_driver *d, struct report_status *ret, struct g
 	struct status_ctx c = { .d = d, .s = ret };
 
 	*ret = (struct report_status){ .mark = d->env.mark, .ufw = d->env.ufw };
-	snprintf(ret->counters_err, sizeof ret->counters_err, "not counted");
 	d->be.ops->fw_info(d->be.ctx, &ret->fw);
 	ret->nets = calloc(d->st.nets.live + 1, sizeof *ret->nets);
 	if (!ret->nets)
@@ -115,6 +174,7 @@ int report_status(const struct gn_driver *d, struct report_status *ret, struct g
 		return gn_errf(err, c.r, "out of memory");
 	}
 	sort(ret);
+	add_counts(d, ret);
 	return 0;
 }
 

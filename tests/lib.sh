@@ -20,6 +20,23 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 # quiet COMMAND...: runs a command without its output (for check).
 quiet() { "$@" >/dev/null 2>&1; }
 summary() { say "$1: $GN_PASSED passed, $GN_FAILED failed"; [ "$GN_FAILED" -eq 0 ]; }
+# die MESSAGE: a failure that ends the test.
+die() {
+	fail "$*"
+	summary "$(basename "$0" .sh)"
+	exit 1
+}
+# must COMMAND...: a set-up step, run in this shell (so a function may set
+# variables); its failure ends the test with the command's output.
+must() {
+	local out=$GN_TMP/must.out rc
+	"$@" >"$out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && return 0
+	say "set-up step failed (exit $rc): $*"
+	tail -40 "$out" | sed 's/^/    | /'
+	die "set-up: $*"
+}
 
 # wait_until SECONDS COMMAND...: polls every 50 ms until the command succeeds.
 wait_until() {
@@ -62,11 +79,12 @@ dk() { local ns=$1; shift; docker -H "unix://$GN_TMP/docker-$ns/docker.sock" "$@
 
 # guardnetd_start NS DRIVER: guardnetd in NS serving driver name DRIVER.
 # It reads UFW's files under $GN_TMP/gn-NS/ufwroot (empty: no UFW) and
-# never the machine's own /etc/ufw.
+# never the machine's own /etc/ufw.  Lines a test wrote to
+# $GN_TMP/gn-NS/guardnet.conf before stay.
 guardnetd_start() {
 	local ns=$1 drv=$2 d=$GN_TMP/gn-$1
 	mkdir -p "$d/ufwroot"
-	echo "ufw_root = $d/ufwroot" >"$d/guardnet.conf"
+	echo "ufw_root = $d/ufwroot" >>"$d/guardnet.conf"
 	nsenter --net=/run/netns/"$ns" "$GN_BIN" -v --socket "/run/docker/plugins/$drv.sock" --state-dir "$d/state" \
 		--config "$d/guardnet.conf" --control "$d/control.sock" \
 		>>"$d/guardnetd.log" 2>&1 &

@@ -11,13 +11,9 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 trap gn_cleanup EXIT
-# must: a set-up step that must work (lib.sh has it once the tests branch lands).
-type must >/dev/null 2>&1 || must() {
-	local out rc; out=$("$@" 2>&1); rc=$?; [ $rc -eq 0 ] && return 0
-	fail "set-up step failed (exit $rc): $*"; tail -20 <<<"$out" | sed 's/^/    | /'; summary "$(basename "$0" .sh)"; exit 1
-}
 
-python3 -c 'import jsonschema' 2>/dev/null || { echo "ctl-status: python3-jsonschema is missing (packaging/deps.sh)"; exit 77; }
+PY=/usr/bin/python3
+$PY -c 'import jsonschema' 2>/dev/null || { echo "ctl-status: python3-jsonschema is missing (packaging/deps.sh)"; exit 77; }
 testbed || exit 1
 CTL=$GN_ROOT/build/guardnetctl
 gnctl() { "$CTL" --socket "$GN_TMP/gn-$H/control.sock" --docker-socket "$GN_TMP/docker-$H/docker.sock" "$@"; }
@@ -27,7 +23,7 @@ ufw_numbered() {
 		exec nsenter --net=/run/netns/"$1" ufw status numbered' "$UFW_ROOT" "$UFW_NS"
 }
 validate() {
-	python3 - "$GN_ROOT/spec/status.schema.json" "$1" <<'EOF'
+	$PY - "$GN_ROOT/spec/status.schema.json" "$1" <<'EOF'
 import json, sys, jsonschema
 schema, doc = (json.load(open(p)) for p in sys.argv[1:])
 jsonschema.Draft202012Validator.check_schema(schema)

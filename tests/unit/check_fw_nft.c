@@ -76,13 +76,17 @@ static void table_golden(const struct fw_model *m, const char *name)
 }
 
 /* One plain network, one endpoint publishing a port on every address and
- * one on a host address. */
+ * one on a host address; the table it replaces had counted connections
+ * to the first, and the new counters go on from there. */
 START_TEST(one_network)
 {
 	struct gn_prefix sub[] = { P("10.1.0.0/24") };
 	struct fw_network n = { .bridge = "gn-one", .icc = true, .subnets = sub, .n_subnets = 1 };
 	struct gn_pub pubs[] = { pub("*", 6, 8080, "10.1.0.2", 80), pub("192.0.2.1", 17, 5353, "10.1.0.2", 53) };
-	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 2 };
+	struct fw_count seen[] = { { .family = AF_INET, .any = true, .proto = 6, .port = 8080, .tried = 7, .admitted = 5 },
+				   { .family = AF_INET, .host = A("192.0.2.9"), .proto = 17, .port = 5353, .tried = 3 } };
+	struct fw_counts counts = { seen, 2 };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 2, .counts = &counts };
 
 	table_golden(&m, "fw_nft_one_network");
 }

@@ -6,6 +6,7 @@
 
 #include "addr.h"
 #include "host.h"
+#include "metrics.h"
 #include "names.h"
 #include "report.h"
 #include "suites.h"
@@ -154,6 +155,55 @@ START_TEST(reach_names_the_deciding_ufw_rules)
 }
 END_TEST
 
+/* The kernel's counters, matched to each published port: blocked is what
+ * was tried and not admitted; a port the kernel has not counted yet has
+ * counted nothing; the network adds its ports up. */
+START_TEST(counters_by_port_and_network)
+{
+	struct fw_count seen[] = {
+		{ .family = AF_INET, .any = true, .proto = 6, .port = 8080, .tried = 9, .admitted = 4 },
+		{ .family = AF_INET, .any = true, .proto = 17, .port = 8080, .tried = 100, .admitted = 100 },
+	};
+	struct report_status s;
+	struct gn_err err;
+	char *text;
+
+	h.fk.counts = (struct fw_counts){ seen, 2 };
+	ck_assert_int_eq(report_status(&h.drv, &s, &err), 0);
+	ck_assert(s.counters);
+	ck_assert(only_port(&s)->count.known);
+	ck_assert_uint_eq(only_port(&s)->count.admitted, 4);
+	ck_assert_uint_eq(only_port(&s)->count.blocked, 5);
+	ck_assert_uint_eq(s.nets[0].count.admitted, 4);
+	ck_assert_uint_eq(s.nets[0].count.blocked, 5);
+	report_status_clear(&s);
+
+	text = metrics_text(&h.drv, "9.9", &err);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "guardnet_info{version=\"9.9\",iptables=\"none\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "guardnet_published_ports 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "guardnet_port_connections_total{network=\"" NET "\",bridge=\"gn-4aa2d42bef9d\","
+					   "endpoint=\"" EP "\",host_address=\"0.0.0.0\",host_port=\"8080\",proto=\"tcp\","
+					   "container_address=\"10.97.0.2\",container_port=\"80\",verdict=\"blocked\"} 5\n"));
+	ck_assert_ptr_nonnull(strstr(text, "guardnet_network_connections_total{network=\"" NET "\",bridge=\"gn-4aa2d42bef9d\","
+					   "verdict=\"admitted\"} 4\n"));
+	free(text);
+
+	/* The kernel does not answer: counters unknown, said so. */
+	h.fk.counts = (struct fw_counts){ NULL, 0 };
+	fake_fail(&h.fk, 1, EIO);
+	ck_assert_int_eq(report_status(&h.drv, &s, &err), 0);
+	ck_assert(!s.counters && !only_port(&s)->count.known && !s.nets[0].count.known);
+	ck_assert_str_ne(s.counters_err, "");
+	report_status_clear(&s);
+	fake_fail(&h.fk, 1, EIO);
+	text = metrics_text(&h.drv, "9.9", &err);
+	ck_assert_ptr_nonnull(strstr(text, "guardnet_counters_up 0\n"));
+	ck_assert_ptr_null(strstr(text, "guardnet_port_connections_total{"));
+	free(text);
+}
+END_TEST
+
 START_TEST(check_reports_what_the_kernel_lacks)
 {
 	struct report_lines l;
@@ -211,6 +261,7 @@ Suite *report_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, status_of_networks_and_endpoints);
 	tcase_add_test(tc, reach_names_the_deciding_ufw_rules);
+	tcase_add_test(tc, counters_by_port_and_network);
 	tcase_add_test(tc, check_reports_what_the_kernel_lacks);
 	tcase_add_test(tc, explain_asks_the_kernel_its_routes);
 	suite_add_tcase(s, tc);

@@ -292,6 +292,21 @@ static void f_fw_info(void *ctx, struct backend_fw_info *ret)
 	*ret = ((struct fake_backend *)ctx)->fw_info;
 }
 
+static int f_counters(void *ctx, struct fw_counts *ret, struct gn_err *err)
+{
+	struct fake_backend *f = ctx;
+
+	memset(ret, 0, sizeof *ret);
+	if (failing(f, err, "counters"))
+		return -f->fail_errno;
+	if (f->counts.n && !(ret->v = malloc(f->counts.n * sizeof *ret->v)))
+		return gn_errf(err, -ENOMEM, "out of memory");
+	if (f->counts.n)
+		memcpy(ret->v, f->counts.v, f->counts.n * sizeof *ret->v);
+	ret->n = f->counts.n;
+	return 0;
+}
+
 static int f_reconcile(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err)
 {
 	struct fake_backend *f = ctx;
@@ -337,6 +352,7 @@ static const struct gn_backend_ops fake_ops = {
 	.ephemeral = f_ephemeral,
 	.route = f_route,
 	.fw_info = f_fw_info,
+	.counters = f_counters,
 	.reconcile = f_reconcile,
 	.check = f_check,
 };

@@ -12,6 +12,7 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -154,6 +155,9 @@ static void set_details(char *buf, size_t len, const struct nftnl_set *s)
 		for (uint32_t i = 0; i < n; i++)
 			off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? "," : " ", f[i]);
 	}
+	if (nftnl_set_is_set(s, NFTNL_SET_EXPR) || nftnl_set_is_set(s, NFTNL_SET_EXPRESSIONS))
+		off += (size_t)snprintf(buf + off, len - off, " expr %s",
+					nftnl_expr_get_str(nftnl_set_get(s, NFTNL_SET_EXPR), NFTNL_EXPR_NAME));
 	if (nftnl_set_is_set(s, NFTNL_SET_USERDATA)) {
 		uint32_t n;
 		const uint8_t *u = nftnl_set_get_data(s, NFTNL_SET_USERDATA, &n);
@@ -162,6 +166,36 @@ static void set_details(char *buf, size_t len, const struct nftnl_set *s)
 		for (uint32_t i = 0; i < n; i++)
 			off += (size_t)snprintf(buf + off, len - off, "%02x", u[i]);
 	}
+}
+
+/* libnftnl's printout leaves out an element's own counter: one line each. */
+static void elem_counters(char *buf, size_t len, struct nftnl_set *s)
+{
+	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	struct nftnl_set_elem *e;
+	size_t off = strlen(buf);
+
+	while (it && (e = nftnl_set_elems_iter_next(it))) {
+		struct nftnl_expr *x = (struct nftnl_expr *)nftnl_set_elem_get(e, NFTNL_SET_ELEM_EXPR, NULL);
+		uint32_t n = 0;
+		const uint8_t *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &n);
+
+		if (!x || off >= len)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s\tcounter of", off && buf[off - 1] != '\n' ? "\n" : "");
+		/* In 32-bit words, as libnftnl prints the keys. */
+		for (uint32_t i = 0; i + 4 <= n && off < len; i += 4) {
+			uint32_t w;
+
+			memcpy(&w, k + i, 4);
+			off += (size_t)snprintf(buf + off, len - off, " %08x", w);
+		}
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, ": packets %llu bytes %llu\n",
+						(unsigned long long)nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS),
+						(unsigned long long)nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_BYTES));
+	}
+	nftnl_set_elems_iter_destroy(it);
 }
 
 /* One nf_tables object message, parsed back with libnftnl and printed the
@@ -226,6 +260,7 @@ static void print_object(FILE *out, const struct nlmsghdr *nlh, uint16_t type)
 			snprintf(buf, sizeof buf, "(unparsable elements)");
 		else
 			nftnl_set_snprintf(buf, sizeof buf, s, NFTNL_OUTPUT_DEFAULT, 0);
+		elem_counters(buf, sizeof buf, s);
 		nftnl_set_free(s);
 		free(copy);
 		break;
