@@ -109,10 +109,11 @@ struct gn_backend_ops {
 	 * kernel lacks (not a veth pair in use), applies m.  Logs what it
 	 * fixes; returns the first error. */
 	int (*reconcile)(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err);
-	/* Calls report once per difference between the kernel and want (and
-	 * the firewall guardnet last applied), changing nothing. */
-	void (*check)(void *ctx, const struct plan_links *want, void (*report)(const char *msg, void *rctx),
-		      void *rctx);
+	/* Calls report once per difference between the kernel and want and m
+	 * (links and their settings, guardnet's table, the iptables accept
+	 * rule), changing nothing. */
+	void (*check)(void *ctx, const struct plan_links *want, const struct fw_model *m,
+		      void (*report)(const char *msg, void *rctx), void *rctx);
 };
 
 struct gn_backend {

@@ -237,6 +237,47 @@ int fw_ipt_legacy_sync(uint32_t mark, struct gn_err *err)
 	return r < 0 ? r : sync6(mark, err);
 }
 
+/* Reads one family's chains; the two families differ only in types. */
+#define READ_FAMILY(NAME, PFX, ENTRY, NAMES)                                                                   \
+	static int NAME(uint32_t mark, bool *present, struct fw_ipt_legacy_view *ret, struct gn_err *err)     \
+	{                                                                                                      \
+		static const char *chains[] = { "DOCKER-USER", "FORWARD" };                                    \
+		struct xtc_handle *h;                                                                          \
+                                                                                                               \
+		memset(ret, 0, sizeof *ret);                                                                   \
+		*present = legacy_table(NAMES);                                                                \
+		if (!*present)                                                                                 \
+			return 0;                                                                              \
+		h = PFX##_init("filter");                                                                      \
+		if (!h)                                                                                        \
+			return gn_errf(err, -EIO, "reading: %s", PFX##_strerror(errno));                       \
+		for (size_t c = 0; c < 2; c++) {                                                               \
+			xt_chainlabel label = { 0 };                                                           \
+                                                                                                               \
+			strcpy(label, chains[c]);                                                              \
+			if (!(ret->exists[c] = PFX##_is_chain(label, h)))                                      \
+				continue;                                                                      \
+			for (const struct ENTRY *e = PFX##_first_rule(label, h); e; e = PFX##_next_rule(e, h)) { \
+				bool current;                                                                  \
+                                                                                                               \
+				if (ours((const unsigned char *)e, sizeof *e, e->target_offset, mark, &current)) { \
+					ret->n[c]++;                                                           \
+					ret->current[c] |= current && mark;                                    \
+				}                                                                              \
+			}                                                                                      \
+		}                                                                                              \
+		PFX##_free(h);                                                                                 \
+		return 0;                                                                                      \
+	}
+
+READ_FAMILY(read4, iptc, ipt_entry, "/proc/net/ip_tables_names")
+READ_FAMILY(read6, ip6tc, ip6t_entry, "/proc/net/ip6_tables_names")
+
+int fw_ipt_legacy_read(int family, uint32_t mark, bool *present, struct fw_ipt_legacy_view *ret, struct gn_err *err)
+{
+	return family == AF_INET6 ? read6(mark, present, ret, err) : read4(mark, present, ret, err);
+}
+
 bool fw_ipt_legacy_has_chain(const char *chain)
 {
 	xt_chainlabel label = { 0 };

@@ -16,6 +16,16 @@ bool fw_ipt_legacy_present(void);
  * when nothing is missing, so it also serves as the periodic check on
  * legacy hosts, which send no change events. */
 int fw_ipt_legacy_sync(uint32_t mark, struct gn_err *err);
+/* What family's legacy filter table holds of guardnet's rules, chain by
+ * chain (DOCKER-USER, FORWARD): whether the chain exists, how many of
+ * guardnet's rules it has, whether one is for mark. */
+struct fw_ipt_legacy_view {
+	bool exists[2];
+	size_t n[2];
+	bool current[2];
+};
+/* *present: whether that table exists at all (then ret is filled). */
+int fw_ipt_legacy_read(int family, uint32_t mark, bool *present, struct fw_ipt_legacy_view *ret, struct gn_err *err);
 /* Whether the legacy ip filter table has chain (never creates the table). */
 bool fw_ipt_legacy_has_chain(const char *chain);
 

@@ -196,7 +196,7 @@ void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, ui
 	nftnl_set_elems_iter_destroy(it);
 }
 
-static const char *describe(const struct nft_batch *b, uint32_t seq)
+const char *nft_batch_what(const struct nft_batch *b, uint32_t seq)
 {
 	uint32_t i = seq - b->seq0;
 
@@ -271,7 +271,7 @@ done:
 	b->refused = first_err != 0;
 	if (first_err)
 		return gn_errf(err, first_err, "nftables refused the transaction at \"%s\": %s; nothing was changed",
-			       describe(b, first_bad), strerror(-first_err));
+			       nft_batch_what(b, first_bad), strerror(-first_err));
 	return 0;
 }
 

@@ -9,8 +9,7 @@
  *   set conn4, adm4 { type ipv4_addr . inet_proto . inet_service; counter }     # and 6: counters, below
  *
  *   chain prerouting { type nat hook prerouting priority dstnat      # and chain output, the host's own
- *     fib daddr type local ip daddr . meta l4proto . th dport @conn4
- *     fib daddr type local 0.0.0.0 . meta l4proto . th dport @conn4
+ *     (counting rules, fw-nft-count.c)
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6 }
@@ -25,19 +24,9 @@
  *     drop                                     # or UFW's default incoming policy
  *   }
  *
- *   chain postrouting (first, fw-nft-table.c):
- *     ct status dnat oifname @bridges ct original ip daddr . meta l4proto . ct original proto-dst @adm4
- *     ct status dnat oifname @bridges 0.0.0.0 . meta l4proto . ct original proto-dst @adm4
- *
- * Counting connections: the nat chains see only the first packet of a
- * connection, so each element of conn4/conn6 (one per published port, its
- * host address or 0.0.0.0 / :: for every address) counts the connections
- * DNATed to it, and each element of adm4/adm6 those of them that got
- * through every filter to the container.  The difference was blocked.  A
- * blocked connection leaves no conntrack entry, so each retransmission of
- * its first packet counts again; established traffic meets none of these
- * rules.  A rebuild of the table starts the counters where the old table
- * left them (struct fw_model's counts).
+ * The sets conn4, adm4 (and 6) and the rules that count connections to
+ * published ports are fw-nft-count.c's; their elements are endpoints'
+ * shares like the maps', so they are built here with them.
  *
  * The DNAT decision is made on the original destination (host address,
  * protocol, port) before the packet is rewritten; the forward chain then
@@ -50,8 +39,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-
-#include <linux/netfilter/nf_conntrack_tuple_common.h>
 
 #include "admit.h"
 #include "fw.h"
@@ -131,13 +118,6 @@ static void pub_elem(const struct gn_pub *p, struct elem *e)
 	e->dlen = (uint32_t)(alen + 4);
 }
 
-static const char *count_set(int family, bool admitted)
-{
-	if (family == AF_INET)
-		return admitted ? "adm4" : "conn4";
-	return admitted ? "adm6" : "conn6";
-}
-
 /* The key of a published port in the counting sets: host address (zero
  * for every address) . proto . port, each field padded to 4 bytes. */
 static void count_key(const struct gn_pub *p, struct elem *e)
@@ -174,7 +154,7 @@ static int count_elems(const struct gn_pub *p, const struct fw_counts *seed, str
 		if (!e)
 			return -ENOMEM;
 		count_key(p, e);
-		e->set = count_set(p->family, admitted);
+		e->set = fw_count_set_name(p->family, admitted);
 		e->packets = count_seed(seed, p, admitted);
 	}
 	return 0;
@@ -259,24 +239,6 @@ static size_t elems_put(struct nftnl_set *s, const struct elems *l, const char *
 	return n;
 }
 
-/* A counting set: every element carries a counter. */
-static struct nftnl_set *counting_set(struct nft_batch *b, const char *name, uint32_t id, int family)
-{
-	uint32_t alen = family == AF_INET ? 4 : 16;
-	struct nftnl_set *s = nftnl_set_alloc();
-
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, CONCAT3(family == AF_INET ? T_IP4 : T_IP6, T_PROTO, T_PORT));
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, alen + 8);
-	nftnl_set_add_expr(s, nftnl_expr_alloc("counter")); /* s owns it now */
-	nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, name);
-	return s;
-}
-
 static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id)
 {
 	struct elems all = { 0 };
@@ -299,8 +261,8 @@ static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id
 			nftnl_set_free(s);
 		}
 		for (int admitted = 0; admitted < 2; admitted++) {
-			const char *name = count_set(family, admitted);
-			struct nftnl_set *s = counting_set(b, name, (*id)++, family);
+			const char *name = fw_count_set_name(family, admitted);
+			struct nftnl_set *s = fw_count_set(b, name, (*id)++, family, CONCAT3(t, T_PROTO, T_PORT));
 
 			if (elems_put(s, &all, name))
 				nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
@@ -463,77 +425,6 @@ static void dnat_rule(struct nft_batch *b, const char *chain, int family, bool a
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "dnat of published ports");
 }
 
-/* ct original KEY, into dreg */
-static void x_ct_original(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("ct");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-	nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, IP_CT_DIR_ORIGINAL);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
-	nftnl_rule_add_expr(r, e);
-}
-
-/* A counting set's key into the registers from reg32_00: the destination
- * (the packet's before DNAT, or the connection's original one after it),
- * or zeroes for the element of every address, . l4proto . port. */
-static void count_lookup(struct nftnl_rule *r, int family, bool any, bool original, const char *set)
-{
-	uint32_t alen = family == AF_INET ? 4 : 16, slot = NFT_REG32_00 + alen / 4;
-
-	if (any) {
-		struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-		uint8_t zero[16] = { 0 };
-
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG32_00);
-		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, zero, alen);
-		nftnl_rule_add_expr(r, e);
-	} else if (original) {
-		x_ct_original(r, family == AF_INET ? NFT_CT_DST_IP : NFT_CT_DST_IP6, NFT_REG32_00);
-	} else {
-		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen, NFT_REG32_00);
-	}
-	x_meta(r, NFT_META_L4PROTO, slot);
-	if (original)
-		x_ct_original(r, NFT_CT_PROTO_DST, slot + 1);
-	else
-		x_payload_to(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, slot + 1);
-	x_lookup(r, set, NFT_REG32_00);
-}
-
-/* fib daddr type local [ip daddr | 0.0.0.0] . meta l4proto . th dport @conn4:
- * no verdict, only the matching element's counter. */
-static void conn_rules(struct nft_batch *b, const char *chain)
-{
-	for (int f = 0; f < 2; f++)
-		for (int any = 0; any < 2; any++) {
-			int family = f ? AF_INET6 : AF_INET;
-			struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, chain);
-
-			x_fib_local(r);
-			x_nfproto(r, family);
-			count_lookup(r, family, any, false, count_set(family, false));
-			nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "counting connections");
-		}
-}
-
-void fw_pub_count_rules(struct nft_batch *b)
-{
-	for (int f = 0; f < 2; f++)
-		for (int any = 0; any < 2; any++) {
-			int family = f ? AF_INET6 : AF_INET;
-			struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "postrouting");
-
-			x_nfproto(r, family);
-			x_ct_dnat(r);
-			x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-			x_lookup(r, "bridges", NFT_REG_1);
-			count_lookup(r, family, any, true, count_set(family, true));
-			nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
-				       "postrouting: counting admitted connections");
-		}
-}
-
 void fw_pub_nat_chains(struct nft_batch *b)
 {
 	static const struct {
@@ -543,7 +434,7 @@ void fw_pub_nat_chains(struct nft_batch *b)
 
 	for (size_t c = 0; c < 2; c++) {
 		chain_new(b, chains[c].name, "nat", chains[c].hook, -100 /* dstnat */);
-		conn_rules(b, chains[c].name);
+		fw_count_conn_rules(b, chains[c].name);
 		for (int f = 0; f < 2; f++)
 			for (int any = 0; any < 2; any++)
 				dnat_rule(b, chains[c].name, f ? AF_INET6 : AF_INET, any);

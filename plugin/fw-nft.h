@@ -41,6 +41,13 @@ void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, ui
 int nft_batch_seal(struct nft_batch *b);
 /* The bytes of b: the netlink messages from transaction start to end. */
 const void *nft_batch_data(const struct nft_batch *b, size_t *len);
+/* The description of the message with seq in b (what its builder said). */
+const char *nft_batch_what(const struct nft_batch *b, uint32_t seq);
+/* libnftnl (1.2.4) numbers the elements of a set element message 1, 2, 3...
+ * when it builds one, and parses back only elements of type NFTA_LIST_ELEM
+ * (1); the kernel ignores the type.  A copy (malloc'd) with every element
+ * retyped parses whole (fw-nft-check.c). */
+struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh);
 /* Sends one request (not a transaction) on sock and runs cb on each answer
  * until the end: 0, or a negative errno (the kernel's answer, too). */
 int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data);
@@ -129,9 +136,15 @@ void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id
  * deletions first, then additions.  0 or -ENOMEM. */
 int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
 void fw_pub_nat_chains(struct nft_batch *b);
-/* The first rules of chain postrouting: connections that got through to a
- * published port, counted. */
-void fw_pub_count_rules(struct nft_batch *b);
+/* Connection counters (fw-nft-count.c): the names of the counting sets,
+ * one of them created in b (elements follow with nft_batch_elems; the
+ * caller frees it), the rules of a nat chain that count connections to
+ * published ports before their DNAT, and the first rules of chain
+ * postrouting, which count those that got through. */
+const char *fw_count_set_name(int family, bool admitted);
+struct nftnl_set *fw_count_set(struct nft_batch *b, const char *name, uint32_t id, int family, uint32_t key_type);
+void fw_count_conn_rules(struct nft_batch *b, const char *chain);
+void fw_count_adm_rules(struct nft_batch *b);
 void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
 void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);

@@ -119,6 +119,12 @@ bool fw_intact(struct gn_fw *fw);
  * counted).  ret->v is malloc'd. */
 int fw_counters(struct gn_fw *fw, struct fw_counts *ret, struct gn_err *err);
 
+/* guardnetctl check: calls report once per difference between the kernel
+ * and what fw_apply makes of m (guardnet's table: chains, rules, sets,
+ * elements; the accept rule in each iptables filter table, nf_tables and
+ * legacy), changing nothing. */
+void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const char *msg, void *rctx), void *rctx);
+
 /* Which iptables hold a filter table here (where the accept rule goes):
  * iptables-nft's ip or ip6 filter table in nf_tables, a legacy one. */
 void fw_iptables(struct gn_fw *fw, bool *nft, bool *legacy);

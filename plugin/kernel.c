@@ -6,6 +6,7 @@
 
 #include "fw.h"
 #include "kernel.h"
+#include "kernel-check.h"
 #include "log.h"
 #include "names.h"
 #include "nl.h"
@@ -324,38 +325,18 @@ static int k_reconcile(void *ctx, const struct plan_links *want, const struct fw
 	return c.first;
 }
 
-static void k_check(void *ctx, const struct plan_links *want, void (*report)(const char *msg, void *rctx),
-		    void *rctx)
+static void k_check(void *ctx, const struct plan_links *want, const struct fw_model *m,
+		    void (*report)(const char *msg, void *rctx), void *rctx)
 {
 	struct gn_kernel *k = ctx;
 	bool forward[2] = { false, false };
-	struct nl_link *links;
-	struct gn_err err;
 	char msg[256];
-	size_t n;
 
-	if (nl_links(k->nl, &links, &n, &err) < 0) {
-		report(err.msg, rctx);
-		return;
-	}
+	kernel_check_links(k->nl, want, report, rctx);
 	for (size_t i = 0; i < want->n_bridges; i++) {
-		const struct plan_bridge *b = &want->bridges[i];
-
-		forward[0] |= b->forward4;
-		forward[1] |= b->forward6;
-		if (find_link(links, n, b->name))
-			continue;
-		snprintf(msg, sizeof msg, "network %.12s: bridge %s is missing", b->owner, b->name);
-		report(msg, rctx);
+		forward[0] |= want->bridges[i].forward4;
+		forward[1] |= want->bridges[i].forward6;
 	}
-	for (size_t i = 0; i < want->n_veths; i++) {
-		if (find_link(links, n, want->veths[i].host))
-			continue;
-		snprintf(msg, sizeof msg, "endpoint %.12s: interface %s is missing", want->veths[i].owner,
-			 want->veths[i].host);
-		report(msg, rctx);
-	}
-	free(links);
 	for (int i = 0; i < 2; i++) {
 		if (!forward[i] || forwarding_is_on(i))
 			continue;
@@ -363,8 +344,7 @@ static void k_check(void *ctx, const struct plan_links *want, void (*report)(con
 			 "(sysctl -w %s=1)", forwarding_name[i], forwarding_name[i]);
 		report(msg, rctx);
 	}
-	if (!fw_intact(k->fw))
-		report("guardnet's firewall rules differ from what they should be (table or iptables accept rule)", rctx);
+	fw_check(k->fw, m, report, rctx);
 }
 
 static const struct gn_backend_ops kernel_ops = {

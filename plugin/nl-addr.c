@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/if_addr.h>
@@ -109,5 +110,74 @@ int nl_route_get(struct gn_nl *nl, const struct gn_addr *dst, struct nl_route *r
 		addr_format(dst, name, sizeof name);
 		return gn_errf(err, r, "no route to %s: %s", name, strerror(-r));
 	}
+	return 0;
+}
+
+/* ip addr show */
+struct nlmsghdr *nl_msg_addr_dump(void *buf)
+{
+	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
+
+	ifa->ifa_family = AF_UNSPEC;
+	return nlh;
+}
+
+struct addr_list {
+	int ifindex;
+	struct gn_prefix *v;
+	size_t n, cap;
+};
+
+static int on_addr(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_list *l = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	size_t alen = ifa->ifa_family == AF_INET ? 4 : 16;
+	const void *local = NULL, *address = NULL;
+	const struct nlattr *a;
+
+	if ((int)ifa->ifa_index != l->ifindex || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof *ifa) {
+		if (mnl_attr_get_payload_len(a) != alen)
+			continue;
+		if (mnl_attr_get_type(a) == IFA_LOCAL)
+			local = mnl_attr_get_payload(a);
+		if (mnl_attr_get_type(a) == IFA_ADDRESS)
+			address = mnl_attr_get_payload(a);
+	}
+	/* IFA_LOCAL is the link's own address where IFA_ADDRESS is a peer's. */
+	if (!local && !address)
+		return MNL_CB_OK;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct gn_prefix *v = realloc(l->v, cap * sizeof *v);
+
+		if (!v)
+			return MNL_CB_ERROR;
+		l->v = v;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof l->v[0]);
+	l->v[l->n].addr.family = ifa->ifa_family;
+	memcpy(l->v[l->n].addr.a, local ? local : address, alen);
+	l->v[l->n].len = ifa->ifa_prefixlen;
+	l->n++;
+	return MNL_CB_OK;
+}
+
+int nl_addrs(struct gn_nl *nl, int ifindex, struct gn_prefix **ret, size_t *n, struct gn_err *err)
+{
+	char buf[NL_BUF_SIZE];
+	struct addr_list l = { .ifindex = ifindex };
+	int r = nl_talk(nl, nl_msg_addr_dump(buf), on_addr, &l);
+
+	if (r < 0) {
+		free(l.v);
+		return gn_errf(err, r, "listing addresses: %s", strerror(-r));
+	}
+	*ret = l.v;
+	*n = l.n;
 	return 0;
 }

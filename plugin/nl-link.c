@@ -197,6 +197,10 @@ static int parse_link_attr(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->master = (int)mnl_attr_get_u32(a);
 		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->mtu = mnl_attr_get_u32(a);
+		break;
 	case IFLA_LINKINFO:
 		mnl_attr_parse_nested(a, parse_linkinfo, l);
 		break;
@@ -210,6 +214,7 @@ void nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret)
 
 	memset(ret, 0, sizeof *ret);
 	ret->ifindex = ifm->ifi_index;
+	ret->up = ifm->ifi_flags & IFF_UP;
 	mnl_attr_parse(nlh, sizeof *ifm, parse_link_attr, ret);
 }
 

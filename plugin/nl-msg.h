@@ -56,6 +56,8 @@ void nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret);
 /* nl-addr.c */
 struct nlmsghdr *nl_msg_addr_new(void *buf, int ifindex, const struct gn_prefix *p);
 struct nlmsghdr *nl_msg_route_get(void *buf, const struct gn_addr *dst);
+/* Every address of every link (a dump; the caller filters). */
+struct nlmsghdr *nl_msg_addr_dump(void *buf);
 
 /* nl-conf.c: the settings of c that are not -1, in IFLA_AF_SPEC / AF_INET /
  * IFLA_INET_CONF. */

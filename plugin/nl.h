@@ -34,6 +34,8 @@ struct nl_link {
 	uint8_t mac[6];
 	int ifindex;
 	int master;
+	unsigned mtu;
+	bool up;                      /* administratively (IFF_UP) */
 };
 
 int nl_open(struct gn_nl **ret, struct gn_err *err);
@@ -75,6 +77,9 @@ struct nl_route {
 };
 
 int nl_route_get(struct gn_nl *nl, const struct gn_addr *dst, struct nl_route *ret, struct gn_err *err);
+/* The addresses of the link with index ifindex, each with its prefix
+ * length; *ret is malloc'd. */
+int nl_addrs(struct gn_nl *nl, int ifindex, struct gn_prefix **ret, size_t *n, struct gn_err *err);
 
 /* A link's IPv4 settings, as net.ipv4.conf.<link>.* shows them; -1: leave
  * as it is (set), unknown (get).  Through rtnetlink (nl-conf.c), so they

@@ -218,11 +218,18 @@ int report_check(const struct gn_driver *d, struct report_lines *ret, struct gn_
 {
 	struct lines_ctx c = { .l = ret };
 	struct plan_links want;
+	struct plan_model pm;
 
 	memset(ret, 0, sizeof *ret);
 	if (plan_links(&d->st, &want) < 0)
 		return gn_errf(err, -ENOMEM, "out of memory");
-	d->be.ops->check(d->be.ctx, &want, add_line, &c);
+	if (plan_model(&d->env, &d->st, &pm) < 0) {
+		plan_model_clear(&pm);
+		plan_links_clear(&want);
+		return gn_errf(err, -ENOMEM, "out of memory");
+	}
+	d->be.ops->check(d->be.ctx, &want, &pm.m, add_line, &c);
+	plan_model_clear(&pm);
 	plan_links_clear(&want);
 	if (c.r < 0) {
 		report_lines_clear(ret);

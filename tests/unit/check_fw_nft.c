@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "fw.h"
 #include "fw-nft.h"
+#include "fw-nft-text.h"
 #include "suites.h"
 #include "ufw.h"
 
@@ -252,6 +253,48 @@ START_TEST(share_delta)
 }
 END_TEST
 
+/* guardnetctl check's text of the table a model makes (fw-nft-text.c):
+ * the batch read back as the kernel would echo it, registers by the names
+ * the kernel dumps (reg 8, NFT_REG32_00, is reg 1 again) and the rules
+ * labelled with what they are for. */
+START_TEST(check_text)
+{
+	struct gn_prefix sub[] = { P("10.1.0.0/24") };
+	struct fw_network n = { .bridge = "gn-one", .icc = true, .subnets = sub, .n_subnets = 1 };
+	struct gn_pub pubs[] = { pub("*", 6, 8080, "10.1.0.2", 80) };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 1 };
+	struct ntable t = { 0 };
+	const struct nchain *c;
+	const struct nset *set;
+
+	ck_assert_int_eq(nft_text_want(&m, &t), 0);
+	ck_assert(t.exists);
+	c = nft_text_chain(&t, "forward");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->desc, "hook 2 prio -10 type filter policy 1");
+	ck_assert_str_eq(c->whats.v[0], "forward: admitted connections");
+	c = nft_text_chain(&t, "prerouting");
+	ck_assert_str_eq(c->rules.v[0], "[ fib daddr type => reg 1 ] [ cmp eq reg 1 0x00000002 ] [ meta load nfproto => "
+					 "reg 1 ] [ cmp eq reg 1 0x00000002 ] [ payload load 4b @ network header + 16 => "
+					 "reg 1 ] [ meta load l4proto => reg 9 ] [ payload load 2b @ transport header + 2 => "
+					 "reg 10 ] [ lookup reg 1 set conn4 ]");
+	ck_assert_ptr_nonnull(nft_text_chain(&t, "pub-gn-one"));
+	set = nft_text_set(&t, "any4");
+	ck_assert_str_eq(set->desc, "flags 8 key_type 781 key_len 8 data_type 461 data_len 8");
+	ck_assert_uint_eq(set->elems.n, 1);
+	ck_assert_str_eq(set->elems.v[0], "00000006 0000901f : 0200010a 00005000");
+	ck_assert_str_eq(nft_text_set(&t, "conn4")->desc, "key_type 29453 key_len 12 expr counter");
+	ck_assert_ptr_null(nft_text_set(&t, "pub9"));
+	nft_text_clear(&t);
+
+	/* No network: no table. */
+	m.n = 0;
+	ck_assert_int_eq(nft_text_want(&m, &t), 0);
+	ck_assert(!t.exists && !t.n_chains);
+	nft_text_clear(&t);
+}
+END_TEST
+
 Suite *fw_nft_suite(void)
 {
 	Suite *s = suite_create("fw_nft");
@@ -266,6 +309,7 @@ Suite *fw_nft_suite(void)
 	tcase_add_test(tc, ufw_policy);
 	tcase_add_test(tc, empty);
 	tcase_add_test(tc, share_delta);
+	tcase_add_test(tc, check_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

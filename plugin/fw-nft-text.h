@@ -1,0 +1,50 @@
+/*
+ * guardnet's table as plain text, for guardnetctl check (fw-nft-check.c):
+ * as a batch would make it (the messages read back with libnftnl, never
+ * sent) or as the kernel holds it (dumped with libnftnl).  Both come out
+ * the same when they are the same: a chain's hook, priority and policy, a
+ * rule's expressions in order as libnftnl prints them (counters without
+ * their values, registers and defaults as the kernel echoes them), a set's
+ * type and flags, an element's key, end and data.  Internal to fw-*.c.
+ */
+#ifndef GN_FW_NFT_TEXT_H
+#define GN_FW_NFT_TEXT_H
+
+#include "fw.h"
+#include "fw-nft.h"
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+struct nchain {
+	char *name, *desc;
+	struct strv rules, whats;  /* whats: what the batch said each rule is for ("" from the kernel) */
+};
+
+struct nset {
+	char *name, *desc;
+	bool dynamic;       /* filled by packets (UFW's limit): its elements are not guardnet's to compare */
+	struct strv elems;
+};
+
+struct ntable {
+	bool exists;
+	struct nchain *chains;
+	size_t n_chains;
+	struct nset *sets;
+	size_t n_sets;
+	bool oom;
+};
+
+/* The table fw_apply would make of m: 0 or -ENOMEM. */
+int nft_text_want(const struct fw_model *m, struct ntable *ret);
+/* The table in the kernel: 0, -ENOENT when there is none, or another
+ * negative errno. */
+int nft_text_have(struct gn_fw *fw, struct ntable *ret);
+void nft_text_clear(struct ntable *t);
+struct nchain *nft_text_chain(const struct ntable *t, const char *name);
+struct nset *nft_text_set(const struct ntable *t, const char *name);
+
+#endif
