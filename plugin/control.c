@@ -109,13 +109,13 @@ static json_t *explain_answer(struct gn_driver *d, json_t *req)
 			  explain_verdict_name(res.verdict), "step", res.step, "because", res.because);
 	if (res.net)
 		json_object_set_new(reply, "network",
-				    json_pack("{s:s%,s:s}", "id", res.net->spec.id, (size_t)12, "bridge",
+				    json_pack("{s:s,s:s}", "id", res.net->spec.id, "bridge",
 					      res.net->spec.opts.bridge));
 	if (res.mapped) {
 		char ctr[GN_PREFIX_STRLEN];
 
 		addr_format(&res.pub.ctr, ctr, sizeof ctr);
-		json_object_set_new(reply, "endpoint", json_pack("{s:s%}", "id", res.ep->spec.id, (size_t)12));
+		json_object_set_new(reply, "endpoint", json_pack("{s:s}", "id", res.ep->spec.id));
 		json_object_set_new(reply, "container", json_pack("{s:s,s:i}", "address", ctr, "port", res.pub.ctr_port));
 	}
 	return reply;
