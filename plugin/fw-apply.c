@@ -42,43 +42,65 @@ void fw_close(struct gn_fw *fw)
 		mnl_socket_close(fw->sock);
 	if (fw->events)
 		mnl_socket_close(fw->events);
+	free(fw->count_keys.v);
 	free(fw);
+}
+
+/* The counting table's part of fw_apply: only the elements that changed,
+ * unless it must be built whole (start-up, another program touched it),
+ * with the counters going on from the old ones. */
+static void count_part(struct gn_fw *fw, struct nft_batch *b, const struct fw_model *m, const struct fw_counts *keys)
+{
+	struct fw_counts seed = { 0 };
+	struct gn_err e;
+
+	if (!m->n) {
+		fw_count_table(b, NULL, NULL);
+	} else if (fw->count_current) {
+		fw_count_delta(b, &fw->count_keys, keys);
+	} else {
+		if (fw_counters(fw, &seed, &e) < 0)
+			log_debug("%s; counting from zero", e.msg);
+		fw_count_table(b, keys, &seed);
+		free(seed.v);
+	}
 }
 
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
-	struct fw_counts seed = { 0 };
-	struct fw_model with_counts = *m;
-	struct gn_err e;
+	struct fw_share all = { .pubs = m->pubs, .n_pubs = m->n_pubs };
+	struct fw_counts keys;
 	int r = 0;
 
-	if (!b)
+	if (!b || fw_count_keys(NULL, NULL, &all, &keys) < 0) {
+		nft_batch_free(b);
 		return gn_errf(err, -ENOMEM, "out of memory");
+	}
 	/* Legacy iptables first: an extra accept for a mark only guardnet sets
 	 * is harmless if the transaction then fails; removal waits for it. */
 	if (m->n && (r = fw_ipt_legacy_sync(m->mark, err)) < 0) {
 		nft_batch_free(b);
+		free(keys.v);
 		return r;
 	}
-	/* The new table's counters go on from the old one's (what is counted
-	 * between this read and the commit is lost). */
-	if (m->n && fw_counters(fw, &seed, &e) < 0)
-		log_debug("%s; counting from zero", e.msg);
-	with_counts.counts = &seed;
-	fw_nft_table(b, &with_counts);
-	free(seed.v);
+	fw_nft_table(b, m);
+	count_part(fw, b, m, &keys);
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
 	if (r == 0) {
 		r = nft_batch_commit(b, fw->sock, err);
 		/* Refused, the table is as it was; with no answer, unknown. */
 		if (r < 0 && !nft_batch_refused(b))
-			fw->current = false;
+			fw->current = fw->count_current = false;
 	}
 	if (r == 0) {
 		fw->last_mark = m->n ? m->mark : 0;
-		fw->current = m->n > 0;
+		fw->current = fw->count_current = m->n > 0;
+		free(fw->count_keys.v);
+		fw->count_keys = keys;
+		keys.v = NULL;
 	}
+	free(keys.v);
 	if (r == 0 && !m->n)
 		r = fw_ipt_legacy_sync(0, err);
 	fw->seq += 1 << 16;
@@ -89,25 +111,35 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
 	struct nft_batch *b;
+	struct fw_counts keys = { 0 };
 	bool repair = false;
 	int r;
 
 	b = nft_batch_new(fw->seq);
-	if (!b || fw_pub_delta(b, from, to) < 0) {
+	if (!b || fw_pub_delta(b, from, to) < 0 || fw_count_keys(&fw->count_keys, from, to, &keys) < 0) {
 		nft_batch_free(b);
+		free(keys.v);
 		return gn_errf(err, -ENOMEM, "out of memory");
 	}
+	fw_count_delta(b, &fw->count_keys, &keys);
 	/* Nothing to change needs no table at all, current or not. */
-	if (nft_batch_messages(b) == 0 || !fw->current) {
+	if (nft_batch_messages(b) == 0 || !fw->current || !fw->count_current) {
 		size_t n = nft_batch_messages(b);
 
 		nft_batch_free(b);
-		return n ? gn_errf(err, -ESTALE, "guardnet's table is not known to be as guardnet left it") : 0;
+		free(keys.v);
+		return n ? gn_errf(err, -ESTALE, "guardnet's tables are not known to be as guardnet left them") : 0;
 	}
 	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
+	if (r == 0) {
+		free(fw->count_keys.v);
+		fw->count_keys = keys;
+		keys.v = NULL;
+	}
+	free(keys.v);
 	if (r < 0 && !nft_batch_refused(b)) {
-		fw->current = false;
+		fw->current = fw->count_current = false;
 		r = -ESTALE;
 	} else if (r < 0 && fw->events && fw_events_read(fw, &repair) == 0 && repair) {
 		/* Refused because another program changed the table (deleted
@@ -145,28 +177,4 @@ void fw_periodic(struct gn_fw *fw)
 			  "(update-alternatives --config iptables) and restart them",
 			  docker_legacy ? "legacy" : "nf_tables", ufw_legacy ? "legacy" : "nf_tables");
 	fw->disagree = disagree;
-}
-
-bool fw_intact(struct gn_fw *fw)
-{
-	char buf[8192] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nlmsghdr *nlh;
-	uint32_t seq = fw->seq++;
-	bool exists;
-	int n;
-
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	if (mnl_socket_sendto(fw->sock, nlh, nlh->nlmsg_len) < 0)
-		return false;
-	do {
-		n = (int)mnl_socket_recvfrom(fw->sock, buf, sizeof buf);
-		if (n > 0)
-			n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(fw->sock), NULL, NULL);
-	} while (n > 0);
-	exists = n == 0;
-	return exists == (fw->last_mark != 0) && fw_hook_intact(fw, fw->last_mark);
 }

@@ -117,13 +117,13 @@ static bool same_order(const struct strv *a, const struct strv *b)
 
 static void compare(struct out *o, const struct ntable *want, const struct ntable *have)
 {
-	char what[96];
+	char what[128];
 
 	for (size_t i = 0; i < want->n_chains; i++) {
 		const struct nchain *w = &want->chains[i], *h = nft_text_chain(have, w->name);
 		size_t lost, extra;
 
-		snprintf(what, sizeof what, "table inet " FW_TABLE ": chain %s", w->name);
+		snprintf(what, sizeof what, "table inet %s: chain %s", want->name, w->name);
 		if (!h) {
 			say(o, "%s is missing", what);
 			continue;
@@ -138,11 +138,11 @@ static void compare(struct out *o, const struct ntable *want, const struct ntabl
 	}
 	for (size_t i = 0; i < have->n_chains; i++)
 		if (!nft_text_chain(want, have->chains[i].name))
-			say(o, "table inet " FW_TABLE ": chain %s is not one of guardnet's", have->chains[i].name);
+			say(o, "table inet %s: chain %s is not one of guardnet's", have->name, have->chains[i].name);
 	for (size_t i = 0; i < want->n_sets; i++) {
 		const struct nset *w = &want->sets[i], *h = nft_text_set(have, w->name);
 
-		snprintf(what, sizeof what, "table inet " FW_TABLE ": set %s", w->name);
+		snprintf(what, sizeof what, "table inet %s: set %s", want->name, w->name);
 		if (!h) {
 			say(o, "%s is missing", what);
 			continue;
@@ -156,7 +156,7 @@ static void compare(struct out *o, const struct ntable *want, const struct ntabl
 	}
 	for (size_t i = 0; i < have->n_sets; i++)
 		if (!nft_text_set(want, have->sets[i].name))
-			say(o, "table inet " FW_TABLE ": set %s is not one of guardnet's", have->sets[i].name);
+			say(o, "table inet %s: set %s is not one of guardnet's", have->name, have->sets[i].name);
 }
 
 /* What one iptables filter table holds of guardnet's accept rule, chain by
@@ -232,27 +232,37 @@ static void hooks(struct gn_fw *fw, struct out *o, uint32_t mark)
 	}
 }
 
-void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const char *msg, void *rctx), void *rctx)
+/* One of guardnet's tables against what fw_apply would make of m. */
+static void check_table(struct gn_fw *fw, struct out *o, const struct fw_model *m, const char *name)
 {
-	struct ntable want = { 0 }, have = { 0 };
-	struct out o = { .report = report, .rctx = rctx };
-	int r = nft_text_want(m, &want);
+	struct ntable want, have;
+	int r = nft_text_want(m, name, &want);
 
 	if (r < 0) {
-		say(&o, "cannot build guardnet's table to compare: %s", strerror(-r));
-	} else if ((r = nft_text_have(fw, &have)) == -ENOENT) {
+		say(o, "cannot build table inet %s to compare: %s", name, strerror(-r));
+	} else if ((r = nft_text_have(fw, name, &have)) == -ENOENT) {
 		if (want.exists)
-			say(&o, "table inet " FW_TABLE " is missing: nothing filters published ports or keeps networks "
-				"apart");
+			say(o, "table inet %s is missing: %s", name,
+			    !strcmp(name, FW_TABLE) ? "nothing filters published ports or keeps networks apart"
+						    : "connections to published ports are not counted");
 	} else if (r < 0) {
-		say(&o, "reading table inet " FW_TABLE ": %s", strerror(-r));
+		say(o, "reading table inet %s: %s", name, strerror(-r));
 	} else if (!want.exists) {
-		say(&o, "table inet " FW_TABLE " exists, though guardnet has no network");
+		say(o, "table inet %s exists, though guardnet has no network", name);
 	} else {
-		compare(&o, &want, &have);
+		compare(o, &want, &have);
 	}
 	nft_text_clear(&want);
-	nft_text_clear(&have);
+	if (r != -ENOENT)
+		nft_text_clear(&have);
+}
+
+void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const char *msg, void *rctx), void *rctx)
+{
+	struct out o = { .report = report, .rctx = rctx };
+
+	check_table(fw, &o, m, FW_TABLE);
+	check_table(fw, &o, m, FW_COUNT_TABLE);
 	hooks(fw, &o, m->n ? m->mark : 0);
 }
 

@@ -41,8 +41,9 @@ static const char *event_table(const struct nlmsghdr *nlh)
 	return NULL;
 }
 
-/* 2: guardnet's table was touched; 1: iptables' filter table lost or
- * gained something that may concern our accept rule; 0: neither. */
+/* 3: guardnet's counting table was touched; 2: guardnet's table; 1:
+ * iptables' filter table lost or gained something that may concern our
+ * accept rule; 0: none of them. */
 static int concerns_us(const struct nlmsghdr *nlh)
 {
 	int type = NFNL_MSG_TYPE(nlh->nlmsg_type);
@@ -50,6 +51,8 @@ static int concerns_us(const struct nlmsghdr *nlh)
 
 	if (!table)
 		return 0;
+	if (!strcmp(table, FW_COUNT_TABLE))
+		return 3;
 	if (!strcmp(table, FW_TABLE))
 		return 2;
 	return !strcmp(table, "filter") && (type == NFT_MSG_DELRULE || type == NFT_MSG_DELCHAIN ||
@@ -94,6 +97,11 @@ int fw_events_read(struct gn_fw *fw, bool *repair)
 			if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_pid == own)
 				continue;
 			c = concerns_us(h);
+			/* Its counters are built whole again, going on from the kernel's. */
+			if (c == 3) {
+				fw->count_current = false;
+				c = 2;
+			}
 			if (c > worst)
 				worst = c;
 		}

@@ -6,10 +6,8 @@
  *   (pub6 and any6 alike)
  *   set allow4-B, allow6-B { type ipv4_addr / ipv6_addr; flags interval }      # guardnet.allow of network B
  *   set epallow4, epallow6 { type ipv4_addr . ipv4_addr; flags interval }       # container . endpoint's allow
- *   set conn4, adm4 { type ipv4_addr . inet_proto . inet_service; counter }     # and 6: counters, below
  *
  *   chain prerouting { type nat hook prerouting priority dstnat      # and chain output, the host's own
- *     (counting rules, fw-nft-count.c)
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6 }
@@ -23,10 +21,6 @@
  *     limit rate 10/second log prefix "[GUARDNET BLOCK] "
  *     drop                                     # or UFW's default incoming policy
  *   }
- *
- * The sets conn4, adm4 (and 6) and the rules that count connections to
- * published ports are fw-nft-count.c's; their elements are endpoints'
- * shares like the maps', so they are built here with them.
  *
  * The DNAT decision is made on the original destination (host address,
  * protocol, port) before the packet is rewritten; the forward chain then
@@ -69,7 +63,6 @@ struct elem {
 	const char *set;
 	uint8_t key[32], key_end[32], data[20];
 	uint32_t klen, kelen, dlen;
-	uint64_t packets;       /* a counter's start (conn*, adm*) */
 	bool shared;            /* a delta leaves it alone: both shares have it */
 };
 
@@ -79,8 +72,7 @@ struct elems {
 };
 
 /* The sets whose elements belong to endpoints (struct fw_share). */
-static const char *const share_sets[] = { "pub4", "any4", "pub6", "any6", "epallow4", "epallow6",
-					  "conn4", "conn6", "adm4", "adm6" };
+static const char *const share_sets[] = { "pub4", "any4", "pub6", "any6", "epallow4", "epallow6" };
 #define N_SHARE_SETS (sizeof share_sets / sizeof share_sets[0])
 
 static struct elem *elem_push(struct elems *l)
@@ -118,48 +110,6 @@ static void pub_elem(const struct gn_pub *p, struct elem *e)
 	e->dlen = (uint32_t)(alen + 4);
 }
 
-/* The key of a published port in the counting sets: host address (zero
- * for every address) . proto . port, each field padded to 4 bytes. */
-static void count_key(const struct gn_pub *p, struct elem *e)
-{
-	size_t alen = p->family == AF_INET ? 4 : 16;
-	uint16_t port = htons(p->port);
-
-	memset(e->key, 0, sizeof e->key);
-	if (!p->any)
-		memcpy(e->key, p->host.a, alen);
-	e->key[alen] = p->proto;
-	memcpy(e->key + alen + 4, &port, 2);
-	e->klen = (uint32_t)(alen + 8);
-}
-
-/* Where a rebuilt table's counter for (set, key) starts. */
-static uint64_t count_seed(const struct fw_counts *seed, const struct gn_pub *p, bool admitted)
-{
-	for (size_t i = 0; seed && i < seed->n; i++) {
-		const struct fw_count *c = &seed->v[i];
-
-		if (c->family == p->family && c->any == p->any && c->proto == p->proto && c->port == p->port &&
-		    (p->any || !memcmp(c->host.a, p->host.a, sizeof c->host.a)))
-			return admitted ? c->admitted : c->tried;
-	}
-	return 0;
-}
-
-static int count_elems(const struct gn_pub *p, const struct fw_counts *seed, struct elems *out)
-{
-	for (int admitted = 0; admitted < 2; admitted++) {
-		struct elem *e = elem_push(out);
-
-		if (!e)
-			return -ENOMEM;
-		count_key(p, e);
-		e->set = fw_count_set_name(p->family, admitted);
-		e->packets = count_seed(seed, p, admitted);
-	}
-	return 0;
-}
-
 /* container address . source range, as a concatenated interval (pipapo):
  * each element carries its first and last key, both inclusive.  The
  * endpoint's prefixes are merged first: no two of its elements overlap, and
@@ -189,8 +139,7 @@ static int epallow_elems(const struct fw_epallow *a, struct elems *out)
 	return rc;
 }
 
-/* seed: where counters start (NULL: at zero). */
-static int share_elems(const struct fw_share *s, const struct fw_counts *seed, struct elems *out)
+static int share_elems(const struct fw_share *s, struct elems *out)
 {
 	int r = 0;
 
@@ -199,7 +148,8 @@ static int share_elems(const struct fw_share *s, const struct fw_counts *seed, s
 
 		if (e)
 			pub_elem(&s->pubs[i], e);
-		r = e ? count_elems(&s->pubs[i], seed, out) : -ENOMEM;
+		else
+			r = -ENOMEM;
 	}
 	for (size_t i = 0; i < s->n_epallow && r == 0; i++)
 		r = epallow_elems(&s->epallow[i], out);
@@ -211,13 +161,6 @@ static void elem_put(struct nftnl_set *s, const struct elem *e)
 	struct nftnl_set_elem *x = nftnl_set_elem_alloc();
 
 	nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY, e->key, e->klen);
-	if (e->packets) {
-		struct nftnl_expr *c = nftnl_expr_alloc("counter");
-
-		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_PACKETS, e->packets);
-		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_BYTES, 0);
-		nftnl_set_elem_add_expr(x, c); /* x owns c now */
-	}
 	if (e->kelen)
 		nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY_END, e->key_end, e->kelen);
 	if (e->dlen)
@@ -244,7 +187,7 @@ static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id
 	struct elems all = { 0 };
 	struct fw_share everyone = { .pubs = m->pubs, .n_pubs = m->n_pubs };
 
-	if (share_elems(&everyone, m->counts, &all) < 0)
+	if (share_elems(&everyone, &all) < 0)
 		nft_batch_fail(b);
 	for (int f = 0; f < 2; f++) {
 		int family = f ? AF_INET6 : AF_INET;
@@ -255,14 +198,6 @@ static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id
 			struct nftnl_set *s = set_new(b, name, (*id)++, NFT_SET_MAP,
 						      any ? CONCAT2(T_PROTO, T_PORT) : CONCAT3(t, T_PROTO, T_PORT),
 						      any ? 8 : alen + 8, CONCAT2(t, T_PORT), alen + 4, NULL);
-
-			if (elems_put(s, &all, name))
-				nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
-			nftnl_set_free(s);
-		}
-		for (int admitted = 0; admitted < 2; admitted++) {
-			const char *name = fw_count_set_name(family, admitted);
-			struct nftnl_set *s = fw_count_set(b, name, (*id)++, family, CONCAT3(t, T_PROTO, T_PORT));
 
 			if (elems_put(s, &all, name))
 				nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
@@ -348,15 +283,11 @@ static void elems_send(struct nft_batch *b, uint16_t type, const struct elems *l
 		"pub4: adding an endpoint's elements", "any4: adding an endpoint's elements",
 		"pub6: adding an endpoint's elements", "any6: adding an endpoint's elements",
 		"epallow4: adding an endpoint's elements", "epallow6: adding an endpoint's elements",
-		"conn4: adding an endpoint's elements", "conn6: adding an endpoint's elements",
-		"adm4: adding an endpoint's elements", "adm6: adding an endpoint's elements",
 	};
 	static const char *const removed[N_SHARE_SETS] = {
 		"pub4: removing an endpoint's elements", "any4: removing an endpoint's elements",
 		"pub6: removing an endpoint's elements", "any6: removing an endpoint's elements",
 		"epallow4: removing an endpoint's elements", "epallow6: removing an endpoint's elements",
-		"conn4: removing an endpoint's elements", "conn6: removing an endpoint's elements",
-		"adm4: removing an endpoint's elements", "adm6: removing an endpoint's elements",
 	};
 
 	for (size_t k = 0; k < N_SHARE_SETS; k++) {
@@ -382,10 +313,10 @@ static bool elem_equal(const struct elem *a, const struct elem *b)
 int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to)
 {
 	struct elems old = { 0 }, new = { 0 };
-	int r = share_elems(from, NULL, &old);
+	int r = share_elems(from, &old);
 
 	if (r == 0)
-		r = share_elems(to, NULL, &new);
+		r = share_elems(to, &new);
 	if (r == 0) {
 		/* A share holds a handful of elements: pairing them up is cheap. */
 		for (size_t i = 0; i < old.n; i++)
@@ -434,7 +365,6 @@ void fw_pub_nat_chains(struct nft_batch *b)
 
 	for (size_t c = 0; c < 2; c++) {
 		chain_new(b, chains[c].name, "nat", chains[c].hook, -100 /* dstnat */);
-		fw_count_conn_rules(b, chains[c].name);
 		for (int f = 0; f < 2; f++)
 			for (int any = 0; any < 2; any++)
 				dnat_rule(b, chains[c].name, f ? AF_INET6 : AF_INET, any);

@@ -17,7 +17,6 @@
  *     }
  *     chain postrouting {
  *       type nat hook postrouting priority srcnat; policy accept;
- *       ... published ports' connections that got through, counted (fw-nft-count.c)
  *       ip saddr S oifname != B masquerade                   # not for internal networks
  *     }
  *   }
@@ -199,7 +198,6 @@ void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 	fw_pub_nat_chains(b);
 	chain_new(b, "forward", "filter", NF_INET_FORWARD, FORWARD_PRIORITY);
 	chain_new(b, "postrouting", "nat", NF_INET_POST_ROUTING, SRCNAT_PRIORITY);
-	fw_count_adm_rules(b);
 
 	r = fwd_rule();
 	x_ct(r, NFT_CT_MARK, NFT_REG_1);

@@ -45,7 +45,7 @@ void nft_text_clear(struct ntable *t)
 	}
 	free(t->chains);
 	free(t->sets);
-	memset(t, 0, sizeof *t);
+	*t = (struct ntable){ .name = t->name };
 }
 
 struct nchain *nft_text_chain(const struct ntable *t, const char *name)
@@ -264,12 +264,12 @@ static void add_elems(struct ntable *t, struct nftnl_set *s)
 	nftnl_set_elems_iter_destroy(it);
 }
 
-/* Whether an object message is about table inet guardnet. */
-static bool ours(const struct nlmsghdr *nlh, const char *table)
+/* Whether an object message is about table inet t->name. */
+static bool ours(const struct ntable *t, const struct nlmsghdr *nlh, const char *table)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
 
-	return g->nfgen_family == NFPROTO_INET && table && !strcmp(table, FW_TABLE);
+	return g->nfgen_family == NFPROTO_INET && table && !strcmp(table, t->name);
 }
 
 /* One message of the batch that would be sent, as the kernel would take it. */
@@ -282,7 +282,7 @@ static void want_msg(struct ntable *t, const struct nft_batch *b, const struct n
 	if (type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE) {
 		struct nftnl_table *x = nftnl_table_alloc();
 
-		if (x && nftnl_table_nlmsg_parse(nlh, x) == 0 && ours(nlh, nftnl_table_get_str(x, NFTNL_TABLE_NAME))) {
+		if (x && nftnl_table_nlmsg_parse(nlh, x) == 0 && ours(t, nlh, nftnl_table_get_str(x, NFTNL_TABLE_NAME))) {
 			if (type == NFT_MSG_DELTABLE)
 				nft_text_clear(t);
 			t->exists = type == NFT_MSG_NEWTABLE;
@@ -291,19 +291,19 @@ static void want_msg(struct ntable *t, const struct nft_batch *b, const struct n
 	} else if (type == NFT_MSG_NEWCHAIN) {
 		struct nftnl_chain *x = nftnl_chain_alloc();
 
-		if (x && nftnl_chain_nlmsg_parse(nlh, x) == 0 && ours(nlh, nftnl_chain_get_str(x, NFTNL_CHAIN_TABLE)))
+		if (x && nftnl_chain_nlmsg_parse(nlh, x) == 0 && ours(t, nlh, nftnl_chain_get_str(x, NFTNL_CHAIN_TABLE)))
 			add_chain(t, x);
 		nftnl_chain_free(x);
 	} else if (type == NFT_MSG_NEWRULE) {
 		struct nftnl_rule *x = nftnl_rule_alloc();
 
-		if (x && nftnl_rule_nlmsg_parse(nlh, x) == 0 && ours(nlh, nftnl_rule_get_str(x, NFTNL_RULE_TABLE)))
+		if (x && nftnl_rule_nlmsg_parse(nlh, x) == 0 && ours(t, nlh, nftnl_rule_get_str(x, NFTNL_RULE_TABLE)))
 			add_rule(t, x, nft_batch_what(b, nlh->nlmsg_seq));
 		nftnl_rule_free(x);
 	} else if (type == NFT_MSG_NEWSET) {
 		struct nftnl_set *x = nftnl_set_alloc();
 
-		if (x && nftnl_set_nlmsg_parse(nlh, x) == 0 && ours(nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE)))
+		if (x && nftnl_set_nlmsg_parse(nlh, x) == 0 && ours(t, nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE)))
 			add_set(t, x);
 		nftnl_set_free(x);
 	} else if (type == NFT_MSG_NEWSETELEM) {
@@ -311,24 +311,33 @@ static void want_msg(struct ntable *t, const struct nft_batch *b, const struct n
 		struct nftnl_set *x = nftnl_set_alloc();
 
 		if (copy && x && nftnl_set_elems_nlmsg_parse(copy, x) == 0 &&
-		    ours(nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE)))
+		    ours(t, nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE)))
 			add_elems(t, x);
 		nftnl_set_free(x);
 		free(copy);
 	}
 }
 
-int nft_text_want(const struct fw_model *m, struct ntable *t)
+int nft_text_want(const struct fw_model *m, const char *name, struct ntable *t)
 {
 	struct nft_batch *b = nft_batch_new(1);
+	struct fw_share all = { .pubs = m->pubs, .n_pubs = m->n_pubs };
+	struct fw_counts keys;
 	const struct nlmsghdr *nlh;
 	const void *data;
 	size_t len;
 	int n;
 
-	if (!b)
+	memset(t, 0, sizeof *t);
+	t->name = name;
+	if (!b || fw_count_keys(NULL, NULL, &all, &keys) < 0) {
+		nft_batch_free(b);
 		return -ENOMEM;
+	}
+	/* Both tables as fw_apply builds them from nothing. */
 	fw_nft_table(b, m);
+	fw_count_table(b, m->n ? &keys : NULL, NULL);
+	free(keys.v);
 	if (nft_batch_seal(b) < 0) {
 		nft_batch_free(b);
 		return -ENOMEM;
@@ -353,19 +362,19 @@ static int on_object(const struct nlmsghdr *nlh, void *data)
 	if (d->type == NFT_MSG_GETCHAIN) {
 		struct nftnl_chain *x = nftnl_chain_alloc();
 
-		if (x && nftnl_chain_nlmsg_parse(nlh, x) == 0 && ours(nlh, nftnl_chain_get_str(x, NFTNL_CHAIN_TABLE)))
+		if (x && nftnl_chain_nlmsg_parse(nlh, x) == 0 && ours(d->t, nlh, nftnl_chain_get_str(x, NFTNL_CHAIN_TABLE)))
 			add_chain(d->t, x);
 		nftnl_chain_free(x);
 	} else if (d->type == NFT_MSG_GETRULE) {
 		struct nftnl_rule *x = nftnl_rule_alloc();
 
-		if (x && nftnl_rule_nlmsg_parse(nlh, x) == 0 && ours(nlh, nftnl_rule_get_str(x, NFTNL_RULE_TABLE)))
+		if (x && nftnl_rule_nlmsg_parse(nlh, x) == 0 && ours(d->t, nlh, nftnl_rule_get_str(x, NFTNL_RULE_TABLE)))
 			add_rule(d->t, x, "");
 		nftnl_rule_free(x);
 	} else if (d->type == NFT_MSG_GETSET) {
 		struct nftnl_set *x = nftnl_set_alloc();
 
-		if (x && nftnl_set_nlmsg_parse(nlh, x) == 0 && ours(nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE)))
+		if (x && nftnl_set_nlmsg_parse(nlh, x) == 0 && ours(d->t, nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE)))
 			add_set(d->t, x);
 		nftnl_set_free(x);
 	} else {
@@ -388,7 +397,7 @@ static int dump(struct gn_fw *fw, struct ntable *t, uint16_t type, const char *s
 	if (type == NFT_MSG_GETSETELEM || type == NFT_MSG_GETSET) {
 		struct nftnl_set *s = nftnl_set_alloc();
 
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, t->name);
 		if (set)
 			nftnl_set_set_str(s, NFTNL_SET_NAME, set);
 		if (type == NFT_MSG_GETSET)
@@ -399,15 +408,15 @@ static int dump(struct gn_fw *fw, struct ntable *t, uint16_t type, const char *s
 	} else if (type == NFT_MSG_GETRULE) {
 		struct nftnl_rule *r = nftnl_rule_alloc();
 
-		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FW_TABLE);
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, t->name);
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		nftnl_rule_free(r);
 	}
 	return nft_request(fw->sock, nlh, seq, on_object, &d);
 }
 
-/* Whether table inet guardnet exists: 0, -ENOENT, or another error. */
-static int table_exists(struct gn_fw *fw)
+/* Whether table inet name exists: 0, -ENOENT, or another error. */
+static int table_exists(struct gn_fw *fw, const char *name)
 {
 	char buf[1024] = { 0 };
 	uint32_t seq = fw->seq++;
@@ -416,15 +425,19 @@ static int table_exists(struct gn_fw *fw)
 
 	if (!x)
 		return -ENOMEM;
-	nftnl_table_set_str(x, NFTNL_TABLE_NAME, FW_TABLE);
+	nftnl_table_set_str(x, NFTNL_TABLE_NAME, name);
 	nftnl_table_nlmsg_build_payload(nlh, x);
 	nftnl_table_free(x);
 	return nft_request(fw->sock, nlh, seq, NULL, NULL);
 }
 
-int nft_text_have(struct gn_fw *fw, struct ntable *t)
+int nft_text_have(struct gn_fw *fw, const char *name, struct ntable *t)
 {
-	int r = table_exists(fw);
+	int r;
+
+	memset(t, 0, sizeof *t);
+	t->name = name;
+	r = table_exists(fw, name);
 
 	if (r == 0)
 		r = dump(fw, t, NFT_MSG_GETCHAIN, NULL);

@@ -30,6 +30,7 @@ struct nset {
 };
 
 struct ntable {
+	const char *name;   /* of the table, in family inet */
 	bool exists;
 	struct nchain *chains;
 	size_t n_chains;
@@ -38,11 +39,13 @@ struct ntable {
 	bool oom;
 };
 
-/* The table fw_apply would make of m: 0 or -ENOMEM. */
-int nft_text_want(const struct fw_model *m, struct ntable *ret);
-/* The table in the kernel: 0, -ENOENT when there is none, or another
+/* Table inet name (FW_TABLE or FW_COUNT_TABLE) as fw_apply would make it
+ * for m, from nothing: 0 or -ENOMEM. */
+int nft_text_want(const struct fw_model *m, const char *name, struct ntable *ret);
+/* Table inet name in the kernel: 0, -ENOENT when there is none, or another
  * negative errno. */
-int nft_text_have(struct gn_fw *fw, struct ntable *ret);
+int nft_text_have(struct gn_fw *fw, const char *name, struct ntable *ret);
+/* Empties t; its name stays. */
 void nft_text_clear(struct ntable *t);
 struct nchain *nft_text_chain(const struct ntable *t, const char *name);
 struct nset *nft_text_set(const struct ntable *t, const char *name);

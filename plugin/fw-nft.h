@@ -19,6 +19,8 @@
 
 #include <guardnet/types.h>
 
+#include "fw.h"
+
 struct nft_batch;
 
 struct nft_batch *nft_batch_new(uint32_t seq);
@@ -116,6 +118,10 @@ struct gn_fw {
 	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
 	bool current;       /* the table is what fw_apply and fw_apply_share made it */
 	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
+	/* The counting table holds an element for each of count_keys (what
+	 * guardnet last wrote there), and nobody else changed it. */
+	bool count_current;
+	struct fw_counts count_keys;
 };
 
 /* Whether iptables' forward path still holds guardnet's accept rule for
@@ -136,15 +142,18 @@ void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id
  * deletions first, then additions.  0 or -ENOMEM. */
 int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
 void fw_pub_nat_chains(struct nft_batch *b);
-/* Connection counters (fw-nft-count.c): the names of the counting sets,
- * one of them created in b (elements follow with nft_batch_elems; the
- * caller frees it), the rules of a nat chain that count connections to
- * published ports before their DNAT, and the first rules of chain
- * postrouting, which count those that got through. */
-const char *fw_count_set_name(int family, bool admitted);
-struct nftnl_set *fw_count_set(struct nft_batch *b, const char *name, uint32_t id, int family, uint32_t key_type);
-void fw_count_conn_rules(struct nft_batch *b, const char *chain);
-void fw_count_adm_rules(struct nft_batch *b);
+/* Connection counters (fw-nft-count.c).  A list of keys (struct fw_counts,
+ * tried and admitted unused) is sorted by family, any, proto, port and
+ * host address, each key once. */
+/* keys without drop's ports, with add's (either may be NULL); 0 or -ENOMEM. */
+int fw_count_keys(const struct fw_counts *keys, const struct fw_share *drop, const struct fw_share *add,
+		  struct fw_counts *ret);
+const struct fw_count *fw_count_find_key(const struct fw_counts *c, const struct fw_count *key);
+/* The counting table, replaced whole: with an element per key in each set,
+ * its counters starting from seed's (NULL: zero); keys NULL: only removed. */
+void fw_count_table(struct nft_batch *b, const struct fw_counts *keys, const struct fw_counts *seed);
+/* The element messages that turn the counting sets' keys from from into to. */
+void fw_count_delta(struct nft_batch *b, const struct fw_counts *from, const struct fw_counts *to);
 void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
 void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);

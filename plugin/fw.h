@@ -19,6 +19,7 @@
 #include <guardnet/ufw-rules.h>
 
 #define FW_TABLE "guardnet"
+#define FW_COUNT_TABLE "guardnet_count"   /* connection counters (fw-nft-count.c) */
 #define FW_COMMENT "guardnet"
 
 struct fw_network {
@@ -68,7 +69,6 @@ struct fw_model {
 	const struct fw_epallow *epallow;
 	size_t n_epallow;
 	const struct ufw_config *ufw;     /* NULL: UFW not read */
-	const struct fw_counts *counts;   /* where the counters start (fw_apply fills it in) */
 };
 
 /* What one endpoint puts in the table: the elements of the maps pub4,
@@ -103,24 +103,21 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
  * alters what guardnet owns (`iptables -F DOCKER-USER`, `ufw reload` with a
  * ufw-docker block, `nft delete table inet guardnet`, a Docker restart).
  * fw_events_open returns a descriptor to poll; fw_events_read drains it and
- * sets *repair when guardnet's own table was touched (it must be put back
- * with fw_apply), or when iptables' filter table changed and
+ * sets *repair when one of guardnet's tables was touched (it must be put
+ * back with fw_apply; the counting table is then built whole), or when iptables' filter table changed and
  * fw_hook_intact says the accept rule is gone.  Its
  * own transactions are ignored. */
 int fw_events_open(struct gn_fw *fw, struct gn_err *err);
 int fw_events_read(struct gn_fw *fw, bool *repair);
-/* Whether guardnet's table exists (when it should) and the iptables
- * accept rule is in place, as of the last fw_apply. */
-bool fw_intact(struct gn_fw *fw);
 
-/* The counters of every published port in guardnet's table; admitted is
- * read before tried, so that tried - admitted never counts a connection
- * admitted meanwhile as blocked.  0, or a negative errno (no table: none
- * counted).  ret->v is malloc'd. */
+/* The counters of every published port, sorted by family, any, proto,
+ * port and host address; admitted is read before tried, so that tried -
+ * admitted never counts a connection admitted meanwhile as blocked.  0, or
+ * a negative errno (no counting table: none counted).  ret->v is malloc'd. */
 int fw_counters(struct gn_fw *fw, struct fw_counts *ret, struct gn_err *err);
 
 /* guardnetctl check: calls report once per difference between the kernel
- * and what fw_apply makes of m (guardnet's table: chains, rules, sets,
+ * and what fw_apply makes of m (guardnet's tables: chains, rules, sets,
  * elements; the accept rule in each iptables filter table, nf_tables and
  * legacy), changing nothing. */
 void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const char *msg, void *rctx), void *rctx);

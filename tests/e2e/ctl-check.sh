@@ -8,7 +8,7 @@
 # DOCKER-USER in ip and ip6 and one in FORWARD where it does not belong;
 # a bridge's MTU, gateway address, a foreign address, route_localnet,
 # alias, a veth off its bridge, links down, forwarding off, links gone, the
-# whole table gone.  guardnetd would put the table back at once, so it runs
+# whole table gone, an element and the whole of the counting table.  guardnetd would put the table back at once, so it runs
 # with tests/tools/nfrefuse.c, which makes the kernel refuse its
 # transactions while a file exists (the installed guardnetd has no hook).
 #
@@ -82,6 +82,10 @@ differs "a map element pointing elsewhere" \
 	'table inet guardnet: set any4: lacks the element 00000006 0000901f : 0201df0a 00005000' \
 	'table inet guardnet: set any4: holds an element guardnet did not put there: 00000006 0000901f : 0201df0a 00005100'
 
+# The counting table.
+differs "a counter's element deleted" n delete element inet guardnet_count adm4 '{ 0.0.0.0 . tcp . 8080 }' -- \
+	'table inet guardnet_count: set adm4: lacks the element 00000000 00000006 0000901f'
+
 # The accept rule in iptables' forward path, per family.
 rule=(-m mark --mark 0x4e47/0x4e47 -m comment --comment guardnet -j ACCEPT)
 differs "the accept rule gone from ip filter DOCKER-USER" in_ns "$H" iptables -D DOCKER-USER "${rule[@]}" -- \
@@ -112,6 +116,8 @@ differs "a veth gone" ip -n "$H" link del "$V" -- "endpoint [0-9a-f]{12}: interf
 differs "the bridge gone" ip -n "$H" link del "$B" -- "network [0-9a-f]{12}: bridge $B is missing"
 differs "the table gone" n delete table inet guardnet -- \
 	"table inet guardnet is missing: nothing filters published ports or keeps networks apart"
+differs "the counting table gone" n delete table inet guardnet_count -- \
+	"table inet guardnet_count is missing: connections to published ports are not counted"
 
 out=$(gnctl --json check)
 rc=$?

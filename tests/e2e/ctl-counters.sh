@@ -115,4 +115,11 @@ in_ns "$O" curl -s -m 3 http://192.0.2.1:9464/metrics >/dev/null
 rc=$?
 check "from outside, 192.0.2.1:9464 is refused (curl exit 7, got $rc): the listener is on 127.0.0.1 only" test "$rc" = 7
 
+# Another program removes a counter: guardnetd builds the counting table
+# again, the other ports' counts going on from the kernel's.
+must in_ns "$H" nft delete element inet guardnet_count conn4 '{ 0.0.0.0 . udp . 5353 }'
+check "the removed counter is put back" wait_until 5 sh -c \
+	"nsenter --net=/run/netns/$H nft list set inet guardnet_count conn4 | grep -q 'udp . 5353'"
+check "... and 0.0.0.0:8080 still has 4 admitted, 2 blocked" counts_are 0.0.0.0:8080-\>80/tcp 4 2
+
 summary ctl-counters
