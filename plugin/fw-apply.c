@@ -73,7 +73,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 	struct fw_counts keys;
 	int r = 0;
 
-	if (!b || fw_count_keys(NULL, NULL, &all, &keys) < 0) {
+	if (!b || fw_count_keys(&all, &keys) < 0) {
 		nft_batch_free(b);
 		return gn_errf(err, -ENOMEM, "out of memory");
 	}
@@ -111,33 +111,35 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
 	struct nft_batch *b;
-	struct fw_counts keys = { 0 };
+	struct fw_counts gone = { 0 }, came = { 0 };
 	bool repair = false;
 	int r;
 
 	b = nft_batch_new(fw->seq);
-	if (!b || fw_pub_delta(b, from, to) < 0 || fw_count_keys(&fw->count_keys, from, to, &keys) < 0) {
+	if (!b || fw_pub_delta(b, from, to) < 0 || fw_count_keys(from, &gone) < 0 || fw_count_keys(to, &came) < 0) {
 		nft_batch_free(b);
-		free(keys.v);
+		free(gone.v);
+		free(came.v);
 		return gn_errf(err, -ENOMEM, "out of memory");
 	}
-	fw_count_delta(b, &fw->count_keys, &keys);
+	fw_count_delta(b, &gone, &came);
 	/* Nothing to change needs no table at all, current or not. */
 	if (nft_batch_messages(b) == 0 || !fw->current || !fw->count_current) {
 		size_t n = nft_batch_messages(b);
 
 		nft_batch_free(b);
-		free(keys.v);
+		free(gone.v);
+		free(came.v);
 		return n ? gn_errf(err, -ESTALE, "guardnet's tables are not known to be as guardnet left them") : 0;
 	}
 	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
-	if (r == 0) {
-		free(fw->count_keys.v);
-		fw->count_keys = keys;
-		keys.v = NULL;
-	}
-	free(keys.v);
+	/* Out of memory, the keys are not known: the next rebuild makes the
+	 * counting table whole. */
+	if (r == 0 && fw_count_keys_apply(&fw->count_keys, &gone, &came) < 0)
+		fw->count_current = false;
+	free(gone.v);
+	free(came.v);
 	if (r < 0 && !nft_batch_refused(b)) {
 		fw->current = fw->count_current = false;
 		r = -ESTALE;

@@ -330,7 +330,7 @@ int nft_text_want(const struct fw_model *m, const char *name, struct ntable *t)
 
 	memset(t, 0, sizeof *t);
 	t->name = name;
-	if (!b || fw_count_keys(NULL, NULL, &all, &keys) < 0) {
+	if (!b || fw_count_keys(&all, &keys) < 0) {
 		nft_batch_free(b);
 		return -ENOMEM;
 	}

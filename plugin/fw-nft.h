@@ -145,9 +145,10 @@ void fw_pub_nat_chains(struct nft_batch *b);
 /* Connection counters (fw-nft-count.c).  A list of keys (struct fw_counts,
  * tried and admitted unused) is sorted by family, any, proto, port and
  * host address, each key once. */
-/* keys without drop's ports, with add's (either may be NULL); 0 or -ENOMEM. */
-int fw_count_keys(const struct fw_counts *keys, const struct fw_share *drop, const struct fw_share *add,
-		  struct fw_counts *ret);
+/* The keys of s's ports (s NULL: none); 0 or -ENOMEM. */
+int fw_count_keys(const struct fw_share *s, struct fw_counts *ret);
+/* keys without drop's, then with add's; 0 or -ENOMEM (keys then lacks some of add). */
+int fw_count_keys_apply(struct fw_counts *keys, const struct fw_counts *drop, const struct fw_counts *add);
 const struct fw_count *fw_count_find_key(const struct fw_counts *c, const struct fw_count *key);
 /* The counting table, replaced whole: with an element per key in each set,
  * its counters starting from seed's (NULL: zero); keys NULL: only removed. */

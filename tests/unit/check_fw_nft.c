@@ -259,17 +259,20 @@ START_TEST(count_table)
 				 pub("*", 6, 8080, "fd00::2", 80) };
 	struct fw_count seen[] = { { .family = AF_INET, .any = true, .proto = 6, .port = 8080, .tried = 7, .admitted = 5 },
 				   { .family = AF_INET, .host = A("192.0.2.9"), .proto = 17, .port = 5353, .tried = 3 } };
-	struct fw_counts counts = { seen, 2 }, keys, next;
+	struct fw_counts counts = { seen, 2 }, keys, next, drop, add;
 	struct fw_share all = { .pubs = pubs, .n_pubs = 3 }, gone = { .pubs = pubs, .n_pubs = 1 };
 	struct gn_pub later = pub("*", 6, 9090, "10.1.0.3", 80);
 	struct fw_share came = { .pubs = &later, .n_pubs = 1 };
 	struct nft_batch *b = nft_batch_new(1);
 
-	ck_assert_int_eq(fw_count_keys(NULL, NULL, &all, &keys), 0);
+	ck_assert_int_eq(fw_count_keys(&all, &keys), 0);
 	ck_assert_uint_eq(keys.n, 3);
 	fw_count_table(b, &keys, &counts);
 	expect_golden(b, "fw_nft_count_table");
-	ck_assert_int_eq(fw_count_keys(&keys, &gone, &came, &next), 0);
+	ck_assert_int_eq(fw_count_keys(&all, &next), 0);
+	ck_assert_int_eq(fw_count_keys(&gone, &drop), 0);
+	ck_assert_int_eq(fw_count_keys(&came, &add), 0);
+	ck_assert_int_eq(fw_count_keys_apply(&next, &drop, &add), 0);
 	ck_assert_uint_eq(next.n, 3);
 	ck_assert_ptr_nonnull(fw_count_find_key(&next, &(struct fw_count){ .family = AF_INET, .any = true, .proto = 6,
 									  .port = 9090 }));
@@ -278,8 +281,14 @@ START_TEST(count_table)
 	b = nft_batch_new(1);
 	fw_count_delta(b, &keys, &next);
 	expect_golden(b, "fw_nft_count_delta");
+	/* The same delta from the two shares alone. */
+	b = nft_batch_new(1);
+	fw_count_delta(b, &drop, &add);
+	expect_golden(b, "fw_nft_count_delta");
 	free(keys.v);
 	free(next.v);
+	free(drop.v);
+	free(add.v);
 }
 END_TEST
 
