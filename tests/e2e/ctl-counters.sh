@@ -122,4 +122,19 @@ check "the removed counter is put back" wait_until 5 sh -c \
 	"nsenter --net=/run/netns/$H nft list set inet guardnet_count conn4 | grep -q 'udp . 5353'"
 check "... and 0.0.0.0:8080 still has 4 admitted, 2 blocked" counts_are 0.0.0.0:8080-\>80/tcp 4 2
 
+# After all these changes, element by element and whole, both tables are
+# what a rebuild would make (check compares them); and when the container
+# stops, its counters go with its ports.
+out=$(gnctl check)
+check "check: the kernel matches ($out)" test "$out" = "kernel matches guardnetd's state"
+must dk "$H" stop -t 1 site
+check "the stopped container's counters are gone" \
+	sh -c "! nsenter --net=/run/netns/$H nft list set inet guardnet_count conn4 | grep -q '8080'"
+out=$(gnctl check)
+check "check after the stop: the kernel matches ($out)" test "$out" = "kernel matches guardnetd's state"
+must dk "$H" rm -f site
+must dk "$H" network rm web other
+check "no network left: neither table is left" \
+	sh -c "! nsenter --net=/run/netns/$H nft list tables | grep -q guardnet"
+
 summary ctl-counters
