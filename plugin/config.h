@@ -16,7 +16,6 @@ struct gn_config {
 	bool metrics;                 /* serve /metrics (off unless configured) */
 	struct gn_addr metrics_addr;  /* on this address (127.0.0.1 unless given) */
 	uint16_t metrics_port;        /* and port */
-	char ufw_root[256];           /* where UFW's etc/ufw and etc/default live: "/" (tests only, going) */
 };
 
 void config_init(struct gn_config *c);   /* the shipped defaults */

@@ -159,11 +159,8 @@ check "... and stderr says why there are no names ($(cat "$GN_TMP/err"))" grep -
 # whose filter tables the test makes one kind at a time.
 F=${GN_TAG}f
 netns_add "$F"
-in_ns "$F" "$GN_BIN" --socket "$GN_TMP/f.sock" --state-dir "$GN_TMP/f-state" --config /dev/null \
-	--control "$GN_TMP/f-control.sock" >"$GN_TMP/f.log" 2>&1 &
-GN_PIDS+=($!)
-fctl() { in_ns "$F" "$CTL" --socket "$GN_TMP/f-control.sock" --no-docker status | head -1; }
-check "second guardnetd up" wait_until 10 test -S "$GN_TMP/f-control.sock"
+must guardnetd_start "$F" "${GN_TAG}fdrv"
+fctl() { "$CTL" --socket "$GN_TMP/gn-$F/control.sock" --no-docker status | head -1; }
 check "no filter table: \"no iptables filter table\"" grep -q 'accept rule in no iptables filter table' <<<"$(fctl)"
 must in_ns "$F" iptables-legacy -w -L FORWARD
 check "legacy only: \"legacy iptables\"" grep -q 'accept rule in legacy iptables,' <<<"$(fctl)"
