@@ -338,6 +338,13 @@ static void delta_side(struct nft_batch *b, uint16_t type, const struct fw_count
 
 void fw_count_delta(struct nft_batch *b, const struct fw_counts *from, const struct fw_counts *to)
 {
+	size_t same = 0;
+
+	/* A rebuild for a network or UFW change leaves the ports as they were. */
+	while (same < from->n && from->n == to->n && !key_cmp(&from->v[same], &to->v[same]))
+		same++;
+	if (same == from->n && from->n == to->n)
+		return;
 	delta_side(b, NFT_MSG_DELSETELEM, from, to);
 	delta_side(b, NFT_MSG_NEWSETELEM, to, from);
 }
