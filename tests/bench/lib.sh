@@ -31,11 +31,23 @@ ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2
 # tools/report.py), checked to hold a number.
 result() { check "$1: a result from every round" python3 "$BENCH_DIR/tools/report.py" "$1" "$2" "$3" "$QUICK" "${@:4}"; }
 
-# machine: what the numbers were measured on.
+# machine [NS]: what the numbers were measured on, with the engine version
+# of NS's dockerd (the server's: the docker client may be another version).
 machine() {
+	local engine="no dockerd (guardnetd's plugin API only)"
+	[ -n "${1:-}" ] && engine="Docker engine $(dk "$1" version -f '{{.Server.Version}}')"
 	say "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)," \
-		"$(docker --version | sed 's/,.*//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+		"$engine, load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+# divide A B: the ratios of two lists of numbers, element by element.
+divide() {
+	python3 -c 'import sys; a, b = sys.argv[1].split(), sys.argv[2].split(); print(" ".join(f"{float(x) / float(y):.4f}" for x, y in zip(a, b)))' "$1" "$2"
+}
+
+# values KEY HOST TEXT: KEY's value in each of TEXT's "round=R host=HOST
+# ... KEY=V" lines (the tools' output), space-separated.
+values() { grep " host=$2 " <<<"$3" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | tr '\n' ' '; }
 
 # perf_image_load NS: imports "gnperf" into NS's dockerd: busybox and
 # Debian's iperf3 with the shared libraries ldd lists for it (iperf3 is

@@ -14,8 +14,8 @@ trap gn_cleanup EXIT
 
 ROUNDS=$(pick 5 1)
 PORTS=$(pick 100 10)
-machine
 testbed || exit 1
+machine "$H"
 dk "$H" network create -d "$DRV" --ipv6 --subnet 10.232.1.0/24 --subnet fd00:232:1::/64 gmem >/dev/null
 dk "$H" network create -d bridge --ipv6 --subnet 10.232.2.0/24 --subnet fd00:232:2::/64 bmem >/dev/null
 dockerd_pid=$(cat "$GN_TMP/docker-$H/docker.pid")
