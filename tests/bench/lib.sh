@@ -71,3 +71,58 @@ docker_api() {
 	curl -sf --unix-socket "$GN_TMP/docker-$1/docker.sock" -H 'Content-Type: application/json' \
 		-X POST --data-binary "@$3" "http://docker$2"
 }
+
+# Until tests/lib.sh has them (issue 13's per-host plugin directories):
+# the socket guardnetd serves DRIVER on, NS's guardnetd's pid, and stopping
+# it (SIGTERM unless told) until it is gone.
+declare -F plugin_sock >/dev/null || plugin_sock() { echo "/run/docker/plugins/$1.sock"; }
+declare -F guardnetd_pid >/dev/null || guardnetd_pid() { local v=GUARDNETD_PID_${1//-/_}; echo "${!v:-}"; }
+declare -F guardnetd_stop >/dev/null || guardnetd_stop() {
+	local pid
+	pid=$(guardnetd_pid "$1")
+	[ -n "$pid" ] && kill -"${2:-TERM}" "$pid" 2>/dev/null && wait_until 60 pid_gone "$pid" || return 1
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# plugin_host NS DRIVER [BINARY]: a test host without dockerd, for the
+# benchmarks that speak the plugin API themselves (tools/fleet.py):
+# namespace NS, the namespace ${NS}s that stands for the containers, and a
+# guardnetd (BINARY, else the one built here) serving DRIVER.
+plugin_host() {
+	netns_add "$1" && netns_add "${1}s" && GN_BIN=${3:-$GN_BIN} guardnetd_start "$1" "$2"
+}
+
+# fleet_host LABEL NS DRIVER: fleet.py's name for that host.
+fleet_host() { echo "$1:$(plugin_sock "$3"):$2:${2}s"; }
+
+# rss_kb PID: its resident set.
+rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
+
+# kmem_kb: the kernel's slab and per-CPU memory, machine-wide (other
+# programs move it too: take differences over short spans, several times).
+kmem_kb() { awk '$1 == "Slab:" || $1 == "Percpu:" { t += $2 } END { print t }' /proc/meminfo; }
+
+# links NS: how many links NS holds.
+links() { ip -n "$1" -o link show | wc -l; }
+
+# gn_restart NS DRIVER [PATTERN]: stops NS's guardnetd (SIGTERM: its
+# kernel state stays) and starts it again (GN_BIN); sets RESTARTED to
+# "serving_ms=A [logged_ms=B]" (empty on failure): the milliseconds from the start until it
+# answered Docker's Activate and until its log had a line matching PATTERN
+# (tools/serving.py, which asks every 2 ms; guardnetd_start may give up
+# waiting first, guardnetd goes on starting).  Not in a subshell: the new
+# guardnetd's pid must reach gn_cleanup.
+gn_restart() {
+	local p w=$GN_TMP/restart
+	RESTARTED=
+	guardnetd_stop "$1" || return 1
+	rm -f "$w".*
+	python3 "$BENCH_DIR/tools/serving.py" "$(plugin_sock "$2")" "$w.ready" "$w.t0" 900 \
+		${3:+"$GN_TMP/gn-$1/guardnetd.log" "$3"} >"$w.out" &
+	p=$!
+	wait_until 30 test -e "$w.ready" || return 1
+	date +%s%N >"$w.t0"
+	guardnetd_start "$1" "$2" >/dev/null
+	wait "$p" && RESTARTED=$(cat "$w.out")
+}
