@@ -20,7 +20,6 @@ void config_init(struct gn_config *c)
 	addr_list_parse(DEFAULT_PUBLISH, &c->publish, "publish", NULL);
 	c->ufw = GN_UFW_AUTO;
 	c->mark = DEFAULT_MARK;
-	strcpy(c->ufw_root, "/");
 }
 
 void config_clear(struct gn_config *c)
@@ -74,15 +73,6 @@ static int set_key(struct gn_config *c, const char *key, const char *value, cons
 			return gn_errf(err, -EINVAL, "%s: mark: invalid value \"%s\" (expected a non-zero 32-bit "
 				       "number such as 0x4e47)", where, value);
 		c->mark = (uint32_t)v;
-		return 0;
-	}
-	/* Read by the end-to-end tests until tests/lib.sh runs guardnetd in a
-	 * mount namespace of its own with the test's /etc/ufw; undocumented,
-	 * and going away then. */
-	if (!strcmp(key, "ufw_root")) {
-		if (value[0] != '/' || strlen(value) >= sizeof c->ufw_root)
-			return gn_errf(err, -EINVAL, "%s: ufw_root: \"%s\" is not an absolute path", where, value);
-		strcpy(c->ufw_root, value);
 		return 0;
 	}
 	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark)", where, key);

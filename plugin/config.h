@@ -13,7 +13,6 @@ struct gn_config {
 	struct gn_addr_list publish;  /* host allowlist for networks without guardnet.publish */
 	enum gn_ufw_mode ufw;         /* guardnet.ufw for networks that do not set it */
 	uint32_t mark;                /* conntrack mark of admitted connections */
-	char ufw_root[256];           /* where UFW's etc/ufw and etc/default live: "/" (tests only, going) */
 };
 
 void config_init(struct gn_config *c);   /* the shipped defaults */

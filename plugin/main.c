@@ -31,6 +31,8 @@
 
 #define DEFAULT_SOCKET "/run/docker/plugins/guardnet.sock"
 #define DEFAULT_STATE_DIR "/var/lib/guardnet"
+/* UFW's files are read where UFW keeps them: /etc/ufw and /etc/default/ufw. */
+#define UFW_ROOT "/"
 /* Legacy iptables sends no change events: look every 2 s. */
 #define PERIODIC_MS 2000
 
@@ -188,8 +190,7 @@ static void heal(struct gn_driver *driver)
 }
 
 /* Serves until SIGTERM or SIGINT. */
-static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver, int ctlfd,
-		 const char *ufw_root)
+static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver, int ctlfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct gn_err err;
@@ -201,7 +202,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 
 	if (evfd < 0)
 		log_warnx("%s; rules removed by other programs will not be put back until the next change", err.msg);
-	ufwfd = ufwwatch_open(ufw_root, &err);
+	ufwfd = ufwwatch_open(UFW_ROOT, &err);
 	if (ufwfd < 0)
 		log_info("%s: UFW changes are not followed", err.msg);
 	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0 || (evfd >= 0 && add_fd(ep, evfd) < 0) ||
@@ -235,7 +236,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 				heal(driver);
 			if (evs[i].data.fd == ctlfd)
 				control_serve(ctlfd, driver);
-			if (evs[i].data.fd == ufwfd && ufwwatch_read(ufwfd) && ufw_reload(ufw_root, driver) &&
+			if (evs[i].data.fd == ufwfd && ufwwatch_read(ufwfd) && ufw_reload(UFW_ROOT, driver) &&
 			    driver_firewall(driver, &err) < 0)
 				log_warnx("applying UFW's rules: %s", err.msg);
 			if (evs[i].data.fd != sigfd)
@@ -393,7 +394,7 @@ int main(int argc, char **argv)
 		goto out_store;
 	}
 	driver_init(&driver, &store, kernel_backend(kern), &env);
-	ufw_reload(cfg.ufw_root, &driver);
+	ufw_reload(UFW_ROOT, &driver);
 	if (store_load(&store, &driver.st, &err) < 0) {
 		log_errx("%s", err.msg);
 		log_errx("not starting: guardnet never discards state it cannot read. Fix or move the file "
@@ -423,7 +424,7 @@ int main(int argc, char **argv)
 	if (ctlfd < 0)
 		log_warnx("%s; guardnetctl will not work", err.msg);
 	listener_notify("READY=1");
-	rc = serve(http, sigfd, kern, &driver, ctlfd, cfg.ufw_root) < 0 ? 1 : 0;
+	rc = serve(http, sigfd, kern, &driver, ctlfd) < 0 ? 1 : 0;
 	listener_notify("STOPPING=1");
 	if (ctlfd >= 0) {
 		close(ctlfd);

@@ -1,25 +1,252 @@
+# shellcheck shell=bash
 # Helpers for tests that need root: test hosts as network namespaces, each
-# with its own dockerd and guardnetd (design.md section 5).  Source it,
-# then call gn_cleanup from an EXIT trap.  Nothing here touches the root
-# network namespace's links, firewall or UFW.
+# with its own dockerd and guardnetd (design.md section 5).  Nothing here
+# touches the root network namespace's links, firewall or UFW, or the
+# machine's /run/docker/plugins and /etc/ufw.
+#
+# A scenario is one file, tests/e2e/PREFIX-WHAT.sh, with a test host of its own:
+#
+#   #!/bin/bash
+#   # What it shows (one paragraph), and the topology.
+#   . "$(dirname "$0")/../lib.sh"
+#   scenario publish-allow testbed          # its name, the cleanup trap, `must testbed`
+#   must dk "$H" network create -d "$DRV" -o guardnet.allow=192.0.2.2/32 n2
+#   web be2 n2 -p 8081:80
+#   expect_open "allowed 192.0.2.2 gets the page" "$O" http://192.0.2.1:8081/ 192.0.2.2
+#   expect_dropped "192.0.2.3 is not allowed" "$O" http://192.0.2.1:8081/ 192.0.2.3
+#   summary
+#
+# It prints "ok - ..." or "FAIL - ..." per check and ends with "NAME: N passed,
+# M failed"; it exits 0, 1 (a check failed) or 77 (cannot run here: `skip`).
+# The helpers below live here and in lib-host.sh, lib-traffic.sh and
+# lib-driver.sh, which this file sources.
+#
+# Results
+#   ok DESC, fail DESC              count a check
+#   check DESC CMD...               ok when CMD succeeds
+#   quiet CMD...                    CMD without its output (for check)
+#   summary [NAME]                  the last line; on failure also the logs of the test's daemons
+#   skip REASON                     "skip - REASON", exit 77 (a missing kernel feature, a missing tool)
+#   die DESC                        a FAIL line, the summary, exit 1
+# Set-up
+#   scenario NAME [CMD...]          names the test, traps EXIT (at_exit, then gn_cleanup), runs `must CMD`
+#   must CMD...                     a set-up step: on failure the command, its output, FAIL, exit 1
+#   must_read VAR CMD...            the same, keeping CMD's output in VAR
+#   require DESC CMD...             skips the test (exit 77, "needs DESC") when CMD fails
+#   at_exit CMD...                  runs CMD at exit, before the test hosts go (last added first)
+#   exclusive NAME                  holds the machine-wide lock NAME until the test ends ("dpkg":
+#                                   tests that install guardnet's .deb on this machine)
+#   wait_until SECS CMD...          polls CMD every 50 ms until it succeeds (1 after SECS)
+#   pid_gone PID
+# Test hosts
+#   testbed [legacy]                host H (dockerd, guardnetd serving driver DRV, UFW's files for
+#                                   ufw(), image gnbox) joined to outside O (192.0.2.2-.4,
+#                                   2001:db8:1::2-::4; H is 192.0.2.1, 2001:db8:1::1)
+#   bare_host                       host H with guardnetd (DRV) only; docker_host: dockerd too
+#   netns_add NS, outside_add HOSTNS OUTNS, serve_outside OUTNS PORT
+#   in_ns NS CMD...                 CMD in NS's network namespace
+#   in_host NS CMD...               CMD in NS's network namespace and NS's own mounts: its plugin
+#                                   directory at /run/docker/plugins, its /etc/ufw and /etc/default
+#   in_ctr NS CTR CMD...            CMD (a program of this machine) in container CTR's network namespace
+#   host_mounts NS [legacy]         sets GN_MOUNTS, the command prefix in_host uses; it execs, so
+#                                   `"${GN_MOUNTS[@]}" prog &` leaves prog's PID in $!
+# Docker
+#   dockerd_start NS [legacy]       NS's own dockerd; the engine is docker_engine_$GUARDNET_DOCKER
+#                                   (unset: docker_engine_host, this machine's dockerd).  Another
+#                                   engine is one function docker_engine_NAME NS DIR [legacy]: it
+#                                   starts dockerd in the background (socket DIR/docker.sock, pid
+#                                   file DIR/docker.pid, log DIR/dockerd.log, NS's plugin directory
+#                                   $GN_TMP/plugins-NS at /run/docker/plugins), adds its PID to
+#                                   GN_PIDS and returns; GN_DOCKER_CLI and GN_COMPOSE name its clients
+#   dk NS ARGS...                   the docker CLI on NS's dockerd ($GN_DOCKER_CLI, default docker)
+#   dkt ARGS...                     the same on $H, bounded by DKT_TIMEOUT seconds (180)
+#   parallel_runs PREFIX COUNT ARGS...   COUNT `dkt run -d --name PREFIXi ARGS` at once (%i: i)
+#   image_load NS                   image gnbox: busybox httpd, /www, cgi-bin/ip, the udp tool
+#   web NAME NET [ARGS...]          `must` run a gnbox web server NAME on network NET on $H
+#   web_at PORT NAME NET [ARGS...]  the same, listening on PORT in the container
+#   ctr_ip NS CTR NET [6], ctr_pid NS CTR, fetch NS CTR URL (wget in the container)
+#   compose DIR PROJECT ARGS...     docker-compose on $H's dockerd; compose_ctr DIR PROJECT SERVICE
+#   egress_seen NS CTR URL          the source address a server outside saw (cgi-bin/ip) for CTR
+#   gn_links NS, no_state NS        guardnet's links in NS (a count); guardnetd of NS keeps no record
+# guardnetd
+#   guardnetd_start NS DRV          guardnetd in NS serving DRV (socket in NS's plugin directory)
+#   guardnetd_stop NS [SIGNAL]      kills it (TERM unless told) and waits until it is gone
+#   guardnetd_pid NS, plugin_sock DRV, plugin_call DRV PATH [BODY]
+#   gnctl ARGS...                   guardnetctl on $H's guardnetd
+#   drv_net, drv_ep, drv_pm, drv_pub, drv_try_pub, drv_revoke, drv_leave, drv_delete, drv_id
+#                                   Docker's side of the protocol on $DRV, for tests without dockerd
+#   same_as_rebuild WHAT            $H's table equals what a restarted guardnetd builds (a check)
+#   refuse_shim                     tests/tools/nfrefuse.c built: GN_REFUSE_PORT=P LD_PRELOAD=$(refuse_shim)
+#                                   guardnetd_start ... has the kernel refuse every batch publishing P
+#   consistent ARGS...              tests/e2e/consistency.py on $H: guardnetd, kernel and Docker agree
+#   explain FROM TO PORT, json_field KEY      guardnetctl --json explain on $H, one field of JSON
+#   agree VERDICT WHERE SRC TO PORT URL       explain's verdict and a real connection agree (2 checks)
+# UFW
+#   ufw_setup NS                    NS's own copy of UFW's files; ufw() then runs Debian's ufw on it
+#   ufw ARGS...                     ufw in $UFW_NS (UFW_LEGACY=1: on iptables-legacy); output on failure
+# Traffic: WHERE is a namespace or @CTR (a container of $H); TARGET is an http:// URL or
+# udp://HOST:PORT (the udp tool's echo); SRC is a source address (optional)
+#   probe WHERE TARGET [SRC] [SECS] sets PROBE to open, refused (RST, ICMP unreachable), noroute
+#                                   (no route here), timeout, stalled (connected, no answer),
+#                                   reset, closed, answered or error; PROBE_INFO to what was seen
+#   expect_open DESC WHERE TARGET [SRC]      the page (the echo), polled for up to GN_OPEN_SECS
+#   expect_timeout DESC WHERE TARGET [SRC]   no answer at all within GN_NEG_SECS (curl exit 28,
+#                                            never connected; UDP: no echo)
+#   expect_dropped DESC WHERE TARGET [SRC]   timeout, and a drop counter of guardnet's table in
+#                                            $GN_FW_NS (default $H) moved: guardnet dropped it
+#   expect_refused DESC WHERE TARGET [SRC]   refused at once: RST or ICMP unreachable (curl exit 7)
+#   expect_reset DESC WHERE TARGET [SRC]     connected, then reset (curl exit 56)
+#   expect OUTCOME DESC WHERE TARGET [SRC]   any outcome of probe, e.g. noroute
+#   eventually OUTCOME DESC WHERE TARGET [SRC]  polls until the outcome (open, dropped, timeout,
+#                                            refused) holds, for up to GN_EVENTUALLY seconds
+#   reachable WHERE TARGET [SRC]    a set-up step, not a check: must reachable "$O" URL 192.0.2.2
+#   expect_logged DESC WHERE URL [SRC]       dropped, and the kernel log has guardnet's
+#                                            "[GUARDNET BLOCK] " line for that very connection
+#   drop_counters NS                "chain|rule|packets" of every counting drop/reject rule
+#   get NS SRC URL, outside SRC URL, host URL   the page as text (old style; prefer expect_*)
+#   kernel_log_on                   net.netfilter.nf_log_all_netns=1 while the test runs (shared
+#                                   by tests running at once; the old value comes back after the last)
+# Firewall dumps
+#   nft_dump NS [table|ruleset]     guardnet's table (or the whole ruleset) normalised: JSON, one
+#                                   object a line, no handles, no counters, set elements sorted
+#   expect_same DESC FILE CMD...    CMD prints what FILE holds (a diff on failure)
+#   nft_handle NS, nft_has NS KIND NAME TEXT, nft_lacks NS KIND NAME TEXT   guardnet's table
+#
+# Variables: GN_ROOT, GN_BIN (guardnetd), GN_CTL (guardnetctl), GN_TMP (this test's files, removed
+# at exit: docker-NS/ for NS's dockerd, gn-NS/ for its guardnetd (state, log, control.sock,
+# ufwroot/etc/{ufw,default}), plugins-NS/), GN_TAG (gnt$$, the prefix of every name), GN_HELLO
+# (gnbox's page), H, O, DRV (testbed), UFW_NS, UFW_ROOT (ufw_setup), GUARDNETD_PID_<ns>, DOCKER_<ns>;
+# GN_NEG_SECS (2), GN_OPEN_SECS (5), GN_EVENTUALLY (5): the probes' time limits.
 
 GN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GN_BIN=${GN_BIN:-$GN_ROOT/build/guardnetd}
+GN_CTL=${GN_CTL:-$GN_ROOT/build/guardnetctl}
 GN_TMP=$(mktemp -d /tmp/gn-test.XXXXXX)
 GN_TAG=gnt$$
+GN_NAME=${GN_NAME:-$(basename "$0" .sh)}
+GN_HELLO="hello from guardnet"
+GN_NEG_SECS=${GN_NEG_SECS:-2}
+GN_OPEN_SECS=${GN_OPEN_SECS:-5}
+GN_EVENTUALLY=${GN_EVENTUALLY:-5}
 GN_NAMESPACES=()
 GN_PIDS=()
+GN_AT_EXIT=()
 GN_PASSED=0
 GN_FAILED=0
+GN_SUMMARY_SAID=0
+declare -gA GN_SOCKS=()
 
 say() { printf '%s\n' "$*"; }
+
 ok() { GN_PASSED=$((GN_PASSED + 1)); say "ok - $*"; }
+
 fail() { GN_FAILED=$((GN_FAILED + 1)); say "FAIL - $*"; }
+
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
 check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+
 # quiet COMMAND...: runs a command without its output (for check).
 quiet() { "$@" >/dev/null 2>&1; }
-summary() { say "$1: $GN_PASSED passed, $GN_FAILED failed"; [ "$GN_FAILED" -eq 0 ]; }
+
+# summary [NAME]: the result line.  After a failure it shows the end of the
+# logs of the daemons this test started first, so that a CI log says why.
+summary() {
+	local f
+	GN_SUMMARY_SAID=1
+	if [ "$GN_FAILED" -gt 0 ]; then
+		for f in "$GN_TMP"/gn-*/guardnetd.log "$GN_TMP"/docker-*/dockerd.log; do
+			[ -s "$f" ] || continue
+			say "--- ${f#"$GN_TMP"/} (last lines)"
+			grep -av ' debug: \|level=debug' "$f" | tail -25
+		done
+	fi
+	say "${1:-$GN_NAME}: $GN_PASSED passed, $GN_FAILED failed"
+	[ "$GN_FAILED" -eq 0 ]
+}
+
+# skip REASON: this test cannot run here; the runner reports REASON.
+skip() {
+	say "skip - $*"
+	GN_SUMMARY_SAID=77
+	exit 77
+}
+
+# die DESCRIPTION: a failure after which the test cannot go on.
+die() {
+	fail "$*"
+	summary
+	exit 1
+}
+
+# must COMMAND...: a set-up step, run in this shell (so a function may set
+# variables); its output is kept out of the way unless it fails.
+must() {
+	local out=$GN_TMP/must.out rc
+	"$@" >"$out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && return 0
+	say "set-up step failed (exit $rc): $*"
+	tail -40 "$out" | sed 's/^/    | /'
+	die "set-up: $*"
+}
+
+# must_read VAR COMMAND...: must, keeping the command's standard output in VAR.
+must_read() {
+	local var=$1 out=$GN_TMP/must_read.out rc
+	shift
+	"$@" >"$out" 2>"$out.err"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		say "set-up step failed (exit $rc): $*"
+		cat "$out" "$out.err" | tail -40 | sed 's/^/    | /'
+		die "set-up: $*"
+	fi
+	printf -v "$var" '%s' "$(cat "$out")"
+}
+
+# require WHAT COMMAND...: skips the test when COMMAND fails.
+require() {
+	local what=$1
+	shift
+	"$@" >/dev/null 2>&1 || skip "needs $what"
+}
+
+# exclusive NAME: waits for, then holds until the test ends, a lock that
+# tests sharing something of the machine's take (e.g. "dpkg": the package
+# tests install guardnet's .deb on the machine, one at a time).
+exclusive() {
+	local fd
+	exec {fd}>>"/tmp/gn-tests-$1.lock"
+	flock "$fd"
+}
+
+at_exit() { GN_AT_EXIT=("$*" "${GN_AT_EXIT[@]}"); }
+
+# scenario NAME [COMMAND...]: the start of every scenario file.
+scenario() {
+	set -u
+	GN_NAME=$1
+	shift
+	[ "$(id -u)" -eq 0 ] || skip "root (network namespaces, dockerd)"
+	trap gn_exit EXIT
+	# A runner's timeout or ^C still cleans up.
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	[ $# -eq 0 ] || must "$@"
+}
+
+gn_exit() {
+	local rc=$? c
+	set +e
+	for c in "${GN_AT_EXIT[@]}"; do eval "$c"; done
+	gn_cleanup
+	if [ "$GN_SUMMARY_SAID" = 0 ]; then
+		fail "$GN_NAME ended before its summary (exit $rc)"
+		summary
+		exit 1
+	fi
+	exit $rc
+}
 
 # wait_until SECONDS COMMAND...: polls every 50 ms until the command succeeds.
 wait_until() {
@@ -30,184 +257,13 @@ wait_until() {
 	done
 }
 
-# netns_add NAME: a test host or the outside world.
-netns_add() {
-	ip netns add "$1"
-	GN_NAMESPACES+=("$1")
-	ip -n "$1" link set lo up
-}
-
-# in_ns NAME COMMAND...: runs a command in a namespace without remounting
-# /sys (dockerd needs the host's cgroup view).
-in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
-
-# dockerd_start NS [legacy]: a dockerd of its own inside NS.  With "legacy"
-# its iptables is iptables-legacy: in a private mount namespace the nft
-# multi-call binary is covered by the legacy one (design.md section 5).
-dockerd_start() {
-	local ns=$1 d=$GN_TMP/docker-$1 pre=()
-	mkdir -p "$d/data" "$d/exec"
-	[ "${2:-}" = legacy ] && pre=(unshare --mount sh -c \
-		'mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi && exec "$@"' sh)
-	# Started directly (not through a function) so that $! is dockerd itself.
-	"${pre[@]}" nsenter --net=/run/netns/"$ns" dockerd --data-root "$d/data" --exec-root "$d/exec" \
-		-H "unix://$d/docker.sock" --pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
-	GN_PIDS+=($!)
-	eval "DOCKER_${ns//-/_}=unix://$d/docker.sock"
-	wait_until 60 docker -H "unix://$d/docker.sock" info || { say "dockerd in $ns did not start:"; tail -20 "$d/dockerd.log"; return 1; }
-}
-
-# dk NS ARGS...: the docker CLI against NS's dockerd.
-dk() { local ns=$1; shift; docker -H "unix://$GN_TMP/docker-$ns/docker.sock" "$@"; }
-
-# guardnetd_start NS DRIVER: guardnetd in NS serving driver name DRIVER.
-# It reads UFW's files under $GN_TMP/gn-NS/ufwroot (empty: no UFW) and
-# never the machine's own /etc/ufw.
-guardnetd_start() {
-	local ns=$1 drv=$2 d=$GN_TMP/gn-$1
-	mkdir -p "$d/ufwroot"
-	echo "ufw_root = $d/ufwroot" >"$d/guardnet.conf"
-	nsenter --net=/run/netns/"$ns" "$GN_BIN" -v --socket "/run/docker/plugins/$drv.sock" --state-dir "$d/state" \
-		--config "$d/guardnet.conf" --control "$d/control.sock" \
-		>>"$d/guardnetd.log" 2>&1 &
-	GN_PIDS+=($!)
-	eval "GUARDNETD_PID_${ns//-/_}=$!"
-	wait_until 10 plugin_call "$drv" /Plugin.Activate || { say "guardnetd did not start:"; cat "$d/guardnetd.log"; return 1; }
-}
-
-# plugin_call DRIVER PATH [BODY]: one request on a plugin socket.
-plugin_call() {
-	curl -sf --unix-socket "/run/docker/plugins/$1.sock" -X POST -d "${3:-}" "http://plugin$2"
-}
-
-# image_load NS: imports "gnbox", a busybox-static root file system with a
-# web page and a CGI script that prints the caller's address, into NS's
-# dockerd (there is no registry here).
-image_load() {
-	local root=$GN_TMP/rootfs
-	if [ ! -f "$GN_TMP/gnbox.tar" ]; then
-		mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/www/cgi-bin"
-		cp /bin/busybox "$root/bin/busybox"
-		# getaddrinfo in a static binary warns about NSS; numeric hosts are fine.
-		gcc -static -O2 -w -o "$root/bin/udp" "$GN_ROOT/tests/tools/udp.c" 2>/dev/null || return 1
-		cp "$root/bin/udp" "$GN_TMP/udp"
-		for a in $(/bin/busybox --list); do
-			[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
-		done
-		www_make "$root/www"
-		tar -C "$root" -cf "$GN_TMP/gnbox.tar" .
-	fi
-	dk "$1" import "$GN_TMP/gnbox.tar" gnbox >/dev/null
-}
-
-# www_make DIR: index.html says "hello from guardnet"; cgi-bin/ip prints
-# REMOTE_ADDR.
-www_make() {
-	mkdir -p "$1/cgi-bin"
-	echo "hello from guardnet" >"$1/index.html"
-	printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >"$1/cgi-bin/ip"
-	chmod 0755 "$1/cgi-bin/ip"
-}
-
-# outside_add HOSTNS OUTNS: joins the test host to an "outside" namespace
-# with 192.0.2.1/24 and 2001:db8:1::1/64 on the host side (.2 and ::2 outside).
-outside_add() {
-	local h=$1 o=$2 a=${1:0:7}x b=${2:0:7}y
-	ip link add "$a" netns "$h" type veth peer name "$b" netns "$o"
-	ip -n "$h" addr add 192.0.2.1/24 dev "$a"
-	ip -n "$o" addr add 192.0.2.2/24 dev "$b"
-	ip -n "$h" addr add 2001:db8:1::1/64 dev "$a" nodad
-	ip -n "$o" addr add 2001:db8:1::2/64 dev "$b" nodad
-	ip -n "$h" link set "$a" up
-	ip -n "$o" link set "$b" up
-}
-
-# serve_outside OUTNS PORT: a web server in the outside namespace.
-serve_outside() {
-	local w=$GN_TMP/www-$1
-	www_make "$w"
-	nsenter --net=/run/netns/"$1" /bin/busybox httpd -f -p "$2" -h "$w" &
-	GN_PIDS+=($!)
-	wait_until 10 in_ns "$1" /bin/busybox wget -qO- "http://127.0.0.1:$2/"
-}
-
-# ctr_ip NS CONTAINER NETWORK [6]: a container's address on a network.
-ctr_ip() {
-	local f=IPAddress
-	[ "${4:-}" = 6 ] && f=GlobalIPv6Address
-	dk "$1" inspect -f "{{(index .NetworkSettings.Networks \"$3\").$f}}" "$2"
-}
-
-# fetch NS CONTAINER URL: HTTP GET from inside a container, bounded in time
-# (busybox wget crashes with -T, design.md section 5).
-fetch() { dk "$1" exec "$2" timeout 3 wget -qO- "$3" 2>/dev/null; }
-
-# ufw_setup NS: UFW's files for test host NS under its guardnetd's ufw_root
-# (a copy of Debian's, with no sysctl file: ufw would otherwise set
-# host-wide sysctls), and ufw() to run Debian's ufw in NS on that copy only.
-ufw_setup() {
-	UFW_NS=$1
-	UFW_ROOT=$GN_TMP/gn-$1/ufwroot
-	mkdir -p "$UFW_ROOT/etc/default"
-	cp -a /etc/ufw "$UFW_ROOT/etc/ufw"
-	: >"$UFW_ROOT/etc/ufw/empty-sysctl.conf"
-	sed -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL='"$UFW_ROOT"'/etc/ufw/empty-sysctl.conf|' /etc/default/ufw \
-		>"$UFW_ROOT/etc/default/ufw"
-}
-# With UFW_LEGACY=1, ufw's iptables is iptables-legacy (as dockerd_start legacy).
-ufw() {
-	unshare --mount bash -c 'mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default/ufw" /etc/default/ufw &&
-		{ [ "$2" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi; } &&
-		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" >/dev/null 2>&1
-}
-
-# testbed [legacy]: the usual topology.  Test host H (dockerd, guardnetd,
-# UFW's files ready for ufw(), the gnbox image) joined to the outside O,
-# which has 192.0.2.2-.4 and 2001:db8:1::2-::4.  "legacy": dockerd on
-# iptables-legacy.  Sets H, O and DRV (the driver name).
-testbed() {
-	H=${GN_TAG}h
-	O=${GN_TAG}o
-	DRV=${GN_TAG}drv
-	netns_add "$H"
-	netns_add "$O"
-	outside_add "$H" "$O"
-	for a in 3 4; do
-		ip -n "$O" addr add 192.0.2.$a/24 dev "${O:0:7}y"
-		ip -n "$O" addr add 2001:db8:1::$a/64 dev "${O:0:7}y" nodad
-	done
-	ufw_setup "$H"
-	dockerd_start "$H" "${1:-}" || return 1
-	guardnetd_start "$H" "$DRV" || return 1
-	image_load "$H"
-}
-
 # pid_gone PID: the process has exited (a zombie counts as exited).
-# refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
-# LD_PRELOAD library (once per test run).  A guardnetd started with
-# GN_REFUSE_PORT=P LD_PRELOAD=<it> has every nf_tables transaction that
-# publishes port P refused by the kernel.
-refuse_shim() {
-	local so=$GN_TMP/nfrefuse.so
-	[ -e "$so" ] || gcc -shared -fPIC -O2 -Wall -o "$so" "$GN_ROOT/tests/tools/nfrefuse.c" || return 1
-	echo "$so"
-}
-
 pid_gone() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/null)" = Z ]; }
 
-gn_cleanup() {
-	local pid ns
-	set +e
-	for pid in "${GN_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${GN_PIDS[@]}"; do
-		wait_until 20 pid_gone "$pid" || kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	# dockerd leaves its containerd and shims behind when killed hard.
-	pkill -9 -f "$GN_TMP/docker-" 2>/dev/null
-	for ns in "${GN_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	# Mounts dockerd made under its data and exec roots.
-	findmnt -rn -o TARGET | grep "^$GN_TMP" | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	rm -f /run/docker/plugins/"$GN_TAG"*.sock
-	rm -rf "$GN_TMP"
-}
+# The rest of the helpers, listed above.
+# shellcheck source=tests/lib-host.sh
+. "$GN_ROOT/tests/lib-host.sh"
+# shellcheck source=tests/lib-traffic.sh
+. "$GN_ROOT/tests/lib-traffic.sh"
+# shellcheck source=tests/lib-driver.sh
+. "$GN_ROOT/tests/lib-driver.sh"

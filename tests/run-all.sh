@@ -1,11 +1,35 @@
 #!/bin/bash
-# Every test guardnet has: installs what it needs, builds with -Werror, then
-# runs the unit tests (Check), the daemon replay over its socket, the tests
-# with real namespaces and a real dockerd, the hardening run (fuzzing,
-# sanitizers, valgrind) and the benchmarks in their quick mode.  Needs root.
-# Ends with one line "tests: N passed, M failed" summing every check.
+# Every test guardnet has: installs what it needs (packaging/deps.sh, the
+# only step that runs apt-get), builds with -Werror, runs the unit tests
+# (Check) and the daemon replay, then the demo, every scenario file under
+# tests/e2e, the hardening run and the benchmarks in their quick mode,
+# several at a time.  Needs root.
+#
+#   usage: tests/run-all.sh [-j N] [PATTERN...]
+#     -j N      suites at once after the unit tests and the replay (GN_JOBS; default 3:
+#               the scenarios mostly wait for timeouts and dockerd, not for the CPU)
+#     PATTERN   run only the suites whose name matches a shell pattern, e.g. 'publish-*' unit
+#
+# Each suite's output goes to a log, shown when the suite fails.  A suite
+# prints "ok - ..." / "FAIL - ..." lines and ends with "NAME: N passed, M
+# failed"; exit 77 means it cannot run here (reported as a skip with its
+# reason, not as a failure).  The run ends with each suite's wall time,
+# slowest first (kept in GN_TIMES_FILE, /var/tmp/guardnet-tests.times, to
+# start the slowest first next time), and one line: "tests: N passed, M
+# failed, K skipped".
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+
+jobs=${GN_JOBS:-3}
+while getopts j: o; do
+	case $o in
+	j) jobs=$OPTARG ;;
+	*) sed -n '8,11s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+patterns=("$@")
+[ "$jobs" -ge 1 ] 2>/dev/null || { echo "run-all.sh: -j wants a number, not '$jobs'" >&2; exit 2; }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "run-all.sh needs root (network namespaces, dockerd)" >&2
@@ -13,50 +37,139 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 bash packaging/deps.sh || exit 1
 make -s WERROR=1 all build/check_guardnet || exit 1
+# tests/demo.sh installs and builds when run alone; here that is done.
+export GN_PREPARED=1
 
 logs=$(mktemp -d /tmp/gn-run.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
-passed=0
-failed=0
-broken=()
+passed=0 failed=0 skipped=0 started=$SECONDS
+broken=() skips=() times=()
 
-# run NAME COMMAND...: runs one suite, shows its output and adds its counts.
-run() {
-	local name=$1 p f line
+# The unit tests in the common format: Check's TAP lines become ok/FAIL lines.
+unit() {
+	CK_TAP_LOG_FILE_NAME=- make -s WERROR=1 check 2>&1 | awk '
+		/^ok [0-9]+ - / { sub(/^ok [0-9]+ - /, "ok - "); p++ }
+		/^not ok [0-9]+ - / { sub(/^not ok [0-9]+ - /, "FAIL - "); f++ }
+		{ print }
+		END { printf "unit: %d passed, %d failed\n", p, f }'
+	return "${PIPESTATUS[0]}"
+}
+
+# Every suite, as NAME COMMAND: the quick ones first, alone; then the rest
+# in the pool, the longest first so that the pool ends together.
+serial=("unit unit" "replay python3 tests/e2e/replay_restart.py build/guardnetd spec")
+# Without a record of the last run (a fresh CI machine), the suites that
+# took longest when this was written start first.
+slow=(churn-sigkill ufw-seeded hardening bench package-systemd)
+pool=()
+for t in "${slow[@]}"; do
+	case $t in
+	hardening) pool+=("hardening bash tests/hardening/fuzz_smoke.sh") ;;
+	bench) pool+=("bench bash tests/bench/run.sh --quick") ;;
+	*) [ -e "tests/e2e/$t.sh" ] && pool+=("$t bash tests/e2e/$t.sh") ;;
+	esac
+done
+for t in tests/e2e/*.sh; do
+	t=$(basename "$t" .sh)
+	[[ " ${slow[*]} " == *" $t "* ]] || pool+=("$t bash tests/e2e/$t.sh")
+done
+pool+=("demo bash tests/demo.sh")
+# The wall times of the last run on this machine, when there was one, put
+# the longest suites first.
+times_file=${GN_TIMES_FILE:-/var/tmp/guardnet-tests.times}
+if [ -s "$times_file" ]; then
+	mapfile -t pool < <(for s in "${pool[@]}"; do
+		t=$(awk -v n="${s%% *}" '$2 == n { print $1 }' "$times_file")
+		printf '%s\t%s\n' "${t:--1}" "$s"
+	done | sort -s -t $'\t' -k1,1nr | cut -f2-)
+fi
+
+wanted() {
+	local p
+	[ ${#patterns[@]} -eq 0 ] && return 0
+	for p in "${patterns[@]}"; do
+		# shellcheck disable=SC2053 # a pattern on purpose
+		[[ $1 == $p ]] && return 0
+	done
+	return 1
+}
+
+# run_suite NAME COMMAND...: one suite, its output in $logs/NAME.log, its
+# exit code and wall time in $logs/NAME.rc and .time.
+run_suite() {
+	local name=$1 start=$SECONDS rc
 	shift
-	echo "=== $name"
-	"$@" 2>&1 | tee "$logs/$name.log"
-	local rc=${PIPESTATUS[0]}
-	line=$(grep -E '^[0-9]+%: Checks: ' "$logs/$name.log" | tail -1)
+	"$@" >"$logs/$name.log" 2>&1 </dev/null
+	rc=$?
+	echo $((SECONDS - start)) >"$logs/$name.time"
+	echo $rc >"$logs/$name.rc"
+}
+
+# report NAME: adds a finished suite's counts and prints its line.
+report() {
+	local name=$1 log=$logs/$1.log rc t line p=0 f=0 reason
+	rc=$(cat "$logs/$name.rc")
+	t=$(cat "$logs/$name.time")
+	times+=("$t $name")
+	if [ "$rc" = 77 ]; then
+		reason=$(grep -m1 '^skip - ' "$log" | sed 's/^skip - //')
+		skipped=$((skipped + 1))
+		skips+=("$name")
+		printf 'skip %-32s %4d s  %s\n' "$name" "$t" "${reason:-$(tail -1 "$log")}"
+		return
+	fi
+	line=$(grep -E '^[A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	if [ -n "$line" ]; then
-		p=$(sed -E 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/' <<<"$line")
-		set -- $p
-		f=$(($2 + $3))
-		p=$(($1 - f))
-	else
-		line=$(grep -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed' "$logs/$name.log" | tail -1)
-		p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"${line:-: 0 passed}")
-		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${line:-0 failed}")
+		p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
 	fi
 	# A suite that exits non-zero or reports nothing counts as a failure.
-	if [ "$rc" -ne 0 ] || [ -z "$line" ]; then
-		broken+=("$name")
+	if [ "$rc" -ne 0 ] || [ -z "$line" ] || [ "$f" -ne 0 ]; then
 		[ "$f" -eq 0 ] && f=1
+		broken+=("$name")
+		printf 'FAIL %-32s %4d s  %s (exit %s)\n' "$name" "$t" "${line:-no result line}" "$rc"
+		sed 's/^/    | /' "$log"
+	else
+		printf 'ok   %-32s %4d s  %s\n' "$name" "$t" "$line"
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
 
-run unit make -s WERROR=1 check
-run replay python3 tests/e2e/replay_restart.py build/guardnetd spec
-run demo bash tests/demo.sh
-for t in tests/ns/*.sh tests/e2e/*.sh tests/hardening/*.sh; do
-	[ -e "$t" ] || continue
-	run "$(basename "$t" .sh)" bash "$t"
+for s in "${serial[@]}"; do
+	read -r name cmd <<<"$s"
+	wanted "$name" || continue
+	# shellcheck disable=SC2086 # a command line of our own
+	run_suite "$name" $cmd
+	report "$name"
 done
-# The benchmarks in their quick mode: they still run, whatever the numbers.
-run bench bash tests/bench/run.sh --quick
 
+declare -A running=()
+queue=()
+for s in "${pool[@]}"; do
+	wanted "${s%% *}" && queue+=("$s")
+done
+echo "--- ${#queue[@]} suites, $jobs at a time"
+while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
+	while [ ${#queue[@]} -gt 0 ] && [ ${#running[@]} -lt "$jobs" ]; do
+		read -r name cmd <<<"${queue[0]}"
+		queue=("${queue[@]:1}")
+		# shellcheck disable=SC2086 # a command line of our own
+		run_suite "$name" $cmd &
+		running[$!]=$name
+	done
+	wait -n -p done_pid
+	[ -n "${done_pid:-}" ] && [ -n "${running[$done_pid]:-}" ] || continue
+	report "${running[$done_pid]}"
+	unset "running[$done_pid]"
+done
+
+echo "--- wall time per suite, slowest first"
+printf '%s\n' "${times[@]}" | sort -rn | awk '{ printf "%6d s  %s\n", $1, $2 }'
+# Kept for the next run's order (only a whole run knows every suite).
+[ ${#patterns[@]} -eq 0 ] && printf '%s\n' "${times[@]}" >"$times_file" 2>/dev/null
+echo "--- the whole run: $((SECONDS - started)) s with -j $jobs"
+[ ${#skips[@]} -gt 0 ] && echo "skipped suites: ${skips[*]}"
 [ ${#broken[@]} -gt 0 ] && echo "failing suites: ${broken[*]}"
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ ${#broken[@]} -eq 0 ]

@@ -18,7 +18,7 @@ machine "$H"
 tool apiload || exit 1
 all=""
 for i in $(seq "$ROUNDS"); do
-	out=$("$GN_TMP/apiload" "/run/docker/plugins/$DRV.sock" "$CLIENTS" "$PER_CLIENT")
+	out=$("$GN_TMP/apiload" "$(plugin_sock "$DRV")" "$CLIENTS" "$PER_CLIENT")
 	check "round $i: every reply as expected" test $? -eq 0
 	say "round $i:" "$out"
 	all+="$out"$'\n'

@@ -26,8 +26,8 @@ L=${GN_TAG}l
 netns_add "$L"
 dockerd_start "$L" || exit 1
 guardnetd_start "$L" "${DRV}l" || exit 1
-out=$(python3 "$BENCH_DIR/tools/scale.py" "$SB" "$ROUNDS" "$SAMPLES" "$SMALL" "$H" "/run/docker/plugins/$DRV.sock" \
-	"$LARGE" "$L" "/run/docker/plugins/${DRV}l.sock")
+out=$(python3 "$BENCH_DIR/tools/scale.py" "$SB" "$ROUNDS" "$SAMPLES" "$SMALL" "$H" "$(plugin_sock "$DRV")" \
+	"$LARGE" "$L" "$(plugin_sock "${DRV}l")")
 say "$out"
 r50=() r99=() s50=() l50=() s99=() l99=()
 for i in $(seq "$ROUNDS"); do

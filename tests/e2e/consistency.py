@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Whether guardnetd agrees with Docker, and the kernel with both, on one
-test host (a helper of churn.sh and concurrency.sh, not a suite itself).
+test host (a helper of churn-sigkill.sh and concurrency-*.sh, not a suite itself).
 
 Docker's view (its guardnet networks, their endpoints, the running
 containers and the ports they asked for) is the truth.  guardnetd's state
@@ -8,7 +8,7 @@ directory, `guardnetctl status` and `check`, the links carrying a
 "guardnet:<id>" alias, the sysctl directories of its bridges and
 `nft -j list table inet guardnet` must all match it: nothing missing,
 nothing left over from removed endpoints or networks.  With --reach, every
-published port answers from the host and an outside source is refused.
+published port answers from the host and an outside source gets no answer.
 
 Prints one line per problem and exits 1 if there is any.
 
@@ -21,13 +21,14 @@ import ipaddress
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 
 HELLO = "hello from guardnet"
 HOST4, HOST6 = "192.0.2.1", "2001:db8:1::1"
 OUT4, OUT6 = "192.0.2.2", "2001:db8:1::2"
-ALLOWED4 = "192.0.2.4"          # what churn.sh puts in some endpoints' guardnet.allow
+ALLOWED4 = "192.0.2.4"          # what churn-sigkill.sh puts in some endpoints' guardnet.allow
 PROTO = {6: "tcp", 17: "udp", "tcp": "tcp", "udp": "udp"}
 
 problems = []
@@ -51,7 +52,8 @@ def in_ns(ns, *cmd):
 
 class Docker:
     def __init__(self, sock):
-        self.base = ["docker", "-H", sock]
+        # GN_DOCKER_CLI: the engine's own client (tests/lib.sh).
+        self.base = shlex.split(os.environ.get("GN_DOCKER_CLI", "docker")) + ["-H", sock]
 
     def __call__(self, *args):
         return run(self.base + list(args)).stdout
@@ -281,38 +283,50 @@ def check_all(a):
 
 
 def probe(a, src_ns, src, dst, port, proto):
-    """True when the published port answers (from address src, if given)."""
+    """What a connection to the published port gets (from address src, if
+    given): "open" (the page or the echo), "timeout" (no answer at all),
+    "refused" (a reset or an ICMP error) or what else happened."""
     if proto == "tcp":
         url = f"http://[{dst}]:{port}/" if ":" in dst else f"http://{dst}:{port}/"
-        r = run(in_ns(src_ns, "curl", "-s", "-m", "3", *(["--interface", src] if src else []), url), check=False)
-        return r.stdout.strip() == HELLO
+        r = run(in_ns(src_ns, "curl", "-s", "-m", "3", "-w", "\\n%{time_connect}",
+                      *(["--interface", src] if src else []), url), check=False)
+        body, _, connect = r.stdout.rpartition("\n")
+        if r.returncode == 0:
+            return "open" if body.strip() == HELLO else f"answered {body.strip()[:40]!r}"
+        if r.returncode == 28 and float(connect or 0) == 0:
+            return "timeout"
+        return "refused" if r.returncode == 7 else f"curl exit {r.returncode}"
     r = run(in_ns(src_ns, a.udp, "send", dst, str(port), "probe", *([src] if src else [])), check=False)
-    return r.stdout.strip() == "echo:probe"
+    if r.returncode == 0:
+        return "open" if r.stdout.strip() == "echo:probe" else f"answered {r.stdout.strip()[:40]!r}"
+    return {1: "timeout", 3: "refused"}.get(r.returncode, f"udp exit {r.returncode}")
 
 
 def reach(a, running):
     """The host reaches every published port; outside, OUT4/OUT6 reach none
-    and ALLOWED4 only those of endpoints whose guardnet.allow names it."""
+    and ALLOWED4 only those of endpoints whose guardnet.allow names it.  A
+    source that must not reach a port must get no answer at all (guardnet
+    drops it), not a refusal: the port is published, as the host's own
+    connection shows."""
     jobs = []
     for c in running:
         pubs = c.get("_pubs", [])
         for host, port, proto, _, _ in pubs:
             dst = HOST4 if host == "0.0.0.0" else HOST6
-            jobs.append((c["Name"], a.ns, "", dst, port, proto, True))
+            jobs.append((c["Name"], a.ns, "", dst, port, proto, "open"))
         # One port per family is enough to show who the default admits.
         for host, port, proto, _, _ in {p[0]: p for p in pubs}.values():
             dst, src = (HOST4, OUT4) if host == "0.0.0.0" else (HOST6, OUT6)
-            jobs.append((c["Name"], a.outside, src, dst, port, proto, False))
+            jobs.append((c["Name"], a.outside, src, dst, port, proto, "timeout"))
             if host == "0.0.0.0":
                 opts = [n.get("DriverOpts") or {} for n in c["NetworkSettings"]["Networks"].values()]
                 allowed = any(ALLOWED4 in o.get("guardnet.allow", "") for o in opts)
-                jobs.append((c["Name"], a.outside, ALLOWED4, dst, port, proto, allowed))
+                jobs.append((c["Name"], a.outside, ALLOWED4, dst, port, proto, "open" if allowed else "timeout"))
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
         res = list(pool.map(lambda j: probe(a, *j[1:6]), jobs))
     for (name, _, src, dst, port, proto, want), got in zip(jobs, res):
         if got != want:
-            problem(f"container {name}: {src or 'the host'} {'cannot reach' if want else 'reaches'} "
-                    f"{dst} {port}/{proto}")
+            problem(f"container {name}: {src or 'the host'} -> {dst} {port}/{proto}: wanted {want}, got {got}")
     return len(jobs)
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hostile clients of a plugin socket (a helper of hostile.sh).
+"""Hostile clients of a plugin socket (a helper of hostile-clients.sh).
 
 Opens IDLE connections that send nothing, one that sends a request body a
 byte at a time (slowloris), one that sends its headers a byte at a time,

@@ -10,6 +10,8 @@ trap gn_cleanup EXIT
 cd "$GN_ROOT"
 version=$(cat VERSION)
 
+# make deb writes build/deb, which the other package tests use too.
+exclusive dpkg
 check "make deb" quiet make -s deb
 deb=$(ls build/deb/guardnet_"$version"-*_*.deb 2>/dev/null | head -1)
 check "the package is named for VERSION ($version): ${deb:-none}" test -n "$deb"

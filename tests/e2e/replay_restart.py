@@ -32,12 +32,14 @@ SLOW = 60 if WRAP else 10
 results = {"passed": 0, "failed": 0}
 
 
-def check(cond, what):
+def check(cond, what, detail=None):
+    """One check in the common format; DETAIL is shown only on failure."""
     if cond:
         results["passed"] += 1
+        print("ok -", what, flush=True)
     else:
         results["failed"] += 1
-        print("FAIL:", what, flush=True)
+        print("FAIL -", what + (f": {detail}" if detail is not None else ""), flush=True)
     return cond
 
 
@@ -123,9 +125,9 @@ def replay(conn, records, first, expect):
         status, reply = call(conn, rec["path"], rec["request"])
         line = first + i
         ok = check(status == 200 and isinstance(reply, dict) and not reply.get("Err"),
-                   f"line {line + 1} {rec['path']}: {status} {reply}")
+                   f"line {line + 1} {rec['path']} succeeds", f"{status} {reply}")
         if ok and line in expect:
-            check(reply == example(expect[line]), f"line {line + 1}: reply {reply} != {expect[line]}")
+            check(reply == example(expect[line]), f"line {line + 1}: the reply is {expect[line]}", reply)
 
 
 def oper_infos(conn, records):
@@ -172,11 +174,11 @@ def main():
         other["Options"]["com.docker.network.generic"]["guardnet.icc"] = "false"
         status, reply = call(conn, "/NetworkDriver.CreateNetwork", other)
         check(status == 409 and "already exists with other options" in reply.get("Err", ""),
-              f"conflicting CreateNetwork after restart: {status} {reply}")
+              "conflicting CreateNetwork after restart is refused", f"{status} {reply}")
         replay(conn, docker[cut:], cut, expect)
         for sub in ("networks", "endpoints"):
             left = os.listdir(os.path.join(state, sub))
-            check(left == [], f"{sub} left after the full replay: {left}")
+            check(left == [], f"no {sub} left after the full replay", left)
         compose = load("fixtures/docker-compose-1.29-requests.jsonl")
         replay(conn, compose, 0, {})
         conn.close()
@@ -195,7 +197,7 @@ def main():
                                 stderr=subprocess.PIPE, text=True)
         _, err = proc.communicate(timeout=SLOW)
         check(proc.returncode != 0, "corrupt state: guardnetd refuses to start")
-        check(bad in err and "never discards state" in err, f"corrupt state message names the file: {err!r}")
+        check(bad in err and "never discards state" in err, "corrupt state message names the file", repr(err))
         check(os.path.exists(bad), "corrupt state file kept")
         check(not os.path.exists(sock), "no socket when start-up failed")
 
@@ -229,10 +231,10 @@ def main():
             f.write("publish = 10.0.0.300\n")
         r = subprocess.run(WRAP + [GUARDNETD, "-n", "--config", cfg], capture_output=True, text=True)
         check(r.returncode == 1 and "bad.conf:1: publish: invalid IP address \"10.0.0.300\"" in r.stderr,
-              f"-n with a bad config: {r.returncode} {r.stderr!r}")
+              "-n with a bad config names it", f"{r.returncode} {r.stderr!r}")
         r = subprocess.run(WRAP + [GUARDNETD, "-n", "--config", os.path.join(SPEC, "..", "packaging", "guardnet.conf")],
                            capture_output=True, text=True)
-        check(r.returncode == 0 and r.stdout.strip() == "configuration OK", f"-n with the shipped config: {r}")
+        check(r.returncode == 0 and r.stdout.strip() == "configuration OK", "-n with the shipped config: configuration OK", r)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -24,9 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	config_init(&c);
-	if (config_parse(&c, text, "fuzz.conf", &err) == 0 && (c.mark == 0 || c.ufw_root[0] != '/')) {
-		fprintf(stderr, "accepted a configuration it must refuse: mark %#x, ufw_root \"%s\"\n", c.mark,
-			c.ufw_root);
+	if (config_parse(&c, text, "fuzz.conf", &err) == 0 && c.mark == 0) {
+		fprintf(stderr, "accepted a configuration it must refuse: mark %#x\n", c.mark);
 		abort();
 	}
 	config_clear(&c);

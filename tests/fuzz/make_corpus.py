@@ -87,7 +87,7 @@ def decode_corpus(records):
 def config_corpus():
     with open(os.path.join(REPO, "packaging", "guardnet.conf"), "rb") as f:
         put("config", "shipped", f.read())
-    put("config", "every-key", b"publish = 192.0.2.1, 2001:db8::1\nufw = on\nmark = 0x100\nufw_root = /tmp/x\n")
+    put("config", "every-key", b"publish = 192.0.2.1, 2001:db8::1\nufw = on\nmark = 0x100\n")
     put("config", "bad", b"# comment\n\npublish = 10.0.0.300\n")
 
 

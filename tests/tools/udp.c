@@ -2,9 +2,11 @@
  * A UDP peer for tests (busybox nc has no UDP):
  *   udp serve PORT             answer every datagram with "echo:" and its text
  *   udp send HOST PORT TEXT [SRC]  send TEXT (from address SRC), print the answer;
- *                              exit 1 after 2 s without one
+ *                              exit 1 after 2 s without one, 3 when refused
+ *                              (an ICMP port or host unreachable came back)
  * Built with gcc -static so that it runs inside busybox images.
  */
+#include <errno.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -60,7 +62,7 @@ static int send_one(const char *host, const char *port, const char *text, const 
 		return 1;
 	n = recv(fd, buf, sizeof buf - 1, 0);
 	if (n < 0)
-		return 1;
+		return errno == ECONNREFUSED || errno == EHOSTUNREACH ? 3 : 1;
 	buf[n] = '\0';
 	printf("%s\n", buf);
 	return 0;

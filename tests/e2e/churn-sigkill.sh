@@ -5,33 +5,25 @@
 # from a seed and started again, at once or only after Docker has given up
 # on it.  Docker may fail a request while guardnetd is down; afterwards, at
 # checkpoints and at the end, guardnetd must agree with Docker, every
-# published port must answer the host and refuse the outside, and nothing
+# published port must answer the host and give the outside no answer, and nothing
 # of a removed endpoint may be left (tests/e2e/consistency.py).
 #
 #   CHURN_SEED=N replays a run's choices; CHURN_CYCLES=N changes its length.
-set -u
 . "$(dirname "$0")/../lib.sh"
+scenario churn-sigkill
 # CHURN_LOGS=DIR keeps guardnetd's and dockerd's logs there.
 keep_logs() {
 	[ -n "${CHURN_LOGS:-}" ] || return 0
 	mkdir -p "$CHURN_LOGS" && cp "$GN_TMP"/gn-*/guardnetd.log "$GN_TMP"/docker-*/dockerd.log "$CHURN_LOGS"
 }
-trap 'keep_logs; gn_cleanup' EXIT
+at_exit keep_logs
 
 SEED=${CHURN_SEED:-7310}
 CYCLES=${CHURN_CYCLES:-50}
 say "churn: seed $SEED, $CYCLES cycles (CHURN_SEED=$SEED bash $0 replays the same choices)"
 RANDOM=$SEED
-testbed || exit 1
+must testbed
 STATE=$GN_TMP/gn-$H/state
-pid_var=GUARDNETD_PID_${H//-/_}
-# Docker waits for a plugin without limit (research 1.3); a hang is a failure.
-dkt() { timeout 180 docker -H "unix://$GN_TMP/docker-$H/docker.sock" "$@"; }
-consistent() {
-	python3 "$GN_ROOT/tests/e2e/consistency.py" --ns "$H" --outside "$O" --driver "$DRV" \
-		--docker "unix://$GN_TMP/docker-$H/docker.sock" --state "$STATE" --ctl "$GN_ROOT/build/guardnetctl" \
-		--control "$GN_TMP/gn-$H/control.sock" --udp "$GN_TMP/udp" "$@"
-}
 # checkpoint WHAT: guardnetd drops what Docker abandoned while it was down
 # within a grace period of its own, so wait for agreement, then look closely.
 checkpoint() {
@@ -41,8 +33,7 @@ checkpoint() {
 }
 
 for n in 1 2; do
-	dkt network create -d "$DRV" --ipv6 --subnet 10.222.$n.0/24 --subnet fd00:222:$n::/64 n$n >/dev/null ||
-		fail "network create n$n"
+	must dkt network create -d "$DRV" --ipv6 --subnet 10.222.$n.0/24 --subnet fd00:222:$n::/64 n$n
 done
 
 declare -A live=()      # container -> the fixed host ports it holds, "tcp:20001 udp:20007"
@@ -75,8 +66,7 @@ step() {
 	cpid=$!
 	# Not a synchronisation: the delay is the randomly chosen kill point.
 	sleep "$(printf '0.%03d' "$delay")"
-	kill -9 "${!pid_var}"
-	wait "${!pid_var}" 2>/dev/null
+	guardnetd_stop "$H" KILL
 	[ "$late" = 1 ] || guardnetd_start "$H" "$DRV" || fail "guardnetd restart"
 	wait "$cpid"
 	rc=$?
@@ -136,12 +126,10 @@ done
 say "churn: $kills kills, $refused Docker requests failed while guardnetd was down"
 
 # The end: everything removed, nothing left.
-for c in $(dkt ps -aq); do dkt rm -f "$c" >/dev/null; done
+for c in $(dkt ps -aq); do must dkt rm -f "$c"; done
 check "network rm n1 n2 after the churn" quiet dkt network rm n1 n2
 check "at the end: nothing left (state, links, nftables, sysctls)" consistent
-check "at the end: no guardnet link" test -z "$(ip -n "$H" -o link show | grep -E 'gn-|gn[hc][0-9a-f]{12}')"
-check "at the end: no state file" test -z "$(find "$STATE/networks" "$STATE/endpoints" -type f)"
+check "at the end: no guardnet link" test "$(gn_links "$H")" -eq 0
+check "at the end: no state file" no_state "$H"
 check "at the end: no guardnet table" bash -c "! nsenter --net=/run/netns/$H nft list table inet guardnet 2>/dev/null"
-
-[ "$GN_FAILED" -gt 0 ] && { say "--- guardnetd log"; grep -v 'debug:' "$GN_TMP/gn-$H/guardnetd.log" | tail -40; }
-summary churn
+summary

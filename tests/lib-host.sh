@@ -1,0 +1,366 @@
+# shellcheck shell=bash
+# Test hosts for tests/lib.sh (which sources this file and lists what it
+# offers): network namespaces, each with its own dockerd, guardnetd, plugin
+# directory and UFW files in private mount namespaces; images, containers,
+# compose; the cleanup at exit.
+
+# netns_add NAME: a test host or the outside world.
+netns_add() {
+	ip netns add "$1" || return 1
+	GN_NAMESPACES+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# in_ns NAME COMMAND...: runs a command in a namespace without remounting
+# /sys (dockerd needs the host's cgroup view).
+in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
+
+# host_mounts NS [legacy]: sets GN_MOUNTS to a command prefix that runs a
+# program in NS's network namespace and in a private mount namespace where
+# /run/docker/plugins is NS's own plugin directory and, once NS has UFW's
+# files, /etc/ufw and /etc/default are NS's own.  With "legacy", iptables
+# is iptables-legacy there: the nft multi-call binary is covered by the
+# legacy one (design.md section 5).  The prefix execs, so that $! of
+# `"${GN_MOUNTS[@]}" prog &` is the program itself.
+host_mounts() {
+	local ns=$1 plugins=$GN_TMP/plugins-$1 ufwroot=$GN_TMP/gn-$1/ufwroot
+	mkdir -p "$plugins"
+	# The mount point itself; Docker makes it when it runs on this machine.
+	[ -d /run/docker/plugins ] || mkdir -p /run/docker/plugins
+	GN_MOUNTS=(unshare --mount --propagation private bash -c '
+		mount --bind "$1" /run/docker/plugins || exit 125
+		if [ -d "$2/etc/ufw" ]; then
+			mount --bind "$2/etc/ufw" /etc/ufw && mount --bind "$2/etc/default" /etc/default || exit 125
+		fi
+		if [ "$3" = legacy ]; then
+			mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi || exit 125
+		fi
+		shift 4
+		exec "$@"' in_host "$plugins" "$ufwroot" "${2:-}" "$ns" nsenter --net=/run/netns/"$ns")
+}
+
+# in_host NS COMMAND...: COMMAND as the test host NS's own programs see the
+# machine (host_mounts).
+in_host() {
+	local ns=$1
+	shift
+	host_mounts "$ns"
+	"${GN_MOUNTS[@]}" "$@"
+}
+
+# dockerd_start NS [legacy]: a dockerd of its own inside NS, with NS's
+# plugin directory ("legacy": on iptables-legacy).
+dockerd_start() {
+	local ns=$1 d=$GN_TMP/docker-$1
+	mkdir -p "$d/data" "$d/exec"
+	docker_engine "$ns" "$d" "${2:-}" || return 1
+	eval "DOCKER_${ns//-/_}=unix://$d/docker.sock"
+	wait_until 60 dk "$ns" info || { say "dockerd in $ns did not start:"; tail -20 "$d/dockerd.log"; return 1; }
+}
+
+# docker_engine NS DIR [legacy]: starts NS's Docker engine in the
+# background with its files under DIR (data, exec, docker.sock,
+# docker.pid, dockerd.log), adds its PID to GN_PIDS and returns at once.
+# GUARDNET_DOCKER picks the engine: docker_engine_$GUARDNET_DOCKER.
+docker_engine() {
+	local e=docker_engine_${GUARDNET_DOCKER:-host}
+	declare -F "$e" >/dev/null || { say "GUARDNET_DOCKER=${GUARDNET_DOCKER:-}: no function $e in tests/lib.sh"; return 1; }
+	"$e" "$@"
+}
+
+# This machine's dockerd (Debian 12: 20.10).
+docker_engine_host() {
+	local ns=$1 d=$2
+	host_mounts "$ns" "${3:-}"
+	"${GN_MOUNTS[@]}" dockerd --data-root "$d/data" --exec-root "$d/exec" \
+		-H "unix://$d/docker.sock" --pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
+	GN_PIDS+=($!)
+	disown $!
+}
+
+# dk NS ARGS...: the docker CLI against NS's dockerd.
+dk() { local ns=$1; shift; ${GN_DOCKER_CLI:-docker} -H "unix://$GN_TMP/docker-$ns/docker.sock" "$@"; }
+
+# dkt ARGS...: the docker CLI on $H, bounded in time: Docker waits for a
+# plugin without limit (research 1.3), and a hang is a failure.
+dkt() { timeout "${DKT_TIMEOUT:-180}" ${GN_DOCKER_CLI:-docker} -H "unix://$GN_TMP/docker-$H/docker.sock" "$@"; }
+
+# guardnetd_start NS DRIVER: guardnetd in NS serving driver name DRIVER,
+# its socket in NS's plugin directory.  It reads UFW's files of NS (a
+# pristine copy unless ufw_setup made them already), never the machine's.
+guardnetd_start() {
+	local ns=$1 drv=$2 d=$GN_TMP/gn-$1 sock=$GN_TMP/plugins-$1/$2.sock
+	mkdir -p "$d"
+	[ -d "$d/ufwroot/etc/ufw" ] || ufw_files "$ns"
+	[ -e "$d/guardnet.conf" ] || echo "# guardnet.conf of test host $ns: the defaults" >"$d/guardnet.conf"
+	GN_SOCKS[$drv]=$sock
+	host_mounts "$ns"
+	"${GN_MOUNTS[@]}" "$GN_BIN" -v --socket "$sock" --state-dir "$d/state" \
+		--config "$d/guardnet.conf" --control "$d/control.sock" >>"$d/guardnetd.log" 2>&1 &
+	GN_PIDS+=($!)
+	# Tests kill it on purpose: no "Killed" line from bash's job control.
+	disown $!
+	eval "GUARDNETD_PID_${ns//-/_}=$!"
+	wait_until 10 plugin_call "$drv" /Plugin.Activate || { say "guardnetd did not start:"; tail -30 "$d/guardnetd.log"; return 1; }
+}
+
+guardnetd_pid() { local v=GUARDNETD_PID_${1//-/_}; echo "${!v:-}"; }
+
+# guardnetd_stop NS [SIGNAL]: stops NS's guardnetd (SIGTERM unless told,
+# e.g. KILL) and waits until it is gone.
+guardnetd_stop() {
+	local pid
+	pid=$(guardnetd_pid "$1")
+	[ -n "$pid" ] || return 1
+	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	wait_until 20 pid_gone "$pid" || return 1
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# plugin_sock DRIVER: the socket guardnetd serves DRIVER on.
+plugin_sock() {
+	local s
+	if [ -n "${GN_SOCKS[$1]:-}" ]; then echo "${GN_SOCKS[$1]}"; return; fi
+	for s in "$GN_TMP"/plugins-*/"$1".sock; do [ -S "$s" ] && { echo "$s"; return; }; done
+	echo "$GN_TMP/plugins-${H:-none}/$1.sock"
+}
+
+# plugin_call DRIVER PATH [BODY]: one request on a plugin socket.
+plugin_call() {
+	curl -sf --unix-socket "$(plugin_sock "$1")" -X POST -d "${3:-}" "http://plugin$2"
+}
+
+gnctl() { "$GN_CTL" --socket "$GN_TMP/gn-$H/control.sock" "$@"; }
+
+# refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
+# LD_PRELOAD library (once per test run).  A guardnetd started with
+# GN_REFUSE_PORT=P LD_PRELOAD=<it> has every nf_tables transaction that
+# publishes port P refused by the kernel.
+refuse_shim() {
+	local so=$GN_TMP/nfrefuse.so
+	[ -e "$so" ] || gcc -shared -fPIC -O2 -Wall -o "$so" "$GN_ROOT/tests/tools/nfrefuse.c" || return 1
+	echo "$so"
+}
+
+# consistent [--reach]: guardnetd, the kernel and Docker agree on $H (and
+# with --reach every published port answers the host and not the outside).
+consistent() {
+	GN_DOCKER_CLI=${GN_DOCKER_CLI:-docker} python3 "$GN_ROOT/tests/e2e/consistency.py" --ns "$H" --outside "$O" \
+		--driver "$DRV" --docker "unix://$GN_TMP/docker-$H/docker.sock" --state "$GN_TMP/gn-$H/state" \
+		--ctl "$GN_CTL" --control "$GN_TMP/gn-$H/control.sock" --udp "$GN_TMP/udp" "$@"
+}
+
+# parallel_runs PREFIX COUNT ARGS...: COUNT `docker run -d --name PREFIXi
+# ARGS...` on $H at once (dkt); ARGS may say %i for i.  Leaves each one's
+# output and exit code in $GN_TMP/PREFIXi.out and .rc.
+parallel_runs() {
+	local prefix=$1 count=$2 i pids=()
+	shift 2
+	for ((i = 1; i <= count; i++)); do
+		(dkt run -d --name "$prefix$i" "${@//%i/$i}" >"$GN_TMP/$prefix$i.out" 2>&1
+		 echo $? >"$GN_TMP/$prefix$i.rc") &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+
+# image_load NS: imports "gnbox", a busybox-static root file system with a
+# web page and a CGI script that prints the caller's address, into NS's
+# dockerd (there is no registry here).
+image_load() {
+	local root=$GN_TMP/rootfs
+	if [ ! -f "$GN_TMP/gnbox.tar" ]; then
+		mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/www/cgi-bin"
+		cp /bin/busybox "$root/bin/busybox"
+		# getaddrinfo in a static binary warns about NSS; numeric hosts are fine.
+		gcc -static -O2 -w -o "$root/bin/udp" "$GN_ROOT/tests/tools/udp.c" 2>/dev/null || return 1
+		cp "$root/bin/udp" "$GN_TMP/udp"
+		for a in $(/bin/busybox --list); do
+			[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
+		done
+		www_make "$root/www"
+		tar -C "$root" -cf "$GN_TMP/gnbox.tar" .
+	fi
+	dk "$1" import "$GN_TMP/gnbox.tar" gnbox >/dev/null
+}
+
+# www_make DIR: index.html says "hello from guardnet"; cgi-bin/ip prints
+# REMOTE_ADDR.
+www_make() {
+	mkdir -p "$1/cgi-bin"
+	echo "$GN_HELLO" >"$1/index.html"
+	printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >"$1/cgi-bin/ip"
+	chmod 0755 "$1/cgi-bin/ip"
+}
+
+# web NAME NETWORK [ARGS...]: a gnbox web server on $H (port 80).
+web() { web_at 80 "$@"; }
+# web_at PORT NAME NETWORK [ARGS...]: the same on another port of the container.
+web_at() { must dk "$H" run -d --name "$2" --network "$3" "${@:4}" gnbox httpd -f -p "$1" -h /www; }
+
+# outside_add HOSTNS OUTNS: joins the test host to an "outside" namespace
+# with 192.0.2.1/24 and 2001:db8:1::1/64 on the host side (.2 and ::2 outside).
+outside_add() {
+	local h=$1 o=$2 a=${1:0:7}x b=${2:0:7}y
+	ip link add "$a" netns "$h" type veth peer name "$b" netns "$o" &&
+		ip -n "$h" addr add 192.0.2.1/24 dev "$a" &&
+		ip -n "$o" addr add 192.0.2.2/24 dev "$b" &&
+		ip -n "$h" addr add 2001:db8:1::1/64 dev "$a" nodad &&
+		ip -n "$o" addr add 2001:db8:1::2/64 dev "$b" nodad &&
+		ip -n "$h" link set "$a" up &&
+		ip -n "$o" link set "$b" up
+}
+
+# serve_outside OUTNS PORT: a web server in the outside namespace.
+serve_outside() {
+	local w=$GN_TMP/www-$1
+	www_make "$w"
+	nsenter --net=/run/netns/"$1" /bin/busybox httpd -f -p "$2" -h "$w" &
+	GN_PIDS+=($!)
+	wait_until 10 in_ns "$1" /bin/busybox wget -qO- "http://127.0.0.1:$2/"
+}
+
+# ctr_ip NS CONTAINER NETWORK [6]: a container's address on a network.
+ctr_ip() {
+	local f=IPAddress
+	[ "${4:-}" = 6 ] && f=GlobalIPv6Address
+	dk "$1" inspect -f "{{(index .NetworkSettings.Networks \"$3\").$f}}" "$2"
+}
+
+ctr_pid() { dk "$1" inspect -f '{{.State.Pid}}' "$2"; }
+
+# in_ctr NS CONTAINER COMMAND...: a program of this machine (curl, the udp
+# tool) in the container's network namespace.
+in_ctr() {
+	local pid
+	pid=$(ctr_pid "$1" "$2") && [ "$pid" -gt 0 ] || return 125
+	shift 2
+	nsenter --net=/proc/"$pid"/ns/net "$@"
+}
+
+# fetch NS CONTAINER URL: HTTP GET from inside a container, bounded in time
+# (busybox wget crashes with -T, design.md section 5).
+fetch() { dk "$1" exec "$2" timeout 3 wget -qO- "$3" 2>/dev/null; }
+
+# egress_seen NS CONTAINER URL: the source address a web server outside saw
+# for the container's request to URL (cgi-bin/ip); busybox httpd shows IPv4
+# peers as [::ffff:a.b.c.d], printed here as a.b.c.d.
+egress_seen() { fetch "$1" "$2" "$3" | sed -E 's/^\[::ffff:(.*)\]$/\1/; s/^\[(.*)\]$/\1/'; }
+
+# gn_links NS: how many of guardnet's links NS has (gn-* bridges, gnh/gnc veth ends).
+gn_links() { ip -n "$1" -o link show | awk -F': ' '{print $2}' | grep -cE '^(gn-|gn[hc][0-9a-f]{12})'; }
+
+# no_state NS: guardnetd of NS keeps no network or endpoint record.
+no_state() { [ -z "$(find "$GN_TMP/gn-$1/state/networks" "$GN_TMP/gn-$1/state/endpoints" -type f 2>/dev/null)" ]; }
+
+# compose DIR PROJECT ARGS...: docker-compose for the project in DIR on $H.
+compose() {
+	(cd "$1" && DOCKER_HOST=unix://$GN_TMP/docker-$H/docker.sock ${GN_COMPOSE:-docker-compose} -p "$2" "${@:3}")
+}
+
+# compose_ctr DIR PROJECT SERVICE: the container of a service (compose v1
+# names it PROJECT_SERVICE_1, v2 PROJECT-SERVICE-1).
+compose_ctr() { compose "$1" "$2" ps -q "$3" 2>/dev/null | head -1; }
+
+# ufw_files NS: NS's own UFW files under $GN_TMP/gn-NS/ufwroot: Debian's
+# pristine ones (UFW disabled, no rules), whatever this machine's UFW says,
+# and no sysctl file (ufw would otherwise set host-wide sysctls).
+ufw_files() {
+	local r=$GN_TMP/gn-$1/ufwroot f
+	mkdir -p "$r/etc/default"
+	cp -a /etc/ufw "$r/etc/ufw" || return 1
+	for f in /usr/share/ufw/*.rules /usr/share/ufw/*.init /usr/share/ufw/ufw.conf; do
+		cp "$f" "$r/etc/ufw/" || return 1
+	done
+	: >"$r/etc/ufw/empty-sysctl.conf"
+	sed -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL=/etc/ufw/empty-sysctl.conf|' /etc/default/ufw >"$r/etc/default/ufw"
+}
+
+# ufw_setup NS: UFW's files for test host NS, and ufw() to run Debian's ufw
+# in NS on them only.
+ufw_setup() {
+	UFW_NS=$1
+	UFW_ROOT=$GN_TMP/gn-$1/ufwroot
+	[ -d "$UFW_ROOT/etc/ufw" ] || ufw_files "$1"
+}
+
+# ufw ARGS...: Debian's ufw in $UFW_NS on its own files (UFW_ROOT); with
+# UFW_LEGACY=1 its iptables is iptables-legacy.  Its output is shown only on
+# failure.  It uses nothing but those variables, so `export -f ufw` lets a
+# child bash run it.
+ufw() {
+	local out rc
+	out=$(unshare --mount --propagation private bash -c '
+		mount --bind "$0/etc/ufw" /etc/ufw && mount --bind "$0/etc/default" /etc/default &&
+		{ [ "$2" != 1 ] || mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi; } &&
+		exec nsenter --net=/run/netns/"$1" ufw "${@:3}"' "$UFW_ROOT" "$UFW_NS" "${UFW_LEGACY:-0}" "$@" 2>&1)
+	rc=$?
+	[ $rc -eq 0 ] || printf '    ufw %s (exit %s):\n%s\n' "$*" "$rc" "$(sed 's/^/    | /' <<<"$out")"
+	return $rc
+}
+
+# testbed [legacy]: the usual topology.  Test host H (dockerd, guardnetd,
+# UFW's files ready for ufw(), the gnbox image) joined to the outside O,
+# which has 192.0.2.2-.4 and 2001:db8:1::2-::4.  "legacy": dockerd on
+# iptables-legacy.  Sets H, O and DRV (the driver name).
+testbed() {
+	local a
+	H=${GN_TAG}h
+	O=${GN_TAG}o
+	DRV=${GN_TAG}drv
+	netns_add "$H" && netns_add "$O" && outside_add "$H" "$O" || return 1
+	for a in 3 4; do
+		ip -n "$O" addr add 192.0.2.$a/24 dev "${O:0:7}y" || return 1
+		ip -n "$O" addr add 2001:db8:1::$a/64 dev "${O:0:7}y" nodad || return 1
+	done
+	ufw_setup "$H" || return 1
+	dockerd_start "$H" "${1:-}" || return 1
+	guardnetd_start "$H" "$DRV" || return 1
+	image_load "$H"
+}
+
+# bare_host: test host H with guardnetd serving DRV and no dockerd (the
+# tests then speak Docker's side of the protocol with drv_*).
+bare_host() {
+	H=${GN_TAG}h
+	DRV=${GN_TAG}drv
+	netns_add "$H" && guardnetd_start "$H" "$DRV"
+}
+
+# docker_host: test host H with dockerd and guardnetd (DRV), no outside.
+docker_host() {
+	H=${GN_TAG}h
+	DRV=${GN_TAG}drv
+	netns_add "$H" && dockerd_start "$H" && guardnetd_start "$H" "$DRV"
+}
+
+gn_cleanup() {
+	local pid ns d ids
+	set +e
+	# Containers first, at once: a dockerd told to stop waits 10 s for each
+	# container that ignores SIGTERM (httpd as PID 1 does).  Then dockerd,
+	# while guardnetd still answers its last calls (it would retry a plugin
+	# that is gone for 15 s).
+	for d in "$GN_TMP"/docker-*; do
+		[ -S "$d/docker.sock" ] || continue
+		ids=$(timeout 10 ${GN_DOCKER_CLI:-docker} -H "unix://$d/docker.sock" ps -q 2>/dev/null)
+		# shellcheck disable=SC2046,SC2086 # a list of IDs, a list of PIDs
+		[ -z "$ids" ] || kill -9 $(timeout 10 ${GN_DOCKER_CLI:-docker} -H "unix://$d/docker.sock" \
+			inspect -f '{{.State.Pid}}' $ids 2>/dev/null | grep -v '^0$') 2>/dev/null
+		pid=$(cat "$d/docker.pid" 2>/dev/null)
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait_until 5 pid_gone "$pid" || kill -9 "$pid"; }
+	done
+	for pid in "${GN_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${GN_PIDS[@]}"; do
+		wait_until 20 pid_gone "$pid" || kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	# dockerd leaves its containerd and shims behind when killed hard.
+	pkill -9 -f "$GN_TMP/docker-" 2>/dev/null
+	for ns in "${GN_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	# Mounts dockerd made under its data and exec roots (none when it ran
+	# in a mount namespace of its own, as it does here).
+	findmnt -rn -o TARGET | grep "^$GN_TMP" | sort -r | xargs -r -n1 umount -l 2>/dev/null
+	rm -rf "$GN_TMP"
+}
