@@ -72,19 +72,6 @@ docker_api() {
 		-X POST --data-binary "@$3" "http://docker$2"
 }
 
-# Until tests/lib.sh has them (issue 13's per-host plugin directories):
-# the socket guardnetd serves DRIVER on, NS's guardnetd's pid, and stopping
-# it (SIGTERM unless told) until it is gone.
-declare -F plugin_sock >/dev/null || plugin_sock() { echo "/run/docker/plugins/$1.sock"; }
-declare -F guardnetd_pid >/dev/null || guardnetd_pid() { local v=GUARDNETD_PID_${1//-/_}; echo "${!v:-}"; }
-declare -F guardnetd_stop >/dev/null || guardnetd_stop() {
-	local pid
-	pid=$(guardnetd_pid "$1")
-	[ -n "$pid" ] && kill -"${2:-TERM}" "$pid" 2>/dev/null && wait_until 60 pid_gone "$pid" || return 1
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
 # plugin_host NS DRIVER [BINARY]: a test host without dockerd, for the
 # benchmarks that speak the plugin API themselves (tools/fleet.py):
 # namespace NS, the namespace ${NS}s that stands for the containers, and a

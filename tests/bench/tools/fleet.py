@@ -12,7 +12,8 @@ programmed with PORTS published TCP ports, and prints how long it took.
 Objects are named by number, so that a later run knows what an earlier one
 made: network i has the NetworkID "5ca1" + i in 8 hex digits + "f"s (its
 bridge is gn-5ca1 and those digits), the subnet 10.(128 + i / 256).(i % 256).0/24
-and the gateway .1; its endpoint j has the address .(2 + j).  Host ports
+and the gateway .1; its endpoint j has the address .(2 + j) (on hosts of
+more than 250 endpoints per network, /16s: see address()).  Host ports
 are 20000 + 4 * (i * EPS + j) + k; endpoints numbered EPS and above
 (added one at a time, to be timed) take theirs from 62000 up.
 
@@ -65,6 +66,15 @@ def subnet(i):
     return f"10.{128 + i // 256}.{i % 256}"
 
 
+def address(i, j, wide):
+    """Endpoint j's address on network i, and the network's pool and
+    gateway: /24s, or for networks of more than 250 endpoints (wide) /16s
+    from 10.32.0.0 (networks 0 to 63)."""
+    if wide:
+        return f"10.{32 + i}.{j // 250}.{2 + j % 250}", f"10.{32 + i}.0.0/16", f"10.{32 + i}.0.1"
+    return f"{subnet(i)}.{2 + j}", f"{subnet(i)}.0/24", f"{subnet(i)}.1"
+
+
 def ep_id(i, j):
     # The veth names are made of the first 12 digits: unique there.
     return f"{i:06x}{j:06x}" + "e" * 52
@@ -87,6 +97,7 @@ class Host:
     def __init__(self, sock, netns, sandbox, eps_per_net=10):
         self.sock, self.netns, self.sandbox = sock, netns, sandbox
         self.stride = eps_per_net
+        self.wide = eps_per_net > 250
         self.conn = UnixConnection(sock)
 
     def call(self, method, body):
@@ -111,11 +122,12 @@ class Host:
         return ms
 
     def create_network(self, i):
-        s = subnet(i)
+        _, pool, gateway = address(i, 0, self.wide)
         return self.call("CreateNetwork", {
             "NetworkID": net_id(i),
             "Options": {"com.docker.network.enable_ipv6": False, "com.docker.network.generic": {}},
-            "IPv4Data": [{"AddressSpace": "LocalDefault", "Gateway": s + ".1/24", "Pool": s + ".0/24"}],
+            "IPv4Data": [{"AddressSpace": "LocalDefault", "Gateway": gateway + pool[pool.index("/"):],
+                          "Pool": pool}],
             "IPv6Data": []})
 
     def delete_network(self, i):
@@ -131,8 +143,9 @@ class Host:
 
     def create_endpoint(self, i, j, ports):
         ref = {"NetworkID": net_id(i), "EndpointID": ep_id(i, j)}
+        addr, pool, _ = address(i, j, self.wide)
         return self.call("CreateEndpoint", dict(ref, Options=self.opts(i, j, ports), Interface={
-            "Address": f"{subnet(i)}.{2 + j}/24", "AddressIPv6": "", "MacAddress": ""}))
+            "Address": addr + pool[pool.index("/"):], "AddressIPv6": "", "MacAddress": ""}))
 
     def join(self, i, j, ports):
         ref = {"NetworkID": net_id(i), "EndpointID": ep_id(i, j)}
@@ -155,12 +168,13 @@ class Host:
         return t
 
     def remove_endpoint(self, i, j):
-        """Docker's calls when the container goes (its end of the pair
-        goes with its namespace); {method: ms}."""
+        """Docker's calls when the container goes; {method: ms}.  After
+        Leave, Docker moves the container's end back to the host, and
+        DeleteEndpoint removes the pair."""
         ref = {"NetworkID": net_id(i), "EndpointID": ep_id(i, j)}
         t = {"RevokeExternalConnectivity": self.call("RevokeExternalConnectivity", ref)}
         t["Leave"] = self.call("Leave", ref)
-        ip_batch([f"link del {veth(i, j)[1]}"], self.sandbox)
+        ip_batch([f"link set {veth(i, j)[1]} netns {self.netns}"], self.sandbox)
         t["DeleteEndpoint"] = self.call("DeleteEndpoint", ref)
         return t
 
