@@ -35,6 +35,7 @@ KERNEL_LIBS = {
     "nl-conf.c": {"libmnl"},
     "nl-diag.c": {"libmnl"},
     "nl-link.c": {"libmnl"},
+    "nl-update.c": {"libmnl"},
     "fw-apply.c": {"libmnl", "libnftnl", "libiptc"},
     "fw-nft.h": {"libmnl", "libnftnl"},
     "fw-nft-table.c": {"libmnl", "libnftnl"},
