@@ -254,6 +254,8 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		/* MHD also has time-based work (idle connections), so run it on
 		 * every wake-up, not only when its descriptor fired. */
 		http_run(http);
+		/* What Docker need not wait for, now that it has its answers. */
+		kernel_flush(kern);
 	}
 	close(ep);
 	return 0;
