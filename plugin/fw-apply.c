@@ -61,7 +61,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 	fw_nft_table(b, m);
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
 	if (r == 0) {
-		r = nft_batch_commit(b, fw->sock, err);
+		r = fw_commit(fw, b, err);
 		/* Refused, the table is as it was; with no answer, unknown. */
 		if (r < 0 && !nft_batch_refused(b))
 			fw->current = false;
@@ -95,7 +95,7 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 		nft_batch_free(b);
 		return n ? gn_errf(err, -ESTALE, "guardnet's table is not known to be as guardnet left it") : 0;
 	}
-	r = nft_batch_commit(b, fw->sock, err);
+	r = fw_commit(fw, b, err);
 	fw->seq += 1 << 16;
 	if (r < 0 && !nft_batch_refused(b)) {
 		fw->current = false;

@@ -106,7 +106,19 @@ struct gn_fw {
 	uint32_t last_mark; /* the hook mark of the last transaction (0: none) */
 	bool current;       /* the table is what fw_apply and fw_apply_share made it */
 	int disagree;       /* last backend check: 1 Docker and UFW on different iptables */
+	/* nf_tables' generation after guardnet's last transaction, when no
+	 * other program's came between it and the one before (gen_own_known):
+	 * lost events (ENOBUFS) are then guardnet's own and need no repair. */
+	uint32_t gen_own;
+	bool gen_own_known;
 };
+
+/* nf_tables' generation: it counts the transactions committed in this
+ * namespace, any program's.  0 or a negative errno. */
+int fw_nft_genid(struct gn_fw *fw, uint32_t *ret);
+/* Commits b as guardnet's own transaction (nft_batch_commit), noting the
+ * generations around it (gen_own). */
+int fw_commit(struct gn_fw *fw, struct nft_batch *b, struct gn_err *err);
 
 /* Whether iptables' forward path still holds guardnet's accept rule for
  * mark where it belongs (0: that no guardnet rule is left). */
