@@ -77,6 +77,21 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 	return r;
 }
 
+int fw_sync(struct gn_fw *fw, const struct fw_model *m, bool *changed, struct gn_err *err)
+{
+	bool same = false;
+
+	*changed = false;
+	if (m->n && fw_nft_table_is(fw, m, &same) == 0 && same && fw_hook_intact(fw, m->mark) &&
+	    (!fw_ipt_legacy_present() || fw_ipt_legacy_sync(m->mark, err) == 0)) {
+		fw->last_mark = m->mark;
+		fw->current = true;
+		return 0;
+	}
+	*changed = true;
+	return fw_apply(fw, m, err);
+}
+
 int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
 	struct nft_batch *b;

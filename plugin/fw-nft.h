@@ -131,6 +131,9 @@ struct fw_share;
  * with its content, so that it replaces whatever is there.  With no
  * networks, only removes it. */
 void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
+/* Whether guardnet's table in the kernel is the one fw_nft_table builds
+ * for m, compared without writing (fw-nft-check.c).  0 or a negative errno. */
+int fw_nft_table_is(struct gn_fw *fw, const struct fw_model *m, bool *same);
 /* Published ports (fw-nft-pub.c): maps and sets, the nat chains, the
  * forward rules for DNATed connections, the postrouting rules of a network. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);

@@ -213,6 +213,7 @@ static void repair_veths(struct repair *c)
 int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err)
 {
 	struct repair c = { .k = ctx, .err = err };
+	bool rebuilt = false;
 	struct gn_err e;
 	int r;
 
@@ -228,12 +229,12 @@ int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_m
 	remove_leftovers(&c);
 	repair_bridges(&c);
 	repair_veths(&c);
-	log_info("reconcile: %zu bridges and %zu veth pairs wanted, %d change(s) to links", want->n_bridges,
-		 want->n_veths, c.changes);
 	free(c.master);
 	view_free(&c.v);
 	/* The caller logs this one, like the first failure above. */
-	r = fw_apply(c.k->fw, m, &e);
+	r = fw_sync(c.k->fw, m, &rebuilt, &e);
+	log_info("reconcile: %zu bridges and %zu veth pairs wanted, %d change(s) to links; the firewall %s",
+		 want->n_bridges, want->n_veths, c.changes, r < 0 ? "failed" : rebuilt ? "rebuilt" : "as it should be");
 	if (r < 0 && !c.first) {
 		c.first = r;
 		*err = e;

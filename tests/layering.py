@@ -40,6 +40,7 @@ KERNEL_LIBS = {
     "fw-nft.h": {"libmnl", "libnftnl"},
     "fw-nft-table.c": {"libmnl", "libnftnl"},
     "fw-nft-batch.c": {"libmnl", "libnftnl"},
+    "fw-nft-check.c": {"libmnl", "libnftnl"},
     "fw-nft-count.c": {"libmnl", "libnftnl"},
     "fw-nft-events.c": {"libmnl", "libnftnl"},
     "fw-nft-expr.c": {"libmnl", "libnftnl"},

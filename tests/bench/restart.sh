@@ -41,7 +41,7 @@ check "$NETS bridges and $((NETS * EPS)) veth pairs" \
 	test "$(ip -n "$L" -o link show type bridge | wc -l)/$(ip -n "$L" -o link show type veth | wc -l)" = "$NETS/$((NETS * EPS))"
 # The kernel's own work after the fill (IPv6 duplicate address detection
 # on the bridges) would show as change events: it ends first.
-settled() { test -z "$(ip -n "$L" addr show tentative)"; }
+settled() { ! ip -n "$L" addr show tentative | grep -q tentative; }
 check "no address of $L is tentative any more" wait_until 60 settled
 serving=() checked=() links=() fw=() rss=()
 for i in $(seq "$ROUNDS"); do
