@@ -11,6 +11,8 @@
 
 #include <libnftnl/common.h>
 
+#include <linux/netfilter/nfnetlink.h>
+
 #include "fw-nft.h"
 #include "log.h"
 
@@ -273,4 +275,34 @@ done:
 		return gn_errf(err, first_err, "nftables refused the transaction at \"%s\": %s; nothing was changed",
 			       describe(b, first_bad), strerror(-first_err));
 	return 0;
+}
+
+int fw_nft_query(struct mnl_socket *sock, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	static char buf[1 << 17];
+	int n;
+
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
+		if (n > 0)
+			n = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, mnl_socket_get_portid(sock), cb, data);
+	} while (n > 0);
+	return n < 0 ? -errno : 0;
+}
+
+struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh)
+{
+	struct nlmsghdr *copy = malloc(nlh->nlmsg_len);
+	struct nlattr *list, *e;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, nlh, nlh->nlmsg_len);
+	mnl_attr_for_each(list, copy, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(list) == NFTA_SET_ELEM_LIST_ELEMENTS)
+			mnl_attr_for_each_nested(e, list)
+				e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
+	return copy;
 }

@@ -278,27 +278,15 @@ static void digest_free(struct digest *d)
 	free(d->dynamic);
 }
 
-/* Elements messages carry NFTA_LIST_ELEM-typed entries that libnftnl's
- * parser expects as NFTA_LIST_ELEM; the batch's are typed 1 all the same,
- * but the kernel ignores the type and libnftnl does not: retyped copy. */
 static void parse_elems(struct digest *d, const struct nlmsghdr *nlh)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *copy = malloc(nlh->nlmsg_len);
-	struct nlattr *list, *e;
+	struct nlmsghdr *copy = nft_elems_retyped(nlh);
 
-	if (!s || !copy) {
+	if (!s || !copy)
 		d->oom = true;
-		goto out;
-	}
-	memcpy(copy, nlh, nlh->nlmsg_len);
-	mnl_attr_for_each(list, copy, sizeof(struct nfgenmsg))
-		if (mnl_attr_get_type(list) == NFTA_SET_ELEM_LIST_ELEMENTS)
-			mnl_attr_for_each_nested(e, list)
-				e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
-	if (nftnl_set_elems_nlmsg_parse(copy, s) == 0)
+	else if (nftnl_set_elems_nlmsg_parse(copy, s) == 0)
 		add_elems(d, s);
-out:
 	nftnl_set_free(s);
 	free(copy);
 }
@@ -369,26 +357,15 @@ static int on_dumped(const struct nlmsghdr *nlh, void *data)
 /* A dump of one kind of object of guardnet's table (of set, for elements). */
 static int dump(struct gn_fw *fw, uint16_t type, const char *set, struct digest *d)
 {
-	static char buf[1 << 17];
-	struct nlmsghdr *nlh;
-	uint32_t seq = fw->seq++;
-	int n;
+	char buf[1024] = { 0 }; /* libmnl leaves attribute padding as it finds it */
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP, fw->seq++);
+	int r;
 
-	memset(buf, 0, 4096);
-	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP, seq);
 	mnl_attr_put_strz(nlh, 1 /* NFTA_{CHAIN,RULE,SET,SET_ELEM_LIST}_TABLE */, FW_TABLE);
 	if (set)
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
-	if (mnl_socket_sendto(fw->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = (int)mnl_socket_recvfrom(fw->sock, buf, sizeof buf);
-		if (n > 0)
-			n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(fw->sock), on_dumped, d);
-	} while (n > 0);
-	if (n < 0)
-		return -errno;
-	return d->oom ? -ENOMEM : 0;
+	r = fw_nft_query(fw->sock, nlh, on_dumped, d);
+	return r == 0 && d->oom ? -ENOMEM : r;
 }
 
 static int kernel_digest(struct gn_fw *fw, struct digest *d)

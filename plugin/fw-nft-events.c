@@ -82,27 +82,11 @@ static int on_gen(const struct nlmsghdr *nlh, void *data)
 
 int fw_nft_genid(struct gn_fw *fw, uint32_t *ret)
 {
-	char buf[8192] = { 0 }; /* libmnl leaves attribute padding as it finds it */
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *g;
-	uint32_t seq = fw->seq++;
-	int n;
+	char buf[256] = { 0 }; /* libmnl leaves attribute padding as it finds it */
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, fw->seq++);
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof *g);
-	g->nfgen_family = AF_UNSPEC;
-	g->version = NFNETLINK_V0;
 	*ret = 0;
-	if (mnl_socket_sendto(fw->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = (int)mnl_socket_recvfrom(fw->sock, buf, sizeof buf);
-		if (n > 0)
-			n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(fw->sock), on_gen, ret);
-	} while (n > 0);
-	return n < 0 ? -errno : 0;
+	return fw_nft_query(fw->sock, nlh, on_gen, ret);
 }
 
 int fw_commit(struct gn_fw *fw, struct nft_batch *b, struct gn_err *err)

@@ -48,6 +48,14 @@ int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err
  * changed nothing), as opposed to a failure to build, send or hear back. */
 bool nft_batch_refused(const struct nft_batch *b);
 
+/* Sends one request (a query or a dump) on sock and runs cb on each
+ * message of the answer.  0 or a negative errno. */
+int fw_nft_query(struct mnl_socket *sock, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+/* A copy of an elements message that libnftnl's parser takes: the batch
+ * types each element 1 (NFTA_LIST_UNSPEC), which the kernel ignores and
+ * libnftnl does not.  malloc'd; NULL when out of memory. */
+struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh);
+
 /* Expressions, in the order nft itself emits them. */
 void x_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 void x_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);

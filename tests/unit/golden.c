@@ -18,6 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "fw-nft.h"
 #include "suites.h"
 
 #define GOLDEN_DIR SPEC_DIR "/../tests/unit/golden"
@@ -109,24 +110,6 @@ static void print_flags(FILE *out, uint16_t flags)
 			fprintf(out, " %s", f[i].name);
 }
 
-/* libnftnl (1.2.4) numbers the elements of a set element message 1, 2, 3...
- * when it builds one, and parses back only elements of type NFTA_LIST_ELEM
- * (1); the kernel ignores the type.  A copy with every element retyped
- * parses whole. */
-static struct nlmsghdr *elems_retyped(const struct nlmsghdr *nlh)
-{
-	struct nlmsghdr *copy = malloc(nlh->nlmsg_len);
-	struct nlattr *list, *e;
-
-	if (!copy)
-		return NULL;
-	memcpy(copy, nlh, nlh->nlmsg_len);
-	mnl_attr_for_each(list, copy, sizeof(struct nfgenmsg))
-		if (mnl_attr_get_type(list) == NFTA_SET_ELEM_LIST_ELEMENTS)
-			mnl_attr_for_each_nested(e, list)
-				e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
-	return copy;
-}
 
 /* What the default printout of a set leaves out. */
 static void set_details(char *buf, size_t len, const struct nftnl_set *s)
@@ -220,7 +203,7 @@ static void print_object(FILE *out, const struct nlmsghdr *nlh, uint16_t type)
 	case NFT_MSG_NEWSETELEM:
 	case NFT_MSG_DELSETELEM: {
 		struct nftnl_set *s = nftnl_set_alloc();
-		struct nlmsghdr *copy = elems_retyped(nlh);
+		struct nlmsghdr *copy = nft_elems_retyped(nlh);
 
 		if (!copy || nftnl_set_elems_nlmsg_parse(copy, s) < 0)
 			snprintf(buf, sizeof buf, "(unparsable elements)");

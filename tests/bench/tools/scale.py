@@ -21,26 +21,16 @@ background, slowly: not while timing).  Prints per round and host:
 """
 import http.client
 import json
-import socket
 import subprocess
 import sys
 import time
+
+from fleet import UnixConnection
 
 PREFIX, ROUNDS, SAMPLES = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 NET_ID = "5ca1e" + "0" * 59
 GATEWAY = "10.240.0.1"
 SAMPLE_BASE = 10000
-
-
-class UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("plugin", timeout=120)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(120)
-        self.sock.connect(self.path)
 
 
 def ip_batch(lines, netns):
