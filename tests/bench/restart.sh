@@ -45,10 +45,13 @@ settled() { ! ip -n "$L" addr show tentative | grep -q tentative; }
 check "no address of $L is tentative any more" wait_until 60 settled
 serving=() checked=() links=() fw=() rss=()
 for i in $(seq "$ROUNDS"); do
+	# Started directly, so that $! is the monitor itself (nsenter execs
+	# it): the kill below must not leave one listening.
 	ip -n "$L" monitor link address route >"$GN_TMP/ipmon" 2>&1 &
 	ipmon=$!
-	in_ns "$L" nft monitor >"$GN_TMP/nftmon" 2>&1 &
+	nsenter --net=/run/netns/"$L" nft monitor >"$GN_TMP/nftmon" 2>&1 &
 	nftmon=$!
+	GN_PIDS+=("$ipmon" "$nftmon")
 	# Both listen before the restart begins.
 	sleep 0.5
 	gn_restart "$L" "${GN_TAG}dl" "$CHECKED"

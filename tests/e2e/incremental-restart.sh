@@ -30,15 +30,20 @@ restart() {
 	must guardnetd_stop "$H"
 	"$@"
 	from=$(($(wc -l <"$log") + 1))
-	in_ns "$H" sh -c 'ip monitor link address & nft monitor & wait' >"$GN_TMP/mon" 2>&1 &
+	# Started directly, so that $! is each monitor itself (nsenter execs
+	# it) and the kill leaves none listening.
+	ip -n "$H" monitor link address >"$GN_TMP/mon" 2>&1 &
 	mon=$!
+	nsenter --net=/run/netns/"$H" nft monitor >"$GN_TMP/nftmon" 2>&1 &
+	nftmon=$!
+	GN_PIDS+=("$mon" "$nftmon")
 	# Both listen before guardnetd starts.
 	sleep 0.3
 	must guardnetd_start "$H" "$DRV"
 	wait_until 10 said "$from" "kernel state checked"
-	kill -- "-$mon" 2>/dev/null || pkill -P "$mon"
-	wait "$mon" 2>/dev/null
-	EVENTS=$(grep -cv -e '^$' -e '^Terminated' "$GN_TMP/mon")
+	kill "$mon" "$nftmon"
+	wait "$mon" "$nftmon" 2>/dev/null
+	EVENTS=$(cat "$GN_TMP/mon" "$GN_TMP/nftmon" | grep -cv '^$')
 	FROM=$from
 }
 restart true
