@@ -23,6 +23,11 @@ LARGE=$(pick 1000 8)
 PORTS=$(pick 1000 10)
 machine
 old=${GN_SPARES_BIN:-}
+if [ -z "$old" ] && ! git -C "$GN_ROOT" cat-file -e ee86f50 2>/dev/null; then
+	say "skip: commit ee86f50 is not in this checkout (a shallow clone?), and GN_SPARES_BIN names no build of it"
+	summary bench_spares
+	exit 0
+fi
 if [ -z "$old" ]; then
 	mkdir -p "$GN_TMP/ee86f50"
 	git -C "$GN_ROOT" archive ee86f50 | tar -x -C "$GN_TMP/ee86f50" &&
