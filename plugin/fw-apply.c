@@ -88,7 +88,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 	count_part(fw, b, m, &keys);
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, m->n ? m->mark : 0, err);
 	if (r == 0) {
-		r = nft_batch_commit(b, fw->sock, err);
+		r = fw_commit(fw, b, err);
 		/* Refused, the table is as it was; with no answer, unknown. */
 		if (r < 0 && !nft_batch_refused(b))
 			fw->current = fw->count_current = false;
@@ -106,6 +106,26 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err)
 	fw->seq += 1 << 16;
 	nft_batch_free(b);
 	return r;
+}
+
+int fw_sync(struct gn_fw *fw, const struct fw_model *m, bool *changed, struct gn_err *err)
+{
+	struct fw_share all = { .pubs = m->pubs, .n_pubs = m->n_pubs };
+	struct fw_counts keys;
+
+	*changed = false;
+	if (m->n && fw_nft_tables_same(fw, m) && fw_hook_intact(fw, m->mark) &&
+	    (!fw_ipt_legacy_present() || fw_ipt_legacy_sync(m->mark, err) == 0) && fw_count_keys(&all, &keys) == 0) {
+		/* As fw_apply would leave them: the counting table's keys are
+		 * the model's, and its counters go on. */
+		fw->last_mark = m->mark;
+		fw->current = fw->count_current = true;
+		free(fw->count_keys.v);
+		fw->count_keys = keys;
+		return 0;
+	}
+	*changed = true;
+	return fw_apply(fw, m, err);
 }
 
 int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
@@ -132,7 +152,7 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 		free(came.v);
 		return n ? gn_errf(err, -ESTALE, "guardnet's tables are not known to be as guardnet left them") : 0;
 	}
-	r = nft_batch_commit(b, fw->sock, err);
+	r = fw_commit(fw, b, err);
 	fw->seq += 1 << 16;
 	/* Out of memory, the keys are not known: the next rebuild makes the
 	 * counting table whole. */

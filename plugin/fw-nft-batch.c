@@ -11,6 +11,8 @@
 
 #include <libnftnl/common.h>
 
+#include <linux/netfilter/nfnetlink.h>
+
 #include "fw-nft.h"
 #include "log.h"
 
@@ -277,7 +279,9 @@ done:
 
 int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
 {
-	char buf[65536];
+	/* A dump fills as much of the reader's buffer as it has seen it
+	 * offer: a large one takes a table of 1,000 networks in fewer reads. */
+	static char buf[1 << 17];
 	int n;
 
 	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
@@ -289,4 +293,19 @@ int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl
 		n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sock), cb, data);
 	} while (n > 0);
 	return n < 0 ? -errno : 0;
+}
+
+struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh)
+{
+	struct nlmsghdr *copy = malloc(nlh->nlmsg_len);
+	struct nlattr *list, *e;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, nlh, nlh->nlmsg_len);
+	mnl_attr_for_each(list, copy, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(list) == NFTA_SET_ELEM_LIST_ELEMENTS)
+			mnl_attr_for_each_nested(e, list)
+				e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
+	return copy;
 }

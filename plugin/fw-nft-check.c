@@ -1,9 +1,12 @@
 /*
- * guardnetctl check, the firewall's part: guardnet's table as the kernel
- * holds it against the table fw_apply would build for the model now, both
- * as text (fw-nft-text.h), chain by chain, rule by rule, set by set,
- * element by element.  Then guardnet's accept rule in each iptables filter
- * table, nf_tables and legacy.
+ * guardnet's tables as the kernel holds them against the tables fw_apply
+ * would build for the model now, both as text (fw-nft-text.h), chain by
+ * chain, rule by rule, set by set, element by element: guardnetctl check
+ * prints each difference (fw_check, which then looks at guardnet's accept
+ * rule in each iptables filter table, nf_tables and legacy); start-up
+ * rebuilds only when there is one (fw_nft_tables_same), so that a restart
+ * on a host where nothing changed writes nothing (at 1,000 networks a
+ * rebuild is 20,000 rules parsed again, and as many change events).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -24,7 +27,7 @@
 #define MAX_LINES 8
 
 struct out {
-	void (*report)(const char *msg, void *rctx);
+	void (*report)(const char *msg, void *rctx);   /* NULL: only count */
 	void *rctx;
 	unsigned n;
 };
@@ -35,11 +38,13 @@ static void say(struct out *o, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
+	o->n++;
+	if (!o->report)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	o->report(msg, o->rctx);
-	o->n++;
 }
 
 static int strp_cmp(const void *a, const void *b)
@@ -232,37 +237,54 @@ static void hooks(struct gn_fw *fw, struct out *o, uint32_t mark)
 	}
 }
 
-/* One of guardnet's tables against what fw_apply would make of m. */
-static void check_table(struct gn_fw *fw, struct out *o, const struct fw_model *m, const char *name)
-{
-	struct ntable want, have;
-	int r = nft_text_want(m, name, &want);
+static const char *const tables[2] = { FW_TABLE, FW_COUNT_TABLE };
 
-	if (r < 0) {
-		say(o, "cannot build table inet %s to compare: %s", name, strerror(-r));
-	} else if ((r = nft_text_have(fw, name, &have)) == -ENOENT) {
-		if (want.exists)
-			say(o, "table inet %s is missing: %s", name,
-			    !strcmp(name, FW_TABLE) ? "nothing filters published ports or keeps networks apart"
-						    : "connections to published ports are not counted");
-	} else if (r < 0) {
-		say(o, "reading table inet %s: %s", name, strerror(-r));
-	} else if (!want.exists) {
-		say(o, "table inet %s exists, though guardnet has no network", name);
-	} else {
-		compare(o, &want, &have);
-	}
-	nft_text_clear(&want);
-	if (r != -ENOENT)
+/* guardnet's tables against what fw_apply would make of m from nothing. */
+static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model *m)
+{
+	struct ntable want[2] = { { .name = tables[0] }, { .name = tables[1] } }, have;
+	int r = nft_text_want(m, want, 2);
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *name = tables[i];
+		int h;
+
+		if (r < 0) {
+			say(o, "cannot build table inet %s to compare: %s", name, strerror(-r));
+			continue;
+		}
+		h = nft_text_have(fw, name, &have);
+		if (h == -ENOENT) {
+			if (want[i].exists)
+				say(o, "table inet %s is missing: %s", name,
+				    i == 0 ? "nothing filters published ports or keeps networks apart"
+					   : "connections to published ports are not counted");
+			continue;
+		}
+		if (h < 0)
+			say(o, "reading table inet %s: %s", name, strerror(-h));
+		else if (!want[i].exists)
+			say(o, "table inet %s exists, though guardnet has no network", name);
+		else
+			compare(o, &want[i], &have);
 		nft_text_clear(&have);
+	}
+	for (size_t i = 0; i < 2; i++)
+		nft_text_clear(&want[i]);
 }
 
 void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const char *msg, void *rctx), void *rctx)
 {
 	struct out o = { .report = report, .rctx = rctx };
 
-	check_table(fw, &o, m, FW_TABLE);
-	check_table(fw, &o, m, FW_COUNT_TABLE);
+	check_tables(fw, &o, m);
 	hooks(fw, &o, m->n ? m->mark : 0);
 }
 
+bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m)
+{
+	struct out o = { 0 };
+
+	check_tables(fw, &o, m);
+	return o.n == 0;
+}

@@ -318,18 +318,19 @@ static void want_msg(struct ntable *t, const struct nft_batch *b, const struct n
 	}
 }
 
-int nft_text_want(const struct fw_model *m, const char *name, struct ntable *t)
+int nft_text_want(const struct fw_model *m, struct ntable *t, size_t n_tables)
 {
 	struct nft_batch *b = nft_batch_new(1);
 	struct fw_share all = { .pubs = m->pubs, .n_pubs = m->n_pubs };
 	struct fw_counts keys;
 	const struct nlmsghdr *nlh;
 	const void *data;
+	bool oom = false;
 	size_t len;
 	int n;
 
-	memset(t, 0, sizeof *t);
-	t->name = name;
+	for (size_t i = 0; i < n_tables; i++)
+		t[i] = (struct ntable){ .name = t[i].name };
 	if (!b || fw_count_keys(&all, &keys) < 0) {
 		nft_batch_free(b);
 		return -ENOMEM;
@@ -343,11 +344,14 @@ int nft_text_want(const struct fw_model *m, const char *name, struct ntable *t)
 		return -ENOMEM;
 	}
 	data = nft_batch_data(b, &len);
-	n = (int)len;
-	for (nlh = data; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n))
-		want_msg(t, b, nlh);
+	for (size_t i = 0; i < n_tables; i++) {
+		n = (int)len;
+		for (nlh = data; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n))
+			want_msg(&t[i], b, nlh);
+		oom |= t[i].oom;
+	}
 	nft_batch_free(b);
-	return t->oom ? -ENOMEM : 0;
+	return oom ? -ENOMEM : 0;
 }
 
 struct dump {
@@ -450,19 +454,4 @@ int nft_text_have(struct gn_fw *fw, const char *name, struct ntable *t)
 			r = dump(fw, t, NFT_MSG_GETSETELEM, t->sets[i].name);
 	t->exists = r == 0;
 	return r < 0 ? r : t->oom ? -ENOMEM : 0;
-}
-
-struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh)
-{
-	struct nlmsghdr *copy = malloc(nlh->nlmsg_len);
-	struct nlattr *list, *e;
-
-	if (!copy)
-		return NULL;
-	memcpy(copy, nlh, nlh->nlmsg_len);
-	mnl_attr_for_each(list, copy, sizeof(struct nfgenmsg))
-		if (mnl_attr_get_type(list) == NFTA_SET_ELEM_LIST_ELEMENTS)
-			mnl_attr_for_each_nested(e, list)
-				e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
-	return copy;
 }

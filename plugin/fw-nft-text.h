@@ -1,7 +1,8 @@
 /*
- * guardnet's table as plain text, for guardnetctl check (fw-nft-check.c):
- * as a batch would make it (the messages read back with libnftnl, never
- * sent) or as the kernel holds it (dumped with libnftnl).  Both come out
+ * guardnet's tables as plain text, for comparing them (fw-nft-check.c:
+ * start-up rebuilds only on a difference, guardnetctl check prints each):
+ * as a batch would make them (the messages read back with libnftnl, never
+ * sent) or as the kernel holds them (dumped with libnftnl).  Both come out
  * the same when they are the same: a chain's hook, priority and policy, a
  * rule's expressions in order as libnftnl prints them (counters without
  * their values, registers and defaults as the kernel echoes them), a set's
@@ -39,9 +40,10 @@ struct ntable {
 	bool oom;
 };
 
-/* Table inet name (FW_TABLE or FW_COUNT_TABLE) as fw_apply would make it
- * for m, from nothing: 0 or -ENOMEM. */
-int nft_text_want(const struct fw_model *m, const char *name, struct ntable *ret);
+/* Tables inet t[i].name (FW_TABLE, FW_COUNT_TABLE) as fw_apply would
+ * make them for m from nothing, read from one batch built and never sent:
+ * 0 or -ENOMEM. */
+int nft_text_want(const struct fw_model *m, struct ntable *t, size_t n_tables);
 /* Table inet name in the kernel: 0, -ENOENT when there is none, or another
  * negative errno. */
 int nft_text_have(struct gn_fw *fw, const char *name, struct ntable *ret);

@@ -48,7 +48,7 @@ const char *nft_batch_what(const struct nft_batch *b, uint32_t seq);
 /* libnftnl (1.2.4) numbers the elements of a set element message 1, 2, 3...
  * when it builds one, and parses back only elements of type NFTA_LIST_ELEM
  * (1); the kernel ignores the type.  A copy (malloc'd) with every element
- * retyped parses whole (fw-nft-check.c). */
+ * retyped parses whole (fw-nft-text.c, tests/unit/golden.c). */
 struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh);
 /* Sends one request (not a transaction) on sock and runs cb on each answer
  * until the end: 0, or a negative errno (the kernel's answer, too). */
@@ -122,7 +122,19 @@ struct gn_fw {
 	 * guardnet last wrote there), and nobody else changed it. */
 	bool count_current;
 	struct fw_counts count_keys;
+	/* nf_tables' generation after guardnet's last transaction, when no
+	 * other program's came between it and the one before (gen_own_known):
+	 * lost events (ENOBUFS) are then guardnet's own and need no repair. */
+	uint32_t gen_own;
+	bool gen_own_known;
 };
+
+/* nf_tables' generation: it counts the transactions committed in this
+ * namespace, any program's.  0 or a negative errno. */
+int fw_nft_genid(struct gn_fw *fw, uint32_t *ret);
+/* Commits b as guardnet's own transaction (nft_batch_commit), noting the
+ * generations around it (gen_own). */
+int fw_commit(struct gn_fw *fw, struct nft_batch *b, struct gn_err *err);
 
 /* Whether iptables' forward path still holds guardnet's accept rule for
  * mark where it belongs (0: that no guardnet rule is left). */
@@ -135,6 +147,10 @@ struct fw_share;
  * with its content, so that it replaces whatever is there.  With no
  * networks, only removes it. */
 void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
+/* Whether guardnet's tables in the kernel are those fw_apply builds for m
+ * from nothing: fw_check finds no difference in them (fw-nft-check.c;
+ * counters' values apart).  Anything it cannot read is a difference. */
+bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m);
 /* Published ports (fw-nft-pub.c): maps and sets, the nat chains, the
  * forward rules for DNATed connections, the postrouting rules of a network. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);

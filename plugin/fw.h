@@ -89,6 +89,10 @@ void fw_close(struct gn_fw *fw);
 /* Makes the kernel match m.  With no networks, removes everything guardnet
  * owns.  On failure nothing changed. */
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err);
+/* fw_apply, but sending nothing when guardnet's table and accept rule
+ * are already what m makes them (start-up).  *changed says whether it
+ * wrote. */
+int fw_sync(struct gn_fw *fw, const struct fw_model *m, bool *changed, struct gn_err *err);
 /* One endpoint's share goes from `from` to `to`: one transaction that
  * deletes the elements only `from` has and adds those only `to` has
  * (nothing at all when they are the same).  The table must be what the

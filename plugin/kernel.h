@@ -23,6 +23,9 @@ int kernel_events_fd(struct gn_kernel *k, struct gn_err *err);
 /* Drains the events; true when another program touched guardnet's rules,
  * which the caller then puts back by applying the whole model. */
 bool kernel_events_read(struct gn_kernel *k);
+/* Deletes the veth pairs of endpoints that went (backend endpoint_down
+ * leaves them for this): call once Docker has its answers. */
+void kernel_flush(struct gn_kernel *k);
 /* What legacy iptables hosts need instead of events; call every few seconds. */
 void kernel_periodic(struct gn_kernel *k);
 

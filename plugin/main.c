@@ -262,6 +262,8 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		http_run(http);
 		if (metrics)
 			metrics_run(metrics);
+		/* What Docker need not wait for, now that it has its answers. */
+		kernel_flush(kern);
 	}
 	close(ep);
 	return 0;
@@ -426,6 +428,7 @@ int main(int argc, char **argv)
 	driver_sweep(&driver, monotonic_s());
 	if (driver_reconcile(&driver, &err) < 0)
 		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
+	log_info("kernel state checked: %zu networks, %zu endpoints", driver.st.nets.live, driver.st.eps.live);
 	if (listener_open(&lst, o.socket, &err) < 0) {
 		log_errx("%s", err.msg);
 		goto out_driver;

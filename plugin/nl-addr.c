@@ -124,35 +124,38 @@ struct nlmsghdr *nl_msg_addr_dump(void *buf)
 }
 
 struct addr_list {
-	int ifindex;
-	struct gn_prefix *v;
+	struct nl_addr *v;
 	size_t n, cap;
+	const struct ifaddrmsg *ifa;
+	bool local;                 /* IFA_LOCAL seen: it is the address */
 };
+
+static int parse_addr_attr(const struct nlattr *a, void *data)
+{
+	struct addr_list *l = data;
+	struct nl_addr *x = &l->v[l->n];
+	uint16_t type = mnl_attr_get_type(a);
+	size_t alen = l->ifa->ifa_family == AF_INET ? 4 : 16;
+
+	/* IPv4 has the address in IFA_LOCAL (IFA_ADDRESS is the peer's on
+	 * a point-to-point link); IPv6 in IFA_ADDRESS alone. */
+	if ((type != IFA_LOCAL && (type != IFA_ADDRESS || l->local)) || mnl_attr_get_payload_len(a) != alen)
+		return MNL_CB_OK;
+	memcpy(x->p.addr.a, mnl_attr_get_payload(a), alen);
+	l->local = type == IFA_LOCAL;
+	return MNL_CB_OK;
+}
 
 static int on_addr(const struct nlmsghdr *nlh, void *data)
 {
 	struct addr_list *l = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	size_t alen = ifa->ifa_family == AF_INET ? 4 : 16;
-	const void *local = NULL, *address = NULL;
-	const struct nlattr *a;
 
-	if ((int)ifa->ifa_index != l->ifindex || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
-		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof *ifa) {
-		if (mnl_attr_get_payload_len(a) != alen)
-			continue;
-		if (mnl_attr_get_type(a) == IFA_LOCAL)
-			local = mnl_attr_get_payload(a);
-		if (mnl_attr_get_type(a) == IFA_ADDRESS)
-			address = mnl_attr_get_payload(a);
-	}
-	/* IFA_LOCAL is the link's own address where IFA_ADDRESS is a peer's. */
-	if (!local && !address)
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return MNL_CB_OK;
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct gn_prefix *v = realloc(l->v, cap * sizeof *v);
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct nl_addr *v = realloc(l->v, cap * sizeof *v);
 
 		if (!v)
 			return MNL_CB_ERROR;
@@ -160,17 +163,20 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 		l->cap = cap;
 	}
 	memset(&l->v[l->n], 0, sizeof l->v[0]);
-	l->v[l->n].addr.family = ifa->ifa_family;
-	memcpy(l->v[l->n].addr.a, local ? local : address, alen);
-	l->v[l->n].len = ifa->ifa_prefixlen;
+	l->v[l->n].ifindex = (int)ifa->ifa_index;
+	l->v[l->n].p.addr.family = ifa->ifa_family;
+	l->v[l->n].p.len = ifa->ifa_prefixlen;
+	l->ifa = ifa;
+	l->local = false;
+	mnl_attr_parse(nlh, sizeof *ifa, parse_addr_attr, l);
 	l->n++;
 	return MNL_CB_OK;
 }
 
-int nl_addrs(struct gn_nl *nl, int ifindex, struct gn_prefix **ret, size_t *n, struct gn_err *err)
+int nl_addrs(struct gn_nl *nl, struct nl_addr **ret, size_t *n, struct gn_err *err)
 {
 	char buf[NL_BUF_SIZE];
-	struct addr_list l = { .ifindex = ifindex };
+	struct addr_list l = { 0 };
 	int r = nl_talk(nl, nl_msg_addr_dump(buf), on_addr, &l);
 
 	if (r < 0) {

@@ -13,8 +13,8 @@ trap gn_cleanup EXIT
 ROUNDS=$(pick 3 1)
 CLIENTS=16
 PER_CLIENT=$(pick 20 2)
-machine
 testbed || exit 1
+machine "$H"
 tool apiload || exit 1
 all=""
 for i in $(seq "$ROUNDS"); do

@@ -17,8 +17,8 @@ set -u
 trap gn_cleanup EXIT
 
 ROUNDS=$(pick 10 1)
-machine
 testbed || exit 1
+machine "$H"
 tool probe || exit 1
 cat >>"$UFW_ROOT/etc/ufw/after.rules" <<'EOF'
 

@@ -20,8 +20,8 @@ ROUNDS=$(pick 5 1)
 SAMPLES=$(pick 100 5)
 SMALL=$(pick 10 2)
 LARGE=$(pick 1000 10)
-machine
 testbed || exit 1
+machine "$H"
 L=${GN_TAG}l
 netns_add "$L"
 dockerd_start "$L" || exit 1

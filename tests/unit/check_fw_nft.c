@@ -302,11 +302,12 @@ START_TEST(check_text)
 	struct fw_network n = { .bridge = "gn-one", .icc = true, .subnets = sub, .n_subnets = 1 };
 	struct gn_pub pubs[] = { pub("*", 6, 8080, "10.1.0.2", 80) };
 	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 1 };
-	struct ntable t = { 0 };
+	struct ntable both[2] = { { .name = FW_TABLE }, { .name = FW_COUNT_TABLE } }, t;
 	const struct nchain *c;
 	const struct nset *set;
 
-	ck_assert_int_eq(nft_text_want(&m, FW_TABLE, &t), 0);
+	ck_assert_int_eq(nft_text_want(&m, both, 2), 0);
+	t = both[0];
 	ck_assert(t.exists);
 	c = nft_text_chain(&t, "forward");
 	ck_assert_ptr_nonnull(c);
@@ -320,7 +321,7 @@ START_TEST(check_text)
 	ck_assert_ptr_null(nft_text_set(&t, "conn4"));
 	nft_text_clear(&t);
 
-	ck_assert_int_eq(nft_text_want(&m, FW_COUNT_TABLE, &t), 0);
+	t = both[1];
 	c = nft_text_chain(&t, "prerouting");
 	ck_assert_str_eq(c->desc, "hook 0 prio -101 type nat policy 1");
 	ck_assert_str_eq(c->rules.v[0], "[ fib daddr type => reg 1 ] [ cmp eq reg 1 0x00000002 ] [ meta load nfproto => "
@@ -335,12 +336,11 @@ START_TEST(check_text)
 
 	/* No network: no tables. */
 	m.n = 0;
-	ck_assert_int_eq(nft_text_want(&m, FW_TABLE, &t), 0);
-	ck_assert(!t.exists && !t.n_chains);
-	nft_text_clear(&t);
-	ck_assert_int_eq(nft_text_want(&m, FW_COUNT_TABLE, &t), 0);
-	ck_assert(!t.exists && !t.n_chains);
-	nft_text_clear(&t);
+	ck_assert_int_eq(nft_text_want(&m, both, 2), 0);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert(!both[i].exists && !both[i].n_chains);
+		nft_text_clear(&both[i]);
+	}
 }
 END_TEST
 
