@@ -130,10 +130,14 @@ int fw_events_read(struct gn_fw *fw, bool *repair)
 			/* Events were lost.  guardnet's own rebuild of a table
 			 * of 1,000 networks sends megabytes of them, more than
 			 * the socket holds: taking those for another program's
-			 * made it rebuild for ever.  Otherwise assume the worst. */
+			 * made it rebuild for ever.  Otherwise assume the worst,
+			 * for the counting table too: it is built whole again,
+			 * its counters going on. */
 			if (errno == ENOBUFS) {
-				if (!lost_were_own(fw))
+				if (!lost_were_own(fw)) {
 					worst = 2;
+					fw->count_current = false;
+				}
 				continue;
 			}
 			return -errno;
