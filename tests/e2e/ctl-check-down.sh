@@ -70,7 +70,9 @@ in_ns "$O" curl -s -m 2 -o /dev/null http://192.0.2.1:8080/
 c=$?
 check "and the outside is dropped (curl exit $c, 28 = timeout)" test "$c" -eq 28
 
-{ kill -9 "${!pid_var}"; kill -CONT "${!pid_var}"; wait "${!pid_var}"; } 2>/dev/null
+{ kill -9 "${!pid_var}"; kill -CONT "${!pid_var}"; } 2>/dev/null
+# guardnetd_start disowns it, so wait would not wait: until it is gone.
+must wait_until 10 pid_gone "${!pid_var}"
 ctl --json check
 check "killed guardnetd: --json check, exit 3, degraded and no drift (got $rc)" bash -c "[ $rc -eq 3 ] && python3 -c '
 import json, sys
