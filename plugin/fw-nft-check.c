@@ -9,6 +9,7 @@
  * rebuild is 20,000 rules parsed again, and as many change events).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +272,10 @@ static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model 
 	}
 	for (size_t i = 0; i < 2; i++)
 		nft_text_clear(&want[i]);
+	/* Both sides' text at 1,000 networks x 20 ports is some 17 MB in
+	 * small blocks, which glibc would keep for the life of guardnetd
+	 * (its RSS at start-up: 30 MB instead of 13). */
+	malloc_trim(0);
 }
 
 void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const char *msg, void *rctx), void *rctx)
