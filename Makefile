@@ -56,8 +56,8 @@ ctl-layering:
 
 check: ctl-layering
 
-$(B)/obj/main.o $(B)/obj/ctl/main.o: VERSION
-$(B)/obj/main.o $(B)/obj/ctl/main.o: CFLAGS += -DGN_VERSION='"$(VERSION)"'
+$(B)/obj/main.o $(B)/obj/control.o $(B)/obj/ctl/main.o: VERSION
+$(B)/obj/main.o $(B)/obj/control.o $(B)/obj/ctl/main.o: CFLAGS += -DGN_VERSION='"$(VERSION)"'
 
 $(B)/check_guardnet: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs check)

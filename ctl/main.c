@@ -20,19 +20,25 @@
 
 #define TIMEOUT_DEFAULT 5.0
 #define STATE_DIR_DEFAULT "/var/lib/guardnet"
+#define DOCKER_SOCKET_DEFAULT "/var/run/docker.sock"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: guardnetctl [OPTIONS] status        networks, endpoints, published ports\n"
+	fprintf(f, "usage: guardnetctl [OPTIONS] status        who may reach each published port, container by container\n"
 		   "       guardnetctl [OPTIONS] check         the kernel against guardnetd's state; exit 1 on a difference\n"
 		   "       guardnetctl [OPTIONS] explain --from ADDR --port PORT[/PROTO] [--to HOSTADDR] [--in IFNAME]\n"
 		   "                                           what happens to such a connection, and why\n"
+		   "       guardnetctl [OPTIONS] metrics       counters and state in Prometheus' text format\n"
 		   "options:\n"
 		   "  -d, --driver NAME     the guardnetd serving driver NAME: its socket " GN_CONTROL_DIR "/NAME.sock\n"
 		   "                        (default guardnet)\n"
 		   "  -s, --socket PATH     guardnetd's control socket (default " GN_CONTROL_DEFAULT ";\n"
 		   "                        without it, the managed plugin's under " GN_PLUGIN_DIRS ")\n"
-		   "  -j, --json            the answer as JSON\n"
+		   "  -j, --json            the answer as JSON (guardnetctl(8), JSON OUTPUT)\n"
+		   "  -v, --verbose         status: full IDs, UFW's rules, connections admitted and blocked\n"
+		   "      --no-docker       status: do not ask Docker for network and container names\n"
+		   "      --docker-socket PATH  Docker's socket (default: $DOCKER_HOST if unix://, else\n"
+		   "                        " DOCKER_SOCKET_DEFAULT ")\n"
 		   "      --timeout SECONDS give up on guardnetd after this long (default %g)\n"
 		   "      --state-dir DIR   guardnetd's state, read by check when guardnetd does not answer\n"
 		   "                        (default " STATE_DIR_DEFAULT ")\n"
@@ -42,6 +48,16 @@ static void usage(FILE *f)
 		   "             3 guardnetd not reachable (not running, stopped or wedged); check then\n"
 		   "             reads the kernel itself and says what it could not check\n",
 		TIMEOUT_DEFAULT);
+}
+
+/* Where the docker CLI would look: DOCKER_HOST when it names a Unix socket. */
+static const char *docker_default(void)
+{
+	const char *h = getenv("DOCKER_HOST");
+
+	if (h && !strncmp(h, "unix://", 7))
+		return h + 7;
+	return DOCKER_SOCKET_DEFAULT;
 }
 
 static int bad_usage(const char *why, const char *what)
@@ -70,6 +86,9 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "driver", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-docker", no_argument, NULL, 'N' },
+		{ "docker-socket", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "state-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -80,16 +99,17 @@ int main(int argc, char **argv)
 		{ "in", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = GN_CONTROL_DEFAULT, *state_dir = STATE_DIR_DEFAULT, *cmd;
+	const char *path = GN_CONTROL_DEFAULT, *state_dir = STATE_DIR_DEFAULT, *cmd, *docker = docker_default();
 	json_t *req = json_object(), *reply = NULL;
 	char found[4096];
 	bool path_given = false;
 	double timeout_s = TIMEOUT_DEFAULT;
-	bool as_json = false;
+	bool as_json = false, verbose = false;
+	long start = ctl_now_ms();
 	char by_driver[108], *end;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "s:d:jhVf:t:p:i:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:jvhVf:t:p:i:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			path = optarg;
@@ -105,6 +125,15 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			as_json = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'N':
+			docker = NULL;
+			break;
+		case 'S':
+			docker = optarg;
 			break;
 		case 'T':
 			timeout_s = strtod(optarg, &end);
@@ -132,11 +161,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind == argc)
-		return bad_usage("which command? ", "status, check or explain");
+		return bad_usage("which command? ", "status, check, explain or metrics");
 	if (optind != argc - 1)
 		return bad_usage("unexpected argument ", argv[optind + 1]);
 	cmd = argv[optind];
-	if (strcmp(cmd, "status") && strcmp(cmd, "check") && strcmp(cmd, "explain"))
+	if (strcmp(cmd, "status") && strcmp(cmd, "check") && strcmp(cmd, "explain") && strcmp(cmd, "metrics"))
 		return bad_usage("unknown command ", cmd);
 	if (strcmp(cmd, "explain") && json_object_size(req))
 		return bad_usage("--from, --to, --port and --in are for explain, not ", cmd);
@@ -164,15 +193,19 @@ int main(int argc, char **argv)
 		json_decref(reply);
 		return CTL_EXIT_USAGE;
 	}
+	if (!strcmp(cmd, "status") && docker)
+		ctl_docker_names(reply, docker, timeout_s - (double)(ctl_now_ms() - start) / 1000);
 	if (as_json) {
 		json_dumpf(reply, stdout, JSON_INDENT(2));
 		putchar('\n');
 		if (!strcmp(cmd, "check") && json_array_size(json_object_get(reply, "drift")))
 			rc = CTL_EXIT_DIFFERENCE;
 	} else if (!strcmp(cmd, "status")) {
-		ctl_print_status(reply);
+		ctl_print_status(reply, verbose);
 	} else if (!strcmp(cmd, "explain")) {
 		ctl_print_explain(reply);
+	} else if (!strcmp(cmd, "metrics")) {
+		fputs(json_string_value(json_object_get(reply, "metrics")) ?: "", stdout);
 	} else {
 		rc = print_check(reply);
 	}

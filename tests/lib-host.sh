@@ -140,7 +140,9 @@ plugin_call() {
 	curl -sf --unix-socket "$(plugin_sock "$1")" -X POST -d "${3:-}" "http://plugin$2"
 }
 
-gnctl() { "$GN_CTL" --socket "$GN_TMP/gn-$H/control.sock" "$@"; }
+# gnctl ARGS...: guardnetctl against the guardnetd of test host H (without
+# asking Docker for names).
+gnctl() { "$GN_CTL" --socket "$GN_TMP/gn-$H/control.sock" --no-docker "$@"; }
 
 # refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
 # LD_PRELOAD library (once per test run).  A guardnetd started with
