@@ -140,6 +140,9 @@ static void bridge(struct ctx *c, const struct plan_bridge *b)
 		return;
 	}
 	common(c, who, l, b->alias, b->mac, b->mtu ? b->mtu : DEFAULT_MTU);
+	if (b->group && l->group != b->group)
+		say(c, "%s: bridge %s is in device group %u, not %u: guardnet's iptables drops, which hold while "
+		       "guardnetd is down, do not close it", who, b->name, l->group, b->group);
 	addresses(c, who, l, b);
 	if (!conf)
 		return;

@@ -255,6 +255,10 @@ static int parse_link_attr(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->mtu = mnl_attr_get_u32(a);
 		break;
+	case IFLA_GROUP:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->group = mnl_attr_get_u32(a);
+		break;
 	case IFLA_LINKINFO:
 		mnl_attr_parse_nested(a, parse_linkinfo, l);
 		break;

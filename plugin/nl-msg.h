@@ -58,8 +58,9 @@ void nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret);
  * wanted; each field set is a message nl_*_update sends. */
 struct nl_fix {
 	uint64_t addrs;            /* bit i: the bridge lacks its address i */
-	bool link;                 /* nl_msg_link_set: up, with master and alias below */
+	bool link;                 /* nl_msg_link_set: up, with master, alias and group below */
 	const char *alias;         /* the alias to give; NULL: it has it */
+	uint32_t group;            /* the device group to give; 0: it has it */
 	int master;                /* the bridge to enslave it to; 0: it is on it */
 	bool port_conf;            /* nl_msg_port_conf: alias and no IPv6 address generation */
 	bool hairpin;

@@ -40,7 +40,10 @@ void nl_bridge_diff(const struct nl_bridge *b, const struct nl_ipv4_conf *conf, 
 			ret->addrs |= 1ULL << i;
 	if (strcmp(have->alias, b->alias))
 		ret->alias = b->alias;
-	ret->link = !(have->flags & IFF_UP) || ret->alias;
+	/* guardnet's iptables drops match its bridges by device group. */
+	if (b->group && have->group != b->group)
+		ret->group = b->group;
+	ret->link = !(have->flags & IFF_UP) || ret->alias || ret->group;
 	ret->ipv4_conf = conf && conf_differs(conf, &have->ipv4);
 }
 
@@ -82,7 +85,7 @@ int nl_bridge_update(struct gn_nl *nl, const struct nl_bridge *b, const struct n
 		}
 	}
 	if (f.link && (r = send_fix(nl, nl_msg_link_set(buf, have->ifindex, &(struct nl_change){ .up = true,
-						      .alias = f.alias }), &sent)) < 0)
+						      .alias = f.alias, .group = f.group }), &sent)) < 0)
 		return gn_errf(err, r, "bringing bridge %s up: %s", b->name, strerror(-r));
 	if (f.ipv4_conf && (r = send_fix(nl, nl_msg_ipv4_conf(buf, have->ifindex, conf), &sent)) < 0)
 		return gn_errf(err, r, "IPv4 settings of %s (forwarding %d, route_localnet %d, rp_filter %d): %s", b->name,

@@ -46,6 +46,7 @@ struct nl_link {
 	int ifindex;
 	int master;
 	unsigned mtu;
+	uint32_t group;             /* device group (IFLA_GROUP) */
 	unsigned flags;             /* IFF_UP ... */
 	int hairpin;                /* a bridge port's hairpin mode; -1: not a bridge port */
 	int addr_gen_mode;          /* IN6_ADDR_GEN_MODE_*; -1: the link has no IPv6 */

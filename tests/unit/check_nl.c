@@ -377,6 +377,7 @@ static struct nlmsghdr *dumped(bool port)
 	mnl_attr_nest_end(nlh, info);
 	if (port) {
 		mnl_attr_put_u32(nlh, IFLA_MASTER, 3);
+		mnl_attr_put_u32(nlh, IFLA_GROUP, 0x4e47);
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, "guardnet:ep");
 		conf[IPV4_DEVCONF_ROUTE_LOCALNET - 1] = 1;
 		conf[IPV4_DEVCONF_FORWARDING - 1] = 1;
@@ -403,6 +404,7 @@ START_TEST(dump)
 	ck_assert_mem_eq(l.mac, mac1, 6);
 	ck_assert_int_eq(l.ifindex, 7);
 	ck_assert_int_eq(l.master, 3);
+	ck_assert_uint_eq(l.group, 0x4e47);
 	ck_assert_uint_eq(l.flags & IFF_UP, IFF_UP);
 	ck_assert_int_eq(l.hairpin, 1);
 	ck_assert_int_eq(l.addr_gen_mode, IN6_ADDR_GEN_MODE_NONE);
@@ -425,7 +427,8 @@ START_TEST(diffs)
 	struct nl_veth v = { .host = "gnh0123456789ab", .peer = "gnc0123456789ab", .master = "gn-test",
 			     .host_mac = mac1, .alias = "guardnet:ep" };
 	struct gn_prefix gw[2] = { P("10.1.2.1/24"), P("fd00:1::1/64") };
-	struct nl_bridge b = { .name = "gn-test", .alias = "guardnet:net", .mac = mac1, .addrs = gw, .n_addrs = 2 };
+	struct nl_bridge b = { .name = "gn-test", .alias = "guardnet:net", .mac = mac1, .group = 0x4e47, .addrs = gw,
+			       .n_addrs = 2 };
 	struct nl_ipv4_conf conf = { .forwarding = 1, .route_localnet = 1, .rp_filter = -1 };
 	struct nl_addr held[2] = { { .ifindex = 3, .p = gw[0] }, { .ifindex = 3, .p = gw[1] } };
 	struct nl_link l;
@@ -448,8 +451,12 @@ START_TEST(diffs)
 	nl_link_parse(dumped(true), &l);
 	l.ifindex = 3;
 	strcpy(l.alias, "guardnet:net");
+	l.group = 0;
 	nl_bridge_diff(&b, &conf, &l, held, 2, &f);
-	ck_assert(!f.addrs && !f.link && !f.alias && !f.ipv4_conf);
+	ck_assert(f.link && f.group == 0x4e47 && !f.addrs && !f.alias && !f.ipv4_conf);
+	l.group = 0x4e47;
+	nl_bridge_diff(&b, &conf, &l, held, 2, &f);
+	ck_assert(!f.addrs && !f.link && !f.alias && !f.group && !f.ipv4_conf);
 	held[1].p.len = 48;
 	l.ipv4.route_localnet = 0;
 	nl_bridge_diff(&b, &conf, &l, held, 2, &f);
