@@ -182,6 +182,10 @@ int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
 	 * whether they touched guardnet's table or rule is asked of the kernel. */
 	if (*lost && worst < 2 && !tables_as_left(fw))
 		worst = 2;
+	/* The counting table is built whole at the next rebuild; one that
+	 * is gone altogether is put back now. */
+	if (*lost && worst < 2 && fw->current && !fw_nft_table_exists(fw->sock, &fw->seq, NFPROTO_INET, FW_COUNT_TABLE))
+		worst = 2;
 	if (*lost && worst < 1)
 		worst = 1;
 	/* UFW and Docker rewrite the filter table often; rebuild only when
