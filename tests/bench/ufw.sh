@@ -43,8 +43,8 @@ dk "$H" network create -d "$DRV" --subnet 10.235.1.0/24 unet >/dev/null &&
 check "a server publishes 8081 on a guardnet network" test $? -eq 0
 nsenter --net="/run/netns/$H" "$GN_TMP/connrate" serve 8080 &
 GN_PIDS+=($!)
-check "guardnet's ufw-in chain holds the $RULES rules" \
-	test "$(in_ns "$H" nft list chain inet guardnet ufw-in | grep -cE ' (drop|accept|reject)')" -ge "$RULES"
+check "guardnet's table ip guardnet holds the $RULES rules" \
+	test "$(in_ns "$H" nft list table ip guardnet | grep -cE ' (drop|accept|reject)')" -ge "$RULES"
 # opens SRC PORT...: SRC gets a connection through to each PORT within 2 s.
 opens() { in_ns "$O" "$GN_TMP/connrate" open 2000 "$1" 192.0.2.1 "${@:2}" -- true >/dev/null 2>&1; }
 check "192.0.2.2 reaches the host service and the published port" wait_until 20 opens 192.0.2.2 8080 8081

@@ -31,7 +31,7 @@
 #define HOST_PORT_BASE 40000
 #define CHEAP_FACTOR 20
 
-enum body_kind { NONE, NETWORK, NET_REF, ENDPOINT, JOIN, PROGRAM, EP_REF };
+enum body_kind { NONE, NETWORK, ALLOCATION, NET_REF, ENDPOINT, JOIN, PROGRAM, EP_REF };
 
 static const struct method {
 	const char *path;
@@ -53,7 +53,7 @@ static const struct method {
 	{ "/NetworkDriver.DiscoverNew", NONE, 200, true },
 	{ "/NetworkDriver.DiscoverDelete", NONE, 200, true },
 	/* Swarm's calls (scope global): AllocateNetwork checks and keeps nothing. */
-	{ "/NetworkDriver.AllocateNetwork", NETWORK, 200, true },
+	{ "/NetworkDriver.AllocateNetwork", ALLOCATION, 200, true },
 	{ "/NetworkDriver.FreeNetwork", NET_REF, 200, true },
 };
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -187,6 +187,16 @@ static void body_for(enum body_kind k, unsigned idx, char *buf, size_t len)
 			 "{\"NetworkID\":\"%s\",\"Options\":{\"com.docker.network.enable_ipv6\":false,"
 			 "\"com.docker.network.generic\":{}},\"IPv4Data\":[{\"AddressSpace\":\"LocalDefault\","
 			 "\"Gateway\":\"10.%u.%u.1/24\",\"Pool\":\"10.%u.%u.0/24\"}],\"IPv6Data\":[]}\n",
+			 id, 100 + idx / 256, idx % 256, 100 + idx / 256, idx % 256);
+		return;
+	case ALLOCATION:
+		/* Swarm's: the flat -o map, every value a string, as
+		 * spec/fixtures/docker-20.10.24-swarm-manager.jsonl has it. */
+		make_id(id, 1, idx);
+		snprintf(buf, len,
+			 "{\"NetworkID\":\"%s\",\"Options\":{\"com.docker.network.driver.mtu\":\"1400\"},"
+			 "\"IPv4Data\":[{\"AddressSpace\":\"\",\"Gateway\":\"10.%u.%u.1/24\",\"Pool\":\"10.%u.%u.0/24\"}],"
+			 "\"IPv6Data\":null}\n",
 			 id, 100 + idx / 256, idx % 256, 100 + idx / 256, idx % 256);
 		return;
 	case NET_REF:
