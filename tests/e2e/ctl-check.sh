@@ -3,10 +3,11 @@
 # test host where it first finds nothing, the test makes one difference of
 # each kind by hand and sees each reported (exit 1): in guardnet's table a
 # rule missing, a rule and a chain and a set that are not guardnet's, a
-# chain missing, a chain's policy, an element missing, one added, a map
-# element pointing elsewhere; guardnet's accept rule missing from
-# DOCKER-USER in ip and ip6 and one in FORWARD where it does not belong;
-# a bridge's MTU, gateway address, a foreign address, route_localnet,
+# chain missing (raw-prerouting), a chain's policy, an element missing, one
+# added, a map element pointing elsewhere, the sources gone from set src4;
+# guardnet's accept rule and a device group drop missing from DOCKER-USER in
+# ip and ip6, and its rules in FORWARD where they do not belong; a bridge's
+# MTU and device group, gateway address, a foreign address, route_localnet,
 # alias, a veth off its bridge, links down, forwarding off, links gone, the
 # whole table gone, an element and the whole of the counting table.  guardnetd would put the table back at once, so it runs
 # with tests/tools/nfrefuse.c, which makes the kernel refuse its
@@ -59,15 +60,18 @@ differs() {
 handle() { n -a list chain inet guardnet "$1" | grep -F -- "$2" | grep -oE '# handle [0-9]+$' | grep -oE '[0-9]+$' | head -1; }
 
 # guardnet's table.
-h=$(handle forward "iifname \"$B\" oifname @bridges")
+h=$(n -a list chain inet guardnet forward | grep -E "^\s+oifname \"$B\" counter" | grep -oE '[0-9]+$' | head -1)
 differs "a rule deleted" n delete rule inet guardnet forward handle "$h" -- \
-	'table inet guardnet: chain forward: lacks the rule "forward: between networks"'
+	'table inet guardnet: chain forward: lacks the rule "forward: entering a network"'
 differs "a rule added" n insert rule inet guardnet forward meta l4proto tcp accept -- \
 	'table inet guardnet: chain forward: holds a rule guardnet did not write: \[ meta load l4proto => reg 1 \] \[ cmp eq reg 1 0x00000006 \] \[ immediate reg 0 accept \]'
 differs "a chain added" n add chain inet guardnet intruder -- \
 	"table inet guardnet: chain intruder is not one of guardnet's"
-differs "a chain deleted" n delete chain inet guardnet ufw-route -- \
-	'table inet guardnet: chain ufw-route is missing'
+differs "a chain deleted" sh -c "nsenter --net=/run/netns/$H nft flush chain inet guardnet raw-prerouting &&
+		nsenter --net=/run/netns/$H nft delete chain inet guardnet raw-prerouting" -- \
+	'table inet guardnet: chain raw-prerouting is missing'
+differs "the network's sources gone from set src4" n flush set inet guardnet src4 -- \
+	'table inet guardnet: set src4: lacks the element'
 differs "a chain's policy" n chain inet guardnet forward '{ policy drop ; }' -- \
 	'table inet guardnet: chain forward is "hook 2 prio -10 type filter policy 0", not "hook 2 prio -10 type filter policy 1"'
 differs "a set added" n add set inet guardnet intruder4 '{ type ipv4_addr ; }' -- \
@@ -86,19 +90,30 @@ differs "a map element pointing elsewhere" \
 differs "a counter's element deleted" n delete element inet guardnet_count adm4 '{ 0.0.0.0 . tcp . 8080 }' -- \
 	'table inet guardnet_count: set adm4: lacks the element 00000000 00000006 0000901f'
 
-# The accept rule in iptables' forward path, per family.
+# guardnet's rules in iptables' forward path, per family: the accept rule
+# and the drops of its device group, in DOCKER-USER while FORWARD jumps to
+# it, else in FORWARD.
 rule=(-m mark --mark 0x4e47/0x4e47 -m comment --comment guardnet -j ACCEPT)
+drop=(-m devgroup --src-group 0x4e47 -m comment --comment guardnet -j DROP)
 differs "the accept rule gone from ip filter DOCKER-USER" in_ns "$H" iptables -D DOCKER-USER "${rule[@]}" -- \
 	"ip filter \(iptables-nft\): DOCKER-USER lacks guardnet's accept rule"
-# Docker 20.10 makes no ip6 filter chains: one made now needs the rule too.
-differs "an ip6 filter DOCKER-USER without the rule" in_ns "$H" ip6tables -N DOCKER-USER -- \
-	"ip6 filter \(ip6tables-nft\): DOCKER-USER lacks guardnet's accept rule"
+differs "a device group drop gone from ip filter DOCKER-USER" in_ns "$H" iptables -D DOCKER-USER "${drop[@]}" -- \
+	"ip filter \(iptables-nft\): DOCKER-USER lacks guardnet's drop out of its bridges \(-m devgroup --src-group 0x4e47"
+# Docker 20.10 makes no ip6 filter chains (guardnet's rules are in ip6
+# FORWARD): a DOCKER-USER that FORWARD jumps to now needs them instead.
+differs "an ip6 filter DOCKER-USER that FORWARD jumps to, without the rules" \
+	sh -c "nsenter --net=/run/netns/$H ip6tables -N DOCKER-USER && nsenter --net=/run/netns/$H ip6tables -I FORWARD -j DOCKER-USER" -- \
+	"ip6 filter \(ip6tables-nft\): DOCKER-USER lacks guardnet's accept rule" \
+	"ip6 filter \(ip6tables-nft\): DOCKER-USER lacks guardnet's drop into its bridges" \
+	"ip6 filter \(ip6tables-nft\): FORWARD holds guardnet's rule, which belongs only in DOCKER-USER"
 # guardnet knows its rule by its comment, as iptables-nft writes it.
 differs "guardnet's rule in FORWARD" n insert rule ip filter FORWARD meta mark and 0x4e47 == 0x4e47 counter accept \
 	comment guardnet -- "ip filter \(iptables-nft\): FORWARD holds guardnet's rule, which belongs only in DOCKER-USER"
 
 # Links, addresses and settings.
 differs "the bridge's MTU" ip -n "$H" link set "$B" mtu 1400 -- "network [0-9a-f]{12}: $B has MTU 1400, not 1500"
+differs "the bridge's device group" ip -n "$H" link set "$B" group default -- \
+	"network [0-9a-f]{12}: bridge $B is in device group 0, not 20039: guardnet's iptables drops"
 differs "a gateway address deleted" ip -n "$H" addr del 10.223.1.1/24 dev "$B" -- \
 	"network [0-9a-f]{12}: bridge $B lacks its gateway address 10.223.1.1/24"
 differs "an address added" ip -n "$H" addr add 10.99.0.1/24 dev "$B" -- \
@@ -135,13 +150,16 @@ L=${GN_TAG}l
 LDRV=${GN_TAG}ldrv
 netns_add "$L"
 must in_ns "$L" iptables-legacy -N DOCKER-USER
+must in_ns "$L" iptables-legacy -I FORWARD -j DOCKER-USER
 must in_ns "$L" ip6tables-legacy -N DOCKER-USER
+must in_ns "$L" ip6tables-legacy -I FORWARD -j DOCKER-USER
 must guardnetd_start "$L" "$LDRV"
 must plugin_call "$LDRV" /NetworkDriver.CreateNetwork '{"NetworkID":"'"$(printf 'ab%.0s' {1..32})"'","Options":{},
 	"IPv4Data":[{"AddressSpace":"","Gateway":"10.97.0.1/24","Pool":"10.97.0.0/24"}],"IPv6Data":[]}'
 lctl() { "$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$L/control.sock" --no-docker "$@"; }
-check "legacy: guardnet's rule is in iptables-legacy DOCKER-USER" \
-	sh -c "nsenter --net=/run/netns/$L iptables-legacy -S DOCKER-USER | grep -q -- '--comment guardnet -j ACCEPT'"
+check "legacy: guardnet's accept rule and drops are in iptables-legacy DOCKER-USER" \
+	sh -c "nsenter --net=/run/netns/$L iptables-legacy -S DOCKER-USER | grep -q -- '--comment guardnet -j ACCEPT' &&
+		[ \$(nsenter --net=/run/netns/$L iptables-legacy -S DOCKER-USER | grep -c -- '--comment guardnet -j DROP') -eq 2 ]"
 out=$(lctl check)
 rc=$?
 check "legacy: check exits 0, \"kernel matches\" (got $rc: $out)" test "$rc:$out" = "0:kernel matches guardnetd's state"

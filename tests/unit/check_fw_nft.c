@@ -245,6 +245,41 @@ START_TEST(ufw_policy)
 }
 END_TEST
 
+/* guardnetctl check sees UFW's tables too: table inet guardnet's comment
+ * names ip (UFW without IPv6), table ip guardnet is there with its chains,
+ * ip6 is not; with no network under UFW neither is, and no comment.  The
+ * raw-prerouting chain and the sets of sources and uplinks are in the
+ * inet table's text. */
+START_TEST(check_text_ufw)
+{
+	struct gn_prefix sub[] = { P("10.9.0.0/24") };
+	struct fw_network n = { .bridge = "gn-rej", .icc = true, .subnets = sub, .n_subnets = 1, .ufw = true };
+	struct ufw_config c = { .enabled = true, .ipv6 = false, .in_policy = UFW_POLICY_REJECT };
+	uint32_t uplinks[] = { 2 };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .ufw = &c, .uplinks = uplinks, .n_uplinks = 1 };
+	struct ntable t[3] = { { .family = NFPROTO_INET, .name = FW_TABLE }, { .family = NFPROTO_IPV4, .name = FW_TABLE },
+			       { .family = NFPROTO_IPV6, .name = FW_TABLE } };
+
+	ck_assert_int_eq(nft_text_want(&m, t, 3), 0);
+	ck_assert(t[0].exists && t[1].exists && !t[2].exists);
+	ck_assert_str_eq(t[0].comment, FW_UFW_TABLES_COMMENT "ip");
+	ck_assert_str_eq(t[1].comment, "");
+	ck_assert_ptr_nonnull(nft_text_chain(&t[0], "raw-prerouting"));
+	ck_assert_uint_eq(nft_text_set(&t[0], "uplinks")->elems.n, 1);
+	ck_assert_ptr_nonnull(nft_text_set(&t[0], "src4"));
+	ck_assert_uint_gt(t[1].n_chains, 0);
+	ck_assert_ptr_null(nft_text_chain(&t[1], "raw-prerouting"));
+	for (size_t i = 0; i < 3; i++)
+		nft_text_clear(&t[i]);
+	n.ufw = false; /* plan.c: the network is not under UFW */
+	ck_assert_int_eq(nft_text_want(&m, t, 3), 0);
+	ck_assert(t[0].exists && !t[1].exists && !t[2].exists);
+	ck_assert_str_eq(t[0].comment, "");
+	for (size_t i = 0; i < 3; i++)
+		nft_text_clear(&t[i]);
+}
+END_TEST
+
 /* How many rules the printed batch adds to guardnet's table of family
  * ("inet", "ip", "ip6"). */
 static long rules_in(const char *text, const char *family)
@@ -473,6 +508,7 @@ Suite *fw_nft_suite(void)
 	tcase_add_test(tc, uplinks_delta);
 	tcase_add_test(tc, count_table);
 	tcase_add_test(tc, check_text);
+	tcase_add_test(tc, check_text_ufw);
 	suite_add_tcase(s, tc);
 	return s;
 }
