@@ -11,7 +11,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation \
               -Iinclude -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
-LDLIBS     += $(shell $(PKG_CONFIG) --libs $(PKGS))
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 ifeq ($(WERROR),1)
 CFLAGS     += -Werror
 endif
@@ -40,26 +40,36 @@ $(B)/obj/test/%.o: tests/unit/%.c | $(B)/obj/test
 $(B)/guardnetd: $(B)/obj/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# guardnetctl (ctl/): jansson and libc, none of the daemon's code or libraries.
+# guardnetctl (ctl/): jansson and libc.  Of the daemon's code it links only
+# pure files: UFW's reader and its decision (guardnetctl audit asks UFW the
+# question explain asks, of the same code) and what they use.  It reads the
+# kernel with its own small netlink code, not the daemon's libraries.
 CTL_OBJ    := $(patsubst ctl/%.c,$(B)/obj/ctl/%.o,$(wildcard ctl/*.c))
+CTL_PLUGIN := ufw ufw-restore ufw-words ufw-eval addr log
+# The headers of plugin/ that ctl/ may include: those files' own.
+CTL_HEADERS := ufw addr log
 
 $(B)/obj/ctl/%.o: ctl/%.c | $(B)/obj/ctl
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/guardnetctl: $(CTL_OBJ)
+$(B)/guardnetctl: $(CTL_OBJ) $(patsubst %,$(B)/obj/%.o,$(CTL_PLUGIN))
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs jansson)
 
-# ctl/ includes nothing of plugin/ and no library but jansson.
+# ctl/ includes of plugin/ only CTL_HEADERS, and no library but jansson.
 ctl-layering:
-	@bad=$$(grep -l -e '#include "\.\./' -e 'libnftnl/' -e 'libmnl/' -e 'libiptc/' -e 'microhttpd' ctl/*); \
-	if [ -n "$$bad" ]; then echo "layering: ctl/ must use only jansson and libc: $$bad"; exit 1; fi
+	@bad=$$(grep -l -e 'libnftnl/' -e 'libmnl/' -e 'libiptc/' -e 'microhttpd' ctl/*; \
+		grep -H '#include "\.\./' ctl/* | grep -v -E '#include "\.\./plugin/($(subst $(eval) ,|,$(CTL_HEADERS)))\.h"' | cut -d: -f1); \
+	if [ -n "$$bad" ]; then echo "layering: ctl/ may use only jansson, libc and plugin/{$(CTL_HEADERS)}.h: $$bad"; exit 1; fi
 
 check: ctl-layering
 
 $(B)/obj/main.o $(B)/obj/control.o $(B)/obj/ctl/main.o: VERSION
 $(B)/obj/main.o $(B)/obj/control.o $(B)/obj/ctl/main.o: CFLAGS += -DGN_VERSION='"$(VERSION)"'
 
-$(B)/check_guardnet: $(TEST_OBJ) $(LIB_OBJ)
+# guardnetctl's reading of firewall rules is unit-tested too (check_ctl_fw.c).
+CTL_TESTED := $(patsubst %,$(B)/obj/ctl/%.o,fw-read-nft fw-read-xt fw-eval fw-eval-load fw-eval-nft fw-eval-xt fw-dnat netlink iptables)
+
+$(B)/check_guardnet: $(TEST_OBJ) $(LIB_OBJ) $(CTL_TESTED)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs check)
 
 $(B)/obj $(B)/obj/test $(B)/obj/ctl:

@@ -1,8 +1,8 @@
 /*
  * Legacy (x_tables) iptables, read the way iptables-legacy reads it: the
- * table's blob from getsockopt, walked entry by entry.  Only when
- * /proc/net/ip{,6}_tables_names lists "filter": asking for a table that is
- * not loaded would make the kernel load it (guardnetd is as careful).
+ * table's blob from getsockopt, walked entry by entry.  Only a table that
+ * /proc/net/ip{,6}_tables_names lists: asking for one that is not loaded
+ * would make the kernel load it (guardnetd is as careful).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,14 +20,16 @@
 
 #include "kernel.h"
 
-static bool table_loaded(const char *names_file)
+static bool table_loaded(const char *names_file, const char *table)
 {
 	char line[64];
 	bool found = false;
 	FILE *f = fopen(names_file, "re");
 
-	while (f && !found && fgets(line, sizeof line, f))
-		found = !strcmp(line, "filter\n");
+	while (f && !found && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = !strcmp(line, table);
+	}
 	if (f)
 		fclose(f);
 	return found;
@@ -130,46 +132,66 @@ static int walk(const char *blob, size_t size, const struct layout *l, unsigned 
 	return r;
 }
 
-void ipt_legacy_read(int family, struct ipt_view *v)
+int xt_blob_read(int family, const char *table, struct xt_blob *ret)
 {
 	bool v4 = family == AF_INET;
-	int level = v4 ? IPPROTO_IP : IPPROTO_IPV6, fd;
-	struct ipt_getinfo info = { .name = "filter" };  /* the same layout as ip6t_getinfo */
+	int level = v4 ? IPPROTO_IP : IPPROTO_IPV6, fd, r = 0;
+	struct ipt_getinfo info = { 0 };                 /* the same layout as ip6t_getinfo */
 	struct ipt_get_entries *entries = NULL;          /* likewise ip6t_get_entries */
-	struct layout l4 = { sizeof(struct ipt_entry), offsetof(struct ipt_entry, target_offset),
-			     offsetof(struct ipt_entry, next_offset) };
-	struct layout l6 = { sizeof(struct ip6t_entry), offsetof(struct ip6t_entry, target_offset),
-			     offsetof(struct ip6t_entry, next_offset) };
 	socklen_t len = sizeof info;
 
-	if (!table_loaded(v4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names"))
-		return;
-	v->table = true;
+	memset(ret, 0, sizeof *ret);
+	if (!table_loaded(v4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names", table))
+		return 0;
+	snprintf(info.name, sizeof info.name, "%s", table);
 	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	if (fd < 0) {
-		v->err = -errno;
-		return;
-	}
+	if (fd < 0)
+		return -errno;
 	if (getsockopt(fd, level, v4 ? IPT_SO_GET_INFO : IP6T_SO_GET_INFO, &info, &len) < 0) {
-		v->err = -errno;
+		r = -errno;
 		goto out;
 	}
 	len = (socklen_t)(sizeof *entries + info.size);
-	entries = calloc(1, len);
-	if (!entries) {
-		v->err = -ENOMEM;
+	if (!(entries = calloc(1, len))) {
+		r = -ENOMEM;
 		goto out;
 	}
-	strcpy(entries->name, "filter");
+	snprintf(entries->name, sizeof entries->name, "%s", table);
 	entries->size = info.size;
+	/* EAGAIN: the table changed between the two calls. */
 	if (getsockopt(fd, level, v4 ? IPT_SO_GET_ENTRIES : IP6T_SO_GET_ENTRIES, entries, &len) < 0) {
-		/* EAGAIN: the table changed between the two calls. */
-		v->err = -errno;
+		r = -errno;
 		goto out;
 	}
-	v->err = walk((const char *)entries->entrytable, entries->size, v4 ? &l4 : &l6, info.valid_hooks,
-		      info.hook_entry, v);
+	if (!(ret->entries = malloc(info.size ? info.size : 1))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memcpy(ret->entries, entries->entrytable, info.size);
+	ret->size = info.size;
+	ret->valid_hooks = info.valid_hooks;
+	memcpy(ret->hook_entry, info.hook_entry, sizeof ret->hook_entry);
+	memcpy(ret->underflow, info.underflow, sizeof ret->underflow);
+	ret->head = v4 ? sizeof(struct ipt_entry) : sizeof(struct ip6t_entry);
+	ret->target_offset = v4 ? offsetof(struct ipt_entry, target_offset) : offsetof(struct ip6t_entry, target_offset);
+	ret->next_offset = v4 ? offsetof(struct ipt_entry, next_offset) : offsetof(struct ip6t_entry, next_offset);
+	ret->loaded = true;
 out:
 	free(entries);
 	close(fd);
+	return r;
+}
+
+void ipt_legacy_read(int family, struct ipt_view *v)
+{
+	struct xt_blob b;
+	struct layout l;
+
+	v->err = xt_blob_read(family, "filter", &b);
+	if (v->err < 0 || !b.loaded)
+		return;
+	v->table = true;
+	l = (struct layout){ b.head, b.target_offset, b.next_offset };
+	v->err = walk((const char *)b.entries, b.size, &l, b.valid_hooks, b.hook_entry, v);
+	free(b.entries);
 }

@@ -99,5 +99,16 @@ void ctl_kernel_clear(struct ctl_kernel *k);
 const char *ctl_devgroup_dir(unsigned flags);
 /* iptables.c: the legacy (x_tables) filter table of family AF_INET or AF_INET6. */
 void ipt_legacy_read(int family, struct ipt_view *v);
+/* One legacy table's entries as the kernel gives them (loaded false when
+ * the kernel has no such table), and where an entry of the family keeps
+ * its offsets; 0 or -errno. */
+struct xt_blob {
+	bool loaded;
+	uint8_t *entries;
+	size_t size;
+	unsigned valid_hooks, hook_entry[5], underflow[5];
+	size_t head, target_offset, next_offset;
+};
+int xt_blob_read(int family, const char *table, struct xt_blob *ret);
 
 #endif

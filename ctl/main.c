@@ -12,6 +12,8 @@
 
 #include <guardnet/control.h>
 
+#include "../plugin/log.h"
+#include "audit.h"
 #include "ctl.h"
 
 #ifndef GN_VERSION
@@ -29,6 +31,10 @@ static void usage(FILE *f)
 		   "       guardnetctl [OPTIONS] explain --from ADDR --port PORT[/PROTO] [--to HOSTADDR] [--in IFNAME]\n"
 		   "                                           what happens to such a connection, and why\n"
 		   "       guardnetctl [OPTIONS] metrics       counters and state in Prometheus' text format\n"
+		   "       guardnetctl [OPTIONS] audit [--suggest] [--no-docker]\n"
+		   "                                           every port Docker, guardnet and host-network containers\n"
+		   "                                           publish, who reaches it from outside, and what UFW would\n"
+		   "                                           let in to a host service there; exit 1 on an exposure\n"
 		   "options:\n"
 		   "  -d, --driver NAME     the guardnetd serving driver NAME: its socket " GN_CONTROL_DIR "/NAME.sock\n"
 		   "                        (default guardnet)\n"
@@ -36,7 +42,7 @@ static void usage(FILE *f)
 		   "                        without it, the managed plugin's under " GN_PLUGIN_DIRS ")\n"
 		   "  -j, --json            the answer as JSON (guardnetctl(8), JSON OUTPUT)\n"
 		   "  -v, --verbose         status: full IDs, UFW's rules, connections admitted and blocked\n"
-		   "      --no-docker       status: do not ask Docker for network and container names\n"
+		   "      --no-docker       status, audit: do not ask Docker's socket for names\n"
 		   "      --docker-socket PATH  Docker's socket (default: $DOCKER_HOST if unix://, else\n"
 		   "                        " DOCKER_SOCKET_DEFAULT ")\n"
 		   "      --timeout SECONDS give up on guardnetd after this long (default %g)\n"
@@ -44,7 +50,8 @@ static void usage(FILE *f)
 		   "                        (default " STATE_DIR_DEFAULT ")\n"
 		   "  -h, --help            this text\n"
 		   "  -V, --version         guardnetctl's version\n"
-		   "exit status: 0 done, 1 check found a difference, 2 bad arguments or refused,\n"
+		   "      --suggest         audit: the guardnet network for each exposed bridge network\n"
+		   "exit status: 0 done, 1 check found a difference or audit an exposure, 2 bad arguments or refused,\n"
 		   "             3 guardnetd not reachable (not running, stopped or wedged); check then\n"
 		   "             reads the kernel itself and says what it could not check\n",
 		TIMEOUT_DEFAULT);
@@ -97,6 +104,7 @@ int main(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "in", required_argument, NULL, 'i' },
+		{ "suggest", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = GN_CONTROL_DEFAULT, *state_dir = STATE_DIR_DEFAULT, *cmd, *docker = docker_default();
@@ -104,7 +112,7 @@ int main(int argc, char **argv)
 	char found[4096];
 	bool path_given = false;
 	double timeout_s = TIMEOUT_DEFAULT;
-	bool as_json = false, verbose = false;
+	bool as_json = false, verbose = false, suggest = false;
 	long start = ctl_now_ms();
 	char by_driver[108], *end;
 	int c, rc;
@@ -143,6 +151,9 @@ int main(int argc, char **argv)
 		case 'D':
 			state_dir = optarg;
 			break;
+		case 'G':
+			suggest = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return CTL_EXIT_OK;
@@ -161,15 +172,15 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind == argc)
-		return bad_usage("which command? ", "status, check, explain or metrics");
+		return bad_usage("which command? ", "status, check, explain, metrics or audit");
 	if (optind != argc - 1)
 		return bad_usage("unexpected argument ", argv[optind + 1]);
 	cmd = argv[optind];
-	if (strcmp(cmd, "status") && strcmp(cmd, "check") && strcmp(cmd, "explain") && strcmp(cmd, "metrics"))
+	if (strcmp(cmd, "status") && strcmp(cmd, "check") && strcmp(cmd, "explain") && strcmp(cmd, "metrics") &&
+	    strcmp(cmd, "audit"))
 		return bad_usage("unknown command ", cmd);
-	if (strcmp(cmd, "explain") && json_object_size(req))
-		return bad_usage("--from, --to, --port and --in are for explain, not ", cmd);
-	json_object_set_new(req, "cmd", json_string(cmd));
+	if (strcmp(cmd, "audit") && suggest)
+		return bad_usage("--suggest is for audit, not ", cmd);
 	/* guardnet as a managed plugin has its control socket in its own
 	 * plugin directory, whose name is the plugin's ID. */
 	if (!path_given && access(path, F_OK) < 0 && errno == ENOENT) {
@@ -182,6 +193,16 @@ int main(int argc, char **argv)
 			return CTL_EXIT_USAGE;
 		}
 	}
+	if (!strcmp(cmd, "audit")) {
+		if (json_object_size(req))
+			return bad_usage("--from, --to, --port and --in are for explain, not ", cmd);
+		json_decref(req);
+		log_program("guardnetctl");
+		return ctl_audit(path, timeout_s, as_json, suggest, docker != NULL);
+	}
+	if (strcmp(cmd, "explain") && json_object_size(req))
+		return bad_usage("--from, --to, --port and --in are for explain, not ", cmd);
+	json_object_set_new(req, "cmd", json_string(cmd));
 	rc = ctl_ask(path, req, timeout_s, &reply);
 	json_decref(req);
 	if (rc == CTL_EXIT_UNREACHABLE && !strcmp(cmd, "check"))

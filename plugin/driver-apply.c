@@ -113,6 +113,7 @@ void driver_index_pubs(struct gn_driver *d, const struct gn_endpoint *ep, bool p
 {
 	struct gn_pub_list l = { 0 };
 
+	d->relays_dirty = true;
 	if (!programmed || d->taken_stale)
 		return;
 	if (publish_expand(publish_allowed(ep->net, d->env.default_publish), &ep->spec, ep->net->spec.id, published, &l) < 0)

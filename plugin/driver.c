@@ -14,6 +14,7 @@ void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_backend 
 	d->be = be;
 	d->env = *env;
 	d->taken_stale = true; /* built from the state on first use */
+	d->relays_dirty = true;
 }
 
 void driver_free(struct gn_driver *d)

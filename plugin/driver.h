@@ -31,6 +31,7 @@ struct gn_driver {
 	bool scope_global;               /* a Swarm driver: GetCapabilities says global */
 	struct gn_transport_port *ingress; /* Docker's routing mesh publishes these (sorted) */
 	size_t n_ingress;
+	bool relays_dirty;               /* publications changed: main.c hands plan_relays to the relay */
 };
 
 struct gn_join_reply {

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -52,20 +53,10 @@ static void ufw_verdict(struct explain_result *r, const struct ufw_config *u, co
 		[UFW_OUT_DROP] = EXPLAIN_DROP,
 		[UFW_OUT_REJECT] = EXPLAIN_REJECT,
 	};
-	const struct ufw_rule *tuples = family == AF_INET ? u->v4 : u->v6;
-	const char *file = ufw_file_name(d->line->file, family);
-	char text[256];
+	char text[sizeof r->because];
 
-	if (d->line->unreadable) {
-		decide(r, by_outcome[d->outcome], step,
-		       "%s line %u, which guardnet cannot read whole, drops what it could read", file, d->line->line);
-	} else if (d->line->tuple < 0) {
-		decide(r, by_outcome[d->outcome], step, "UFW's %s line %u", file, d->line->line);
-	} else {
-		ufw_rule_format(&tuples[d->line->tuple], text, sizeof text);
-		decide(r, by_outcome[d->outcome], step, "UFW rule [%u] \"%s\" (%s line %u)",
-		       ufw_rule_number(u, family, (size_t)d->line->tuple), text, file, d->line->line);
-	}
+	ufw_decision_format(u, d, family, text, sizeof text);
+	decide(r, by_outcome[d->outcome], step, "%s", text);
 }
 
 static const struct gn_prefix *allowed_by(const struct gn_prefix_list *l, const struct gn_addr *a)
@@ -223,6 +214,37 @@ static int closed(const struct gn_pub_list *pubs, const struct explain_query *q,
 		      proto_name(q->proto));
 }
 
+/* [::1]:P: no DNAT (the kernel cannot answer it from a bridge) but the
+ * relay (plan-relay.c), for the host alone: the kernel drops whatever
+ * arrives for ::1 on an interface other than lo. */
+static int loopback6(const struct explain_env *env, const struct explain_query *q, struct explain_result *r)
+{
+	struct gn_relay_svc *v;
+	size_t n;
+	char to[GN_PREFIX_STRLEN];
+	int rc = plan_relays(env->env, env->st, &v, &n);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].proto != q->proto || v[i].port != q->port)
+			continue;
+		addr_format(&v[i].to, to, sizeof to);
+		if (q->from_host)
+			decide(r, EXPLAIN_ACCEPT, "host", "the host reaches [::1]:%u through guardnet's relay, to %s%s%s:%u",
+			       q->port, v[i].to.family == AF_INET6 ? "[" : "", to, v[i].to.family == AF_INET6 ? "]" : "",
+			       v[i].to_port);
+		else
+			decide(r, EXPLAIN_CLOSED, "closed", "only the host reaches [::1]: the kernel drops what arrives for "
+			       "::1 on any interface but lo");
+		free(v);
+		return 0;
+	}
+	free(v);
+	return decide(r, EXPLAIN_CLOSED, "closed", "guardnet's relay serves no [::1]:%u/%s (it serves the TCP ports "
+		      "published without a host address, or on :: or ::1)", q->port, proto_name(q->proto));
+}
+
 int explain(const struct explain_env *env, const struct explain_query *q, struct explain_result *r,
 	    struct gn_err *err)
 {
@@ -235,8 +257,7 @@ int explain(const struct explain_env *env, const struct explain_query *q, struct
 	if (!q->to_host)
 		return container_address(env, q, r, err);
 	if (q->to.family == AF_INET6 && !memcmp(q->to.a, loop6, 16))
-		return decide(r, EXPLAIN_CLOSED, "closed", "[::1] is never published (the kernel routes no IPv6 "
-							   "loopback traffic to a bridge)");
+		return loopback6(env, q, r);
 	rc = publish_all(env->st, env->env->default_publish, NULL, &pubs);
 	if (rc < 0)
 		return gn_errf(err, rc, "out of memory");

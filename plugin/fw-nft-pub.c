@@ -13,7 +13,7 @@
  *     (and @any4, @pub6, @any6: a published port's sources on the strict reverse path, prerouting only)
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
- *     ...the same for ip6 }
+ *     ...the same for ip6, with ip6 daddr != ::1 (the relay's) }
  *   chain forward (in front of the per-network rules, fw-nft-table.c):
  *     ct status dnat oifname B goto pub-B
  *   chain pub-B {                              # in the order of admit.h's table
@@ -393,6 +393,16 @@ static void dnat_rule(struct nft_batch *b, const char *chain, int family, bool a
 
 	x_fib_local(r);
 	x_nfproto(r, family);
+	/* [::1] is the relay's (relay.c), for the host alone: the host's own
+	 * connection sent into a bridge could not be answered (plan-relay.c),
+	 * and a container's frame for ::1, which the bridge's netfilter call
+	 * shows to prerouting, is no way in. */
+	if (family == AF_INET6) {
+		static const uint8_t loopback6[16] = { [15] = 1 };
+
+		x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16);
+		x_cmp(r, NFT_CMP_NEQ, loopback6, sizeof loopback6);
+	}
 	map_key(r, family, any);
 	x_lookup_map(r, pub_map(family, any), NFT_REG32_00, NFT_REG32_00);
 	/* The data is address . port: the port follows the address's slots. */

@@ -16,27 +16,74 @@
 #define SD_LISTEN_FDS_START 3
 #define BACKLOG 128
 
-static int from_systemd(struct gn_listener *l, struct gn_err *err)
+/* Descriptors from systemd's file descriptor store, kept for whoever asks
+ * for their names (listener_kept). */
+#define KEPT_MAX 65536
+static struct {
+	int fd;
+	char name[64];
+} *kept;
+static size_t n_kept;
+
+static bool unix_stream(int fd)
 {
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 	int type = 0;
 	socklen_t len = sizeof type;
 	struct sockaddr_un sa;
 	socklen_t salen = sizeof sa;
 
-	if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM &&
+	       getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 && sa.sun_family == AF_UNIX;
+}
+
+/* sd_listen_fds_with_names(3): the plugin socket (the Unix one, from a
+ * socket unit) and what the store gave back (named by whoever stored it). */
+static int from_systemd(struct gn_listener *l, struct gn_err *err)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS"), *names = getenv("LISTEN_FDNAMES");
+	int n = fds ? atoi(fds) : 0, found = 0;
+
+	(void)err;
+	if (!pid || atol(pid) != (long)getpid() || n < 1)
 		return 0;
+	if (n > KEPT_MAX || !(kept = calloc((size_t)n, sizeof *kept)))
+		n = 0;
+	for (int i = 0; i < n; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+		const char *name = names ? names : "", *colon;
+		char buf[64];
+
+		for (int j = 0; j < i && name; j++)
+			name = (colon = strchr(name, ':')) ? colon + 1 : NULL;
+		snprintf(buf, sizeof buf, "%.*s", name ? (int)strcspn(name, ":") : 0, name ? name : "");
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		if (!found && unix_stream(fd)) {
+			l->fd = fd;
+			l->activated = true;
+			found = 1;
+		} else {
+			kept[n_kept].fd = fd;
+			snprintf(kept[n_kept++].name, sizeof kept[0].name, "%s", buf);
+		}
+	}
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM ||
-	    getsockname(SD_LISTEN_FDS_START, (struct sockaddr *)&sa, &salen) < 0 || sa.sun_family != AF_UNIX)
-		return gn_errf(err, -EINVAL, "LISTEN_FDS: descriptor %d is not a Unix stream socket",
-			       SD_LISTEN_FDS_START);
-	fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
-	l->fd = SD_LISTEN_FDS_START;
-	l->activated = true;
-	return 1;
+	return found;
+}
+
+size_t listener_kept(const char *prefix, int *fds, size_t max)
+{
+	size_t n = 0, left = 0;
+
+	for (size_t i = 0; i < n_kept; i++) {
+		if (n < max && !strncmp(kept[i].name, prefix, strlen(prefix)))
+			fds[n++] = kept[i].fd;
+		else
+			kept[left++] = kept[i];
+	}
+	n_kept = left;
+	return n;
 }
 
 /* Whether something accepts connections on path right now. */
@@ -152,12 +199,17 @@ void listener_remove(struct gn_listener *l)
 	l->path = NULL;
 }
 
-void listener_notify(const char *state)
+void listener_notify_fd(const char *state, int fd)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
+	struct iovec iov = { .iov_base = (void *)state, .iov_len = strlen(state) };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr m = { .msg_name = &sa, .msg_iov = &iov, .msg_iovlen = 1 };
+	int sfd;
 
 	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof sa.sun_path)
 		return;
@@ -165,10 +217,24 @@ void listener_notify(const char *state)
 	/* '@' names an abstract socket: a leading NUL, no terminator. */
 	if (path[0] == '@')
 		sa.sun_path[0] = '\0';
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + (path[0] == '/'));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+	m.msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + (path[0] == '/'));
+	if (fd >= 0) {
+		memset(&ctl, 0, sizeof ctl);
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof ctl.buf;
+		CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &fd, sizeof fd);
+	}
+	sfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sfd < 0 || sendmsg(sfd, &m, MSG_NOSIGNAL) < 0)
 		log_warn("telling systemd %s on %s", state, path);
-	if (fd >= 0)
-		close(fd);
+	if (sfd >= 0)
+		close(sfd);
+}
+
+void listener_notify(const char *state)
+{
+	listener_notify_fd(state, -1);
 }

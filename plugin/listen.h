@@ -33,6 +33,13 @@ int listener_open(struct gn_listener *l, const char *path, struct gn_err *err);
  * after guardnet.service) starts only once the plugin socket answers.  No
  * $NOTIFY_SOCKET: nothing to do. */
 void listener_notify(const char *state);
+/* The same with a descriptor for systemd's file descriptor store
+ * ("FDSTORE=1\nFDNAME=..."); fd -1 sends no descriptor. */
+void listener_notify_fd(const char *state, int fd);
+/* The descriptors systemd passed back from its store (LISTEN_FDS, after
+ * listener_open) whose name begins with prefix, taken over by the caller:
+ * at most max in fds, their number returned. */
+size_t listener_kept(const char *prefix, int *fds, size_t max);
 /* Removes the socket file if this process created it and it is still there. */
 void listener_remove(struct gn_listener *l);
 

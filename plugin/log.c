@@ -6,6 +6,8 @@
 #include "log.h"
 
 static int verbose;
+/* guardnetctl links the pure files that log (ufw.c) and names itself. */
+static const char *program = "guardnetd";
 /* journald reads "<N>" as the syslog priority of the line (sd-daemon(3)). */
 static int journal;
 
@@ -13,6 +15,11 @@ void log_init(int verbosity)
 {
 	verbose = verbosity;
 	journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void log_program(const char *name)
+{
+	program = name;
 }
 
 int log_verbosity(void)
@@ -32,7 +39,7 @@ static void vlog(int prio, const char *tag, const char *fmt, va_list ap, const c
 	if (journal)
 		fprintf(stderr, "<%d>%s%s%s\n", prio, line, suffix ? ": " : "", suffix ? suffix : "");
 	else
-		fprintf(stderr, "guardnetd: %s%s%s%s\n", tag, line, suffix ? ": " : "", suffix ? suffix : "");
+		fprintf(stderr, "%s: %s%s%s%s\n", program, tag, line, suffix ? ": " : "", suffix ? suffix : "");
 	errno = saved;
 }
 

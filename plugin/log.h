@@ -12,6 +12,7 @@
 #include <guardnet/types.h>
 
 void log_init(int verbosity);
+void log_program(const char *name);     /* "guardnetd" unless told */
 int log_verbosity(void);
 /* Why guardnetd does not start (it then exits 1): "error: " and LOG_ERR. */
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* appends strerror(errno) */

@@ -27,6 +27,7 @@
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
+#include "relay.h"
 #include "store.h"
 #include "ufw.h"
 #include "ufw-watch.h"
@@ -210,9 +211,26 @@ static void heal(struct gn_driver *driver)
 		log_info("guardnet's rules were changed by another program; put back");
 }
 
+/* The host's [::1] ports as the publications now are (plan-relay.c). */
+static void relays_sync(struct gn_relay *relay, struct gn_driver *driver)
+{
+	struct gn_relay_svc *v;
+	size_t n;
+
+	if (!relay || !driver->relays_dirty)
+		return;
+	if (plan_relays(&driver->env, &driver->st, &v, &n) < 0) {
+		log_warnx("relay: out of memory; [::1] keeps its ports as they were");
+		return;
+	}
+	relay_set(relay, v, n);
+	free(v);
+	driver->relays_dirty = false;
+}
+
 /* Serves until SIGTERM or SIGINT. */
 static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver, int ctlfd,
-		 struct gn_metrics *metrics)
+		 struct gn_metrics *metrics, struct gn_relay *relay)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), mfd = metrics ? metrics_fd(metrics) : -1;
 	struct gn_err err;
@@ -233,6 +251,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		log_err("epoll");
 		return -1;
 	}
+	relays_sync(relay, driver);
 	while (!quit) {
 		struct epoll_event evs[8];
 		int timeout = http_timeout_ms(http), mt = metrics ? metrics_timeout_ms(metrics) : -1, n;
@@ -286,6 +305,7 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 			metrics_run(metrics);
 		/* What Docker need not wait for, now that it has its answers. */
 		kernel_flush(kern);
+		relays_sync(relay, driver);
 	}
 	close(ep);
 	return 0;
@@ -332,6 +352,18 @@ static unsigned connection_budget(void)
 		log_info("serving at most %llu plugin connections at once (descriptor limit %llu)",
 			 (unsigned long long)avail, (unsigned long long)rl.rlim_cur);
 	return avail < HTTP_MAX_CONNECTIONS ? (unsigned)avail : HTTP_MAX_CONNECTIONS;
+}
+
+/* What the relay may hold at once: two descriptors per connection, out of
+ * what the plugin connections and guardnetd's own leave. */
+static unsigned relay_budget(unsigned http_budget)
+{
+	struct rlimit rl;
+	rlim_t used = RESERVED_FDS + http_budget;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < used + 2 * 64)
+		return 64;
+	return (unsigned)((rl.rlim_cur - used) / 2 > 65536 ? 65536 : (rl.rlim_cur - used) / 2);
 }
 
 static long monotonic_s(void)
@@ -399,10 +431,13 @@ int main(int argc, char **argv)
 	struct gn_http *http = NULL;
 	struct gn_metrics *metrics = NULL;
 	struct gn_kernel *kern = NULL;
+	struct gn_relay *relay = NULL;
 	struct plan_env env;
 	struct opts o;
 	struct gn_err err = { "" };
-	int sigfd, ctlfd, rc = 1;
+	int sigfd, ctlfd, rc = 1, *kept;
+	unsigned budget;
+	size_t n_kept;
 
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
@@ -462,11 +497,18 @@ int main(int argc, char **argv)
 		log_errx("%s", err.msg);
 		goto out_driver;
 	}
-	if (http_start(&http, lst.fd, &driver, connection_budget(), &err) < 0) {
+	budget = connection_budget();
+	if (http_start(&http, lst.fd, &driver, budget, &err) < 0) {
 		log_errx("%s", err.msg);
 		close(lst.fd);
 		goto out_listener;
 	}
+	/* The relay's sockets a previous guardnetd left in systemd's store. */
+	kept = malloc(65536 * sizeof *kept);
+	n_kept = kept ? listener_kept("relay-", kept, 65536) : 0;
+	if (relay_start(&relay, kept, n_kept, relay_budget(budget), &err) < 0)
+		log_warnx("%s; the host's [::1] serves no published port", err.msg);
+	free(kept);
 	log_info("guardnetd %s listening on %s, state in %s%s", GN_VERSION,
 		 lst.activated ? "the socket from systemd" : o.socket, o.state_dir,
 		 cfg.scope_global ? ", global scope (Docker Swarm)" : "");
@@ -479,9 +521,10 @@ int main(int argc, char **argv)
 	else if (metrics)
 		log_metrics_url(&cfg);
 	listener_notify("READY=1");
-	rc = serve(http, sigfd, kern, &driver, ctlfd, metrics) < 0 ? 1 : 0;
+	rc = serve(http, sigfd, kern, &driver, ctlfd, metrics, relay) < 0 ? 1 : 0;
 	metrics_stop(metrics);
 	listener_notify("STOPPING=1");
+	relay_stop(relay, false);
 	if (ctlfd >= 0) {
 		close(ctlfd);
 		unlink(o.control);

@@ -37,12 +37,19 @@ struct nlmsghdr *nl_msg_diag(void *buf, int family, uint8_t proto, uint16_t port
 
 /* A hit when local (a socket's address) holds the port for a publication
  * on addr: a wildcard socket or a publication on every address collides
- * with anything, otherwise the addresses must match. */
+ * with anything but ::1, otherwise the addresses must match. */
 static bool holds(const struct gn_addr *local, const struct gn_addr *addr, bool tcp, uint16_t port, char *who,
 		  size_t len)
 {
+	static const uint8_t loopback6[16] = { [15] = 1 };
 	char a[GN_PREFIX_STRLEN];
 
+	/* No publication takes [::1]:P from the host (the kernel cannot answer
+	 * it from a bridge); the relay serves it when it is free (relay.c),
+	 * so neither a host service there nor the relay's own socket is in
+	 * the way. */
+	if (local->family == AF_INET6 && !memcmp(local->a, loopback6, 16))
+		return false;
 	if (addr && !addr_is_any(local) && !addr_equal(local, addr))
 		return false;
 	if (who) {

@@ -7,12 +7,14 @@
  * jumping to ufw-user-input, then ufw-after-input; a RETURN in
  * ufw-before-input skips the user rules, and ufw-skip-to-policy-input
  * leaves for the default policy.  Then the route rules (ufw-user-forward)
- * against the container (design.md section 3, step 4).
+ * against the container (design.md section 3, step 4), unless the query
+ * has no container: guardnetctl audit asks for a host service on the port.
  *
  * A connection is taken to be new and its first packet a SYN; a limit
  * rule's recent list is taken to be under its threshold (the kernel keeps
  * the count: explain says "rate-limited").
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -184,6 +186,8 @@ static void input_and_route(struct walk *w, int family)
 	}
 	if (s != STEP_SKIP && run(w, ufw_chain_find(rs, ufw_chain_name(family, "after-input")), 0) == STEP_DECIDED)
 		return;
+	if (!w->q->ctr.family)
+		return;
 	w->route = true;
 	w->limited = false;
 	run(w, ufw_chain_find(rs, ufw_chain_name(family, "user-forward")), 0);
@@ -197,4 +201,22 @@ void ufw_eval(const struct ufw_config *c, const struct ufw_query *q, struct ufw_
 	if (q->family == AF_INET6 && !c->ipv6)
 		return;
 	input_and_route(&w, q->family);
+}
+
+void ufw_decision_format(const struct ufw_config *c, const struct ufw_decision *d, int family, char *buf, size_t len)
+{
+	const struct ufw_rule *tuples = family == AF_INET ? c->v4 : c->v6;
+	const char *file = ufw_file_name(d->line->file, family);
+	char text[256];
+
+	if (d->line->unreadable) {
+		snprintf(buf, len, "%s line %u, which guardnet cannot read whole, drops what it could read", file,
+			 d->line->line);
+	} else if (d->line->tuple < 0) {
+		snprintf(buf, len, "UFW's %s line %u", file, d->line->line);
+	} else {
+		ufw_rule_format(&tuples[d->line->tuple], text, sizeof text);
+		snprintf(buf, len, "UFW rule [%u] \"%s\" (%s line %u)", ufw_rule_number(c, family, (size_t)d->line->tuple),
+			 text, file, d->line->line);
+	}
 }

@@ -75,9 +75,9 @@ struct ufw_query {
 	uint8_t proto;
 	struct gn_addr src, dst;        /* dst: the host address */
 	uint16_t sport, dport;          /* sport 0: unknown (rules with one do not match) */
-	const char *in_if;
-	struct gn_addr ctr;             /* the container and its port, for route rules */
-	uint16_t ctr_port;
+	const char *in_if;              /* NULL: unknown (rules with one do not match) */
+	struct gn_addr ctr;             /* the container and its port, for route rules; */
+	uint16_t ctr_port;              /* family 0: a host service, no route rules */
 	const char *out_if;             /* the network's bridge */
 };
 enum ufw_outcome {
@@ -93,6 +93,11 @@ struct ufw_decision {
 	bool route;                     /* decided by a route rule (ufw-user-forward) */
 };
 void ufw_eval(const struct ufw_config *c, const struct ufw_query *q, struct ufw_decision *ret);
+/* The line that decided (d->line set), in the words explain and
+ * guardnetctl audit give it: "UFW rule [N] \"TEXT\" (FILE line L)", the
+ * number as `ufw status numbered` gives it; a line of no rule of the user's
+ * by file and line; an unreadable one as such. */
+void ufw_decision_format(const struct ufw_config *c, const struct ufw_decision *d, int family, char *buf, size_t len);
 /* The names of the chains guardnet starts from, for family. */
 const char *ufw_chain_name(int family, const char *suffix);
 /* The rule the way `ufw status` words it, e.g. "allow in on eth0 from

@@ -15,7 +15,7 @@
 #
 #   attack_require                  python3-scapy present, else skip (exit 77)
 #   ctr_net NS CTR                  a container's network namespace, as a path
-#   mac_of NS IFACE, iface_of NS ADDR
+#   iface_of NS ADDR                the interface holding ADDR (mac_of is lib.sh's)
 #   serve NS ADDRPORT               busybox httpd in NS on ADDRPORT (127.0.0.1:9999, [::1]:9996, 9998)
 #   syn NETNS IFACE MAC SRC TARGET...    one scapy run, one SYN per target; sets SYN[TARGET] to
 #                                   synack, rst or none
@@ -40,8 +40,6 @@ attack_require() {
 }
 
 ctr_net() { echo "/proc/$(dk "$1" inspect -f '{{.State.Pid}}' "$2")/ns/net"; }
-
-mac_of() { ip -n "$1" -o link show "$2" | sed -n 's|.*link/ether \([0-9a-f:]*\).*|\1|p'; }
 
 # iface_of NS ADDR: the interface holding ADDR in NS (a network's bridge,
 # found by its gateway address whatever its name).

@@ -110,7 +110,9 @@ guardnetd_start() {
 	# Tests kill it on purpose: no "Killed" line from bash's job control.
 	disown $!
 	eval "GUARDNETD_PID_${ns//-/_}=$!"
-	wait_until 10 plugin_call "$drv" /Plugin.Activate || { say "guardnetd did not start:"; tail -30 "$d/guardnetd.log"; return 1; }
+	# A deadline, not a wait: a start-up after SIGKILL on a loaded 2-core
+	# machine took over 10 s once (churn-sigkill@28 at a load of 12).
+	wait_until 30 plugin_call "$drv" /Plugin.Activate || { say "guardnetd did not start:"; tail -30 "$d/guardnetd.log"; return 1; }
 }
 
 guardnetd_pid() { local v=GUARDNETD_PID_${1//-/_}; echo "${!v:-}"; }
@@ -143,6 +145,15 @@ plugin_call() {
 # gnctl ARGS...: guardnetctl against the guardnetd of test host H (without
 # asking Docker for names).
 gnctl() { "$GN_CTL" --socket "$GN_TMP/gn-$H/control.sock" --no-docker "$@"; }
+
+# gnctl_in_host ARGS...: guardnetctl as $H's administrator runs it: in H's
+# network namespace and mounts (its /etc/ufw), with H's dockerd as
+# $DOCKER_HOST (guardnetctl audit reads the kernel, UFW's files and
+# Docker's names there).
+gnctl_in_host() {
+	in_host "$H" env DOCKER_HOST="unix://$GN_TMP/docker-$H/docker.sock" "$GN_CTL" \
+		--socket "$GN_TMP/gn-$H/control.sock" "$@"
+}
 
 # refuse_shim: prints the path of tests/tools/nfrefuse.c built as an
 # LD_PRELOAD library (once per test run).  A guardnetd started with

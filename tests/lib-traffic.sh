@@ -241,3 +241,19 @@ gn_nflog_prune() {
 	while read -r p; do [ -e "/proc/$p" ] && live+=("$p"); done <"$GN_NFLOG.users"
 	printf '%s\n' "${live[@]}" | grep . >"$GN_NFLOG.users"
 }
+
+# mac_of NS IFACE: the interface's MAC address.
+mac_of() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }'; }
+
+# neighbour_syn NS IFACE DSTMAC SRC DST PORT: one TCP SYN from SRC in a frame
+# to DSTMAC (a neighbour on the link may address anything, 127.0.0.1 and
+# ::1 included), sent by tests/tools/raw.py; prints what came back on IFACE
+# within 2 s: synack, rst or none.  NS is a test namespace's name or the
+# path of a network namespace (/proc/PID/ns/net: a container's).
+neighbour_syn() {
+	local ns=/run/netns/$1 dst=$5
+	[ "${1#/}" != "$1" ] && ns=$1
+	case $dst in *:*) dst="[$dst]" ;; esac
+	nsenter --net="$ns" /usr/bin/python3 "$GN_ROOT/tests/tools/raw.py" syn "$2" "$3" "$4" -- "$dst:$6" |
+		awk '{ print $2 }'
+}

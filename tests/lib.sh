@@ -79,6 +79,7 @@
 #   guardnetd_stop NS [SIGNAL]      kills it (TERM unless told) and waits until it is gone
 #   guardnetd_pid NS, plugin_sock DRV, plugin_call DRV PATH [BODY]
 #   gnctl ARGS...                   guardnetctl on $H's guardnetd
+#   gnctl_in_host ARGS...           the same in $H's namespaces (its kernel, /etc/ufw), DOCKER_HOST its dockerd
 #   drv_net, drv_ep, drv_pm, drv_pub, drv_try_pub, drv_revoke, drv_leave, drv_delete, drv_id
 #                                   Docker's side of the protocol on $DRV, for tests without dockerd
 #   same_as_rebuild WHAT            $H's table equals what a restarted guardnetd builds (a check)
@@ -114,6 +115,9 @@
 #                                            "[GUARDNET BLOCK] " line for that very connection
 #   drop_counters NS                "chain|rule|packets" of every counting drop/reject rule of
 #                                   tables inet, ip and ip6 guardnet (UFW's chains: "ip CHAIN")
+#   mac_of NS IFACE                 the interface's MAC
+#   neighbour_syn NS IFACE DSTMAC SRC DST PORT   a SYN in a frame to DSTMAC (any DST, ::1 too);
+#                                   prints synack, rst or none (NS may be /proc/PID/ns/net)
 #   get NS SRC URL, outside SRC URL, host URL   the page as text (old style; prefer expect_*)
 #   kernel_log_on                   net.netfilter.nf_log_all_netns=1 while the test runs (shared
 #                                   by tests running at once; the old value comes back after the last)

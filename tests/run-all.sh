@@ -12,12 +12,13 @@
 #
 # Engines (tests/lib.sh, dockerd_start): by default the scenarios run on the
 # machine's dockerd (Debian 12's 20.10), and those where Docker 28 differs
-# (publish-*, ufw-* but ufw-diff-*, legacy-*, driver-*, compose-example with
-# compose v2, churn-sigkill with 20 cycles, the healing benchmark, and the
-# attacks whose outcome depends on Docker's rules: attack-fail-closed,
-# attack-foreign-bridge, attack-ipv6-forward) run again on Docker 28.5.2 as
-# NAME@28 (18 minutes of suites one at a time on a busy 2-core machine, and
-# 4 more for the attacks), from a Debian forky root file system that
+# (publish-*, ufw-* but ufw-diff-*, legacy-*, driver-*, audit-* for Docker
+# 28's raw table and IPv6 NAT, compose-example with compose v2, churn-sigkill
+# with 20 cycles, the healing benchmark, and the attacks whose outcome
+# depends on Docker's rules: attack-fail-closed, attack-foreign-bridge,
+# attack-ipv6-forward) run again on Docker 28.5.2 as NAME@28 (18 minutes of
+# suites one at a time on a busy 2-core machine, 4 more for the attacks and
+# 3 for audit's), from a Debian forky root file system that
 # tests/docker28/rootfs.sh builds on first use outside the repository
 # (/var/cache/guardnet-tests/forky, GUARDNET_FORKY).
 # GUARDNET_DOCKER=28 runs everything on Docker 28 alone, GUARDNET_DOCKER=20
@@ -88,7 +89,7 @@ for t in tests/e2e/*.sh; do
 done
 pool+=("demo bash tests/demo.sh")
 if [ -z "${GUARDNET_DOCKER:-}" ]; then
-	for t in tests/e2e/publish-*.sh tests/e2e/ufw-*.sh tests/e2e/legacy-*.sh tests/e2e/driver-*.sh; do
+	for t in tests/e2e/publish-*.sh tests/e2e/ufw-*.sh tests/e2e/legacy-*.sh tests/e2e/driver-*.sh tests/e2e/audit-*.sh; do
 		# No Docker in publish-docker29-nft (it fakes Docker 29's tables);
 		# the differential test against UFW (ufw-diff-*) tests guardnet's
 		# reading of UFW against the machine's own ufw, not the engine.

@@ -20,4 +20,14 @@ struct gn_pub {
 	const char *net_id;
 };
 
+/* One port of the host's [::1] that guardnet's relay (relay.c) serves for
+ * a published port: connections to [::1]:port are relayed to the
+ * container's address and port (its IPv6 one when it has one). */
+struct gn_relay_svc {
+	uint8_t proto;
+	uint16_t port;
+	struct gn_addr to;
+	uint16_t to_port;
+};
+
 #endif

@@ -52,10 +52,11 @@ complete_words() {
 		COMP_WORDS=("${@}") && COMP_CWORD=$(($# - 1)) && COMP_LINE="$*" && COMP_POINT=${#COMP_LINE} &&
 		_guardnetctl && echo "${COMPREPLY[*]}"' "$root/usr/share/bash-completion/completions/guardnetctl" "$@"
 }
-check "completion: the commands" test "$(complete_words guardnetctl '')" = "status check explain metrics"
+check "completion: the commands" test "$(complete_words guardnetctl '')" = "status check explain metrics audit"
 check "completion: ch -> check" test "$(complete_words guardnetctl ch)" = "check"
 check "completion: explain's options" test "$(complete_words guardnetctl explain --p)" = "--port"
 check "completion: --port 80 -> protocols" test "$(complete_words guardnetctl explain --port 80)" = "80/tcp 80/udp 80/sctp"
 check "completion: no explain options for status" test -z "$(complete_words guardnetctl status --p)"
+check "completion: audit's options" test "$(complete_words guardnetctl audit --s)" = "--socket --state-dir --suggest"
 
 summary package_docs

@@ -84,7 +84,7 @@ static int ask(const char *from, const char *to, uint16_t port, const char *in, 
 
 	addr_parse(from, &q.from, "from", NULL);
 	addr_parse(to, &q.to, "to", NULL);
-	q.from_host = !strncmp(from, "127.", 4);
+	q.from_host = !strncmp(from, "127.", 4) || !strcmp(from, "::1");
 	q.to_host = strncmp(to, "10.", 3) != 0;
 	snprintf(q.in_if, sizeof q.in_if, "%s", in);
 	rc = explain(&env, &q, r, &e);
@@ -108,6 +108,9 @@ START_TEST(without_ufw)
 {
 	ck_verdict("192.0.2.2", "192.0.2.1", 8080, "eth0", EXPLAIN_DROP, "default", "not in guardnet.allow");
 	ck_verdict("127.0.0.1", "127.0.0.1", 8080, "lo", EXPLAIN_ACCEPT, "host", "the host itself");
+	/* [::1] for an IPv4-only network, as Docker's bridge serves it. */
+	ck_verdict("::1", "::1", 8080, "lo", EXPLAIN_ACCEPT, "host", "through guardnet's relay, to 10.9.0.2:80");
+	ck_verdict("::1", "::1", 8081, "lo", EXPLAIN_CLOSED, "closed", "relay serves no [::1]:8081/tcp");
 	ck_verdict("10.9.0.3", "192.0.2.1", 8080, "gn-test", EXPLAIN_ACCEPT, "hairpin", "same network");
 	ck_verdict("192.0.2.2", "192.0.2.1", 9090, "eth0", EXPLAIN_CLOSED, "closed", "no guardnet container");
 	net->spec.opts.icc = false;
@@ -182,7 +185,8 @@ START_TEST(where_it_is_published)
 	net->spec.opts.publish_set = true;
 	ck_verdict("192.0.2.2", "192.0.2.1", 8080, "eth0", EXPLAIN_CLOSED, "closed", "published on 127.0.0.1 only");
 	ck_verdict("127.0.0.1", "127.0.0.1", 8080, "lo", EXPLAIN_ACCEPT, "host", "");
-	ck_verdict("::1", "::1", 8080, "lo", EXPLAIN_CLOSED, "closed", "[::1] is never published");
+	/* 127.0.0.1 alone: Docker would not serve [::1] either. */
+	ck_verdict("::1", "::1", 8080, "lo", EXPLAIN_CLOSED, "closed", "relay serves no [::1]:8080/tcp");
 }
 END_TEST
 

@@ -111,6 +111,8 @@ int main(void)
 	srunner_add_suite(sr, fw_nft_suite());
 	srunner_add_suite(sr, iptc_suite());
 	srunner_add_suite(sr, nl_suite());
+	srunner_add_suite(sr, relay_suite());
+	srunner_add_suite(sr, ctl_fw_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	/* A filter that matched nothing must not pass as a green run. */

@@ -255,6 +255,68 @@ START_TEST(share_of_an_endpoint)
 }
 END_TEST
 
+/* The host's [::1]:P as Docker's bridge would serve it: a binding without
+ * a host address on a network whose allowlist has an IPv6 side, one on ::
+ * or ::1; to the container's IPv6 address when it has one, else its IPv4
+ * one unless Docker said another network carries IPv6 (no_proxy_6to4);
+ * TCP only, programmed endpoints only. */
+START_TEST(relays_of_the_state)
+{
+	struct gn_relay_svc *v;
+	size_t n;
+	char to[GN_PREFIX_STRLEN];
+
+	ck_assert_int_eq(plan_relays(&env, &st, &v, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(v[0].proto == 6 && v[0].port == 8080 && v[0].to_port == 80);
+	addr_format(&v[0].to, to, sizeof to);
+	ck_assert_str_eq(to, "10.97.0.2");
+	free(v);
+	/* An endpoint with IPv6: its IPv6 address; UDP is left out. */
+	e2->programmed = true;
+	e2->published.map = calloc(2, sizeof *e2->published.map);
+	e2->published.n_map = 2;
+	e2->published.map[0] = (struct gn_port_binding){ .proto = 6, .port = 443, .host_port = 8443, .host_port_end = 8443 };
+	e2->published.map[1] = (struct gn_port_binding){ .proto = 17, .port = 53, .host_port = 5353, .host_port_end = 5353 };
+	ck_assert_int_eq(plan_relays(&env, &st, &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(v[0].port == 8443 || v[1].port == 8443);
+	addr_format(&v[v[0].port == 8443 ? 0 : 1].to, to, sizeof to);
+	ck_assert_str_eq(to, "fd00:97::3");
+	free(v);
+	/* 127.0.0.1 and 0.0.0.0 given: IPv4 only; ::1 given: relayed. */
+	e1->published.map[0].has_host_ip = true;
+	addr_parse("127.0.0.1", &e1->published.map[0].host_ip, "x", NULL);
+	ck_assert_int_eq(plan_relays(&env, &st, &v, &n), 0);
+	ck_assert(n == 1 && v[0].port == 8443);
+	free(v);
+	addr_parse("::1", &e1->published.map[0].host_ip, "x", NULL);
+	ck_assert_int_eq(plan_relays(&env, &st, &v, &n), 0);
+	ck_assert(n == 2 && (v[0].port == 8080 || v[1].port == 8080));
+	free(v);
+	/* Another network carries the container's IPv6. */
+	e1->published.map[0].has_host_ip = false;
+	e1->no_proxy_6to4 = true;
+	ck_assert_int_eq(plan_relays(&env, &st, &v, &n), 0);
+	ck_assert(n == 1 && v[0].port == 8443);
+	free(v);
+	/* An allowlist without an IPv6 side (guardnet.publish=127.0.0.1). */
+	e1->no_proxy_6to4 = false;
+	free(dflt.v);
+	ck_assert_int_eq(addr_list_parse("127.0.0.1", &dflt, "publish", NULL), 0);
+	ck_assert_int_eq(plan_relays(&env, &st, &v, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(v);
+	/* Not programmed: nothing. */
+	free(dflt.v);
+	ck_assert_int_eq(addr_list_parse("0.0.0.0,::", &dflt, "publish", NULL), 0);
+	e1->programmed = e2->programmed = false;
+	ck_assert_int_eq(plan_relays(&env, &st, &v, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(v);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -267,6 +329,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, ufw_in_force);
 	tcase_add_test(tc, model_of_the_state);
 	tcase_add_test(tc, share_of_an_endpoint);
+	tcase_add_test(tc, relays_of_the_state);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -257,6 +257,81 @@ START_TEST(walk)
 }
 END_TEST
 
+static enum ufw_outcome host_service(const struct ufw_config *c, int family, const char *src, const char *dst,
+				     uint16_t dport, const char *in_if, const char *ctr, char *why, size_t len)
+{
+	struct ufw_query q = { .family = family, .proto = 6, .dport = dport, .in_if = in_if, .ctr_port = 80,
+			       .out_if = "gn-x" };
+	struct ufw_decision d;
+
+	addr_parse(src, &q.src, "src", NULL);
+	addr_parse(dst, &q.dst, "dst", NULL);
+	if (ctr)
+		addr_parse(ctr, &q.ctr, "ctr", NULL);
+	ufw_eval(c, &q, &d);
+	if (d.line)
+		ufw_decision_format(c, &d, family, why, len);
+	else
+		snprintf(why, len, "none");
+	return d.outcome;
+}
+
+/* guardnetctl audit's question, a host service on the port: no container,
+ * so the route rules never decide; nothing for IPv6 when UFW leaves IPv6
+ * alone; the deciding line worded as explain words it. */
+START_TEST(eval_host_service)
+{
+	char *root = ufw_root_make(), why[300];
+	struct ufw_config c;
+	struct gn_err e;
+
+	root_write(root, "etc/ufw/ufw.conf", "ENABLED=yes\n");
+	root_write(root, "etc/default/ufw", "IPV6=no\n");
+	root_write(root, "etc/ufw/user.rules", "*filter\n:ufw-user-input - [0:0]\n:ufw-user-forward - [0:0]\n"
+		   ":ufw-user-output - [0:0]\n### RULES ###\n"
+		   "### tuple ### deny tcp 8080 0.0.0.0/0 any 192.0.2.3 in\n"
+		   "-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.3 -j DROP\n"
+		   "### tuple ### allow tcp 8080 0.0.0.0/0 any 192.0.2.0/24 in\n"
+		   "-A ufw-user-input -p tcp --dport 8080 -s 192.0.2.0/24 -j ACCEPT\n"
+		   "### tuple ### allow tcp 9090 0.0.0.0/0 any 0.0.0.0/0 in_eth0\n"
+		   "-A ufw-user-input -i eth0 -p tcp --dport 9090 -j ACCEPT\n"
+		   "### tuple ### route:allow tcp 80 10.0.0.2 any 0.0.0.0/0 in\n"
+		   "-A ufw-user-forward -p tcp -d 10.0.0.2 --dport 80 -j ACCEPT\n"
+		   "### tuple ### allow tcp 7070 0.0.0.0/0 any 0.0.0.0/0 out\n"
+		   "-A ufw-user-output -p tcp --dport 7070 -j ACCEPT\n"
+		   "### END RULES ###\nCOMMIT\n");
+	ck_assert_int_eq(ufw_load(root, &c, &e), 0);
+	ck_assert_int_eq(host_service(&c, AF_INET, "192.0.2.3", "192.0.2.1", 8080, "eth0", NULL, why, sizeof why),
+			 UFW_OUT_DROP);
+	ck_assert_str_eq(why, "UFW rule [1] \"deny from 192.0.2.3 to any port 8080 proto tcp\" (user.rules line 7)");
+	ck_assert_int_eq(host_service(&c, AF_INET, "192.0.2.4", "192.0.2.1", 8080, "eth0", NULL, why, sizeof why),
+			 UFW_OUT_ACCEPT);
+	ck_assert_str_eq(why, "UFW rule [2] \"allow from 192.0.2.0/24 to any port 8080 proto tcp\" (user.rules line 9)");
+	ck_assert_int_eq(host_service(&c, AF_INET, "198.51.100.1", "192.0.2.1", 8080, "eth0", NULL, why, sizeof why),
+			 UFW_OUT_NONE);
+	/* An interface-qualified rule needs the interface. */
+	ck_assert_int_eq(host_service(&c, AF_INET, "198.51.100.1", "192.0.2.1", 9090, "eth1", NULL, why, sizeof why),
+			 UFW_OUT_NONE);
+	ck_assert_int_eq(host_service(&c, AF_INET, "198.51.100.1", "192.0.2.1", 9090, "eth0", NULL, why, sizeof why),
+			 UFW_OUT_ACCEPT);
+	/* Outgoing rules never decide for an incoming connection. */
+	ck_assert_int_eq(host_service(&c, AF_INET, "198.51.100.1", "192.0.2.1", 7070, "eth0", NULL, why, sizeof why),
+			 UFW_OUT_NONE);
+	/* The route rule decides for a container (explain), never for a
+	 * host service (audit); its port is the container's. */
+	ck_assert_int_eq(host_service(&c, AF_INET, "198.51.100.1", "192.0.2.1", 8081, "eth0", NULL, why, sizeof why),
+			 UFW_OUT_NONE);
+	ck_assert_int_eq(host_service(&c, AF_INET, "198.51.100.1", "192.0.2.1", 8081, "eth0", "10.0.0.2", why,
+				      sizeof why), UFW_OUT_ACCEPT);
+	ck_assert_str_eq(why, "UFW rule [4] \"route allow from any to 10.0.0.2 port 80 proto tcp\" (user.rules line 13)");
+	/* IPV6=no: UFW decides nothing for IPv6. */
+	ck_assert_int_eq(host_service(&c, AF_INET6, "2001:db8::3", "2001:db8::1", 8080, "eth0", NULL, why, sizeof why),
+			 UFW_OUT_NONE);
+	ufw_config_clear(&c);
+	tmpdir_remove(root);
+}
+END_TEST
+
 Suite *ufw_suite(void)
 {
 	Suite *s = suite_create("ufw");
@@ -267,6 +342,7 @@ Suite *ufw_suite(void)
 	tcase_add_test(tc, load_files);
 	tcase_add_test(tc, restore_lines);
 	tcase_add_test(tc, walk);
+	tcase_add_test(tc, eval_host_service);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -27,6 +27,8 @@ Suite *admit_suite(void);
 Suite *fw_nft_suite(void);
 Suite *iptc_suite(void);
 Suite *nl_suite(void);
+Suite *relay_suite(void);
+Suite *ctl_fw_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
  * object per line.  Returns a JSON array (new reference). */

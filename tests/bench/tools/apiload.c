@@ -190,11 +190,10 @@ static void body_for(enum body_kind k, unsigned idx, char *buf, size_t len)
 			 id, 100 + idx / 256, idx % 256, 100 + idx / 256, idx % 256);
 		return;
 	case ALLOCATION:
-		/* Swarm's: the flat -o map, every value a string, as
-		 * spec/fixtures/docker-20.10.24-swarm-manager.jsonl has it. */
-		make_id(id, 1, idx);
+		/* Swarm's form: a flat map of -o options, a swarm ID. */
+		make_id(id, 3, idx);
 		snprintf(buf, len,
-			 "{\"NetworkID\":\"%s\",\"Options\":{\"com.docker.network.driver.mtu\":\"1400\"},"
+			 "{\"NetworkID\":\"%.25s\",\"Options\":{\"com.docker.network.driver.mtu\":\"1400\"},"
 			 "\"IPv4Data\":[{\"AddressSpace\":\"\",\"Gateway\":\"10.%u.%u.1/24\",\"Pool\":\"10.%u.%u.0/24\"}],"
 			 "\"IPv6Data\":null}\n",
 			 id, 100 + idx / 256, idx % 256, 100 + idx / 256, idx % 256);

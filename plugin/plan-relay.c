@@ -1,0 +1,113 @@
+/*
+ * Which ports the host's [::1] serves through guardnet's relay (relay.c),
+ * decided from the state alone.  Docker's bridge driver is the reference
+ * (research/docker-remote-driver.md section 3.2; moby's port mapping):
+ * a binding without a host address is published on 0.0.0.0 and on [::],
+ * and an IPv4-only container's [::] side is served by docker-proxy, so
+ * the host reaches [::1]:P whatever the network's IPv6; a binding on :: or
+ * ::1 asks for it too; one on an IPv4 address (127.0.0.1, 0.0.0.0 given
+ * explicitly) does not.  Docker 28 sends no_proxy_6to4 when another
+ * network of the container carries its IPv6: the IPv4 side then leaves
+ * [::1] to it.  Only the host reaches [::1], as only the host reaches
+ * 127.0.0.1:P; the kernel cannot answer a connection to ::1 from a bridge
+ * (spec/firewall-model.md), so a relay carries it.  TCP only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "plan.h"
+
+struct relays_ctx {
+	const struct plan_env *env;
+	struct gn_relay_svc *v;
+	size_t n, cap;
+	int err;
+};
+
+static bool v6_loopback_or_any(const struct gn_addr *a)
+{
+	static const uint8_t one[16] = { [15] = 1 };
+
+	return a->family == AF_INET6 && (addr_is_any(a) || !memcmp(a->a, one, 16));
+}
+
+/* Whether the network's host allowlist lets a binding without an address
+ * reach the host's IPv6 side. */
+static bool allows_v6(const struct gn_addr_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (v6_loopback_or_any(&l->v[i]))
+			return true;
+	return false;
+}
+
+static void add(struct relays_ctx *c, const struct gn_relay_svc *s)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].proto == s->proto && c->v[i].port == s->port)
+			return;         /* one [::1]:P; pubindex keeps P to one endpoint */
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		struct gn_relay_svc *v = realloc(c->v, cap * sizeof *v);
+
+		if (!v) {
+			c->err = -ENOMEM;
+			return;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = *s;
+}
+
+static void endpoint(struct relays_ctx *c, const struct gn_endpoint *ep, const struct gn_addr_list *allowed)
+{
+	const struct gn_endpoint_spec *s = &ep->spec;
+
+	for (size_t i = 0; i < ep->published.n_map; i++) {
+		const struct gn_port_binding *b = &ep->published.map[i];
+		struct gn_relay_svc r = { .proto = b->proto, .port = b->host_port, .to_port = b->port };
+
+		if (b->proto != GN_PROTO_TCP || !b->host_port)
+			continue;
+		if (b->has_host_ip ? !v6_loopback_or_any(&b->host_ip) : !allows_v6(allowed))
+			continue;
+		if (s->has_addr6)
+			r.to = s->addr6.addr;
+		else if (s->has_addr4 && !ep->no_proxy_6to4)
+			r.to = s->addr4.addr;
+		else
+			continue;
+		add(c, &r);
+	}
+}
+
+static void network(void *p, void *ctx)
+{
+	const struct gn_network *net = p;
+	struct relays_ctx *c = ctx;
+
+	if (net->dying || net->spec.opts.internal)
+		return;
+	for (const struct gn_endpoint *ep = net->endpoints; ep && !c->err; ep = ep->next)
+		if (ep->programmed)
+			endpoint(c, ep, publish_allowed(net, c->env->default_publish));
+}
+
+int plan_relays(const struct plan_env *env, const struct gn_state *st, struct gn_relay_svc **ret, size_t *n)
+{
+	struct relays_ctx c = { .env = env };
+
+	state_each_network(st, network, &c);
+	if (c.err) {
+		free(c.v);
+		c.v = NULL;
+		c.n = 0;
+	}
+	*ret = c.v;
+	*n = c.n;
+	return c.err;
+}

@@ -1,0 +1,330 @@
+/*
+ * The relay's thread and its listening sockets on [::1] (relay.h).  The
+ * main loop hands over the wanted ports (relay_set) under a lock and
+ * wakes the thread with an eventfd; the thread opens, keeps, retargets and
+ * closes its sockets to match, and relays connections (relay-conn.c) in
+ * between.  Each socket it opens goes to systemd's file descriptor store
+ * as "relay-tcp-PORT", and leaves it when the port is no longer published.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+
+#include "addr.h"
+#include "listen.h"
+#include "log.h"
+#include "relay-int.h"
+#include "relay.h"
+
+#define BACKLOG 4096
+
+static void store(const struct relay_listener *l, bool add)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof msg, "%s\nFDNAME=relay-tcp-%u", add ? "FDSTORE=1" : "FDSTOREREMOVE=1", l->port);
+	listener_notify_fd(msg, add ? l->fd : -1);
+}
+
+/* The port a listening TCP socket on ::1 holds, or 0 for any other socket. */
+static uint16_t loopback_port(int fd)
+{
+	struct sockaddr_in6 sa;
+	socklen_t len = sizeof sa;
+	int type = 0, on = 0;
+	socklen_t tlen = sizeof type, olen = sizeof on;
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 || sa.sin6_family != AF_INET6 ||
+	    !IN6_IS_ADDR_LOOPBACK(&sa.sin6_addr) || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
+	    type != SOCK_STREAM || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) < 0 || !on)
+		return 0;
+	return ntohs(sa.sin6_port);
+}
+
+/* An inherited socket for port, or a new one; -1 and errno on failure. */
+static int take_port(struct gn_relay *r, uint16_t port, bool *inherited)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd, on = 1;
+
+	for (size_t i = 0; i < r->n_spare; i++)
+		if (loopback_port(r->spare[i]) == port) {
+			fd = r->spare[i];
+			r->spare[i] = r->spare[--r->n_spare];
+			*inherited = true;
+			return fd;
+		}
+	*inherited = false;
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, BACKLOG) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void open_listener(struct gn_relay *r, struct relay_listener *l)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = &l->ev };
+	char to[GN_PREFIX_STRLEN];
+	bool inherited;
+
+	l->ev = (struct relay_ev){ RELAY_LISTEN, l };
+	l->fd = take_port(r, l->port, &inherited);
+	if (l->fd < 0) {
+		if (!l->warned)
+			log_warn("relay: the host's [::1]:%u cannot be served", l->port);
+		l->warned = true;
+		return;
+	}
+	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, l->fd, &e) < 0) {
+		log_warn("relay: [::1]:%u", l->port);
+		close(l->fd);
+		l->fd = -1;
+		return;
+	}
+	if (!inherited)
+		store(l, true);
+	addr_format(&l->to, to, sizeof to);
+	log_debug("relay: [::1]:%u -> %s%s%s:%u%s", l->port, l->to.family == AF_INET6 ? "[" : "", to,
+		  l->to.family == AF_INET6 ? "]" : "", l->to_port, inherited ? " (socket kept across the restart)" : "");
+}
+
+static void close_listener(struct gn_relay *r, struct relay_listener *l, bool forget)
+{
+	if (l->fd >= 0) {
+		epoll_ctl(r->ep, EPOLL_CTL_DEL, l->fd, NULL);
+		close(l->fd);
+		if (forget)
+			store(l, false);
+	}
+	free(l);
+}
+
+static const struct gn_relay_svc *wanted(const struct gn_relay_svc *v, size_t n, uint16_t port)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].port == port)
+			return &v[i];
+	return NULL;
+}
+
+/* The listening sockets made to match v.  Connections already relayed stay
+ * as they are; new ones go to the new target. */
+static void apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < r->n_ls; i++) {
+		const struct gn_relay_svc *w = wanted(v, n, r->ls[i]->port);
+
+		if (!w) {
+			close_listener(r, r->ls[i], true);
+			continue;
+		}
+		r->ls[i]->to = w->to;
+		r->ls[i]->to_port = w->to_port;
+		if (r->ls[i]->fd < 0)
+			open_listener(r, r->ls[i]);   /* the port may be free now */
+		r->ls[kept++] = r->ls[i];
+	}
+	r->n_ls = kept;
+	for (size_t i = 0; i < n; i++) {
+		struct relay_listener *l, **ls;
+		bool have = false;
+
+		for (size_t j = 0; j < r->n_ls && !have; j++)
+			have = r->ls[j]->port == v[i].port;
+		if (have || !(l = calloc(1, sizeof *l)) || !(ls = realloc(r->ls, (r->n_ls + 1) * sizeof *ls))) {
+			if (!have)
+				log_warnx("relay: out of memory for [::1]:%u", v[i].port);
+			continue;
+		}
+		r->ls = ls;
+		l->port = v[i].port;
+		l->to = v[i].to;
+		l->to_port = v[i].to_port;
+		open_listener(r, l);
+		r->ls[r->n_ls++] = l;
+	}
+	/* What the store gave back and nothing wants any more. */
+	for (size_t i = 0; i < r->n_spare; i++) {
+		struct relay_listener gone = { .fd = r->spare[i], .port = loopback_port(r->spare[i]) };
+
+		close(gone.fd);
+		if (gone.port)
+			store(&gone, false);
+	}
+	r->n_spare = 0;
+	r->synced = true;
+}
+
+static void wake_up(struct gn_relay *r, bool *stop)
+{
+	struct gn_relay_svc *v = NULL;
+	uint64_t count;
+	size_t n = 0;
+	bool changed;
+
+	if (read(r->wake, &count, sizeof count) < 0 && errno != EAGAIN)
+		log_warn("relay: eventfd");
+	pthread_mutex_lock(&r->lock);
+	changed = r->changed;
+	if (changed) {
+		v = r->want;
+		n = r->n_want;
+		r->want = NULL;
+		r->n_want = 0;
+		r->changed = false;
+	}
+	*stop = r->stop;
+	pthread_mutex_unlock(&r->lock);
+	if (changed && !*stop)
+		apply(r, v, n);
+	free(v);
+}
+
+static void *run(void *arg)
+{
+	struct gn_relay *r = arg;
+	bool stop = false;
+
+	while (!stop) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(r->ep, evs, 64, -1);
+
+		if (n < 0 && errno != EINTR) {
+			log_warn("relay: epoll_wait");
+			break;
+		}
+		for (int i = 0; i < n && !stop; i++) {
+			struct relay_ev *ev = evs[i].data.ptr;
+
+			switch (ev->kind) {
+			case RELAY_WAKE:
+				wake_up(r, &stop);
+				break;
+			case RELAY_LISTEN:
+				relay_accept(r, ev->obj);
+				break;
+			case RELAY_CLIENT:
+			case RELAY_SERVER:
+				relay_conn_event(r, ev->kind == RELAY_CLIENT ? &((struct relay_conn *)ev->obj)->client
+									   : &((struct relay_conn *)ev->obj)->server,
+						 evs[i].events);
+				break;
+			}
+		}
+		relay_conns_reap(r);
+	}
+	return NULL;
+}
+
+int relay_start(struct gn_relay **ret, const int *inherited, size_t n_inherited, unsigned max_conns,
+		struct gn_err *err)
+{
+	struct gn_relay *r = calloc(1, sizeof *r);
+	struct epoll_event e = { .events = EPOLLIN };
+	int rc;
+
+	if (!r || (n_inherited && !(r->spare = malloc(n_inherited * sizeof *r->spare)))) {
+		free(r);
+		return gn_errf(err, -ENOMEM, "relay: out of memory");
+	}
+	if (n_inherited)
+		memcpy(r->spare, inherited, n_inherited * sizeof *inherited);
+	r->n_spare = n_inherited;
+	r->max_conns = max_conns;
+	r->wake_ev = (struct relay_ev){ RELAY_WAKE, r };
+	e.data.ptr = &r->wake_ev;
+	pthread_mutex_init(&r->lock, NULL);
+	r->pipe[0] = r->pipe[1] = -1;
+	r->ep = epoll_create1(EPOLL_CLOEXEC);
+	r->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->ep < 0 || r->wake < 0 || epoll_ctl(r->ep, EPOLL_CTL_ADD, r->wake, &e) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((rc = relay_pipe_open(r)) < 0)
+		goto fail;
+	if ((rc = -pthread_create(&r->thread, NULL, run, r)) < 0)
+		goto fail;
+	*ret = r;
+	return 0;
+fail:
+	if (r->pipe[0] >= 0)
+		relay_pipe_close(r);
+	if (r->ep >= 0)
+		close(r->ep);
+	if (r->wake >= 0)
+		close(r->wake);
+	free(r->spare);
+	free(r);
+	return gn_errf(err, rc, "relay: cannot start its thread: %s", strerror(-rc));
+}
+
+static void poke(struct gn_relay *r)
+{
+	uint64_t one = 1;
+
+	if (write(r->wake, &one, sizeof one) < 0 && errno != EAGAIN)
+		log_warn("relay: eventfd");
+}
+
+void relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
+{
+	struct gn_relay_svc *copy = n ? malloc(n * sizeof *copy) : NULL;
+
+	if (n && !copy) {
+		log_warnx("relay: out of memory; [::1] keeps its ports as they were");
+		return;
+	}
+	if (n)
+		memcpy(copy, v, n * sizeof *copy);
+	pthread_mutex_lock(&r->lock);
+	free(r->want);
+	r->want = copy;
+	r->n_want = n;
+	r->changed = true;
+	pthread_mutex_unlock(&r->lock);
+	poke(r);
+}
+
+void relay_stop(struct gn_relay *r, bool forget)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_mutex_unlock(&r->lock);
+	poke(r);
+	pthread_join(r->thread, NULL);
+	relay_conns_close(r);
+	for (size_t i = 0; i < r->n_ls; i++)
+		close_listener(r, r->ls[i], forget);
+	for (size_t i = 0; i < r->n_spare; i++)
+		close(r->spare[i]);
+	free(r->ls);
+	free(r->spare);
+	free(r->want);
+	relay_pipe_close(r);
+	close(r->ep);
+	close(r->wake);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}

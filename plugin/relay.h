@@ -1,0 +1,37 @@
+/*
+ * The host's [::1]:P for guardnet's published ports (plan-relay.c says
+ * which): one listening socket per port on ::1 and a relay of each
+ * connection to the container, in a thread of its own with its own epoll
+ * loop, so that no amount of relayed traffic delays Docker's requests in
+ * the main loop.  The main loop only hands it the list of ports, and never
+ * waits for it.
+ *
+ * Under systemd the listening sockets are kept in the service's file
+ * descriptor store (FDSTORE=1, one name per port), so that a restarted
+ * guardnetd takes them back and a connection made while it was down waits
+ * in the socket's backlog instead of being refused.  Connections being
+ * relayed when guardnetd stops are cut.
+ */
+#ifndef GN_RELAY_H
+#define GN_RELAY_H
+
+#include <stddef.h>
+
+#include <guardnet/pub.h>
+#include <guardnet/types.h>
+
+struct gn_relay;
+
+/* Starts the thread.  inherited: listening sockets a previous guardnetd
+ * left in systemd's store (LISTEN_FDS), taken over for the ports that are
+ * still wanted and closed otherwise.  max_conns bounds the connections
+ * relayed at once (each takes two descriptors). */
+int relay_start(struct gn_relay **ret, const int *inherited, size_t n_inherited, unsigned max_conns,
+		struct gn_err *err);
+/* The ports wanted from now on (copied); applied by the thread soon after. */
+void relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n);
+/* Stops the thread.  forget: the listening sockets are given up for good
+ * (removed from systemd's store), not kept for the next guardnetd. */
+void relay_stop(struct gn_relay *r, bool forget);
+
+#endif

@@ -1,0 +1,209 @@
+/* The relay (relay.c, relay-conn.c) with real sockets on this host's
+ * loopback: [::1]:P relayed to a server on 127.0.0.1, both directions,
+ * ends of stream, a reader that falls behind, a target that refuses, and
+ * ports given up.  No root needed. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+
+#include "addr.h"
+#include "relay.h"
+#include "suites.h"
+
+static struct gn_relay *relay;
+static int server;
+static uint16_t server_port, port;
+
+static uint16_t free_port6(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin6_port);
+}
+
+static void setup(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof sa;
+	struct gn_err err;
+
+	server = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(server, 0);
+	ck_assert_int_eq(bind(server, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(listen(server, 16), 0);
+	ck_assert_int_eq(getsockname(server, (struct sockaddr *)&sa, &len), 0);
+	server_port = ntohs(sa.sin_port);
+	port = free_port6();
+	ck_assert_int_eq(relay_start(&relay, NULL, 0, 64, &err), 0);
+}
+
+static void teardown(void)
+{
+	relay_stop(relay, true);
+	close(server);
+}
+
+static void serve(uint16_t to_port)
+{
+	struct gn_relay_svc s = { .proto = 6, .port = port, .to_port = to_port };
+
+	addr_parse("127.0.0.1", &s.to, "x", NULL);
+	relay_set(relay, &s, 1);
+}
+
+/* A connection to [::1]:port once the relay listens (it applies a list
+ * soon after relay_set), or -1 with errno after 2 s. */
+static int dial(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+
+	for (int i = 0; i < 200; i++) {
+		int fd = socket(AF_INET6, SOCK_STREAM, 0), e;
+
+		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+			return fd;
+		e = errno;
+		close(fd);
+		errno = e;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static bool readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+START_TEST(both_ways_and_ends_of_stream)
+{
+	char buf[64];
+	int c, s;
+
+	serve(server_port);
+	ck_assert_int_ge(c = dial(), 0);
+	ck_assert(readable(server, 2000));
+	ck_assert_int_ge(s = accept(server, NULL, NULL), 0);
+	ck_assert_int_eq(write(c, "ping", 4), 4);
+	ck_assert(readable(s, 2000));
+	ck_assert_int_eq(read(s, buf, sizeof buf), 4);
+	ck_assert(!memcmp(buf, "ping", 4));
+	ck_assert_int_eq(write(s, "pong", 4), 4);
+	ck_assert(readable(c, 2000));
+	ck_assert_int_eq(read(c, buf, sizeof buf), 4);
+	/* The client's end of stream reaches the server, which still answers. */
+	ck_assert_int_eq(shutdown(c, SHUT_WR), 0);
+	ck_assert(readable(s, 2000));
+	ck_assert_int_eq(read(s, buf, sizeof buf), 0);
+	ck_assert_int_eq(write(s, "bye", 3), 3);
+	close(s);
+	ck_assert(readable(c, 2000));
+	ck_assert_int_eq(read(c, buf, sizeof buf), 3);
+	ck_assert(readable(c, 2000));
+	ck_assert_int_eq(read(c, buf, sizeof buf), 0);
+	close(c);
+}
+END_TEST
+
+/* 8 MB towards a server that reads only after the client has written it
+ * all: every byte arrives, in order. */
+START_TEST(a_reader_that_falls_behind)
+{
+	enum { TOTAL = 8 << 20 };
+	unsigned char *out = malloc(TOTAL), in[65536];
+	size_t sent = 0, got = 0;
+	int c, s;
+
+	for (size_t i = 0; i < TOTAL; i++)
+		out[i] = (unsigned char)(i * 7 + i / 4096);
+	serve(server_port);
+	ck_assert_int_ge(c = dial(), 0);
+	ck_assert(readable(server, 2000));
+	ck_assert_int_ge(s = accept(server, NULL, NULL), 0);
+	while (sent < TOTAL || got < TOTAL) {
+		struct pollfd p[2] = { { .fd = c, .events = sent < TOTAL ? POLLOUT : 0 }, { .fd = s, .events = POLLIN } };
+
+		ck_assert_int_gt(poll(p, 2, 3000), 0);
+		if (p[0].revents & POLLOUT) {
+			ssize_t n = send(c, out + sent, TOTAL - sent > 65536 ? 65536 : TOTAL - sent, MSG_DONTWAIT);
+
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		/* Start reading only halfway, so the relay holds data back. */
+		if ((p[1].revents & POLLIN) && sent > TOTAL / 2) {
+			ssize_t n = read(s, in, sizeof in);
+
+			ck_assert_int_gt(n, 0);
+			ck_assert(!memcmp(in, out + got, (size_t)n));
+			got += (size_t)n;
+		}
+	}
+	close(c);
+	close(s);
+	free(out);
+}
+END_TEST
+
+/* A container that refuses: the client is reset. */
+START_TEST(a_target_that_refuses)
+{
+	char buf[8];
+	int c;
+
+	serve(free_port6());    /* nothing listens there on 127.0.0.1 either, most likely */
+	ck_assert_int_ge(c = dial(), 0);
+	ck_assert(readable(c, 2000));
+	ck_assert_int_lt(read(c, buf, sizeof buf), 1);
+	close(c);
+}
+END_TEST
+
+/* A port no longer wanted is given up: connections are refused. */
+START_TEST(ports_given_up)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int c, refused = 0;
+
+	serve(server_port);
+	ck_assert_int_ge(c = dial(), 0);
+	close(c);
+	relay_set(relay, NULL, 0);
+	for (int i = 0; i < 200 && !refused; i++) {
+		c = socket(AF_INET6, SOCK_STREAM, 0);
+		refused = connect(c, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == ECONNREFUSED;
+		close(c);
+		usleep(10000);
+	}
+	ck_assert(refused);
+}
+END_TEST
+
+Suite *relay_suite(void)
+{
+	Suite *s = suite_create("relay");
+	TCase *tc = tcase_create("relay");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, both_ways_and_ends_of_stream);
+	tcase_add_test(tc, a_reader_that_falls_behind);
+	tcase_add_test(tc, a_target_that_refuses);
+	tcase_add_test(tc, ports_given_up);
+	suite_add_tcase(s, tc);
+	return s;
+}
