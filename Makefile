@@ -63,8 +63,8 @@ ctl-layering:
 
 check: ctl-layering
 
-$(B)/obj/main.o $(B)/obj/ctl/main.o: VERSION
-$(B)/obj/main.o $(B)/obj/ctl/main.o: CFLAGS += -DGN_VERSION='"$(VERSION)"'
+$(B)/obj/main.o $(B)/obj/control.o $(B)/obj/ctl/main.o: VERSION
+$(B)/obj/main.o $(B)/obj/control.o $(B)/obj/ctl/main.o: CFLAGS += -DGN_VERSION='"$(VERSION)"'
 
 # guardnetctl's reading of firewall rules is unit-tested too (check_ctl_fw.c).
 CTL_TESTED := $(patsubst %,$(B)/obj/ctl/%.o,fw-read-nft fw-read-xt fw-eval fw-eval-load fw-eval-nft fw-eval-xt fw-dnat netlink iptables)

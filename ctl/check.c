@@ -7,8 +7,10 @@
  * endpoints) and the links guardnet made with the kernel: table inet
  * guardnet, its hooked chains, sets and per-network objects, tables ip and
  * ip6 guardnet where UFW's rules decide (table inet guardnet's comment
- * names them), the links, and the iptables accept rule.  It says what it
- * could not check.
+ * names them), table inet guardnet_count's chains and sets, the links, and
+ * the iptables accept rule with the device group drops.  It says what it
+ * could not check (guardnetctl check with guardnetd compares all of it,
+ * rule by rule and element by element).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -187,6 +189,51 @@ static void check_network(const struct ctl_kernel *k, const char *id, struct rep
 		say(rep->ok, "network %.12s: bridge %s, in set bridges, chain %s", id, bridge, chain);
 }
 
+static bool drops(const struct ipt_view *v, const char *chain)
+{
+	char dst[64], src[64];
+
+	snprintf(dst, sizeof dst, "%s dst", chain);
+	snprintf(src, sizeof src, "%s src", chain);
+	return strs_has(&v->drop_in, dst) && strs_has(&v->drop_in, src);
+}
+
+/* Table inet guardnet_count: the connection counters of published ports
+ * (status, metrics), which guardnetd builds with the first network. */
+static void check_count_table(const struct ctl_kernel *k, struct report *rep)
+{
+	static const struct {
+		const char *name;
+		unsigned hook;
+	} base[] = { { "prerouting", NF_INET_PRE_ROUTING },
+		     { "output", NF_INET_LOCAL_OUT },
+		     { "postrouting", NF_INET_POST_ROUTING } };
+	static const char *const sets[] = { "conn4", "adm4", "conn6", "adm6" };
+	size_t missing = 0;
+
+	if (!k->count_table) {
+		say(rep->drift, "table inet " GN_COUNT_TABLE " is missing: connections to published ports are not "
+				"counted");
+		return;
+	}
+	for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
+		char hooked[64];
+
+		snprintf(hooked, sizeof hooked, "%s:%u", base[i].name, base[i].hook);
+		if (!strs_has(&k->count_base, hooked) && ++missing)
+			say(rep->drift, "table inet " GN_COUNT_TABLE ": base chain %s is missing or not on its hook",
+			    base[i].name);
+	}
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+		if (!strs_has(&k->count_sets, sets[i]) && ++missing)
+			say(rep->drift, "table inet " GN_COUNT_TABLE ": set %s is missing", sets[i]);
+	if (!missing)
+		say(rep->ok, "table inet " GN_COUNT_TABLE ": chains prerouting, output and postrouting on their "
+			     "hooks, and sets conn4, adm4, conn6 and adm6");
+}
+
+/* The accept rule, and with it the drops of guardnet's device group (the
+ * barrier that holds while guardnetd is down), in the same chain. */
 static void check_iptables(const struct ctl_kernel *k, struct report *rep)
 {
 	for (size_t i = 0; i < 4; i++) {
@@ -202,8 +249,13 @@ static void check_iptables(const struct ctl_kernel *k, struct report *rep)
 			say(rep->drift, "%s: cannot read the filter table: %s", v->what, strerror(-v->err));
 		else if (!v->table || !chain)
 			continue;
+		else if (strs_has(&v->rule_in, chain) && drops(v, chain))
+			say(rep->ok, "%s: guardnet's accept rule is in filter %s, and its device group drops", v->what,
+			    chain);
 		else if (strs_has(&v->rule_in, chain))
-			say(rep->ok, "%s: guardnet's accept rule is in filter %s", v->what, chain);
+			say(rep->drift, "%s: guardnet's accept rule is in filter %s, but not both of its device group "
+					"drops: while guardnetd is down, only its nftables table keeps its networks "
+					"closed", v->what, chain);
 		else
 			say(rep->drift, "%s: guardnet's accept rule is not in filter %s: iptables drops the connections "
 					"guardnet admits", v->what, chain);
@@ -237,8 +289,10 @@ int ctl_check_degraded(const char *state_dir, bool as_json)
 			strs_add(&nets, id);
 	}
 	n_nets = nets.n;
-	if (n_nets)
+	if (n_nets) {
 		check_table(&k, &rep);
+		check_count_table(&k, &rep);
+	}
 	if (k.table)
 		check_ufw_tables(&k, &rep);
 	for (i = 0; i < nets.n; i++)

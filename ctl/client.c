@@ -23,7 +23,7 @@
 /* A status of 100,000 endpoints is about 30 MB. */
 #define REPLY_MAX (256u << 20)
 
-static long now_ms(void)
+long ctl_now_ms(void)
 {
 	struct timespec t;
 
@@ -67,7 +67,7 @@ static int read_reply(int fd, const char *path, long deadline, double timeout_s,
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long left = deadline - now_ms();
+		long left = deadline - ctl_now_ms();
 		ssize_t n;
 		int r;
 
@@ -118,7 +118,7 @@ static int read_reply(int fd, const char *path, long deadline, double timeout_s,
 int ctl_ask(const char *path, json_t *request, double timeout_s, json_t **ret)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	long deadline = now_ms() + (long)(timeout_s * 1000);
+	long deadline = ctl_now_ms() + (long)(timeout_s * 1000);
 	char *req, *text;
 	size_t len;
 	json_error_t je;
@@ -134,7 +134,7 @@ int ctl_ask(const char *path, json_t *request, double timeout_s, json_t **ret)
 		return unreachable(path, errno, timeout_s);
 	/* A Unix stream connect waits for room in the listener's backlog
 	 * (full when guardnetd stopped accepting) for at most SO_SNDTIMEO. */
-	set_timeout(fd, SO_SNDTIMEO, deadline - now_ms());
+	set_timeout(fd, SO_SNDTIMEO, deadline - ctl_now_ms());
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		r = errno;
 		close(fd);
@@ -146,7 +146,7 @@ int ctl_ask(const char *path, json_t *request, double timeout_s, json_t **ret)
 		fprintf(stderr, "guardnetctl: out of memory\n");
 		return CTL_EXIT_UNREACHABLE;
 	}
-	set_timeout(fd, SO_SNDTIMEO, deadline - now_ms());
+	set_timeout(fd, SO_SNDTIMEO, deadline - ctl_now_ms());
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
 		r = errno;
 		free(req);

@@ -16,6 +16,9 @@
 #define CTL_EXIT_USAGE       2  /* bad arguments, or guardnetd refused the request */
 #define CTL_EXIT_UNREACHABLE 3  /* guardnetd is not running, stopped, wedged or gone */
 
+/* client.c: CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long ctl_now_ms(void);
+
 /* client.c: one request on the control socket at path, answered within
  * timeout_s seconds.  0 and the reply in *ret, or an exit status after
  * saying on stderr why there is no reply. */
@@ -33,8 +36,14 @@ int ctl_find_plugin(char *buf, size_t len);
  * CTL_EXIT_UNREACHABLE when it finds nothing missing. */
 int ctl_check_degraded(const char *state_dir, bool as_json);
 
-/* status.c, explain.c: the answers as text. */
-void ctl_print_status(json_t *status);
+/* docker.c: adds Docker's names to guardnetd's status (networks' "name",
+ * endpoints' "container": {"id", "name"}), asking Docker's socket at sock
+ * for at most timeout_s seconds; says on stderr when it cannot. */
+void ctl_docker_names(json_t *status, const char *sock, double timeout_s);
+
+/* status.c, explain.c: the answers as text.  verbose: full IDs, UFW's
+ * rules, the counters. */
+void ctl_print_status(json_t *status, bool verbose);
 void ctl_print_explain(json_t *explain);
 
 #endif

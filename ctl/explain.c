@@ -16,11 +16,11 @@ void ctl_print_explain(json_t *e)
 		printf(" (arriving on %s)", in);
 	putchar('\n');
 	if (ctr)
-		printf("published:  to %s port %lld, endpoint %s\n", json_string_value(json_object_get(ctr, "address")),
+		printf("published:  to %s port %lld, endpoint %.12s\n", json_string_value(json_object_get(ctr, "address")),
 		       json_integer_value(json_object_get(ctr, "port")),
 		       json_string_value(json_object_get(json_object_get(e, "endpoint"), "id")));
 	if (net)
-		printf("network:    %s (bridge %s)\n", json_string_value(json_object_get(net, "id")),
+		printf("network:    %.12s (bridge %s)\n", json_string_value(json_object_get(net, "id")),
 		       json_string_value(json_object_get(net, "bridge")));
 	printf("verdict:    %s\n", json_string_value(json_object_get(e, "verdict")));
 	printf("because:    %s\n", json_string_value(json_object_get(e, "because")));

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_devgroup.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
 
@@ -51,21 +52,49 @@ static uint16_t u16_at(const char *p, size_t off)
 static const char *const hook_names[NF_INET_NUMHOOKS] = { "PREROUTING", "INPUT", "FORWARD", "OUTPUT",
 							   "POSTROUTING" };
 
-/* A standard target (empty name) whose verdict is ACCEPT (-NF_ACCEPT - 1). */
-static bool accepts(const struct xt_entry_target *t)
+/* A standard target (empty name) whose verdict is v (ACCEPT: -NF_ACCEPT - 1). */
+static bool verdict_is(const struct xt_entry_target *t, int v)
 {
 	int verdict;
 
 	if (t->u.user.name[0] || t->u.target_size < sizeof *t + sizeof verdict)
 		return false;
 	memcpy(&verdict, t->data, sizeof verdict);
-	return verdict == -NF_ACCEPT - 1;
+	return verdict == v;
+}
+
+const char *ctl_devgroup_dir(unsigned flags)
+{
+	flags &= XT_DEVGROUP_MATCH_SRC | XT_DEVGROUP_MATCH_DST;
+	return flags == XT_DEVGROUP_MATCH_DST ? "dst" : flags == XT_DEVGROUP_MATCH_SRC ? "src" : NULL;
+}
+
+/* guardnet's rule among an entry's matches: its comment, and a drop's
+ * device group direction. */
+static bool ours(const char *e, size_t head, uint16_t t_off, const char **dir)
+{
+	bool commented = false;
+
+	*dir = NULL;
+	for (size_t m_off = head; m_off + sizeof(struct xt_entry_match) <= t_off;) {
+		const struct xt_entry_match *m = (const void *)(e + m_off);
+
+		if (m->u.match_size < sizeof *m)
+			return false;
+		if (!strcmp(m->u.user.name, "comment") && m->u.match_size >= sizeof *m + sizeof(struct xt_comment_info))
+			commented |= !strncmp(((const struct xt_comment_info *)m->data)->comment, GN_RULE_COMMENT,
+					      XT_MAX_COMMENT_LEN);
+		if (!strcmp(m->u.user.name, "devgroup") && m->u.match_size >= sizeof *m + sizeof(struct xt_devgroup_info))
+			*dir = ctl_devgroup_dir(((const struct xt_devgroup_info *)m->data)->flags);
+		m_off += m->u.match_size;
+	}
+	return commented;
 }
 
 static int walk(const char *blob, size_t size, const struct layout *l, unsigned valid_hooks,
 		const unsigned *hook_entry, struct ipt_view *v)
 {
-	const char *chain = NULL;
+	const char *chain = NULL, *dir;
 	int r = 0;
 
 	for (size_t off = 0; off + l->head <= size && r == 0;) {
@@ -86,19 +115,17 @@ static int walk(const char *blob, size_t size, const struct layout *l, unsigned 
 			if (strcmp(chain, XT_ERROR_TARGET))
 				r = strs_add(&v->chains, chain);
 		}
-		for (size_t m_off = l->head; m_off + sizeof(struct xt_entry_match) <= t_off && r == 0;) {
-			const struct xt_entry_match *m = (const void *)(e + m_off);
+		/* guardnet's accept rule: its comment and the standard target
+		 * ACCEPT; its device group drops: the comment, -m devgroup and
+		 * DROP. */
+		if (r == 0 && chain && ours(e, l->head, t_off, &dir)) {
+			char line[64];
 
-			if (m->u.match_size < sizeof *m)
-				return -EBADMSG;
-			/* guardnet's accept rule: its comment and the standard
-			 * target ACCEPT (its device group drops carry the comment
-			 * too). */
-			if (!strcmp(m->u.user.name, "comment") && m->u.match_size >= sizeof *m + sizeof(struct xt_comment_info) &&
-			    !strncmp(((const struct xt_comment_info *)m->data)->comment, GN_RULE_COMMENT,
-				     XT_MAX_COMMENT_LEN) && chain && !strs_has(&v->rule_in, chain) && accepts(t))
+			snprintf(line, sizeof line, "%s %s", chain, dir ? dir : "");
+			if (verdict_is(t, -NF_ACCEPT - 1) && !strs_has(&v->rule_in, chain))
 				r = strs_add(&v->rule_in, chain);
-			m_off += m->u.match_size;
+			else if (dir && verdict_is(t, -NF_DROP - 1) && !strs_has(&v->drop_in, line))
+				r = strs_add(&v->drop_in, line);
 		}
 		off += next;
 	}

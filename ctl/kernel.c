@@ -2,8 +2,9 @@
  * Reads what guardnet put into the kernel, for the degraded check: its
  * links (by their alias), table inet guardnet (its comment, chains, base
  * chain hooks, sets, the elements of "bridges"), tables ip and ip6 guardnet
- * (UFW's rules: chains and hooks) and its accept rule in every iptables
- * filter table there is.
+ * (UFW's rules: chains and hooks), table inet guardnet_count (chains and
+ * sets) and its accept rule and device group drops in every iptables filter
+ * table there is.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_devgroup.h>
 #include <linux/rtnetlink.h>
 
 #include "kernel.h"
@@ -70,7 +72,8 @@ struct nft_read {
 	char *comment;           /* the table's comment (sizeof ctl_kernel.comment), or NULL */
 	struct strs *names;      /* chains or sets */
 	struct strs *hooks;      /* base chains as "NAME:HOOK" */
-	struct strs *rule_in;    /* chains with a rule commented "guardnet" */
+	struct strs *rule_in;    /* chains with a rule commented "guardnet" that accepts */
+	struct strs *drop_in;    /* "CHAIN dst|src": its device group drops */
 };
 
 /* The comment in a table's userdata: type, length, value, as libnftnl
@@ -223,22 +226,50 @@ static bool accepts(const struct nlattr *exprs)
 	return false;
 }
 
+/* The direction of a -m devgroup match (xt_devgroup_info's flags):
+ * "dst" (into the group's interfaces), "src", or NULL. */
+static const char *devgroup_dir(const struct nlattr *exprs)
+{
+	nla_for_each(e, nla_data(exprs), exprs->nla_len - NLA_HDRLEN) {
+		struct nlattr *x[NFTA_EXPR_MAX + 1], *m[NFTA_MATCH_MAX + 1];
+		const struct xt_devgroup_info *g;
+
+		nl_attrs_nested(e, x, NFTA_EXPR_MAX);
+		if (!x[NFTA_EXPR_NAME] || !x[NFTA_EXPR_DATA] || !nla_str(x[NFTA_EXPR_NAME]) ||
+		    strcmp(nla_str(x[NFTA_EXPR_NAME]), "match"))
+			continue;
+		nl_attrs_nested(x[NFTA_EXPR_DATA], m, NFTA_MATCH_MAX);
+		if (!m[NFTA_MATCH_NAME] || !m[NFTA_MATCH_INFO] || !nla_str(m[NFTA_MATCH_NAME]) ||
+		    strcmp(nla_str(m[NFTA_MATCH_NAME]), "devgroup") ||
+		    (size_t)(m[NFTA_MATCH_INFO]->nla_len - NLA_HDRLEN) < sizeof *g)
+			continue;
+		g = nla_data(m[NFTA_MATCH_INFO]);
+		return ctl_devgroup_dir(g->flags);
+	}
+	return NULL;
+}
+
 static int on_rule(const struct nlmsghdr *h, void *ctx)
 {
 	struct nft_read *c = ctx;
 	struct nlattr *tb[NFTA_RULE_MAX + 1];
-	const char *chain;
+	const char *chain, *dir;
+	char line[300];
 
 	nft_attrs(h, tb, NFTA_RULE_MAX);
 	if (!tb[NFTA_RULE_TABLE] || !tb[NFTA_RULE_CHAIN] || !nla_str(tb[NFTA_RULE_TABLE]) ||
 	    strcmp(nla_str(tb[NFTA_RULE_TABLE]), c->table) || !(chain = nla_str(tb[NFTA_RULE_CHAIN])) ||
-	    strs_has(c->rule_in, chain))
+	    !tb[NFTA_RULE_EXPRESSIONS])
 		return 0;
-	if (((tb[NFTA_RULE_USERDATA] && comment_in_udata(tb[NFTA_RULE_USERDATA])) ||
-	     (tb[NFTA_RULE_EXPRESSIONS] && comment_in_match(tb[NFTA_RULE_EXPRESSIONS]))) &&
-	    tb[NFTA_RULE_EXPRESSIONS] && accepts(tb[NFTA_RULE_EXPRESSIONS]))
-		return strs_add(c->rule_in, chain);
-	return 0;
+	if (!(tb[NFTA_RULE_USERDATA] && comment_in_udata(tb[NFTA_RULE_USERDATA])) &&
+	    !comment_in_match(tb[NFTA_RULE_EXPRESSIONS]))
+		return 0;
+	if (accepts(tb[NFTA_RULE_EXPRESSIONS]))
+		return strs_has(c->rule_in, chain) ? 0 : strs_add(c->rule_in, chain);
+	if (!(dir = devgroup_dir(tb[NFTA_RULE_EXPRESSIONS])))
+		return 0;
+	snprintf(line, sizeof line, "%s %s", chain, dir);
+	return strs_has(c->drop_in, line) ? 0 : strs_add(c->drop_in, line);
 }
 
 static int nft_dump(int msg, int family, const char *table, const char *set,
@@ -297,11 +328,29 @@ static void read_ufw_table(struct ctl_kernel *k, int i)
 		keep_err(k, nft_dump(NFT_MSG_GETCHAIN, families[i], GN_TABLE, NULL, on_chain, &c), "UFW's chains");
 }
 
+/* Table inet guardnet_count: its base chains and sets. */
+static void read_count_table(struct ctl_kernel *k)
+{
+	struct nft_read c = { .table = GN_COUNT_TABLE, .table_found = &k->count_table };
+	struct strs chains = { 0 };
+	int r = nft_dump(NFT_MSG_GETTABLE, NFPROTO_INET, GN_COUNT_TABLE, NULL, on_table, &c);
+
+	keep_err(k, r, "nftables tables");
+	if (r < 0 || !k->count_table)
+		return;
+	c.names = &chains;
+	c.hooks = &k->count_base;
+	keep_err(k, nft_dump(NFT_MSG_GETCHAIN, NFPROTO_INET, GN_COUNT_TABLE, NULL, on_chain, &c), "the counting chains");
+	c.names = &k->count_sets;
+	keep_err(k, nft_dump(NFT_MSG_GETSET, NFPROTO_INET, GN_COUNT_TABLE, NULL, on_set, &c), "the counting sets");
+	strs_clear(&chains);
+}
+
 /* iptables-nft's filter table of one family. */
 static void read_nft_filter(int family, struct ipt_view *v)
 {
 	struct nft_read c = { .table = "filter", .table_found = &v->table, .names = &v->chains,
-			      .rule_in = &v->rule_in };
+			      .rule_in = &v->rule_in, .drop_in = &v->drop_in };
 
 	v->err = nft_dump(NFT_MSG_GETTABLE, family, "filter", NULL, on_table, &c);
 	if (v->err < 0 || !v->table)
@@ -323,6 +372,7 @@ void ctl_kernel_read(struct ctl_kernel *k)
 	read_guardnet_table(k);
 	read_ufw_table(k, 0);
 	read_ufw_table(k, 1);
+	read_count_table(k);
 	k->ipt[0].what = "iptables (nf_tables)";
 	k->ipt[1].what = "ip6tables (nf_tables)";
 	k->ipt[2].what = "iptables-legacy";
@@ -341,6 +391,8 @@ void ctl_kernel_clear(struct ctl_kernel *k)
 	strs_clear(&k->bridge_elems);
 	strs_clear(&k->bridges);
 	strs_clear(&k->ports);
+	strs_clear(&k->count_base);
+	strs_clear(&k->count_sets);
 	for (size_t i = 0; i < 2; i++) {
 		strs_clear(&k->ufw[i].chains);
 		strs_clear(&k->ufw[i].base_chains);
@@ -348,5 +400,6 @@ void ctl_kernel_clear(struct ctl_kernel *k)
 	for (size_t i = 0; i < 4; i++) {
 		strs_clear(&k->ipt[i].chains);
 		strs_clear(&k->ipt[i].rule_in);
+		strs_clear(&k->ipt[i].drop_in);
 	}
 }

@@ -14,6 +14,7 @@
 #include <linux/netlink.h>
 
 #define GN_TABLE "guardnet"            /* table inet guardnet, and ip and ip6 guardnet (UFW's rules) */
+#define GN_COUNT_TABLE "guardnet_count" /* table inet guardnet_count: connection counters */
 /* The comment of table inet guardnet that names the UFW tables going with
  * it: "ufw-tables=ip" or "ufw-tables=ip,ip6" (spec/firewall-model.md). */
 #define GN_UFW_TABLES_COMMENT "ufw-tables="
@@ -58,7 +59,8 @@ struct ipt_view {
 	const char *what;        /* "iptables (nf_tables)", ... */
 	bool table;              /* the filter table exists */
 	struct strs chains;      /* its chains */
-	struct strs rule_in;     /* chains holding a rule commented "guardnet" */
+	struct strs rule_in;     /* chains holding a rule commented "guardnet" that accepts */
+	struct strs drop_in;     /* "CHAIN dst", "CHAIN src": its device group drops there */
 	int err;                 /* reading it failed: -errno */
 };
 
@@ -81,6 +83,9 @@ struct ctl_kernel {
 	struct strs bridges;     /* "NAME ID": bridges with a guardnet alias */
 	struct strs ports;       /* "NAME ID": other links with a guardnet alias */
 	struct ufw_view ufw[2];  /* ip, ip6 */
+	bool count_table;        /* table inet guardnet_count */
+	struct strs count_base;  /* "NAME:HOOK" for its base chains */
+	struct strs count_sets;  /* its sets */
 	struct ipt_view ipt[4];
 	int err;                 /* the first error reading links or the table */
 	const char *err_what;
@@ -89,6 +94,9 @@ struct ctl_kernel {
 /* kernel.c */
 void ctl_kernel_read(struct ctl_kernel *k);
 void ctl_kernel_clear(struct ctl_kernel *k);
+/* A device group match's direction from xt_devgroup_info's flags: "dst"
+ * (into the group's interfaces), "src", or NULL (neither or both). */
+const char *ctl_devgroup_dir(unsigned flags);
 /* iptables.c: the legacy (x_tables) filter table of family AF_INET or AF_INET6. */
 void ipt_legacy_read(int family, struct ipt_view *v);
 /* One legacy table's entries as the kernel gives them (loaded false when

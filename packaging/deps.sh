@@ -14,8 +14,10 @@ PACKAGES=(
 	# the package test sources the bash completion it installs
 	bash-completion
 	python3
-	# the attack suite (tests/e2e/attack-*.sh): raw frames from containers and neighbours
-	python3-scapy
+	# the attack suite (tests/e2e/attack-*.sh): raw frames from containers and
+	# neighbours; guardnetctl's JSON checked against spec/status.schema.json;
+	# counters counted with single packets (scapy); the metrics linted (promtool)
+	python3-scapy python3-jsonschema prometheus
 	# hardening: libFuzzer and sanitizers (clang 14), valgrind
 	clang libclang-rt-14-dev valgrind
 	# benchmarks (tests/bench): TCP throughput through published ports

@@ -71,6 +71,12 @@ struct backend_route {
 	struct gn_addr src;
 };
 
+/* Which iptables hold a filter table on this host, and so guardnet's
+ * accept rule (fw.h): iptables-nft's in nf_tables, legacy x_tables. */
+struct backend_fw_info {
+	bool iptables_nft, iptables_legacy;
+};
+
 struct gn_backend_ops {
 	/* Makes the bridge, or adopts guardnet's own of that name. */
 	int (*network_up)(void *ctx, const struct plan_bridge *b, struct gn_err *err);
@@ -99,15 +105,20 @@ struct gn_backend_ops {
 	 * service in ingress mode), which never cross guardnet; *ret is the
 	 * caller's to free (NULL with none). */
 	int (*ingress)(void *ctx, struct gn_transport_port **ret, size_t *n, struct gn_err *err);
+	void (*fw_info)(void *ctx, struct backend_fw_info *ret);
+	/* The connection counters of every published port (fw.h); the
+	 * caller frees ret->v. */
+	int (*counters)(void *ctx, struct fw_counts *ret, struct gn_err *err);
 	/* At start-up (and --cleanup, with nothing wanted): removes the links
 	 * guardnet owns that want does not name, makes those it names and the
 	 * kernel lacks (not a veth pair in use), applies m.  Logs what it
 	 * fixes; returns the first error. */
 	int (*reconcile)(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err);
-	/* Calls report once per difference between the kernel and want (and
-	 * the firewall guardnet last applied), changing nothing. */
-	void (*check)(void *ctx, const struct plan_links *want, void (*report)(const char *msg, void *rctx),
-		      void *rctx);
+	/* Calls report once per difference between the kernel and want and m
+	 * (links and their settings, guardnet's table, the iptables accept
+	 * rule), changing nothing. */
+	void (*check)(void *ctx, const struct plan_links *want, const struct fw_model *m,
+		      void (*report)(const char *msg, void *rctx), void *rctx);
 };
 
 struct gn_backend {

@@ -43,6 +43,41 @@ static char *trim(char *s)
 	return s;
 }
 
+/* "off", "PORT" (on 127.0.0.1), "ADDRESS:PORT" or "[IPV6]:PORT". */
+static int set_metrics(struct gn_config *c, const char *value, const char *where, struct gn_err *err)
+{
+	char addr[GN_PREFIX_STRLEN] = "127.0.0.1";
+	const char *port = value, *colon = strrchr(value, ':');
+	struct gn_err e;
+	char *end;
+	unsigned long p;
+
+	if (!strcmp(value, "off")) {
+		c->metrics = false;
+		return 0;
+	}
+	if (colon) {
+		const char *a = value, *z = colon;
+
+		if (*a == '[' && z > a && z[-1] == ']')
+			a++, z--;
+		if ((size_t)(z - a) >= sizeof addr)
+			return gn_errf(err, -EINVAL, "%s: metrics: address too long in \"%.60s\"", where, value);
+		snprintf(addr, sizeof addr, "%.*s", (int)(z - a), a);
+		port = colon + 1;
+	}
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (!*port || *end || errno || p < 1 || p > 65535)
+		return gn_errf(err, -EINVAL, "%s: metrics: invalid value \"%.60s\" (expected off, PORT, ADDRESS:PORT "
+			       "or [IPV6]:PORT, PORT 1-65535)", where, value);
+	if (addr_parse(addr, &c->metrics_addr, "metrics", &e) < 0)
+		return gn_errf(err, -EINVAL, "%s: %s", where, e.msg);
+	c->metrics = true;
+	c->metrics_port = (uint16_t)p;
+	return 0;
+}
+
 int config_set(struct gn_config *c, const char *key, const char *value, const char *where, struct gn_err *err)
 {
 	struct gn_err e;
@@ -88,8 +123,10 @@ int config_set(struct gn_config *c, const char *key, const char *value, const ch
 		c->scope_global = !strcmp(value, "global");
 		return 0;
 	}
-	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, group, scope)", where,
-		       key);
+	if (!strcmp(key, "metrics"))
+		return set_metrics(c, value, where, err);
+	return gn_errf(err, -EINVAL, "%s: unknown key \"%s\" (known: publish, ufw, mark, group, scope, metrics)",
+		       where, key);
 }
 
 int config_parse(struct gn_config *c, const char *text, const char *name, struct gn_err *err)

@@ -15,6 +15,9 @@ struct gn_config {
 	uint32_t mark;                /* conntrack mark of admitted connections */
 	uint32_t group;               /* device group of guardnet's bridges (the second barrier) */
 	bool scope_global;            /* scope = global: a Swarm driver (spec/plugin-protocol.md) */
+	bool metrics;                 /* serve /metrics (off unless configured) */
+	struct gn_addr metrics_addr;  /* on this address (127.0.0.1 unless given) */
+	uint16_t metrics_port;        /* and port */
 };
 
 void config_init(struct gn_config *c);   /* the shipped defaults */

@@ -13,7 +13,9 @@
 #include "control.h"
 #include "json-encode.h"
 #include "listen.h"
+#include "json-status.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "report.h"
 
@@ -32,6 +34,9 @@ int control_default_path(const char *plugin_socket, char *buf, size_t len)
 	w = snprintf(buf, len, GN_CONTROL_DIR "/%.*s.sock", (int)n, base);
 	return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
 }
+#ifndef GN_VERSION
+#error "GN_VERSION comes from the file VERSION, through the Makefile"
+#endif
 
 int control_open(const char *path, struct gn_err *err)
 {
@@ -69,87 +74,17 @@ int control_open(const char *path, struct gn_err *err)
 	return fd;
 }
 
-static json_t *prefixes(const struct gn_prefix_list *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < l->n; i++) {
-		char buf[GN_PREFIX_STRLEN];
-
-		prefix_format(&l->v[i], buf, sizeof buf);
-		json_array_append_new(a, json_string(buf));
-	}
-	return a;
-}
-
-/* "0.0.0.0:8080/tcp -> 10.97.0.2:80" */
-static json_t *publications(const struct gn_pub_list *pubs)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < pubs->n; i++) {
-		const struct gn_pub *p = &pubs->v[i];
-		char host[GN_PREFIX_STRLEN], ctr[GN_PREFIX_STRLEN], line[160];
-
-		if (p->any)
-			snprintf(host, sizeof host, "%s", p->family == AF_INET ? "0.0.0.0" : "[::]");
-		else
-			addr_format(&p->host, host, sizeof host);
-		addr_format(&p->ctr, ctr, sizeof ctr);
-		snprintf(line, sizeof line, "%s:%u/%s -> %s:%u", host, p->port, proto_name(p->proto), ctr, p->ctr_port);
-		json_array_append_new(a, json_string(line));
-	}
-	return a;
-}
-
-static json_t *network(const struct report_network *n)
-{
-	char *pub = addr_list_format(n->publish);
-	json_t *eps = json_array(), *o;
-
-	for (size_t i = 0; i < n->n_eps; i++) {
-		const struct report_endpoint *e = &n->eps[i];
-		char a4[GN_PREFIX_STRLEN] = "", a6[GN_PREFIX_STRLEN] = "";
-
-		if (e->has_addr4)
-			addr_format(&e->addr4, a4, sizeof a4);
-		if (e->has_addr6)
-			addr_format(&e->addr6, a6, sizeof a6);
-		json_array_append_new(eps, json_pack("{s:s%,s:s,s:s,s:o,s:o}", "id", e->id, (size_t)12, "address", a4,
-						     "address6", a6, "allow", prefixes(e->allow), "published",
-						     publications(&e->published)));
-	}
-	o = json_pack("{s:s%,s:s,s:b,s:b,s:s,s:s,s:o,s:o}", "id", n->id, (size_t)12, "bridge", n->bridge, "internal",
-		      n->internal, "icc", n->icc, "ufw", ufw_mode_name(n->ufw), "publish", pub ? pub : "", "allow",
-		      prefixes(n->allow), "endpoints", eps);
-	free(pub);
-	return o;
-}
-
 static json_t *status_answer(struct gn_driver *d)
 {
 	struct report_status s;
 	struct gn_err err;
-	json_t *nets, *ingress, *unreadable, *reply;
+	json_t *reply;
 
 	if (report_status(d, &s, &err) < 0)
 		return encode_error(err.msg);
-	nets = json_array();
-	for (size_t i = 0; i < s.n_nets; i++)
-		json_array_append_new(nets, network(&s.nets[i]));
-	/* "8083/tcp" */
-	ingress = json_array();
-	for (size_t i = 0; i < s.n_ingress; i++)
-		json_array_append_new(ingress, json_sprintf("%u/%s", s.ingress[i].port, proto_name(s.ingress[i].proto)));
-	unreadable = json_array();
-	for (size_t i = 0; i < s.n_ufw_unreadable; i++)
-		json_array_append_new(unreadable, json_pack("{s:s,s:i,s:s}", "file", s.ufw_unreadable[i].file, "line",
-							    (int)s.ufw_unreadable[i].line, "why", s.ufw_unreadable[i].why));
-	reply = json_pack("{s:s,s:{s:b,s:i,s:i,s:o},s:s,s:o,s:o}", "firewall", "nftables", "ufw", "enabled",
-			  s.ufw_enabled, "rules4", (int)s.ufw_rules4, "rules6", (int)s.ufw_rules6, "unreadable",
-			  unreadable, "scope", s.scope_global ? "global" : "local", "ingress", ingress, "networks", nets);
+	reply = json_status(&s, GN_VERSION);
 	report_status_clear(&s);
-	return reply;
+	return reply ? reply : encode_error("out of memory");
 }
 
 static json_t *check_answer(struct gn_driver *d)
@@ -190,16 +125,30 @@ static json_t *explain_answer(struct gn_driver *d, json_t *req)
 			  explain_verdict_name(res.verdict), "step", res.step, "because", res.because);
 	if (res.net)
 		json_object_set_new(reply, "network",
-				    json_pack("{s:s%,s:s}", "id", res.net->spec.id, (size_t)12, "bridge",
+				    json_pack("{s:s,s:s}", "id", res.net->spec.id, "bridge",
 					      res.net->spec.opts.bridge));
 	if (res.mapped) {
 		char ctr[GN_PREFIX_STRLEN];
 
 		addr_format(&res.pub.ctr, ctr, sizeof ctr);
-		json_object_set_new(reply, "endpoint", json_pack("{s:s%}", "id", res.ep->spec.id, (size_t)12));
+		json_object_set_new(reply, "endpoint", json_pack("{s:s}", "id", res.ep->spec.id));
 		json_object_set_new(reply, "container", json_pack("{s:s,s:i}", "address", ctr, "port", res.pub.ctr_port));
 	}
 	return reply;
+}
+
+/* {"metrics": "the exposition text"} */
+static json_t *metrics_answer(struct gn_driver *d)
+{
+	struct gn_err err;
+	char *text = metrics_text(d, GN_VERSION, &err);
+	json_t *reply;
+
+	if (!text)
+		return encode_error(err.msg);
+	reply = json_pack("{s:s}", "metrics", text);
+	free(text);
+	return reply ? reply : encode_error("out of memory");
 }
 
 static json_t *answer(struct gn_driver *d, json_t *req)
@@ -208,11 +157,13 @@ static json_t *answer(struct gn_driver *d, json_t *req)
 
 	if (!strcmp(cmd, "status"))
 		return status_answer(d);
+	if (!strcmp(cmd, "metrics"))
+		return metrics_answer(d);
 	if (!strcmp(cmd, "check"))
 		return check_answer(d);
 	if (!strcmp(cmd, "explain"))
 		return explain_answer(d, req);
-	return encode_error("unknown command (status, check, explain)");
+	return encode_error("unknown command (status, check, explain, metrics)");
 }
 
 static void serve_one(int fd, struct gn_driver *d)
@@ -242,7 +193,7 @@ static void serve_one(int fd, struct gn_driver *d)
 	} else {
 		req = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
 		if (!json_is_string(json_object_get(req, "cmd")))
-			reply = encode_error("expected {\"cmd\": \"status\", \"check\" or \"explain\"}");
+			reply = encode_error("expected {\"cmd\": \"status\", \"check\", \"explain\" or \"metrics\"}");
 		else
 			reply = answer(d, req);
 	}

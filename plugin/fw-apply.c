@@ -62,7 +62,43 @@ void fw_close(struct gn_fw *fw)
 	if (fw->events)
 		mnl_socket_close(fw->events);
 	free(fw->uplinks);
+	free(fw->count_keys.v);
 	free(fw);
+}
+
+/* The counting table's part of fw_apply: only the elements that changed,
+ * unless it must be built whole (start-up, another program touched it),
+ * with the counters going on from the old ones. */
+static void count_part(struct gn_fw *fw, struct nft_batch *b, const struct fw_model *m, const struct fw_counts *keys)
+{
+	struct fw_counts seed = { 0 };
+	struct gn_err e;
+
+	if (!m->n) {
+		fw_count_table(b, NULL, NULL);
+	} else if (fw->count_current) {
+		fw_count_delta(b, &fw->count_keys, keys);
+	} else {
+		if (fw_counters(fw, &seed, &e) < 0)
+			log_debug("%s; counting from zero", e.msg);
+		fw_count_table(b, keys, &seed);
+		free(seed.v);
+	}
+}
+
+/* What guardnet's tables hold once b is committed (or, at start-up, as
+ * they were found), for counting them after lost events. */
+static void note_tables(struct gn_fw *fw, const struct nft_batch *b)
+{
+	fw->expect_known = true;
+	for (size_t i = 0; i < FW_FAMILIES; i++) {
+		struct nft_tally t = nft_batch_tally(b, fw_families[i]);
+
+		fw->expect[i] = (struct fw_tally){ .rules = t.rules, .elems = t.elems };
+		fw->there[i] = t.exists;
+		if (t.exists && fw_nft_table_handle(fw->sock, &fw->seq, fw_families[i], &fw->expect[i].handle) < 0)
+			fw->expect_known = false;
+	}
 }
 
 int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
@@ -70,11 +106,15 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 	struct nft_batch *b = nft_batch_new(fw->seq);
 	struct fw_model with_uplinks = *model, *m = &with_uplinks;
 	struct fw_hook hook = { .mark = m->n ? m->mark : 0, .group = m->n ? m->group : 0 }, none = { 0 };
+	struct fw_share all = { .pubs = m->pubs, .n_pubs = m->n_pubs };
+	struct fw_counts keys;
 	bool docker_nft, legacy[2];
 	int r = 0;
 
-	if (!b)
+	if (!b || fw_count_keys(&all, &keys) < 0) {
+		nft_batch_free(b);
 		return gn_errf(err, -ENOMEM, "out of memory");
+	}
 	m->uplinks = fw->uplinks;
 	m->n_uplinks = fw->n_uplinks;
 	docker_nft = fw_docker_nft(fw);
@@ -82,32 +122,31 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 	 * is harmless if the transaction then fails; removal waits for it. */
 	if (m->n && (r = fw_ipt_legacy_sync(&hook, docker_nft, err)) < 0) {
 		nft_batch_free(b);
+		free(keys.v);
 		return r;
 	}
 	fw_ipt_legacy_families(legacy);
 	fw_nft_table(b, m);
+	count_part(fw, b, m, &keys);
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, &hook, docker_nft, legacy, err);
 	if (r == 0) {
 		r = nft_batch_commit(b, fw->sock, err);
 		/* Refused, the table is as it was; with no answer, unknown. */
 		if (r < 0 && !nft_batch_refused(b))
-			fw->current = false;
+			fw->current = fw->count_current = false;
 	}
 	if (r == 0) {
 		fw->last_hook = hook;
 		fw->current = m->n > 0;
-		fw->expect_known = true;
-		for (size_t i = 0; i < FW_FAMILIES; i++) {
-			struct nft_tally t = nft_batch_tally(b, fw_families[i]);
-
-			fw->expect[i] = (struct fw_count){ .rules = t.rules, .elems = t.elems };
-			fw->there[i] = t.exists;
-			if (t.exists && fw_nft_table_handle(fw->sock, &fw->seq, fw_families[i], &fw->expect[i].handle) < 0)
-				fw->expect_known = false;
-		}
+		note_tables(fw, b);
+		fw->count_current = fw->current;
+		free(fw->count_keys.v);
+		fw->count_keys = keys;
+		keys.v = NULL;
 	} else if (!fw->current) {
 		fw->expect_known = false;
 	}
+	free(keys.v);
 	if (r == 0 && !m->n)
 		r = fw_ipt_legacy_sync(&none, docker_nft, err);
 	fw->seq += 1 << 16;
@@ -115,31 +154,74 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 	return r;
 }
 
+int fw_sync(struct gn_fw *fw, const struct fw_model *model, bool *changed, struct gn_err *err)
+{
+	struct fw_model with_uplinks = *model, *m = &with_uplinks;
+	struct fw_hook hook = { .mark = m->mark, .group = m->group };
+	struct fw_share all = { .pubs = m->pubs, .n_pubs = m->n_pubs };
+	struct nft_batch *b = NULL;
+	struct fw_counts keys;
+
+	m->uplinks = fw->uplinks;
+	m->n_uplinks = fw->n_uplinks;
+	*changed = false;
+	if (m->n && fw_nft_tables_same(fw, m) && fw_hook_intact(fw, &hook) &&
+	    (!fw_ipt_legacy_present() || fw_ipt_legacy_sync(&hook, fw_docker_nft(fw), err) == 0) &&
+	    (b = nft_batch_new(fw->seq)) && fw_count_keys(&all, &keys) == 0) {
+		/* As fw_apply would leave them: the counting table's keys are
+		 * the model's, and its counters go on; guardnet's tables hold
+		 * what the batch it did not send would have made. */
+		fw_nft_table(b, m);
+		note_tables(fw, b);
+		nft_batch_free(b);
+		fw->last_hook = hook;
+		fw->current = fw->count_current = true;
+		free(fw->count_keys.v);
+		fw->count_keys = keys;
+		return 0;
+	}
+	nft_batch_free(b);
+	*changed = true;
+	return fw_apply(fw, model, err);
+}
+
 int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
 	struct nft_batch *b;
 	enum fw_repair repair = FW_INTACT;
+	struct fw_counts gone = { 0 }, came = { 0 };
 	bool lost = false;
 	int r;
 
 	b = nft_batch_new(fw->seq);
-	if (!b || fw_pub_delta(b, from, to) < 0) {
+	if (!b || fw_pub_delta(b, from, to) < 0 || fw_count_keys(from, &gone) < 0 || fw_count_keys(to, &came) < 0) {
 		nft_batch_free(b);
+		free(gone.v);
+		free(came.v);
 		return gn_errf(err, -ENOMEM, "out of memory");
 	}
+	fw_count_delta(b, &gone, &came);
 	/* Nothing to change needs no table at all, current or not. */
-	if (nft_batch_messages(b) == 0 || !fw->current) {
+	if (nft_batch_messages(b) == 0 || !fw->current || !fw->count_current) {
 		size_t n = nft_batch_messages(b);
 
 		nft_batch_free(b);
-		return n ? gn_errf(err, -ESTALE, "guardnet's table is not known to be as guardnet left it") : 0;
+		free(gone.v);
+		free(came.v);
+		return n ? gn_errf(err, -ESTALE, "guardnet's tables are not known to be as guardnet left them") : 0;
 	}
 	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
 	if (r == 0)
 		fw->expect[0].elems += nft_batch_tally(b, NFPROTO_INET).elems;
+	/* Out of memory, the keys are not known: the next rebuild makes the
+	 * counting table whole. */
+	if (r == 0 && fw_count_keys_apply(&fw->count_keys, &gone, &came) < 0)
+		fw->count_current = false;
+	free(gone.v);
+	free(came.v);
 	if (r < 0 && !nft_batch_refused(b)) {
-		fw->current = false;
+		fw->current = fw->count_current = false;
 		fw->expect_known = false;
 		r = -ESTALE;
 	} else if (r < 0 && fw->events && fw_events_read(fw, &repair, &lost) == 0 && repair == FW_REPAIR_TABLE) {
@@ -215,6 +297,12 @@ int fw_forward_policy_drop(struct gn_fw *fw, int family, struct gn_err *err)
 	return r;
 }
 
+void fw_iptables(struct gn_fw *fw, bool *nft, bool *legacy)
+{
+	*nft = fw_nft_has_chain(fw->sock, &fw->seq, "FORWARD");
+	*legacy = fw_ipt_legacy_present();
+}
+
 void fw_periodic(struct gn_fw *fw)
 {
 	struct gn_err err;
@@ -236,26 +324,6 @@ void fw_periodic(struct gn_fw *fw)
 			  "(update-alternatives --config iptables) and restart them",
 			  docker_legacy ? "legacy" : "nf_tables", ufw_legacy ? "legacy" : "nf_tables");
 	fw->disagree = disagree;
-}
-
-bool fw_intact(struct gn_fw *fw, char *why, size_t len)
-{
-	for (size_t i = 0; i < FW_FAMILIES; i++) {
-		bool want = i == 0 ? fw->last_hook.mark != 0 : fw->there[i];
-
-		if (fw_nft_table_exists(fw->sock, &fw->seq, fw_families[i], FW_TABLE) == want)
-			continue;
-		snprintf(why, len, "table %s " FW_TABLE " %s", fw_family_name(fw_families[i]),
-			 !want ? "is there, but guardnet removed it" :
-			 i == 0 ? "is missing: nothing filters published ports or keeps networks apart" :
-				  "is missing: UFW's rules do not decide for published ports");
-		return false;
-	}
-	if (!fw_hook_intact(fw, &fw->last_hook)) {
-		snprintf(why, len, "guardnet's accept rule is not where it belongs in iptables' forward path");
-		return false;
-	}
-	return true;
 }
 
 int fw_ingress(struct gn_fw *fw, struct gn_transport_port **ret, size_t *n, struct gn_err *err)

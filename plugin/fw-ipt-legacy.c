@@ -358,6 +358,47 @@ int fw_ipt_legacy_policy_drop(int family, struct gn_err *err)
 	return family == AF_INET6 ? sync6_policy_drop(err) : sync4_policy_drop(err);
 }
 
+/* Reads one family's chains; the two families differ only in types. */
+#define READ_FAMILY(NAME, PFX, ENTRY, JUMPS, NAMES)                                                            \
+	static int NAME(bool *present, struct fw_ipt_legacy_view *ret, struct gn_err *err)                     \
+	{                                                                                                      \
+		static const char *chains[] = { "DOCKER-USER", "FORWARD" };                                    \
+		struct xtc_handle *h;                                                                          \
+                                                                                                               \
+		memset(ret, 0, sizeof *ret);                                                                   \
+		*present = legacy_table(NAMES);                                                                \
+		if (!*present)                                                                                 \
+			return 0;                                                                              \
+		h = PFX##_init("filter");                                                                      \
+		if (!h)                                                                                        \
+			return gn_errf(err, -EIO, "reading: %s", PFX##_strerror(errno));                       \
+		for (size_t c = 0; c < 2; c++) {                                                               \
+			xt_chainlabel label = { 0 };                                                           \
+                                                                                                               \
+			strcpy(label, chains[c]);                                                              \
+			if (!(ret->exists[c] = PFX##_is_chain(label, h)))                                      \
+				continue;                                                                      \
+			for (const struct ENTRY *e = PFX##_first_rule(label, h); e; e = PFX##_next_rule(e, h)) { \
+				struct fw_legacy_rule k;                                                       \
+                                                                                                               \
+				if (ours((const unsigned char *)e, sizeof *e, e->target_offset, &k) &&         \
+				    ret->n[c] < FW_IPT_LEGACY_MAX_OURS)                                        \
+					ret->rules[c][ret->n[c]++] = k;                                        \
+			}                                                                                      \
+		}                                                                                              \
+		ret->jumps = ret->exists[0] && ret->exists[1] && JUMPS(h);                                     \
+		PFX##_free(h);                                                                                 \
+		return 0;                                                                                      \
+	}
+
+READ_FAMILY(read4, iptc, ipt_entry, sync4_jumps, "/proc/net/ip_tables_names")
+READ_FAMILY(read6, ip6tc, ip6t_entry, sync6_jumps, "/proc/net/ip6_tables_names")
+
+int fw_ipt_legacy_read(int family, bool *present, struct fw_ipt_legacy_view *ret, struct gn_err *err)
+{
+	return family == AF_INET6 ? read6(present, ret, err) : read4(present, ret, err);
+}
+
 bool fw_ipt_legacy_has_chain(const char *chain)
 {
 	xt_chainlabel label = { 0 };

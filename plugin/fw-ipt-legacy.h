@@ -32,6 +32,19 @@ struct fw_legacy_rule {
 	bool drop, into;
 	uint32_t value;
 };
+/* What family's legacy filter table holds of guardnet's rules (for
+ * guardnetctl check), chain by chain (DOCKER-USER, FORWARD): whether the
+ * chain exists, guardnet's rules there in order, and whether FORWARD jumps
+ * to DOCKER-USER. */
+#define FW_IPT_LEGACY_MAX_OURS 16
+struct fw_ipt_legacy_view {
+	bool exists[2];
+	bool jumps;
+	size_t n[2];
+	struct fw_legacy_rule rules[2][FW_IPT_LEGACY_MAX_OURS];
+};
+/* *present: whether that table exists at all (then ret is filled). */
+int fw_ipt_legacy_read(int family, bool *present, struct fw_ipt_legacy_view *ret, struct gn_err *err);
 /* The rules want asks for, in order; how many (0 when want->mark is 0). */
 size_t fw_ipt_legacy_wanted(const struct fw_hook *want, struct fw_legacy_rule out[3]);
 /* The ports Docker's routing mesh publishes, from the DNAT rules of chain

@@ -128,22 +128,6 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int fw_nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
-{
-	char buf[65536];
-	int n;
-
-	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
-		if (n < 0)
-			return -errno;
-		n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sock), cb, data);
-	} while (n > 0);
-	return n < 0 ? -errno : 0;
-}
-
 /* Lists family/filter/chain into c; -ENOENT when the chain (or the table)
  * does not exist.  A dump of a missing chain is not an error, so existence
  * is asked first. */
@@ -162,7 +146,7 @@ static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, c
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, chain);
 	nftnl_chain_nlmsg_build_payload(nlh, ch);
 	nftnl_chain_free(ch);
-	r = fw_nft_request(sock, nlh, myseq, NULL, NULL);
+	r = nft_request(sock, nlh, myseq, NULL, NULL);
 	if (r < 0)
 		return r;
 	f = nftnl_rule_alloc();
@@ -172,7 +156,7 @@ static int scan_chain(struct mnl_socket *sock, uint32_t *seq, uint32_t family, c
 	nftnl_rule_set_str(f, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_nlmsg_build_payload(nlh, f);
 	nftnl_rule_free(f);
-	return fw_nft_request(sock, nlh, myseq, on_rule, c);
+	return nft_request(sock, nlh, myseq, on_rule, c);
 }
 
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain)
@@ -325,10 +309,7 @@ int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, bool docker_nft, str
 	return 0;
 }
 
-/* Where the rules go in family f: DOCKER-USER while FORWARD jumps to it
- * (never under Docker's nftables backend, which jumps to none), else
- * FORWARD, which guardnet may make; -1: nowhere. */
-static int target(const struct ipt_state *st, size_t f)
+int fw_ipt_nft_target(const struct ipt_state *st, size_t f)
 {
 	const struct ipt_chain *du = &st->chain[f][DU], *fwd = &st->chain[f][FWD];
 
@@ -341,7 +322,7 @@ void fw_ipt_nft_msgs(struct nft_batch *b, const struct ipt_state *st, const stru
 {
 	for (size_t f = 0; f < 2; f++) {
 		uint32_t family = f ? NFPROTO_IPV6 : NFPROTO_IPV4;
-		int to = want->mark ? target(st, f) : -1;
+		int to = want->mark ? fw_ipt_nft_target(st, f) : -1;
 
 		for (int c = 0; c < 2; c++) {
 			const struct ipt_chain *ch = &st->chain[f][c];

@@ -12,6 +12,8 @@
 #include <libnftnl/common.h>
 
 #include "fw.h"
+#include <linux/netfilter/nfnetlink.h>
+
 #include "fw-nft.h"
 #include "log.h"
 
@@ -251,7 +253,7 @@ void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, ui
 	nftnl_set_elems_iter_destroy(it);
 }
 
-static const char *describe(const struct nft_batch *b, uint32_t seq)
+const char *nft_batch_what(const struct nft_batch *b, uint32_t seq)
 {
 	uint32_t i = seq - b->seq0;
 
@@ -326,6 +328,39 @@ done:
 	b->refused = first_err != 0;
 	if (first_err)
 		return gn_errf(err, first_err, "nftables refused the transaction at \"%s\": %s; nothing was changed",
-			       describe(b, first_bad), strerror(-first_err));
+			       nft_batch_what(b, first_bad), strerror(-first_err));
 	return 0;
+}
+
+int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
+{
+	/* A dump fills as much of the reader's buffer as it has seen it
+	 * offer: a large one takes a table of 1,000 networks in fewer reads. */
+	static char buf[1 << 17];
+	int n;
+
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
+		if (n < 0)
+			return -errno;
+		n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sock), cb, data);
+	} while (n > 0);
+	return n < 0 ? -errno : 0;
+}
+
+struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh)
+{
+	struct nlmsghdr *copy = malloc(nlh->nlmsg_len);
+	struct nlattr *list, *e;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, nlh, nlh->nlmsg_len);
+	mnl_attr_for_each(list, copy, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(list) == NFTA_SET_ELEM_LIST_ELEMENTS)
+			mnl_attr_for_each_nested(e, list)
+				e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
+	return copy;
 }

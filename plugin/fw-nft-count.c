@@ -1,176 +1,502 @@
 /*
- * What one of guardnet's tables holds (inet guardnet; ip and ip6 guardnet,
- * UFW's rules), as the kernel lists it: its handle, its rules and its set
- * elements, counted.  guardnetd reads nf_tables events to
- * notice other programs' changes; when events were lost (ENOBUFS: another
- * program's burst overflowed the socket), it cannot know from them whether
- * the table was touched, so it counts instead and compares with what its
- * own transactions left (fw-nft.c).  A table that was deleted and made
- * again has a new handle; a flushed chain, a deleted rule, an added or
- * removed element change a count.
+ * Connections to published ports, counted in a table of their own, and
+ * read back.  In nft syntax (and the same for ip6 with conn6, adm6):
+ *
+ *   table inet guardnet_count {
+ *     set conn4 { type ipv4_addr . inet_proto . inet_service; counter }
+ *     set adm4 { type ipv4_addr . inet_proto . inet_service; counter }
+ *     chain prerouting { type nat hook prerouting priority dstnat - 1   # and chain output
+ *       fib daddr type local ip daddr . meta l4proto . th dport @conn4
+ *       fib daddr type local 0.0.0.0 . meta l4proto . th dport @conn4 }
+ *     chain postrouting { type nat hook postrouting priority srcnat - 1
+ *       ct status dnat ct original ip daddr . meta l4proto . ct original proto-dst @adm4
+ *       ct status dnat 0.0.0.0 . meta l4proto . ct original proto-dst @adm4 }
+ *   }
+ *
+ * Each published port has an element in each set: its host address (zeroes
+ * for a port on every address), protocol and port.  The rules carry no
+ * verdict; only the matching element's counter counts.  The kernel runs
+ * nat chains for a connection's first packet only, in order of priority
+ * and until one of them translates, so these run first: conn counts the
+ * connections to the port before guardnet's DNAT (table inet guardnet,
+ * fw-nft-pub.c), adm those of them that got through every filter
+ * (guardnet's, UFW's, iptables') to the container, the host's own
+ * included; blocked = conn - adm.  A blocked connection leaves no
+ * conntrack entry, so each retransmission of its first packet counts
+ * again.  Established traffic meets none of these rules.
+ *
+ * The table is apart from guardnet's so that rebuilding that one (a
+ * network, UFW, healing) leaves the counters alone: fw_apply changes only
+ * the elements that differ from the last ones written (fw->count_keys),
+ * and builds this table whole only at start-up or after another program
+ * touched it, starting the new counters from the old ones.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 
 #include "fw.h"
 #include "fw-nft.h"
+#include "log.h"
 
-/* Sends one request on sock and runs cb on each answer until the end. */
-static int request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
+/* family, any, proto, port, host address: the order of every list of keys
+ * here (struct fw_counts). */
+static int key_cmp(const void *a, const void *b)
 {
-	static char buf[1 << 16];
-	int n;
+	const struct fw_count *x = a, *y = b;
 
-	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
-		if (n < 0)
-			return -errno;
-		n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sock), cb, data);
-	} while (n > 0);
-	return n < 0 ? -errno : 0;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->any != y->any)
+		return x->any ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->any ? 0 : memcmp(x->host.a, y->host.a, x->family == AF_INET ? 4 : 16);
 }
 
-static int on_table(const struct nlmsghdr *nlh, void *data)
+const struct fw_count *fw_count_find_key(const struct fw_counts *c, const struct fw_count *key)
 {
-	struct nftnl_table *t = nftnl_table_alloc();
-
-	if (t && nftnl_table_nlmsg_parse(nlh, t) == 0)
-		*(uint64_t *)data = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
-	nftnl_table_free(t);
-	return MNL_CB_OK;
+	return c && c->n ? bsearch(key, c->v, c->n, sizeof *c->v, key_cmp) : NULL;
 }
 
-int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint32_t family, uint64_t *ret)
+static struct fw_count key_of(const struct gn_pub *p)
 {
-	char buf[1024] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nlmsghdr *nlh;
-	uint32_t myseq = (*seq)++;
-	uint64_t handle = 0;
-	int r;
+	struct fw_count k = { .family = p->family, .any = p->any, .proto = p->proto, .port = p->port };
 
-	if (!t)
+	if (!p->any)
+		k.host = p->host;
+	return k;
+}
+
+/* keys sorted, each once. */
+static void sort_unique(struct fw_counts *keys)
+{
+	size_t n = 0;
+
+	if (keys->n)
+		qsort(keys->v, keys->n, sizeof *keys->v, key_cmp);
+	for (size_t i = 0; i < keys->n; i++)
+		if (!n || key_cmp(&keys->v[n - 1], &keys->v[i]))
+			keys->v[n++] = keys->v[i];
+	keys->n = n;
+}
+
+int fw_count_keys(const struct fw_share *s, struct fw_counts *ret)
+{
+	memset(ret, 0, sizeof *ret);
+	if (s && s->n_pubs && !(ret->v = calloc(s->n_pubs, sizeof *ret->v)))
 		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)family, NLM_F_ACK, myseq);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	r = request(sock, nlh, myseq, on_table, &handle);
-	if (r == 0)
-		*ret = handle;
-	return r;
+	for (size_t i = 0; s && i < s->n_pubs; i++)
+		ret->v[ret->n++] = key_of(&s->pubs[i]);
+	sort_unique(ret);
+	return 0;
 }
 
-static int count_msg(const struct nlmsghdr *nlh, void *data)
+/* In place, so that one endpoint's change costs the same next to ten
+ * ports or thousands: a bsearch and a memmove per key. */
+int fw_count_keys_apply(struct fw_counts *keys, const struct fw_counts *drop, const struct fw_counts *add)
 {
-	(void)nlh;
-	(*(long *)data)++;
-	return MNL_CB_OK;
+	struct fw_count *v;
+
+	for (size_t i = 0; i < drop->n; i++) {
+		struct fw_count *hit = (struct fw_count *)fw_count_find_key(keys, &drop->v[i]);
+
+		if (hit) {
+			memmove(hit, hit + 1, (size_t)(keys->v + keys->n - hit - 1) * sizeof *hit);
+			keys->n--;
+		}
+	}
+	if (!add->n)
+		return 0;
+	v = realloc(keys->v, (keys->n + add->n) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	keys->v = v;
+	for (size_t i = 0; i < add->n; i++) {
+		size_t lo = 0, hi = keys->n;
+
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (key_cmp(&keys->v[mid], &add->v[i]) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < keys->n && !key_cmp(&keys->v[lo], &add->v[i]))
+			continue;
+		memmove(&keys->v[lo + 1], &keys->v[lo], (keys->n - lo) * sizeof *keys->v);
+		keys->v[lo] = add->v[i];
+		keys->n++;
+	}
+	return 0;
 }
 
-/* A NEWSETELEM message of a dump holds a list of elements (attribute 3,
- * NFTA_SET_ELEM_LIST_ELEMENTS, a nest of NFTA_LIST_ELEM). */
-static int count_elems(const struct nlmsghdr *nlh, void *data)
+#define BEFORE_DSTNAT (-101)   /* before any DNAT (dstnat is -100) */
+#define BEFORE_SRCNAT 99       /* before any masquerade (srcnat is 100): one ends the nat hook */
+/* nft datatype ids (display only): ipv4_addr 7, ipv6_addr 8, inet_proto 12, inet_service 13. */
+#define KEY_TYPE(family) (((((family) == AF_INET ? 7u : 8u) << 6 | 12u) << 6) | 13u)
+
+static const char *set_name(int family, bool admitted)
 {
-	const struct nlattr *a, *e;
-
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
-		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS)
-			mnl_attr_for_each_nested(e, a)
-				(*(long *)data)++;
-	return MNL_CB_OK;
+	if (family == AF_INET)
+		return admitted ? "adm4" : "conn4";
+	return admitted ? "adm6" : "conn6";
 }
 
-struct set_names {
-	char (*v)[64];
-	size_t n, cap;
+static struct nftnl_table *count_table_new(void)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_COUNT_TABLE);
+	return t;
+}
+
+/* A set of the counting table; set_id 0: an existing one (for elements). */
+static struct nftnl_set *count_set(const char *name, uint32_t set_id, int family)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_COUNT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	if (!set_id)
+		return s;
+	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, KEY_TYPE(family));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, family == AF_INET ? 12 : 24);
+	nftnl_set_add_expr(s, nftnl_expr_alloc("counter")); /* s owns it now */
+	return s;
+}
+
+/* The key of a published port: host address (zeroes for every address)
+ * . proto . port, each field padded to 4 bytes, the port in network order. */
+static uint32_t count_key(const struct fw_count *k, uint8_t key[24])
+{
+	size_t alen = k->family == AF_INET ? 4 : 16;
+
+	memset(key, 0, 24);
+	if (!k->any)
+		memcpy(key, k->host.a, alen);
+	key[alen] = k->proto;
+	key[alen + 4] = (uint8_t)(k->port >> 8);
+	key[alen + 5] = (uint8_t)k->port;
+	return (uint32_t)(alen + 8);
+}
+
+static void elem_add(struct nftnl_set *s, const struct fw_count *k, uint64_t packets)
+{
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	uint8_t key[24];
+	uint32_t len = count_key(k, key);
+
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
+	if (packets) {
+		struct nftnl_expr *c = nftnl_expr_alloc("counter");
+
+		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_PACKETS, packets);
+		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_BYTES, 0);
+		nftnl_set_elem_add_expr(e, c); /* e owns c now */
+	}
+	nftnl_set_elem_add(s, e);
+}
+
+static void chain(struct nft_batch *b, const char *name, uint32_t hook, int prio)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_COUNT_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "nat");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nft_batch_chain(b, NFT_MSG_NEWCHAIN, c, NLM_F_CREATE, "counting chain");
+}
+
+/* ct original KEY, into dreg */
+static void x_ct_original(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, IP_CT_DIR_ORIGINAL);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	nftnl_rule_add_expr(r, e);
+}
+
+/* One counting rule, no verdict: the key into the registers from
+ * reg32_00 (the destination: the packet's before DNAT, or the
+ * connection's original one after it; zeroes for the element of every
+ * address) . l4proto . port, looked up in set. */
+static void count_rule(struct nft_batch *b, const char *chain_name, int family, bool any, bool after_dnat)
+{
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_COUNT_TABLE, chain_name);
+	uint32_t alen = family == AF_INET ? 4 : 16, slot = NFT_REG32_00 + alen / 4;
+
+	if (after_dnat)
+		x_ct_dnat(r);
+	else
+		x_fib_local(r);
+	x_nfproto(r, family);
+	if (any) {
+		struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+		uint8_t zero[16] = { 0 };
+
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG32_00);
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, zero, alen);
+		nftnl_rule_add_expr(r, e);
+	} else if (after_dnat) {
+		x_ct_original(r, family == AF_INET ? NFT_CT_DST_IP : NFT_CT_DST_IP6, NFT_REG32_00);
+	} else {
+		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen, NFT_REG32_00);
+	}
+	x_meta(r, NFT_META_L4PROTO, slot);
+	if (after_dnat)
+		x_ct_original(r, NFT_CT_PROTO_DST, slot + 1);
+	else
+		x_payload_to(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, slot + 1);
+	x_lookup(r, set_name(family, after_dnat), NFT_REG32_00);
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
+		       after_dnat ? "counting admitted connections" : "counting connections");
+}
+
+void fw_count_table(struct nft_batch *b, const struct fw_counts *keys, const struct fw_counts *seed)
+{
+	static const struct {
+		const char *name;
+		uint32_t hook;
+		int prio;
+		bool after_dnat;
+	} chains[] = { { "prerouting", NF_INET_PRE_ROUTING, BEFORE_DSTNAT, false },
+		       { "output", NF_INET_LOCAL_OUT, BEFORE_DSTNAT, false },
+		       { "postrouting", NF_INET_POST_ROUTING, BEFORE_SRCNAT, true } };
+	uint32_t id = 1;
+
+	nft_batch_table(b, NFT_MSG_NEWTABLE, count_table_new(), NLM_F_CREATE, "table inet " FW_COUNT_TABLE);
+	nft_batch_table(b, NFT_MSG_DELTABLE, count_table_new(), 0, "table inet " FW_COUNT_TABLE " (replace)");
+	if (!keys)
+		return;
+	nft_batch_table(b, NFT_MSG_NEWTABLE, count_table_new(), NLM_F_CREATE, "table inet " FW_COUNT_TABLE);
+	for (int f = 0; f < 2; f++)
+		for (int admitted = 0; admitted < 2; admitted++) {
+			int family = f ? AF_INET6 : AF_INET;
+			struct nftnl_set *s = count_set(set_name(family, admitted), id++, family);
+			size_t n = 0;
+
+			nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, set_name(family, admitted));
+			for (size_t i = 0; i < keys->n; i++) {
+				const struct fw_count *c = keys->v[i].family == family ? fw_count_find_key(seed, &keys->v[i])
+										       : NULL;
+
+				if (keys->v[i].family != family)
+					continue;
+				elem_add(s, &keys->v[i], !c ? 0 : admitted ? c->admitted : c->tried);
+				n++;
+			}
+			if (n)
+				nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, set_name(family, admitted));
+			nftnl_set_free(s);
+		}
+	for (size_t c = 0; c < sizeof chains / sizeof chains[0]; c++) {
+		chain(b, chains[c].name, chains[c].hook, chains[c].prio);
+		for (int f = 0; f < 2; f++)
+			for (int any = 0; any < 2; any++)
+				count_rule(b, chains[c].name, f ? AF_INET6 : AF_INET, any, chains[c].after_dnat);
+	}
+}
+
+/* Element messages for one side of a delta: the keys of a that b lacks. */
+static void delta_side(struct nft_batch *b, uint16_t type, const struct fw_counts *a, const struct fw_counts *other)
+{
+	for (int f = 0; f < 2; f++)
+		for (int admitted = 0; admitted < 2; admitted++) {
+			int family = f ? AF_INET6 : AF_INET;
+			struct nftnl_set *s = count_set(set_name(family, admitted), 0, family);
+			size_t n = 0;
+
+			for (size_t i = 0; i < a->n; i++)
+				if (a->v[i].family == family &&
+				    !(other->n && bsearch(&a->v[i], other->v, other->n, sizeof *other->v, key_cmp))) {
+					elem_add(s, &a->v[i], 0);
+					n++;
+				}
+			if (n)
+				nft_batch_elems(b, type, s, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+						type == NFT_MSG_NEWSETELEM ? "counters: adding a port's"
+									   : "counters: removing a port's");
+			nftnl_set_free(s);
+		}
+}
+
+void fw_count_delta(struct nft_batch *b, const struct fw_counts *from, const struct fw_counts *to)
+{
+	size_t same = 0;
+
+	/* A rebuild for a network or UFW change leaves the ports as they were. */
+	while (same < from->n && from->n == to->n && !key_cmp(&from->v[same], &to->v[same]))
+		same++;
+	if (same == from->n && from->n == to->n)
+		return;
+	delta_side(b, NFT_MSG_DELSETELEM, from, to);
+	delta_side(b, NFT_MSG_NEWSETELEM, to, from);
+}
+
+/* One element as read: its family, key and counter. */
+struct raw {
+	uint8_t family;
+	uint8_t key[24];
+	uint32_t klen;
+	uint64_t packets;
 };
 
-static int on_set(const struct nlmsghdr *nlh, void *data)
+struct raws {
+	struct raw *v;
+	size_t n, cap;
+	uint8_t family;
+	int r;
+};
+
+static void add_elem(struct raws *l, struct nftnl_set_elem *e)
 {
-	struct set_names *s = data;
-	struct nftnl_set *set = nftnl_set_alloc();
+	struct nftnl_expr *x = (struct nftnl_expr *)nftnl_set_elem_get(e, NFTNL_SET_ELEM_EXPR, NULL);
+	uint32_t len = 0;
+	const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
 
-	if (set && nftnl_set_nlmsg_parse(nlh, set) == 0 && nftnl_set_get_str(set, NFTNL_SET_NAME)) {
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 32;
-			char(*nv)[64] = realloc(s->v, cap * sizeof *nv);
+	if (!key || len > sizeof l->v[0].key)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct raw *v = realloc(l->v, cap * sizeof *v);
 
-			if (!nv) {
-				nftnl_set_free(set);
-				return MNL_CB_ERROR;
-			}
-			s->v = nv;
-			s->cap = cap;
+		if (!v) {
+			l->r = -ENOMEM;
+			return;
 		}
-		snprintf(s->v[s->n++], sizeof s->v[0], "%s", nftnl_set_get_str(set, NFTNL_SET_NAME));
+		l->v = v;
+		l->cap = cap;
 	}
-	nftnl_set_free(set);
+	memset(&l->v[l->n], 0, sizeof l->v[0]);
+	l->v[l->n].family = l->family;
+	memcpy(l->v[l->n].key, key, len);
+	l->v[l->n].klen = len;
+	if (x && !strcmp(nftnl_expr_get_str(x, NFTNL_EXPR_NAME), "counter"))
+		l->v[l->n].packets = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS);
+	l->n++;
+}
+
+static int on_elems(const struct nlmsghdr *nlh, void *data)
+{
+	struct raws *l = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+
+	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
+		nftnl_set_free(s);
+		return MNL_CB_OK;
+	}
+	it = nftnl_set_elems_iter_create(s);
+	while (it && l->r == 0 && (e = nftnl_set_elems_iter_next(it)))
+		add_elem(l, e);
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
 	return MNL_CB_OK;
 }
 
-int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, uint32_t family, struct fw_count *ret)
+static int read_set(struct gn_fw *fw, const char *name, uint8_t family, struct raws *l)
 {
-	char buf[1024] = { 0 };
-	struct fw_count c = { 0 };
-	struct set_names sets = { 0 };
-	struct nftnl_rule *rf;
-	struct nftnl_set *sf;
+	char buf[1024] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
+	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
-	uint32_t myseq;
+	uint32_t seq = fw->seq++;
 	int r;
 
-	r = fw_nft_table_handle(sock, seq, family, &c.handle);
-	if (r < 0)
-		return r;
-	rf = nftnl_rule_alloc();
-	sf = nftnl_set_alloc();
-	if (!rf || !sf) {
-		nftnl_rule_free(rf);
-		nftnl_set_free(sf);
+	if (!s)
 		return -ENOMEM;
-	}
-	myseq = (*seq)++;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP, myseq);
-	nftnl_rule_set_str(rf, NFTNL_RULE_TABLE, FW_TABLE);
-	nftnl_rule_nlmsg_build_payload(nlh, rf);
-	nftnl_rule_free(rf);
-	r = request(sock, nlh, myseq, count_msg, &c.rules);
-	if (r < 0) {
-		nftnl_set_free(sf);
-		return r;
-	}
-	myseq = (*seq)++;
-	memset(buf, 0, sizeof buf);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, (uint16_t)family, NLM_F_DUMP, myseq);
-	nftnl_set_set_str(sf, NFTNL_SET_TABLE, FW_TABLE);
-	nftnl_set_nlmsg_build_payload(nlh, sf);
-	nftnl_set_free(sf);
-	r = request(sock, nlh, myseq, on_set, &sets);
-	for (size_t i = 0; r == 0 && i < sets.n; i++) {
-		struct nftnl_set *s = nftnl_set_alloc();
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, seq);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_COUNT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	l->family = family;
+	r = nft_request(fw->sock, nlh, seq, on_elems, l);
+	return r < 0 ? r : l->r;
+}
 
-		if (!s) {
-			r = -ENOMEM;
-			break;
-		}
-		myseq = (*seq)++;
-		memset(buf, 0, sizeof buf);
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family, NLM_F_DUMP, myseq);
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, sets.v[i]);
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-		r = request(sock, nlh, myseq, count_elems, &c.elems);
+static int raw_cmp(const void *a, const void *b)
+{
+	const struct raw *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return memcmp(x->key, y->key, x->klen);
+}
+
+/* key: host address (all zero: every address) . proto . port, in 4-byte fields. */
+static void count_from(const struct raw *k, struct fw_count *c)
+{
+	size_t alen = k->family == AF_INET ? 4 : 16;
+	static const uint8_t zero[16];
+
+	memset(c, 0, sizeof *c);
+	c->family = k->family;
+	c->any = !memcmp(k->key, zero, alen);
+	c->host.family = k->family;
+	memcpy(c->host.a, k->key, alen);
+	c->proto = k->key[alen];
+	c->port = (uint16_t)(k->key[alen + 4] << 8 | k->key[alen + 5]);
+}
+
+int fw_counters(struct gn_fw *fw, struct fw_counts *ret, struct gn_err *err)
+{
+	static const struct {
+		const char *name;
+		uint8_t family;
+	} adm[] = { { "adm4", AF_INET }, { "adm6", AF_INET6 } }, conn[] = { { "conn4", AF_INET }, { "conn6", AF_INET6 } };
+	struct raws a = { 0 }, t = { 0 };
+	int r = 0;
+
+	memset(ret, 0, sizeof *ret);
+	for (size_t i = 0; i < 2 && r == 0; i++)
+		r = read_set(fw, adm[i].name, adm[i].family, &a);
+	for (size_t i = 0; i < 2 && r == 0; i++)
+		r = read_set(fw, conn[i].name, conn[i].family, &t);
+	/* No table (no network), or one from before counters: none counted. */
+	if (r == -ENOENT) {
+		free(a.v);
+		free(t.v);
+		return 0;
 	}
-	free(sets.v);
-	if (r == 0)
-		*ret = c;
-	return r;
+	if (r == 0 && t.n && !(ret->v = calloc(t.n, sizeof *ret->v)))
+		r = -ENOMEM;
+	if (r < 0) {
+		free(a.v);
+		free(t.v);
+		return gn_errf(err, r, "reading guardnet's connection counters: %s", strerror(-r));
+	}
+	qsort(a.v, a.n, sizeof *a.v, raw_cmp);
+	/* Every port has an element in both; one only in conn was added
+	 * between the two reads and has admitted nobody yet. */
+	for (size_t i = 0; i < t.n; i++) {
+		const struct raw *m = a.n ? bsearch(&t.v[i], a.v, a.n, sizeof *a.v, raw_cmp) : NULL;
+		struct fw_count *c = &ret->v[ret->n++];
+
+		count_from(&t.v[i], c);
+		c->tried = t.v[i].packets;
+		c->admitted = m ? m->packets : 0;
+	}
+	qsort(ret->v, ret->n, sizeof *ret->v, key_cmp);
+	free(a.v);
+	free(t.v);
+	return 0;
 }

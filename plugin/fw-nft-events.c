@@ -70,10 +70,11 @@ static const char *event_table(const struct nlmsghdr *nlh)
 	return NULL;
 }
 
-/* 2: guardnet's table was touched; 1: iptables' filter table lost or
- * gained something that may concern guardnet's rules there (a new rule
- * may be FORWARD's jump to DOCKER-USER coming back, which moves them), or
- * Docker's nftables table came or went; 0: none of these. */
+/* 3: guardnet's counting table was touched; 2: guardnet's table; 1:
+ * iptables' filter table lost or gained something that may concern
+ * guardnet's rules there (a new rule may be FORWARD's jump to DOCKER-USER
+ * coming back, which moves them), or Docker's nftables table came or went;
+ * 0: none of these. */
 static int concerns_us(const struct nlmsghdr *nlh)
 {
 	int type = NFNL_MSG_TYPE(nlh->nlmsg_type);
@@ -81,6 +82,8 @@ static int concerns_us(const struct nlmsghdr *nlh)
 
 	if (!table)
 		return 0;
+	if (!strcmp(table, FW_COUNT_TABLE))
+		return 3;
 	if (!strcmp(table, FW_TABLE))
 		return 2;
 	/* Docker switching firewall backends may move where the rule goes. */
@@ -114,8 +117,8 @@ static bool tables_as_left(struct gn_fw *fw)
 	if (!fw->expect_known)
 		return false;
 	for (size_t i = 0; i < FW_FAMILIES; i++) {
-		const struct fw_count *e = &fw->expect[i];
-		struct fw_count now;
+		const struct fw_tally *e = &fw->expect[i];
+		struct fw_tally now;
 		int r;
 
 		if (!fw->there[i]) {
@@ -123,7 +126,7 @@ static bool tables_as_left(struct gn_fw *fw)
 				return false;
 			continue;
 		}
-		r = fw_nft_count(fw->sock, &fw->seq, fw_families[i], &now);
+		r = fw_nft_tally(fw->sock, &fw->seq, fw_families[i], &now);
 		log_debug("guardnet's %s table: handle %llu, %ld rules, %ld elements (%s); left with handle %llu, %ld "
 			  "rules, %ld elements", fw_family_name(fw_families[i]), (unsigned long long)now.handle,
 			  now.rules, now.elems, r < 0 ? strerror(-r) : "counted", (unsigned long long)e->handle,
@@ -148,8 +151,13 @@ int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			if (errno == ENOBUFS) { /* events were lost: count below */
+			/* Events were lost (never guardnet's own: the filter
+			 * above drops them): counted below.  The counting
+			 * table is not counted; it is built whole at the next
+			 * rebuild, its counters going on. */
+			if (errno == ENOBUFS) {
 				*lost = true;
+				fw->count_current = false;
 				continue;
 			}
 			return -errno;
@@ -161,6 +169,11 @@ int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
 			if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_pid == own)
 				continue;
 			c = concerns_us(h);
+			/* Its counters are built whole again, going on from the kernel's. */
+			if (c == 3) {
+				fw->count_current = false;
+				c = 2;
+			}
 			if (c > worst)
 				worst = c;
 		}
@@ -168,6 +181,10 @@ int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
 	/* Lost events say only that another program made a burst of changes;
 	 * whether they touched guardnet's table or rule is asked of the kernel. */
 	if (*lost && worst < 2 && !tables_as_left(fw))
+		worst = 2;
+	/* The counting table is built whole at the next rebuild; one that
+	 * is gone altogether is put back now. */
+	if (*lost && worst < 2 && fw->current && !fw_nft_table_exists(fw->sock, &fw->seq, NFPROTO_INET, FW_COUNT_TABLE))
 		worst = 2;
 	if (*lost && worst < 1)
 		worst = 1;

@@ -119,7 +119,7 @@ int fw_nft_ingress(struct mnl_socket *sock, uint32_t *seq, struct gn_transport_p
 	nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, INGRESS_CHAIN);
 	nftnl_rule_nlmsg_build_payload(nlh, filter);
 	nftnl_rule_free(filter);
-	r = fw_nft_request(sock, nlh, myseq, on_rule, &f);
+	r = nft_request(sock, nlh, myseq, on_rule, &f);
 	if (f.err)
 		r = f.err;
 	/* No nat table (nobody uses iptables-nft here): no routing mesh. */

@@ -22,6 +22,8 @@
 
 #include "fw.h"
 
+#include "fw.h"
+
 struct nft_batch;
 
 struct nft_batch *nft_batch_new(uint32_t seq);
@@ -59,6 +61,16 @@ struct nft_tally nft_batch_tally(const struct nft_batch *b, uint32_t family);
 int nft_batch_seal(struct nft_batch *b);
 /* The bytes of b: the netlink messages from transaction start to end. */
 const void *nft_batch_data(const struct nft_batch *b, size_t *len);
+/* The description of the message with seq in b (what its builder said). */
+const char *nft_batch_what(const struct nft_batch *b, uint32_t seq);
+/* libnftnl (1.2.4) numbers the elements of a set element message 1, 2, 3...
+ * when it builds one, and parses back only elements of type NFTA_LIST_ELEM
+ * (1); the kernel ignores the type.  A copy (malloc'd) with every element
+ * retyped parses whole (fw-nft-text.c, tests/unit/golden.c). */
+struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh);
+/* Sends one request (not a transaction) on sock and runs cb on each answer
+ * until the end: 0, or a negative errno (the kernel's answer, too). */
+int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data);
 /* Seals and sends the transaction; 0, or the first error with the message
  * it concerns. */
 int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err);
@@ -122,8 +134,8 @@ struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, ui
 
 
 /* What one of guardnet's tables holds, as the kernel lists it
- * (fw-nft-count.c); -ENOENT when there is no such table. */
-struct fw_count {
+ * (fw-nft-tally.c); -ENOENT when there is no such table. */
+struct fw_tally {
 	uint64_t handle;
 	long rules, elems;
 };
@@ -138,9 +150,13 @@ struct gn_fw {
 	int docker_nft;     /* Docker's nftables backend seen: 1, not seen: 0, not looked yet: -1 */
 	/* What each of guardnet's tables (fw_families) holds if nobody else
 	 * touched it, and whether it is there at all. */
-	struct fw_count expect[FW_FAMILIES];
+	struct fw_tally expect[FW_FAMILIES];
 	bool there[FW_FAMILIES];
 	bool expect_known;
+	/* The counting table holds an element for each of count_keys (what
+	 * guardnet last wrote there), and nobody else changed it. */
+	bool count_current;
+	struct fw_counts count_keys;
 	uint32_t *uplinks;      /* fw_set_uplinks: what every table gets */
 	size_t n_uplinks;
 };
@@ -175,6 +191,10 @@ void fw_guard_raw_chain(struct nft_batch *b);
 void fw_guard_isolation(struct nft_batch *b);
 void fw_guard_uplinks_delta(struct nft_batch *b, const uint32_t *from, size_t n_from, const uint32_t *to,
 			    size_t n_to);
+/* Whether guardnet's tables in the kernel are those fw_apply builds for m
+ * from nothing: fw_check finds no difference in them (fw-nft-check.c;
+ * counters' values apart).  Anything it cannot read is a difference. */
+bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m);
 /* Published ports' maps and sets (fw-nft-pub-sets.c): built whole, the
  * names the rules look them up by. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
@@ -189,6 +209,20 @@ void fw_pub_nat_chains(struct nft_batch *b);
 void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
 			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
 void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);
+
+/* Connection counters (fw-nft-count.c).  A list of keys (struct fw_counts,
+ * tried and admitted unused) is sorted by family, any, proto, port and
+ * host address, each key once. */
+/* The keys of s's ports (s NULL: none); 0 or -ENOMEM. */
+int fw_count_keys(const struct fw_share *s, struct fw_counts *ret);
+/* keys without drop's, then with add's; 0 or -ENOMEM (keys then lacks some of add). */
+int fw_count_keys_apply(struct fw_counts *keys, const struct fw_counts *drop, const struct fw_counts *add);
+const struct fw_count *fw_count_find_key(const struct fw_counts *c, const struct fw_count *key);
+/* The counting table, replaced whole: with an element per key in each set,
+ * its counters starting from seed's (NULL: zero); keys NULL: only removed. */
+void fw_count_table(struct nft_batch *b, const struct fw_counts *keys, const struct fw_counts *seed);
+/* The element messages that turn the counting sets' keys from from into to. */
+void fw_count_delta(struct nft_batch *b, const struct fw_counts *from, const struct fw_counts *to);
 
 /* UFW's rules (fw-nft-ufw.c): tables ip guardnet and ip6 guardnet,
  * replaced whole (removed when no network is under UFW). */
@@ -246,6 +280,10 @@ struct ipt_state {
 /* Reads the chains through sock. */
 int fw_ipt_nft_read(struct mnl_socket *sock, uint32_t *seq, bool docker_nft, struct ipt_state *ret,
 		    struct gn_err *err);
+/* Where the rules go in family f (0: ip, 1: ip6): DOCKER-USER while
+ * FORWARD jumps to it (never under Docker's nftables backend, which jumps
+ * to none), else FORWARD, which guardnet may make; -1: nowhere. */
+int fw_ipt_nft_target(const struct ipt_state *st, size_t f);
 /* The messages that leave exactly the rules of want (none when want->mark
  * is 0), in order, where they belong in each family, and none of
  * guardnet's anywhere else; no message when that holds already. */
@@ -258,11 +296,8 @@ int fw_iptables_hook(struct mnl_socket *sock, uint32_t *seq, struct nft_batch *b
 void fw_ipt_nft_policy_drop(struct nft_batch *b, int family);
 /* guardnet's table of family (NFPROTO_*): its handle, or what it holds. */
 int fw_nft_table_handle(struct mnl_socket *sock, uint32_t *seq, uint32_t family, uint64_t *ret);
-int fw_nft_count(struct mnl_socket *sock, uint32_t *seq, uint32_t family, struct fw_count *ret);
+int fw_nft_tally(struct mnl_socket *sock, uint32_t *seq, uint32_t family, struct fw_tally *ret);
 
-/* Sends one request on sock and runs cb on each answer until the end:
- * 0 or -errno (fw-ipt-nft.c). */
-int fw_nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data);
 /* The ports published by Docker's routing mesh on this host, from the
  * DNAT rules of chain DOCKER-INGRESS in iptables-nft's "ip nat" table
  * (fw-nft-ingress.c); none when the chain does not exist.  *ret is the

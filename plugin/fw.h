@@ -21,6 +21,7 @@
 #include <guardnet/ufw-rules.h>
 
 #define FW_TABLE "guardnet"
+#define FW_COUNT_TABLE "guardnet_count"   /* connection counters (fw-nft-count.c) */
 #define FW_COMMENT "guardnet"
 
 struct fw_network {
@@ -45,6 +46,25 @@ struct fw_epallow {
 	struct gn_addr ctr;
 	const struct gn_prefix *src;
 	size_t n_src;
+};
+
+/* Connections to one published port (host address, or every address of
+ * family when any; proto; port) that the kernel counted: DNATed to it
+ * (tried) and let through to the container (admitted, the host's own
+ * included).  First packets only: a blocked client's retransmission is a
+ * new try. */
+struct fw_count {
+	uint8_t family;
+	bool any;
+	struct gn_addr host;
+	uint8_t proto;
+	uint16_t port;
+	uint64_t tried, admitted;
+};
+
+struct fw_counts {
+	struct fw_count *v;
+	size_t n;
 };
 
 struct fw_model {
@@ -94,6 +114,10 @@ void fw_close(struct gn_fw *fw);
 /* Makes the kernel match m.  With no networks, removes everything guardnet
  * owns.  On failure nothing changed. */
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err);
+/* fw_apply, but sending nothing when guardnet's table and accept rule
+ * are already what m makes them (start-up).  *changed says whether it
+ * wrote. */
+int fw_sync(struct gn_fw *fw, const struct fw_model *m, bool *changed, struct gn_err *err);
 /* One endpoint's share goes from `from` to `to`: one transaction that
  * deletes the elements only `from` has and adds those only `to` has
  * (nothing at all when they are the same).  The table must be what the
@@ -108,8 +132,9 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
  * alters what guardnet owns (`iptables -F DOCKER-USER`, `ufw reload` with a
  * ufw-docker block, `nft delete table inet guardnet`, a Docker restart).
  * fw_events_open returns a descriptor to poll; fw_events_read drains it and
- * says what needs repair: guardnet's own table when it was touched (put
- * back with fw_apply), the accept rule alone when iptables' filter table
+ * says what needs repair: one of guardnet's tables when it was touched
+ * (put back with fw_apply; the counting table is then built whole, its
+ * counters going on), the accept rule alone when iptables' filter table
  * changed and fw_hook_intact says the rule is gone.  The
  * kernel drops the events of guardnet's own transactions before they are
  * queued (a socket filter on the committing port), so a change of any size
@@ -137,15 +162,28 @@ int fw_forward_policy_drop(struct gn_fw *fw, int family, struct gn_err *err);
 
 /* Puts guardnet's iptables accept rule back where it is missing. */
 int fw_repair_hook(struct gn_fw *fw, struct gn_err *err);
-/* Whether guardnet's tables (inet; ip and ip6 when UFW's rules are
- * compiled) exist exactly when they should and the iptables accept rule is
- * in place, as of the last fw_apply; if not, why says what differs. */
-bool fw_intact(struct gn_fw *fw, char *why, size_t len);
 
 /* The ports Docker's routing mesh publishes on this host (Swarm's ingress
  * mode), which bypass guardnet; read from chain DOCKER-INGRESS of the nat table,
  * in nf_tables and in legacy iptables.  *ret is the caller's to free. */
 int fw_ingress(struct gn_fw *fw, struct gn_transport_port **ret, size_t *n, struct gn_err *err);
+
+/* The counters of every published port, sorted by family, any, proto,
+ * port and host address; admitted is read before tried, so that tried -
+ * admitted never counts a connection admitted meanwhile as blocked.  0, or
+ * a negative errno (no counting table: none counted).  ret->v is malloc'd. */
+int fw_counters(struct gn_fw *fw, struct fw_counts *ret, struct gn_err *err);
+
+/* guardnetctl check: calls report once per difference between the kernel
+ * and what fw_apply makes of m (guardnet's tables, inet, ip and ip6 and
+ * the counting table: chains, rules, sets, elements; its rules in each
+ * iptables filter table, nf_tables and legacy: the accept rule and the
+ * device group drops), changing nothing. */
+void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const char *msg, void *rctx), void *rctx);
+
+/* Which iptables hold a filter table here (where the accept rule goes):
+ * iptables-nft's ip or ip6 filter table in nf_tables, a legacy one. */
+void fw_iptables(struct gn_fw *fw, bool *nft, bool *legacy);
 
 /* The periodic check: puts the legacy accept rule back if it went, and
  * warns (once per change) when Docker and UFW use different iptables. */

@@ -1,3 +1,8 @@
+/*
+ * The backend's operations (backend.h) over rtnetlink (nl.h) and the
+ * firewall (fw.h); start-up's repair and guardnetctl check are in
+ * kernel-reconcile.c.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,19 +11,10 @@
 
 #include "fw.h"
 #include "kernel.h"
+#include "kernel-int.h"
 #include "log.h"
 #include "names.h"
-#include "nl.h"
 #include "uplinks.h"
-
-struct gn_kernel {
-	struct gn_nl *nl;
-	struct gn_fw *fw;
-	struct nl_watch *watch;
-	uint32_t *uplinks;         /* as last given to fw, ascending */
-	size_t n_uplinks;
-	bool classified;           /* uplinks holds a classification */
-};
 
 static bool same_uplinks(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
@@ -93,11 +89,23 @@ void kernel_close(struct gn_kernel *k)
 {
 	if (!k)
 		return;
+	kernel_flush(k);
 	nl_watch_close(k->watch);
 	nl_close(k->nl);
 	fw_close(k->fw);
 	free(k->uplinks);
+	free(k->doomed);
 	free(k);
+}
+
+void kernel_flush(struct gn_kernel *k)
+{
+	struct gn_err err;
+
+	for (size_t i = 0; i < k->n_doomed; i++)
+		if (nl_link_delete(k->nl, k->doomed[i], &err) < 0)
+			log_warnx("%s", err.msg);
+	k->n_doomed = 0;
 }
 
 /* The host-wide forwarding switches a bridge needs, which have no netlink
@@ -106,11 +114,16 @@ void kernel_close(struct gn_kernel *k)
  * turn on (guardnetctl check says so too). */
 static const char *const forwarding_name[2] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
 
-static bool forwarding_is_on(int which)
+const char *kernel_forwarding_name(int family)
+{
+	return forwarding_name[family == AF_INET6];
+}
+
+bool kernel_forwarding_on(int family)
 {
 	bool on;
 
-	return nl_forwarding_get(which ? AF_INET6 : AF_INET, &on) == 0 && on;
+	return nl_forwarding_get(family, &on) == 0 && on;
 }
 
 /* Turns forwarding on where it is off.  When guardnet is the one that
@@ -118,18 +131,20 @@ static bool forwarding_is_on(int which)
  * when Docker turns it on: the host must not start routing between its
  * other interfaces because a guardnet network was created (guardnet's own
  * traffic passes by its accept rule). */
-static void forwarding_on(struct gn_kernel *k, int which)
+static void forwarding_on(struct gn_kernel *k, int family)
 {
+	int which = family == AF_INET6;
 	struct gn_err e;
 
-	if (forwarding_is_on(which))
+	/* Read first: most hosts have it on, and a write is a write. */
+	if (kernel_forwarding_on(family))
 		return;
-	if (nl_forwarding_set(which ? AF_INET6 : AF_INET, true, &e) < 0) {
+	if (nl_forwarding_set(family, true, &e) < 0) {
 		log_warnx("%s; %s is off and published ports and egress will not work until it is on: set it on "
 			  "the host (sysctl -w %s=1)", e.msg, forwarding_name[which], forwarding_name[which]);
 		return;
 	}
-	if (fw_forward_policy_drop(k->fw, which ? AF_INET6 : AF_INET, &e) < 0)
+	if (fw_forward_policy_drop(k->fw, family, &e) < 0)
 		log_warnx("guardnet turned %s on, and could not set the %s FORWARD policy to DROP: %s; other "
 			  "interfaces of the host may now route to each other", forwarding_name[which],
 			  which ? "ip6tables" : "iptables", e.msg);
@@ -138,23 +153,49 @@ static void forwarding_on(struct gn_kernel *k, int which)
 			 forwarding_name[which], which ? "ip6tables" : "iptables");
 }
 
-static int k_network_up(void *ctx, const struct plan_bridge *b, struct gn_err *err)
+void kernel_forwarding(struct gn_kernel *k, const struct plan_bridge *b)
 {
-	struct gn_kernel *k = ctx;
-	struct nl_bridge nb = { .name = b->name, .mtu = b->mtu, .alias = b->alias, .mac = b->mac,
-				.group = b->group, .addrs = b->addrs, .n_addrs = b->n_addrs };
+	if (b->forward4)
+		forwarding_on(k, AF_INET);
+	if (b->forward6)
+		forwarding_on(k, AF_INET6);
+}
+
+const struct nl_ipv4_conf *kernel_bridge(const struct plan_bridge *b, struct nl_bridge *ret)
+{
 	/* The bridge's own switches go through rtnetlink, which works where
 	 * /proc/sys is read-only. */
-	struct nl_ipv4_conf c = { .forwarding = 1, .route_localnet = 1, .rp_filter = -1 };
-	int r = nl_bridge_create(k->nl, &nb, err);
+	static const struct nl_ipv4_conf c = { .forwarding = 1, .route_localnet = 1, .rp_filter = -1 };
 
-	if (r == 0 && b->route_localnet && (r = nl_ipv4_conf_set(k->nl, b->name, &c, err)) < 0)
+	*ret = (struct nl_bridge){ .name = b->name, .mtu = b->mtu, .alias = b->alias, .mac = b->mac,
+				   .group = b->group, .addrs = b->addrs, .n_addrs = b->n_addrs };
+	return b->route_localnet ? &c : NULL;
+}
+
+struct nl_veth kernel_veth(const struct plan_veth *v)
+{
+	return (struct nl_veth){ .host = v->host, .peer = v->peer, .master = v->master, .mtu = v->mtu,
+				 .host_mac = v->host_mac, .peer_mac = v->peer_mac, .alias = v->alias };
+}
+
+int kernel_bridge_up(struct gn_kernel *k, const struct plan_bridge *b, struct gn_err *err)
+{
+	struct nl_bridge nb;
+	const struct nl_ipv4_conf *c = kernel_bridge(b, &nb);
+	int r;
+
+	kernel_flush(k);
+	r = nl_bridge_create(k->nl, &nb, err);
+	if (r == 0 && c && (r = nl_ipv4_conf_set(k->nl, b->name, c, err)) < 0)
 		nl_link_delete(k->nl, b->name, NULL);
-	if (r == 0 && b->forward4)
-		forwarding_on(k, 0);
-	if (r == 0 && b->forward6)
-		forwarding_on(k, 1);
+	if (r == 0)
+		kernel_forwarding(k, b);
 	return r;
+}
+
+static int k_network_up(void *ctx, const struct plan_bridge *b, struct gn_err *err)
+{
+	return kernel_bridge_up(ctx, b, err);
 }
 
 static void k_network_down(void *ctx, const struct plan_bridge *b)
@@ -162,27 +203,46 @@ static void k_network_down(void *ctx, const struct plan_bridge *b)
 	struct gn_kernel *k = ctx;
 	struct gn_err err;
 
+	kernel_flush(k);
 	if (nl_link_delete(k->nl, b->name, &err) < 0)
 		log_warnx("network %.12s: %s", b->owner, err.msg);
 }
 
-static int k_endpoint_up(void *ctx, const struct plan_veth *v, struct gn_err *err)
+int kernel_veth_up(struct gn_kernel *k, const struct plan_veth *v, struct gn_err *err)
 {
-	struct gn_kernel *k = ctx;
-	struct nl_veth nv = { .host = v->host, .peer = v->peer, .master = v->master, .mtu = v->mtu,
-			      .host_mac = v->host_mac, .peer_mac = v->peer_mac, .alias = v->alias };
+	struct nl_veth nv = kernel_veth(v);
 
+	/* A pair of that name may be waiting to go. */
+	kernel_flush(k);
 	return nl_veth_create(k->nl, &nv, err);
 }
 
+static int k_endpoint_up(void *ctx, const struct plan_veth *v, struct gn_err *err)
+{
+	return kernel_veth_up(ctx, v, err);
+}
+
+/* Deleting one end of a veth pair deletes both.  The pair carries nothing
+ * once the endpoint's elements are out of the firewall, which the driver
+ * has done before: it goes after Docker has its answer. */
 static void k_endpoint_down(void *ctx, const struct plan_veth *v)
 {
 	struct gn_kernel *k = ctx;
 	struct gn_err err;
 
-	/* Deleting one end of a veth pair deletes both. */
-	if (nl_link_delete(k->nl, v->host, &err) < 0)
-		log_warnx("endpoint %.12s: %s", v->owner, err.msg);
+	if (k->n_doomed == k->cap_doomed) {
+		size_t cap = k->cap_doomed ? 2 * k->cap_doomed : 16;
+		void *p = realloc(k->doomed, cap * sizeof *k->doomed);
+
+		if (!p) {
+			if (nl_link_delete(k->nl, v->host, &err) < 0)
+				log_warnx("endpoint %.12s: %s", v->owner, err.msg);
+			return;
+		}
+		k->doomed = p;
+		k->cap_doomed = cap;
+	}
+	snprintf(k->doomed[k->n_doomed++], sizeof k->doomed[0], "%s", v->host);
 }
 
 static int k_firewall(void *ctx, const struct fw_model *m, struct gn_err *err)
@@ -195,29 +255,18 @@ static int k_share(void *ctx, const struct fw_share *from, const struct fw_share
 	return fw_apply_share(((struct gn_kernel *)ctx)->fw, from, to, err);
 }
 
-static const struct nl_link *find_link(const struct nl_link *v, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i].name, name))
-			return &v[i];
-	return NULL;
-}
-
 static bool k_detached(void *ctx, const struct plan_veth *v)
 {
 	struct gn_kernel *k = ctx;
-	struct nl_link *links;
-	struct gn_err err;
-	size_t n;
-	bool gone;
+	struct nl_link l;
+	int host = nl_link_get(k->nl, v->host, &l), peer = host < 0 ? host : nl_link_get(k->nl, v->peer, &l);
 
-	if (nl_links(k->nl, &links, &n, &err) < 0) {
-		log_warnx("%s", err.msg);
+	if ((host < 0 && host != -ENODEV) || (peer < 0 && peer != -ENODEV)) {
+		log_warnx("endpoint %.12s: reading links %s and %s: %s", v->owner, v->host, v->peer,
+			  strerror(-(host < 0 ? host : peer)));
 		return false;
 	}
-	gone = !find_link(links, n, v->host) || find_link(links, n, v->peer);
-	free(links);
-	return gone;
+	return host == -ENODEV || peer == 0;
 }
 
 static bool k_port_in_use(void *ctx, uint8_t proto, int family, const struct gn_addr *addr, uint16_t port,
@@ -231,11 +280,6 @@ static void k_ephemeral(void *ctx, uint16_t *lo, uint16_t *hi)
 {
 	(void)ctx;
 	nl_ephemeral_range(lo, hi);
-}
-
-static int k_ingress(void *ctx, struct gn_transport_port **ret, size_t *n, struct gn_err *err)
-{
-	return fw_ingress(((struct gn_kernel *)ctx)->fw, ret, n, err);
 }
 
 static int k_route(void *ctx, const struct gn_addr *addr, struct backend_route *ret, struct gn_err *err)
@@ -252,192 +296,19 @@ static int k_route(void *ctx, const struct gn_addr *addr, struct backend_route *
 	return 0;
 }
 
-static const struct plan_bridge *bridge_named(const struct plan_links *w, const char *name)
+static int k_ingress(void *ctx, struct gn_transport_port **ret, size_t *n, struct gn_err *err)
 {
-	for (size_t i = 0; i < w->n_bridges; i++)
-		if (!strcmp(w->bridges[i].name, name))
-			return &w->bridges[i];
-	return NULL;
+	return fw_ingress(((struct gn_kernel *)ctx)->fw, ret, n, err);
 }
 
-/* Whether w has a bridge (or a veth's host end) called name. */
-static bool wants_name(const struct plan_links *w, const char *name)
+static void k_fw_info(void *ctx, struct backend_fw_info *ret)
 {
-	for (size_t i = 0; i < w->n_veths; i++)
-		if (!strcmp(w->veths[i].host, name))
-			return true;
-	return bridge_named(w, name);
+	fw_iptables(((struct gn_kernel *)ctx)->fw, &ret->iptables_nft, &ret->iptables_legacy);
 }
 
-/* Whether w has a bridge (or a veth's host end) with this alias. */
-static bool wants_alias(const struct plan_links *w, const char *alias, bool bridge)
+static int k_counters(void *ctx, struct fw_counts *ret, struct gn_err *err)
 {
-	for (size_t i = 0; bridge && i < w->n_bridges; i++)
-		if (!strcmp(w->bridges[i].alias, alias))
-			return true;
-	for (size_t i = 0; !bridge && i < w->n_veths; i++)
-		if (!strcmp(w->veths[i].alias, alias))
-			return true;
-	return false;
-}
-
-/* Whether l is guardnet's and nothing in w names it. */
-static bool leftover(const struct nl_link *l, const struct plan_links *w)
-{
-	if (names_alias_owner(l->alias))
-		return !wants_alias(w, l->alias, !strcmp(l->kind, "bridge"));
-	/* Made by a guardnetd that died before it gave the link its alias:
-	 * the network or endpoint that names it, if any, adopts it. */
-	if (names_marked(l->name, l->alias, l->mac))
-		return !wants_name(w, l->name);
-	return false;
-}
-
-/* One start-up's repair: the kernel's links as they were, and what failed. */
-struct repair {
-	struct gn_kernel *k;
-	const struct plan_links *want;
-	const struct nl_link *links;
-	size_t n;
-	bool *failed;              /* by bridge: it could not be made, nor then its ports */
-	int first;
-	struct gn_err *err;        /* the first failure's */
-};
-
-static void note(struct repair *c, int r, const struct gn_err *e, const char *what, const char *owner)
-{
-	if (r == 0)
-		return;
-	log_warnx("reconcile: %s %.12s: %s", what, owner, e->msg);
-	if (!c->first) {
-		c->first = r;
-		*c->err = *e;
-	}
-}
-
-/* First, since a stale bridge may hold a name a network needs. */
-static void remove_leftovers(struct repair *c)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		if (!leftover(&c->links[i], c->want))
-			continue;
-		log_info("reconcile: removing %s %s, which no network or endpoint names", c->links[i].kind,
-			 c->links[i].name);
-		nl_link_delete(c->k->nl, c->links[i].name, NULL);
-	}
-}
-
-static void repair_bridges(struct repair *c)
-{
-	for (size_t i = 0; i < c->want->n_bridges; i++) {
-		const struct plan_bridge *b = &c->want->bridges[i];
-		struct gn_err e;
-		int r;
-
-		if (!find_link(c->links, c->n, b->name))
-			log_info("reconcile: network %.12s: recreating its bridge %s", b->owner, b->name);
-		r = k_network_up(c->k, b, &e);
-		note(c, r, &e, "network", b->owner);
-		c->failed[i] = r < 0;
-	}
-}
-
-static void repair_veths(struct repair *c)
-{
-	for (size_t i = 0; i < c->want->n_veths; i++) {
-		const struct plan_veth *v = &c->want->veths[i];
-		const struct plan_bridge *b = bridge_named(c->want, v->master);
-		struct gn_err e;
-
-		if (!b || c->failed[b - c->want->bridges])
-			continue;
-		if (!find_link(c->links, c->n, v->host)) {
-			/* The container end went with the container; a new
-			 * pair could not reach it.  Docker's next
-			 * DeleteEndpoint cleans up the record. */
-			if (v->in_use) {
-				log_warnx("reconcile: endpoint %.12s lost its interface %s while in use", v->owner,
-					  v->host);
-				continue;
-			}
-			log_info("reconcile: endpoint %.12s: recreating its veth pair %s", v->owner, v->host);
-		}
-		note(c, k_endpoint_up(c->k, v, &e), &e, "endpoint", v->owner);
-	}
-}
-
-static int k_reconcile(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err)
-{
-	struct repair c = { .k = ctx, .want = want, .err = err };
-	struct nl_link *links;
-	struct gn_err e;
-	int r = nl_links(c.k->nl, &links, &c.n, err);
-
-	if (r < 0)
-		return r;
-	c.links = links;
-	c.failed = calloc(want->n_bridges + 1, sizeof *c.failed);
-	if (!c.failed) {
-		free(links);
-		return gn_errf(err, -ENOMEM, "out of memory");
-	}
-	remove_leftovers(&c);
-	repair_bridges(&c);
-	repair_veths(&c);
-	free(c.failed);
-	free(links);
-	/* The caller logs this one, like the first failure above. */
-	r = fw_apply(c.k->fw, m, &e);
-	if (r < 0 && !c.first) {
-		c.first = r;
-		*err = e;
-	}
-	return c.first;
-}
-
-static void k_check(void *ctx, const struct plan_links *want, void (*report)(const char *msg, void *rctx),
-		    void *rctx)
-{
-	struct gn_kernel *k = ctx;
-	bool forward[2] = { false, false };
-	struct nl_link *links;
-	struct gn_err err;
-	char msg[256], why[160];
-	size_t n;
-
-	if (nl_links(k->nl, &links, &n, &err) < 0) {
-		report(err.msg, rctx);
-		return;
-	}
-	for (size_t i = 0; i < want->n_bridges; i++) {
-		const struct plan_bridge *b = &want->bridges[i];
-
-		forward[0] |= b->forward4;
-		forward[1] |= b->forward6;
-		if (find_link(links, n, b->name))
-			continue;
-		snprintf(msg, sizeof msg, "network %.12s: bridge %s is missing", b->owner, b->name);
-		report(msg, rctx);
-	}
-	for (size_t i = 0; i < want->n_veths; i++) {
-		if (find_link(links, n, want->veths[i].host))
-			continue;
-		snprintf(msg, sizeof msg, "endpoint %.12s: interface %s is missing", want->veths[i].owner,
-			 want->veths[i].host);
-		report(msg, rctx);
-	}
-	free(links);
-	for (int i = 0; i < 2; i++) {
-		if (!forward[i] || forwarding_is_on(i))
-			continue;
-		snprintf(msg, sizeof msg, "%s is off: published ports and egress need it; set it on the host "
-			 "(sysctl -w %s=1)", forwarding_name[i], forwarding_name[i]);
-		report(msg, rctx);
-	}
-	if (!fw_intact(k->fw, why, sizeof why)) {
-		snprintf(msg, sizeof msg, "guardnet's firewall rules differ from what they should be: %s", why);
-		report(msg, rctx);
-	}
+	return fw_counters(((struct gn_kernel *)ctx)->fw, ret, err);
 }
 
 static const struct gn_backend_ops kernel_ops = {
@@ -452,8 +323,10 @@ static const struct gn_backend_ops kernel_ops = {
 	.ephemeral = k_ephemeral,
 	.route = k_route,
 	.ingress = k_ingress,
-	.reconcile = k_reconcile,
-	.check = k_check,
+	.fw_info = k_fw_info,
+	.counters = k_counters,
+	.reconcile = kernel_reconcile,
+	.check = kernel_check,
 };
 
 struct gn_backend kernel_backend(struct gn_kernel *k)

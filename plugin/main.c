@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config.h"
 #include "control.h"
 #include "driver.h"
@@ -25,6 +26,7 @@
 #include "kernel.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "relay.h"
 #include "store.h"
 #include "ufw.h"
@@ -228,9 +230,9 @@ static void relays_sync(struct gn_relay *relay, struct gn_driver *driver)
 
 /* Serves until SIGTERM or SIGINT. */
 static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct gn_driver *driver, int ctlfd,
-		 struct gn_relay *relay)
+		 struct gn_metrics *metrics, struct gn_relay *relay)
 {
-	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int ep = epoll_create1(EPOLL_CLOEXEC), mfd = metrics ? metrics_fd(metrics) : -1;
 	struct gn_err err;
 	bool quit = false;
 	int evfd = kernel_events_fd(kern, &err), ufwfd, linkfd = kernel_links_fd(kern);
@@ -244,18 +246,21 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 	if (ufwfd < 0)
 		log_info("%s: UFW changes are not followed", err.msg);
 	if (ep < 0 || add_fd(ep, sigfd) < 0 || add_fd(ep, http_fd(http)) < 0 || (evfd >= 0 && add_fd(ep, evfd) < 0) ||
-	    (ufwfd >= 0 && add_fd(ep, ufwfd) < 0) || (ctlfd >= 0 && add_fd(ep, ctlfd) < 0) || add_fd(ep, linkfd) < 0) {
+	    (ufwfd >= 0 && add_fd(ep, ufwfd) < 0) || (ctlfd >= 0 && add_fd(ep, ctlfd) < 0) || add_fd(ep, linkfd) < 0 ||
+	    (mfd >= 0 && add_fd(ep, mfd) < 0)) {
 		log_err("epoll");
 		return -1;
 	}
 	relays_sync(relay, driver);
 	while (!quit) {
 		struct epoll_event evs[8];
-		int timeout = http_timeout_ms(http), n;
+		int timeout = http_timeout_ms(http), mt = metrics ? metrics_timeout_ms(metrics) : -1, n;
 		struct timespec now;
 
 		if (timeout < 0 || timeout > PERIODIC_MS)
 			timeout = PERIODIC_MS;
+		if (mt >= 0 && mt < timeout)
+			timeout = mt;
 		n = epoll_wait(ep, evs, 8, timeout);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= PERIODIC_MS) {
@@ -296,10 +301,23 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		/* MHD also has time-based work (idle connections), so run it on
 		 * every wake-up, not only when its descriptor fired. */
 		http_run(http);
+		if (metrics)
+			metrics_run(metrics);
+		/* What Docker need not wait for, now that it has its answers. */
+		kernel_flush(kern);
 		relays_sync(relay, driver);
 	}
 	close(ep);
 	return 0;
+}
+
+static void log_metrics_url(const struct gn_config *cfg)
+{
+	char a[GN_PREFIX_STRLEN];
+	bool six = cfg->metrics_addr.family == AF_INET6;
+
+	addr_format(&cfg->metrics_addr, a, sizeof a);
+	log_info("metrics at http://%s%s%s:%u/metrics", six ? "[" : "", a, six ? "]" : "", cfg->metrics_port);
 }
 
 /* Descriptors guardnetd needs besides plugin connections: sockets for
@@ -411,6 +429,7 @@ int main(int argc, char **argv)
 	struct gn_driver driver;
 	struct gn_listener lst;
 	struct gn_http *http = NULL;
+	struct gn_metrics *metrics = NULL;
 	struct gn_kernel *kern = NULL;
 	struct gn_relay *relay = NULL;
 	struct plan_env env;
@@ -472,6 +491,7 @@ int main(int argc, char **argv)
 	driver_sweep(&driver, monotonic_s());
 	if (driver_reconcile(&driver, &err) < 0)
 		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
+	log_info("kernel state checked: %zu networks, %zu endpoints", driver.st.nets.live, driver.st.eps.live);
 	driver_watch_ingress(&driver);
 	if (listener_open(&lst, o.socket, &err) < 0) {
 		log_errx("%s", err.msg);
@@ -495,8 +515,14 @@ int main(int argc, char **argv)
 	ctlfd = control_open(o.control, &err);
 	if (ctlfd < 0)
 		log_warnx("%s; guardnetctl will not work", err.msg);
+	/* Only observability: guardnetd serves Docker without it. */
+	if (cfg.metrics && metrics_start(&metrics, &cfg.metrics_addr, cfg.metrics_port, &driver, GN_VERSION, &err) < 0)
+		log_warnx("%s; serving without /metrics", err.msg);
+	else if (metrics)
+		log_metrics_url(&cfg);
 	listener_notify("READY=1");
-	rc = serve(http, sigfd, kern, &driver, ctlfd, relay) < 0 ? 1 : 0;
+	rc = serve(http, sigfd, kern, &driver, ctlfd, metrics, relay) < 0 ? 1 : 0;
+	metrics_stop(metrics);
 	listener_notify("STOPPING=1");
 	relay_stop(relay, false);
 	if (ctlfd >= 0) {

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/if_addr.h>
@@ -109,5 +110,80 @@ int nl_route_get(struct gn_nl *nl, const struct gn_addr *dst, struct nl_route *r
 		addr_format(dst, name, sizeof name);
 		return gn_errf(err, r, "no route to %s: %s", name, strerror(-r));
 	}
+	return 0;
+}
+
+/* ip addr show */
+struct nlmsghdr *nl_msg_addr_dump(void *buf)
+{
+	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
+
+	ifa->ifa_family = AF_UNSPEC;
+	return nlh;
+}
+
+struct addr_list {
+	struct nl_addr *v;
+	size_t n, cap;
+	const struct ifaddrmsg *ifa;
+	bool local;                 /* IFA_LOCAL seen: it is the address */
+};
+
+static int parse_addr_attr(const struct nlattr *a, void *data)
+{
+	struct addr_list *l = data;
+	struct nl_addr *x = &l->v[l->n];
+	uint16_t type = mnl_attr_get_type(a);
+	size_t alen = l->ifa->ifa_family == AF_INET ? 4 : 16;
+
+	/* IPv4 has the address in IFA_LOCAL (IFA_ADDRESS is the peer's on
+	 * a point-to-point link); IPv6 in IFA_ADDRESS alone. */
+	if ((type != IFA_LOCAL && (type != IFA_ADDRESS || l->local)) || mnl_attr_get_payload_len(a) != alen)
+		return MNL_CB_OK;
+	memcpy(x->p.addr.a, mnl_attr_get_payload(a), alen);
+	l->local = type == IFA_LOCAL;
+	return MNL_CB_OK;
+}
+
+static int on_addr(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_list *l = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return MNL_CB_OK;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct nl_addr *v = realloc(l->v, cap * sizeof *v);
+
+		if (!v)
+			return MNL_CB_ERROR;
+		l->v = v;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof l->v[0]);
+	l->v[l->n].ifindex = (int)ifa->ifa_index;
+	l->v[l->n].p.addr.family = ifa->ifa_family;
+	l->v[l->n].p.len = ifa->ifa_prefixlen;
+	l->ifa = ifa;
+	l->local = false;
+	mnl_attr_parse(nlh, sizeof *ifa, parse_addr_attr, l);
+	l->n++;
+	return MNL_CB_OK;
+}
+
+int nl_addrs(struct gn_nl *nl, struct nl_addr **ret, size_t *n, struct gn_err *err)
+{
+	char buf[NL_BUF_SIZE];
+	struct addr_list l = { 0 };
+	int r = nl_talk(nl, nl_msg_addr_dump(buf), on_addr, &l);
+
+	if (r < 0) {
+		free(l.v);
+		return gn_errf(err, r, "listing addresses: %s", strerror(-r));
+	}
+	*ret = l.v;
+	*n = l.n;
 	return 0;
 }

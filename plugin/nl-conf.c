@@ -78,12 +78,8 @@ int nl_ipv4_conf_set(struct gn_nl *nl, const char *link, const struct nl_ipv4_co
 
 /* In an answer, IFLA_INET_CONF is not nested: it is the array of every
  * setting, IPV4_DEVCONF_* index i at position i - 1 (inet_fill_link_af). */
-static int parse_inet(const struct nlattr *a, void *data)
+void nl_ipv4_conf_parse(const struct nlattr *a, struct nl_ipv4_conf *c)
 {
-	struct nl_ipv4_conf *c = data;
-
-	if (mnl_attr_get_type(a) != IFLA_INET_CONF)
-		return MNL_CB_OK;
 	for (size_t i = 0; i < N_SETTINGS; i++) {
 		size_t at = (size_t)(ipv4_settings[i].id - 1) * 4;
 		uint32_t v;
@@ -93,26 +89,14 @@ static int parse_inet(const struct nlattr *a, void *data)
 			*setting(c, i) = (int)v;
 		}
 	}
-	return MNL_CB_OK;
-}
-
-static int parse_af(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == AF_INET)
-		mnl_attr_parse_nested(a, parse_inet, data);
-	return MNL_CB_OK;
-}
-
-static int parse_link(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == IFLA_AF_SPEC)
-		mnl_attr_parse_nested(a, parse_af, data);
-	return MNL_CB_OK;
 }
 
 static int on_link(const struct nlmsghdr *nlh, void *data)
 {
-	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), parse_link, data);
+	struct nl_link l;
+
+	nl_link_parse(nlh, &l);
+	*(struct nl_ipv4_conf *)data = l.ipv4;
 	return MNL_CB_OK;
 }
 

@@ -173,12 +173,60 @@ struct nlmsghdr *nl_msg_port_conf(void *buf, const char *name, const char *alias
 	return nlh;
 }
 
+static int parse_brport(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_BRPORT_MODE && mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+		l->hairpin = mnl_attr_get_u8(a);
+	return MNL_CB_OK;
+}
+
 static int parse_linkinfo(const struct nlattr *a, void *data)
 {
 	struct nl_link *l = data;
 
-	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
-		snprintf(l->kind, sizeof l->kind, "%s", mnl_attr_get_str(a));
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_INFO_KIND:
+		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+			snprintf(l->kind, sizeof l->kind, "%s", mnl_attr_get_str(a));
+		break;
+	case IFLA_INFO_SLAVE_KIND:
+		/* A bridge port: its settings follow (br_port_fill_attrs);
+		 * another master's have other attributes under the same numbers. */
+		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0 && !strcmp(mnl_attr_get_str(a), "bridge"))
+			l->hairpin = 0;
+		break;
+	case IFLA_INFO_SLAVE_DATA:
+		if (l->hairpin >= 0)
+			mnl_attr_parse_nested(a, parse_brport, l);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int parse_inet6(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INET6_ADDR_GEN_MODE && mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+		l->addr_gen_mode = mnl_attr_get_u8(a);
+	return MNL_CB_OK;
+}
+
+static int parse_inet(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == IFLA_INET_CONF)
+		nl_ipv4_conf_parse(a, &((struct nl_link *)data)->ipv4);
+	return MNL_CB_OK;
+}
+
+static int parse_af(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == AF_INET)
+		mnl_attr_parse_nested(a, parse_inet, data);
+	else if (mnl_attr_get_type(a) == AF_INET6)
+		mnl_attr_parse_nested(a, parse_inet6, data);
 	return MNL_CB_OK;
 }
 
@@ -203,8 +251,19 @@ static int parse_link_attr(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->master = (int)mnl_attr_get_u32(a);
 		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->mtu = mnl_attr_get_u32(a);
+		break;
+	case IFLA_GROUP:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->group = mnl_attr_get_u32(a);
+		break;
 	case IFLA_LINKINFO:
 		mnl_attr_parse_nested(a, parse_linkinfo, l);
+		break;
+	case IFLA_AF_SPEC:
+		mnl_attr_parse_nested(a, parse_af, l);
 		break;
 	}
 	return MNL_CB_OK;
@@ -216,6 +275,9 @@ void nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret)
 
 	memset(ret, 0, sizeof *ret);
 	ret->ifindex = ifm->ifi_index;
+	ret->flags = ifm->ifi_flags;
+	ret->hairpin = ret->addr_gen_mode = -1;
+	ret->ipv4 = (struct nl_ipv4_conf){ -1, -1, -1 };
 	mnl_attr_parse(nlh, sizeof *ifm, parse_link_attr, ret);
 }
 
@@ -256,8 +318,7 @@ int nl_links(struct gn_nl *nl, struct nl_link **ret, size_t *n, struct gn_err *e
 	return 0;
 }
 
-/* The link called name, if any. */
-static int link_get(struct gn_nl *nl, const char *name, struct nl_link *ret)
+int nl_link_get(struct gn_nl *nl, const char *name, struct nl_link *ret)
 {
 	char buf[NL_BUF_SIZE];
 	struct link_list ll = { 0 };
@@ -265,7 +326,7 @@ static int link_get(struct gn_nl *nl, const char *name, struct nl_link *ret)
 
 	if (r == 0 && ll.n == 1)
 		*ret = ll.v[0];
-	else if (r == 0)
+	else if (r == 0 || r == -ENOENT)
 		r = -ENODEV;
 	free(ll.v);
 	return r;
@@ -279,6 +340,12 @@ static int link_set(struct gn_nl *nl, const char *name, const struct nl_change *
 	return idx ? nl_talk(nl, nl_msg_link_set(buf, idx, c), NULL, NULL) : -ENODEV;
 }
 
+bool nl_link_adoptable(const struct nl_link *have, const char *kind, const char *alias, const uint8_t mac[6])
+{
+	return (!strcmp(have->alias, alias) || (!have->alias[0] && !memcmp(have->mac, mac, sizeof have->mac))) &&
+	       !strcmp(have->kind, kind);
+}
+
 /* 0 when name is free, 1 when it is our link (same alias, or made by us and
  * not yet given the alias: no alias and the MAC we create it with), -EEXIST
  * otherwise. */
@@ -286,13 +353,13 @@ static int claim(struct gn_nl *nl, const char *name, const char *kind, const cha
 		 struct gn_err *err)
 {
 	struct nl_link l;
-	int r = link_get(nl, name, &l);
+	int r = nl_link_get(nl, name, &l);
 
-	if (r == -ENODEV || r == -ENOENT)
+	if (r == -ENODEV)
 		return 0;
 	if (r < 0)
 		return gn_errf(err, r, "link %s: %s", name, strerror(-r));
-	if ((!strcmp(l.alias, alias) || (!l.alias[0] && !memcmp(l.mac, mac, sizeof l.mac))) && !strcmp(l.kind, kind))
+	if (nl_link_adoptable(&l, kind, alias, mac))
 		return 1;
 	return gn_errf(err, -EEXIST, "a %s named %s exists already and is not this guardnet %s's",
 		       l.kind[0] ? l.kind : "link", name, !strcmp(kind, "bridge") ? "network" : "endpoint");
@@ -346,7 +413,7 @@ int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err
 	 * port for up and enables it while enslaving it, a pass over every
 	 * port (and each one's multicast timers) in this call.  It is now
 	 * enabled when its carrier comes, in the kernel's link watch. */
-	link_get(nl, v->host, &l);
+	nl_link_get(nl, v->host, &l);
 	r = link_set(nl, v->host, &(struct nl_change){ .up = true, .master = midx, .alias = r < 0 ? v->alias : NULL });
 	if (r == 0) {
 		int idx = (int)if_nametoindex(v->host);

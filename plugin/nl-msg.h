@@ -54,13 +54,32 @@ struct nlmsghdr *nl_msg_port_conf(void *buf, const char *name, const char *alias
 /* Parses an RTM_NEWLINK answer into *ret. */
 void nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret);
 
+/* nl-update.c: what an existing link lacks (have, from a dump) to be as
+ * wanted; each field set is a message nl_*_update sends. */
+struct nl_fix {
+	uint64_t addrs;            /* bit i: the bridge lacks its address i */
+	bool link;                 /* nl_msg_link_set: up, with master, alias and group below */
+	const char *alias;         /* the alias to give; NULL: it has it */
+	uint32_t group;            /* the device group to give; 0: it has it */
+	int master;                /* the bridge to enslave it to; 0: it is on it */
+	bool port_conf;            /* nl_msg_port_conf: alias and no IPv6 address generation */
+	bool hairpin;
+	bool ipv4_conf;
+};
+void nl_bridge_diff(const struct nl_bridge *b, const struct nl_ipv4_conf *conf, const struct nl_link *have,
+		    const struct nl_addr *addrs, size_t n, struct nl_fix *ret);
+void nl_veth_diff(const struct nl_veth *v, const struct nl_link *have, int master, struct nl_fix *ret);
+
 /* nl-addr.c */
 struct nlmsghdr *nl_msg_addr_new(void *buf, int ifindex, const struct gn_prefix *p);
 struct nlmsghdr *nl_msg_route_get(void *buf, const struct gn_addr *dst);
+/* Every address (a dump). */
+struct nlmsghdr *nl_msg_addr_dump(void *buf);
 
 /* nl-conf.c: the settings of c that are not -1, in IFLA_AF_SPEC / AF_INET /
- * IFLA_INET_CONF. */
+ * IFLA_INET_CONF; and those settings read from an answer's IFLA_INET_CONF. */
 struct nlmsghdr *nl_msg_ipv4_conf(void *buf, int ifindex, const struct nl_ipv4_conf *c);
+void nl_ipv4_conf_parse(const struct nlattr *inet_conf, struct nl_ipv4_conf *c);
 
 /* nl-diag.c: the sockets of family and protocol (GN_PROTO_TCP or _UDP)
  * bound to port: TCP ones listening, UDP ones in any state. */

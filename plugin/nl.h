@@ -28,6 +28,16 @@ struct nl_bridge {
 	size_t n_addrs;
 };
 
+/* A link's IPv4 settings, as net.ipv4.conf.<link>.* shows them; -1: leave
+ * as it is (set), unknown (get).  Through rtnetlink (nl-conf.c), so they
+ * work where /proc/sys is read-only. */
+struct nl_ipv4_conf {
+	int forwarding;
+	int route_localnet;
+	int rp_filter;
+};
+
+/* A link as a dump shows it: what guardnet sets on its links. */
 struct nl_link {
 	char name[GN_IFNAME_MAX + 1];
 	char kind[16];
@@ -35,6 +45,18 @@ struct nl_link {
 	uint8_t mac[6];
 	int ifindex;
 	int master;
+	unsigned mtu;
+	uint32_t group;             /* device group (IFLA_GROUP) */
+	unsigned flags;             /* IFF_UP ... */
+	int hairpin;                /* a bridge port's hairpin mode; -1: not a bridge port */
+	int addr_gen_mode;          /* IN6_ADDR_GEN_MODE_*; -1: the link has no IPv6 */
+	struct nl_ipv4_conf ipv4;
+};
+
+/* An address as a dump shows it. */
+struct nl_addr {
+	int ifindex;
+	struct gn_prefix p;
 };
 
 int nl_open(struct gn_nl **ret, struct gn_err *err);
@@ -61,8 +83,26 @@ struct nl_veth {
 int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err);
 /* Deletes a link; a link that does not exist is not an error. */
 int nl_link_delete(struct gn_nl *nl, const char *name, struct gn_err *err);
+/* The link called name: 0, -ENODEV when there is none, or another error. */
+int nl_link_get(struct gn_nl *nl, const char *name, struct nl_link *ret);
 /* Every link in this namespace; *ret is malloc'd. */
 int nl_links(struct gn_nl *nl, struct nl_link **ret, size_t *n, struct gn_err *err);
+/* Every address in this namespace; *ret is malloc'd. */
+int nl_addrs(struct gn_nl *nl, struct nl_addr **ret, size_t *n, struct gn_err *err);
+
+/* Whether have is the link that nl_bridge_create or nl_veth_create would
+ * adopt: of that kind, with that alias, or with none and that MAC. */
+bool nl_link_adoptable(const struct nl_link *have, const char *kind, const char *alias, const uint8_t mac[6]);
+/* Bring an adoptable link (have, from nl_links; addrs from nl_addrs) to
+ * the state nl_bridge_create (and, with conf, nl_ipv4_conf_set) or
+ * nl_veth_create (on the bridge of ifindex master) gives a new one,
+ * sending only what differs: nothing when nothing does, so that a
+ * start-up on a host that is as it should be writes nothing.  Return how
+ * many messages they sent, or a negative errno. */
+int nl_bridge_update(struct gn_nl *nl, const struct nl_bridge *b, const struct nl_ipv4_conf *conf,
+		     const struct nl_link *have, const struct nl_addr *addrs, size_t n_addrs, struct gn_err *err);
+int nl_veth_update(struct gn_nl *nl, const struct nl_veth *v, const struct nl_link *have, int master,
+		   struct gn_err *err);
 /* How this host routes to dst: whether dst is one of its own addresses,
  * the interface the route leaves by (so that a connection from dst
  * arrives on it, routing being symmetric) and the source address the
@@ -76,15 +116,6 @@ struct nl_route {
 };
 
 int nl_route_get(struct gn_nl *nl, const struct gn_addr *dst, struct nl_route *ret, struct gn_err *err);
-
-/* A link's IPv4 settings, as net.ipv4.conf.<link>.* shows them; -1: leave
- * as it is (set), unknown (get).  Through rtnetlink (nl-conf.c), so they
- * work where /proc/sys is read-only. */
-struct nl_ipv4_conf {
-	int forwarding;
-	int route_localnet;
-	int rp_filter;
-};
 
 int nl_ipv4_conf_set(struct gn_nl *nl, const char *link, const struct nl_ipv4_conf *c, struct gn_err *err);
 int nl_ipv4_conf_get(struct gn_nl *nl, const char *link, struct nl_ipv4_conf *ret, struct gn_err *err);

@@ -165,6 +165,11 @@ static void add_net(void *p, void *ctx)
 		m->n_ep += ep_allow(ep, ep->spec.allow.v, pm->epallow + m->n_ep);
 }
 
+static int by_bridge(const void *a, const void *b)
+{
+	return strcmp(((const struct fw_network *)a)->bridge, ((const struct fw_network *)b)->bridge);
+}
+
 int plan_model(const struct plan_env *env, const struct gn_state *st, struct plan_model *ret)
 {
 	struct model_ctx m = { .env = env, .pm = ret };
@@ -183,6 +188,10 @@ int plan_model(const struct plan_env *env, const struct gn_state *st, struct pla
 	}
 	m.n = m.n_sub = m.n_gw = m.n_ep = 0;
 	state_each_network(st, add_net, &m);
+	/* In the order of their bridges, not of the state's hash map (which
+	 * depends on its history): the same state always makes the same
+	 * table, and a restart finds the table it would build (fw_sync). */
+	qsort(ret->nets, m.n, sizeof *ret->nets, by_bridge);
 	ret->m = (struct fw_model){ .nets = ret->nets, .n = m.n, .mark = env->mark, .group = env->group, .pubs = ret->pubs.v,
 				    .n_pubs = ret->pubs.n, .epallow = ret->epallow, .n_epallow = m.n_ep,
 				    .ufw = env->ufw };

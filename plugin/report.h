@@ -12,12 +12,48 @@
 #include "driver.h"
 #include "explain.h"
 
+/* What nothing before it admits meets at the end of a network's chain. */
+enum report_default {
+	REPORT_DEFAULT_NONE,      /* never reached: a UFW rule decides for every source */
+	REPORT_DEFAULT_DENY,      /* dropped and logged: guardnet's own default */
+	REPORT_DEFAULT_UFW_DENY,  /* UFW's default incoming policy */
+	REPORT_DEFAULT_UFW_REJECT,
+	REPORT_DEFAULT_UFW_ALLOW,
+};
+
+/* Who may reach one published port, in the order a connection is admitted
+ * (admit.h): the host always, then the network's own containers (icc),
+ * UFW's rules that can decide for it (numbered as `ufw status numbered`
+ * numbers them), guardnet.allow, and the default. */
+struct report_reach {
+	bool hairpin;
+	unsigned *ufw_rules;                   /* ufw_rule_number's numbers, in order */
+	size_t n_ufw_rules;
+	struct gn_prefix *allow;               /* the network's, then the endpoint's, of the port's family */
+	size_t n_allow;
+	enum report_default dflt;
+};
+
+/* Connections the kernel counted for a published port (known: it could be
+ * read), since guardnet's table was first made on this host. */
+struct report_counters {
+	bool known;
+	uint64_t admitted, blocked;
+};
+
+struct report_port {
+	struct gn_pub pub;
+	struct report_reach reach;
+	struct report_counters count;
+};
+
 struct report_endpoint {
-	const char *id;
+	const char *id;                        /* first, here and in report_network: report.c sorts by it */
 	bool has_addr4, has_addr6;
 	struct gn_addr addr4, addr6;
 	const struct gn_prefix_list *allow;
-	struct gn_pub_list published;          /* what it publishes now */
+	struct report_port *ports;             /* what it publishes now */
+	size_t n_ports;
 };
 
 struct report_network {
@@ -25,10 +61,14 @@ struct report_network {
 	const char *bridge;
 	bool internal, icc;
 	enum gn_ufw_mode ufw;                  /* guardnet.ufw as given */
+	bool ufw_in_force;
 	const struct gn_addr_list *publish;    /* the host allowlist in force */
 	const struct gn_prefix_list *allow;
+	const struct gn_ipam_data *subnets4, *subnets6;
+	size_t n_subnets4, n_subnets6;
 	struct report_endpoint *eps;
 	size_t n_eps;
+	struct report_counters count;          /* its ports' together */
 };
 
 /* A line of UFW's files guardnet cannot express (ufw-restore.c): an
@@ -42,8 +82,9 @@ struct report_ufw_line {
 
 /* guardnetctl status */
 struct report_status {
-	bool ufw_enabled;                      /* false too when UFW was not read */
-	size_t ufw_rules4, ufw_rules6;
+	uint32_t mark;
+	struct backend_fw_info fw;
+	const struct ufw_config *ufw;          /* NULL: UFW not read */
 	bool scope_global;                     /* a Swarm driver */
 	const struct gn_transport_port *ingress; /* Docker's routing mesh publishes these past guardnet */
 	size_t n_ingress;
@@ -51,10 +92,17 @@ struct report_status {
 	size_t n_ufw_unreadable;
 	struct report_network *nets;
 	size_t n_nets;
+	bool counters;                         /* the kernel's counters were read */
+	char counters_err[160];                /* why not */
 };
 
 int report_status(const struct gn_driver *d, struct report_status *ret, struct gn_err *err);
 void report_status_clear(struct report_status *s);
+
+/* report-reach.c: who may reach publication p of ep on net.  0 or -ENOMEM. */
+int report_reach(const struct plan_env *env, const struct gn_network *net, const struct gn_endpoint *ep,
+		 const struct gn_pub *p, struct report_reach *ret);
+void report_reach_clear(struct report_reach *r);
 
 /* guardnetctl check: one line per difference between kernel and state. */
 struct report_lines {

@@ -36,12 +36,17 @@ KERNEL_LIBS = {
     "nl-watch.c": {"libmnl"},
     "nl-diag.c": {"libmnl"},
     "nl-link.c": {"libmnl"},
+    "nl-update.c": {"libmnl"},
     "fw-apply.c": {"libmnl", "libnftnl", "libiptc"},
     "fw-nft.h": {"libmnl", "libnftnl"},
     "fw-nft-table.c": {"libmnl", "libnftnl"},
     "fw-nft-guard.c": {"libmnl", "libnftnl"},
     "fw-nft-batch.c": {"libmnl", "libnftnl"},
     "fw-nft-count.c": {"libmnl", "libnftnl"},
+    "fw-nft-tally.c": {"libmnl", "libnftnl"},
+    "fw-nft-check.c": {"libmnl", "libnftnl"},
+    "fw-nft-text.h": {"libmnl", "libnftnl"},
+    "fw-nft-text.c": {"libmnl", "libnftnl"},
     "fw-nft-events.c": {"libmnl", "libnftnl"},
     "fw-nft-expr.c": {"libmnl", "libnftnl"},
     "fw-nft-pub.c": {"libmnl", "libnftnl"},
@@ -58,17 +63,18 @@ KERNEL_LIBS = {
 # of their own (a socket that answers requests cannot also take them).
 NETLINK_SOCKETS = {"nl-socket.c", "nl-diag.c", "nl-watch.c", "fw-apply.c", "fw-nft-events.c"}
 # The kernel layer: the files above and the backend that drives them.
-KERNEL_LAYER = set(KERNEL_LIBS) | {"kernel.c", "kernel.h", "nl.h", "fw.h", "fw-ipt-legacy.h"}
+KERNEL_LAYER = set(KERNEL_LIBS) | {"kernel.c", "kernel.h", "kernel-int.h", "kernel-reconcile.c", "kernel-check.c",
+                                   "nl.h", "fw.h", "fw-ipt-legacy.h"}
 # The HTTP/JSON boundary: only these see jansson.
 JSON_BOUNDARY = {"api.c", "control.c", "store.c", "json-decode.c", "json-decode.h", "json-encode.c",
-                 "json-encode.h", "json-field.c", "json-field.h"}
+                 "json-encode.h", "json-field.c", "json-field.h", "json-status.c", "json-status.h"}
 # Headers of the kernel layer, which nothing above it sees (main.c opens the
 # kernel, so it includes kernel.h).
-KERNEL_HEADERS = {"kernel.h", "nl.h", "nl-msg.h", "fw-nft.h", "fw-ipt-legacy.h"}
+KERNEL_HEADERS = {"kernel.h", "kernel-int.h", "nl.h", "nl-msg.h", "fw-nft.h", "fw-nft-text.h", "fw-ipt-legacy.h"}
 MAY_OPEN_KERNEL = {"main.c": {"kernel.h"}}
 # Headers of the driver and the boundary, which the kernel layer never sees.
 DRIVER_HEADERS = {"driver.h", "driver-int.h", "state.h", "plan.h", "store.h", "api.h", "http.h",
-                  "report.h", "explain.h", "control.h", "json-decode.h", "json-encode.h"}
+                  "report.h", "explain.h", "control.h", "json-decode.h", "json-encode.h", "json-status.h"}
 
 LIBS = {"libmnl": re.compile(r"<libmnl/"), "libnftnl": re.compile(r"<libnftnl/"),
         "libiptc": re.compile(r"<libiptc/"), "jansson": re.compile(r"<jansson\.h>")}

@@ -142,7 +142,9 @@ plugin_call() {
 	curl -sf --unix-socket "$(plugin_sock "$1")" -X POST -d "${3:-}" "http://plugin$2"
 }
 
-gnctl() { "$GN_CTL" --socket "$GN_TMP/gn-$H/control.sock" "$@"; }
+# gnctl ARGS...: guardnetctl against the guardnetd of test host H (without
+# asking Docker for names).
+gnctl() { "$GN_CTL" --socket "$GN_TMP/gn-$H/control.sock" --no-docker "$@"; }
 
 # gnctl_in_host ARGS...: guardnetctl as $H's administrator runs it: in H's
 # network namespace and mounts (its /etc/ufw), with H's dockerd as

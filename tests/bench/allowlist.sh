@@ -1,43 +1,33 @@
 #!/bin/bash
-# Large allowlists (issue 12, point 5): for guardnet.allow lists of 1,000,
-# 8,000 and 100,000 /32s that cannot be merged (tests/tools/allowlist.py),
-# how long docker network create takes through the Docker API, guardnetd's
-# memory (RSS) before and with the network, how long guardnetd takes to put
-# its table back after another program's nft delete table (from the
-# delete to the table listed again: it comes back in one transaction), and how long docker network rm
-# takes.  --quick: 8,000 only.
+# Figure 11, allowlists (issue 17): a guardnet.allow of CIDRS CIDRs (a
+# country list) on a network and on an endpoint, created, changed and
+# removed through guardnetd's plugin API (tools/allowcost.py), against the
+# same calls without a list, in alternating order, on one guardnetd that
+# also holds NETS other networks; guardnetd's resident set with the list,
+# and its peak.
 #
 #   usage: bash tests/bench/allowlist.sh [--quick]
 set -u
 . "$(dirname "$0")/lib.sh"
 trap gn_cleanup EXIT
 
-SIZES=$(pick "1000 8000 100000" "8000")
-testbed || exit 1
+ROUNDS=$(pick 5 1)
+CIDRS=$(pick 100000 1000)
+NETS=$(pick 10 2)
 machine
-pid_var=GUARDNETD_PID_${H//-/_}
-GPID=${!pid_var}
-rss() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$GPID/status"; }
-ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
-
-for n in $SIZES; do
-	/usr/bin/python3 "$GN_ROOT/tests/tools/allowlist.py" "$n" big "$DRV" 10.253.2.0/24 >"$GN_TMP/big.json"
-	rss0=$(rss)
-	s=$(date +%s%N)
-	docker_api "$H" /networks/create "$GN_TMP/big.json" >/dev/null
-	create=$(ms_since "$s")
-	rss1=$(rss)
-	# guardnetd puts the table back in one transaction: when it is listed,
-	# all of it is there.
-	back() { in_ns "$H" nft list tables | grep -q 'inet guardnet'; }
-	s=$(date +%s%N)
-	in_ns "$H" nft delete table inet guardnet
-	wait_until 30 back
-	repair=$(ms_since "$s")
-	s=$(date +%s%N)
-	dk "$H" network rm big >/dev/null
-	rm_ms=$(ms_since "$s")
-	say "allowlist $n: create ${create} ms, guardnetd RSS ${rss0} -> ${rss1} MB, repair after nft delete table ${repair} ms, network rm ${rm_ms} ms"
-	check "allowlist $n: numbers from the round" test -n "$create" -a -n "$repair" -a -n "$rm_ms"
+A=${GN_TAG}a
+plugin_host "$A" "${GN_TAG}da" || exit 1
+out=$(python3 "$BENCH_DIR/tools/allowcost.py" "$ROUNDS" "$CIDRS" "$NETS" "$(guardnetd_pid "$A")" \
+	"$(fleet_host a "$A" "${GN_TAG}da")")
+say "$out"
+check "the kernel's set held the $CIDRS CIDRs" test "$(field elements "$out")" = "$CIDRS"
+check "$ROUNDS rounds measured" test "$(grep -c "^round=.* cidrs=$CIDRS " <<<"$out")" -eq "$ROUNDS"
+# of KEY N: KEY's values in the rounds with N CIDRs.
+of() { grep " cidrs=$2 " <<<"$out" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | tr '\n' ' '; }
+for k in create change remove ep_add ep_del; do
+	result allowlist "$k with $CIDRS CIDRs, ms" "<=1000" "$(of "${k}_ms" "$CIDRS")" "without a list ms" "$(of "${k}_ms" 0)" \
+		"with / without" "$(divide "$(of "${k}_ms" "$CIDRS")" "$(of "${k}_ms" 0)")"
 done
+result allowlist "guardnetd RSS with a list of $CIDRS CIDRs, kB" "-" "$(of rss_kb "$CIDRS")" "peak kB" "$(of hwm_kb "$CIDRS")" \
+	"RSS without kB" "$(of rss_kb 0)"
 summary bench_allowlist

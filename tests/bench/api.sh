@@ -14,7 +14,7 @@ ROUNDS=$(pick 3 1)
 CLIENTS=16
 PER_CLIENT=$(pick 20 2)
 testbed || exit 1
-machine
+machine "$H"
 tool apiload || exit 1
 all=""
 for i in $(seq "$ROUNDS"); do

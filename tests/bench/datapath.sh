@@ -18,7 +18,7 @@ SECS=$(pick 5 1)
 CIDRS=$(pick 10000 100)
 RULES=$(pick 1000 10)
 testbed || exit 1
-machine
+machine "$H"
 perf_image_load "$H" || exit 1
 
 python3 "$BENCH_DIR/tools/ufw_rules.py" "$RULES" "$UFW_ROOT/etc/ufw/user.rules" || exit 1

@@ -18,7 +18,7 @@ trap gn_cleanup EXIT
 
 ROUNDS=$(pick 10 1)
 testbed || exit 1
-machine
+machine "$H"
 tool probe || exit 1
 cat >>"$UFW_ROOT/etc/ufw/after.rules" <<'EOF'
 

@@ -7,6 +7,13 @@
 # address family).  The sum of PSS is shown too: RSS counts the pages the
 # proxies share once per process.
 #
+# Figure 12 (issue 17): guardnetd's resident set on a host with NETS
+# networks of EPS endpoints that publish 4 ports each (through the plugin
+# API, tools/fleet.py), against what the bridge driver's docker-proxy
+# processes take for as many ports: per port as measured above (one
+# process per port and family), times the ports.  Not run, since 40,000
+# processes of ~3 MB do not fit in this machine.
+#
 #   usage: bash tests/bench/memory.sh [--quick]
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -14,8 +21,10 @@ trap gn_cleanup EXIT
 
 ROUNDS=$(pick 5 1)
 PORTS=$(pick 100 10)
+NETS=$(pick 1000 4)
+EPS=$(pick 5 2)
 testbed || exit 1
-machine
+machine "$H"
 dk "$H" network create -d "$DRV" --ipv6 --subnet 10.232.1.0/24 --subnet fd00:232:1::/64 gmem >/dev/null
 dk "$H" network create -d bridge --ipv6 --subnet 10.232.2.0/24 --subnet fd00:232:2::/64 bmem >/dev/null
 dockerd_pid=$(cat "$GN_TMP/docker-$H/docker.pid")
@@ -56,4 +65,18 @@ check "$ROUNDS rounds measured" test "${#r[@]}" -eq "$ROUNDS"
 check "2 docker-proxy processes per port (IPv4 and IPv6)" test "${n[0]:-0}" -eq $((2 * PORTS))
 result memory "$PORTS ports, guardnetd RSS / docker-proxy RSS" "<=0.01" "${r[*]}" \
 	"guardnetd RSS kB" "${g[*]}" "docker-proxy RSS kB" "${p[*]}" "docker-proxy PSS kB" "${pss[*]}" "docker-proxy processes" "${n[*]}"
+
+L=${GN_TAG}l
+plugin_host "$L" "${GN_TAG}dl" || exit 1
+say "$L: $(python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dl")" "$L" "${L}s" "$NETS" "$EPS" 4)"
+many=$((NETS * EPS * 4))
+check "$many ports in guardnet's maps" test "$(in_ns "$L" nft list map inet guardnet any4 | grep -o 'tcp \. [0-9]* :' | wc -l)" -eq "$many"
+lk=$(kb VmRSS "/proc/$(guardnetd_pid "$L")/status") lh=$(kb VmHWM "/proc/$(guardnetd_pid "$L")/status")
+lr=() lp=()
+for k in "${!p[@]}"; do
+	lp+=("$((p[k] * many / PORTS))")
+	lr+=("$(ratio "$lk" "${lp[-1]}")")
+done
+result memory "$many ports ($NETS networks x $EPS endpoints x 4), guardnetd RSS / docker-proxy RSS for as many ports" \
+	"<=0.01" "${lr[*]}" "guardnetd RSS kB" "$lk" "guardnetd peak RSS kB" "$lh" "docker-proxy RSS kB (per port x $many)" "${lp[*]}"
 summary bench_memory

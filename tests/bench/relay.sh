@@ -25,7 +25,7 @@ PORTS=$(pick 100 10)
 SECS=$(pick 5 1)
 CALLS=$(pick 300 30)
 testbed || exit 1
-machine
+machine "$H"
 perf_image_load "$H" || exit 1
 dk "$H" network create -d "$DRV" --subnet 10.234.1.0/24 grel >/dev/null
 dk "$H" network create -d bridge --subnet 10.234.2.0/24 brel >/dev/null

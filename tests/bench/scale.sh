@@ -21,7 +21,7 @@ SAMPLES=$(pick 100 5)
 SMALL=$(pick 10 2)
 LARGE=$(pick 1000 10)
 testbed || exit 1
-machine
+machine "$H"
 L=${GN_TAG}l
 netns_add "$L"
 dockerd_start "$L" || exit 1

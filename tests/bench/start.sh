@@ -14,7 +14,7 @@ trap gn_cleanup EXIT
 
 ROUNDS=$(pick 10 2)
 testbed || exit 1
-machine
+machine "$H"
 tool probe || exit 1
 dk "$H" network create -d "$DRV" --subnet 10.231.1.0/24 gnet >/dev/null
 dk "$H" network create -d bridge --subnet 10.231.2.0/24 bnet >/dev/null

@@ -29,7 +29,7 @@ check "network rm: no rule names gn-$br4" bash -c "! nsenter --net=/run/netns/$H
 must dk "$H" rm -f c3 c4 c5 c6 c7 c8
 must dk "$H" network rm n6 nint nmtu
 check "no gn link left" test "$(gn_links "$H")" -eq 0
-check "no guardnet table left" bash -c "! nsenter --net=/run/netns/$H nft list table inet guardnet 2>/dev/null"
+check "no guardnet table left (guardnet, guardnet_count)" bash -c "! nsenter --net=/run/netns/$H nft list tables | grep -q guardnet"
 check "no guardnet rule left in iptables" bash -c "! nsenter --net=/run/netns/$H iptables-save | grep -q guardnet"
 check "no state left" no_state "$H"
 summary

@@ -24,7 +24,7 @@ pubs=$(gnctl --json status | python3 -c 'import json,sys
 for n in json.load(sys.stdin)["networks"]:
     for e in n["endpoints"]:
         for p in e["published"]:
-            print(p.split(" -> ")[0])')
+            print(p["docker"].split("->")[0] + "/" + p["proto"])')
 check "$((N * 6)) published ports (3 per family per container)" test "$(wc -l <<<"$pubs")" -eq $((N * 6))
 check "no host port published twice" test -z "$(sort <<<"$pubs" | uniq -d)"
 check "$N at once: guardnetd, kernel and Docker agree, every port answers the host only" consistent --reach

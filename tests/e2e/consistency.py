@@ -87,14 +87,13 @@ def state_files(state, sub):
     return {n[:-5] for n in names if n.endswith(".json")}
 
 
-def parse_pub(line):
-    """'0.0.0.0:8080/tcp -> 10.0.0.2:80' -> (host, port, proto, ctr, ctr_port)."""
-    m = re.fullmatch(r"(\[::\]|[^ ]+):(\d+)/(tcp|udp) -> (.+):(\d+)", line)
-    if not m:
-        problem(f"status: unreadable published entry {line!r}")
+def parse_pub(p):
+    """A published port of guardnetctl's JSON -> (host, port, proto, ctr, ctr_port)."""
+    try:
+        return (p["host_address"], p["host_port"], p["proto"], p["container_address"], p["container_port"])
+    except (KeyError, TypeError):
+        problem(f"status: unreadable published entry {p!r}")
         return None
-    host = m.group(1).strip("[]")
-    return (host, int(m.group(2)), m.group(3), m.group(4), int(m.group(5)))
 
 
 def links(ns):
@@ -139,7 +138,7 @@ def nft_mappings(table):
 def check_all(a):
     dk = Docker(a.docker)
     nets, eps, running = docker_view(dk, a.driver)
-    status = json.loads(run([a.ctl, "--socket", a.control, "--json", "status"]).stdout)
+    status = json.loads(run([a.ctl, "--socket", a.control, "--no-docker", "--json", "status"]).stdout)
     st_nets = state_files(a.state, "networks")
     st_eps = state_files(a.state, "endpoints")
     bridges = {nid: "gn-" + nid[:12] for nid in nets}
@@ -148,8 +147,8 @@ def check_all(a):
     if st_nets != set(nets):
         problem(f"networks: Docker has {sorted(x[:12] for x in nets)}, state dir {sorted(x[:12] for x in st_nets)}")
     g_nets = {n["id"]: n for n in status["networks"]}
-    if set(g_nets) != {x[:12] for x in nets}:
-        problem(f"networks: guardnetctl status shows {sorted(g_nets)}, Docker has {sorted(x[:12] for x in nets)}")
+    if set(g_nets) != set(nets):
+        problem(f"networks: guardnetctl status shows {sorted(g_nets)}, Docker has {sorted(nets)}")
     g_eps = {e["id"]: e for n in status["networks"] for e in n["endpoints"]}
 
     # Endpoints: every endpoint of a container is known; guardnetd knows no
@@ -160,8 +159,8 @@ def check_all(a):
         problem(f"endpoint {e[:12]} of container {eps[e][1][:12]}: no state file")
     for e in sorted(st_eps - set(eps)):
         problem(f"endpoint {e[:12]}: state file for an endpoint Docker does not have")
-    if set(g_eps) != {e[:12] for e in st_eps}:
-        problem(f"endpoints: guardnetctl status shows {sorted(g_eps)}, state dir {sorted(e[:12] for e in st_eps)}")
+    if set(g_eps) != set(st_eps):
+        problem(f"endpoints: guardnetctl status shows {sorted(g_eps)}, state dir {sorted(st_eps)}")
     for e in sorted(set(eps) - attached):
         print(f"  note: Docker keeps endpoint {e[:12]} without a container (its DeleteEndpoint failed); "
               f"guardnetd {'knows it' if e in st_eps else 'has dropped it'}")
@@ -214,11 +213,11 @@ def check_all(a):
             if e not in attached:
                 problem(f"container {c['Name']}: endpoint {e[:12]} not attached in Docker's network view")
                 continue
-            ge = g_eps.get(e[:12])
+            ge = g_eps.get(e)
             if not ge:
                 problem(f"container {c['Name']}: guardnetd does not show endpoint {e[:12]}")
                 continue
-            if ge["address"] != ns_["IPAddress"] or ge["address6"] != ns_["GlobalIPv6Address"]:
+            if (ge["address"] or "") != ns_["IPAddress"] or (ge["address6"] or "") != ns_["GlobalIPv6Address"]:
                 problem(f"container {c['Name']}: guardnetd has {ge['address']} {ge['address6']}, Docker "
                         f"{ns_['IPAddress']} {ns_['GlobalIPv6Address']}")
             asked = []

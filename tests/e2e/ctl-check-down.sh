@@ -34,9 +34,10 @@ check "the answer says what it could not check" has "$out" '^not checked: the ru
 check "ok: the table and its hooked chains" has "$out" '^ok: table inet guardnet: chains forward, prerouting, raw-prerouting, output and postrouting on their hooks'
 check "ok: the network's bridge, its set element and chain" has "$out" "^ok: network ${net:0:12}: bridge $br, in set bridges, chain pub-$br"
 check "ok: the endpoint's interface" has "$out" '^ok: 1 endpoint of the state directory has its interface'
-check "ok: the iptables accept rule" has "$out" "^ok: iptables \(nf_tables\): guardnet's accept rule is in filter DOCKER-USER"
+check "ok: the counting table's chains and sets" has "$out" '^ok: table inet guardnet_count: chains prerouting, output and postrouting on their hooks, and sets conn4, adm4, conn6 and adm6'
+check "ok: the iptables accept rule and drops" has "$out" "^ok: iptables \(nf_tables\): guardnet's accept rule is in filter DOCKER-USER, and its device group drops"
 # Docker 20.10 makes no ip6 filter table: guardnet makes FORWARD for its rules.
-check "ok: the ip6tables accept rule" has "$out" "^ok: ip6tables \(nf_tables\): guardnet's accept rule is in filter FORWARD"
+check "ok: the ip6tables accept rule and drops" has "$out" "^ok: ip6tables \(nf_tables\): guardnet's accept rule is in filter FORWARD, and its device group drops"
 check "verdict: the kernel still holds the protection" has "$out" "still holds guardnet's protection for 1 network"
 check "no drift line" bash -c "! grep -q '^drift' \"$GN_TMP/out\""
 # What the degraded check says is true: the host gets the page, the outside
@@ -55,7 +56,7 @@ ctl --json check
 check "killed guardnetd: --json check, exit 3, degraded and no drift (got $rc)" bash -c "[ $rc -eq 3 ] && python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d[\"degraded\"] is True and d[\"drift\"] == [] and len(d[\"ok\"]) == 5 and d[\"not_checked\"], d
+assert d[\"degraded\"] is True and d[\"drift\"] == [] and len(d[\"ok\"]) == 6 and d[\"not_checked\"], d
 ' \"$GN_TMP/out\""
 check "killed guardnetd: stderr says it is not running" has "$err" 'guardnetd is not running: nothing listens on'
 
@@ -79,6 +80,15 @@ breaks "iptables accept rule deleted" "iptables \(nf_tables\): guardnet's accept
 in_ns "$H" iptables -I DOCKER-USER $rule
 ctl check
 check "the rule put back by hand: exit 3 again (got $rc)" test "$rc" -eq 3
+drop="-m devgroup --dst-group 0x4e47 -m comment --comment guardnet -j DROP"
+breaks "device group drop into the bridges deleted" \
+	"iptables \(nf_tables\): guardnet's accept rule is in filter DOCKER-USER, but not both of its device group drops" \
+	in_ns "$H" iptables -D DOCKER-USER $drop
+in_ns "$H" iptables -I DOCKER-USER 2 $drop
+ctl check
+check "the drop put back by hand: exit 3 again (got $rc)" test "$rc" -eq 3
+breaks "table inet guardnet_count deleted" "table inet guardnet_count is missing: connections to published ports are not counted" \
+	in_ns "$H" nft delete table inet guardnet_count
 breaks "bridge taken out of set bridges" "network ${net:0:12}: bridge $br is not in set bridges" \
 	in_ns "$H" nft delete element inet guardnet bridges "{ \"$br\" }"
 in_ns "$H" nft add element inet guardnet bridges "{ \"$br\" }"
@@ -110,8 +120,8 @@ in_ns "$B" timeout 30 "$CTL" --socket "$GN_TMP/none.sock" --state-dir "$GN_TMP/n
 rc=$?
 out=$(cat "$GN_TMP/out")
 check "bare namespace: exit 1 (got $rc)" test "$rc" -eq 1
-check "the hand-typed rule is found in iptables-nft" has "$out" "^ok: iptables \(nf_tables\): guardnet's accept rule is in filter DOCKER-USER"
-check "the legacy rule is found in a user chain" has "$out" "^ok: iptables-legacy: guardnet's accept rule is in filter DOCKER-USER"
+check "the hand-typed rule is found in iptables-nft, without the drops" has "$out" "^drift: iptables \(nf_tables\): guardnet's accept rule is in filter DOCKER-USER, but not both of its device group drops"
+check "the legacy rule is found in a user chain, without the drops" has "$out" "^drift: iptables-legacy: guardnet's accept rule is in filter DOCKER-USER, but not both"
 check "legacy ip6 FORWARD without it is reported" has "$out" "^drift: ip6tables-legacy: guardnet's accept rule is not in filter FORWARD"
 check "the bridge without a table is reported" has "$out" "^drift: table inet guardnet is missing"
 

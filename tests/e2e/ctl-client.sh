@@ -98,14 +98,14 @@ pid_var=GUARDNETD_PID_${H//-/_}
 pid=${!pid_var}
 sock=$GN_TMP/gn-$H/control.sock
 run_ctl --socket "$sock" status
-check "running guardnetd: status answers (exit $rc, $ms ms)" ctl_was 0 out '^firewall:' 
+check "running guardnetd: status answers (exit $rc, $ms ms)" ctl_was 0 out '^guardnetd .*; firewall:' 
 kill -STOP "$pid"
 run_ctl --socket "$sock" --timeout 2 status
 check "stopped guardnetd (SIGSTOP): exit 3 after the timeout ($rc, $ms ms: $err)" \
 	ctl_was 3 err 'did not answer within 2 s: it is stopped or wedged' 5000 1900
 kill -CONT "$pid"
 run_ctl --socket "$sock" status
-check "continued: status answers again (exit $rc)" ctl_was 0 out '^firewall:' 
+check "continued: status answers again (exit $rc)" ctl_was 0 out '^guardnetd .*; firewall:' 
 # guardnetd_stop polls until the pid is gone (wait alone returns at once
 # for the disowned job).
 guardnetd_stop "$H" KILL

@@ -19,7 +19,8 @@ check "the package is named for VERSION ($version): ${deb:-none}" test -n "$deb"
 files=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|')
 has_file() { grep -qxE -- "$1" <<<"$files"; }
 for f in /usr/share/doc/guardnet/README.md /usr/share/doc/guardnet/NEWS \
-	/usr/share/doc/guardnet/examples/compose/docker-compose.yml /usr/share/doc/guardnet/examples/compose/README.md; do
+	/usr/share/doc/guardnet/examples/compose/docker-compose.yml /usr/share/doc/guardnet/examples/compose/README.md \
+	/usr/share/doc/guardnet/status.schema.json; do
 	check "ships $f" has_file "$f(\.gz)?"
 done
 check "ships the bash completion" has_file /usr/share/bash-completion/completions/guardnetctl
@@ -51,7 +52,7 @@ complete_words() {
 		COMP_WORDS=("${@}") && COMP_CWORD=$(($# - 1)) && COMP_LINE="$*" && COMP_POINT=${#COMP_LINE} &&
 		_guardnetctl && echo "${COMPREPLY[*]}"' "$root/usr/share/bash-completion/completions/guardnetctl" "$@"
 }
-check "completion: the commands" test "$(complete_words guardnetctl '')" = "status check explain audit"
+check "completion: the commands" test "$(complete_words guardnetctl '')" = "status check explain metrics audit"
 check "completion: ch -> check" test "$(complete_words guardnetctl ch)" = "check"
 check "completion: explain's options" test "$(complete_words guardnetctl explain --p)" = "--port"
 check "completion: --port 80 -> protocols" test "$(complete_words guardnetctl explain --port 80)" = "80/tcp 80/udp 80/sctp"

@@ -58,7 +58,7 @@ check "with systemd: dpkg --purge" sysd_dpkg --purge guardnet
 for f in /etc/guardnet /var/lib/guardnet /etc/systemd/system/multi-user.target.wants/guardnet.service; do
 	check "purged: no $f" test ! -e "$f"
 done
-check "purged: no guardnet table" bash -c "! nsenter --net=/run/netns/$H nft list table inet guardnet 2>/dev/null"
+check "purged: no guardnet table (guardnet, guardnet_count)" bash -c "! nsenter --net=/run/netns/$H nft list tables | grep -q guardnet"
 check "purged: no guardnet link" bash -c "! ip -n $H -o link show | grep -q 'alias guardnet:'"
 [ "$GN_FAILED" -eq 0 ] || { say "--- dpkg's output"; cat "$GN_TMP/dpkg.out"; }
 summary

@@ -15,7 +15,13 @@
  * so the kernel answers it with ENOENT and applies nothing of the batch.
  * While the file GN_REFUSE_IP_TABLE names exists, a batch that adds a rule
  * to table ip guardnet (UFW's rules) has that rule's chain renamed the same
- * way.  Everything else goes through untouched.
+ * way.
+ *
+ * With GN_REFUSE_IF=PATH, every transaction is refused while PATH exists:
+ * the type of its first message is changed to one nf_tables does not have,
+ * so the kernel answers EINVAL and applies nothing (guardnetctl check's
+ * test keeps guardnetd from putting back what it removes by hand).
+ * Everything else goes through untouched.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -129,16 +135,38 @@ static int corrupt(struct nlmsghdr *nlh, int port)
 	return 1;
 }
 
+/* Whether every transaction is to be refused now. */
+static int refuse_all(void)
+{
+	const char *p = getenv("GN_REFUSE_IF");
+
+	return p && access(p, F_OK) == 0;
+}
+
+/* Gives the message after a transaction's start a type nf_tables lacks. */
+static int corrupt_batch(struct nlmsghdr *first, int rem)
+{
+	if (!NLMSG_OK(first, rem) || first->nlmsg_type != NFNL_MSG_BATCH_BEGIN)
+		return 0;
+	first = NLMSG_NEXT(first, rem);
+	if (!NLMSG_OK(first, rem))
+		return 0;
+	first->nlmsg_type = (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | 0xff);
+	return 1;
+}
+
 /* A copy of the batch with the refusing change, or NULL to send it as is. */
 static void *rewrite(int fd, const void *buf, size_t len)
 {
-	int port = refuse_port(), ip = refuse_ip_table(), changed = 0, rem = (int)len;
+	int port = refuse_port(), ip = refuse_ip_table(), all = refuse_all(), changed = 0, rem = (int)len;
 	void *copy;
 
-	if ((!port && !ip) || !is_nfnetlink(fd) || !(copy = malloc(len)))
+	if ((!port && !ip && !all) || !is_nfnetlink(fd) || !(copy = malloc(len)))
 		return NULL;
 	memcpy(copy, buf, len);
-	for (struct nlmsghdr *h = copy; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem))
+	if (all)
+		changed = corrupt_batch(copy, rem);
+	for (struct nlmsghdr *h = copy; (port || ip) && NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem))
 		changed |= (port && corrupt(h, port)) | (ip && corrupt_ip_rule(h));
 	if (!changed) {
 		free(copy);

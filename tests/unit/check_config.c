@@ -15,6 +15,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.group, 0x4e47);
 	ck_assert_int_eq(c.ufw, GN_UFW_AUTO);
 	ck_assert(!c.scope_global);
+	ck_assert(!c.metrics); /* off unless configured */
 	config_clear(&c);
 }
 END_TEST
@@ -33,6 +34,34 @@ START_TEST(scope)
 	ck_assert_int_eq(config_set(&c, "scope", "swarm", "--scope", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "--scope: scope: invalid value \"swarm\" (expected local or global)");
 	ck_assert(!c.scope_global);
+}
+END_TEST
+
+/* metrics = off | PORT (127.0.0.1) | ADDRESS:PORT | [IPV6]:PORT */
+START_TEST(metrics_listener)
+{
+	struct gn_config c;
+	struct gn_err e;
+	char a[64];
+
+	config_init(&c);
+	ck_assert_int_eq(config_parse(&c, "metrics = 9101\n", "t.conf", &e), 0);
+	addr_format(&c.metrics_addr, a, sizeof a);
+	ck_assert(c.metrics && c.metrics_port == 9101 && !strcmp(a, "127.0.0.1"));
+	ck_assert_int_eq(config_parse(&c, "metrics = 0.0.0.0:9102\n", "t.conf", &e), 0);
+	addr_format(&c.metrics_addr, a, sizeof a);
+	ck_assert(c.metrics_port == 9102 && !strcmp(a, "0.0.0.0"));
+	ck_assert_int_eq(config_parse(&c, "metrics = [::1]:9103\n", "t.conf", &e), 0);
+	addr_format(&c.metrics_addr, a, sizeof a);
+	ck_assert(c.metrics_port == 9103 && !strcmp(a, "::1"));
+	ck_assert_int_eq(config_parse(&c, "metrics = off\n", "t.conf", &e), 0);
+	ck_assert(!c.metrics);
+	ck_assert_int_eq(config_parse(&c, "metrics = 70000\n", "t.conf", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "t.conf:1: metrics: invalid value \"70000\" (expected off, PORT, ADDRESS:PORT or "
+				"[IPV6]:PORT, PORT 1-65535)");
+	ck_assert_int_eq(config_parse(&c, "metrics = localhost:9100\n", "t.conf", &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "t.conf:1: metrics: invalid IP address \"localhost\"");
+	ck_assert_int_eq(config_parse(&c, "metrics = yes\n", "t.conf", &e), -EINVAL);
 	config_clear(&c);
 }
 END_TEST
@@ -50,7 +79,7 @@ START_TEST(parse)
 	ck_assert_uint_eq(c.mark, 0x100);
 	ck_assert_uint_eq(c.group, 77);
 	ck_assert_int_eq(config_parse(&c, "\n\nbogus = 1\n", "t.conf", &e), -EINVAL);
-	ck_assert_str_eq(e.msg, "t.conf:3: unknown key \"bogus\" (known: publish, ufw, mark, group, scope)");
+	ck_assert_str_eq(e.msg, "t.conf:3: unknown key \"bogus\" (known: publish, ufw, mark, group, scope, metrics)");
 	ck_assert_int_eq(config_parse(&c, "publish 127.0.0.1\n", "t.conf", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "t.conf:1: expected \"key = value\", got \"publish 127.0.0.1\"");
 	ck_assert_int_eq(config_parse(&c, "publish = 127.0.0.300\n", "t.conf", &e), -EINVAL);
@@ -91,6 +120,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, parse);
 	tcase_add_test(tc, scope);
+	tcase_add_test(tc, metrics_listener);
 	tcase_add_test(tc, shipped_file_parses);
 	suite_add_tcase(s, tc);
 	return s;

@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "fw.h"
 #include "fw-nft.h"
+#include "fw-nft-text.h"
 #include "suites.h"
 #include "ufw.h"
 
@@ -244,6 +245,41 @@ START_TEST(ufw_policy)
 }
 END_TEST
 
+/* guardnetctl check sees UFW's tables too: table inet guardnet's comment
+ * names ip (UFW without IPv6), table ip guardnet is there with its chains,
+ * ip6 is not; with no network under UFW neither is, and no comment.  The
+ * raw-prerouting chain and the sets of sources and uplinks are in the
+ * inet table's text. */
+START_TEST(check_text_ufw)
+{
+	struct gn_prefix sub[] = { P("10.9.0.0/24") };
+	struct fw_network n = { .bridge = "gn-rej", .icc = true, .subnets = sub, .n_subnets = 1, .ufw = true };
+	struct ufw_config c = { .enabled = true, .ipv6 = false, .in_policy = UFW_POLICY_REJECT };
+	uint32_t uplinks[] = { 2 };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .ufw = &c, .uplinks = uplinks, .n_uplinks = 1 };
+	struct ntable t[3] = { { .family = NFPROTO_INET, .name = FW_TABLE }, { .family = NFPROTO_IPV4, .name = FW_TABLE },
+			       { .family = NFPROTO_IPV6, .name = FW_TABLE } };
+
+	ck_assert_int_eq(nft_text_want(&m, t, 3), 0);
+	ck_assert(t[0].exists && t[1].exists && !t[2].exists);
+	ck_assert_str_eq(t[0].comment, FW_UFW_TABLES_COMMENT "ip");
+	ck_assert_str_eq(t[1].comment, "");
+	ck_assert_ptr_nonnull(nft_text_chain(&t[0], "raw-prerouting"));
+	ck_assert_uint_eq(nft_text_set(&t[0], "uplinks")->elems.n, 1);
+	ck_assert_ptr_nonnull(nft_text_set(&t[0], "src4"));
+	ck_assert_uint_gt(t[1].n_chains, 0);
+	ck_assert_ptr_null(nft_text_chain(&t[1], "raw-prerouting"));
+	for (size_t i = 0; i < 3; i++)
+		nft_text_clear(&t[i]);
+	n.ufw = false; /* plan.c: the network is not under UFW */
+	ck_assert_int_eq(nft_text_want(&m, t, 3), 0);
+	ck_assert(t[0].exists && !t[1].exists && !t[2].exists);
+	ck_assert_str_eq(t[0].comment, "");
+	for (size_t i = 0; i < 3; i++)
+		nft_text_clear(&t[i]);
+}
+END_TEST
+
 /* How many rules the printed batch adds to guardnet's table of family
  * ("inet", "ip", "ip6"). */
 static long rules_in(const char *text, const char *family)
@@ -359,6 +395,101 @@ START_TEST(uplinks_delta)
 }
 END_TEST
 
+/* The counting table for three ports (IPv4 on every address and on one,
+ * IPv6), whose old table had counted connections to two of them (one of
+ * which is gone): the counters go on from there.  Then the element delta
+ * when one port goes and another comes. */
+START_TEST(count_table)
+{
+	struct gn_pub pubs[] = { pub("*", 6, 8080, "10.1.0.2", 80), pub("192.0.2.1", 17, 5353, "10.1.0.2", 53),
+				 pub("*", 6, 8080, "fd00::2", 80) };
+	struct fw_count seen[] = { { .family = AF_INET, .any = true, .proto = 6, .port = 8080, .tried = 7, .admitted = 5 },
+				   { .family = AF_INET, .host = A("192.0.2.9"), .proto = 17, .port = 5353, .tried = 3 } };
+	struct fw_counts counts = { seen, 2 }, keys, next, drop, add;
+	struct fw_share all = { .pubs = pubs, .n_pubs = 3 }, gone = { .pubs = pubs, .n_pubs = 1 };
+	struct gn_pub later = pub("*", 6, 9090, "10.1.0.3", 80);
+	struct fw_share came = { .pubs = &later, .n_pubs = 1 };
+	struct nft_batch *b = nft_batch_new(1);
+
+	ck_assert_int_eq(fw_count_keys(&all, &keys), 0);
+	ck_assert_uint_eq(keys.n, 3);
+	fw_count_table(b, &keys, &counts);
+	expect_golden(b, "fw_nft_count_table");
+	ck_assert_int_eq(fw_count_keys(&all, &next), 0);
+	ck_assert_int_eq(fw_count_keys(&gone, &drop), 0);
+	ck_assert_int_eq(fw_count_keys(&came, &add), 0);
+	ck_assert_int_eq(fw_count_keys_apply(&next, &drop, &add), 0);
+	ck_assert_uint_eq(next.n, 3);
+	ck_assert_ptr_nonnull(fw_count_find_key(&next, &(struct fw_count){ .family = AF_INET, .any = true, .proto = 6,
+									  .port = 9090 }));
+	ck_assert_ptr_null(fw_count_find_key(&next, &(struct fw_count){ .family = AF_INET, .any = true, .proto = 6,
+									   .port = 8080 }));
+	b = nft_batch_new(1);
+	fw_count_delta(b, &keys, &next);
+	expect_golden(b, "fw_nft_count_delta");
+	/* The same delta from the two shares alone. */
+	b = nft_batch_new(1);
+	fw_count_delta(b, &drop, &add);
+	expect_golden(b, "fw_nft_count_delta");
+	free(keys.v);
+	free(next.v);
+	free(drop.v);
+	free(add.v);
+}
+END_TEST
+
+/* guardnetctl check's text of the table a model makes (fw-nft-text.c):
+ * the batch read back as the kernel would echo it, registers by the names
+ * the kernel dumps (reg 8, NFT_REG32_00, is reg 1 again) and the rules
+ * labelled with what they are for. */
+START_TEST(check_text)
+{
+	struct gn_prefix sub[] = { P("10.1.0.0/24") };
+	struct fw_network n = { .bridge = "gn-one", .icc = true, .subnets = sub, .n_subnets = 1 };
+	struct gn_pub pubs[] = { pub("*", 6, 8080, "10.1.0.2", 80) };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK, .pubs = pubs, .n_pubs = 1 };
+	struct ntable both[2] = { { .family = NFPROTO_INET, .name = FW_TABLE }, { .family = NFPROTO_INET, .name = FW_COUNT_TABLE } }, t;
+	const struct nchain *c;
+	const struct nset *set;
+
+	ck_assert_int_eq(nft_text_want(&m, both, 2), 0);
+	t = both[0];
+	ck_assert(t.exists);
+	c = nft_text_chain(&t, "forward");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->desc, "hook 2 prio -10 type filter policy 1");
+	ck_assert_str_eq(c->whats.v[0], "forward: admitted connections");
+	ck_assert_ptr_nonnull(nft_text_chain(&t, "pub-gn-one"));
+	set = nft_text_set(&t, "any4");
+	ck_assert_str_eq(set->desc, "flags 8 key_type 781 key_len 8 data_type 461 data_len 8");
+	ck_assert_uint_eq(set->elems.n, 1);
+	ck_assert_str_eq(set->elems.v[0], "00000006 0000901f : 0200010a 00005000");
+	ck_assert_ptr_null(nft_text_set(&t, "conn4"));
+	nft_text_clear(&t);
+
+	t = both[1];
+	c = nft_text_chain(&t, "prerouting");
+	ck_assert_str_eq(c->desc, "hook 0 prio -101 type nat policy 1");
+	ck_assert_str_eq(c->rules.v[0], "[ fib daddr type => reg 1 ] [ cmp eq reg 1 0x00000002 ] [ meta load nfproto => "
+					 "reg 1 ] [ cmp eq reg 1 0x00000002 ] [ payload load 4b @ network header + 16 => "
+					 "reg 1 ] [ meta load l4proto => reg 9 ] [ payload load 2b @ transport header + 2 => "
+					 "reg 10 ] [ lookup reg 1 set conn4 ]");
+	set = nft_text_set(&t, "conn4");
+	ck_assert_str_eq(set->desc, "key_type 29453 key_len 12 expr counter");
+	ck_assert_uint_eq(set->elems.n, 1);
+	ck_assert_str_eq(set->elems.v[0], "00000000 00000006 0000901f");
+	nft_text_clear(&t);
+
+	/* No network: no tables. */
+	m.n = 0;
+	ck_assert_int_eq(nft_text_want(&m, both, 2), 0);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert(!both[i].exists && !both[i].n_chains);
+		nft_text_clear(&both[i]);
+	}
+}
+END_TEST
+
 Suite *fw_nft_suite(void)
 {
 	Suite *s = suite_create("fw_nft");
@@ -375,6 +506,9 @@ Suite *fw_nft_suite(void)
 	tcase_add_test(tc, tally);
 	tcase_add_test(tc, share_delta);
 	tcase_add_test(tc, uplinks_delta);
+	tcase_add_test(tc, count_table);
+	tcase_add_test(tc, check_text);
+	tcase_add_test(tc, check_text_ufw);
 	suite_add_tcase(s, tc);
 	return s;
 }

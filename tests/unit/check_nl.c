@@ -7,6 +7,7 @@
  * with tests/unit/golden/nl_*.txt (`make golden` rewrites them).
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,7 @@ START_TEST(addresses)
 	print_msg(out, "IPv6 gateway", nl_msg_addr_new(buf, 3, &v6), false);
 	print_msg(out, "route to an IPv4 address", nl_msg_route_get(buf, &d4.addr), false);
 	print_msg(out, "route to an IPv6 address", nl_msg_route_get(buf, &d6.addr), false);
+	print_msg(out, "every address", nl_msg_addr_dump(buf), false);
 	text_check(out, &text, "nl_addr");
 }
 END_TEST
@@ -349,6 +351,123 @@ START_TEST(diag)
 }
 END_TEST
 
+/* A link as the kernel dumps it (rtnl_fill_ifinfo's order): a veth that is
+ * a port of bridge 3 in hairpin mode, up, with route_localnet on and IPv6
+ * address generation off; or, plain, a link with none of that. */
+static struct nlmsghdr *dumped(bool port)
+{
+	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_MULTI);
+	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+	uint32_t conf[IPV4_DEVCONF_MAX] = { 0 };
+	struct nlattr *info, *data, *af, *in;
+
+	ifm->ifi_index = 7;
+	ifm->ifi_flags = port ? IFF_UP : 0;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "gnh0123456789ab");
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac1);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	if (port) {
+		mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, 3);
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+		mnl_attr_nest_end(nlh, data);
+	}
+	mnl_attr_nest_end(nlh, info);
+	if (port) {
+		mnl_attr_put_u32(nlh, IFLA_MASTER, 3);
+		mnl_attr_put_u32(nlh, IFLA_GROUP, 0x4e47);
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, "guardnet:ep");
+		conf[IPV4_DEVCONF_ROUTE_LOCALNET - 1] = 1;
+		conf[IPV4_DEVCONF_FORWARDING - 1] = 1;
+		af = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+		in = mnl_attr_nest_start(nlh, AF_INET);
+		mnl_attr_put(nlh, IFLA_INET_CONF, sizeof conf, conf);
+		mnl_attr_nest_end(nlh, in);
+		in = mnl_attr_nest_start(nlh, AF_INET6);
+		mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+		mnl_attr_nest_end(nlh, in);
+		mnl_attr_nest_end(nlh, af);
+	}
+	return nlh;
+}
+
+START_TEST(dump)
+{
+	struct nl_link l;
+
+	nl_link_parse(dumped(true), &l);
+	ck_assert_str_eq(l.name, "gnh0123456789ab");
+	ck_assert_str_eq(l.kind, "veth");
+	ck_assert_str_eq(l.alias, "guardnet:ep");
+	ck_assert_mem_eq(l.mac, mac1, 6);
+	ck_assert_int_eq(l.ifindex, 7);
+	ck_assert_int_eq(l.master, 3);
+	ck_assert_uint_eq(l.group, 0x4e47);
+	ck_assert_uint_eq(l.flags & IFF_UP, IFF_UP);
+	ck_assert_int_eq(l.hairpin, 1);
+	ck_assert_int_eq(l.addr_gen_mode, IN6_ADDR_GEN_MODE_NONE);
+	ck_assert_int_eq(l.ipv4.route_localnet, 1);
+	ck_assert_int_eq(l.ipv4.forwarding, 1);
+	ck_assert_int_eq(l.ipv4.rp_filter, 0);
+	nl_link_parse(dumped(false), &l);
+	ck_assert_int_eq(l.master, 0);
+	ck_assert_int_eq(l.hairpin, -1);
+	ck_assert_int_eq(l.addr_gen_mode, -1);
+	ck_assert_int_eq(l.ipv4.route_localnet, -1);
+	ck_assert_str_eq(l.alias, "");
+}
+END_TEST
+
+/* A start-up that finds a link as it should be sends nothing; each
+ * difference is one message's worth. */
+START_TEST(diffs)
+{
+	struct nl_veth v = { .host = "gnh0123456789ab", .peer = "gnc0123456789ab", .master = "gn-test",
+			     .host_mac = mac1, .alias = "guardnet:ep" };
+	struct gn_prefix gw[2] = { P("10.1.2.1/24"), P("fd00:1::1/64") };
+	struct nl_bridge b = { .name = "gn-test", .alias = "guardnet:net", .mac = mac1, .group = 0x4e47, .addrs = gw,
+			       .n_addrs = 2 };
+	struct nl_ipv4_conf conf = { .forwarding = 1, .route_localnet = 1, .rp_filter = -1 };
+	struct nl_addr held[2] = { { .ifindex = 3, .p = gw[0] }, { .ifindex = 3, .p = gw[1] } };
+	struct nl_link l;
+	struct nl_fix f;
+
+	nl_link_parse(dumped(true), &l);
+	nl_veth_diff(&v, &l, 3, &f);
+	ck_assert(!f.link && !f.alias && !f.master && !f.port_conf && !f.hairpin);
+	nl_veth_diff(&v, &l, 4, &f);
+	ck_assert(f.link && f.master == 4 && !f.port_conf && !f.hairpin);
+	l.hairpin = 0;
+	l.addr_gen_mode = IN6_ADDR_GEN_MODE_EUI64;
+	l.flags = 0;
+	nl_veth_diff(&v, &l, 3, &f);
+	ck_assert(f.link && !f.master && f.port_conf && !f.alias && f.hairpin);
+	l.alias[0] = '\0';
+	nl_veth_diff(&v, &l, 3, &f);
+	ck_assert(f.port_conf && f.alias == v.alias);
+
+	nl_link_parse(dumped(true), &l);
+	l.ifindex = 3;
+	strcpy(l.alias, "guardnet:net");
+	l.group = 0;
+	nl_bridge_diff(&b, &conf, &l, held, 2, &f);
+	ck_assert(f.link && f.group == 0x4e47 && !f.addrs && !f.alias && !f.ipv4_conf);
+	l.group = 0x4e47;
+	nl_bridge_diff(&b, &conf, &l, held, 2, &f);
+	ck_assert(!f.addrs && !f.link && !f.alias && !f.group && !f.ipv4_conf);
+	held[1].p.len = 48;
+	l.ipv4.route_localnet = 0;
+	nl_bridge_diff(&b, &conf, &l, held, 2, &f);
+	ck_assert(f.addrs == 2 && !f.link && f.ipv4_conf);
+	held[0].ifindex = 4;
+	l.flags = 0;
+	nl_bridge_diff(&b, NULL, &l, held, 2, &f);
+	ck_assert(f.addrs == 3 && f.link && !f.alias && !f.ipv4_conf);
+}
+END_TEST
+
 Suite *nl_suite(void)
 {
 	Suite *s = suite_create("nl");
@@ -358,6 +477,10 @@ Suite *nl_suite(void)
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, settings);
 	tcase_add_test(tc, diag);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("state");
+	tcase_add_test(tc, dump);
+	tcase_add_test(tc, diffs);
 	suite_add_tcase(s, tc);
 	return s;
 }

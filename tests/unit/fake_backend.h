@@ -27,7 +27,7 @@ struct fake_backend {
 	size_t log_len;
 	/* Fault injection: the fail_at-th call that can fail (network_up,
 	 * endpoint_up, firewall, share, route, reconcile; 1 is the next one)
-	 * returns -fail_errno.  0: none. */
+	 * counters, returns -fail_errno.  0: none. */
 	unsigned fail_at;
 	int fail_errno;
 	bool stale;                  /* share answers -ESTALE, as after another program's change */
@@ -38,6 +38,8 @@ struct fake_backend {
 	/* What ingress answers: the routing mesh's ports. */
 	struct gn_transport_port ingress[4];
 	size_t n_ingress;
+	struct backend_fw_info fw_info;  /* what fw_info answers */
+	struct fw_counts counts;         /* what counters answers (the test owns v) */
 };
 
 void fake_init(struct fake_backend *f);

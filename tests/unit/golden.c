@@ -19,6 +19,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "fw-nft.h"
 #include "suites.h"
 
 #define GOLDEN_DIR SPEC_DIR "/../tests/unit/golden"
@@ -110,25 +111,6 @@ static void print_flags(FILE *out, uint16_t flags)
 			fprintf(out, " %s", f[i].name);
 }
 
-/* libnftnl (1.2.4) numbers the elements of a set element message 1, 2, 3...
- * when it builds one, and parses back only elements of type NFTA_LIST_ELEM
- * (1); the kernel ignores the type.  A copy with every element retyped
- * parses whole. */
-static struct nlmsghdr *elems_retyped(const struct nlmsghdr *nlh)
-{
-	struct nlmsghdr *copy = malloc(nlh->nlmsg_len);
-	struct nlattr *list, *e;
-
-	if (!copy)
-		return NULL;
-	memcpy(copy, nlh, nlh->nlmsg_len);
-	mnl_attr_for_each(list, copy, sizeof(struct nfgenmsg))
-		if (mnl_attr_get_type(list) == NFTA_SET_ELEM_LIST_ELEMENTS)
-			mnl_attr_for_each_nested(e, list)
-				e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
-	return copy;
-}
-
 /* What the default printout of a set leaves out. */
 static void set_details(char *buf, size_t len, const struct nftnl_set *s)
 {
@@ -155,6 +137,9 @@ static void set_details(char *buf, size_t len, const struct nftnl_set *s)
 		for (uint32_t i = 0; i < n; i++)
 			off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? "," : " ", f[i]);
 	}
+	if (nftnl_set_is_set(s, NFTNL_SET_EXPR) || nftnl_set_is_set(s, NFTNL_SET_EXPRESSIONS))
+		off += (size_t)snprintf(buf + off, len - off, " expr %s",
+					nftnl_expr_get_str(nftnl_set_get(s, NFTNL_SET_EXPR), NFTNL_EXPR_NAME));
 	if (nftnl_set_is_set(s, NFTNL_SET_USERDATA)) {
 		uint32_t n;
 		const uint8_t *u = nftnl_set_get_data(s, NFTNL_SET_USERDATA, &n);
@@ -198,6 +183,36 @@ static int match_info(struct nftnl_expr *e, void *data)
 	for (uint32_t i = 0; d && i < n && off < 65000; i++)
 		off += (size_t)snprintf(buf + off, 65536 - off, "%02x", d[i]);
 	return 0;
+}
+
+/* libnftnl's printout leaves out an element's own counter: one line each. */
+static void elem_counters(char *buf, size_t len, struct nftnl_set *s)
+{
+	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	struct nftnl_set_elem *e;
+	size_t off = strlen(buf);
+
+	while (it && (e = nftnl_set_elems_iter_next(it))) {
+		struct nftnl_expr *x = (struct nftnl_expr *)nftnl_set_elem_get(e, NFTNL_SET_ELEM_EXPR, NULL);
+		uint32_t n = 0;
+		const uint8_t *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &n);
+
+		if (!x || off >= len)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s\tcounter of", off && buf[off - 1] != '\n' ? "\n" : "");
+		/* In 32-bit words, as libnftnl prints the keys. */
+		for (uint32_t i = 0; i + 4 <= n && off < len; i += 4) {
+			uint32_t w;
+
+			memcpy(&w, k + i, 4);
+			off += (size_t)snprintf(buf + off, len - off, " %08x", w);
+		}
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, ": packets %llu bytes %llu\n",
+						(unsigned long long)nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS),
+						(unsigned long long)nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_BYTES));
+	}
+	nftnl_set_elems_iter_destroy(it);
 }
 
 /* One nf_tables object message, parsed back with libnftnl and printed the
@@ -260,12 +275,13 @@ static void print_object(FILE *out, const struct nlmsghdr *nlh, uint16_t type)
 	case NFT_MSG_NEWSETELEM:
 	case NFT_MSG_DELSETELEM: {
 		struct nftnl_set *s = nftnl_set_alloc();
-		struct nlmsghdr *copy = elems_retyped(nlh);
+		struct nlmsghdr *copy = nft_elems_retyped(nlh);
 
 		if (!copy || nftnl_set_elems_nlmsg_parse(copy, s) < 0)
 			snprintf(buf, sizeof buf, "(unparsable elements)");
 		else
 			nftnl_set_snprintf(buf, sizeof buf, s, NFTNL_OUTPUT_DEFAULT, 0);
+		elem_counters(buf, sizeof buf, s);
 		nftnl_set_free(s);
 		free(copy);
 		break;

@@ -19,28 +19,16 @@ and left for the caller to delete (the kernel takes namespaces down in the
 background, slowly: not while timing).  Prints per round and host:
   round=R endpoints=N p50_ms=A p99_ms=B create_p50_ms=C join_p50_ms=J program_p50_ms=P
 """
-import http.client
-import json
-import socket
 import subprocess
 import sys
 import time
+
+import fleet
 
 PREFIX, ROUNDS, SAMPLES = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 NET_ID = "5ca1e" + "0" * 59
 GATEWAY = "10.240.0.1"
 SAMPLE_BASE = 10000
-
-
-class UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("plugin", timeout=120)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(120)
-        self.sock.connect(self.path)
 
 
 def ip_batch(lines, netns):
@@ -56,38 +44,20 @@ def address(i):
     return f"10.240.{1 + i // 250}.{1 + i % 250}"
 
 
-class Host:
+class Host(fleet.Host):
+    """fleet.py's host (its call() times one request; a refusal stops the
+    run), with a sandbox namespace per endpoint."""
+
     def __init__(self, size, netns, sock, letter):
-        self.size, self.netns, self.letter = size, netns, letter
-        self.conn = UnixConnection(sock)
+        super().__init__(sock, netns, None)
+        self.size, self.letter = size, letter
 
-    def call(self, method, body):
-        """One request; returns its duration in ms.  A refusal stops the run."""
-        data = (json.dumps(body) + "\n").encode()
-        try:
-            return self.request(method, data)
-        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-            # guardnetd closes connections idle for 30 s; Docker dials again.
-            self.conn.close()
-            return self.request(method, data)
-
-    def request(self, method, data):
-        t = time.monotonic()
-        self.conn.request("POST", "/NetworkDriver." + method, body=data,
-                          headers={"Content-Type": "application/json"})
-        resp = self.conn.getresponse()
-        raw = resp.read()
-        ms = (time.monotonic() - t) * 1e3
-        if resp.status != 200:
-            sys.exit(f"scale.py: {self.netns}: {method}: {resp.status} {raw.decode(errors='replace')}")
-        return ms
-
-    def sandbox(self, i):
+    def sandbox_of(self, i):
         return f"{PREFIX}{self.letter}{i}"
 
     def sandboxes(self):
-        names = [self.sandbox(i) for i in range(self.size)] + \
-                [self.sandbox(SAMPLE_BASE + s) for s in range(SAMPLES)]
+        names = [self.sandbox_of(i) for i in range(self.size)] + \
+                [self.sandbox_of(SAMPLE_BASE + s) for s in range(SAMPLES)]
         subprocess.run(["ip", "-batch", "-"], input="".join(f"netns add {n}\n" for n in names),
                        text=True, check=True)
 
@@ -113,10 +83,10 @@ class Host:
         create = self.call("CreateEndpoint", dict(ref, Interface={"Address": address(i) + "/16",
                                                                   "AddressIPv6": "", "MacAddress": ""},
                                                   Options=opts))
-        join = self.call("Join", dict(ref, SandboxKey="/run/netns/" + self.sandbox(i), Options=opts))
-        ip_batch([f"link set gnc{ep_id(i)[:12]} netns {self.sandbox(i)} name eth0"], self.netns)
+        join = self.call("Join", dict(ref, SandboxKey="/run/netns/" + self.sandbox_of(i), Options=opts))
+        ip_batch([f"link set gnc{ep_id(i)[:12]} netns {self.sandbox_of(i)} name eth0"], self.netns)
         ip_batch(["link set lo up", f"addr add {address(i)}/16 dev eth0", "link set eth0 up",
-                  f"route add default via {GATEWAY}"], self.sandbox(i))
+                  f"route add default via {GATEWAY}"], self.sandbox_of(i))
         program = self.call("ProgramExternalConnectivity", dict(ref, Options=opts))
         return create, join, program
 

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Figure 7, networks (issue 17): `docker network create` + `docker network
+# rm` of one network (through dockerd's API, tools/dockernets.py) on a
+# dockerd that holds LARGE guardnet and LARGE bridge networks, against one
+# that holds SMALL of each; guardnet's and Docker's bridge driver's samples
+# rotate over the two dockerds.  Figures: guardnet at LARGE over guardnet at
+# SMALL, and guardnet over the bridge driver at LARGE.
+#
+#   usage: bash tests/bench/networks.sh [--quick]
+set -u
+. "$(dirname "$0")/lib.sh"
+trap gn_cleanup EXIT
+
+ROUNDS=$(pick 5 1)
+SAMPLES=$(pick 20 2)
+SMALL=$(pick 10 2)
+LARGE=$(pick 1000 10)
+S=${GN_TAG}s L=${GN_TAG}l
+for h in "$S" "$L"; do
+	netns_add "$h"
+	dockerd_start "$h" || exit 1
+	guardnetd_start "$h" "${GN_TAG}d$h" || exit 1
+done
+machine "$S"
+sock() { echo "$GN_TMP/docker-$1/docker.sock"; }
+for h in "$S" "$L"; do
+	n=$SMALL
+	[ "$h" = "$L" ] && n=$LARGE
+	say "$(python3 "$BENCH_DIR/tools/dockernets.py" fill "$(sock "$h")" "${GN_TAG}d$h" 160 0 "$n")"
+	say "$(python3 "$BENCH_DIR/tools/dockernets.py" fill "$(sock "$h")" bridge 192 0 "$n")"
+done
+check "$LARGE guardnet and $LARGE bridge networks" \
+	test "$(dk "$L" network ls -q --filter driver="${GN_TAG}d$L" | wc -l)/$(dk "$L" network ls -q --filter driver=bridge | wc -l)" = "$LARGE/$((LARGE + 1))"
+out=$(python3 "$BENCH_DIR/tools/dockernets.py" cost "$ROUNDS" "$SAMPLES" "gs:$(sock "$S"):${GN_TAG}d$S:160" \
+	"gl:$(sock "$L"):${GN_TAG}d$L:160" "bs:$(sock "$S"):bridge:192" "bl:$(sock "$L"):bridge:192")
+say "$out"
+col() { values "$1" "$2" "$out"; }
+check "$ROUNDS rounds measured" test "$(grep -c '^round=' <<<"$out")" -eq $((4 * ROUNDS))
+result networks "create + rm, guardnet at $LARGE / at $SMALL networks, p50" "<=1.2" "$(divide "$(col p50_ms gl)" "$(col p50_ms gs)")" \
+	"guardnet ms at $SMALL" "$(col p50_ms gs)" "guardnet ms at $LARGE" "$(col p50_ms gl)" \
+	"create ms at $LARGE" "$(col create_p50_ms gl)" "rm ms at $LARGE" "$(col rm_p50_ms gl)" \
+	"p99 ms at $LARGE" "$(col p99_ms gl)"
+result networks "create + rm at $LARGE networks, guardnet / bridge, p50" "<=1.0" "$(divide "$(col p50_ms gl)" "$(col p50_ms bl)")" \
+	"bridge ms at $SMALL" "$(col p50_ms bs)" "bridge ms at $LARGE" "$(col p50_ms bl)" \
+	"bridge create ms at $LARGE" "$(col create_p50_ms bl)" "bridge rm ms at $LARGE" "$(col rm_p50_ms bl)"
+summary bench_networks
