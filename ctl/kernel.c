@@ -178,11 +178,12 @@ static bool comment_in_udata(const struct nlattr *ud)
 	return false;
 }
 
-static bool comment_in_match(const struct nlattr *exprs)
+/* The data of the rule's first xt match named name (iptables-nft's compat
+ * encoding, e.g. -m comment), when it holds at least size bytes. */
+static const void *match_info(const struct nlattr *exprs, const char *name, size_t size)
 {
 	nla_for_each(e, nla_data(exprs), exprs->nla_len - NLA_HDRLEN) {
 		struct nlattr *x[NFTA_EXPR_MAX + 1], *m[NFTA_MATCH_MAX + 1];
-		const struct xt_comment_info *ci;
 
 		nl_attrs_nested(e, x, NFTA_EXPR_MAX);
 		if (!x[NFTA_EXPR_NAME] || !x[NFTA_EXPR_DATA] || !nla_str(x[NFTA_EXPR_NAME]) ||
@@ -190,14 +191,19 @@ static bool comment_in_match(const struct nlattr *exprs)
 			continue;
 		nl_attrs_nested(x[NFTA_EXPR_DATA], m, NFTA_MATCH_MAX);
 		if (!m[NFTA_MATCH_NAME] || !m[NFTA_MATCH_INFO] || !nla_str(m[NFTA_MATCH_NAME]) ||
-		    strcmp(nla_str(m[NFTA_MATCH_NAME]), "comment") ||
-		    (size_t)(m[NFTA_MATCH_INFO]->nla_len - NLA_HDRLEN) < sizeof *ci)
+		    strcmp(nla_str(m[NFTA_MATCH_NAME]), name) ||
+		    (size_t)(m[NFTA_MATCH_INFO]->nla_len - NLA_HDRLEN) < size)
 			continue;
-		ci = nla_data(m[NFTA_MATCH_INFO]);
-		if (!strncmp(ci->comment, GN_RULE_COMMENT, sizeof ci->comment))
-			return true;
+		return nla_data(m[NFTA_MATCH_INFO]);
 	}
-	return false;
+	return NULL;
+}
+
+static bool comment_in_match(const struct nlattr *exprs)
+{
+	const struct xt_comment_info *ci = match_info(exprs, "comment", sizeof *ci);
+
+	return ci && !strncmp(ci->comment, GN_RULE_COMMENT, sizeof ci->comment);
 }
 
 /* guardnet's accept rule ends in accept; its device group drops (commented
@@ -230,23 +236,9 @@ static bool accepts(const struct nlattr *exprs)
  * "dst" (into the group's interfaces), "src", or NULL. */
 static const char *devgroup_dir(const struct nlattr *exprs)
 {
-	nla_for_each(e, nla_data(exprs), exprs->nla_len - NLA_HDRLEN) {
-		struct nlattr *x[NFTA_EXPR_MAX + 1], *m[NFTA_MATCH_MAX + 1];
-		const struct xt_devgroup_info *g;
+	const struct xt_devgroup_info *g = match_info(exprs, "devgroup", sizeof *g);
 
-		nl_attrs_nested(e, x, NFTA_EXPR_MAX);
-		if (!x[NFTA_EXPR_NAME] || !x[NFTA_EXPR_DATA] || !nla_str(x[NFTA_EXPR_NAME]) ||
-		    strcmp(nla_str(x[NFTA_EXPR_NAME]), "match"))
-			continue;
-		nl_attrs_nested(x[NFTA_EXPR_DATA], m, NFTA_MATCH_MAX);
-		if (!m[NFTA_MATCH_NAME] || !m[NFTA_MATCH_INFO] || !nla_str(m[NFTA_MATCH_NAME]) ||
-		    strcmp(nla_str(m[NFTA_MATCH_NAME]), "devgroup") ||
-		    (size_t)(m[NFTA_MATCH_INFO]->nla_len - NLA_HDRLEN) < sizeof *g)
-			continue;
-		g = nla_data(m[NFTA_MATCH_INFO]);
-		return ctl_devgroup_dir(g->flags);
-	}
-	return NULL;
+	return g ? ctl_devgroup_dir(g->flags) : NULL;
 }
 
 static int on_rule(const struct nlmsghdr *h, void *ctx)
