@@ -18,6 +18,8 @@ FUZZ_OPTS    := -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -
 
 $(FZ)/obj/%.o: plugin/%.c | $(FZ)/obj
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+# The version, as the Makefile gives it to control.o (status and metrics print it).
+$(FZ)/obj/control.o: FUZZ_CFLAGS += -DGN_VERSION='"$(VERSION)"'
 
 # The driver's kernel in a harness is the unit tests' fake backend.
 FUZZ_FAKE    := tests/unit/fake_backend.c
