@@ -126,7 +126,8 @@ static void add_counts(const struct gn_driver *d, struct report_status *s)
 		return;
 	}
 	s->counters = true;
-	qsort(c.v, c.n, sizeof *c.v, by_count);
+	if (c.n)
+		qsort(c.v, c.n, sizeof *c.v, by_count);
 	for (size_t i = 0; i < s->n_nets; i++) {
 		struct report_network *n = &s->nets[i];
 

@@ -63,8 +63,8 @@ expect_open "a port of the range answers: 127.0.0.1:8002" "$H" http://127.0.0.1:
 expect_open "positive control: 127.0.0.1:8080 answers" "$H" http://127.0.0.1:8080/
 expect_refused "[::1]:8443 is not published" "$H" 'http://[::1]:8443/'
 must_read st gnctl status
-check "guardnetctl status shows the chosen port" grep -q "0.0.0.0:$eph/tcp -> 10.230.1.2:5000" <<<"$st"
-check "guardnetctl status shows the UDP binding" grep -q '127.0.0.1:9000/udp -> 10.230.1.2:9000' <<<"$st"
+check "guardnetctl status shows the chosen port" grep -q "0.0.0.0:$eph->5000/tcp" <<<"$st"
+check "guardnetctl status shows the UDP binding" grep -q '127.0.0.1:9000->9000/udp' <<<"$st"
 check "guardnetctl status shows nothing for [::1]:8443" bash -c "! grep -q 8443 <<<'$st'"
 check "Docker's views show no binding guardnet did not make (c1)" docker_truthful c1 "$want"
 

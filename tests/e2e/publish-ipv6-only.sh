@@ -27,8 +27,8 @@ expect_dropped "2001:db8:1::3, not allowed" "$O" 'http://[2001:db8:1::1]:8080/' 
 expect_refused "nothing on IPv4: 192.0.2.1:8080" "$H" http://192.0.2.1:8080/
 expect_refused "an IPv4 HostIP publishes nothing: 127.0.0.1:9000" "$H" http://127.0.0.1:9000/
 must_read st gnctl status
-check "guardnetctl status lists [::]:8080" grep -q '\[::\]:8080/tcp -> fd00:233:1::2:80' <<<"$st"
-check "and no IPv4 binding" bash -c "! grep -q '0.0.0.0:8080\|9000' <<<'$st'"
+check "guardnetctl status lists [::]:8080" grep -q '\[::\]:8080->80/tcp' <<<"$st"
+check "and no IPv4 binding" bash -c '! grep -q "0.0.0.0:8080\|9000" <<<"$1"' _ "$st"
 
 # 2. Isolation: no direct routing to the container, no way into another network.
 must in_ns "$O" ip -6 route add fd00:233:1::/64 via 2001:db8:1::1

@@ -22,7 +22,7 @@ ctl() { in_node "$1" "$GN_ROOT/build/guardnetctl" "${@:2}"; }
 endpoints() {
 	ctl "$1" --json status | python3 -c 'import json, sys
 s = json.load(sys.stdin)
-print(" ".join(sorted(str(len(e["published"])) for n in s["networks"] if n["id"] == sys.argv[1][:12] for e in n["endpoints"])))' "$GNET"
+print(" ".join(sorted(str(len(e["published"])) for n in s["networks"] if n["id"][:12] == sys.argv[1][:12] for e in n["endpoints"])))' "$GNET"
 }
 # warned NS: NS's guardnet warns of 8083/tcp in its log and its status.
 warned() {

@@ -58,7 +58,7 @@ ctl_status() { in_node "$W1" "$GN_ROOT/build/guardnetctl" status; }
 out=$(ctl_status 2>&1)
 check "guardnetctl status on W1 finds the plugin by itself: scope global" grep -q "scope: global (Docker Swarm)" <<<"$out"
 check "guardnetctl status on W1: the network and its published port" \
-	grep -q "0.0.0.0:8080/tcp -> 10.99.0" <<<"$out"
+	grep -q "0.0.0.0:8080->80/tcp" <<<"$out"
 
 must in_node "$W1" ufw allow from "$CLIENT_NO" to any port 8080 proto tcp >/dev/null
 check "ufw allow on W1: the other client reaches W1" wait_until 5 reaches "$C" "$CLIENT_NO" "http://$(node_addr "$W1"):8080/"

@@ -34,6 +34,7 @@ START_TEST(scope)
 	ck_assert_int_eq(config_set(&c, "scope", "swarm", "--scope", &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "--scope: scope: invalid value \"swarm\" (expected local or global)");
 	ck_assert(!c.scope_global);
+	config_clear(&c);
 }
 END_TEST
 
