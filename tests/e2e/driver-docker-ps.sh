@@ -65,7 +65,7 @@ expect_refused "[::1]:8443 is not published" "$H" 'http://[::1]:8443/'
 must_read st gnctl status
 check "guardnetctl status shows the chosen port" grep -q "0.0.0.0:$eph->5000/tcp" <<<"$st"
 check "guardnetctl status shows the UDP binding" grep -q '127.0.0.1:9000->9000/udp' <<<"$st"
-check "guardnetctl status shows nothing for [::1]:8443" bash -c "! grep -q 8443 <<<'$st'"
+check "guardnetctl status shows nothing for [::1]:8443" bash -c '! grep -q 8443 <<<"$1"' _ "$st"
 check "Docker's views show no binding guardnet did not make (c1)" docker_truthful c1 "$want"
 
 # 2. A range whose first port is taken: guardnet takes the next one.
