@@ -12,7 +12,7 @@
 
 #include "ufw.h"
 
-static int port_one(const char *s, const char **end, uint16_t *ret)
+int ufw_word_port(const char *s, const char **end, uint16_t *ret)
 {
 	char *e;
 	unsigned long v;
@@ -38,11 +38,11 @@ int ufw_word_ports(const char *s, bool list, struct ufw_ports *ret)
 			return -EINVAL;
 		p.lo[p.n] = 0;
 		p.hi[p.n] = 65535;
-		if (*c != ':' && port_one(c, &c, &p.lo[p.n]) < 0)
+		if (*c != ':' && ufw_word_port(c, &c, &p.lo[p.n]) < 0)
 			return -EINVAL;
 		if (*c == ':') {
 			c++;
-			if (*c && *c != ',' && port_one(c, &c, &p.hi[p.n]) < 0)
+			if (*c && *c != ',' && ufw_word_port(c, &c, &p.hi[p.n]) < 0)
 				return -EINVAL;
 		} else {
 			p.hi[p.n] = p.lo[p.n];

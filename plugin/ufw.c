@@ -112,20 +112,12 @@ static int parse_proto(const char *s, uint8_t *ret, struct gn_err *err)
 	return gn_errf(err, -EINVAL, "unknown protocol \"%s\"", s);
 }
 
+/* A port of user.rules' tuples: 1 to 65535. */
 static int parse_port(const char *s, const char **end, uint16_t *ret)
 {
-	char *e;
-	unsigned long v;
+	int r = ufw_word_port(s, end, ret);
 
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &e, 10);
-	if (errno || v < 1 || v > 65535)
-		return -EINVAL;
-	*ret = (uint16_t)v;
-	*end = e;
-	return 0;
+	return r < 0 || *ret ? r : -EINVAL;
 }
 
 /* "any", "80", "80,443", "8000:8010", "22,8000:8010" */

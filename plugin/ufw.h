@@ -49,6 +49,8 @@ int ufw_restore_line(const char *text, int family, struct ufw_ruleset *rs, struc
 		     struct gn_err *err);
 /* ufw-words.c: option values.  "80", "80:90", ":90", "80:" and with list,
  * comma-separated lists of those (multiport). */
+/* One port number, 0 to 65535, at s; *end after it.  0 or -EINVAL. */
+int ufw_word_port(const char *s, const char **end, uint16_t *ret);
 int ufw_word_ports(const char *s, bool list, struct ufw_ports *ret);
 /* "tcp", "ipv6-icmp", "all" (0), a number. */
 int ufw_word_protocol(const char *s, uint8_t *ret);
