@@ -48,7 +48,7 @@ docker_truthful() {
 }
 
 # 1. An IPv4-only network: fixed ports, a range of one port per mapping, a
-# host address, UDP, HostPort 0, and an IPv6 host address it cannot serve.
+# host address, UDP, HostPort 0, and [::1], which only the relay serves.
 must dk "$H" network create -d "$DRV" --subnet 10.230.1.0/24 n4
 serve c1 n4 -p 8080:80 -p 127.0.0.1:9000:9000/udp -p 8000-8002:7000-7002 -p 5000 -p '[::1]:8443:443'
 got=$(guardnet_ports c1 n4)
@@ -61,11 +61,15 @@ check "EndpointOperInfo lists exactly guardnet's bindings, nothing on IPv6: $(ec
 expect_open "the chosen port answers: 127.0.0.1:$eph" "$H" "http://127.0.0.1:$eph/"
 expect_open "a port of the range answers: 127.0.0.1:8002" "$H" http://127.0.0.1:8002/
 expect_open "positive control: 127.0.0.1:8080 answers" "$H" http://127.0.0.1:8080/
-expect_refused "[::1]:8443 is not published" "$H" 'http://[::1]:8443/'
+# Docker sends the [::1] binding of an IPv4-only network, and its bridge
+# would serve it with docker-proxy: guardnet's relay serves it, for the host
+# alone (plan-relay.c; attack-loopback6 shows nothing else reaches ::1). The
+# relay starts listening after the request is answered: polled.
+relay_listens() { in_ns "$H" ss -ltnpH 'sport = :8443' | grep -q '\[::1\]:8443 .*"guardnetd"'; }
+check "[::1]:8443: guardnet's relay serves it, as docker-proxy would" wait_until 10 relay_listens
 must_read st gnctl status
 check "guardnetctl status shows the chosen port" grep -q "0.0.0.0:$eph->5000/tcp" <<<"$st"
 check "guardnetctl status shows the UDP binding" grep -q '127.0.0.1:9000->9000/udp' <<<"$st"
-check "guardnetctl status shows nothing for [::1]:8443" bash -c '! grep -q 8443 <<<"$1"' _ "$st"
 check "Docker's views show no binding guardnet did not make (c1)" docker_truthful c1 "$want"
 
 # 2. A range whose first port is taken: guardnet takes the next one.
