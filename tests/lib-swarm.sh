@@ -143,8 +143,17 @@ node_dockerd_stop() {
 # plugin_build: build/plugin from `make plugin` (GN_PLUGIN_DIR names
 # another plugin directory to test instead).
 GN_PLUGIN_DIR=${GN_PLUGIN_DIR:-$GN_ROOT/build/plugin}
+# Suites run at once, and packaging/plugin/build.sh starts by removing the
+# directory, which would pull it from under another suite's docker plugin
+# create: under a lock, the first builds and the others find it current.
 plugin_build() {
-	[ "$GN_PLUGIN_DIR" != "$GN_ROOT/build/plugin" ] || make -s -C "$GN_ROOT" plugin >/dev/null
+	[ "$GN_PLUGIN_DIR" = "$GN_ROOT/build/plugin" ] || return 0
+	(
+		flock 9
+		cmp -s "$GN_PLUGIN_DIR/rootfs/usr/sbin/guardnetd" "$GN_ROOT/build/guardnetd" &&
+			cmp -s "$GN_PLUGIN_DIR/config.json" "$GN_ROOT/packaging/plugin/config.json" ||
+			make -s -C "$GN_ROOT" plugin >/dev/null
+	) 9>"$GN_ROOT/build/.plugin.lock"
 }
 
 # plugin_install NS NAME [KEY=VALUE...]: the managed plugin built by `make
