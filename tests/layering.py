@@ -15,6 +15,8 @@ theirs.  The rule:
 4. No circle: no module includes, through any chain, one that includes it.
 5. README's "Layout" names every file of plugin/, and no other ("x.c/h"
    names x.c and x.h).
+6. The command .ci/run runs is one of README's command lines, exactly: CI
+   runs the test command the README gives users.
 
 Adding a file to a list is a decision about the architecture: say why in
 the commit.  Exit 1 with one line per violation; `python3 tests/layering.py
@@ -153,6 +155,18 @@ def layout(readme, d):
             [f"README's Layout names {n}, which plugin/ lacks" for n in sorted(named - have)])
 
 
+def ci_command(root, readme):
+    """.ci/run's command, unless README shows it as a command line of its own."""
+    with open(os.path.join(root, ".ci", "run"), encoding="utf-8") as f:
+        cmds = [l.strip() for l in f if l.strip() and not l.startswith("#") and
+                not re.match(r"(set|cd) ", l.strip())]
+    with open(readme, encoding="utf-8") as f:
+        shown = {l.strip() for l in f if l.startswith("    ")}
+    if len(cmds) != 1:
+        return [f".ci/run: one command expected besides set and cd, found {cmds}"]
+    return [] if cmds[0] in shown else [f".ci/run runs \"{cmds[0]}\", which README.md shows nowhere as a command"]
+
+
 def check(d, readme=None):
     files = read(d)
     bad = layout(readme, d) if readme else []
@@ -212,7 +226,7 @@ def main():
     d, readme = os.path.join(root, "plugin"), os.path.join(root, "README.md")
     if sys.argv[1:] == ["--selftest"]:
         sys.exit(0 if selftest(d, readme) and not check(d, readme) else 1)
-    bad = check(d, readme)
+    bad = check(d, readme) + ci_command(root, readme)
     for b in bad:
         print("layering: " + b)
     sys.exit(1 if bad else 0)
