@@ -4,7 +4,6 @@
  * stops here), state, socket, then serve until SIGTERM or SIGINT.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +25,13 @@
 #include "kernel.h"
 #include "listen.h"
 #include "log.h"
+#include "main-opts.h"
 #include "metrics.h"
 #include "relay.h"
 #include "store.h"
 #include "ufw.h"
 #include "ufw-watch.h"
 
-#define DEFAULT_SOCKET "/run/docker/plugins/guardnet.sock"
-#define DEFAULT_STATE_DIR "/var/lib/guardnet"
 /* UFW's files are read where UFW keeps them: /etc/ufw and /etc/default/ufw. */
 #define UFW_ROOT "/"
 /* Legacy iptables sends no change events: look every 2 s. */
@@ -42,122 +40,6 @@
 #ifndef GN_VERSION
 #error "GN_VERSION comes from the file VERSION, through the Makefile"
 #endif
-
-struct opts {
-	const char *socket;
-	const char *state_dir;
-	const char *config;
-	const char *control;
-	bool config_given;
-	bool check_only;
-	bool cleanup;
-	int verbose;
-	const char *scope;      /* overrides guardnet.conf's scope */
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: guardnetd [-nv] [--socket PATH] [--state-dir DIR] [--config FILE] [--control PATH]\n"
-		   "                 [--scope local|global]\n"
-		   "       guardnetd --cleanup | --version | --help\n"
-		   "  -s, --socket PATH     plugin socket (default %s);\n"
-		   "                        its file name is the driver name Docker uses\n"
-		   "  -d, --state-dir DIR   durable state (default %s)\n"
-		   "  -f, --config FILE     configuration (default %s)\n"
-		   "  -c, --control PATH    guardnetctl's socket (default " GN_CONTROL_DIR "/DRIVER.sock,\n"
-		   "                        DRIVER being the plugin socket's name)\n"
-		   "      --scope SCOPE     local (default) or global: a driver for Docker Swarm's networks\n"
-		   "                        (overrides guardnet.conf's scope)\n"
-		   "  -n, --check           check the configuration and exit\n"
-		   "      --cleanup         remove every rule and link guardnet owns here, and exit\n"
-		   "  -v, --verbose         more log output (repeatable); guardnetd always runs in the\n"
-		   "                        foreground and logs to stderr\n"
-		   "  -V, --version         print the version\n"
-		   "  -h, --help            this text\n",
-		DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT);
-}
-
-static int parse_args(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "state-dir", required_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'f' },
-		{ "control", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "cleanup", no_argument, NULL, 'C' },
-		{ "scope", required_argument, NULL, 'S' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	*o = (struct opts){ DEFAULT_SOCKET, DEFAULT_STATE_DIR, GN_CONFIG_DEFAULT, NULL, false, false, false, 0, NULL };
-	while ((c = getopt_long(argc, argv, "s:d:f:c:nCvVh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			o->socket = optarg;
-			break;
-		case 'd':
-			/* relayd's -d means "debug, stay in the foreground"; here it
-			 * has always named the state directory, and unit files use it.
-			 * "guardnetd -d -v" would take "-v" as the directory. */
-			if (optarg[0] == '-') {
-				fprintf(stderr, "guardnetd: -d names the state directory (--state-dir DIR), not \"%s\"; "
-					"guardnetd always runs in the foreground, -v gives debug output\n", optarg);
-				return -EINVAL;
-			}
-			o->state_dir = optarg;
-			break;
-		case 'f':
-			o->config = optarg;
-			o->config_given = true;
-			break;
-		case 'c':
-			o->control = optarg;
-			break;
-		case 'n':
-			o->check_only = true;
-			break;
-		case 'C':
-			o->cleanup = true;
-			break;
-		case 'S':
-			o->scope = optarg;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'V':
-			printf("guardnetd %s\n", GN_VERSION);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "guardnetd: unexpected argument \"%s\"\n", argv[optind]);
-		usage(stderr);
-		return -EINVAL;
-	}
-	if (!o->control) {
-		static char control[108];
-
-		if (control_default_path(o->socket, control, sizeof control) < 0) {
-			fprintf(stderr, "guardnetd: the control socket's path for %s is too long; give --control\n",
-				o->socket);
-			return -EINVAL;
-		}
-		o->control = control;
-	}
-	return 0;
-}
 
 static int signals_fd(void)
 {
@@ -439,8 +321,15 @@ int main(int argc, char **argv)
 	unsigned budget;
 	size_t n_kept;
 
-	if (parse_args(argc, argv, &o) < 0)
+	if (opts_parse(argc, argv, &o) < 0)
 		return 2;
+	if (o.version || o.help) {
+		if (o.version)
+			printf("guardnetd %s\n", GN_VERSION);
+		else
+			opts_usage(stdout);
+		return 0;
+	}
 	log_init(o.verbose);
 	config_init(&cfg);
 	if (config_load(&cfg, o.config, !o.config_given, &err) < 0) {

@@ -1,7 +1,9 @@
+#include <errno.h>
 #include <string.h>
 
 #include "addr.h"
 #include "config.h"
+#include "main-opts.h"
 #include "suites.h"
 
 START_TEST(defaults)
@@ -35,6 +37,30 @@ START_TEST(scope)
 	ck_assert_str_eq(e.msg, "--scope: scope: invalid value \"swarm\" (expected local or global)");
 	ck_assert(!c.scope_global);
 	config_clear(&c);
+}
+END_TEST
+
+/* guardnetd's command line: defaults, -V stopping there, a state directory
+ * that looks like an option refused by name, the control socket derived
+ * from the plugin socket's name. */
+START_TEST(command_line)
+{
+	char a0[] = "guardnetd", dopt[] = "-d", v[] = "-v", big_v[] = "-V", s[] = "--socket",
+	     sock[] = "/run/docker/plugins/gn2.sock", extra[] = "surplus";
+	char *plain[] = { a0, NULL }, *version[] = { a0, big_v, NULL }, *bad_dir[] = { a0, dopt, v, NULL },
+	     *named[] = { a0, s, sock, NULL }, *surplus[] = { a0, extra, NULL };
+	struct opts o;
+
+	ck_assert_int_eq(opts_parse(1, plain, &o), 0);
+	ck_assert_str_eq(o.socket, DEFAULT_SOCKET);
+	ck_assert_str_eq(o.state_dir, DEFAULT_STATE_DIR);
+	ck_assert(!o.version && !o.help && !o.config_given);
+	ck_assert_int_eq(opts_parse(2, version, &o), 0);
+	ck_assert(o.version);
+	ck_assert_int_eq(opts_parse(3, bad_dir, &o), -EINVAL);
+	ck_assert_int_eq(opts_parse(3, named, &o), 0);
+	ck_assert_str_eq(o.control, "/run/guardnet/gn2.sock");
+	ck_assert_int_eq(opts_parse(2, surplus, &o), -EINVAL);
 }
 END_TEST
 
@@ -121,6 +147,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, parse);
 	tcase_add_test(tc, scope);
+	tcase_add_test(tc, command_line);
 	tcase_add_test(tc, metrics_listener);
 	tcase_add_test(tc, shipped_file_parses);
 	suite_add_tcase(s, tc);
