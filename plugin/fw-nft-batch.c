@@ -350,6 +350,24 @@ int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl
 	return n < 0 ? -errno : 0;
 }
 
+int nft_dump_elems(struct mnl_socket *sock, uint32_t *seq, uint16_t family, const char *table, const char *set,
+		   mnl_cb_t cb, void *data)
+{
+	char buf[1024] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
+	struct nftnl_set *s = nftnl_set_alloc();
+	uint32_t myseq = (*seq)++;
+	struct nlmsghdr *nlh;
+
+	if (!s)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP, myseq);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nft_request(sock, nlh, myseq, cb, data);
+}
+
 struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh)
 {
 	struct nlmsghdr *copy = malloc(nlh->nlmsg_len);

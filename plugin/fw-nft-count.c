@@ -1,6 +1,6 @@
 /*
- * Connections to published ports, counted in a table of their own, and
- * read back.  In nft syntax (and the same for ip6 with conn6, adm6):
+ * Connections to published ports, counted in a table of their own (read
+ * back by fw-nft-count-read.c).  In nft syntax (and the same for ip6 with conn6, adm6):
  *
  *   table inet guardnet_count {
  *     set conn4 { type ipv4_addr . inet_proto . inet_service; counter }
@@ -40,11 +40,10 @@
 
 #include "fw.h"
 #include "fw-nft.h"
-#include "log.h"
 
 /* family, any, proto, port, host address: the order of every list of keys
  * here (struct fw_counts). */
-static int key_cmp(const void *a, const void *b)
+int fw_count_cmp(const void *a, const void *b)
 {
 	const struct fw_count *x = a, *y = b;
 
@@ -61,7 +60,7 @@ static int key_cmp(const void *a, const void *b)
 
 const struct fw_count *fw_count_find_key(const struct fw_counts *c, const struct fw_count *key)
 {
-	return c && c->n ? bsearch(key, c->v, c->n, sizeof *c->v, key_cmp) : NULL;
+	return c && c->n ? bsearch(key, c->v, c->n, sizeof *c->v, fw_count_cmp) : NULL;
 }
 
 static struct fw_count key_of(const struct gn_pub *p)
@@ -79,9 +78,9 @@ static void sort_unique(struct fw_counts *keys)
 	size_t n = 0;
 
 	if (keys->n)
-		qsort(keys->v, keys->n, sizeof *keys->v, key_cmp);
+		qsort(keys->v, keys->n, sizeof *keys->v, fw_count_cmp);
 	for (size_t i = 0; i < keys->n; i++)
-		if (!n || key_cmp(&keys->v[n - 1], &keys->v[i]))
+		if (!n || fw_count_cmp(&keys->v[n - 1], &keys->v[i]))
 			keys->v[n++] = keys->v[i];
 	keys->n = n;
 }
@@ -123,12 +122,12 @@ int fw_count_keys_apply(struct fw_counts *keys, const struct fw_counts *drop, co
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
 
-			if (key_cmp(&keys->v[mid], &add->v[i]) < 0)
+			if (fw_count_cmp(&keys->v[mid], &add->v[i]) < 0)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if (lo < keys->n && !key_cmp(&keys->v[lo], &add->v[i]))
+		if (lo < keys->n && !fw_count_cmp(&keys->v[lo], &add->v[i]))
 			continue;
 		memmove(&keys->v[lo + 1], &keys->v[lo], (keys->n - lo) * sizeof *keys->v);
 		keys->v[lo] = add->v[i];
@@ -324,7 +323,7 @@ static void delta_side(struct nft_batch *b, uint16_t type, const struct fw_count
 
 			for (size_t i = 0; i < a->n; i++)
 				if (a->v[i].family == family &&
-				    !(other->n && bsearch(&a->v[i], other->v, other->n, sizeof *other->v, key_cmp))) {
+				    !(other->n && bsearch(&a->v[i], other->v, other->n, sizeof *other->v, fw_count_cmp))) {
 					elem_add(s, &a->v[i], 0);
 					n++;
 				}
@@ -341,162 +340,10 @@ void fw_count_delta(struct nft_batch *b, const struct fw_counts *from, const str
 	size_t same = 0;
 
 	/* A rebuild for a network or UFW change leaves the ports as they were. */
-	while (same < from->n && from->n == to->n && !key_cmp(&from->v[same], &to->v[same]))
+	while (same < from->n && from->n == to->n && !fw_count_cmp(&from->v[same], &to->v[same]))
 		same++;
 	if (same == from->n && from->n == to->n)
 		return;
 	delta_side(b, NFT_MSG_DELSETELEM, from, to);
 	delta_side(b, NFT_MSG_NEWSETELEM, to, from);
-}
-
-/* One element as read: its family, key and counter. */
-struct raw {
-	uint8_t family;
-	uint8_t key[24];
-	uint32_t klen;
-	uint64_t packets;
-};
-
-struct raws {
-	struct raw *v;
-	size_t n, cap;
-	uint8_t family;
-	int r;
-};
-
-static void add_elem(struct raws *l, struct nftnl_set_elem *e)
-{
-	struct nftnl_expr *x = (struct nftnl_expr *)nftnl_set_elem_get(e, NFTNL_SET_ELEM_EXPR, NULL);
-	uint32_t len = 0;
-	const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
-
-	if (!key || len > sizeof l->v[0].key)
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct raw *v = realloc(l->v, cap * sizeof *v);
-
-		if (!v) {
-			l->r = -ENOMEM;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	memset(&l->v[l->n], 0, sizeof l->v[0]);
-	l->v[l->n].family = l->family;
-	memcpy(l->v[l->n].key, key, len);
-	l->v[l->n].klen = len;
-	if (x && !strcmp(nftnl_expr_get_str(x, NFTNL_EXPR_NAME), "counter"))
-		l->v[l->n].packets = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS);
-	l->n++;
-}
-
-static int on_elems(const struct nlmsghdr *nlh, void *data)
-{
-	struct raws *l = data;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elems_iter *it;
-	struct nftnl_set_elem *e;
-
-	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
-		nftnl_set_free(s);
-		return MNL_CB_OK;
-	}
-	it = nftnl_set_elems_iter_create(s);
-	while (it && l->r == 0 && (e = nftnl_set_elems_iter_next(it)))
-		add_elem(l, e);
-	nftnl_set_elems_iter_destroy(it);
-	nftnl_set_free(s);
-	return MNL_CB_OK;
-}
-
-static int read_set(struct gn_fw *fw, const char *name, uint8_t family, struct raws *l)
-{
-	char buf[1024] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
-	uint32_t seq = fw->seq++;
-	int r;
-
-	if (!s)
-		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, seq);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_COUNT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	l->family = family;
-	r = nft_request(fw->sock, nlh, seq, on_elems, l);
-	return r < 0 ? r : l->r;
-}
-
-static int raw_cmp(const void *a, const void *b)
-{
-	const struct raw *x = a, *y = b;
-
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	if (x->klen != y->klen)
-		return x->klen < y->klen ? -1 : 1;
-	return memcmp(x->key, y->key, x->klen);
-}
-
-/* key: host address (all zero: every address) . proto . port, in 4-byte fields. */
-static void count_from(const struct raw *k, struct fw_count *c)
-{
-	size_t alen = k->family == AF_INET ? 4 : 16;
-	static const uint8_t zero[16];
-
-	memset(c, 0, sizeof *c);
-	c->family = k->family;
-	c->any = !memcmp(k->key, zero, alen);
-	c->host.family = k->family;
-	memcpy(c->host.a, k->key, alen);
-	c->proto = k->key[alen];
-	c->port = (uint16_t)(k->key[alen + 4] << 8 | k->key[alen + 5]);
-}
-
-int fw_counters(struct gn_fw *fw, struct fw_counts *ret, struct gn_err *err)
-{
-	static const struct {
-		const char *name;
-		uint8_t family;
-	} adm[] = { { "adm4", AF_INET }, { "adm6", AF_INET6 } }, conn[] = { { "conn4", AF_INET }, { "conn6", AF_INET6 } };
-	struct raws a = { 0 }, t = { 0 };
-	int r = 0;
-
-	memset(ret, 0, sizeof *ret);
-	for (size_t i = 0; i < 2 && r == 0; i++)
-		r = read_set(fw, adm[i].name, adm[i].family, &a);
-	for (size_t i = 0; i < 2 && r == 0; i++)
-		r = read_set(fw, conn[i].name, conn[i].family, &t);
-	/* No table (no network), or one from before counters: none counted. */
-	if (r == -ENOENT) {
-		free(a.v);
-		free(t.v);
-		return 0;
-	}
-	if (r == 0 && t.n && !(ret->v = calloc(t.n, sizeof *ret->v)))
-		r = -ENOMEM;
-	if (r < 0) {
-		free(a.v);
-		free(t.v);
-		return gn_errf(err, r, "reading guardnet's connection counters: %s", strerror(-r));
-	}
-	qsort(a.v, a.n, sizeof *a.v, raw_cmp);
-	/* Every port has an element in both; one only in conn was added
-	 * between the two reads and has admitted nobody yet. */
-	for (size_t i = 0; i < t.n; i++) {
-		const struct raw *m = a.n ? bsearch(&t.v[i], a.v, a.n, sizeof *a.v, raw_cmp) : NULL;
-		struct fw_count *c = &ret->v[ret->n++];
-
-		count_from(&t.v[i], c);
-		c->tried = t.v[i].packets;
-		c->admitted = m ? m->packets : 0;
-	}
-	qsort(ret->v, ret->n, sizeof *ret->v, key_cmp);
-	free(a.v);
-	free(t.v);
-	return 0;
 }

@@ -136,22 +136,8 @@ int fw_nft_tally(struct mnl_socket *sock, uint32_t *seq, uint32_t family, struct
 	nftnl_set_nlmsg_build_payload(nlh, sf);
 	nftnl_set_free(sf);
 	r = nft_request(sock, nlh, myseq, on_set, &sets);
-	for (size_t i = 0; r == 0 && i < sets.n; i++) {
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		if (!s) {
-			r = -ENOMEM;
-			break;
-		}
-		myseq = (*seq)++;
-		memset(buf, 0, sizeof buf);
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family, NLM_F_DUMP, myseq);
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, sets.v[i]);
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-		r = nft_request(sock, nlh, myseq, count_elems, &c.elems);
-	}
+	for (size_t i = 0; r == 0 && i < sets.n; i++)
+		r = nft_dump_elems(sock, seq, (uint16_t)family, FW_TABLE, sets.v[i], count_elems, &c.elems);
 	free(sets.v);
 	if (r == 0)
 		*ret = c;

@@ -71,6 +71,10 @@ struct nlmsghdr *nft_elems_retyped(const struct nlmsghdr *nlh);
 /* Sends one request (not a transaction) on sock and runs cb on each answer
  * until the end: 0, or a negative errno (the kernel's answer, too). */
 int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data);
+/* nft_request for the elements of set in table of family (NFPROTO_*):
+ * cb runs on each answer.  0 or -errno (-ENOENT: no such table or set). */
+int nft_dump_elems(struct mnl_socket *sock, uint32_t *seq, uint16_t family, const char *table, const char *set,
+		   mnl_cb_t cb, void *data);
 /* Seals and sends the transaction; 0, or the first error with the message
  * it concerns. */
 int nft_batch_commit(struct nft_batch *b, struct mnl_socket *sock, struct gn_err *err);
@@ -218,6 +222,8 @@ int fw_count_keys(const struct fw_share *s, struct fw_counts *ret);
 /* keys without drop's, then with add's; 0 or -ENOMEM (keys then lacks some of add). */
 int fw_count_keys_apply(struct fw_counts *keys, const struct fw_counts *drop, const struct fw_counts *add);
 const struct fw_count *fw_count_find_key(const struct fw_counts *c, const struct fw_count *key);
+/* The order of every list of keys, for qsort and bsearch. */
+int fw_count_cmp(const void *a, const void *b);
 /* The counting table, replaced whole: with an element per key in each set,
  * its counters starting from seed's (NULL: zero); keys NULL: only removed. */
 void fw_count_table(struct nft_batch *b, const struct fw_counts *keys, const struct fw_counts *seed);

@@ -45,6 +45,7 @@ KERNEL_LIBS = {
     "fw-nft-guard.c": {"libmnl", "libnftnl"},
     "fw-nft-batch.c": {"libmnl", "libnftnl"},
     "fw-nft-count.c": {"libmnl", "libnftnl"},
+    "fw-nft-count-read.c": {"libmnl", "libnftnl"},
     "fw-nft-tally.c": {"libmnl", "libnftnl"},
     "fw-nft-check.c": {"libmnl", "libnftnl"},
     "fw-nft-text.h": {"libmnl", "libnftnl"},
