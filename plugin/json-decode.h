@@ -20,6 +20,8 @@ int decode_body(const char *buf, size_t len, json_t **ret, struct gn_err *err);
 int decode_id(const char *s, const char *what, struct gn_err *err);
 /* DeleteNetwork's body: only the NetworkID. */
 int decode_network_id(json_t *root, char ret[GN_ID_LEN + 1], struct gn_err *err);
+/* obj's member key, an ID as decode_id wants it, copied to ret. */
+int decode_field_id(json_t *obj, const char *key, char ret[GN_ID_LEN + 1], struct gn_err *err);
 int decode_network(json_t *root, struct gn_network_spec *ret, struct gn_err *err);
 /* AllocateNetwork's body (a Swarm manager's), into the spec a node's
  * CreateNetwork would give. */
