@@ -45,7 +45,7 @@ $(B)/guardnetd: $(B)/obj/main.o $(LIB_OBJ)
 # question explain asks, of the same code) and what they use.  It reads the
 # kernel with its own small netlink code, not the daemon's libraries.
 CTL_OBJ    := $(patsubst ctl/%.c,$(B)/obj/ctl/%.o,$(wildcard ctl/*.c))
-CTL_PLUGIN := ufw ufw-restore ufw-words ufw-eval addr log
+CTL_PLUGIN := ufw ufw-restore ufw-restore-line ufw-words ufw-eval addr log
 # The headers of plugin/ that ctl/ may include: those files' own.
 CTL_HEADERS := ufw addr log
 

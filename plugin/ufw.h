@@ -67,6 +67,9 @@ int ufw_word_reject(const char *s, int family, enum ufw_reject *ret);
 
 /* The index of chain name in rs, or -1. */
 int ufw_chain_find(const struct ufw_ruleset *rs, const char *name);
+/* The chain's index, created (declared by file) when new; -EINVAL past
+ * the chain limit or for a name too long. */
+int ufw_chain_get(struct ufw_ruleset *rs, const char *name, enum ufw_file file);
 void ufw_ruleset_clear(struct ufw_ruleset *rs);
 
 /* ufw-eval.c: UFW's incoming decision for a new connection, as guardnet
