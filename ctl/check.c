@@ -89,38 +89,55 @@ static const char *link_of(const struct strs *links, const char *id, char *name,
 	return NULL;
 }
 
+/* A base chain that must be in a table, on its hook. */
+struct hooked {
+	const char *name;
+	unsigned hook;
+};
+
+/* How many of a table's base chains (in base_chains as "name:hook") and
+ * named objects (in names, what says of which kind) are missing; each one
+ * said as drift, table naming the table. */
+static size_t missing_in(const char *table, const struct strs *base_chains, const struct hooked *base, size_t n_base,
+			 const struct strs *names, const char *what, const char *const *want, size_t n_want,
+			 struct report *rep)
+{
+	size_t missing = 0;
+
+	for (size_t i = 0; i < n_base; i++) {
+		char h[64];
+
+		snprintf(h, sizeof h, "%s:%u", base[i].name, base[i].hook);
+		if (!strs_has(base_chains, h) && ++missing)
+			say(rep->drift, "%s: base chain %s is missing or not on its hook", table, base[i].name);
+	}
+	for (size_t i = 0; i < n_want; i++)
+		if (!strs_has(names, want[i]) && ++missing)
+			say(rep->drift, "%s: %s %s is missing", table, what, want[i]);
+	return missing;
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
 static void check_table(const struct ctl_kernel *k, struct report *rep)
 {
-	static const struct {
-		const char *name;
-		unsigned hook;
-	} base[] = { { "forward", NF_INET_FORWARD },
-		     { "prerouting", NF_INET_PRE_ROUTING },
-		     { "raw-prerouting", NF_INET_PRE_ROUTING },
-		     { "output", NF_INET_LOCAL_OUT },
-		     { "postrouting", NF_INET_POST_ROUTING } };
+	static const struct hooked base[] = { { "forward", NF_INET_FORWARD },
+					      { "prerouting", NF_INET_PRE_ROUTING },
+					      { "raw-prerouting", NF_INET_PRE_ROUTING },
+					      { "output", NF_INET_LOCAL_OUT },
+					      { "postrouting", NF_INET_POST_ROUTING } };
 	/* UFW's rules live in tables ip and ip6 guardnet, only while UFW is
 	 * in force: nothing to ask of every host. */
 	static const char *const sets[] = { "bridges", "src4", "src6", "uplinks", "pub4", "any4", "pub6", "any6",
 					    "allowh4", "allowh6", "epallow4", "epallow6" };
-	size_t missing = 0;
+	size_t missing;
 
 	if (!k->table) {
 		say(rep->drift, "table inet " GN_TABLE " is missing: nothing filters published ports or keeps "
 				"networks apart");
 		return;
 	}
-	for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
-		char hooked[64];
-
-		snprintf(hooked, sizeof hooked, "%s:%u", base[i].name, base[i].hook);
-		if (!strs_has(&k->base_chains, hooked) && ++missing)
-			say(rep->drift, "table inet " GN_TABLE ": base chain %s is missing or not on its hook",
-			    base[i].name);
-	}
-	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
-		if (!strs_has(&k->sets, sets[i]) && ++missing)
-			say(rep->drift, "table inet " GN_TABLE ": set %s is missing", sets[i]);
+	missing = missing_in("table inet " GN_TABLE, &k->base_chains, base, N(base), &k->sets, "set", sets, N(sets), rep);
 	if (!missing)
 		say(rep->ok, "table inet " GN_TABLE ": chains forward, prerouting, raw-prerouting, output and "
 			     "postrouting on their hooks, and its sets and maps");
@@ -130,15 +147,13 @@ static void check_table(const struct ctl_kernel *k, struct report *rep)
  * Table inet guardnet's comment names those that go with it. */
 static void check_ufw_tables(const struct ctl_kernel *k, struct report *rep)
 {
-	static const struct {
-		const char *name;
-		unsigned hook;
-	} base[] = { { "prerouting", NF_INET_PRE_ROUTING }, { "forward", NF_INET_FORWARD } };
+	static const struct hooked base[] = { { "prerouting", NF_INET_PRE_ROUTING }, { "forward", NF_INET_FORWARD } };
 	static const char *const chains[] = { "ufw-input", "ufw-route" };
 
 	for (size_t f = 0; f < 2; f++) {
 		const struct ufw_view *v = &k->ufw[f];
-		size_t missing = 0;
+		char table[32];
+		size_t missing;
 
 		if (!v->wanted) {
 			if (v->table)
@@ -151,17 +166,8 @@ static void check_ufw_tables(const struct ctl_kernel *k, struct report *rep)
 					"ports of the networks under UFW", v->family);
 			continue;
 		}
-		for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
-			char hooked[64];
-
-			snprintf(hooked, sizeof hooked, "%s:%u", base[i].name, base[i].hook);
-			if (!strs_has(&v->base_chains, hooked) && ++missing)
-				say(rep->drift, "table %s " GN_TABLE ": base chain %s is missing or not on its hook",
-				    v->family, base[i].name);
-		}
-		for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++)
-			if (!strs_has(&v->chains, chains[i]) && ++missing)
-				say(rep->drift, "table %s " GN_TABLE ": chain %s is missing", v->family, chains[i]);
+		snprintf(table, sizeof table, "table %s " GN_TABLE, v->family);
+		missing = missing_in(table, &v->base_chains, base, N(base), &v->chains, "chain", chains, N(chains), rep);
 		if (!missing)
 			say(rep->ok, "table %s " GN_TABLE ": UFW's rules, chains prerouting and forward on their hooks, "
 				     "ufw-input and ufw-route", v->family);
@@ -202,31 +208,19 @@ static bool drops(const struct ipt_view *v, const char *chain)
  * (status, metrics), which guardnetd builds with the first network. */
 static void check_count_table(const struct ctl_kernel *k, struct report *rep)
 {
-	static const struct {
-		const char *name;
-		unsigned hook;
-	} base[] = { { "prerouting", NF_INET_PRE_ROUTING },
+	static const struct hooked base[] = { { "prerouting", NF_INET_PRE_ROUTING },
 		     { "output", NF_INET_LOCAL_OUT },
 		     { "postrouting", NF_INET_POST_ROUTING } };
 	static const char *const sets[] = { "conn4", "adm4", "conn6", "adm6" };
-	size_t missing = 0;
+	size_t missing;
 
 	if (!k->count_table) {
 		say(rep->drift, "table inet " GN_COUNT_TABLE " is missing: connections to published ports are not "
 				"counted");
 		return;
 	}
-	for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
-		char hooked[64];
-
-		snprintf(hooked, sizeof hooked, "%s:%u", base[i].name, base[i].hook);
-		if (!strs_has(&k->count_base, hooked) && ++missing)
-			say(rep->drift, "table inet " GN_COUNT_TABLE ": base chain %s is missing or not on its hook",
-			    base[i].name);
-	}
-	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
-		if (!strs_has(&k->count_sets, sets[i]) && ++missing)
-			say(rep->drift, "table inet " GN_COUNT_TABLE ": set %s is missing", sets[i]);
+	missing = missing_in("table inet " GN_COUNT_TABLE, &k->count_base, base, N(base), &k->count_sets, "set", sets,
+			     N(sets), rep);
 	if (!missing)
 		say(rep->ok, "table inet " GN_COUNT_TABLE ": chains prerouting, output and postrouting on their "
 			     "hooks, and sets conn4, adm4, conn6 and adm6");
