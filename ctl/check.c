@@ -209,8 +209,8 @@ static bool drops(const struct ipt_view *v, const char *chain)
 static void check_count_table(const struct ctl_kernel *k, struct report *rep)
 {
 	static const struct hooked base[] = { { "prerouting", NF_INET_PRE_ROUTING },
-		     { "output", NF_INET_LOCAL_OUT },
-		     { "postrouting", NF_INET_POST_ROUTING } };
+					      { "output", NF_INET_LOCAL_OUT },
+					      { "postrouting", NF_INET_POST_ROUTING } };
 	static const char *const sets[] = { "conn4", "adm4", "conn6", "adm6" };
 	size_t missing;
 
