@@ -90,6 +90,10 @@ struct gn_backend_ops {
 	 * -ESTALE when the firewall is not known to be as guardnet left it,
 	 * and the caller must apply the whole model instead. */
 	int (*share)(void *ctx, const struct fw_share *from, const struct fw_share *to, struct gn_err *err);
+	/* Network n comes into the firewall (add: m has it) or leaves it
+	 * (fw_apply_network): -ESTALE when more than its part changes, and
+	 * the caller must apply the whole model instead. */
+	int (*network)(void *ctx, const struct fw_model *m, const struct fw_network *n, bool add, struct gn_err *err);
 	/* Whether v has left its container: the host end is gone (with the
 	 * container's namespace) or the peer is back on the host (Docker moves
 	 * it back on leaving).  False when the links cannot be read. */

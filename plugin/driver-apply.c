@@ -60,6 +60,32 @@ int driver_firewall(struct gn_driver *d, struct gn_err *err)
 	return r;
 }
 
+int driver_firewall_net(struct gn_driver *d, const struct gn_network *net, bool add, struct gn_err *err)
+{
+	struct plan_model pm;
+	struct plan_net pn;
+	int r;
+
+	/* An endpoint left in a network being removed (a crash's leftover)
+	 * takes its ports with it: more than the network's part. */
+	if ((!add && net->endpoints) || !d->be.ops->network)
+		return driver_firewall(d, err);
+	if (plan_net(&d->env, net, &pn) < 0)
+		return gn_errf(err, -ENOMEM, "out of memory");
+	if ((r = plan_model(&d->env, &d->st, &pm)) < 0) {
+		plan_net_clear(&pn);
+		return gn_errf(err, r, "out of memory");
+	}
+	r = d->be.ops->network(d->be.ctx, &pm.m, &pn.f, add, err);
+	if (r == -ESTALE) {
+		log_debug("firewall: %s; building the tables whole", err->msg);
+		r = d->be.ops->firewall(d->be.ctx, &pm.m, err);
+	}
+	plan_model_clear(&pm);
+	plan_net_clear(&pn);
+	return r;
+}
+
 int driver_reconcile(struct gn_driver *d, struct gn_err *err)
 {
 	struct plan_links want;

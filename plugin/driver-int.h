@@ -27,6 +27,9 @@ int driver_save_endpoint(struct gn_driver *d, const struct gn_endpoint *ep, stru
  * difference, unless the firewall is not as guardnet left it or a share
  * could not be computed; then the whole model, from the state, which must
  * already show the change. */
+/* Network net comes into the firewall (add) or leaves it (marked dying):
+ * only its part when the backend can, else the whole model. */
+int driver_firewall_net(struct gn_driver *d, const struct gn_network *net, bool add, struct gn_err *err);
 int driver_apply_share(struct gn_driver *d, const struct plan_share *from, const struct plan_share *to,
 		       struct gn_err *err);
 /* Takes back a share change after a later step failed; the state must

@@ -76,7 +76,7 @@ int driver_create_network(struct gn_driver *d, struct gn_network_spec *spec, str
 	r = driver_net_up(d, net, err);
 	if (r < 0)
 		goto undo_state;
-	r = driver_firewall(d, err);
+	r = driver_firewall_net(d, net, true, err);
 	if (r < 0)
 		goto undo_bridge;
 	r = save_network(d, net, err);
@@ -103,7 +103,7 @@ int driver_delete_network(struct gn_driver *d, const char *id, struct gn_err *er
 	if (!net)
 		return 0;
 	net->dying = true;
-	r = driver_firewall(d, err);
+	r = driver_firewall_net(d, net, false, err);
 	if (r < 0) {
 		net->dying = false;
 		return r;

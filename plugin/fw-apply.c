@@ -233,6 +233,50 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	return r;
 }
 
+int fw_apply_network(struct gn_fw *fw, const struct fw_model *model, const struct fw_network *n, bool add,
+		     struct gn_err *err)
+{
+	struct fw_model with_uplinks = *model, *m = &with_uplinks;
+	struct nft_batch *b;
+	int r;
+
+	if (!fw->current || !fw->count_current)
+		return gn_errf(err, -ESTALE, "guardnet's tables are not known to be as guardnet left them");
+	m->uplinks = fw->uplinks;
+	m->n_uplinks = fw->n_uplinks;
+	if (!(b = nft_batch_new(fw->seq)))
+		return gn_errf(err, -ENOMEM, "out of memory");
+	r = fw_net_delta(b, m, n, add, fw_admit);
+	if (r == -ESTALE) {
+		nft_batch_free(b);
+		return gn_errf(err, r, "bridge %s: more than its network's part of the tables changes", n->bridge);
+	}
+	if (r < 0) {
+		nft_batch_free(b);
+		return gn_errf(err, r, "out of memory");
+	}
+	r = nft_batch_commit(b, fw->sock, err);
+	fw->seq += 1 << 16;
+	if (r == 0) {
+		for (size_t i = 0; i < FW_FAMILIES; i++) {
+			struct nft_tally t = nft_batch_tally(b, fw_families[i]);
+
+			fw->expect[i].rules += t.rules;
+			fw->expect[i].elems += t.elems;
+		}
+	} else {
+		/* Refused (another program changed the table, say), or never
+		 * answered: the whole build decides, and says why it cannot. */
+		if (!nft_batch_refused(b)) {
+			fw->current = fw->count_current = false;
+			fw->expect_known = false;
+		}
+		r = -ESTALE;
+	}
+	nft_batch_free(b);
+	return r;
+}
+
 int fw_set_uplinks(struct gn_fw *fw, const uint32_t *v, size_t n, struct gn_err *err)
 {
 	uint32_t *copy = malloc((n + 1) * sizeof *copy);

@@ -214,6 +214,31 @@ void nft_batch_rule(struct nft_batch *b, uint16_t type, struct nftnl_rule *r, ui
 	nftnl_rule_free(r);
 }
 
+void nft_batch_tally_add(struct nft_batch *b, uint32_t family, long rules, long elems)
+{
+	struct nft_tally *tl = tally_of(b, FW_TABLE, family);
+
+	if (tl) {
+		tl->rules += rules;
+		tl->elems += elems;
+	}
+}
+
+void nft_batch_del_chain(struct nft_batch *b, uint32_t nfproto, const char *name, long n_rules, const char *what)
+{
+	struct nftnl_rule *r = rule_new(nfproto, FW_TABLE, name);
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	/* A rule message without a handle flushes the chain: the kernel
+	 * deletes a chain only once nothing is in it or jumps to it. */
+	nft_batch_rule(b, NFT_MSG_DELRULE, r, 0, what);
+	nft_batch_tally_add(b, nfproto, 1 - n_rules, 0);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, nfproto);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nft_batch_chain(b, NFT_MSG_DELCHAIN, c, 0, what);
+}
+
 void nft_batch_set(struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags, const char *what)
 {
 	struct nlmsghdr *nlh = begin_msg(b, type, nftnl_set_get_u32(s, NFTNL_SET_FAMILY), flags, 2048);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <libnftnl/udata.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/rtnetlink.h>
@@ -304,14 +305,22 @@ void x_nfproto(struct nftnl_rule *r, int family)
 	x_cmp(r, NFT_CMP_EQ, &proto, 1);
 }
 
-struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, uint32_t flags, uint32_t key_type,
-			  uint32_t key_len, uint32_t data_type, uint32_t data_len, const uint8_t *desc_concat)
+struct nftnl_set *set_ref(uint32_t nfproto, const char *name)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, "guardnet");
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	return s;
+}
+
+struct nftnl_set *set_new_in(struct nft_batch *b, uint32_t nfproto, const char *name, uint32_t id, uint32_t flags,
+			     uint32_t key_type, uint32_t key_len, uint32_t data_type, uint32_t data_len,
+			     const uint8_t *desc_concat)
+{
+	struct nftnl_set *s = set_ref(nfproto, name);
+
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
@@ -329,4 +338,25 @@ struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, ui
 	}
 	nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, name);
 	return s;
+}
+
+struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, uint32_t flags, uint32_t key_type,
+			  uint32_t key_len, uint32_t data_type, uint32_t data_len, const uint8_t *desc_concat)
+{
+	return set_new_in(b, NFPROTO_INET, name, id, flags, key_type, key_len, data_type, data_len, desc_concat);
+}
+
+void set_key_host_order(struct nftnl_set *s)
+{
+	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(32);
+
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 1 /* nft's BYTEORDER_HOST_ENDIAN */);
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+}
+
+void x_iif_oif_names(struct nftnl_rule *r)
+{
+	x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	x_meta(r, NFT_META_OIFNAME, NFT_REG_2);
 }

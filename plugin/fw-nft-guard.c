@@ -35,7 +35,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <libnftnl/udata.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #include "fw.h"
@@ -43,13 +42,8 @@
 #include "ranges.h"
 
 #define RAW_PRIORITY (-300)
-#define IFNAME_TYPE 41 /* nft's datatype ids: ifname, ipv4_addr, ipv6_addr, iface_index */
-#define T_IP4 7
-#define T_IP6 8
-#define IFINDEX_TYPE 20
-#define CONCAT2(a, b) (((a) << 6) | (b))
+#define IFINDEX_TYPE 20 /* nft's datatype id of iface_index */
 #define LOOPBACK_IFINDEX 1 /* lo is interface 1 in every network namespace */
-#define BYTEORDER_HOST_ENDIAN 1 /* nft's enum byteorder */
 
 /* B . first-last, both inclusive (a concatenated interval: pipapo). */
 static void src_elem(struct nftnl_set *s, const char *bridge, const uint8_t *lo, const uint8_t *hi, size_t alen)
@@ -93,34 +87,21 @@ static void subnet_elems(struct nftnl_set *s, const struct fw_network *n, const 
 		src_elem(s, n->bridge, left[i].lo, left[i].hi, alen);
 }
 
-static void src_set(struct nft_batch *b, const struct fw_model *m, int family, uint32_t id)
+void fw_guard_src_elems(struct nftnl_set *s, const struct fw_network *n, int family)
 {
-	uint32_t alen = family == AF_INET ? 4 : 16;
-	const uint8_t desc[3] = { 16, (uint8_t)alen, 0 };
-	const char *name = family == AF_INET ? "src4" : "src6";
-	struct nftnl_set *s = set_new(b, name, id, NFT_SET_INTERVAL | NFT_SET_CONCAT,
-				      CONCAT2(IFNAME_TYPE, family == AF_INET ? T_IP4 : T_IP6), 16 + alen, 0, 0, desc);
+	for (size_t j = 0; j < n->n_subnets; j++)
+		if (n->subnets[j].addr.family == family)
+			subnet_elems(s, n, &n->subnets[j]);
+	if (family == AF_INET6) {
+		/* Neighbour discovery and MLD speak from link-local addresses,
+		 * duplicate address detection from ::; the kernel never routes
+		 * either off the link. */
+		uint8_t ll_lo[16] = { 0xfe, 0x80 }, ll_hi[16] = { 0xfe, 0xbf }, any[16] = { 0 };
 
-	for (size_t i = 0; i < m->n; i++) {
-		const struct fw_network *n = &m->nets[i];
-
-		for (size_t j = 0; j < n->n_subnets; j++)
-			if (n->subnets[j].addr.family == family)
-				subnet_elems(s, n, &n->subnets[j]);
-		if (family == AF_INET6) {
-			/* Neighbour discovery and MLD speak from link-local
-			 * addresses, duplicate address detection from ::;
-			 * the kernel never routes either off the link. */
-			uint8_t ll_lo[16] = { 0xfe, 0x80 }, ll_hi[16] = { 0xfe, 0xbf }, any[16] = { 0 };
-
-			memset(ll_hi + 2, 0xff, 14);
-			src_elem(s, n->bridge, ll_lo, ll_hi, 16);
-			src_elem(s, n->bridge, any, any, 16);
-		}
+		memset(ll_hi + 2, 0xff, 14);
+		src_elem(s, n->bridge, ll_lo, ll_hi, 16);
+		src_elem(s, n->bridge, any, any, 16);
 	}
-	nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, family == AF_INET ? "elements of set src4"
-											: "elements of set src6");
-	nftnl_set_free(s);
 }
 
 static struct nftnl_set *uplinks_set(void)
@@ -131,17 +112,6 @@ static struct nftnl_set *uplinks_set(void)
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, "uplinks");
 	return s;
-}
-
-/* An ifindex is a host-order integer (meta iif loads it so); nft shows it
- * as one only when the set says so. */
-static void set_key_host_order(struct nftnl_set *s)
-{
-	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(32);
-
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, BYTEORDER_HOST_ENDIAN);
-	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
-	nftnl_udata_buf_free(ud);
 }
 
 static void uplink_elem(struct nftnl_set *s, uint32_t ifindex)
@@ -156,8 +126,7 @@ void fw_guard_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_
 {
 	struct nftnl_set *s;
 
-	src_set(b, m, AF_INET, (*set_id)++);
-	src_set(b, m, AF_INET6, (*set_id)++);
+	/* An ifindex is a host-order integer (meta iif loads it so). */
 	s = uplinks_set();
 	set_key_host_order(s);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, (*set_id)++);

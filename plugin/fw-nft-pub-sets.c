@@ -8,6 +8,7 @@
  *   (pub6 and any6 alike)
  *   set allow4-B, allow6-B { type ipv4_addr / ipv6_addr; flags interval }      # guardnet.allow of network B: ranges
  *   set allowh4, allowh6 { type ifname . ipv4_addr / ipv6_addr }               # and single addresses, B . address
+ *                                                           (made with the other shared sets, fw-nft-net.c)
  *   set epallow4, epallow6 { type ipv4_addr . ipv4_addr; flags interval }       # container . endpoint's allow
  */
 #include <arpa/inet.h>
@@ -22,7 +23,6 @@
 #include "ranges.h"
 
 /* nft datatype ids (display only): ipv4_addr 7, ipv6_addr 8, inet_proto 12, inet_service 13. */
-#define T_IFNAME 41
 #define T_IP4 7
 #define T_IP6 8
 #define T_PROTO 12
@@ -187,53 +187,67 @@ static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id
 	free(all.v);
 }
 
-/* A network's guardnet.allow of one family: its merged ranges that are
- * one address each go to the shared hash set single (B . address), the
- * others to the network's interval set, as [start, end) pairs.  Inserting
- * into a hash costs the kernel far less than into an interval set (which
- * keeps every range's start and end in an rbtree): a country list of
- * 100,000 single addresses takes a rebuild from 1.9 s to 0.3 s
- * (tests/bench/allowlist.sh). */
-static size_t allow_set(struct nft_batch *b, const char *name, uint32_t id, const struct fw_network *n, int family,
-			struct nftnl_set *single)
+/* A network's guardnet.allow of one family, merged: the ranges that are
+ * one address each go to the shared hash set allowh4 or allowh6 (B .
+ * address), the others to the network's interval set, as [start, end)
+ * pairs.  Inserting into a hash costs the kernel far less than into an
+ * interval set (which keeps every range's start and end in an rbtree): a
+ * country list of 100,000 single addresses takes a rebuild from 1.9 s to
+ * 0.3 s (tests/bench/allowlist.sh). */
+static void allow_elems(struct nftnl_set *ranges, struct nftnl_set *single, const struct fw_network *n, int family)
 {
 	uint32_t alen = family == AF_INET ? 4 : 16;
-	struct nftnl_set *s = set_new(b, name, id, NFT_SET_INTERVAL, family == AF_INET ? T_IP4 : T_IP6, alen, 0, 0,
-				      NULL);
 	struct gn_range *r = NULL;
-	size_t nr = 0, nv = 0, nh = 0;
+	size_t nr = 0;
 
 	ranges_from_prefixes(n->allow, n->n_allow, family, &r, &nr);
 	for (size_t i = 0; i < nr; i++) {
-		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-		uint8_t end[16];
+		bool one = !memcmp(r[i].lo, r[i].hi, alen);
+		struct nftnl_set_elem *e;
+		uint8_t key[32] = { 0 }, end[16];
 
-		if (!memcmp(r[i].lo, r[i].hi, alen)) {
-			uint8_t key[32] = { 0 };
-
+		if (one && single) {
+			e = nftnl_set_elem_alloc();
 			strncpy((char *)key, n->bridge, 15);
 			memcpy(key + 16, r[i].lo, alen);
 			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, 16 + alen);
 			nftnl_set_elem_add(single, e);
-			nh++;
-			continue;
 		}
+		if (one || !ranges)
+			continue;
+		e = nftnl_set_elem_alloc();
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, r[i].lo, alen);
-		nftnl_set_elem_add(s, e);
-		nv++;
+		nftnl_set_elem_add(ranges, e);
 		/* A range up to the last address has no end element. */
 		if (range_end_exclusive(&r[i], family, end)) {
 			e = nftnl_set_elem_alloc();
 			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, end, alen);
 			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-			nftnl_set_elem_add(s, e);
+			nftnl_set_elem_add(ranges, e);
 		}
 	}
-	if (nv)
-		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
-	nftnl_set_free(s);
 	free(r);
-	return nh;
+}
+
+void fw_pub_allowh_elems(struct nftnl_set *s, const struct fw_network *n, int family)
+{
+	allow_elems(NULL, s, n, family);
+}
+
+void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t *id)
+{
+	for (int f = 0; f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+		char name[64];
+		struct nftnl_set *s;
+
+		fw_pub_allow_name(name, sizeof name, family, n->bridge);
+		s = set_new(b, name, (*id)++, NFT_SET_INTERVAL, family == AF_INET ? T_IP4 : T_IP6,
+			    family == AF_INET ? 4 : 16, 0, 0, NULL);
+		allow_elems(s, NULL, n, family);
+		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "elements of a network's set allow4 or allow6");
+		nftnl_set_free(s);
+	}
 }
 
 void fw_pub_allow_name(char *buf, size_t len, int family, const char *bridge)
@@ -262,26 +276,6 @@ static void epallow_set(struct nft_batch *b, uint32_t id, int family, const stru
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *id)
 {
 	pub_maps(b, m, id);
-	for (int f = 0; f < 2; f++) {
-		int family = f ? AF_INET6 : AF_INET;
-		uint32_t alen = family == AF_INET ? 4 : 16;
-		const char *single = family == AF_INET ? "allowh4" : "allowh6";
-		/* set allowh4 { type ifname . ipv4_addr; }: every network's
-		 * single addresses, keyed by its bridge. */
-		struct nftnl_set *h = set_new(b, single, (*id)++, 0, CONCAT2(T_IFNAME, family == AF_INET ? T_IP4 : T_IP6),
-					      16 + alen, 0, 0, NULL);
-		size_t nh = 0;
-
-		for (size_t i = 0; i < m->n; i++) {
-			char name[64];
-
-			fw_pub_allow_name(name, sizeof name, family, m->nets[i].bridge);
-			nh += allow_set(b, name, (*id)++, &m->nets[i], family, h);
-		}
-		if (nh)
-			nft_batch_elems(b, NFT_MSG_NEWSETELEM, h, NLM_F_CREATE, single);
-		nftnl_set_free(h);
-	}
 	epallow_set(b, (*id)++, AF_INET, m);
 	epallow_set(b, (*id)++, AF_INET6, m);
 }

@@ -15,8 +15,9 @@
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6, with ip6 daddr != ::1 (the relay's) }
- *   chain forward (in front of the per-network rules, fw-nft-table.c):
- *     ct status dnat oifname B goto pub-B
+ *   map pubv { type ifname : verdict }       # B : goto pub-B (fw-nft-net.c)
+ *   chain forward (in front of the networks' rules, fw-nft-table.c):
+ *     ct status dnat oifname vmap @pubv
  *   chain pub-B {                              # in the order of admit.h's table
  *     iifname B admit                          # hairpin from B itself, when B's icc is on
  *     oifname . ip saddr @allowh4 admit        # and ip6
@@ -210,8 +211,8 @@ static void allow_rules(struct nft_batch *b, const char *chain, const struct fw_
 
 /* Chain pub-B decides for every connection DNATed into bridge B, in the
  * order of admit_order (admit.h), which explain walks too. */
-static void network_chain(struct nft_batch *b, const struct fw_network *n, const struct fw_model *m,
-			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
+void fw_pub_chain(struct nft_batch *b, const struct fw_network *n, const struct fw_model *m,
+		  void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
 	char chain[64];
 	struct nftnl_rule *r;
@@ -248,46 +249,13 @@ static void network_chain(struct nft_batch *b, const struct fw_network *n, const
 	}
 }
 
-void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
-			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
+/* ct status dnat oifname vmap @pubv: B's element goes to chain pub-B. */
+void fw_pub_forward_rule(struct nft_batch *b)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		char chain[64];
-		struct nftnl_rule *r;
+	struct nftnl_rule *r = in_chain("forward");
 
-		network_chain(b, &m->nets[i], m, admit);
-		snprintf(chain, sizeof chain, "pub-%s", m->nets[i].bridge);
-		r = in_chain("forward");
-		x_ct_dnat(r);
-		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, m->nets[i].bridge);
-		x_jump(r, NFT_GOTO, chain);
-		add_rule(b, r, "forward: published ports");
-	}
-}
-
-void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n)
-{
-	struct gn_prefix lo4 = { .addr = { .family = AF_INET, .a = { 127 } }, .len = 8 };
-	struct nftnl_rule *r;
-
-	/* The host's own connections to 127.0.0.1:P leave through the bridge
-	 * with a loopback source (route_localnet); give them the gateway's. */
-	r = rule_new(NFPROTO_INET, FW_TABLE, "postrouting");
-	x_saddr(r, &lo4);
-	x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
-	x_counter(r);
-	x_masq(r);
-	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "postrouting: loopback");
-	/* Hairpin: a container reaching its own network's published port
-	 * must get the answer back through the host, not straight over the
-	 * bridge.  (iifname is unknown in postrouting: match the source.) */
-	for (size_t i = 0; i < n->n_subnets; i++) {
-		r = rule_new(NFPROTO_INET, FW_TABLE, "postrouting");
-		x_ct_dnat(r);
-		x_saddr(r, &n->subnets[i]);
-		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
-		x_counter(r);
-		x_masq(r);
-		nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "postrouting: hairpin");
-	}
+	x_ct_dnat(r);
+	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	x_lookup_map(r, "pubv", NFT_REG_1, NFT_REG_VERDICT);
+	add_rule(b, r, "forward: published ports");
 }

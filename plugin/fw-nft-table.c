@@ -3,28 +3,28 @@
  * configured mark and one block per network (bridge B, subnets S):
  *
  *   table inet guardnet {
- *     set bridges { type ifname; elements = { every guardnet bridge } }
- *     (sets src4, src6, uplinks and chain raw-prerouting: fw-nft-guard.c)
+ *     (the sets every network's rules share, keyed by bridge or subnet:
+ *     fw-nft-net.c; src4, src6, uplinks and chain raw-prerouting:
+ *     fw-nft-guard.c; published ports' maps and chains: fw-nft-pub*.c)
  *     chain forward {
  *       type filter hook forward priority filter - 10; policy accept;
- *       ct mark & M == M meta mark set mark | M accept       # admitted earlier
- *       (published ports: fw-nft-pub.c)
- *       iifname B oifname B ct state untracked meta mark set mark | M accept        # icc=true: ND
- *       iifname B oifname B ct mark set ct mark | M meta mark set mark | M accept   # icc=true
- *       iifname B oifname B drop                                                    # icc=false
- *       ...the same for every network, then
+ *       ct mark & M == M meta mark set mark | M accept        # admitted earlier
+ *       ct status dnat oifname vmap @pubv                      # published ports: chain pub-B
+ *       iifname . oifname @icc_open ct state untracked meta mark set mark | M accept   # ND
+ *       iifname . oifname @icc_open ct mark set ct mark | M meta mark set mark | M accept
+ *       iifname . oifname @icc_closed drop
  *       iifname @bridges oif != @uplinks ct status & dnat == 0 drop   # nowhere but out (fw-nft-guard.c)
- *       iifname B drop                                       # internal: no way out
- *       iifname B ct mark set ct mark | M meta mark set mark | M accept              # egress
- *       oifname B drop                                       # nothing else comes in
- *       ...the same for every network, then
- *       iifname @bridges drop                                # nothing else goes out
+ *       iifname @internal drop                                 # internal: no way out
+ *       iifname @ext ct mark set ct mark | M meta mark set mark | M accept   # egress
+ *       oifname @bridges drop                                  # nothing else comes in
+ *       iifname @bridges drop                                  # nothing else goes out
  *     }
- *     chain postrouting {
- *       type nat hook postrouting priority srcnat; policy accept;
- *       ip saddr S oifname != B masquerade                   # not for internal networks, nor
- *     }                                                      # com.docker.network.bridge.enable_ip_masquerade=false
+ *     chain postrouting { type nat hook postrouting priority srcnat; policy accept;
+ *       (masquerade: postrouting_rules below) }
  *   }
+ *
+ * No rule names a network: adding or removing one changes elements and
+ * its own chain pub-B, whatever the number of others.
  *
  * Accepting here is not final: iptables' FORWARD chain (policy DROP under
  * Docker) sees the packet next, so guardnet keeps one rule there,
@@ -46,8 +46,6 @@
 /* Before iptables' filter chains (priority 0), so the mark is in place. */
 #define FORWARD_PRIORITY (-10)
 #define SRCNAT_PRIORITY 100
-#define IFNAME_TYPE 41 /* nft's datatype id for ifname: how `nft list` prints it */
-#define BYTEORDER_HOST_ENDIAN 1 /* nft's enum byteorder */
 
 static struct nftnl_table *table_new(void)
 {
@@ -78,43 +76,13 @@ static struct nftnl_table *table_full(const struct fw_model *m)
 	return t;
 }
 
-static void bridges_set(struct nft_batch *b, const struct fw_model *m)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_udata_buf *ud;
-
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, "bridges");
-	nftnl_set_set_u32(s, NFTNL_SET_ID, 100);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, IFNAME_TYPE);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 16);
-	/* nft reads names in host byte order; without this it lists them empty. */
-	ud = nftnl_udata_buf_alloc(32);
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, BYTEORDER_HOST_ENDIAN);
-	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
-	nftnl_udata_buf_free(ud);
-	nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, "set bridges");
-	for (size_t i = 0; i < m->n; i++) {
-		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-		char key[16] = { 0 };
-
-		strncpy(key, m->nets[i].bridge, sizeof key - 1);
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, sizeof key);
-		nftnl_set_elem_add(s, e);
-	}
-	if (m->n)
-		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "elements of set bridges");
-	nftnl_set_free(s);
-}
-
 static struct nftnl_rule *fwd_rule(void)
 {
 	return rule_new(NFPROTO_INET, FW_TABLE, "forward");
 }
 
 /* ... ct mark set ct mark | M meta mark set mark | M accept */
-static void admit(struct nftnl_rule *r, uint32_t mark)
+void fw_admit(struct nftnl_rule *r, uint32_t mark)
 {
 	x_set_mark_bits(r, true, mark);
 	x_set_mark_bits(r, false, mark);
@@ -122,69 +90,130 @@ static void admit(struct nftnl_rule *r, uint32_t mark)
 	x_verdict(r, NF_ACCEPT);
 }
 
-/* What stays within a network's bridge: containers talking to each
- * other, unless guardnet.icc=false. */
-static void icc_rules(struct nft_batch *b, const struct fw_network *n, uint32_t mark)
+static void add_rule(struct nft_batch *b, struct nftnl_rule *r, const char *what)
 {
-	struct nftnl_rule *r;
-
-	if (n->icc) {
-		/* Neighbour discovery is not tracked, and a ct mark rule stops
-		 * at the first untracked packet: admit those by packet mark. */
-		uint32_t untracked = NF_CT_STATE_UNTRACKED_BIT, zero = 0;
-
-		r = fwd_rule();
-		x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
-		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
-		x_ct(r, NFT_CT_STATE, NFT_REG_1);
-		x_bitwise(r, &untracked, &zero, sizeof untracked);
-		x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
-		x_set_mark_bits(r, false, mark);
-		x_verdict(r, NF_ACCEPT);
-		nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: untracked within a bridge");
-	}
-	r = fwd_rule();
-	x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
-	x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
-	if (n->icc) {
-		admit(r, mark);
-	} else {
-		x_counter(r);
-		x_verdict(r, NF_DROP);
-	}
-	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: within a bridge");
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, what);
 }
 
-/* What leaves a network for an uplink (egress) and what enters it. */
-static void edge_rules(struct nft_batch *b, const struct fw_network *n, uint32_t mark)
+/* What stays within a network's bridge (iifname . oifname B . B):
+ * containers talking to each other, unless guardnet.icc=false. */
+static void icc_rules(struct nft_batch *b, uint32_t mark)
 {
+	uint32_t untracked = NF_CT_STATE_UNTRACKED_BIT, zero = 0;
 	struct nftnl_rule *r;
 
+	/* Neighbour discovery is not tracked, and a ct mark rule stops at
+	 * the first untracked packet: admit those by packet mark. */
 	r = fwd_rule();
-	x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
-	if (n->internal) {
-		x_counter(r);
-		x_verdict(r, NF_DROP);
-	} else {
-		admit(r, mark);
-	}
-	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: leaving a network");
-
+	x_iif_oif_names(r);
+	x_lookup(r, "icc_open", NFT_REG_1);
+	x_ct(r, NFT_CT_STATE, NFT_REG_1);
+	x_bitwise(r, &untracked, &zero, sizeof untracked);
+	x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
+	x_set_mark_bits(r, false, mark);
+	x_verdict(r, NF_ACCEPT);
+	add_rule(b, r, "forward: untracked within a bridge");
 	r = fwd_rule();
-	x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
+	x_iif_oif_names(r);
+	x_lookup(r, "icc_open", NFT_REG_1);
+	fw_admit(r, mark);
+	add_rule(b, r, "forward: within a bridge");
+	r = fwd_rule();
+	x_iif_oif_names(r);
+	x_lookup(r, "icc_closed", NFT_REG_1);
 	x_counter(r);
 	x_verdict(r, NF_DROP);
-	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: entering a network");
+	add_rule(b, r, "forward: within a bridge, guardnet.icc=false");
+}
 
-	if (!n->internal)
-		fw_pub_postrouting_rules(b, n);
-	for (size_t i = 0; !n->internal && !n->no_masquerade && i < n->n_subnets; i++) {
-		r = rule_new(NFPROTO_INET, FW_TABLE, "postrouting");
-		x_saddr(r, &n->subnets[i]);
-		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_NEQ, n->bridge);
+/* iifname|oifname @set [counter] verdict, or the admitting one. */
+static void ifname_rule(struct nft_batch *b, uint32_t key, const char *set, int verdict, uint32_t mark,
+			const char *what)
+{
+	struct nftnl_rule *r = fwd_rule();
+
+	x_meta(r, key, NFT_REG_1);
+	x_lookup(r, set, NFT_REG_1);
+	if (verdict == NF_ACCEPT) {
+		fw_admit(r, mark);
+	} else {
+		x_counter(r);
+		x_verdict(r, verdict);
+	}
+	add_rule(b, r, what);
+}
+
+/* What leaves a network for an uplink (egress) and what enters it.  By
+ * now a packet from a bridge goes to an uplink (fw-nft-guard.c) and one
+ * into a bridge comes from elsewhere (DNATed ones went to pub-B). */
+static void edge_rules(struct nft_batch *b, uint32_t mark)
+{
+	ifname_rule(b, NFT_META_IIFNAME, "internal", NF_DROP, mark, "forward: leaving an internal network");
+	ifname_rule(b, NFT_META_IIFNAME, "ext", NF_ACCEPT, mark, "forward: leaving a network");
+	ifname_rule(b, NFT_META_OIFNAME, "bridges", NF_DROP, mark, "forward: entering a network");
+}
+
+/* The source address of family into reg1 (with the family checked). */
+static void x_saddr_load(struct nftnl_rule *r, int family, uint32_t dreg)
+{
+	x_nfproto(r, family);
+	x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, family == AF_INET ? 4 : 16, dreg);
+}
+
+static struct nftnl_rule *post_rule(void)
+{
+	return rule_new(NFPROTO_INET, FW_TABLE, "postrouting");
+}
+
+/* The nat postrouting chain:
+ *   ip saddr 127.0.0.0/8 oifname @ext masquerade             # the host's 127.0.0.1:P
+ *   ct status dnat oifname . ip saddr @net4 masquerade        # hairpin
+ *   oifname . ip saddr @net4 accept                          # within its own network
+ *   ip saddr @masq4 masquerade                               # leaving it
+ * (and ip6).  The third keeps the fourth to other interfaces than the
+ * network's own, as "ip saddr S oifname != B" would. */
+static void postrouting_rules(struct nft_batch *b)
+{
+	struct gn_prefix lo4 = { .addr = { .family = AF_INET, .a = { 127 } }, .len = 8 };
+	struct nftnl_rule *r;
+
+	/* The host's own connections to 127.0.0.1:P leave through the bridge
+	 * with a loopback source (route_localnet); give them the gateway's. */
+	r = post_rule();
+	x_saddr(r, &lo4);
+	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	x_lookup(r, "ext", NFT_REG_1);
+	x_counter(r);
+	x_masq(r);
+	add_rule(b, r, "postrouting: loopback");
+	for (int f = 0; f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+		const char *net = f ? "net6" : "net4";
+
+		/* Hairpin: a container reaching its own network's published
+		 * port must get the answer back through the host, not
+		 * straight over the bridge.  (iifname is unknown in
+		 * postrouting: match the source.) */
+		r = post_rule();
+		x_ct_dnat(r);
+		x_saddr_load(r, family, NFT_REG_2);
+		x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+		x_lookup(r, net, NFT_REG_1);
 		x_counter(r);
 		x_masq(r);
-		nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "postrouting: masquerade");
+		add_rule(b, r, "postrouting: hairpin");
+		r = post_rule();
+		x_saddr_load(r, family, NFT_REG_2);
+		x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+		x_lookup(r, net, NFT_REG_1);
+		x_verdict(r, NF_ACCEPT);
+		add_rule(b, r, "postrouting: within a network");
+		r = post_rule();
+		x_saddr_load(r, family, NFT_REG_1);
+		x_lookup(r, f ? "masq6" : "masq4", NFT_REG_1);
+		x_counter(r);
+		x_masq(r);
+		add_rule(b, r, "postrouting: masquerade");
 	}
 }
 
@@ -210,13 +239,16 @@ void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 
 	nft_batch_table(b, NFT_MSG_NEWTABLE, table_new(), NLM_F_CREATE, "table inet guardnet");
 	nft_batch_table(b, NFT_MSG_DELTABLE, table_new(), 0, "table inet guardnet (replace)");
-	fw_ufw_tables(b, m, admit);
+	fw_ufw_tables(b, m, fw_admit);
 	if (!m->n)
 		return;
 	nft_batch_table(b, NFT_MSG_NEWTABLE, table_full(m), NLM_F_CREATE, "table inet guardnet");
-	bridges_set(b, m);
+	fw_net_sets(b, m, NFPROTO_INET, &set_id, false);
 	fw_guard_sets(b, m, &set_id);
 	fw_pub_sets(b, m, &set_id);
+	for (size_t i = 0; i < m->n; i++)
+		fw_net_objects(b, m, &m->nets[i], &set_id, fw_admit);
+	fw_net_sets(b, m, NFPROTO_INET, &set_id, true);
 	fw_guard_raw_chain(b);
 	fw_pub_nat_chains(b);
 	chain_new(b, "forward", "filter", NF_INET_FORWARD, FORWARD_PRIORITY);
@@ -229,11 +261,10 @@ void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 	x_set_mark_bits(r, false, mark);
 	x_verdict(r, NF_ACCEPT);
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, "forward: admitted connections");
-	fw_pub_forward_rules(b, m, admit);
-	for (size_t i = 0; i < m->n; i++)
-		icc_rules(b, &m->nets[i], mark);
+	fw_pub_forward_rule(b);
+	icc_rules(b, mark);
 	fw_guard_isolation(b);
-	for (size_t i = 0; i < m->n; i++)
-		edge_rules(b, &m->nets[i], mark);
+	edge_rules(b, mark);
 	nothing_else_leaves(b);
+	postrouting_rules(b);
 }

@@ -259,6 +259,15 @@ static void add_elems(struct ntable *t, struct nftnl_set *s)
 			off += (size_t)snprintf(text + off, sizeof text - off, "%s", parts[i].sep);
 			off += hex_words(text + off, sizeof text - off, d, n);
 		}
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT) && off < sizeof text) {
+			int v = (int)nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT);
+			const char *chain = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)
+						    ? nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN)
+						    : "";
+
+			off += (size_t)snprintf(text + off, sizeof text - off, " : %s %s",
+						v == NFT_GOTO ? "goto" : v == NFT_JUMP ? "jump" : "verdict", chain);
+		}
 		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
 		    (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END) && off < sizeof text)
 			snprintf(text + off, sizeof text - off, " [end]");

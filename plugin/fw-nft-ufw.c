@@ -7,12 +7,12 @@
  *   table ip guardnet {
  *     chain prerouting { type filter hook prerouting priority dstnat + 1; policy accept;
  *       ct mark & M == M accept                           # admitted earlier
- *       ct status dnat iifname != B ip daddr S jump ufw-input   # each network B under UFW,
- *     }                                                   # subnet S (iifname only when icc is on)
+ *       ct status dnat iifname . ip daddr != @ufw_hair ip daddr @ufw_dst jump ufw-input
+ *     }                          # networks under UFW by subnet, less each one's own hairpin (icc on)
  *     chain forward { type filter hook forward priority filter - 11; policy accept;
  *       ct mark & M == M accept
- *       ct status dnat iifname != B oifname B jump ufw-route
- *     }
+ *       ct status dnat iifname . oifname != @ufw_icc oifname @ufw_br jump ufw-route
+ *     }                          # (the sets: fw-nft-net.c)
  *     chain ufw-input { jump ufw-before-input }
  *     chain ufw-route { jump route-ufw-user-forward }
  *     chain ufw-before-input { ...its lines...; jump ufw-user-input; goto ufw-after-input }
@@ -267,8 +267,9 @@ static void admitted(struct ctx *c, const char *chain, uint32_t mark)
 	add(c, r, "ufw: admitted connections");
 }
 
-/* ct status dnat [iifname != B], the start of every entry rule. */
-static struct nftnl_rule *entry_rule(struct ctx *c, const char *chain, const struct fw_network *n)
+/* ct status dnat KEY != @except, the start of both entry rules: the
+ * hairpin from a network itself (icc on) is admitted by pub-B. */
+static struct nftnl_rule *entry_rule(struct ctx *c, const char *chain, bool route)
 {
 	struct nftnl_rule *r = rule_new(c->nfproto, FW_TABLE, chain);
 	uint32_t dnat = IPS_DST_NAT, zero = 0;
@@ -276,9 +277,15 @@ static struct nftnl_rule *entry_rule(struct ctx *c, const char *chain, const str
 	x_ct(r, NFT_CT_STATUS, NFT_REG_1);
 	x_bitwise(r, &dnat, &zero, sizeof dnat);
 	x_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
-	/* The hairpin from the network itself is admitted (fw-nft-pub.c). */
-	if (n->icc)
-		x_ifname(r, NFT_META_IIFNAME, NFT_CMP_NEQ, n->bridge);
+	if (route) {
+		x_iif_oif_names(r);
+		x_lookup_inv(r, "ufw_icc", NFT_REG_1);
+	} else {
+		x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+		x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, c->family == AF_INET ? 16 : 24,
+			     c->family == AF_INET ? 4 : 16, NFT_REG_2);
+		x_lookup_inv(r, "ufw_hair", NFT_REG_1);
+	}
 	return r;
 }
 
@@ -287,35 +294,30 @@ static struct nftnl_rule *entry_rule(struct ctx *c, const char *chain, const str
  * packet is still the one a host service would see: an ICMP error then
  * quotes it with its TTL (hop limit) as it arrived, as UFW's INPUT reject
  * does.  Forwarding has not begun, so the network is told by the
- * container's address.  Route rules need the output device: forward. */
+ * container's address.  Route rules need the output device: forward.
+ * Which networks are under UFW is in sets (fw-nft-net.c):
+ *   ct status dnat iifname . ip daddr != @ufw_hair ip daddr @ufw_dst jump ufw-input
+ *   ct status dnat iifname . oifname != @ufw_icc oifname @ufw_br jump ufw-route */
 static void entry(struct ctx *c, const struct fw_model *m)
 {
-	uint32_t alen = c->family == AF_INET ? 4 : 16;
+	uint32_t set_id = 1;
 	struct nftnl_rule *r;
 
+	fw_net_sets(c->b, m, c->nfproto, &set_id, false);
 	chain(c, "prerouting", NF_INET_PRE_ROUTING, UFW_PRE_PRIORITY);
 	chain(c, "forward", NF_INET_FORWARD, UFW_PRIORITY);
 	admitted(c, "prerouting", m->mark);
 	admitted(c, "forward", m->mark);
-	for (size_t i = 0; i < m->n; i++) {
-		const struct fw_network *n = &m->nets[i];
-
-		if (!n->ufw)
-			continue;
-		for (size_t j = 0; j < n->n_subnets; j++) {
-			if (n->subnets[j].addr.family != c->family)
-				continue;
-			r = entry_rule(c, "prerouting", n);
-			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, c->family == AF_INET ? 16 : 24, alen);
-			x_prefix(r, &n->subnets[j], false);
-			x_jump(r, NFT_JUMP, "ufw-input");
-			add(c, r, "ufw prerouting: a network under UFW");
-		}
-		r = entry_rule(c, "forward", n);
-		x_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
-		x_jump(r, NFT_JUMP, "ufw-route");
-		add(c, r, "ufw forward: a network under UFW");
-	}
+	r = entry_rule(c, "prerouting", false);
+	x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, c->family == AF_INET ? 16 : 24, c->family == AF_INET ? 4 : 16);
+	x_lookup(r, "ufw_dst", NFT_REG_1);
+	x_jump(r, NFT_JUMP, "ufw-input");
+	add(c, r, "ufw prerouting: a network under UFW");
+	r = entry_rule(c, "forward", true);
+	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	x_lookup(r, "ufw_br", NFT_REG_1);
+	x_jump(r, NFT_JUMP, "ufw-route");
+	add(c, r, "ufw forward: a network under UFW");
 }
 
 bool fw_ufw_table_wanted(const struct fw_model *m, uint32_t nfproto)

@@ -22,8 +22,6 @@
 
 #include "fw.h"
 
-#include "fw.h"
-
 struct nft_batch;
 
 struct nft_batch *nft_batch_new(uint32_t seq);
@@ -134,6 +132,48 @@ struct nftnl_rule *rule_new(uint32_t family, const char *table, const char *chai
  * key, zero-terminated, or NULL. */
 struct nftnl_set *set_new(struct nft_batch *b, const char *name, uint32_t id, uint32_t flags, uint32_t key_type,
 			  uint32_t key_len, uint32_t data_type, uint32_t data_len, const uint8_t *desc_concat);
+/* set_new in guardnet's table of nfproto (NFPROTO_INET, _IPV4, _IPV6). */
+struct nftnl_set *set_new_in(struct nft_batch *b, uint32_t nfproto, const char *name, uint32_t id, uint32_t flags,
+			     uint32_t key_type, uint32_t key_len, uint32_t data_type, uint32_t data_len,
+			     const uint8_t *desc_concat);
+/* A set of guardnet's table of nfproto by name alone, for element messages. */
+struct nftnl_set *set_ref(uint32_t nfproto, const char *name);
+/* nft lists an ifname key in host byte order only when the set says so. */
+void set_key_host_order(struct nftnl_set *s);
+/* "meta iifname . meta oifname": both names into reg1 and the 16 bytes after. */
+void x_iif_oif_names(struct nftnl_rule *r);
+
+/* A network's part of guardnet's tables (fw-nft-net.c): its elements in
+ * the sets every network's rules share, its own objects (sets allow4-B and
+ * allow6-B, chain pub-B).  fw_net_sets makes the shared sets of table
+ * nfproto with every network's elements (vmaps: the verdict maps, which
+ * refer to the networks' chains and so come after them, or the others). */
+void fw_net_sets(struct nft_batch *b, const struct fw_model *m, uint32_t nfproto, uint32_t *set_id, bool vmaps);
+void fw_net_objects(struct nft_batch *b, const struct fw_model *m, const struct fw_network *n, uint32_t *set_id,
+		    void (*admit)(struct nftnl_rule *r, uint32_t mark));
+/* The transaction that adds network n to the tables of m (add: m has n)
+ * or removes it (m no longer has it), and nothing else: 0, -ENOMEM, or
+ * -ESTALE when more than its part changes (the first network, the last,
+ * the first or last under UFW, a subnet nested in another network's), for
+ * the whole build to do. */
+int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_network *n, bool add,
+		 void (*admit)(struct nftnl_rule *r, uint32_t mark));
+/* The admitting verdict of guardnet's rules (fw-nft-table.c). */
+void fw_admit(struct nftnl_rule *r, uint32_t mark);
+/* Elements of shared sets that the files owning their rules define. */
+void fw_guard_src_elems(struct nftnl_set *s, const struct fw_network *n, int family);
+void fw_pub_allowh_elems(struct nftnl_set *s, const struct fw_network *n, int family);
+/* Sets allow4-B and allow6-B of network n with their ranges; how many. */
+void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t *set_id);
+/* Chain pub-B of network n with its rules. */
+void fw_pub_chain(struct nft_batch *b, const struct fw_network *n, const struct fw_model *m,
+		  void (*admit)(struct nftnl_rule *r, uint32_t mark));
+/* Removes chain name of table nfproto with its n_rules rules (counted in
+ * the batch's tally). */
+void nft_batch_del_chain(struct nft_batch *b, uint32_t nfproto, const char *name, long n_rules, const char *what);
+/* Adds to the tally of guardnet's table of family what messages the batch
+ * cannot count by themselves do (a set deleted with its elements). */
+void nft_batch_tally_add(struct nft_batch *b, uint32_t family, long rules, long elems);
 
 
 
@@ -187,9 +227,10 @@ struct fw_share;
  * networks, only removes it. */
 void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
 /* What keeps traffic from going around the firewall (fw-nft-guard.c): the
- * sets src4, src6 and uplinks, the raw-prerouting chain (loopback,
- * spoofed sources), the forward rule that lets a network's traffic leave
- * only by an uplink, and the element delta of uplinks. */
+ * set uplinks (src4 and src6 are fw-nft-net.c's, with their elements from
+ * fw_guard_src_elems), the raw-prerouting chain (loopback, spoofed
+ * sources), the forward rule that lets a network's traffic leave only by
+ * an uplink, and the element delta of uplinks. */
 void fw_guard_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
 void fw_guard_raw_chain(struct nft_batch *b);
 void fw_guard_isolation(struct nft_batch *b);
@@ -207,12 +248,10 @@ void fw_pub_allow_name(char *buf, size_t len, int family, const char *bridge);
 /* The element messages that turn one endpoint's share from into to:
  * deletions first, then additions.  0 or -ENOMEM. */
 int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
-/* Published ports' rules (fw-nft-pub.c): the nat chains, the forward
- * rules for DNATed connections, the postrouting rules of a network. */
+/* Published ports' rules (fw-nft-pub.c): the nat chains, and the forward
+ * rule that sends a DNATed connection to its network's chain pub-B. */
 void fw_pub_nat_chains(struct nft_batch *b);
-void fw_pub_forward_rules(struct nft_batch *b, const struct fw_model *m,
-			  void (*admit)(struct nftnl_rule *r, uint32_t mark));
-void fw_pub_postrouting_rules(struct nft_batch *b, const struct fw_network *n);
+void fw_pub_forward_rule(struct nft_batch *b);
 
 /* Connection counters (fw-nft-count.c).  A list of keys (struct fw_counts,
  * tried and admitted unused) is sorted by family, any, proto, port and

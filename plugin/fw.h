@@ -128,6 +128,17 @@ int fw_sync(struct gn_fw *fw, const struct fw_model *m, bool *changed, struct gn
  * about the delta and the caller rebuilds with fw_apply. */
 int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct fw_share *to, struct gn_err *err);
 
+/* Network n comes into the tables (add: m has it) or leaves them (m no
+ * longer has it): one transaction with its elements in the shared sets
+ * and its own chain and sets, whatever the number of other networks
+ * (fw-nft-net.c).  0; a negative errno when the kernel refused it
+ * (nothing changed); -ESTALE when more than n's part would change (the
+ * first or last network, the first or last under UFW, nested subnets) or
+ * the table is not known to be as guardnet left it: then the caller
+ * rebuilds with fw_apply. */
+int fw_apply_network(struct gn_fw *fw, const struct fw_model *m, const struct fw_network *n, bool add,
+		     struct gn_err *err);
+
 /* Change events of nf_tables, to notice when another program removes or
  * alters what guardnet owns (`iptables -F DOCKER-USER`, `ufw reload` with a
  * ufw-docker block, `nft delete table inet guardnet`, a Docker restart).

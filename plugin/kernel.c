@@ -250,6 +250,11 @@ static int k_firewall(void *ctx, const struct fw_model *m, struct gn_err *err)
 	return fw_apply(((struct gn_kernel *)ctx)->fw, m, err);
 }
 
+static int k_network(void *ctx, const struct fw_model *m, const struct fw_network *n, bool add, struct gn_err *err)
+{
+	return fw_apply_network(((struct gn_kernel *)ctx)->fw, m, n, add, err);
+}
+
 static int k_share(void *ctx, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
 	return fw_apply_share(((struct gn_kernel *)ctx)->fw, from, to, err);
@@ -318,6 +323,7 @@ static const struct gn_backend_ops kernel_ops = {
 	.endpoint_down = k_endpoint_down,
 	.firewall = k_firewall,
 	.share = k_share,
+	.network = k_network,
 	.detached = k_detached,
 	.port_in_use = k_port_in_use,
 	.ephemeral = k_ephemeral,

@@ -130,39 +130,74 @@ static void count_net(void *p, void *ctx)
 		m->n_ep += ep->spec.allow.n ? 2 : 0;
 }
 
-static void add_net(void *p, void *ctx)
+/* net as the firewall sees it, its subnets and gateways written from
+ * subnets and gateways on: how many of each through *n_sub and *n_gw. */
+static void fill_net(const struct plan_env *env, const struct gn_network *net, struct fw_network *f,
+		     struct gn_prefix *subnets, struct gn_addr *gateways, size_t *n_sub, size_t *n_gw)
 {
-	struct gn_network *net = p;
-	struct model_ctx *m = ctx;
-	struct plan_model *pm = m->pm;
-	struct fw_network *f;
+	size_t ns = 0, ng = 0;
 
-	if (net->dying)
-		return;
-	f = &pm->nets[m->n++];
 	f->bridge = net->spec.opts.bridge;
 	f->internal = net->spec.opts.internal;
 	f->icc = net->spec.opts.icc;
 	f->allow = net->spec.opts.allow.v;
 	f->n_allow = net->spec.opts.allow.n;
-	f->ufw = plan_ufw_in_force(m->env, net);
-	f->subnets = pm->subnets + m->n_sub;
+	f->ufw = plan_ufw_in_force(env, net);
 	for (size_t i = 0; i < net->spec.n_ipv4; i++)
-		pm->subnets[m->n_sub++] = net->spec.ipv4[i].pool;
+		subnets[ns++] = net->spec.ipv4[i].pool;
 	for (size_t i = 0; net->spec.opts.enable_ipv6 && i < net->spec.n_ipv6; i++)
-		pm->subnets[m->n_sub++] = net->spec.ipv6[i].pool;
-	f->n_subnets = (size_t)(pm->subnets + m->n_sub - f->subnets);
-	f->gateways = pm->gateways + m->n_gw;
+		subnets[ns++] = net->spec.ipv6[i].pool;
 	for (size_t i = 0; i < net->spec.n_ipv4; i++)
 		if (net->spec.ipv4[i].has_gateway)
-			pm->gateways[m->n_gw++] = net->spec.ipv4[i].gateway.addr;
+			gateways[ng++] = net->spec.ipv4[i].gateway.addr;
 	for (size_t i = 0; net->spec.opts.enable_ipv6 && i < net->spec.n_ipv6; i++)
 		if (net->spec.ipv6[i].has_gateway)
-			pm->gateways[m->n_gw++] = net->spec.ipv6[i].gateway.addr;
-	f->n_gateways = (size_t)(pm->gateways + m->n_gw - f->gateways);
+			gateways[ng++] = net->spec.ipv6[i].gateway.addr;
+	f->subnets = subnets;
+	f->n_subnets = ns;
+	f->gateways = gateways;
+	f->n_gateways = ng;
 	f->no_masquerade = net->spec.opts.no_masquerade;
+	*n_sub = ns;
+	*n_gw = ng;
+}
+
+static void add_net(void *p, void *ctx)
+{
+	struct gn_network *net = p;
+	struct model_ctx *m = ctx;
+	struct plan_model *pm = m->pm;
+	size_t ns, ng;
+
+	if (net->dying)
+		return;
+	fill_net(m->env, net, &pm->nets[m->n++], pm->subnets + m->n_sub, pm->gateways + m->n_gw, &ns, &ng);
+	m->n_sub += ns;
+	m->n_gw += ng;
 	for (struct gn_endpoint *ep = net->endpoints; ep; ep = ep->next)
 		m->n_ep += ep_allow(ep, ep->spec.allow.v, pm->epallow + m->n_ep);
+}
+
+int plan_net(const struct plan_env *env, const struct gn_network *net, struct plan_net *ret)
+{
+	size_t n = net->spec.n_ipv4 + net->spec.n_ipv6 + 1, ns, ng;
+
+	memset(ret, 0, sizeof *ret);
+	ret->subnets = calloc(n, sizeof *ret->subnets);
+	ret->gateways = calloc(n, sizeof *ret->gateways);
+	if (!ret->subnets || !ret->gateways) {
+		plan_net_clear(ret);
+		return -ENOMEM;
+	}
+	fill_net(env, net, &ret->f, ret->subnets, ret->gateways, &ns, &ng);
+	return 0;
+}
+
+void plan_net_clear(struct plan_net *pn)
+{
+	free(pn->subnets);
+	free(pn->gateways);
+	memset(pn, 0, sizeof *pn);
 }
 
 static int by_bridge(const void *a, const void *b)

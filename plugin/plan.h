@@ -45,6 +45,16 @@ struct plan_model {
 	struct gn_pub_list pubs;
 };
 
+/* One network as the firewall sees it (fw_apply_network), dying or not. */
+struct plan_net {
+	struct fw_network f;
+	struct gn_prefix *subnets;
+	struct gn_addr *gateways;
+};
+
+/* 0 or -ENOMEM; clear ret in either case. */
+int plan_net(const struct plan_env *env, const struct gn_network *net, struct plan_net *ret);
+void plan_net_clear(struct plan_net *pn);
 /* 0 or -ENOMEM; clear ret in either case. */
 int plan_model(const struct plan_env *env, const struct gn_state *st, struct plan_model *ret);
 void plan_model_clear(struct plan_model *pm);

@@ -79,7 +79,8 @@ same_as_rebuild() {
 
 # nft_dump NS [table|ruleset]: guardnet's table (or the whole ruleset) as
 # JSON, one object a line: no handles, counters zeroed, the elements of each
-# set sorted (a hash set lists them in no fixed order).
+# set sorted (a hash set lists them in no fixed order), objects sorted by
+# kind and name with each chain's rules in their order.
 nft_dump() {
 	local what="table inet guardnet"
 	[ "${2:-table}" = ruleset ] && what=ruleset
@@ -92,13 +93,23 @@ def clean(o):
     if isinstance(o, list):
         return [clean(v) for v in o]
     return o
+# Objects by kind and name (the kernel lists them in the order they were
+# made, which a change by parts and a whole build do not share), a
+# chains rules in their order.
+order = {"table": 0, "set": 1, "map": 1, "chain": 2, "rule": 3}
+def key(o):
+    kind = next(iter(o))
+    return (order.get(kind, 4), o[kind].get("chain" if kind == "rule" else "name", ""))
+out = []
 for o in json.load(sys.stdin)["nftables"]:
     o = clean(o)
     for kind in ("set", "map"):
         if kind in o and "elem" in o[kind]:
             o[kind]["elem"] = sorted(o[kind]["elem"], key=lambda e: json.dumps(e, sort_keys=True))
     if "metainfo" not in o:
-        print(json.dumps(o, sort_keys=True))'
+        out.append(o)
+for o in sorted(out, key=key):
+    print(json.dumps(o, sort_keys=True))'
 }
 
 # expect_same DESCRIPTION FILE COMMAND...: COMMAND prints what FILE holds.

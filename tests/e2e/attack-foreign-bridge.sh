@@ -56,7 +56,7 @@ XANET=$(ctr_net "$H" xa)
 FANET=$(ctr_net "$H" fa)
 XBNET=$(ctr_net "$H" xb)
 iso="forward: iifname @bridges oif != @uplinks ct status ! dnat"
-entering="forward: oifname \"gn-"
+entering="forward: oifname @bridges"
 
 # attack FROM URL TARGET_NETNS [PATTERN]: a cell.  FROM is a container of
 # $H or "vm"; the sniffer in the target's namespace says whether the SYN

@@ -60,7 +60,7 @@ differs() {
 handle() { n -a list chain inet guardnet "$1" | grep -F -- "$2" | grep -oE '# handle [0-9]+$' | grep -oE '[0-9]+$' | head -1; }
 
 # guardnet's table.
-h=$(n -a list chain inet guardnet forward | grep -E "^\s+oifname \"$B\" counter" | grep -oE '[0-9]+$' | head -1)
+h=$(n -a list chain inet guardnet forward | grep -E "^\s+oifname @bridges counter" | grep -oE '[0-9]+$' | head -1)
 differs "a rule deleted" n delete rule inet guardnet forward handle "$h" -- \
 	'table inet guardnet: chain forward: lacks the rule "forward: entering a network"'
 differs "a rule added" n insert rule inet guardnet forward meta l4proto tcp accept -- \

@@ -62,7 +62,7 @@ check "nothing changed: no kernel change event during the restart (got $EVENTS)"
 check "nothing changed: the firewall is left as it is" said "$FROM" "the firewall as it should be"
 check "nothing changed: the table is the same" test "$(nft_dump "$H")" = "$before"
 
-rule=$(in_ns "$H" nft -a list chain inet guardnet forward | grep -m1 'oifname "gn-' | grep -o 'handle [0-9]*$')
+rule=$(in_ns "$H" nft -a list chain inet guardnet forward | grep -m1 '@icc_open' | grep -o 'handle [0-9]*$')
 check "a rule to delete: $rule" test -n "$rule"
 restart in_ns "$H" nft delete rule inet guardnet forward $rule
 check "a rule deleted while it was down: rebuilt" said "$FROM" "the firewall rebuilt"

@@ -189,6 +189,16 @@ static void share_elems(const struct gn_pub *pubs, size_t n_pubs, const struct f
 	}
 }
 
+static void net_line(const struct fw_network *n, char *line, size_t len)
+{
+	char subnets[512], allow[512];
+
+	prefixes_text(subnets, sizeof subnets, n->subnets, n->n_subnets);
+	prefixes_text(allow, sizeof allow, n->allow, n->n_allow);
+	snprintf(line, len, "net %s subnets=%s allow=%s%s%s%s", n->bridge, subnets, allow, n->icc ? " icc" : "",
+		 n->internal ? " internal" : "", n->ufw ? " ufw" : "");
+}
+
 static int f_firewall(void *ctx, const struct fw_model *m, struct gn_err *err)
 {
 	struct fake_backend *f = ctx;
@@ -198,19 +208,39 @@ static int f_firewall(void *ctx, const struct fw_model *m, struct gn_err *err)
 	strings_clear(&f->nets);
 	strings_clear(&f->elems);
 	for (size_t i = 0; i < m->n; i++) {
-		const struct fw_network *n = &m->nets[i];
-		char subnets[512], allow[512], line[1200];
+		char line[1200];
 
-		prefixes_text(subnets, sizeof subnets, n->subnets, n->n_subnets);
-		prefixes_text(allow, sizeof allow, n->allow, n->n_allow);
-		snprintf(line, sizeof line, "net %s subnets=%s allow=%s%s%s%s", n->bridge, subnets, allow,
-			 n->icc ? " icc" : "", n->internal ? " internal" : "", n->ufw ? " ufw" : "");
+		net_line(&m->nets[i], line, sizeof line);
 		strings_add(&f->nets, line);
 	}
 	share_elems(m->pubs, m->n_pubs, m->epallow, m->n_epallow, &f->elems);
 	f->applied = true;
 	logf_(f, "firewall nets=%zu pubs=%zu epallow=%zu mark=%#x%s", m->n, m->n_pubs, m->n_epallow, m->mark,
 	      m->ufw ? " ufw" : "");
+	return 0;
+}
+
+/* As fw_apply_network: only a network's own part, never the first or the
+ * last (they make or remove the table). */
+static int f_network(void *ctx, const struct fw_model *m, const struct fw_network *n, bool add, struct gn_err *err)
+{
+	struct fake_backend *f = ctx;
+	char line[1200];
+
+	if (failing(f, err, "network"))
+		return -f->fail_errno;
+	if (m->n < (add ? 2u : 1u))
+		return gn_errf(err, -ESTALE, "more than the network's part");
+	if (f->stale || !f->applied) {
+		logf_(f, "network: stale");
+		return gn_errf(err, -ESTALE, "the table changed behind guardnet's back");
+	}
+	net_line(n, line, sizeof line);
+	if (add)
+		strings_add(&f->nets, line);
+	else
+		strings_del(&f->nets, line);
+	logf_(f, "network %c%s", add ? '+' : '-', n->bridge);
 	return 0;
 }
 
@@ -363,6 +393,7 @@ static const struct gn_backend_ops fake_ops = {
 	.endpoint_down = f_endpoint_down,
 	.firewall = f_firewall,
 	.share = f_share,
+	.network = f_network,
 	.detached = f_detached,
 	.port_in_use = f_port_in_use,
 	.ephemeral = f_ephemeral,

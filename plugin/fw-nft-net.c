@@ -1,0 +1,395 @@
+/*
+ * A network's part of guardnet's tables.  What belongs to one network is
+ * either an object of its own (sets allow4-B and allow6-B, chain pub-B:
+ * fw-nft-pub*.c) or an element keyed by its bridge or its subnets in a set
+ * that the rules of every network share; no rule of a base chain names a
+ * network.  Creating or deleting a network is then a transaction the size
+ * of that network, however many others there are (issue 17), and the
+ * whole build is the same sets filled with every network's elements, from
+ * the same functions, so that the two cannot come out different.  In nft
+ * syntax, with B a network's bridge and S its subnets:
+ *
+ *   table inet guardnet {
+ *     set bridges    { type ifname }                  B       every network
+ *     set src4, src6 { type ifname . ipv4_addr }      B . S   less the gateway (fw-nft-guard.c)
+ *     set allowh4, allowh6 { type ifname . ipv4_addr } B . A  guardnet.allow's single addresses
+ *     set icc_open   { type ifname . ifname }         B . B   guardnet.icc=true
+ *     set icc_closed { type ifname . ifname }         B . B   guardnet.icc=false
+ *     set internal   { type ifname }                  B       internal networks
+ *     set ext        { type ifname }                  B       the others
+ *     set net4, net6 { type ifname . ipv4_addr }      B . S   the others
+ *     set masq4, masq6 { type ipv4_addr }             S       the others, unless not masqueraded
+ *     map pubv { type ifname : verdict }              B : goto pub-B
+ *   }
+ *   tables ip and ip6 guardnet (UFW's rules, fw-nft-ufw.c), networks under UFW:
+ *     set ufw_br   { type ifname }                    B
+ *     set ufw_icc  { type ifname . ifname }           B . B   guardnet.icc=true
+ *     set ufw_hair { type ifname . ipv4_addr }        B . S   guardnet.icc=true
+ *     set ufw_dst  { type ipv4_addr }                 S
+ *
+ * Addresses are intervals.  masq and ufw_dst are keyed by the subnet
+ * alone, and the kernel refuses overlapping intervals in a set: Docker's
+ * IPAM never hands out nested pools in one address space, but another
+ * IPAM driver, or a swarm network's global pool beside a local one, could.
+ * The whole build keeps only the outermost of nested subnets (the rules
+ * match the same packets), and a network whose subnet nests with another
+ * network's is added or removed by the whole build.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "fw.h"
+#include "fw-nft.h"
+#include "ranges.h"
+
+/* nft's datatype ids (how `nft list` prints keys): ifname 41, ipv4_addr 7,
+ * ipv6_addr 8; the verdict's data type is the kernel's. */
+#define T_IFNAME 41
+#define T_IP4 7
+#define T_IP6 8
+#define CONCAT2(a, b) (((a) << 6) | (b))
+
+enum key { K_BRIDGE, K_BRIDGE_PAIR, K_BRIDGE_SUBNET, K_SUBNET, K_SRC, K_ALLOWH, K_VERDICT };
+
+struct net_set {
+	uint32_t nfproto;       /* the table */
+	const char *name;
+	int family;             /* the addresses' (AF_INET, AF_INET6), 0: none */
+	enum key key;
+	bool (*member)(const struct fw_network *n);
+};
+
+static bool every(const struct fw_network *n)
+{
+	(void)n;
+	return true;
+}
+
+static bool icc_open(const struct fw_network *n)
+{
+	return n->icc;
+}
+
+static bool icc_closed(const struct fw_network *n)
+{
+	return !n->icc;
+}
+
+static bool internal(const struct fw_network *n)
+{
+	return n->internal;
+}
+
+static bool external(const struct fw_network *n)
+{
+	return !n->internal;
+}
+
+static bool masqueraded(const struct fw_network *n)
+{
+	return !n->internal && !n->no_masquerade;
+}
+
+static bool under_ufw(const struct fw_network *n)
+{
+	return n->ufw;
+}
+
+static bool ufw_icc(const struct fw_network *n)
+{
+	return n->ufw && n->icc;
+}
+
+/* In the order the whole build makes them; the verdict map last, after
+ * the chains its elements name. */
+static const struct net_set sets[] = {
+	{ NFPROTO_INET, "bridges", 0, K_BRIDGE, every },
+	{ NFPROTO_INET, "src4", AF_INET, K_SRC, every },
+	{ NFPROTO_INET, "src6", AF_INET6, K_SRC, every },
+	{ NFPROTO_INET, "allowh4", AF_INET, K_ALLOWH, every },
+	{ NFPROTO_INET, "allowh6", AF_INET6, K_ALLOWH, every },
+	{ NFPROTO_INET, "icc_open", 0, K_BRIDGE_PAIR, icc_open },
+	{ NFPROTO_INET, "icc_closed", 0, K_BRIDGE_PAIR, icc_closed },
+	{ NFPROTO_INET, "internal", 0, K_BRIDGE, internal },
+	{ NFPROTO_INET, "ext", 0, K_BRIDGE, external },
+	{ NFPROTO_INET, "net4", AF_INET, K_BRIDGE_SUBNET, external },
+	{ NFPROTO_INET, "net6", AF_INET6, K_BRIDGE_SUBNET, external },
+	{ NFPROTO_INET, "masq4", AF_INET, K_SUBNET, masqueraded },
+	{ NFPROTO_INET, "masq6", AF_INET6, K_SUBNET, masqueraded },
+	{ NFPROTO_IPV4, "ufw_br", 0, K_BRIDGE, under_ufw },
+	{ NFPROTO_IPV4, "ufw_icc", 0, K_BRIDGE_PAIR, ufw_icc },
+	{ NFPROTO_IPV4, "ufw_hair", AF_INET, K_BRIDGE_SUBNET, ufw_icc },
+	{ NFPROTO_IPV4, "ufw_dst", AF_INET, K_SUBNET, under_ufw },
+	{ NFPROTO_IPV6, "ufw_br", 0, K_BRIDGE, under_ufw },
+	{ NFPROTO_IPV6, "ufw_icc", 0, K_BRIDGE_PAIR, ufw_icc },
+	{ NFPROTO_IPV6, "ufw_hair", AF_INET6, K_BRIDGE_SUBNET, ufw_icc },
+	{ NFPROTO_IPV6, "ufw_dst", AF_INET6, K_SUBNET, under_ufw },
+	{ NFPROTO_INET, "pubv", 0, K_VERDICT, every },
+};
+#define N_SETS (sizeof sets / sizeof sets[0])
+
+static struct nftnl_set *set_make(struct nft_batch *b, const struct net_set *d, uint32_t id)
+{
+	uint32_t alen = d->family == AF_INET ? 4 : 16, t = d->family == AF_INET ? T_IP4 : T_IP6;
+	struct nftnl_set *s = set_ref(d->nfproto, d->name);
+	uint32_t flags = 0, key_type = T_IFNAME, key_len = 16;
+	uint8_t concat[2] = { 16, (uint8_t)alen };
+
+	switch (d->key) {
+	case K_BRIDGE:
+		set_key_host_order(s);
+		break;
+	case K_VERDICT:
+		set_key_host_order(s);
+		flags = NFT_SET_MAP;
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 16); /* struct nft_verdict, as the kernel lists it */
+		break;
+	case K_BRIDGE_PAIR:
+		key_type = CONCAT2(T_IFNAME, T_IFNAME);
+		key_len = 32;
+		break;
+	case K_ALLOWH:
+		key_type = CONCAT2(T_IFNAME, t);
+		key_len = 16 + alen;
+		break;
+	case K_SUBNET:
+		flags = NFT_SET_INTERVAL;
+		key_type = t;
+		key_len = alen;
+		break;
+	case K_SRC:
+	case K_BRIDGE_SUBNET:
+		flags = NFT_SET_INTERVAL | NFT_SET_CONCAT;
+		key_type = CONCAT2(T_IFNAME, t);
+		key_len = 16 + alen;
+		nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, concat, 2);
+		break;
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+	nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, d->name);
+	return s;
+}
+
+static void bridge_key(uint8_t key[16], const char *bridge)
+{
+	memset(key, 0, 16);
+	strncpy((char *)key, bridge, 15);
+}
+
+/* Whether p nests with (contains or lies in) a subnet of another network
+ * of m in set d; outer: only one that contains it and comes first (a
+ * larger prefix, or the same one on an earlier bridge). */
+static bool nested(const struct net_set *d, const struct fw_model *m, const struct fw_network *n,
+		   const struct gn_prefix *p, bool outer)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct fw_network *o = &m->nets[i];
+
+		if (!strcmp(o->bridge, n->bridge) || !d->member(o))
+			continue;
+		for (size_t j = 0; j < o->n_subnets; j++) {
+			const struct gn_prefix *q = &o->subnets[j];
+
+			if (q->addr.family != p->addr.family)
+				continue;
+			if (q->len <= p->len && prefix_contains(q, &p->addr) &&
+			    (!outer || q->len < p->len || strcmp(o->bridge, n->bridge) < 0))
+				return true;
+			if (!outer && p->len <= q->len && prefix_contains(p, &q->addr))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* [first, last + 1) of p: an interval set's start and end elements. */
+static void subnet_elems(struct nftnl_set *s, const struct gn_prefix *p)
+{
+	uint32_t alen = p->addr.family == AF_INET ? 4 : 16;
+	struct gn_range *r = NULL;
+	size_t nr = 0;
+	uint8_t end[16];
+
+	if (ranges_from_prefixes(p, 1, p->addr.family, &r, &nr) == 0 && nr == 1) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, r[0].lo, alen);
+		nftnl_set_elem_add(s, e);
+		if (range_end_exclusive(&r[0], p->addr.family, end)) {
+			e = nftnl_set_elem_alloc();
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, end, alen);
+			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+			nftnl_set_elem_add(s, e);
+		}
+	}
+	free(r);
+}
+
+/* B . [first, last] of p: a concatenated interval. */
+static void bridge_subnet_elem(struct nftnl_set *s, const char *bridge, const struct gn_prefix *p)
+{
+	uint32_t alen = p->addr.family == AF_INET ? 4 : 16;
+	struct gn_range *r = NULL;
+	size_t nr = 0;
+
+	if (ranges_from_prefixes(p, 1, p->addr.family, &r, &nr) == 0 && nr == 1) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+		uint8_t key[32], end[32];
+
+		bridge_key(key, bridge);
+		memcpy(end, key, 16);
+		memcpy(key + 16, r[0].lo, alen);
+		memcpy(end + 16, r[0].hi, alen);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, 16 + alen);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, end, 16 + alen);
+		nftnl_set_elem_add(s, e);
+	}
+	free(r);
+}
+
+/* n's elements of set d into s (m: the other networks, for nesting). */
+static void elems(struct nftnl_set *s, const struct net_set *d, const struct fw_model *m,
+		  const struct fw_network *n)
+{
+	struct nftnl_set_elem *e;
+	uint8_t key[32];
+	char chain[64];
+
+	if (!d->member(n))
+		return;
+	switch (d->key) {
+	case K_BRIDGE:
+	case K_BRIDGE_PAIR:
+		bridge_key(key, n->bridge);
+		memcpy(key + 16, key, 16);
+		e = nftnl_set_elem_alloc();
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, d->key == K_BRIDGE ? 16 : 32);
+		nftnl_set_elem_add(s, e);
+		break;
+	case K_VERDICT:
+		bridge_key(key, n->bridge);
+		snprintf(chain, sizeof chain, "pub-%s", n->bridge);
+		e = nftnl_set_elem_alloc();
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, 16);
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_GOTO);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, chain);
+		nftnl_set_elem_add(s, e);
+		break;
+	case K_SRC:
+		fw_guard_src_elems(s, n, d->family);
+		break;
+	case K_ALLOWH:
+		fw_pub_allowh_elems(s, n, d->family);
+		break;
+	case K_BRIDGE_SUBNET:
+	case K_SUBNET:
+		for (size_t i = 0; i < n->n_subnets; i++) {
+			const struct gn_prefix *p = &n->subnets[i];
+
+			if (p->addr.family != d->family)
+				continue;
+			if (d->key == K_BRIDGE_SUBNET)
+				bridge_subnet_elem(s, n->bridge, p);
+			else if (!nested(d, m, n, p, true))
+				subnet_elems(s, p);
+		}
+		break;
+	}
+}
+
+static bool table_made(const struct fw_model *m, uint32_t nfproto)
+{
+	return nfproto == NFPROTO_INET ? m->n > 0 : fw_ufw_table_wanted(m, nfproto);
+}
+
+void fw_net_sets(struct nft_batch *b, const struct fw_model *m, uint32_t nfproto, uint32_t *set_id, bool vmaps)
+{
+	for (size_t i = 0; i < N_SETS; i++) {
+		const struct net_set *d = &sets[i];
+		struct nftnl_set *s;
+
+		if (d->nfproto != nfproto || (d->key == K_VERDICT) != vmaps)
+			continue;
+		s = set_make(b, d, (*set_id)++);
+		for (size_t j = 0; j < m->n; j++)
+			elems(s, d, m, &m->nets[j]);
+		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, d->name);
+		nftnl_set_free(s);
+	}
+}
+
+void fw_net_objects(struct nft_batch *b, const struct fw_model *m, const struct fw_network *n, uint32_t *set_id,
+		    void (*admit)(struct nftnl_rule *r, uint32_t mark))
+{
+	fw_pub_allow_sets(b, n, set_id);
+	fw_pub_chain(b, n, m, admit);
+}
+
+/* Whether the UFW table of nfproto exists both with n and without it. */
+static bool ufw_table_stays(const struct fw_model *m, const struct fw_network *n, uint32_t nfproto)
+{
+	bool others = false;
+
+	for (size_t i = 0; i < m->n; i++)
+		others |= strcmp(m->nets[i].bridge, n->bridge) && m->nets[i].ufw;
+	if (!m->ufw || (nfproto == NFPROTO_IPV6 && !m->ufw->ipv6))
+		return true;
+	return others || !n->ufw;
+}
+
+int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_network *n, bool add,
+		 void (*admit)(struct nftnl_rule *r, uint32_t mark))
+{
+	struct nft_batch *own;
+	uint32_t id = 1;
+	char chain[64];
+
+	/* The first network makes the table and the last removes it. */
+	if (m->n < (add ? 2u : 1u) || !ufw_table_stays(m, n, NFPROTO_IPV4) || !ufw_table_stays(m, n, NFPROTO_IPV6))
+		return -ESTALE;
+	for (size_t i = 0; i < N_SETS; i++)
+		for (size_t j = 0; sets[i].key == K_SUBNET && sets[i].member(n) && j < n->n_subnets; j++)
+			if (n->subnets[j].addr.family == sets[i].family && nested(&sets[i], m, n, &n->subnets[j], false))
+				return -ESTALE;
+	if (add)
+		fw_net_objects(b, m, n, &id, admit);
+	for (size_t i = 0; i < N_SETS; i++) {
+		const struct net_set *d = &sets[add ? i : N_SETS - 1 - i];
+		struct nftnl_set *s;
+
+		if (!table_made(m, d->nfproto))
+			continue;
+		s = set_ref(d->nfproto, d->name);
+		elems(s, d, m, n);
+		nft_batch_elems(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, s, add ? NLM_F_CREATE : 0,
+				add ? "a network's elements" : "removing a network's elements");
+		nftnl_set_free(s);
+	}
+	if (add)
+		return 0;
+	/* What the network's own objects hold, to count them out. */
+	if (!(own = nft_batch_new(0)))
+		return -ENOMEM;
+	fw_net_objects(own, m, n, &id, admit);
+	snprintf(chain, sizeof chain, "pub-%s", n->bridge);
+	nft_batch_del_chain(b, NFPROTO_INET, chain, nft_batch_tally(own, NFPROTO_INET).rules, "removing chain pub-B");
+	for (int f = 0; f < 2; f++) {
+		struct nftnl_set *s;
+
+		fw_pub_allow_name(chain, sizeof chain, f ? AF_INET6 : AF_INET, n->bridge);
+		s = set_ref(NFPROTO_INET, chain);
+		nft_batch_set(b, NFT_MSG_DELSET, s, 0, "removing a network's set allow4 or allow6");
+		nftnl_set_free(s);
+	}
+	nft_batch_tally_add(b, NFPROTO_INET, 0, -nft_batch_tally(own, NFPROTO_INET).elems);
+	nft_batch_free(own);
+	return 0;
+}
