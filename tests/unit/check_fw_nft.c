@@ -337,6 +337,98 @@ START_TEST(tally)
 }
 END_TEST
 
+/* A network's part alone (fw_net_delta): network gn-new (IPv4 and IPv6,
+ * icc off, an allowlist, under UFW) joins gn-old, also under UFW, and
+ * leaves again.  The removal takes out what the addition put in, counted
+ * the same in the tally, and touches no table, chain or rule of another
+ * network. */
+static void two_networks(struct fw_network nets[2], struct ufw_config *c, struct fw_model *m)
+{
+	static struct gn_prefix old_sub[1], new_sub[2], allow[2];
+	static struct gn_addr gw[2];
+
+	old_sub[0] = P("10.20.0.0/24");
+	new_sub[0] = P("10.21.0.0/24");
+	new_sub[1] = P("fd00:21::/64");
+	allow[0] = P("192.0.2.7/32");
+	allow[1] = P("198.51.100.0/24");
+	gw[0] = A("10.21.0.1");
+	gw[1] = A("fd00:21::1");
+	nets[0] = (struct fw_network){ .bridge = "gn-new", .icc = false, .subnets = new_sub, .n_subnets = 2,
+				       .gateways = gw, .n_gateways = 2, .allow = allow, .n_allow = 2, .ufw = true };
+	nets[1] = (struct fw_network){ .bridge = "gn-old", .icc = true, .subnets = old_sub, .n_subnets = 1,
+				       .ufw = true };
+	*c = (struct ufw_config){ .enabled = true, .ipv6 = true, .in_policy = UFW_POLICY_DROP };
+	*m = (struct fw_model){ .nets = nets, .n = 2, .mark = MARK, .ufw = c };
+}
+
+START_TEST(net_delta)
+{
+	struct fw_network nets[2];
+	struct ufw_config c;
+	struct fw_model with, without;
+	struct nft_batch *add = nft_batch_new(1), *del = nft_batch_new(1);
+
+	two_networks(nets, &c, &with);
+	without = with;
+	without.nets = &nets[1];
+	without.n = 1;
+	ck_assert_int_eq(fw_net_delta(add, &with, &nets[0], true, fw_admit), 0);
+	ck_assert_int_eq(fw_net_delta(del, &without, &nets[0], false, fw_admit), 0);
+	for (int i = 0; i < FW_FAMILIES; i++) {
+		struct nft_tally a = nft_batch_tally(add, fw_families[i]), d = nft_batch_tally(del, fw_families[i]);
+
+		ck_assert_msg(!a.replaced && !d.replaced, "table %s is not replaced", fw_family_name(fw_families[i]));
+		ck_assert_int_eq(a.rules, -d.rules);
+		ck_assert_int_eq(a.elems, -d.elems);
+		ck_assert_int_ge(a.elems, i == 0 ? 10 : 3);
+	}
+	expect_golden(add, "fw_nft_net_add");
+	expect_golden(del, "fw_nft_net_remove");
+}
+END_TEST
+
+/* What a network's part alone cannot do, the whole build does: nothing is
+ * written, and the answer is -ESTALE. */
+static void whole(const struct fw_model *m, const struct fw_network *n, bool add, const char *why)
+{
+	struct nft_batch *b = nft_batch_new(1);
+
+	ck_assert_msg(fw_net_delta(b, m, n, add, fw_admit) == -ESTALE, "%s: by parts", why);
+	ck_assert_msg(nft_batch_messages(b) == 0, "%s: %zu messages written", why, nft_batch_messages(b));
+	nft_batch_free(b);
+}
+
+START_TEST(net_delta_whole)
+{
+	struct fw_network nets[3];
+	struct ufw_config c;
+	struct fw_model m, one;
+	struct gn_prefix outer = P("10.20.0.0/16");
+
+	two_networks(nets, &c, &m);
+	one = m;
+	one.nets = &nets[0];
+	one.n = 1;
+	whole(&one, &nets[0], true, "the first network");
+	one.n = 0;
+	whole(&one, &nets[0], false, "the last network");
+	nets[1].ufw = false;
+	whole(&m, &nets[0], true, "the first network under UFW");
+	m.n = 1;
+	m.nets = &nets[1];
+	whole(&m, &nets[0], false, "the last network under UFW");
+	/* gn-out's subnet holds gn-old's: masq4 keeps the outer one alone. */
+	nets[1].ufw = true;
+	nets[2] = (struct fw_network){ .bridge = "gn-out", .icc = true, .subnets = &outer, .n_subnets = 1 };
+	m.nets = &nets[1];
+	m.n = 2;
+	whole(&m, &nets[2], true, "a subnet around another network's");
+	m.n = 1;
+	whole(&m, &nets[2], false, "a subnet around another network's, removed");
+}
+END_TEST
+
 /* No network left: the table goes. */
 START_TEST(empty)
 {
@@ -506,6 +598,8 @@ Suite *fw_nft_suite(void)
 	tcase_add_test(tc, tally);
 	tcase_add_test(tc, share_delta);
 	tcase_add_test(tc, uplinks_delta);
+	tcase_add_test(tc, net_delta);
+	tcase_add_test(tc, net_delta_whole);
 	tcase_add_test(tc, count_table);
 	tcase_add_test(tc, check_text);
 	tcase_add_test(tc, check_text_ufw);
