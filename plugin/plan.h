@@ -79,7 +79,7 @@ void plan_share_clear(struct plan_share *s);
 struct fw_share plan_share_view(const struct plan_share *s);
 
 /* plan-relay.c: the ports of the host's [::1] that the relay serves, one
- * per port, in *ret (free it); 0 or -ENOMEM. */
+ * per port, sorted by port, in *ret (free it); 0 or -ENOMEM. */
 int plan_relays(const struct plan_env *env, const struct gn_state *st, struct gn_relay_svc **ret, size_t *n);
 
 #endif

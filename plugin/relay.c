@@ -116,12 +116,30 @@ static void close_listener(struct gn_relay *r, struct relay_listener *l, bool fo
 	free(l);
 }
 
+static int svc_port(const void *key, const void *elem)
+{
+	uint16_t port = *(const uint16_t *)key, other = ((const struct gn_relay_svc *)elem)->port;
+
+	return (port > other) - (port < other);
+}
+
+static int ls_port(const void *key, const void *elem)
+{
+	uint16_t port = *(const uint16_t *)key, other = (*(struct relay_listener *const *)elem)->port;
+
+	return (port > other) - (port < other);
+}
+
+static int ls_cmp(const void *a, const void *b)
+{
+	return ls_port(&(*(struct relay_listener *const *)a)->port, b);
+}
+
+/* v is sorted by port (plan_relays), and so is r->ls between calls: a
+ * host may publish 20,000 ports, and every change of one comes here. */
 static const struct gn_relay_svc *wanted(const struct gn_relay_svc *v, size_t n, uint16_t port)
 {
-	for (size_t i = 0; i < n; i++)
-		if (v[i].port == port)
-			return &v[i];
-	return NULL;
+	return n ? bsearch(&port, v, n, sizeof *v, svc_port) : NULL;
 }
 
 /* The listening sockets made to match v.  Connections already relayed stay
@@ -146,10 +164,8 @@ static void apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 	r->n_ls = kept;
 	for (size_t i = 0; i < n; i++) {
 		struct relay_listener *l, **ls;
-		bool have = false;
+		bool have = kept && bsearch(&v[i].port, r->ls, kept, sizeof *r->ls, ls_port);
 
-		for (size_t j = 0; j < r->n_ls && !have; j++)
-			have = r->ls[j]->port == v[i].port;
 		if (have || !(l = calloc(1, sizeof *l)) || !(ls = realloc(r->ls, (r->n_ls + 1) * sizeof *ls))) {
 			if (!have)
 				log_warnx("relay: out of memory for [::1]:%u", v[i].port);
@@ -162,6 +178,8 @@ static void apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 		open_listener(r, l);
 		r->ls[r->n_ls++] = l;
 	}
+	if (r->n_ls > kept)
+		qsort(r->ls, r->n_ls, sizeof *r->ls, ls_cmp);
 	/* What the store gave back and nothing wants any more. */
 	for (size_t i = 0; i < r->n_spare; i++) {
 		struct relay_listener gone = { .fd = r->spare[i], .port = loopback_port(r->spare[i]) };
