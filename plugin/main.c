@@ -236,16 +236,21 @@ static unsigned connection_budget(void)
 	return avail < HTTP_MAX_CONNECTIONS ? (unsigned)avail : HTTP_MAX_CONNECTIONS;
 }
 
-/* What the relay may hold at once: two descriptors per connection, out of
- * what the plugin connections and guardnetd's own leave. */
-static unsigned relay_budget(unsigned http_budget)
+/* What the relay may hold at once, out of what the plugin connections and
+ * guardnetd's own descriptors leave: half of it for listening sockets (one
+ * per port of [::1]), half for connections (two descriptors each). */
+static void relay_budget(unsigned http_budget, unsigned *conns, size_t *listeners)
 {
 	struct rlimit rl;
-	rlim_t used = RESERVED_FDS + http_budget;
+	rlim_t used = RESERVED_FDS + http_budget, share;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < used + 2 * 64)
-		return 64;
-	return (unsigned)((rl.rlim_cur - used) / 2 > 65536 ? 65536 : (rl.rlim_cur - used) / 2);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < used + 4 * 64) {
+		*conns = *listeners = 64;
+		return;
+	}
+	share = rl.rlim_cur - used;
+	*conns = (unsigned)(share / 4 > 65536 ? 65536 : share / 4);
+	*listeners = (size_t)(share / 2 > 65536 ? 65536 : share / 2);
 }
 
 static long monotonic_s(void)
@@ -319,7 +324,8 @@ int main(int argc, char **argv)
 	struct gn_err err = { "" };
 	int sigfd, ctlfd, rc = 1, *kept;
 	unsigned budget;
-	size_t n_kept;
+	size_t n_kept, relay_listeners;
+	unsigned relay_conns;
 
 	if (opts_parse(argc, argv, &o) < 0)
 		return 2;
@@ -395,7 +401,8 @@ int main(int argc, char **argv)
 	/* The relay's sockets a previous guardnetd left in systemd's store. */
 	kept = malloc(65536 * sizeof *kept);
 	n_kept = kept ? listener_kept("relay-", kept, 65536) : 0;
-	if (relay_start(&relay, kept, n_kept, relay_budget(budget), &err) < 0)
+	relay_budget(budget, &relay_conns, &relay_listeners);
+	if (relay_start(&relay, kept, n_kept, relay_conns, relay_listeners, &err) < 0)
 		log_warnx("%s; the host's [::1] serves no published port", err.msg);
 	free(kept);
 	log_info("guardnetd %s listening on %s, state in %s%s", GN_VERSION,

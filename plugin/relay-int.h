@@ -61,6 +61,11 @@ struct gn_relay {
 	bool changed, stop, forget;     /* lock */
 	struct relay_listener **ls;
 	size_t n_ls;
+	/* Listening sockets open, at most max_listeners: a host may publish
+	 * more ports than guardnetd's descriptor limit leaves for them, and
+	 * the ports beyond (over, in the last list applied) are not served
+	 * rather than starving guardnetd of descriptors for its own work. */
+	size_t n_open, max_listeners, over, over_logged;
 	int *spare;                     /* inherited sockets not taken over yet */
 	size_t n_spare;
 	bool synced;                    /* applied a list once: spares left are given up */

@@ -85,6 +85,11 @@ static void open_listener(struct gn_relay *r, struct relay_listener *l)
 	bool inherited;
 
 	l->ev = (struct relay_ev){ RELAY_LISTEN, l };
+	if (r->n_open >= r->max_listeners) {
+		l->fd = -1;
+		r->over++;
+		return;
+	}
 	l->fd = take_port(r, l->port, &inherited);
 	if (l->fd < 0) {
 		if (!l->warned)
@@ -98,6 +103,7 @@ static void open_listener(struct gn_relay *r, struct relay_listener *l)
 		l->fd = -1;
 		return;
 	}
+	r->n_open++;
 	if (!inherited)
 		store(l, true);
 	addr_format(&l->to, to, sizeof to);
@@ -110,6 +116,7 @@ static void close_listener(struct gn_relay *r, struct relay_listener *l, bool fo
 	if (l->fd >= 0) {
 		epoll_ctl(r->ep, EPOLL_CTL_DEL, l->fd, NULL);
 		close(l->fd);
+		r->n_open--;
 		if (forget)
 			store(l, false);
 	}
@@ -148,6 +155,7 @@ static void apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 {
 	size_t kept = 0;
 
+	r->over = 0;
 	for (size_t i = 0; i < r->n_ls; i++) {
 		const struct gn_relay_svc *w = wanted(v, n, r->ls[i]->port);
 
@@ -180,6 +188,11 @@ static void apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 	}
 	if (r->n_ls > kept)
 		qsort(r->ls, r->n_ls, sizeof *r->ls, ls_cmp);
+	if (r->over && r->over != r->over_logged)
+		log_warnx("relay: %zu of the host's [::1] ports are not served: the %zu listening sockets it holds are "
+			  "all guardnetd's descriptor limit leaves for them (raise LimitNOFILE)",
+			  r->over, r->n_open);
+	r->over_logged = r->over;
 	/* What the store gave back and nothing wants any more. */
 	for (size_t i = 0; i < r->n_spare; i++) {
 		struct relay_listener gone = { .fd = r->spare[i], .port = loopback_port(r->spare[i]) };
@@ -254,7 +267,7 @@ static void *run(void *arg)
 }
 
 int relay_start(struct gn_relay **ret, const int *inherited, size_t n_inherited, unsigned max_conns,
-		struct gn_err *err)
+		size_t max_listeners, struct gn_err *err)
 {
 	struct gn_relay *r = calloc(1, sizeof *r);
 	struct epoll_event e = { .events = EPOLLIN };
@@ -268,6 +281,7 @@ int relay_start(struct gn_relay **ret, const int *inherited, size_t n_inherited,
 		memcpy(r->spare, inherited, n_inherited * sizeof *inherited);
 	r->n_spare = n_inherited;
 	r->max_conns = max_conns;
+	r->max_listeners = max_listeners;
 	r->wake_ev = (struct relay_ev){ RELAY_WAKE, r };
 	e.data.ptr = &r->wake_ev;
 	pthread_mutex_init(&r->lock, NULL);

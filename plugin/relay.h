@@ -25,9 +25,10 @@ struct gn_relay;
 /* Starts the thread.  inherited: listening sockets a previous guardnetd
  * left in systemd's store (LISTEN_FDS), taken over for the ports that are
  * still wanted and closed otherwise.  max_conns bounds the connections
- * relayed at once (each takes two descriptors). */
+ * relayed at once (each takes two descriptors), max_listeners the ports
+ * served (one each). */
 int relay_start(struct gn_relay **ret, const int *inherited, size_t n_inherited, unsigned max_conns,
-		struct gn_err *err);
+		size_t max_listeners, struct gn_err *err);
 /* The ports wanted from now on (copied); applied by the thread soon after. */
 void relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n);
 /* Stops the thread.  forget: the listening sockets are given up for good

@@ -47,7 +47,7 @@ static void setup(void)
 	ck_assert_int_eq(getsockname(server, (struct sockaddr *)&sa, &len), 0);
 	server_port = ntohs(sa.sin_port);
 	port = free_port6();
-	ck_assert_int_eq(relay_start(&relay, NULL, 0, 64, &err), 0);
+	ck_assert_int_eq(relay_start(&relay, NULL, 0, 64, 64, &err), 0);
 }
 
 static void teardown(void)
@@ -194,6 +194,46 @@ START_TEST(ports_given_up)
 }
 END_TEST
 
+static int port_order(const void *a, const void *b)
+{
+	const struct gn_relay_svc *x = a, *y = b;
+
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+/* A relay allowed two listening sockets serves the first two of three
+ * ports and leaves the third closed (refused, not hanging): guardnetd keeps
+ * its descriptors for its own work when a host publishes more ports than
+ * its limit leaves for them. */
+START_TEST(listeners_within_their_budget)
+{
+	struct gn_relay_svc s[3];
+	struct gn_relay *small;
+	struct gn_err err;
+	uint16_t keep = port;
+	int fd;
+
+	ck_assert_int_eq(relay_start(&small, NULL, 0, 8, 2, &err), 0);
+	for (int i = 0; i < 3; i++) {
+		s[i] = (struct gn_relay_svc){ .proto = 6, .port = free_port6(), .to_port = server_port };
+		addr_parse("127.0.0.1", &s[i].to, "x", NULL);
+	}
+	qsort(s, 3, sizeof s[0], port_order);
+	ck_assert(s[0].port != s[1].port && s[1].port != s[2].port);
+	relay_set(small, s, 3);
+	for (int i = 0; i < 2; i++) {
+		port = s[i].port;
+		ck_assert_msg((fd = dial()) >= 0, "[::1]:%u is served", port);
+		close(fd);
+	}
+	port = s[2].port;
+	fd = dial();
+	ck_assert_msg(fd < 0 && errno == ECONNREFUSED, "[::1]:%u, over the budget, is refused (errno %d)", port, errno);
+	port = keep;
+	relay_stop(small, true);
+}
+END_TEST
+
 Suite *relay_suite(void)
 {
 	Suite *s = suite_create("relay");
@@ -204,6 +244,7 @@ Suite *relay_suite(void)
 	tcase_add_test(tc, a_reader_that_falls_behind);
 	tcase_add_test(tc, a_target_that_refuses);
 	tcase_add_test(tc, ports_given_up);
+	tcase_add_test(tc, listeners_within_their_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }
