@@ -372,7 +372,6 @@ bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 	uint32_t s = (*seq)++;
-	int n;
 
 	if (!t)
 		return false;
@@ -380,12 +379,5 @@ bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
-	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
-		return false;
-	do {
-		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
-		if (n > 0)
-			n = mnl_cb_run(buf, (size_t)n, s, mnl_socket_get_portid(sock), NULL, NULL);
-	} while (n > 0);
-	return n == 0;
+	return nft_request(sock, nlh, s, NULL, NULL) == 0;
 }

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "fw-nft.h"
+#include "nl-reply.h"
 #include "log.h"
 
 /* A batch larger than a netlink message may hold is split by nothing:
@@ -362,17 +363,16 @@ int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl
 	/* A dump fills as much of the reader's buffer as it has seen it
 	 * offer: a large one takes a table of 1,000 networks in fewer reads. */
 	static char buf[1 << 17];
-	int n;
+	int r = -EINTR;
 
-	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = (int)mnl_socket_recvfrom(sock, buf, sizeof buf);
-		if (n < 0)
+	/* A dump the ruleset changed under (another program's transaction)
+	 * is asked again: its content mixes two rulesets. */
+	for (int tries = 0; r == -EINTR && tries < NL_DUMP_TRIES; tries++) {
+		if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
 			return -errno;
-		n = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sock), cb, data);
-	} while (n > 0);
-	return n < 0 ? -errno : 0;
+		r = nl_reply(sock, nlh->nlmsg_flags, seq, cb, data, buf, sizeof buf);
+	}
+	return r;
 }
 
 int nft_dump_elems(struct mnl_socket *sock, uint32_t *seq, uint16_t family, const char *table, const char *set,

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "nl-msg.h"
+#include "nl-reply.h"
 
 int nl_open(struct gn_nl **ret, struct gn_err *err)
 {
@@ -59,16 +60,14 @@ struct nlmsghdr *nl_msg_start(void *buf, uint16_t type, uint16_t flags)
 int nl_talk(struct gn_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[NL_BUF_SIZE];
-	int n;
+	int r = -EINTR;
 
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = (int)mnl_socket_recvfrom(nl->sock, buf, sizeof buf);
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		n = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, nl->portid, cb, data);
-	} while (n > 0 && (nlh->nlmsg_flags & NLM_F_DUMP));
-	return n < 0 ? -errno : 0;
+	/* A dump the links changed under is asked again (nl-reply.c). */
+	for (int tries = 0; r == -EINTR && tries < NL_DUMP_TRIES; tries++) {
+		nlh->nlmsg_seq = ++nl->seq;
+		if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+			return -errno;
+		r = nl_reply(nl->sock, nlh->nlmsg_flags, nlh->nlmsg_seq, cb, data, buf, sizeof buf);
+	}
+	return r;
 }
