@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "fw.h"
@@ -31,6 +32,10 @@ int fw_open(struct gn_fw **ret, struct gn_err *err)
 		fw_close(fw);
 		return gn_errf(err, r, "nfnetlink: %s", strerror(-r));
 	}
+	/* An answer the kernel never sends (dropped when the socket was full)
+	 * must not hang guardnetd: a read waits 10 s at most. */
+	setsockopt(mnl_socket_get_fd(fw->sock), SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ .tv_sec = 10 },
+		   sizeof(struct timeval));
 	fw->seq = (uint32_t)time(NULL);
 	fw->docker_nft = -1;
 	fw_docker_nft(fw);
