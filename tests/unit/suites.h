@@ -27,6 +27,7 @@ Suite *admit_suite(void);
 Suite *fw_nft_suite(void);
 Suite *iptc_suite(void);
 Suite *nl_suite(void);
+Suite *nl_reply_suite(void);
 Suite *relay_suite(void);
 Suite *ctl_fw_suite(void);
 
