@@ -238,17 +238,18 @@ static void *run(void *arg)
 	while (!stop) {
 		struct epoll_event evs[64];
 		int n = epoll_wait(r->ep, evs, 64, -1);
+		bool woken = false;
 
 		if (n < 0 && errno != EINTR) {
 			log_warn("relay: epoll_wait");
 			break;
 		}
-		for (int i = 0; i < n && !stop; i++) {
+		for (int i = 0; i < n; i++) {
 			struct relay_ev *ev = evs[i].data.ptr;
 
 			switch (ev->kind) {
 			case RELAY_WAKE:
-				wake_up(r, &stop);
+				woken = true;
 				break;
 			case RELAY_LISTEN:
 				relay_accept(r, ev->obj);
@@ -261,6 +262,10 @@ static void *run(void *arg)
 				break;
 			}
 		}
+		/* Once the batch is handled: the ports handed over may close
+		 * (and free) listeners whose events are in it. */
+		if (woken)
+			wake_up(r, &stop);
 		relay_conns_reap(r);
 	}
 	return NULL;
