@@ -113,6 +113,7 @@ int main(void)
 	srunner_add_suite(sr, nl_suite());
 	srunner_add_suite(sr, nl_reply_suite());
 	srunner_add_suite(sr, relay_suite());
+	srunner_add_suite(sr, relayindex_suite());
 	srunner_add_suite(sr, ctl_fw_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

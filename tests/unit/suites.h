@@ -29,6 +29,7 @@ Suite *iptc_suite(void);
 Suite *nl_suite(void);
 Suite *nl_reply_suite(void);
 Suite *relay_suite(void);
+Suite *relayindex_suite(void);
 Suite *ctl_fw_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
