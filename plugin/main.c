@@ -105,9 +105,11 @@ static void relays_sync(struct gn_relay *relay, struct gn_driver *driver)
 		log_warnx("relay: out of memory; [::1] keeps its ports as they were");
 		return;
 	}
-	relay_set(relay, v, n);
+	if (relay_set(relay, v, n) < 0)
+		log_warnx("relay: out of memory; [::1] keeps its ports as they were");
+	else
+		driver->relays_dirty = false;
 	free(v);
-	driver->relays_dirty = false;
 }
 
 /* Serves until SIGTERM or SIGINT. */

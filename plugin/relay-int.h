@@ -1,7 +1,7 @@
 /*
  * What relay.c (the thread, its listening sockets) and relay-conn.c (each
  * relayed connection) share.  Everything here belongs to the relay's
- * thread, except want, changed and stop, which the lock guards.
+ * thread, except want, delta, changed and stop, which the lock guards.
  */
 #ifndef GN_RELAY_INT_H
 #define GN_RELAY_INT_H
@@ -58,6 +58,8 @@ struct gn_relay {
 	pthread_mutex_t lock;
 	struct gn_relay_svc *want;      /* lock */
 	size_t n_want;
+	struct gn_relay_change *delta;  /* lock: applied after want */
+	size_t n_delta;
 	bool changed, stop, forget;     /* lock */
 	struct relay_listener **ls;
 	size_t n_ls;

@@ -1,9 +1,9 @@
 /*
  * The relay's thread and its listening sockets on [::1] (relay.h).  The
- * main loop hands over the wanted ports (relay_set) under a lock and
- * wakes the thread with an eventfd; the thread opens, keeps, retargets and
- * closes its sockets to match, and relays connections (relay-conn.c) in
- * between.  Each socket it opens goes to systemd's file descriptor store
+ * main loop hands over the wanted ports (relay_set) or the ports that
+ * changed (relay_change) under a lock and wakes the thread with an
+ * eventfd; the thread opens, keeps, retargets and closes its sockets to
+ * match, and relays connections (relay-conn.c) in between.  Each socket it opens goes to systemd's file descriptor store
  * as "relay-tcp-PORT", and leaves it when the port is no longer published.
  */
 #include <arpa/inet.h>
@@ -149,6 +149,15 @@ static const struct gn_relay_svc *wanted(const struct gn_relay_svc *v, size_t n,
 	return n ? bsearch(&port, v, n, sizeof *v, svc_port) : NULL;
 }
 
+static void report_over(struct gn_relay *r)
+{
+	if (r->over && r->over != r->over_logged)
+		log_warnx("relay: %zu of the host's [::1] ports are not served: the %zu listening sockets it holds are "
+			  "all guardnetd's descriptor limit leaves for them (raise LimitNOFILE)",
+			  r->over, r->n_open);
+	r->over_logged = r->over;
+}
+
 /* The listening sockets made to match v.  Connections already relayed stay
  * as they are; new ones go to the new target. */
 static void apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
@@ -188,11 +197,7 @@ static void apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 	}
 	if (r->n_ls > kept)
 		qsort(r->ls, r->n_ls, sizeof *r->ls, ls_cmp);
-	if (r->over && r->over != r->over_logged)
-		log_warnx("relay: %zu of the host's [::1] ports are not served: the %zu listening sockets it holds are "
-			  "all guardnetd's descriptor limit leaves for them (raise LimitNOFILE)",
-			  r->over, r->n_open);
-	r->over_logged = r->over;
+	report_over(r);
 	/* What the store gave back and nothing wants any more. */
 	for (size_t i = 0; i < r->n_spare; i++) {
 		struct relay_listener gone = { .fd = r->spare[i], .port = loopback_port(r->spare[i]) };
@@ -205,11 +210,75 @@ static void apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 	r->synced = true;
 }
 
+/* Where port is in r->ls, or would go. */
+static size_t ls_at(const struct gn_relay *r, uint16_t port, bool *found)
+{
+	size_t lo = 0, hi = r->n_ls;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->ls[mid]->port < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < r->n_ls && r->ls[lo]->port == port;
+	return lo;
+}
+
+static void change_one(struct gn_relay *r, const struct gn_relay_change *c)
+{
+	bool found;
+	size_t at = ls_at(r, c->s.port, &found);
+	struct relay_listener *l, **ls;
+
+	if (found && c->gone) {
+		close_listener(r, r->ls[at], true);
+		memmove(&r->ls[at], &r->ls[at + 1], (r->n_ls - at - 1) * sizeof *r->ls);
+		r->n_ls--;
+	} else if (found) {
+		r->ls[at]->to = c->s.to;
+		r->ls[at]->to_port = c->s.to_port;
+	} else if (!c->gone) {
+		if (!(l = calloc(1, sizeof *l)) || !(ls = realloc(r->ls, (r->n_ls + 1) * sizeof *ls))) {
+			log_warnx("relay: out of memory for [::1]:%u", c->s.port);
+			free(l);
+			return;
+		}
+		r->ls = ls;
+		l->port = c->s.port;
+		l->to = c->s.to;
+		l->to_port = c->s.to_port;
+		open_listener(r, l);
+		memmove(&r->ls[at + 1], &r->ls[at], (r->n_ls - at) * sizeof *r->ls);
+		r->ls[at] = l;
+		r->n_ls++;
+	}
+}
+
+/* The listening sockets changed port by port: a change of one endpoint
+ * costs its ports, not a walk of the 40,000 a host may publish.  Only
+ * while a port is not served are they all walked, as apply does, for the
+ * port or a descriptor may be free now. */
+static void apply_changes(struct gn_relay *r, const struct gn_relay_change *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		change_one(r, &v[i]);
+	r->over = 0;
+	if (r->n_ls > r->n_open)
+		for (size_t i = 0; i < r->n_ls; i++)
+			if (r->ls[i]->fd < 0)
+				open_listener(r, r->ls[i]);
+	report_over(r);
+}
+
 static void wake_up(struct gn_relay *r, bool *stop)
 {
 	struct gn_relay_svc *v = NULL;
+	struct gn_relay_change *delta;
 	uint64_t count;
-	size_t n = 0;
+	size_t n = 0, n_delta;
 	bool changed;
 
 	if (read(r->wake, &count, sizeof count) < 0 && errno != EAGAIN)
@@ -223,11 +292,18 @@ static void wake_up(struct gn_relay *r, bool *stop)
 		r->n_want = 0;
 		r->changed = false;
 	}
+	delta = r->delta;
+	n_delta = r->n_delta;
+	r->delta = NULL;
+	r->n_delta = 0;
 	*stop = r->stop;
 	pthread_mutex_unlock(&r->lock);
 	if (changed && !*stop)
 		apply(r, v, n);
+	if (n_delta && !*stop)
+		apply_changes(r, delta, n_delta);
 	free(v);
+	free(delta);
 }
 
 static void *run(void *arg)
@@ -323,14 +399,12 @@ static void poke(struct gn_relay *r)
 		log_warn("relay: eventfd");
 }
 
-void relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
+int relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 {
 	struct gn_relay_svc *copy = n ? malloc(n * sizeof *copy) : NULL;
 
-	if (n && !copy) {
-		log_warnx("relay: out of memory; [::1] keeps its ports as they were");
-		return;
-	}
+	if (n && !copy)
+		return -ENOMEM;
 	if (n)
 		memcpy(copy, v, n * sizeof *copy);
 	pthread_mutex_lock(&r->lock);
@@ -338,8 +412,33 @@ void relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 	r->want = copy;
 	r->n_want = n;
 	r->changed = true;
+	/* Changes handed over before the list are in it. */
+	free(r->delta);
+	r->delta = NULL;
+	r->n_delta = 0;
 	pthread_mutex_unlock(&r->lock);
 	poke(r);
+	return 0;
+}
+
+int relay_change(struct gn_relay *r, const struct gn_relay_change *v, size_t n)
+{
+	struct gn_relay_change *d;
+
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	d = realloc(r->delta, (r->n_delta + n) * sizeof *d);
+	if (d) {
+		memcpy(d + r->n_delta, v, n * sizeof *d);
+		r->delta = d;
+		r->n_delta += n;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!d)
+		return -ENOMEM;
+	poke(r);
+	return 0;
 }
 
 void relay_stop(struct gn_relay *r, bool forget)
@@ -359,6 +458,7 @@ void relay_stop(struct gn_relay *r, bool forget)
 	free(r->ls);
 	free(r->spare);
 	free(r->want);
+	free(r->delta);
 	relay_pipe_close(r);
 	close(r->ep);
 	close(r->wake);
