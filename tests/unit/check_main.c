@@ -106,6 +106,7 @@ int main(void)
 	srunner_add_suite(sr, names_suite());
 	srunner_add_suite(sr, plan_suite());
 	srunner_add_suite(sr, driver_suite());
+	srunner_add_suite(sr, driver_relay_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, admit_suite());
 	srunner_add_suite(sr, fw_nft_suite());

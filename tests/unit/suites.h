@@ -22,6 +22,7 @@ Suite *sweep_suite(void);
 Suite *names_suite(void);
 Suite *plan_suite(void);
 Suite *driver_suite(void);
+Suite *driver_relay_suite(void);
 Suite *report_suite(void);
 Suite *admit_suite(void);
 Suite *fw_nft_suite(void);
