@@ -1,7 +1,8 @@
 /*
- * What relay.c (the thread, its listening sockets) and relay-conn.c (each
- * relayed connection) share.  Everything here belongs to the relay's
- * thread, except want, delta, changed and stop, which the lock guards.
+ * What relay.c (the thread), relay-listen.c (its listening sockets) and
+ * relay-conn.c (each relayed connection) share.  Everything here belongs
+ * to the relay's thread, except want, delta, changed and stop, which the
+ * lock guards.
  */
 #ifndef GN_RELAY_INT_H
 #define GN_RELAY_INT_H
@@ -80,6 +81,14 @@ struct gn_relay {
 	int pipe[2];                    /* the pipe every read goes through (relay-conn.c) */
 	uint8_t scratch[4096];          /* what is thrown away after a failed write */
 };
+
+/* relay-listen.c: the listening sockets made to match v, sorted by port
+ * (connections already relayed stay as they are; new ones go to the new
+ * target), or changed port by port. */
+void relay_apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n);
+void relay_apply_changes(struct gn_relay *r, const struct gn_relay_change *v, size_t n);
+/* Closes l's socket and frees l; forget: the port leaves systemd's store. */
+void relay_listener_close(struct gn_relay *r, struct relay_listener *l, bool forget);
 
 /* relay-conn.c */
 int relay_pipe_open(struct gn_relay *r);
