@@ -45,11 +45,12 @@ struct relay_conn {
 };
 
 struct relay_listener {
-	int fd;                 /* -1: the port could not be taken */
+	int fd;                 /* -1: not served (failed, or over the limit) */
 	uint16_t port;
 	struct gn_addr to;
 	uint16_t to_port;
 	bool warned;
+	bool failed;            /* the port could not be taken */
 	struct relay_ev ev;
 };
 
@@ -66,9 +67,9 @@ struct gn_relay {
 	size_t n_ls;
 	/* Listening sockets open, at most max_listeners: a host may publish
 	 * more ports than guardnetd's descriptor limit leaves for them, and
-	 * the ports beyond (over, in the last list applied) are not served
+	 * the ports beyond (over: neither open nor failed) are not served
 	 * rather than starving guardnetd of descriptors for its own work. */
-	size_t n_open, max_listeners, over, over_logged;
+	size_t n_open, max_listeners, n_failed, over, over_logged;
 	int *spare;                     /* inherited sockets not taken over yet */
 	size_t n_spare;
 	bool synced;                    /* applied a list once: spares left are given up */

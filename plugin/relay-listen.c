@@ -76,6 +76,15 @@ static int take_port(struct gn_relay *r, uint16_t port, bool *inherited)
 	return fd;
 }
 
+static void set_failed(struct gn_relay *r, struct relay_listener *l, bool failed)
+{
+	if (failed && !l->failed)
+		r->n_failed++;
+	else if (!failed && l->failed)
+		r->n_failed--;
+	l->failed = failed;
+}
+
 static void open_listener(struct gn_relay *r, struct relay_listener *l)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.ptr = &l->ev };
@@ -85,7 +94,7 @@ static void open_listener(struct gn_relay *r, struct relay_listener *l)
 	l->ev = (struct relay_ev){ RELAY_LISTEN, l };
 	if (r->n_open >= r->max_listeners) {
 		l->fd = -1;
-		r->over++;
+		set_failed(r, l, false);
 		return;
 	}
 	l->fd = take_port(r, l->port, &inherited);
@@ -93,14 +102,17 @@ static void open_listener(struct gn_relay *r, struct relay_listener *l)
 		if (!l->warned)
 			log_warn("relay: the host's [::1]:%u cannot be served", l->port);
 		l->warned = true;
+		set_failed(r, l, true);
 		return;
 	}
 	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, l->fd, &e) < 0) {
 		log_warn("relay: [::1]:%u", l->port);
 		close(l->fd);
 		l->fd = -1;
+		set_failed(r, l, true);
 		return;
 	}
+	set_failed(r, l, false);
 	r->n_open++;
 	if (!inherited)
 		store(l, true);
@@ -111,6 +123,7 @@ static void open_listener(struct gn_relay *r, struct relay_listener *l)
 
 void relay_listener_close(struct gn_relay *r, struct relay_listener *l, bool forget)
 {
+	set_failed(r, l, false);
 	if (l->fd >= 0) {
 		epoll_ctl(r->ep, EPOLL_CTL_DEL, l->fd, NULL);
 		close(l->fd);
@@ -149,6 +162,7 @@ static const struct gn_relay_svc *wanted(const struct gn_relay_svc *v, size_t n,
 
 static void report_over(struct gn_relay *r)
 {
+	r->over = r->n_ls - r->n_open - r->n_failed;
 	if (r->over && r->over != r->over_logged)
 		log_warnx("relay: %zu of the host's [::1] ports are not served: the %zu listening sockets it holds are "
 			  "all guardnetd's descriptor limit leaves for them (raise LimitNOFILE)",
@@ -160,7 +174,6 @@ void relay_apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 {
 	size_t kept = 0;
 
-	r->over = 0;
 	for (size_t i = 0; i < r->n_ls; i++) {
 		const struct gn_relay_svc *w = wanted(v, n, r->ls[i]->port);
 
@@ -254,15 +267,15 @@ static void change_one(struct gn_relay *r, const struct gn_relay_change *c)
 }
 
 /* The listening sockets changed port by port: a change of one endpoint
- * costs its ports, not a walk of the 40,000 a host may publish.  Only
- * while a port is not served are they all walked, as relay_apply does, for the
- * port or a descriptor may be free now. */
+ * costs its ports, not a walk of the 40,000 a host may publish.  They are
+ * all walked, as relay_apply does, only when a port not served may be
+ * now: one that could not be taken (another program may have let it go),
+ * or one over the limit once a descriptor is free. */
 void relay_apply_changes(struct gn_relay *r, const struct gn_relay_change *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		change_one(r, &v[i]);
-	r->over = 0;
-	if (r->n_ls > r->n_open)
+	if (r->n_failed || (r->n_ls > r->n_open + r->n_failed && r->n_open < r->max_listeners))
 		for (size_t i = 0; i < r->n_ls; i++)
 			if (r->ls[i]->fd < 0)
 				open_listener(r, r->ls[i]);

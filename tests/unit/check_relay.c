@@ -274,6 +274,41 @@ START_TEST(listeners_within_their_budget)
 }
 END_TEST
 
+/* The same by changes, and the port over the budget is served once a
+ * served one is given up. */
+START_TEST(a_port_over_the_budget_is_served_when_one_goes)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct gn_relay_change c[3];
+	struct gn_relay *small;
+	struct gn_err err;
+	uint16_t keep = port;
+	int fd;
+
+	ck_assert_int_eq(relay_start(&small, NULL, 0, 8, 2, &err), 0);
+	for (int i = 0; i < 3; i++) {
+		c[i] = (struct gn_relay_change){ .s = { .proto = 6, .port = free_port6(), .to_port = server_port } };
+		addr_parse("127.0.0.1", &c[i].s.to, "x", NULL);
+		ck_assert_int_eq(relay_change(small, &c[i], 1), 0);
+	}
+	port = c[1].s.port;
+	ck_assert_msg((fd = dial()) >= 0, "[::1]:%u is served", port);
+	close(fd);
+	port = c[2].s.port;
+	sa.sin6_port = htons(port);
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == ECONNREFUSED,
+		      "[::1]:%u, over the budget, is refused (errno %d)", port, errno);
+	close(fd);
+	c[0].gone = true;
+	ck_assert_int_eq(relay_change(small, &c[0], 1), 0);
+	ck_assert_msg((fd = dial()) >= 0, "[::1]:%u is served once [::1]:%u is given up", port, c[0].s.port);
+	close(fd);
+	port = keep;
+	relay_stop(small, true);
+}
+END_TEST
+
 Suite *relay_suite(void)
 {
 	Suite *s = suite_create("relay");
@@ -286,6 +321,7 @@ Suite *relay_suite(void)
 	tcase_add_test(tc, ports_given_up);
 	tcase_add_test(tc, ports_changed_one_by_one);
 	tcase_add_test(tc, listeners_within_their_budget);
+	tcase_add_test(tc, a_port_over_the_budget_is_served_when_one_goes);
 	suite_add_tcase(s, tc);
 	return s;
 }
