@@ -32,9 +32,9 @@ int relay_start(struct gn_relay **ret, const int *inherited, size_t n_inherited,
 /* The ports wanted from now on, sorted by port (copied); applied by the
  * thread soon after.  0, or -ENOMEM: the ports stay as they were. */
 int relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n);
-/* The ports that change from now on (copied), each at most once: applied
- * by the thread soon after, at the cost of these ports, not of all.  0, or
- * -ENOMEM: nothing changes. */
+/* The ports that change from now on (copied), in order: applied by the
+ * thread soon after, after any list or changes handed over before, at the
+ * cost of these ports, not of all.  0, or -ENOMEM: nothing changes. */
 int relay_change(struct gn_relay *r, const struct gn_relay_change *v, size_t n);
 /* Stops the thread.  forget: the listening sockets are given up for good
  * (removed from systemd's store), not kept for the next guardnetd. */
