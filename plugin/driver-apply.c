@@ -1,11 +1,12 @@
 /*
  * What the driver's decisions mean beyond its state: each object's plan
  * (plan.c) handed to the backend (backend.h), an endpoint's record, the
- * index of host ports every endpoint holds, and an endpoint removed in
- * every respect.
+ * index of host ports every endpoint holds and of the host's [::1] ports
+ * the relay serves, and an endpoint removed in every respect.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver-int.h"
@@ -134,12 +135,87 @@ void driver_restore_firewall(struct gn_driver *d)
 		log_warnx("restoring the firewall after a failed change: %s", e.msg);
 }
 
+/* ep's claims on the host's [::1] into the relay's index or out of it:
+ * the cost of its own ports, not the host's.  Claims go by owner, whatever
+ * the network's state now (DeleteNetwork marks it dying first). */
+static void index_relays(struct gn_driver *d, const struct gn_endpoint *ep, bool programmed,
+			 const struct gn_ports *published, bool add)
+{
+	struct gn_relay_svc *v;
+	size_t n;
+
+	if (d->relays_dirty || !programmed || !published->n_map)
+		return;
+	if (!add) {
+		for (size_t i = 0; i < published->n_map; i++)
+			if (published->map[i].proto == GN_PROTO_TCP)
+				relayindex_del(&d->relays, published->map[i].host_port, ep);
+		return;
+	}
+	if (!(v = malloc(published->n_map * sizeof *v))) {
+		d->relays_dirty = true;
+		return;
+	}
+	n = plan_relays_ep(&d->env, ep, programmed, published, v);
+	for (size_t i = 0; i < n && !d->relays_dirty; i++)
+		d->relays_dirty = relayindex_add(&d->relays, &v[i], ep) < 0;
+	free(v);
+}
+
+struct relays_ctx {
+	struct gn_driver *d;
+	struct gn_relay_svc *v;
+	size_t cap;
+	int err;
+};
+
+static void index_network(void *p, void *ctx)
+{
+	const struct gn_network *net = p;
+	struct relays_ctx *c = ctx;
+
+	for (const struct gn_endpoint *ep = net->endpoints; ep && !c->err; ep = ep->next) {
+		size_t n;
+
+		if (ep->published.n_map > c->cap) {
+			free(c->v);
+			c->cap = ep->published.n_map;
+			if (!(c->v = malloc(c->cap * sizeof *c->v))) {
+				c->err = -ENOMEM;
+				return;
+			}
+		}
+		n = plan_relays_ep(&c->d->env, ep, ep->programmed, &ep->published, c->v);
+		for (size_t i = 0; i < n && !c->err; i++)
+			c->err = relayindex_add(&c->d->relays, &c->v[i], ep);
+	}
+}
+
+int driver_relays_whole(struct gn_driver *d, struct gn_relay_svc **ret, size_t *n)
+{
+	struct relays_ctx c = { .d = d };
+
+	*ret = NULL;
+	*n = 0;
+	relayindex_clear(&d->relays);
+	state_each_network(&d->st, index_network, &c);
+	free(c.v);
+	if (c.err == 0)
+		c.err = relayindex_list(&d->relays, ret, n);
+	if (c.err < 0) {
+		relayindex_clear(&d->relays);
+		return c.err;
+	}
+	d->relays_dirty = false;
+	return 0;
+}
+
 void driver_index_pubs(struct gn_driver *d, const struct gn_endpoint *ep, bool programmed,
 		       const struct gn_ports *published, bool add)
 {
 	struct gn_pub_list l = { 0 };
 
-	d->relays_dirty = true;
+	index_relays(d, ep, programmed, published, add);
 	if (!programmed || d->taken_stale)
 		return;
 	if (publish_expand(publish_allowed(ep->net, d->env.default_publish), &ep->spec, ep->net->spec.id, published, &l) < 0)

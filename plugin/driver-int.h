@@ -39,8 +39,10 @@ void driver_undo_share(struct gn_driver *d, const struct plan_share *done, const
  * failure. */
 void driver_restore_firewall(struct gn_driver *d);
 /* Puts ep's publications, were its runtime programmed and published, into
- * the index of taken host ports (add) or takes them out.  A failure leaves
- * the index to be rebuilt. */
+ * the index of taken host ports (add) or takes them out, and its claims on
+ * the host's [::1] into the relay's (d->relays).  An add is of ep's runtime
+ * as it now is (its no_proxy_6to4 counts); a removal takes whatever ep
+ * claimed on those ports.  A failure leaves the index to be rebuilt. */
 void driver_index_pubs(struct gn_driver *d, const struct gn_endpoint *ep, bool programmed,
 		       const struct gn_ports *published, bool add);
 /* The index of taken host ports, rebuilt from the state if it may have

@@ -20,6 +20,7 @@ void driver_init(struct gn_driver *d, struct gn_store *store, struct gn_backend 
 void driver_free(struct gn_driver *d)
 {
 	pubindex_clear(&d->taken);
+	relayindex_clear(&d->relays);
 	state_free(&d->st);
 	free(d->ingress);
 	d->ingress = NULL;

@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "plan.h"
 #include "pubindex.h"
+#include "relayindex.h"
 #include "state.h"
 #include "store.h"
 
@@ -31,7 +32,8 @@ struct gn_driver {
 	bool scope_global;               /* a Swarm driver: GetCapabilities says global */
 	struct gn_transport_port *ingress; /* Docker's routing mesh publishes these (sorted) */
 	size_t n_ingress;
-	bool relays_dirty;               /* publications changed: main.c hands plan_relays to the relay */
+	struct relayindex relays;        /* every endpoint's claims on the host's [::1] (plan_relays_ep) */
+	bool relays_dirty;               /* relays may lack a change: the relay needs the whole list again */
 };
 
 struct gn_join_reply {
@@ -67,6 +69,12 @@ int driver_revoke(struct gn_driver *d, const struct gn_ep_ref *ref, struct gn_er
 /* Applies the whole firewall model again: after UFW's rules changed, or
  * when another program touched guardnet's. */
 int driver_firewall(struct gn_driver *d, struct gn_err *err);
+/* The host's [::1] ports the relay serves (plan_relays), in *ret (free
+ * it): rebuilt from the state into d->relays, which from then on tells
+ * which ports each change moves (relayindex_take), until relays_dirty is
+ * set again (at start-up, after running out of memory).  0 or -ENOMEM. */
+int driver_relays_whole(struct gn_driver *d, struct gn_relay_svc **ret, size_t *n);
+
 /* Makes the kernel match the state (backend's reconcile): at start-up,
  * and with an empty state for --cleanup. */
 int driver_reconcile(struct gn_driver *d, struct gn_err *err);

@@ -93,21 +93,29 @@ static void heal(struct gn_driver *driver)
 		log_info("guardnet's rules were changed by another program; put back");
 }
 
-/* The host's [::1] ports as the publications now are (plan-relay.c). */
+/* The host's [::1] ports as the publications now are (plan-relay.c): the
+ * ports the last requests changed, or all of them when the driver's index
+ * may have missed a change. */
 static void relays_sync(struct gn_relay *relay, struct gn_driver *driver)
 {
-	struct gn_relay_svc *v;
+	const struct gn_relay_change *c;
+	struct gn_relay_svc *v = NULL;
 	size_t n;
+	ssize_t k;
 
-	if (!relay || !driver->relays_dirty)
+	if (!relay)
 		return;
-	if (plan_relays(&driver->env, &driver->st, &v, &n) < 0) {
-		log_warnx("relay: out of memory; [::1] keeps its ports as they were");
-		return;
+	if (!driver->relays_dirty) {
+		k = relayindex_take(&driver->relays, &c);
+		if (k >= 0 && relay_change(relay, c, (size_t)k) == 0)
+			return;
+		driver->relays_dirty = true;
 	}
-	relay_set(relay, v, n);
+	if (driver_relays_whole(driver, &v, &n) < 0 || relay_set(relay, v, n) < 0) {
+		driver->relays_dirty = true;
+		log_warnx("relay: out of memory; [::1] keeps its ports as they were");
+	}
 	free(v);
-	driver->relays_dirty = false;
 }
 
 /* Serves until SIGTERM or SIGINT. */

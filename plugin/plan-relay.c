@@ -19,6 +19,7 @@
 
 #include "addr.h"
 #include "plan.h"
+#include "relayindex.h"
 
 struct relays_ctx {
 	const struct plan_env *env;
@@ -44,28 +45,18 @@ static bool allows_v6(const struct gn_addr_list *l)
 	return false;
 }
 
-static void add(struct relays_ctx *c, const struct gn_relay_svc *s)
-{
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		struct gn_relay_svc *v = realloc(c->v, cap * sizeof *v);
-
-		if (!v) {
-			c->err = -ENOMEM;
-			return;
-		}
-		c->v = v;
-		c->cap = cap;
-	}
-	c->v[c->n++] = *s;
-}
-
-static void endpoint(struct relays_ctx *c, const struct gn_endpoint *ep, const struct gn_addr_list *allowed)
+size_t plan_relays_ep(const struct plan_env *env, const struct gn_endpoint *ep, bool programmed,
+		      const struct gn_ports *published, struct gn_relay_svc *ret)
 {
 	const struct gn_endpoint_spec *s = &ep->spec;
+	const struct gn_addr_list *allowed;
+	size_t n = 0;
 
-	for (size_t i = 0; i < ep->published.n_map; i++) {
-		const struct gn_port_binding *b = &ep->published.map[i];
+	if (!programmed || ep->net->dying || ep->net->spec.opts.internal)
+		return 0;
+	allowed = publish_allowed(ep->net, env->default_publish);
+	for (size_t i = 0; i < published->n_map; i++) {
+		const struct gn_port_binding *b = &published->map[i];
 		struct gn_relay_svc r = { .proto = b->proto, .port = b->host_port, .to_port = b->port };
 
 		if (b->proto != GN_PROTO_TCP || !b->host_port)
@@ -78,8 +69,9 @@ static void endpoint(struct relays_ctx *c, const struct gn_endpoint *ep, const s
 			r.to = s->addr4.addr;
 		else
 			continue;
-		add(c, &r);
+		ret[n++] = r;
 	}
+	return n;
 }
 
 static void network(void *p, void *ctx)
@@ -87,25 +79,22 @@ static void network(void *p, void *ctx)
 	const struct gn_network *net = p;
 	struct relays_ctx *c = ctx;
 
-	if (net->dying || net->spec.opts.internal)
-		return;
-	for (const struct gn_endpoint *ep = net->endpoints; ep && !c->err; ep = ep->next)
-		if (ep->programmed)
-			endpoint(c, ep, publish_allowed(net, c->env->default_publish));
-}
+	for (const struct gn_endpoint *ep = net->endpoints; ep && !c->err; ep = ep->next) {
+		size_t need = c->n + ep->published.n_map;
 
-/* By port, then by target: the same state gives the same list, whatever
- * the order the networks are walked in. */
-static int by_port(const void *pa, const void *pb)
-{
-	const struct gn_relay_svc *a = pa, *b = pb;
-	int r = memcmp(&a->to, &b->to, sizeof a->to);
+		if (need > c->cap) {
+			size_t cap = 2 * need > 16 ? 2 * need : 16;
+			struct gn_relay_svc *v = realloc(c->v, cap * sizeof *v);
 
-	if (a->proto != b->proto)
-		return a->proto < b->proto ? -1 : 1;
-	if (a->port != b->port)
-		return a->port < b->port ? -1 : 1;
-	return r ? r : (a->to_port > b->to_port) - (a->to_port < b->to_port);
+			if (!v) {
+				c->err = -ENOMEM;
+				return;
+			}
+			c->v = v;
+			c->cap = cap;
+		}
+		c->n += plan_relays_ep(c->env, ep, ep->programmed, &ep->published, c->v + c->n);
+	}
 }
 
 int plan_relays(const struct plan_env *env, const struct gn_state *st, struct gn_relay_svc **ret, size_t *n)
@@ -115,9 +104,10 @@ int plan_relays(const struct plan_env *env, const struct gn_state *st, struct gn
 
 	state_each_network(st, network, &c);
 	/* One [::1]:P (pubindex keeps P to one endpoint): sorted, then the
-	 * first of each port, in n log n (a host may publish 20,000 ports). */
+	 * first of each port, in n log n (a host may publish 20,000 ports).
+	 * relayindex.c keeps the same choice as endpoints come and go. */
 	if (c.n)
-		qsort(c.v, c.n, sizeof *c.v, by_port);
+		qsort(c.v, c.n, sizeof *c.v, relay_svc_cmp);
 	for (size_t i = 0; i < c.n; i++)
 		if (!kept || c.v[i].proto != c.v[kept - 1].proto || c.v[i].port != c.v[kept - 1].port)
 			c.v[kept++] = c.v[i];

@@ -81,5 +81,11 @@ struct fw_share plan_share_view(const struct plan_share *s);
 /* plan-relay.c: the ports of the host's [::1] that the relay serves, one
  * per port, sorted by port, in *ret (free it); 0 or -ENOMEM. */
 int plan_relays(const struct plan_env *env, const struct gn_state *st, struct gn_relay_svc **ret, size_t *n);
+/* ep's claims on them, were its runtime programmed and published, in ret
+ * (room for published->n_map); how many.  None for an endpoint of a
+ * network being deleted.  plan_relays picks, of the claims on a port, the
+ * first in relay_svc_cmp's order (relayindex.h). */
+size_t plan_relays_ep(const struct plan_env *env, const struct gn_endpoint *ep, bool programmed,
+		      const struct gn_ports *published, struct gn_relay_svc *ret);
 
 #endif

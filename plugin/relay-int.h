@@ -1,7 +1,8 @@
 /*
- * What relay.c (the thread, its listening sockets) and relay-conn.c (each
- * relayed connection) share.  Everything here belongs to the relay's
- * thread, except want, changed and stop, which the lock guards.
+ * What relay.c (the thread), relay-listen.c (its listening sockets) and
+ * relay-conn.c (each relayed connection) share.  Everything here belongs
+ * to the relay's thread, except want, delta, changed and stop, which the
+ * lock guards.
  */
 #ifndef GN_RELAY_INT_H
 #define GN_RELAY_INT_H
@@ -44,11 +45,12 @@ struct relay_conn {
 };
 
 struct relay_listener {
-	int fd;                 /* -1: the port could not be taken */
+	int fd;                 /* -1: not served (failed, or over the limit) */
 	uint16_t port;
 	struct gn_addr to;
 	uint16_t to_port;
 	bool warned;
+	bool failed;            /* the port could not be taken */
 	struct relay_ev ev;
 };
 
@@ -58,14 +60,16 @@ struct gn_relay {
 	pthread_mutex_t lock;
 	struct gn_relay_svc *want;      /* lock */
 	size_t n_want;
+	struct gn_relay_change *delta;  /* lock: applied after want */
+	size_t n_delta;
 	bool changed, stop, forget;     /* lock */
 	struct relay_listener **ls;
 	size_t n_ls;
 	/* Listening sockets open, at most max_listeners: a host may publish
 	 * more ports than guardnetd's descriptor limit leaves for them, and
-	 * the ports beyond (over, in the last list applied) are not served
+	 * the ports beyond (over: neither open nor failed) are not served
 	 * rather than starving guardnetd of descriptors for its own work. */
-	size_t n_open, max_listeners, over, over_logged;
+	size_t n_open, max_listeners, n_failed, over, over_logged;
 	int *spare;                     /* inherited sockets not taken over yet */
 	size_t n_spare;
 	bool synced;                    /* applied a list once: spares left are given up */
@@ -78,6 +82,14 @@ struct gn_relay {
 	int pipe[2];                    /* the pipe every read goes through (relay-conn.c) */
 	uint8_t scratch[4096];          /* what is thrown away after a failed write */
 };
+
+/* relay-listen.c: the listening sockets made to match v, sorted by port
+ * (connections already relayed stay as they are; new ones go to the new
+ * target), or changed port by port. */
+void relay_apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n);
+void relay_apply_changes(struct gn_relay *r, const struct gn_relay_change *v, size_t n);
+/* Closes l's socket and frees l; forget: the port leaves systemd's store. */
+void relay_listener_close(struct gn_relay *r, struct relay_listener *l, bool forget);
 
 /* relay-conn.c */
 int relay_pipe_open(struct gn_relay *r);

@@ -1,215 +1,27 @@
 /*
- * The relay's thread and its listening sockets on [::1] (relay.h).  The
- * main loop hands over the wanted ports (relay_set) under a lock and
- * wakes the thread with an eventfd; the thread opens, keeps, retargets and
- * closes its sockets to match, and relays connections (relay-conn.c) in
- * between.  Each socket it opens goes to systemd's file descriptor store
- * as "relay-tcp-PORT", and leaves it when the port is no longer published.
+ * The relay's thread (relay.h).  The main loop hands over the wanted ports
+ * (relay_set) or the ports that changed (relay_change) under a lock and
+ * wakes the thread with an eventfd; the thread makes its listening sockets
+ * match (relay-listen.c), and relays connections (relay-conn.c) in
+ * between.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
-
-#include "addr.h"
-#include "listen.h"
 #include "log.h"
 #include "relay-int.h"
 #include "relay.h"
 
-#define BACKLOG 4096
-
-static void store(const struct relay_listener *l, bool add)
-{
-	char msg[64];
-
-	snprintf(msg, sizeof msg, "%s\nFDNAME=relay-tcp-%u", add ? "FDSTORE=1" : "FDSTOREREMOVE=1", l->port);
-	listener_notify_fd(msg, add ? l->fd : -1);
-}
-
-/* The port a listening TCP socket on ::1 holds, or 0 for any other socket. */
-static uint16_t loopback_port(int fd)
-{
-	struct sockaddr_in6 sa;
-	socklen_t len = sizeof sa;
-	int type = 0, on = 0;
-	socklen_t tlen = sizeof type, olen = sizeof on;
-
-	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 || sa.sin6_family != AF_INET6 ||
-	    !IN6_IS_ADDR_LOOPBACK(&sa.sin6_addr) || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
-	    type != SOCK_STREAM || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) < 0 || !on)
-		return 0;
-	return ntohs(sa.sin6_port);
-}
-
-/* An inherited socket for port, or a new one; -1 and errno on failure. */
-static int take_port(struct gn_relay *r, uint16_t port, bool *inherited)
-{
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	int fd, on = 1;
-
-	for (size_t i = 0; i < r->n_spare; i++)
-		if (loopback_port(r->spare[i]) == port) {
-			fd = r->spare[i];
-			r->spare[i] = r->spare[--r->n_spare];
-			*inherited = true;
-			return fd;
-		}
-	*inherited = false;
-	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, BACKLOG) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-static void open_listener(struct gn_relay *r, struct relay_listener *l)
-{
-	struct epoll_event e = { .events = EPOLLIN, .data.ptr = &l->ev };
-	char to[GN_PREFIX_STRLEN];
-	bool inherited;
-
-	l->ev = (struct relay_ev){ RELAY_LISTEN, l };
-	if (r->n_open >= r->max_listeners) {
-		l->fd = -1;
-		r->over++;
-		return;
-	}
-	l->fd = take_port(r, l->port, &inherited);
-	if (l->fd < 0) {
-		if (!l->warned)
-			log_warn("relay: the host's [::1]:%u cannot be served", l->port);
-		l->warned = true;
-		return;
-	}
-	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, l->fd, &e) < 0) {
-		log_warn("relay: [::1]:%u", l->port);
-		close(l->fd);
-		l->fd = -1;
-		return;
-	}
-	r->n_open++;
-	if (!inherited)
-		store(l, true);
-	addr_format(&l->to, to, sizeof to);
-	log_debug("relay: [::1]:%u -> %s%s%s:%u%s", l->port, l->to.family == AF_INET6 ? "[" : "", to,
-		  l->to.family == AF_INET6 ? "]" : "", l->to_port, inherited ? " (socket kept across the restart)" : "");
-}
-
-static void close_listener(struct gn_relay *r, struct relay_listener *l, bool forget)
-{
-	if (l->fd >= 0) {
-		epoll_ctl(r->ep, EPOLL_CTL_DEL, l->fd, NULL);
-		close(l->fd);
-		r->n_open--;
-		if (forget)
-			store(l, false);
-	}
-	free(l);
-}
-
-static int svc_port(const void *key, const void *elem)
-{
-	uint16_t port = *(const uint16_t *)key, other = ((const struct gn_relay_svc *)elem)->port;
-
-	return (port > other) - (port < other);
-}
-
-static int ls_port(const void *key, const void *elem)
-{
-	uint16_t port = *(const uint16_t *)key, other = (*(struct relay_listener *const *)elem)->port;
-
-	return (port > other) - (port < other);
-}
-
-static int ls_cmp(const void *a, const void *b)
-{
-	return ls_port(&(*(struct relay_listener *const *)a)->port, b);
-}
-
-/* v is sorted by port (plan_relays), and so is r->ls between calls: a
- * host may publish 20,000 ports, and every change of one comes here. */
-static const struct gn_relay_svc *wanted(const struct gn_relay_svc *v, size_t n, uint16_t port)
-{
-	return n ? bsearch(&port, v, n, sizeof *v, svc_port) : NULL;
-}
-
-/* The listening sockets made to match v.  Connections already relayed stay
- * as they are; new ones go to the new target. */
-static void apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
-{
-	size_t kept = 0;
-
-	r->over = 0;
-	for (size_t i = 0; i < r->n_ls; i++) {
-		const struct gn_relay_svc *w = wanted(v, n, r->ls[i]->port);
-
-		if (!w) {
-			close_listener(r, r->ls[i], true);
-			continue;
-		}
-		r->ls[i]->to = w->to;
-		r->ls[i]->to_port = w->to_port;
-		if (r->ls[i]->fd < 0)
-			open_listener(r, r->ls[i]);   /* the port may be free now */
-		r->ls[kept++] = r->ls[i];
-	}
-	r->n_ls = kept;
-	for (size_t i = 0; i < n; i++) {
-		struct relay_listener *l, **ls;
-		bool have = kept && bsearch(&v[i].port, r->ls, kept, sizeof *r->ls, ls_port);
-
-		if (have || !(l = calloc(1, sizeof *l)) || !(ls = realloc(r->ls, (r->n_ls + 1) * sizeof *ls))) {
-			if (!have)
-				log_warnx("relay: out of memory for [::1]:%u", v[i].port);
-			continue;
-		}
-		r->ls = ls;
-		l->port = v[i].port;
-		l->to = v[i].to;
-		l->to_port = v[i].to_port;
-		open_listener(r, l);
-		r->ls[r->n_ls++] = l;
-	}
-	if (r->n_ls > kept)
-		qsort(r->ls, r->n_ls, sizeof *r->ls, ls_cmp);
-	if (r->over && r->over != r->over_logged)
-		log_warnx("relay: %zu of the host's [::1] ports are not served: the %zu listening sockets it holds are "
-			  "all guardnetd's descriptor limit leaves for them (raise LimitNOFILE)",
-			  r->over, r->n_open);
-	r->over_logged = r->over;
-	/* What the store gave back and nothing wants any more. */
-	for (size_t i = 0; i < r->n_spare; i++) {
-		struct relay_listener gone = { .fd = r->spare[i], .port = loopback_port(r->spare[i]) };
-
-		close(gone.fd);
-		if (gone.port)
-			store(&gone, false);
-	}
-	r->n_spare = 0;
-	r->synced = true;
-}
-
 static void wake_up(struct gn_relay *r, bool *stop)
 {
 	struct gn_relay_svc *v = NULL;
+	struct gn_relay_change *delta;
 	uint64_t count;
-	size_t n = 0;
+	size_t n = 0, n_delta;
 	bool changed;
 
 	if (read(r->wake, &count, sizeof count) < 0 && errno != EAGAIN)
@@ -223,11 +35,18 @@ static void wake_up(struct gn_relay *r, bool *stop)
 		r->n_want = 0;
 		r->changed = false;
 	}
+	delta = r->delta;
+	n_delta = r->n_delta;
+	r->delta = NULL;
+	r->n_delta = 0;
 	*stop = r->stop;
 	pthread_mutex_unlock(&r->lock);
 	if (changed && !*stop)
-		apply(r, v, n);
+		relay_apply(r, v, n);
+	if (n_delta && !*stop)
+		relay_apply_changes(r, delta, n_delta);
 	free(v);
+	free(delta);
 }
 
 static void *run(void *arg)
@@ -238,17 +57,18 @@ static void *run(void *arg)
 	while (!stop) {
 		struct epoll_event evs[64];
 		int n = epoll_wait(r->ep, evs, 64, -1);
+		bool woken = false;
 
 		if (n < 0 && errno != EINTR) {
 			log_warn("relay: epoll_wait");
 			break;
 		}
-		for (int i = 0; i < n && !stop; i++) {
+		for (int i = 0; i < n; i++) {
 			struct relay_ev *ev = evs[i].data.ptr;
 
 			switch (ev->kind) {
 			case RELAY_WAKE:
-				wake_up(r, &stop);
+				woken = true;
 				break;
 			case RELAY_LISTEN:
 				relay_accept(r, ev->obj);
@@ -261,6 +81,10 @@ static void *run(void *arg)
 				break;
 			}
 		}
+		/* Once the batch is handled: the ports handed over may close
+		 * (and free) listeners whose events are in it. */
+		if (woken)
+			wake_up(r, &stop);
 		relay_conns_reap(r);
 	}
 	return NULL;
@@ -318,14 +142,12 @@ static void poke(struct gn_relay *r)
 		log_warn("relay: eventfd");
 }
 
-void relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
+int relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 {
 	struct gn_relay_svc *copy = n ? malloc(n * sizeof *copy) : NULL;
 
-	if (n && !copy) {
-		log_warnx("relay: out of memory; [::1] keeps its ports as they were");
-		return;
-	}
+	if (n && !copy)
+		return -ENOMEM;
 	if (n)
 		memcpy(copy, v, n * sizeof *copy);
 	pthread_mutex_lock(&r->lock);
@@ -333,8 +155,33 @@ void relay_set(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)
 	r->want = copy;
 	r->n_want = n;
 	r->changed = true;
+	/* Changes handed over before the list are in it. */
+	free(r->delta);
+	r->delta = NULL;
+	r->n_delta = 0;
 	pthread_mutex_unlock(&r->lock);
 	poke(r);
+	return 0;
+}
+
+int relay_change(struct gn_relay *r, const struct gn_relay_change *v, size_t n)
+{
+	struct gn_relay_change *d;
+
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	d = realloc(r->delta, (r->n_delta + n) * sizeof *d);
+	if (d) {
+		memcpy(d + r->n_delta, v, n * sizeof *d);
+		r->delta = d;
+		r->n_delta += n;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!d)
+		return -ENOMEM;
+	poke(r);
+	return 0;
 }
 
 void relay_stop(struct gn_relay *r, bool forget)
@@ -348,12 +195,13 @@ void relay_stop(struct gn_relay *r, bool forget)
 	pthread_join(r->thread, NULL);
 	relay_conns_close(r);
 	for (size_t i = 0; i < r->n_ls; i++)
-		close_listener(r, r->ls[i], forget);
+		relay_listener_close(r, r->ls[i], forget);
 	for (size_t i = 0; i < r->n_spare; i++)
 		close(r->spare[i]);
 	free(r->ls);
 	free(r->spare);
 	free(r->want);
+	free(r->delta);
 	relay_pipe_close(r);
 	close(r->ep);
 	close(r->wake);

@@ -30,4 +30,11 @@ struct gn_relay_svc {
 	uint16_t to_port;
 };
 
+/* A port of [::1] whose relay changes: served as s says from then on, or
+ * no longer (gone; s.port names it). */
+struct gn_relay_change {
+	struct gn_relay_svc s;
+	bool gone;
+};
+
 #endif

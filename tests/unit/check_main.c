@@ -106,6 +106,7 @@ int main(void)
 	srunner_add_suite(sr, names_suite());
 	srunner_add_suite(sr, plan_suite());
 	srunner_add_suite(sr, driver_suite());
+	srunner_add_suite(sr, driver_relay_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, admit_suite());
 	srunner_add_suite(sr, fw_nft_suite());
@@ -113,6 +114,7 @@ int main(void)
 	srunner_add_suite(sr, nl_suite());
 	srunner_add_suite(sr, nl_reply_suite());
 	srunner_add_suite(sr, relay_suite());
+	srunner_add_suite(sr, relayindex_suite());
 	srunner_add_suite(sr, ctl_fw_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

@@ -194,6 +194,46 @@ START_TEST(ports_given_up)
 }
 END_TEST
 
+/* Ports changed one at a time (relay_change), in order: one served and
+ * sent elsewhere, a second served after it (so once the second answers,
+ * the first has its new target), then both given up. */
+START_TEST(ports_changed_one_by_one)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct gn_relay_change c[2] = { { .s = { .proto = 6, .port = port, .to_port = free_port6() } } };
+	uint16_t first = port;
+	int fd, s, refused = 0;
+
+	addr_parse("127.0.0.1", &c[0].s.to, "x", NULL);
+	ck_assert_int_eq(relay_change(relay, c, 1), 0);
+	c[0].s.to_port = server_port;
+	c[1] = c[0];
+	c[1].s.port = free_port6();
+	ck_assert_int_eq(relay_change(relay, c, 2), 0);
+	port = c[1].s.port;
+	ck_assert_int_ge(fd = dial(), 0);
+	ck_assert(readable(server, 2000));
+	ck_assert_int_ge(s = accept(server, NULL, NULL), 0);
+	close(s);
+	close(fd);
+	port = first;
+	ck_assert_int_ge(fd = dial(), 0);
+	ck_assert_msg(readable(server, 2000), "[::1]:%u reaches its new target", port);
+	ck_assert_int_ge(s = accept(server, NULL, NULL), 0);
+	close(s);
+	close(fd);
+	c[0].gone = c[1].gone = true;
+	ck_assert_int_eq(relay_change(relay, c, 2), 0);
+	for (int i = 0; i < 200 && !refused; i++) {
+		fd = socket(AF_INET6, SOCK_STREAM, 0);
+		refused = connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == ECONNREFUSED;
+		close(fd);
+		usleep(10000);
+	}
+	ck_assert(refused);
+}
+END_TEST
+
 static int port_order(const void *a, const void *b)
 {
 	const struct gn_relay_svc *x = a, *y = b;
@@ -234,6 +274,41 @@ START_TEST(listeners_within_their_budget)
 }
 END_TEST
 
+/* The same by changes, and the port over the budget is served once a
+ * served one is given up. */
+START_TEST(a_port_over_the_budget_is_served_when_one_goes)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct gn_relay_change c[3];
+	struct gn_relay *small;
+	struct gn_err err;
+	uint16_t keep = port;
+	int fd;
+
+	ck_assert_int_eq(relay_start(&small, NULL, 0, 8, 2, &err), 0);
+	for (int i = 0; i < 3; i++) {
+		c[i] = (struct gn_relay_change){ .s = { .proto = 6, .port = free_port6(), .to_port = server_port } };
+		addr_parse("127.0.0.1", &c[i].s.to, "x", NULL);
+		ck_assert_int_eq(relay_change(small, &c[i], 1), 0);
+	}
+	port = c[1].s.port;
+	ck_assert_msg((fd = dial()) >= 0, "[::1]:%u is served", port);
+	close(fd);
+	port = c[2].s.port;
+	sa.sin6_port = htons(port);
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == ECONNREFUSED,
+		      "[::1]:%u, over the budget, is refused (errno %d)", port, errno);
+	close(fd);
+	c[0].gone = true;
+	ck_assert_int_eq(relay_change(small, &c[0], 1), 0);
+	ck_assert_msg((fd = dial()) >= 0, "[::1]:%u is served once [::1]:%u is given up", port, c[0].s.port);
+	close(fd);
+	port = keep;
+	relay_stop(small, true);
+}
+END_TEST
+
 Suite *relay_suite(void)
 {
 	Suite *s = suite_create("relay");
@@ -244,7 +319,9 @@ Suite *relay_suite(void)
 	tcase_add_test(tc, a_reader_that_falls_behind);
 	tcase_add_test(tc, a_target_that_refuses);
 	tcase_add_test(tc, ports_given_up);
+	tcase_add_test(tc, ports_changed_one_by_one);
 	tcase_add_test(tc, listeners_within_their_budget);
+	tcase_add_test(tc, a_port_over_the_budget_is_served_when_one_goes);
 	suite_add_tcase(s, tc);
 	return s;
 }

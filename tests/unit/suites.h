@@ -22,6 +22,7 @@ Suite *sweep_suite(void);
 Suite *names_suite(void);
 Suite *plan_suite(void);
 Suite *driver_suite(void);
+Suite *driver_relay_suite(void);
 Suite *report_suite(void);
 Suite *admit_suite(void);
 Suite *fw_nft_suite(void);
@@ -29,6 +30,7 @@ Suite *iptc_suite(void);
 Suite *nl_suite(void);
 Suite *nl_reply_suite(void);
 Suite *relay_suite(void);
+Suite *relayindex_suite(void);
 Suite *ctl_fw_suite(void);
 
 /* The recorded Docker requests under spec/fixtures, one {"path","request"}
