@@ -232,6 +232,11 @@ bool api_known_path(const char *path)
 	return find_route(path) != NULL;
 }
 
+bool api_needs_state(const char *path)
+{
+	return strcmp(path, "/Plugin.Activate") && strcmp(path, "/NetworkDriver.GetCapabilities");
+}
+
 static unsigned status_of(int r)
 {
 	switch (r) {

@@ -27,5 +27,8 @@ int api_handle(struct gn_driver *d, const char *path, const char *body, size_t l
 int api_error(unsigned status, const char *msg, struct api_reply *ret);
 /* True when path names an API method. */
 bool api_known_path(const char *path);
+/* Whether the answer to path reads the driver's state or the kernel (all
+ * but the handshake: Activate and GetCapabilities). */
+bool api_needs_state(const char *path);
 
 #endif

@@ -35,9 +35,13 @@ struct gn_http {
 	struct MHD_Daemon *mhd;
 	struct gn_driver *driver;
 	size_t buffered;                 /* bytes of request bodies held, for BODY_BUDGET */
+	bool holding;                    /* http_hold: requests that need the state wait */
+	struct request *held;            /* those waiting, suspended */
 };
 
 struct request {
+	struct MHD_Connection *conn;     /* while held */
+	struct request *next_held;
 	char *buf;
 	size_t len, cap;
 	unsigned long long received;     /* body bytes, kept or not */
@@ -160,6 +164,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			 BODY_BUDGET >> 20);
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
 	}
+	if (h->holding && api_needs_state(url)) {
+		/* Answered once the state is checked (http_release): MHD
+		 * calls back here then, with the body already read. */
+		struct request **tail = &h->held;
+
+		while (*tail)
+			tail = &(*tail)->next_held;
+		rq->conn = c;
+		*tail = rq;
+		MHD_suspend_connection(c);
+		return MHD_YES;
+	}
 	if (api_handle(h->driver, url, rq->buf ? rq->buf : "", rq->len, &rep) < 0)
 		return MHD_NO;
 	return send_reply(c, &rep);
@@ -205,7 +221,8 @@ int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, unsigne
 	/* Without a listening socket, MHD_OPTION_LISTEN_SOCKET must not be
 	 * given at all (MHD would open a TCP port), so it goes last and an
 	 * early MHD_OPTION_END takes its place. */
-	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (listen_fd < 0 ? MHD_USE_NO_LISTEN_SOCKET : 0),
+	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+					  (listen_fd < 0 ? MHD_USE_NO_LISTEN_SOCKET : 0),
 				  0, NULL, NULL, on_request, h,
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				  MHD_OPTION_CONNECTION_LIMIT, max_connections,
@@ -220,6 +237,25 @@ int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, unsigne
 	}
 	*ret = h;
 	return 0;
+}
+
+void http_hold(struct gn_http *h)
+{
+	h->holding = true;
+}
+
+size_t http_release(struct gn_http *h)
+{
+	size_t n = 0;
+
+	h->holding = false;
+	for (struct request *rq = h->held, *next; rq; rq = next, n++) {
+		next = rq->next_held;
+		rq->next_held = NULL;
+		MHD_resume_connection(rq->conn);
+	}
+	h->held = NULL;
+	return n;
 }
 
 int http_add_connection(struct gn_http *h, int fd)
@@ -257,6 +293,7 @@ void http_stop(struct gn_http *h)
 {
 	if (!h)
 		return;
+	http_release(h); /* MHD stops only with no connection suspended */
 	MHD_stop_daemon(h->mhd);
 	free(h);
 }

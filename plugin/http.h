@@ -19,6 +19,13 @@ struct gn_http;
  * socket; connections arrive through http_add_connection only. */
 int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, unsigned max_connections,
 	       struct gn_err *err);
+/* While held, requests that need the driver's state or the kernel
+ * (api_needs_state) wait, suspended, and the handshake is answered, so
+ * that Docker finds the plugin while guardnetd checks the kernel at
+ * start-up.  http_release lets them be answered and says how many
+ * waited. */
+void http_hold(struct gn_http *h);
+size_t http_release(struct gn_http *h);
 /* Serves a connected stream socket, which it takes over (closed also on
  * failure).  For the fuzz harness, which feeds raw bytes over a socketpair. */
 int http_add_connection(struct gn_http *h, int fd);

@@ -25,6 +25,7 @@
 #include "kernel.h"
 #include "listen.h"
 #include "log.h"
+#include "main-check.h"
 #include "main-opts.h"
 #include "metrics.h"
 #include "relay.h"
@@ -331,6 +332,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct gn_err err = { "" };
 	int sigfd, ctlfd, rc = 1, *kept;
+	bool quit = false;
 	unsigned budget;
 	size_t n_kept, relay_listeners;
 	unsigned relay_conns;
@@ -388,14 +390,11 @@ int main(int argc, char **argv)
 			  "and create it again), then start guardnetd again");
 		goto out_driver;
 	}
-	/* The kernel is made to match the state before Docker is served, so
-	 * that nothing is open that the state does not allow; what Docker
-	 * abandoned while guardnetd was down is not part of it. */
+	/* The kernel is made to match the state before a request of Docker's
+	 * is acted on, so that nothing is open that the state does not allow;
+	 * what Docker abandoned while guardnetd was down is not part of it.
+	 * The handshake is answered meanwhile (main-check.c). */
 	driver_sweep(&driver, monotonic_s());
-	if (driver_reconcile(&driver, &err) < 0)
-		log_warnx("reconcile: %s; serving anyway, the next change retries", err.msg);
-	log_info("kernel state checked: %zu networks, %zu endpoints", driver.st.nets.live, driver.st.eps.live);
-	driver_watch_ingress(&driver);
 	if (listener_open(&lst, o.socket, &err) < 0) {
 		log_errx("%s", err.msg);
 		goto out_driver;
@@ -406,6 +405,9 @@ int main(int argc, char **argv)
 		close(lst.fd);
 		goto out_listener;
 	}
+	main_check(http, sigfd, &driver, &quit);
+	log_info("kernel state checked: %zu networks, %zu endpoints", driver.st.nets.live, driver.st.eps.live);
+	driver_watch_ingress(&driver);
 	/* The relay's sockets a previous guardnetd left in systemd's store. */
 	kept = malloc(65536 * sizeof *kept);
 	n_kept = kept ? listener_kept("relay-", kept, 65536) : 0;
@@ -425,7 +427,7 @@ int main(int argc, char **argv)
 	else if (metrics)
 		log_metrics_url(&cfg);
 	listener_notify("READY=1");
-	rc = serve(http, sigfd, kern, &driver, ctlfd, metrics, relay) < 0 ? 1 : 0;
+	rc = !quit && serve(http, sigfd, kern, &driver, ctlfd, metrics, relay) < 0 ? 1 : 0;
 	metrics_stop(metrics);
 	listener_notify("STOPPING=1");
 	relay_stop(relay, false);

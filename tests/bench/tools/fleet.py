@@ -32,8 +32,15 @@ netcost creates and deletes network FIRST; epcost adds an endpoint with
 PORTS ports to network NET (the host's own, if given), which holds EPS
 endpoints, and removes it again.  They print one line per
 round and host, with p50 and p99 in ms.
+
+  fleet.py startcheck SOCKET NETNS SANDBOX LOG NET
+
+watches a guardnetd being started: whether Activate, and a CreateNetwork of
+network NET sent right after it, were answered before LOG said "kernel
+state checked" (tests/e2e/incremental-start-serving.sh).
 """
 import http.client
+import os
 import json
 import socket
 import subprocess
@@ -263,7 +270,42 @@ def epcost(rounds, samples, ports, eps, hs):
                 flush=True)
 
 
+def startcheck(h, log, i, timeout=120):
+    """Watches a guardnetd start on h's socket: asks Activate every 2 ms
+    until it answers, then at once CreateNetwork of network i, and says
+    for each whether LOG already had "kernel state checked" (from where
+    the log ended when this began)."""
+    offset = os.path.getsize(log) if os.path.exists(log) else 0
+
+    def checked():
+        with open(log, "rb") as f:
+            f.seek(offset)
+            return b"kernel state checked" in f.read()
+
+    req = b"POST /Plugin.Activate HTTP/1.1\r\nHost: plugin\r\nContent-Length: 0\r\n\r\n"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(timeout)
+                s.connect(h.sock)
+                s.sendall(req)
+                if s.recv(64).startswith(b"HTTP/1.1 200"):
+                    break
+        except OSError:
+            time.sleep(0.002)
+    else:
+        sys.exit("fleet.py: startcheck: no answer to Activate")
+    activate = checked()
+    sent = checked()
+    h.conn = UnixConnection(h.sock)
+    ms = h.create_network(i)
+    print(f"activate_after_check={int(activate)} create_sent_after_check={int(sent)} "
+          f"create_answered_after_check={int(checked())} create_ms={ms:.1f}", flush=True)
+
+
 USAGE = """usage: fleet.py fill SOCKET NETNS SANDBOX NETS EPS PORTS
+       fleet.py startcheck SOCKET NETNS SANDBOX LOG NET
        fleet.py netcost ROUNDS SAMPLES FIRST LABEL:SOCKET:NETNS:SANDBOX...
        fleet.py epcost ROUNDS SAMPLES PORTS NET EPS LABEL:SOCKET:NETNS:SANDBOX[:NET]..."""
 
@@ -275,6 +317,8 @@ def main():
         h = Host(a[1], a[2], a[3], max(eps, 1))
         print(f"filled: {nets} networks x {eps} endpoints x {ports} ports in {h.fill(nets, eps, ports):.1f} s",
               flush=True)
+    elif len(a) == 6 and a[0] == "startcheck":
+        startcheck(Host(a[1], a[2], a[3]), a[4], int(a[5]))
     elif len(a) >= 5 and a[0] == "netcost":
         netcost(int(a[1]), int(a[2]), int(a[3]), hosts(a[4:], 1))
     elif len(a) >= 7 and a[0] == "epcost":

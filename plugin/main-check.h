@@ -1,0 +1,21 @@
+/*
+ * guardnetd's start-up check of the kernel against its state, made while
+ * the plugin socket already answers Docker's handshake.
+ */
+#ifndef GN_MAIN_CHECK_H
+#define GN_MAIN_CHECK_H
+
+#include <stdbool.h>
+
+#include "driver.h"
+#include "http.h"
+
+/* driver_reconcile on a thread of its own, while this one answers
+ * Activate and GetCapabilities on http and holds every other request
+ * (http_hold) until the check is done; then lets them through.  *quit:
+ * SIGTERM or SIGINT came meanwhile (the check is finished first).  A
+ * check that fails is logged: guardnetd serves anyway and the next change
+ * retries, as before it served first. */
+void main_check(struct gn_http *http, int sigfd, struct gn_driver *d, bool *quit);
+
+#endif
