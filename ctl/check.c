@@ -128,7 +128,7 @@ static void check_table(const struct ctl_kernel *k, struct report *rep)
 					      { "postrouting", NF_INET_POST_ROUTING } };
 	/* UFW's rules live in tables ip and ip6 guardnet, only while UFW is
 	 * in force: nothing to ask of every host. */
-	static const char *const sets[] = { "bridges", "src4", "src6", "uplinks", "pub4", "any4", "pub6", "any6",
+	static const char *const sets[] = { "bridges", "srcv", "pubv", "uplinks", "pub4", "any4", "pub6", "any6",
 					    "allowh4", "allowh6", "epallow4", "epallow6" };
 	size_t missing;
 
@@ -176,23 +176,26 @@ static void check_ufw_tables(const struct ctl_kernel *k, struct report *rep)
 
 static void check_network(const struct ctl_kernel *k, const char *id, struct report *rep)
 {
-	char bridge[64], chain[80];
+	char bridge[64], pub[80], src[80];
 
 	if (!link_of(&k->bridges, id, bridge, sizeof bridge)) {
 		say(rep->drift, "network %.12s: its bridge is missing (no bridge with alias " GN_ALIAS_PREFIX "%.12s...)",
 		    id, id);
 		return;
 	}
-	snprintf(chain, sizeof chain, "pub-%s", bridge);
+	snprintf(pub, sizeof pub, "pub-%s", bridge);
+	snprintf(src, sizeof src, "src-%s", bridge);
 	if (!k->table)
 		return;
 	if (!strs_has(&k->bridge_elems, bridge))
 		say(rep->drift, "network %.12s: bridge %s is not in set bridges: other networks are not kept from it",
 		    id, bridge);
-	else if (!strs_has(&k->chains, chain))
-		say(rep->drift, "network %.12s: chain %s is missing", id, chain);
+	else if (!strs_has(&k->chains, pub))
+		say(rep->drift, "network %.12s: chain %s is missing", id, pub);
+	else if (!strs_has(&k->chains, src))
+		say(rep->drift, "network %.12s: chain %s is missing: its sources are not checked", id, src);
 	else
-		say(rep->ok, "network %.12s: bridge %s, in set bridges, chain %s", id, bridge, chain);
+		say(rep->ok, "network %.12s: bridge %s, in set bridges, chains %s and %s", id, bridge, pub, src);
 }
 
 static bool drops(const struct ipt_view *v, const char *chain)

@@ -2,8 +2,7 @@
  * The rules that keep traffic from going around guardnet's firewall
  * (spec/firewall-model.md, "Threat model"; issue 12).  In nft syntax:
  *
- *   set src4 { type ifname . ipv4_addr; flags interval; }   # B . each IPv4 subnet of B, less its gateway
- *   set src6 { type ifname . ipv6_addr; flags interval; }   # the same, and B . fe80::/10, B . ::
+ *   map srcv { type ifname : verdict; }                     # B : jump src-B (fw-nft-net.c)
  *   set uplinks { type iface_index; }                       # the interfaces egress may leave by
  *
  *   chain raw-prerouting {
@@ -12,8 +11,7 @@
  *     iif != "lo" ip saddr 127.0.0.0/8 counter drop
  *     iif != "lo" ip6 daddr ::1 counter drop
  *     iif != "lo" ip6 saddr ::1 counter drop
- *     iifname @bridges iifname . ip saddr != @src4 counter drop    # spoofed sources from a network
- *     iifname @bridges iifname . ip6 saddr != @src6 counter drop
+ *     iifname vmap @srcv                                    # a network's sources: chain src-B
  *   }
  *   chain forward, after the networks' own rules (fw-nft-table.c):
  *     iifname @bridges oif != @uplinks ct status & dnat == 0 counter drop   # no way to any other interface
@@ -27,10 +25,11 @@
  * 127.0.0.1 only at dstnat, so they pass (measured: at -150 the host gets
  * its page, at -90 it does not).
  *
- * Every per-network part is an element keyed by the bridge (src4, src6,
- * bridges), never a rule per network.
+ * Every per-network part is an element keyed by the bridge (srcv,
+ * bridges) or the network's own chain src-B, never a rule of a base chain.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,69 +38,58 @@
 
 #include "fw.h"
 #include "fw-nft.h"
-#include "ranges.h"
 
 #define RAW_PRIORITY (-300)
 #define IFINDEX_TYPE 20 /* nft's datatype id of iface_index */
 #define LOOPBACK_IFINDEX 1 /* lo is interface 1 in every network namespace */
 
-/* B . first-last, both inclusive (a concatenated interval: pipapo). */
-static void src_elem(struct nftnl_set *s, const char *bridge, const uint8_t *lo, const uint8_t *hi, size_t alen)
+/* chain src-B, which raw-prerouting's iifname vmap @srcv jumps to: the
+ * sources network n may send from are its subnets less its gateways
+ * (Docker gives a subnet one gateway), and for IPv6 the link-local range
+ * and ::, from which neighbour discovery, MLD and duplicate address
+ * detection speak (the kernel never routes either off the link):
+ *   ip6 saddr fe80::/10 return
+ *   ip6 saddr :: return
+ *   ip saddr G counter drop          # each gateway G
+ *   ip saddr S return                # each subnet S
+ *   meta nfproto ipv4 counter drop
+ *   meta nfproto ipv6 counter drop
+ * Rules and not a set per network: the kernel finds a set by name in a
+ * list of every set of the table, at each rule that names one. */
+static void src_rule(struct nft_batch *b, const char *chain, const struct gn_prefix *p, int family, int verdict)
 {
-	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-	uint8_t key[32] = { 0 }, end[32] = { 0 };
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, chain);
 
-	strncpy((char *)key, bridge, 15);
-	memcpy(end, key, 16);
-	memcpy(key + 16, lo, alen);
-	memcpy(end + 16, hi, alen);
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)(16 + alen));
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, end, (uint32_t)(16 + alen));
-	nftnl_set_elem_add(s, e);
+	if (p)
+		x_saddr(r, p);
+	else
+		x_nfproto(r, family);
+	if (verdict == NF_DROP)
+		x_counter(r);
+	x_verdict(r, verdict);
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
+		       verdict == NF_DROP ? "src-B: a source that is not the network's" : "src-B: the network's sources");
 }
 
-/* A subnet of n less every gateway of n inside it (Docker gives a subnet
- * one gateway: two ranges at most in practice). */
-#define SUBNET_PIECES 8
-static void subnet_elems(struct nftnl_set *s, const struct fw_network *n, const struct gn_prefix *p)
+void fw_guard_src_chain(struct nft_batch *b, const struct fw_network *n)
 {
-	int family = p->addr.family;
-	size_t alen = family == AF_INET ? 4 : 16, nr = 0, nl = 0;
-	struct gn_range *r = NULL, left[SUBNET_PIECES];
+	struct gn_prefix ll = { .addr = { .family = AF_INET6, .a = { 0xfe, 0x80 } }, .len = 10 };
+	struct gn_prefix any = { .addr = { .family = AF_INET6 }, .len = 128 };
+	char chain[64];
 
-	if (ranges_from_prefixes(p, 1, family, &r, &nr) == 0 && nr == 1)
-		left[nl++] = r[0];
-	free(r);
-	for (size_t g = 0; g < n->n_gateways && nl; g++) {
-		struct gn_range next[SUBNET_PIECES];
-		size_t nn = 0;
+	snprintf(chain, sizeof chain, "src-%s", n->bridge);
+	chain_new(b, chain, NULL, 0, 0);
+	src_rule(b, chain, &ll, 0, NFT_RETURN);
+	src_rule(b, chain, &any, 0, NFT_RETURN);
+	for (size_t i = 0; i < n->n_gateways; i++) {
+		struct gn_prefix g = { .addr = n->gateways[i], .len = n->gateways[i].family == AF_INET ? 32 : 128 };
 
-		if (n->gateways[g].family != family || nl + 1 > SUBNET_PIECES)
-			continue;
-		for (size_t i = 0; i < nl; i++)
-			nn += range_without(&left[i], family, n->gateways[g].a, next + nn);
-		memcpy(left, next, nn * sizeof next[0]);
-		nl = nn;
+		src_rule(b, chain, &g, 0, NF_DROP);
 	}
-	for (size_t i = 0; i < nl; i++)
-		src_elem(s, n->bridge, left[i].lo, left[i].hi, alen);
-}
-
-void fw_guard_src_elems(struct nftnl_set *s, const struct fw_network *n, int family)
-{
-	for (size_t j = 0; j < n->n_subnets; j++)
-		if (n->subnets[j].addr.family == family)
-			subnet_elems(s, n, &n->subnets[j]);
-	if (family == AF_INET6) {
-		/* Neighbour discovery and MLD speak from link-local addresses,
-		 * duplicate address detection from ::; the kernel never routes
-		 * either off the link. */
-		uint8_t ll_lo[16] = { 0xfe, 0x80 }, ll_hi[16] = { 0xfe, 0xbf }, any[16] = { 0 };
-
-		memset(ll_hi + 2, 0xff, 14);
-		src_elem(s, n->bridge, ll_lo, ll_hi, 16);
-		src_elem(s, n->bridge, any, any, 16);
-	}
+	for (size_t i = 0; i < n->n_subnets; i++)
+		src_rule(b, chain, &n->subnets[i], 0, NFT_RETURN);
+	src_rule(b, chain, NULL, AF_INET, NF_DROP);
+	src_rule(b, chain, NULL, AF_INET6, NF_DROP);
 }
 
 static struct nftnl_set *uplinks_set(void)
@@ -184,23 +172,15 @@ static void loopback_rule(struct nft_batch *b, const struct gn_prefix *p, bool d
 			   : "raw-prerouting: loopback sources from elsewhere than lo");
 }
 
-/* iifname @bridges iifname . ip saddr != @src4 counter drop (and ip6) */
-static void spoof_rule(struct nft_batch *b, int family)
+/* iifname vmap @srcv: a network's packets to its chain src-B. */
+static void spoof_rule(struct nft_batch *b)
 {
 	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "raw-prerouting");
 
 	x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
-	x_lookup(r, "bridges", NFT_REG_1);
-	x_nfproto(r, family);
-	x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
-	x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, family == AF_INET ? 4 : 16,
-		     NFT_REG_2);
-	x_lookup_inv(r, family == AF_INET ? "src4" : "src6", NFT_REG_1);
-	x_counter(r);
-	x_verdict(r, NF_DROP);
+	x_lookup_map(r, "srcv", NFT_REG_1, NFT_REG_VERDICT);
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
-		       family == AF_INET ? "raw-prerouting: IPv4 sources that are not the network's"
-					 : "raw-prerouting: IPv6 sources that are not the network's");
+		       "raw-prerouting: a network's sources, in its chain src-B");
 }
 
 void fw_guard_raw_chain(struct nft_batch *b)
@@ -213,8 +193,7 @@ void fw_guard_raw_chain(struct nft_batch *b)
 	loopback_rule(b, &lo4, false);
 	loopback_rule(b, &lo6, true);
 	loopback_rule(b, &lo6, false);
-	spoof_rule(b, AF_INET);
-	spoof_rule(b, AF_INET6);
+	spoof_rule(b);
 }
 
 void fw_guard_isolation(struct nft_batch *b)

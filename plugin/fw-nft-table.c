@@ -4,7 +4,7 @@
  *
  *   table inet guardnet {
  *     (the sets every network's rules share, keyed by bridge or subnet:
- *     fw-nft-net.c; src4, src6, uplinks and chain raw-prerouting:
+ *     fw-nft-net.c; uplinks, raw-prerouting and the chains src-B:
  *     fw-nft-guard.c; published ports' maps and chains: fw-nft-pub*.c)
  *     chain forward {
  *       type filter hook forward priority filter - 10; policy accept;
@@ -23,8 +23,9 @@
  *       (masquerade: postrouting_rules below) }
  *   }
  *
- * No rule names a network: adding or removing one changes elements and
- * its own chain pub-B, whatever the number of others.
+ * No rule of a base chain names a network: adding or removing one changes
+ * elements and its own chains (pub-B, src-B) and sets, whatever the number
+ * of others.
  *
  * Accepting here is not final: iptables' FORWARD chain (policy DROP under
  * Docker) sees the packet next, so guardnet keeps one rule there,
@@ -167,11 +168,16 @@ static struct nftnl_rule *post_rule(void)
 
 /* The nat postrouting chain:
  *   ip saddr 127.0.0.0/8 oifname @ext masquerade             # the host's 127.0.0.1:P
- *   ct status dnat oifname . ip saddr @net4 masquerade        # hairpin
- *   oifname . ip saddr @net4 accept                          # within its own network
- *   ip saddr @masq4 masquerade                               # leaving it
- * (and ip6).  The third keeps the fourth to other interfaces than the
- * network's own, as "ip saddr S oifname != B" would. */
+ *   ct status dnat oifname @bridges ip saddr @masq4 masquerade   # to a published port from a network
+ *   ct status dnat oifname . ip saddr @hair4 masquerade       # hairpin of a network not masqueraded
+ *   oifname @bridges accept                                  # into a network: nothing else
+ *   ip saddr @masq4 masquerade                               # leaving the host
+ * (and ip6).  Hairpin: a container reaching its own network's published
+ * port must get the answer back through the host, not straight over the
+ * bridge; a container of another network reaching it is masqueraded as
+ * it is on the way out.  Into a network nothing else is: its own traffic
+ * (bridged, br_netfilter) keeps its addresses, and so does a client from
+ * outside.  No rule names a network: adding one changes elements. */
 static void postrouting_rules(struct nft_batch *b)
 {
 	struct gn_prefix lo4 = { .addr = { .family = AF_INET, .a = { 127 } }, .len = 8 };
@@ -188,28 +194,33 @@ static void postrouting_rules(struct nft_batch *b)
 	add_rule(b, r, "postrouting: loopback");
 	for (int f = 0; f < 2; f++) {
 		int family = f ? AF_INET6 : AF_INET;
-		const char *net = f ? "net6" : "net4";
 
-		/* Hairpin: a container reaching its own network's published
-		 * port must get the answer back through the host, not
-		 * straight over the bridge.  (iifname is unknown in
-		 * postrouting: match the source.) */
+		r = post_rule();
+		x_ct_dnat(r);
+		x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+		x_lookup(r, "bridges", NFT_REG_1);
+		x_saddr_load(r, family, NFT_REG_1);
+		x_lookup(r, f ? "masq6" : "masq4", NFT_REG_1);
+		x_counter(r);
+		x_masq(r);
+		add_rule(b, r, "postrouting: to a published port from a network");
 		r = post_rule();
 		x_ct_dnat(r);
 		x_saddr_load(r, family, NFT_REG_2);
 		x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-		x_lookup(r, net, NFT_REG_1);
+		x_lookup(r, f ? "hair6" : "hair4", NFT_REG_1);
 		x_counter(r);
 		x_masq(r);
-		add_rule(b, r, "postrouting: hairpin");
+		add_rule(b, r, "postrouting: hairpin of a network not masqueraded");
+	}
+	r = post_rule();
+	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	x_lookup(r, "bridges", NFT_REG_1);
+	x_verdict(r, NF_ACCEPT);
+	add_rule(b, r, "postrouting: into a network");
+	for (int f = 0; f < 2; f++) {
 		r = post_rule();
-		x_saddr_load(r, family, NFT_REG_2);
-		x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-		x_lookup(r, net, NFT_REG_1);
-		x_verdict(r, NF_ACCEPT);
-		add_rule(b, r, "postrouting: within a network");
-		r = post_rule();
-		x_saddr_load(r, family, NFT_REG_1);
+		x_saddr_load(r, f ? AF_INET6 : AF_INET, NFT_REG_1);
 		x_lookup(r, f ? "masq6" : "masq4", NFT_REG_1);
 		x_counter(r);
 		x_masq(r);

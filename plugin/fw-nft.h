@@ -144,8 +144,8 @@ void set_key_host_order(struct nftnl_set *s);
 void x_iif_oif_names(struct nftnl_rule *r);
 
 /* A network's part of guardnet's tables (fw-nft-net.c): its elements in
- * the sets every network's rules share, its own objects (sets allow4-B and
- * allow6-B, chain pub-B).  fw_net_sets makes the shared sets of table
+ * the sets every network's rules share, its own objects (sets allow4-B,
+ * allow6-B, chains pub-B and src-B).  fw_net_sets makes the shared sets of table
  * nfproto with every network's elements (vmaps: the verdict maps, which
  * refer to the networks' chains and so come after them, or the others). */
 void fw_net_sets(struct nft_batch *b, const struct fw_model *m, uint32_t nfproto, uint32_t *set_id, bool vmaps);
@@ -161,10 +161,12 @@ int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_
 /* The admitting verdict of guardnet's rules (fw-nft-table.c). */
 void fw_admit(struct nftnl_rule *r, uint32_t mark);
 /* Elements of shared sets that the files owning their rules define. */
-void fw_guard_src_elems(struct nftnl_set *s, const struct fw_network *n, int family);
 void fw_pub_allowh_elems(struct nftnl_set *s, const struct fw_network *n, int family);
 /* Sets allow4-B and allow6-B of network n with their ranges; how many. */
 void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t *set_id);
+/* Chain src-B: drops what network n sends from a source not its own
+ * (fw-nft-guard.c). */
+void fw_guard_src_chain(struct nft_batch *b, const struct fw_network *n);
 /* Chain pub-B of network n with its rules. */
 void fw_pub_chain(struct nft_batch *b, const struct fw_network *n, const struct fw_model *m,
 		  void (*admit)(struct nftnl_rule *r, uint32_t mark));
@@ -227,9 +229,8 @@ struct fw_share;
  * networks, only removes it. */
 void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
 /* What keeps traffic from going around the firewall (fw-nft-guard.c): the
- * set uplinks (src4 and src6 are fw-nft-net.c's, with their elements from
- * fw_guard_src_elems), the raw-prerouting chain (loopback, spoofed
- * sources), the forward rule that lets a network's traffic leave only by
+ * set uplinks, the raw-prerouting chain (loopback; a network's sources go
+ * to its chain src-B through map srcv), the forward rule that lets a network's traffic leave only by
  * an uplink, and the element delta of uplinks. */
 void fw_guard_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
 void fw_guard_raw_chain(struct nft_batch *b);

@@ -4,7 +4,11 @@
 # dockerd that holds LARGE guardnet and LARGE bridge networks, against one
 # that holds SMALL of each; guardnet's and Docker's bridge driver's samples
 # rotate over the two dockerds.  Figures: guardnet at LARGE over guardnet at
-# SMALL, and guardnet over the bridge driver at LARGE.
+# SMALL, and guardnet over the bridge driver at LARGE.  Then guardnet's own
+# part alone: CreateNetwork + DeleteNetwork through its plugin API
+# (tools/fleet.py netcost, no dockerd) on a host with LARGE networks against
+# one with SMALL, samples in alternation; dockerd's own cost also grows with
+# its number of networks (the bridge driver's figures show how much).
 #
 #   usage: bash tests/bench/networks.sh [--quick]
 set -u
@@ -43,4 +47,18 @@ result networks "create + rm, guardnet at $LARGE / at $SMALL networks, p50" "<=1
 result networks "create + rm at $LARGE networks, guardnet / bridge, p50" "<=1.0" "$(divide "$(col p50_ms gl)" "$(col p50_ms bl)")" \
 	"bridge ms at $SMALL" "$(col p50_ms bs)" "bridge ms at $LARGE" "$(col p50_ms bl)" \
 	"bridge create ms at $LARGE" "$(col create_p50_ms bl)" "bridge rm ms at $LARGE" "$(col rm_p50_ms bl)"
+# guardnet alone: the same two counts on plugin hosts (namespaces of their
+# own: nf_tables and routing tables are per namespace).
+PS=${GN_TAG}ps PL=${GN_TAG}pl
+plugin_host "$PS" "${GN_TAG}dps" && plugin_host "$PL" "${GN_TAG}dpl" || exit 1
+say "$(python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dps")" "$PS" "${PS}s" "$SMALL" 0 0)"
+say "$(python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dpl")" "$PL" "${PL}s" "$LARGE" 0 0)"
+own=$(python3 "$BENCH_DIR/tools/fleet.py" netcost "$ROUNDS" "$SAMPLES" 5000 "$(fleet_host ps "$PS" "${GN_TAG}dps")" \
+	"$(fleet_host pl "$PL" "${GN_TAG}dpl")")
+say "$own"
+result networks "guardnet alone (plugin API): CreateNetwork + DeleteNetwork at $LARGE / at $SMALL, p50" "<=1.2" \
+	"$(divide "$(values p50_ms pl "$own")" "$(values p50_ms ps "$own")")" \
+	"ms at $SMALL" "$(values p50_ms ps "$own")" "ms at $LARGE" "$(values p50_ms pl "$own")" \
+	"CreateNetwork ms at $SMALL" "$(values create_p50_ms ps "$own")" "at $LARGE" "$(values create_p50_ms pl "$own")" \
+	"DeleteNetwork ms at $SMALL" "$(values delete_p50_ms ps "$own")" "at $LARGE" "$(values delete_p50_ms pl "$own")"
 summary bench_networks

@@ -32,9 +32,17 @@ post1=$(rules postrouting)
 must drv_net a2 10.233.2.0/24 10.233.2.1/24 fd00:233:2::/64 fd00:233:2::1/64 '{"guardnet.icc":"false"}'
 check "a second network (IPv6, icc off): the table is not built again" test "$(handle inet)" = "$h0"
 check "... its chain pub-$(br a2) is there" in_ns "$H" nft list chain inet guardnet "pub-$(br a2)"
-check "... and its elements: pubv, icc_closed, src6" bash -c "
+check "... and its elements: pubv, srcv, icc_closed" bash -c "
 	nft_has() { nsenter --net=/run/netns/$H nft list \"\$1\" inet guardnet \"\$2\" | grep -qF -- \"\$3\"; }
-	nft_has map pubv '$(br a2)' && nft_has set icc_closed '$(br a2)' && nft_has set src6 '$(br a2)'"
+	nft_has map pubv '$(br a2)' && nft_has map srcv '$(br a2)' &&
+	nft_has set icc_closed '$(br a2)'"
+check "... its chain src-$(br a2): link-local, ::, not its gateways, its subnets, nothing else" bash -c "
+	e=\$(nsenter --net=/run/netns/$H nft list chain inet guardnet src-$(br a2) | tr -s ' \t\n' ' ')
+	for want in 'ip6 saddr fe80::/10 return' 'ip6 saddr :: return' 'ip saddr 10.233.2.1 counter packets 0 bytes 0 drop' \
+		'ip6 saddr fd00:233:2::1 counter packets 0 bytes 0 drop' 'ip saddr 10.233.2.0/24 return' \
+		'ip6 saddr fd00:233:2::/64 return' 'meta nfproto ipv4 counter packets 0 bytes 0 drop'; do
+		grep -qF -- \"\$want\" <<<\"\$e\" || { echo \"no '\$want' in: \$e\"; exit 1; }
+	done"
 must net_internal a3 10.233.3.0/24 10.233.3.1/24
 check "an internal network: not built again" test "$(handle inet)" = "$h0"
 check "... in set internal, not in ext" bash -c "

@@ -266,7 +266,8 @@ START_TEST(check_text_ufw)
 	ck_assert_str_eq(t[1].comment, "");
 	ck_assert_ptr_nonnull(nft_text_chain(&t[0], "raw-prerouting"));
 	ck_assert_uint_eq(nft_text_set(&t[0], "uplinks")->elems.n, 1);
-	ck_assert_ptr_nonnull(nft_text_set(&t[0], "src4"));
+	ck_assert_ptr_nonnull(nft_text_chain(&t[0], "src-gn-rej"));
+	ck_assert_uint_eq(nft_text_set(&t[0], "srcv")->elems.n, 1);
 	ck_assert_uint_gt(t[1].n_chains, 0);
 	ck_assert_ptr_null(nft_text_chain(&t[1], "raw-prerouting"));
 	for (size_t i = 0; i < 3; i++)
