@@ -318,6 +318,25 @@ static int cleanup(struct gn_config *cfg, const struct plan_env *env)
 	return r < 0 ? 1 : 0;
 }
 
+/* What the start-up check does before comparing the kernel (main-check.c,
+ * on its thread): UFW's rules and the state as the files hold them, less
+ * what Docker abandoned while guardnetd was down. */
+static int load_state(struct gn_driver *driver, void *store)
+{
+	struct gn_err err = { "" };
+
+	ufw_reload(UFW_ROOT, driver);
+	if (store_load(store, &driver->st, &err) < 0) {
+		log_errx("%s", err.msg);
+		log_errx("not starting: guardnet never discards state it cannot read. Fix or move the file "
+			  "aside (guardnet then forgets that network or endpoint; remove it with docker network rm "
+			  "and create it again), then start guardnetd again");
+		return -1;
+	}
+	driver_sweep(driver, monotonic_s());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct gn_config cfg;
@@ -382,19 +401,11 @@ int main(int argc, char **argv)
 	}
 	driver_init(&driver, &store, kernel_backend(kern), &env);
 	driver.scope_global = cfg.scope_global;
-	ufw_reload(UFW_ROOT, &driver);
-	if (store_load(&store, &driver.st, &err) < 0) {
-		log_errx("%s", err.msg);
-		log_errx("not starting: guardnet never discards state it cannot read. Fix or move the file "
-			  "aside (guardnet then forgets that network or endpoint; remove it with docker network rm "
-			  "and create it again), then start guardnetd again");
-		goto out_driver;
-	}
 	/* The kernel is made to match the state before a request of Docker's
 	 * is acted on, so that nothing is open that the state does not allow;
 	 * what Docker abandoned while guardnetd was down is not part of it.
-	 * The handshake is answered meanwhile (main-check.c). */
-	driver_sweep(&driver, monotonic_s());
+	 * The handshake is answered meanwhile (main-check.c), from the moment
+	 * the socket is open: reading the state is part of the check. */
 	if (listener_open(&lst, o.socket, &err) < 0) {
 		log_errx("%s", err.msg);
 		goto out_driver;
@@ -405,7 +416,8 @@ int main(int argc, char **argv)
 		close(lst.fd);
 		goto out_listener;
 	}
-	main_check(http, sigfd, &driver, &quit);
+	if (main_check(http, sigfd, &driver, load_state, &store, &quit) < 0)
+		goto out_http;
 	log_info("kernel state checked: %zu networks, %zu endpoints", driver.st.nets.live, driver.st.eps.live);
 	driver_watch_ingress(&driver);
 	/* The relay's sockets a previous guardnetd left in systemd's store. */
@@ -435,6 +447,7 @@ int main(int argc, char **argv)
 		close(ctlfd);
 		unlink(o.control);
 	}
+out_http:
 	http_stop(http);
 out_listener:
 	listener_remove(&lst);
