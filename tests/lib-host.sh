@@ -96,7 +96,7 @@ dkt() { timeout "${DKT_TIMEOUT:-180}" ${GN_DOCKER_CLI:-docker} -H "unix://$GN_TM
 # its socket in NS's plugin directory.  It reads UFW's files of NS (a
 # pristine copy unless ufw_setup made them already), never the machine's.
 guardnetd_start() {
-	local ns=$1 drv=$2 d=$GN_TMP/gn-$1 sock=$GN_TMP/plugins-$1/$2.sock
+	local ns=$1 drv=$2 d=$GN_TMP/gn-$1 sock=$GN_TMP/plugins-$1/$2.sock from pid
 	# GUARDNET_PLUGIN=managed: the plugin from `make plugin` instead (lib-swarm.sh).
 	[ "${GUARDNET_PLUGIN:-}" != managed ] || { managed_start "$@"; return; }
 	mkdir -p "$d"
@@ -104,6 +104,7 @@ guardnetd_start() {
 	[ -e "$d/guardnet.conf" ] || echo "# guardnet.conf of test host $ns: the defaults" >"$d/guardnet.conf"
 	GN_SOCKS[$drv]=$sock
 	host_mounts "$ns"
+	from=$(($(wc -l <"$d/guardnetd.log" 2>/dev/null || echo 0) + 1))
 	"${GN_MOUNTS[@]}" "$GN_BIN" -v --socket "$sock" --state-dir "$d/state" \
 		--config "$d/guardnet.conf" --control "$d/control.sock" >>"$d/guardnetd.log" 2>&1 &
 	GN_PIDS+=($!)
@@ -113,7 +114,17 @@ guardnetd_start() {
 	# A deadline, not a wait: a start-up after SIGKILL on a loaded 2-core
 	# machine took over 10 s once (churn-sigkill@28 at a load of 12).
 	wait_until 30 plugin_call "$drv" /Plugin.Activate || { say "guardnetd did not start:"; tail -30 "$d/guardnetd.log"; return 1; }
+	# The handshake is answered during the start-up check: tests go on
+	# once it is done (or guardnetd gave up, as on a state it cannot read).
+	pid=$(guardnetd_pid "$ns")
+	wait_until 60 started_since "$d/guardnetd.log" "$from" "$pid" ||
+		{ say "guardnetd did not finish its start-up check:"; tail -30 "$d/guardnetd.log"; return 1; }
+	pid_alive "$pid" || { say "guardnetd stopped during its start-up check:"; tail -30 "$d/guardnetd.log"; return 1; }
 }
+
+# started_since LOG LINE PID: LOG says "listening on" from LINE on, or PID is gone.
+started_since() { tail -n +"$2" "$1" | grep -q "listening on" || ! pid_alive "$3"; }
+pid_alive() { kill -0 "$1" 2>/dev/null; }
 
 guardnetd_pid() { local v=GUARDNETD_PID_${1//-/_}; echo "${!v:-}"; }
 
