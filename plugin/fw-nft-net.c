@@ -1,9 +1,9 @@
 /*
  * A network's part of guardnet's tables.  What belongs to one network is
  * either an object of its own (sets allow4-B and allow6-B, chain pub-B:
- * fw-nft-pub*.c; chain src-B: fw-nft-guard.c) or an element keyed by its bridge or its subnets in a set
- * that the rules of every network share; no rule of a base chain names a
- * network.  Creating or deleting a network is then a transaction the size
+ * fw-nft-pub*.c; chain src-B: fw-nft-guard.c) or an element keyed by its
+ * bridge or its subnets in a set that the rules of every network share; no
+ * rule of a base chain names a network.  Creating or deleting a network is then a transaction the size
  * of that network, however many others there are (issue 17), and the
  * whole build is the same sets filled with every network's elements, from
  * the same functions, so that the two cannot come out different.  In nft
@@ -27,12 +27,13 @@
  *     set ufw_hair { type ifname . ipv4_addr }        B . S   guardnet.icc=true
  *     set ufw_dst  { type ipv4_addr }                 S
  *
- * A check of B's own addresses (its sources in raw-prerouting, its
- * subnets in postrouting) is a jump through a verdict map on B to B's
- * chain, not a set keyed "B . address range": the kernel keeps such
- * concatenated ranges in a pipapo set whose every insertion and removal
- * rewrites lookup tables the size of the whole set (perf at 1,000
- * networks: 87% of DeleteNetwork in nft_pipapo_remove).
+ * The check of B's sources is a jump through a verdict map on B to B's
+ * chain, and masquerading asks shared sets keyed by subnet, not sets keyed
+ * "B . address range": the kernel keeps such concatenated ranges in a
+ * pipapo set whose every insertion and removal rewrites lookup tables the
+ * size of the whole set (perf at 1,000 networks: 87% of DeleteNetwork in
+ * nft_pipapo_remove).  hair4 and ufw_hair still are, but hold only the
+ * networks not masqueraded, and those under UFW with icc on.
  *
  * Addresses are intervals.  masq and ufw_dst are keyed by the subnet
  * alone, and the kernel refuses overlapping intervals in a set: Docker's
@@ -386,16 +387,18 @@ int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_
 	if (add)
 		return 0;
 	/* What the network's own objects hold, to count them out: the
-	 * first chain's removal counts every chain's rules. */
+	 * first chain's removal counts every chain's rules.  Its chains are
+	 * those its verdict map elements name. */
 	if (!(own = nft_batch_new(0)))
 		return -ENOMEM;
 	fw_net_objects(own, m, n, &id, admit);
-	for (int c = 0; c < 2; c++) {
-		static const char *const prefix[] = { "pub-", "src-" };
-
-		snprintf(chain, sizeof chain, "%s%s", prefix[c], n->bridge);
-		nft_batch_del_chain(b, NFPROTO_INET, chain, c ? 0 : nft_batch_tally(own, NFPROTO_INET).rules,
+	for (size_t i = 0, first = 1; i < N_SETS; i++) {
+		if (sets[i].key != K_VERDICT)
+			continue;
+		snprintf(chain, sizeof chain, "%s%s", sets[i].chain, n->bridge);
+		nft_batch_del_chain(b, NFPROTO_INET, chain, first ? nft_batch_tally(own, NFPROTO_INET).rules : 0,
 				    "removing a network's chain");
+		first = 0;
 	}
 	for (int f = 0; f < 2; f++) {
 		struct nftnl_set *s;

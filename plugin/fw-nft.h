@@ -145,9 +145,10 @@ void x_iif_oif_names(struct nftnl_rule *r);
 
 /* A network's part of guardnet's tables (fw-nft-net.c): its elements in
  * the sets every network's rules share, its own objects (sets allow4-B,
- * allow6-B, chains pub-B and src-B).  fw_net_sets makes the shared sets of table
- * nfproto with every network's elements (vmaps: the verdict maps, which
- * refer to the networks' chains and so come after them, or the others). */
+ * allow6-B, chains pub-B and src-B).  fw_net_sets makes the shared sets
+ * of table nfproto with every network's elements (vmaps: the verdict maps,
+ * which refer to the networks' chains and so come after them, or the
+ * others). */
 void fw_net_sets(struct nft_batch *b, const struct fw_model *m, uint32_t nfproto, uint32_t *set_id, bool vmaps);
 void fw_net_objects(struct nft_batch *b, const struct fw_model *m, const struct fw_network *n, uint32_t *set_id,
 		    void (*admit)(struct nftnl_rule *r, uint32_t mark));
@@ -230,8 +231,9 @@ struct fw_share;
 void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
 /* What keeps traffic from going around the firewall (fw-nft-guard.c): the
  * set uplinks, the raw-prerouting chain (loopback; a network's sources go
- * to its chain src-B through map srcv), the forward rule that lets a network's traffic leave only by
- * an uplink, and the element delta of uplinks. */
+ * to its chain src-B through map srcv), the forward rule that lets a
+ * network's traffic leave only by an uplink, and the element delta of
+ * uplinks. */
 void fw_guard_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
 void fw_guard_raw_chain(struct nft_batch *b);
 void fw_guard_isolation(struct nft_batch *b);

@@ -36,7 +36,7 @@ struct gn_http {
 	struct gn_driver *driver;
 	size_t buffered;                 /* bytes of request bodies held, for BODY_BUDGET */
 	bool holding;                    /* http_hold: requests that need the state wait */
-	struct request *held;            /* those waiting, suspended */
+	struct request *held, **held_end; /* those waiting, suspended, in order */
 };
 
 struct request {
@@ -167,12 +167,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (h->holding && api_needs_state(url)) {
 		/* Answered once the state is checked (http_release): MHD
 		 * calls back here then, with the body already read. */
-		struct request **tail = &h->held;
-
-		while (*tail)
-			tail = &(*tail)->next_held;
 		rq->conn = c;
-		*tail = rq;
+		*h->held_end = rq;
+		h->held_end = &rq->next_held;
 		MHD_suspend_connection(c);
 		return MHD_YES;
 	}
@@ -242,6 +239,8 @@ int http_start(struct gn_http **ret, int listen_fd, struct gn_driver *d, unsigne
 void http_hold(struct gn_http *h)
 {
 	h->holding = true;
+	h->held = NULL;
+	h->held_end = &h->held;
 }
 
 size_t http_release(struct gn_http *h)

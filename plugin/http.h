@@ -1,7 +1,9 @@
 /*
  * HTTP/1.1 on the plugin socket, with libmicrohttpd driven from guardnetd's
  * own event loop: every request is handled on the main thread, one at a
- * time, so the driver's state and the kernel are only touched from there.
+ * time, so the driver's state and the kernel are only touched from there
+ * (but for the start-up check's thread, while requests are held:
+ * main-check.c).
  */
 #ifndef GN_HTTP_H
 #define GN_HTTP_H

@@ -23,6 +23,7 @@
 static char *dir;
 static char sock[600];
 static pid_t server;
+static int release[2] = { -1, -1 }; /* held fixture: a byte on it ends http_hold */
 
 static void serve_forever(void)
 {
@@ -42,11 +43,18 @@ static void serve_forever(void)
 		_exit(1);
 	}
 	ep = epoll_create1(0);
-	epoll_ctl(ep, EPOLL_CTL_ADD, http_fd(h), &(struct epoll_event){ .events = EPOLLIN });
+	epoll_ctl(ep, EPOLL_CTL_ADD, http_fd(h), &(struct epoll_event){ .events = EPOLLIN, .data.fd = http_fd(h) });
+	if (release[0] >= 0) {
+		http_hold(h);
+		epoll_ctl(ep, EPOLL_CTL_ADD, release[0], &(struct epoll_event){ .events = EPOLLIN, .data.fd = release[0] });
+	}
 	for (;;) {
 		struct epoll_event ev;
+		char c;
 
-		epoll_wait(ep, &ev, 1, http_timeout_ms(h));
+		if (epoll_wait(ep, &ev, 1, http_timeout_ms(h)) == 1 && ev.data.fd == release[0] &&
+		    read(release[0], &c, 1) == 1)
+			http_release(h);
 		http_run(h);
 	}
 }
@@ -90,11 +98,21 @@ static void setup(void)
 	close(fd);
 }
 
+static void setup_held(void)
+{
+	ck_assert_int_eq(pipe(release), 0);
+	setup();
+}
+
 static void teardown(void)
 {
 	kill(server, SIGKILL);
 	waitpid(server, NULL, 0);
 	tmpdir_remove(dir);
+	for (int i = 0; i < 2; i++)
+		if (release[i] >= 0)
+			close(release[i]);
+	release[0] = release[1] = -1;
 }
 
 static void send_all(int fd, const char *buf, size_t len)
@@ -144,7 +162,7 @@ static int read_response(int fd, char *body, size_t cap)
 	return status;
 }
 
-static int post(int fd, const char *path, const char *body, char *reply, size_t cap)
+static void send_post(int fd, const char *path, const char *body)
 {
 	char head[512];
 
@@ -152,6 +170,11 @@ static int post(int fd, const char *path, const char *body, char *reply, size_t 
 		 "Accept: application/vnd.docker.plugins.v1.2+json\r\n\r\n", path, strlen(body));
 	send_all(fd, head, strlen(head));
 	send_all(fd, body, strlen(body));
+}
+
+static int post(int fd, const char *path, const char *body, char *reply, size_t cap)
+{
+	send_post(fd, path, body);
 	return read_response(fd, reply, cap);
 }
 
@@ -291,6 +314,28 @@ START_TEST(stale_socket_is_replaced)
 }
 END_TEST
 
+/* While held (guardnetd's start-up check), the handshake is answered and
+ * a request that needs the state gets nothing until the release, then its
+ * answer. */
+START_TEST(held_requests_wait_for_release)
+{
+	char reply[4096];
+	int fd = dial(), waiting = dial();
+	struct pollfd p = { .fd = waiting, .events = POLLIN };
+
+	send_post(waiting, "/NetworkDriver.CreateNetwork", NET);
+	ck_assert_int_eq(post(fd, "/Plugin.Activate", "", reply, sizeof reply), 200);
+	ck_assert_int_eq(post(fd, "/NetworkDriver.GetCapabilities", "", reply, sizeof reply), 200);
+	ck_assert_msg(poll(&p, 1, 300) == 0, "CreateNetwork was answered while held");
+	ck_assert_int_eq(write(release[1], "x", 1), 1);
+	ck_assert_int_eq(read_response(waiting, reply, sizeof reply), 200);
+	ck_assert_str_eq(reply, "{}");
+	ck_assert_int_eq(post(fd, "/NetworkDriver.DeleteNetwork", NET, reply, sizeof reply), 200);
+	close(waiting);
+	close(fd);
+}
+END_TEST
+
 Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -305,6 +350,11 @@ Suite *http_suite(void)
 	tcase_add_test(tc, oversized_headers_get_431);
 	tcase_add_test(tc, socket_is_private_and_guarded);
 	tcase_add_test(tc, stale_socket_is_replaced);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("held");
+	tcase_add_checked_fixture(tc, setup_held, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, held_requests_wait_for_release);
 	suite_add_tcase(s, tc);
 	return s;
 }
