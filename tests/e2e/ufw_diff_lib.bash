@@ -147,8 +147,11 @@ diff_load() {
 	diff_split "$2"
 	on "$x" ufw_init force-stop >/dev/null
 	# No connection of an earlier set lives on: UFW accepts what conntrack
-	# calls established before any rule of the set decides.
-	on "$x" conntrack -F >/dev/null 2>&1 || echo "conntrack -F failed on host $x"
+	# calls established before any rule of the set decides, and a probe's
+	# random source port may repeat one of an earlier set's.  In host X's
+	# namespace (on only tells ufw which host; conntrack would flush the
+	# machine's own table).
+	in_ns "${GN_TAG}$x" conntrack -F >/dev/null 2>&1 || echo "conntrack -F failed on host $x"
 	# Over the files, never in place of /etc/ufw: guardnetd sees that
 	# directory (a bind mount, host_mounts).
 	cp -a "$GN_TMP/pristine-$x/etc/." "$GN_TMP/gn-${GN_TAG}$x/ufwroot/etc/"
