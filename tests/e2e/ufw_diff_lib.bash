@@ -143,7 +143,7 @@ both() {
 # commands run while UFW is disabled (they only write its files), in one
 # process (ufw_batch.py), then ufw --force enable.  Prints the refused ones.
 diff_load() {
-	local x=$1
+	local x=$1 left
 	diff_split "$2"
 	on "$x" ufw_init force-stop >/dev/null
 	# No connection of an earlier set lives on: UFW accepts what conntrack
@@ -151,7 +151,9 @@ diff_load() {
 	# random source port may repeat one of an earlier set's.  In host X's
 	# namespace (on only tells ufw which host; conntrack would flush the
 	# machine's own table).
-	in_ns "${GN_TAG}$x" conntrack -F >/dev/null 2>&1 || echo "conntrack -F failed on host $x"
+	in_ns "${GN_TAG}$x" conntrack -F >/dev/null 2>&1 || echo "conntrack: -F failed on host $x"
+	left=$(in_ns "${GN_TAG}$x" conntrack -C 2>/dev/null)
+	[ "$left" = 0 ] || echo "conntrack: host $x holds ${left:-an unknown number of} flows after the flush"
 	# Over the files, never in place of /etc/ufw: guardnetd sees that
 	# directory (a bind mount, host_mounts).
 	cp -a "$GN_TMP/pristine-$x/etc/." "$GN_TMP/gn-${GN_TAG}$x/ufwroot/etc/"
@@ -244,6 +246,10 @@ diff_run_set() {
 	diff_load b "$cmds" >"$GN_TMP/refused-b" &
 	pb=$!
 	wait "$pa" "$pb"
+	if grep -h '^conntrack: ' "$GN_TMP/refused-a" "$GN_TMP/refused-b" >"$GN_TMP/ct-left"; then
+		fail "set $n: $(tr '\n' ' ' <"$GN_TMP/ct-left")"
+		return
+	fi
 	if ! cmp -s "$GN_TMP/refused-a" "$GN_TMP/refused-b"; then
 		fail "set $n: UFW refused different commands on the two hosts"
 		return
