@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,27 +49,35 @@ void nft_text_clear(struct ntable *t)
 	free(t->chains);
 	free(t->sets);
 	free(t->comment);
+	idmap_free(&t->chain_ix);
+	idmap_free(&t->set_ix);
 	*t = (struct ntable){ .family = t->family, .name = t->name };
 }
 
 struct nchain *nft_text_chain(const struct ntable *t, const char *name)
 {
-	for (size_t i = 0; i < t->n_chains; i++)
-		if (!strcmp(t->chains[i].name, name))
-			return &t->chains[i];
-	return NULL;
+	uintptr_t i = (uintptr_t)idmap_get(&t->chain_ix, name);
+
+	return i ? &t->chains[i - 1] : NULL;
 }
 
 struct nset *nft_text_set(const struct ntable *t, const char *name)
 {
-	for (size_t i = 0; i < t->n_sets; i++)
-		if (!strcmp(t->sets[i].name, name))
-			return &t->sets[i];
-	return NULL;
+	uintptr_t i = (uintptr_t)idmap_get(&t->set_ix, name);
+
+	return i ? &t->sets[i - 1] : NULL;
+}
+
+/* Files the object just added at index n - 1 under its name (which it
+ * owns: the map borrows it).  The kernel never holds two of one name. */
+static void index_last(struct ntable *t, struct idmap *ix, const char *name, size_t n)
+{
+	if (name && idmap_put(ix, name, (void *)(uintptr_t)n) == -ENOMEM)
+		t->oom = true;
 }
 
 /* "hook 4 prio -10 type filter policy 1", or "" for a regular chain. */
-static void add_chain(struct ntable *t, struct nftnl_chain *c)
+void nft_text_add_chain(struct ntable *t, struct nftnl_chain *c)
 {
 	char desc[128] = "";
 	struct nchain *v;
@@ -89,6 +98,7 @@ static void add_chain(struct ntable *t, struct nftnl_chain *c)
 	v->name = strdup(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
 	v->desc = strdup(desc);
 	t->oom |= !v->name || !v->desc;
+	index_last(t, &t->chain_ix, v->name, t->n_chains);
 }
 
 /* The kernel keeps registers in 32-bit slots and names a slot that starts
@@ -169,7 +179,7 @@ static void rule_text(struct nftnl_rule *r, char *buf, size_t len)
 	nftnl_expr_iter_destroy(it);
 }
 
-static void add_rule(struct ntable *t, struct nftnl_rule *r, const char *what)
+void nft_text_add_rule(struct ntable *t, struct nftnl_rule *r, const char *what)
 {
 	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
 	struct nchain *c = chain ? nft_text_chain(t, chain) : NULL;
@@ -184,7 +194,7 @@ static void add_rule(struct ntable *t, struct nftnl_rule *r, const char *what)
 
 /* "flags 8 key_type 781 key_len 8 data_type 461 data_len 8 [timeout T]
  * [concat 4,4] [expr counter]": what makes a set what it is. */
-static void add_set(struct ntable *t, struct nftnl_set *s)
+void nft_text_add_set(struct ntable *t, struct nftnl_set *s)
 {
 	static const struct {
 		uint16_t attr;
@@ -219,6 +229,7 @@ static void add_set(struct ntable *t, struct nftnl_set *s)
 	v->desc = strdup(desc);
 	v->dynamic = nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_EVAL;
 	t->oom |= !v->name || !v->desc;
+	index_last(t, &t->set_ix, v->name, t->n_sets);
 }
 
 static size_t hex_words(char *buf, size_t len, const void *data, uint32_t n)
@@ -236,7 +247,7 @@ static size_t hex_words(char *buf, size_t len, const void *data, uint32_t n)
 }
 
 /* "KEY [- KEY_END] [: DATA] [end]" for each element. */
-static void add_elems(struct ntable *t, struct nftnl_set *s)
+void nft_text_add_elems(struct ntable *t, struct nftnl_set *s)
 {
 	struct nset *set = nft_text_set(t, nftnl_set_get_str(s, NFTNL_SET_NAME));
 	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
@@ -277,7 +288,7 @@ static void add_elems(struct ntable *t, struct nftnl_set *s)
 }
 
 /* Whether an object message is about table t->family t->name. */
-static bool ours(const struct ntable *t, const struct nlmsghdr *nlh, const char *table)
+bool nft_text_ours(const struct ntable *t, const struct nlmsghdr *nlh, const char *table)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
 
@@ -293,7 +304,7 @@ static int on_comment(const struct nftnl_udata *attr, void *data)
 
 /* The table's comment (nft's "comment"), which names the UFW tables that
  * go with table inet guardnet. */
-static void set_comment(struct ntable *t, const struct nftnl_table *x)
+void nft_text_set_comment(struct ntable *t, const struct nftnl_table *x)
 {
 	char comment[128] = "";
 	uint32_t len = 0;
@@ -306,49 +317,64 @@ static void set_comment(struct ntable *t, const struct nftnl_table *x)
 	t->oom |= !t->comment;
 }
 
-/* One message of the batch that would be sent, as the kernel would take it. */
-static void want_msg(struct ntable *t, const struct nft_batch *b, const struct nlmsghdr *nlh)
+/* Which of the n tables an object of the batch belongs to, if any. */
+static struct ntable *pick(struct ntable *t, size_t n, const struct nlmsghdr *nlh, const char *table)
+{
+	for (size_t i = 0; i < n; i++)
+		if (nft_text_ours(&t[i], nlh, table))
+			return &t[i];
+	return NULL;
+}
+
+/* One message of the batch that would be sent, as the kernel would take
+ * it, into whichever of the n tables it is for: parsed once, whatever n. */
+static void want_msg(struct ntable *tables, size_t n, const struct nft_batch *b, const struct nlmsghdr *nlh)
 {
 	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+	struct ntable *t;
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
 		return;
 	if (type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE) {
 		struct nftnl_table *x = nftnl_table_alloc();
 
-		if (x && nftnl_table_nlmsg_parse(nlh, x) == 0 && ours(t, nlh, nftnl_table_get_str(x, NFTNL_TABLE_NAME))) {
+		if (x && nftnl_table_nlmsg_parse(nlh, x) == 0 &&
+		    (t = pick(tables, n, nlh, nftnl_table_get_str(x, NFTNL_TABLE_NAME)))) {
 			if (type == NFT_MSG_DELTABLE)
 				nft_text_clear(t);
 			else
-				set_comment(t, x);
+				nft_text_set_comment(t, x);
 			t->exists = type == NFT_MSG_NEWTABLE;
 		}
 		nftnl_table_free(x);
 	} else if (type == NFT_MSG_NEWCHAIN) {
 		struct nftnl_chain *x = nftnl_chain_alloc();
 
-		if (x && nftnl_chain_nlmsg_parse(nlh, x) == 0 && ours(t, nlh, nftnl_chain_get_str(x, NFTNL_CHAIN_TABLE)))
-			add_chain(t, x);
+		if (x && nftnl_chain_nlmsg_parse(nlh, x) == 0 &&
+		    (t = pick(tables, n, nlh, nftnl_chain_get_str(x, NFTNL_CHAIN_TABLE))))
+			nft_text_add_chain(t, x);
 		nftnl_chain_free(x);
 	} else if (type == NFT_MSG_NEWRULE) {
 		struct nftnl_rule *x = nftnl_rule_alloc();
 
-		if (x && nftnl_rule_nlmsg_parse(nlh, x) == 0 && ours(t, nlh, nftnl_rule_get_str(x, NFTNL_RULE_TABLE)))
-			add_rule(t, x, nft_batch_what(b, nlh->nlmsg_seq));
+		if (x && nftnl_rule_nlmsg_parse(nlh, x) == 0 &&
+		    (t = pick(tables, n, nlh, nftnl_rule_get_str(x, NFTNL_RULE_TABLE))))
+			nft_text_add_rule(t, x, nft_batch_what(b, nlh->nlmsg_seq));
 		nftnl_rule_free(x);
 	} else if (type == NFT_MSG_NEWSET) {
 		struct nftnl_set *x = nftnl_set_alloc();
 
-		if (x && nftnl_set_nlmsg_parse(nlh, x) == 0 && ours(t, nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE)))
-			add_set(t, x);
+		if (x && nftnl_set_nlmsg_parse(nlh, x) == 0 &&
+		    (t = pick(tables, n, nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE))))
+			nft_text_add_set(t, x);
 		nftnl_set_free(x);
 	} else if (type == NFT_MSG_NEWSETELEM) {
 		struct nlmsghdr *copy = nft_elems_retyped(nlh);
 		struct nftnl_set *x = nftnl_set_alloc();
 
 		if (copy && x && nftnl_set_elems_nlmsg_parse(copy, x) == 0 &&
-		    ours(t, nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE)))
-			add_elems(t, x);
+		    (t = pick(tables, n, nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE))))
+			nft_text_add_elems(t, x);
 		nftnl_set_free(x);
 		free(copy);
 	}
@@ -380,127 +406,11 @@ int nft_text_want(const struct fw_model *m, struct ntable *t, size_t n_tables)
 		return -ENOMEM;
 	}
 	data = nft_batch_data(b, &len);
-	for (size_t i = 0; i < n_tables; i++) {
-		n = (int)len;
-		for (nlh = data; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n))
-			want_msg(&t[i], b, nlh);
+	n = (int)len;
+	for (nlh = data; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n))
+		want_msg(t, n_tables, b, nlh);
+	for (size_t i = 0; i < n_tables; i++)
 		oom |= t[i].oom;
-	}
 	nft_batch_free(b);
 	return oom ? -ENOMEM : 0;
-}
-
-struct dump {
-	struct ntable *t;
-	uint16_t type;
-};
-
-static int on_object(const struct nlmsghdr *nlh, void *data)
-{
-	struct dump *d = data;
-
-	if (d->type == NFT_MSG_GETCHAIN) {
-		struct nftnl_chain *x = nftnl_chain_alloc();
-
-		if (x && nftnl_chain_nlmsg_parse(nlh, x) == 0 && ours(d->t, nlh, nftnl_chain_get_str(x, NFTNL_CHAIN_TABLE)))
-			add_chain(d->t, x);
-		nftnl_chain_free(x);
-	} else if (d->type == NFT_MSG_GETRULE) {
-		struct nftnl_rule *x = nftnl_rule_alloc();
-
-		if (x && nftnl_rule_nlmsg_parse(nlh, x) == 0 && ours(d->t, nlh, nftnl_rule_get_str(x, NFTNL_RULE_TABLE)))
-			add_rule(d->t, x, "");
-		nftnl_rule_free(x);
-	} else if (d->type == NFT_MSG_GETSET) {
-		struct nftnl_set *x = nftnl_set_alloc();
-
-		if (x && nftnl_set_nlmsg_parse(nlh, x) == 0 && ours(d->t, nlh, nftnl_set_get_str(x, NFTNL_SET_TABLE)))
-			add_set(d->t, x);
-		nftnl_set_free(x);
-	} else {
-		struct nftnl_set *x = nftnl_set_alloc();
-
-		if (x && nftnl_set_elems_nlmsg_parse(nlh, x) == 0)
-			add_elems(d->t, x);
-		nftnl_set_free(x);
-	}
-	return MNL_CB_OK;
-}
-
-static int dump(struct gn_fw *fw, struct ntable *t, uint16_t type, const char *set)
-{
-	char buf[1024] = { 0 }; /* libnftnl leaves attribute padding as it finds it */
-	uint32_t seq = fw->seq++;
-	struct dump d = { .t = t, .type = type };
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, (uint16_t)t->family, NLM_F_DUMP, seq);
-
-	if (type == NFT_MSG_GETSETELEM || type == NFT_MSG_GETSET) {
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, t->name);
-		if (set)
-			nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-		if (type == NFT_MSG_GETSET)
-			nftnl_set_nlmsg_build_payload(nlh, s);
-		else
-			nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-	} else if (type == NFT_MSG_GETRULE) {
-		struct nftnl_rule *r = nftnl_rule_alloc();
-
-		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, t->name);
-		nftnl_rule_nlmsg_build_payload(nlh, r);
-		nftnl_rule_free(r);
-	}
-	return nft_request(fw->sock, nlh, seq, on_object, &d);
-}
-
-static int on_table(const struct nlmsghdr *nlh, void *data)
-{
-	struct ntable *t = data;
-	struct nftnl_table *x = nftnl_table_alloc();
-
-	if (x && nftnl_table_nlmsg_parse(nlh, x) == 0)
-		set_comment(t, x);
-	else
-		t->oom = true;
-	nftnl_table_free(x);
-	return MNL_CB_OK;
-}
-
-/* Table t->family t->name with its comment: 0, -ENOENT, or another error. */
-static int get_table(struct gn_fw *fw, struct ntable *t)
-{
-	char buf[1024] = { 0 };
-	uint32_t seq = fw->seq++;
-	struct nftnl_table *x = nftnl_table_alloc();
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)t->family, NLM_F_ACK, seq);
-
-	if (!x)
-		return -ENOMEM;
-	nftnl_table_set_str(x, NFTNL_TABLE_NAME, t->name);
-	nftnl_table_nlmsg_build_payload(nlh, x);
-	nftnl_table_free(x);
-	return nft_request(fw->sock, nlh, seq, on_table, t);
-}
-
-int nft_text_have(struct gn_fw *fw, uint32_t family, const char *name, struct ntable *t)
-{
-	int r;
-
-	memset(t, 0, sizeof *t);
-	t->family = family;
-	t->name = name;
-	r = get_table(fw, t);
-	if (r == 0)
-		r = dump(fw, t, NFT_MSG_GETCHAIN, NULL);
-	if (r == 0)
-		r = dump(fw, t, NFT_MSG_GETRULE, NULL);
-	if (r == 0)
-		r = dump(fw, t, NFT_MSG_GETSET, NULL);
-	for (size_t i = 0; r == 0 && i < t->n_sets; i++)
-		if (!t->sets[i].dynamic)
-			r = dump(fw, t, NFT_MSG_GETSETELEM, t->sets[i].name);
-	t->exists = r == 0;
-	return r < 0 ? r : t->oom ? -ENOMEM : 0;
 }

@@ -13,6 +13,7 @@
 
 #include "fw.h"
 #include "fw-nft.h"
+#include "idmap.h"
 
 struct strv {
 	char **v;
@@ -39,6 +40,9 @@ struct ntable {
 	size_t n_chains;
 	struct nset *sets;
 	size_t n_sets;
+	/* Index + 1 of each chain and set by name: a table of 1,000 networks
+	 * has thousands of each, and every rule and element is filed by name. */
+	struct idmap chain_ix, set_ix;
 	bool oom;
 };
 
@@ -49,6 +53,14 @@ int nft_text_want(const struct fw_model *m, struct ntable *t, size_t n_tables);
 /* Table family name in the kernel: 0, -ENOENT when there is none, or
  * another negative errno. */
 int nft_text_have(struct gn_fw *fw, uint32_t family, const char *name, struct ntable *ret);
+/* For fw-nft-text-have.c: one object, as libnftnl parsed it, into t's
+ * text; whether a message is about table t. */
+void nft_text_add_chain(struct ntable *t, struct nftnl_chain *c);
+void nft_text_add_rule(struct ntable *t, struct nftnl_rule *r, const char *what);
+void nft_text_add_set(struct ntable *t, struct nftnl_set *s);
+void nft_text_add_elems(struct ntable *t, struct nftnl_set *s);
+void nft_text_set_comment(struct ntable *t, const struct nftnl_table *x);
+bool nft_text_ours(const struct ntable *t, const struct nlmsghdr *nlh, const char *table);
 /* Empties t; its family and name stay. */
 void nft_text_clear(struct ntable *t);
 struct nchain *nft_text_chain(const struct ntable *t, const char *name);

@@ -52,6 +52,7 @@ KERNEL_LIBS = {
     "fw-nft-check.c": {"libmnl", "libnftnl"},
     "fw-nft-text.h": {"libmnl", "libnftnl"},
     "fw-nft-text.c": {"libmnl", "libnftnl"},
+    "fw-nft-text-have.c": {"libmnl", "libnftnl"},
     "fw-nft-events.c": {"libmnl", "libnftnl"},
     "fw-nft-expr.c": {"libmnl", "libnftnl"},
     "fw-nft-pub.c": {"libmnl", "libnftnl"},
