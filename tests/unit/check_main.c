@@ -111,6 +111,7 @@ int main(void)
 	srunner_add_suite(sr, admit_suite());
 	srunner_add_suite(sr, fw_nft_suite());
 	srunner_add_suite(sr, fw_nft_delta_suite());
+	srunner_add_suite(sr, fw_nft_nest_suite());
 	srunner_add_suite(sr, iptc_suite());
 	srunner_add_suite(sr, nl_suite());
 	srunner_add_suite(sr, nl_reply_suite());

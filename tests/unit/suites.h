@@ -27,6 +27,7 @@ Suite *report_suite(void);
 Suite *admit_suite(void);
 Suite *fw_nft_suite(void);
 Suite *fw_nft_delta_suite(void);
+Suite *fw_nft_nest_suite(void);
 Suite *iptc_suite(void);
 Suite *nl_suite(void);
 Suite *nl_reply_suite(void);
