@@ -199,10 +199,7 @@ static int dump(struct nl_watch *w, struct gn_err *err)
 
 	w->n_links = w->n_addrs = 0;
 	w->changed = true;
-	nlh = nl_msg_start(buf, RTM_GETLINK, NLM_F_DUMP);
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof *g);
-	g->rtgen_family = AF_UNSPEC;
-	r = nl_talk(w->nl, nlh, on_message, w);
+	r = nl_talk(w->nl, nl_msg_link_get(buf, NULL), on_message, w);
 	if (r == 0) {
 		nlh = nl_msg_start(buf, RTM_GETADDR, NLM_F_DUMP);
 		g = mnl_nlmsg_put_extra_header(nlh, sizeof *g);
