@@ -142,6 +142,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 	}
 	if (r == 0) {
 		fw->last_hook = hook;
+		fw->mark = m->mark;
 		fw->current = m->n > 0;
 		note_tables(fw, b);
 		fw->count_current = fw->current;
@@ -180,6 +181,7 @@ int fw_sync(struct gn_fw *fw, const struct fw_model *model, bool *changed, struc
 		note_tables(fw, b);
 		nft_batch_free(b);
 		fw->last_hook = hook;
+		fw->mark = m->mark;
 		fw->current = fw->count_current = true;
 		free(fw->count_keys.v);
 		fw->count_keys = keys;
@@ -199,7 +201,7 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	int r;
 
 	b = nft_batch_new(fw->seq);
-	if (!b || fw_pub_delta(b, from, to) < 0 || fw_count_keys(from, &gone) < 0 || fw_count_keys(to, &came) < 0) {
+	if (!b || fw_pub_delta(b, from, to, fw->mark) < 0 || fw_count_keys(from, &gone) < 0 || fw_count_keys(to, &came) < 0) {
 		nft_batch_free(b);
 		free(gone.v);
 		free(came.v);
@@ -217,8 +219,12 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	}
 	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
-	if (r == 0)
-		fw->expect[0].elems += nft_batch_tally(b, NFPROTO_INET).elems;
+	if (r == 0) {
+		struct nft_tally t = nft_batch_tally(b, NFPROTO_INET);
+
+		fw->expect[0].rules += t.rules;
+		fw->expect[0].elems += t.elems;
+	}
 	/* Out of memory, the keys are not known: the next rebuild makes the
 	 * counting table whole. */
 	if (r == 0 && fw_count_keys_apply(&fw->count_keys, &gone, &came) < 0)

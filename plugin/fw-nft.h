@@ -205,6 +205,7 @@ struct gn_fw {
 	bool count_current;
 	struct fw_counts count_keys;
 	uint32_t *uplinks;      /* fw_set_uplinks: what every table gets */
+	uint32_t mark;          /* of the table as last built: what endpoints' chains admit with */
 	size_t n_uplinks;
 };
 
@@ -248,9 +249,19 @@ bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m);
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
 const char *fw_pub_map(int family, bool any);
 void fw_pub_allow_name(char *buf, size_t len, int family, const char *bridge);
-/* The element messages that turn one endpoint's share from into to:
- * deletions first, then additions.  0 or -ENOMEM. */
-int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
+/* The messages that turn one endpoint's share from into to: deletions
+ * first, then additions; its guardnet.allow's chains admit with mark.
+ * 0 or -ENOMEM. */
+int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to, uint32_t mark);
+/* The start and end elements of the interval set of the prefixes v of
+ * family, merged, into s (NULL: only counted); how many, or -ENOMEM. */
+long fw_range_elems(struct nftnl_set *s, const struct gn_prefix *v, size_t n, int family);
+/* Endpoints' guardnet.allow (fw-nft-epallow.c): every endpoint's set and
+ * chain, then maps epav4 and epav6 that jump to them; or one share's
+ * change, an endpoint's objects removed or added whole.  The delta: 0 or
+ * -ENOMEM. */
+void fw_epallow_objects(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
+int fw_epallow_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to, uint32_t mark);
 /* Published ports' rules (fw-nft-pub.c): the nat chains, and the forward
  * rule that sends a DNATed connection to its network's chain pub-B. */
 void fw_pub_nat_chains(struct nft_batch *b);

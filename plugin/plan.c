@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "names.h"
 #include "plan.h"
 
 void plan_bridge(const struct plan_env *env, const struct gn_network *net, struct plan_bridge *ret)
@@ -103,10 +105,14 @@ static size_t ep_allow(const struct gn_endpoint *ep, const struct gn_prefix *src
 
 	if (!ep->spec.allow.n)
 		return 0;
-	if (ep->spec.has_addr4)
-		out[n++] = (struct fw_epallow){ .ctr = ep->spec.addr4.addr, .src = src, .n_src = ep->spec.allow.n };
-	if (ep->spec.has_addr6)
-		out[n++] = (struct fw_epallow){ .ctr = ep->spec.addr6.addr, .src = src, .n_src = ep->spec.allow.n };
+	if (ep->spec.has_addr4) {
+		out[n] = (struct fw_epallow){ .ctr = ep->spec.addr4.addr, .src = src, .n_src = ep->spec.allow.n };
+		names_epallow(ep->spec.id, AF_INET, out[n++].name, sizeof out->name);
+	}
+	if (ep->spec.has_addr6) {
+		out[n] = (struct fw_epallow){ .ctr = ep->spec.addr6.addr, .src = src, .n_src = ep->spec.allow.n };
+		names_epallow(ep->spec.id, AF_INET6, out[n++].name, sizeof out->name);
+	}
 	return n;
 }
 

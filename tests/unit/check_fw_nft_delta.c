@@ -110,7 +110,7 @@ static void delta_golden(const struct fw_share *from, const struct fw_share *to,
 	struct nft_batch *b = nft_batch_new(1);
 
 	ck_assert_ptr_nonnull(b);
-	ck_assert_int_eq(fw_pub_delta(b, from, to), 0);
+	ck_assert_int_eq(fw_pub_delta(b, from, to, MARK), 0);
 	expect_golden(b, name);
 }
 
@@ -121,32 +121,54 @@ START_TEST(share_delta)
 	struct gn_pub before[] = { pub("*", 6, 8080, "10.5.0.9", 80), pub("*", 6, 8080, "fd00:5::9", 80),
 				   pub("127.0.0.1", 17, 7002, "10.5.0.9", 5000) };
 	struct gn_pub after[] = { pub("*", 6, 8080, "10.5.0.9", 80), pub("*", 6, 8081, "fd00:5::9", 80) };
-	struct fw_epallow ep[] = { { .ctr = A("10.5.0.9"), .src = src, .n_src = 2 },
-				   { .ctr = A("fd00:5::9"), .src = src, .n_src = 2 } };
+	struct fw_epallow ep[] = { { .ctr = A("10.5.0.9"), .name = "epa4-e9", .src = src, .n_src = 2 },
+				   { .ctr = A("fd00:5::9"), .name = "epa6-e9", .src = src, .n_src = 2 } };
 	struct fw_share none = { 0 };
 	struct fw_share s1 = { .pubs = before, .n_pubs = 3, .epallow = ep, .n_epallow = 2 };
 	struct fw_share s2 = { .pubs = after, .n_pubs = 2, .epallow = ep, .n_epallow = 1 };
+	/* The IPv4 list changed (its second prefix): chain and set epa4-e9
+	 * replaced, epa6-e9 left alone. */
+	struct gn_prefix src2[] = { P("203.0.113.0/29"), P("198.51.100.7/32") };
+	struct fw_epallow ep2[] = { { .ctr = A("10.5.0.9"), .name = "epa4-e9", .src = src2, .n_src = 2 },
+				    { .ctr = A("fd00:5::9"), .name = "epa6-e9", .src = src, .n_src = 2 } };
+	struct fw_share s3 = { .pubs = before, .n_pubs = 3, .epallow = ep2, .n_epallow = 2 };
 	struct nft_batch *b = nft_batch_new(1);
 
 	delta_golden(&none, &s1, "fw_nft_delta_add");
 	delta_golden(&s1, &s2, "fw_nft_delta_change");
 	delta_golden(&s2, &none, "fw_nft_delta_remove");
+	delta_golden(&s1, &s3, "fw_nft_delta_list");
 	/* The same share twice is no message at all. */
-	ck_assert_int_eq(fw_pub_delta(b, &s1, &s1), 0);
+	ck_assert_int_eq(fw_pub_delta(b, &s1, &s1, MARK), 0);
 	ck_assert_uint_eq(nft_batch_messages(b), 0);
 	nft_batch_free(b);
 }
 END_TEST
 
+/* How many messages of type (NFT_MSG_*) b holds. */
+static size_t messages_of(struct nft_batch *b, uint16_t type)
+{
+	size_t len, n = 0;
+	const struct nlmsghdr *h;
+
+	ck_assert_int_eq(nft_batch_seal(b), 0);
+	h = nft_batch_data(b, &len);
+	for (; mnl_nlmsg_ok(h, (int)len); h = mnl_nlmsg_next(h, (int *)&len))
+		n += (h->nlmsg_type & 0xff) == type;
+	return n;
+}
+
 /* An endpoint's guardnet.allow of 20,000 addresses (a block list), one of
- * them replaced: the delta is that one element out and one in, paired in
- * order whatever the list's length (pairwise, 100,000 took 99 s). */
+ * them replaced: its set and chain go whole and come again in one
+ * transaction, no message per element it held (in the shared pipapo set
+ * of before, 100,000 took tens of seconds), and the counts net to zero. */
 START_TEST(share_delta_large)
 {
 	enum { N = 20000 };
 	struct gn_prefix *a = calloc(N, sizeof *a), *b2 = calloc(N, sizeof *b2);
-	struct fw_epallow ea = { .ctr = A("10.5.0.9"), .n_src = N }, eb = ea;
+	struct fw_epallow ea = { .ctr = A("10.5.0.9"), .name = "epa4-e9", .n_src = N }, eb = ea;
 	struct fw_share from = { .epallow = &ea, .n_epallow = 1 }, to = { .epallow = &eb, .n_epallow = 1 };
+	struct fw_share none = { 0 };
 	struct nft_batch *b = nft_batch_new(1);
 	struct nft_tally t;
 
@@ -160,10 +182,30 @@ START_TEST(share_delta_large)
 	b2[N / 2].addr.a[3] += 2;
 	ea.src = a;
 	eb.src = b2;
-	ck_assert_int_eq(fw_pub_delta(b, &from, &to), 0);
+	ck_assert_int_eq(fw_pub_delta(b, &from, &to, MARK), 0);
 	t = nft_batch_tally(b, NFPROTO_INET);
-	ck_assert_uint_eq(nft_batch_messages(b), 2);
 	ck_assert_int_eq(t.elems, 0);
+	ck_assert_int_eq(t.rules, 0);
+	ck_assert_uint_eq(messages_of(b, NFT_MSG_DELSET), 1);
+	ck_assert_uint_eq(messages_of(b, NFT_MSG_DELCHAIN), 1);
+	ck_assert_uint_eq(messages_of(b, NFT_MSG_NEWSET), 1);
+	ck_assert_uint_eq(messages_of(b, NFT_MSG_DELSETELEM), 1);  /* the map's element */
+	nft_batch_free(b);
+	/* Removed: the map's element, one rule and 40,000 elements (each
+	 * address a start and an end) counted out. */
+	b = nft_batch_new(1);
+	ck_assert_int_eq(fw_pub_delta(b, &to, &none, MARK), 0);
+	t = nft_batch_tally(b, NFPROTO_INET);
+	ck_assert_int_eq(t.elems, -(2 * N + 1));
+	ck_assert_int_eq(t.rules, -1);
+	ck_assert_uint_eq(messages_of(b, NFT_MSG_DELSETELEM), 1);
+	nft_batch_free(b);
+	/* Added: the same, counted in. */
+	b = nft_batch_new(1);
+	ck_assert_int_eq(fw_pub_delta(b, &none, &to, MARK), 0);
+	t = nft_batch_tally(b, NFPROTO_INET);
+	ck_assert_int_eq(t.elems, 2 * N + 1);
+	ck_assert_int_eq(t.rules, 1);
 	nft_batch_free(b);
 	free(a);
 	free(b2);
