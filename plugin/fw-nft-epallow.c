@@ -58,13 +58,16 @@ static long objects(struct nft_batch *b, const struct fw_epallow *a, uint32_t ma
 	uint32_t alen = family == AF_INET ? 4 : 16;
 	struct nftnl_set *s = set_new(b, a->name, (*id)++, NFT_SET_INTERVAL, family == AF_INET ? T_IP4 : T_IP6, alen,
 				      0, 0, NULL);
-	long n = fw_range_elems(s, a->src, a->n_src, family);
 	struct nftnl_rule *r;
+	struct nft_elems w;
+	long n;
 
+	nft_elems_start(&w, b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "elements of an endpoint's set epa4 or epa6");
+	n = fw_range_elems(&w, a->src, a->n_src, family);
+	nft_elems_end(&w);
+	nftnl_set_free(s);
 	if (n < 0)
 		nft_batch_fail(b);
-	nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "elements of an endpoint's set epa4 or epa6");
-	nftnl_set_free(s);
 	chain_new(b, a->name, NULL, 0, 0);
 	r = rule_new(NFPROTO_INET, FW_TABLE, a->name);
 	x_nfproto(r, family);
@@ -135,9 +138,9 @@ static int remove_objects(struct nft_batch *b, const struct fw_epallow *a)
 	nft_batch_del_chain(b, NFPROTO_INET, a->name, 1, "removing an endpoint's chain epa4 or epa6");
 	s = set_ref(NFPROTO_INET, a->name);
 	nft_batch_set(b, NFT_MSG_DELSET, s, 0, "removing an endpoint's set epa4 or epa6");
-	/* The set goes with its elements: count them out. */
-	n = fw_range_elems(s, a->src, a->n_src, a->ctr.family);
 	nftnl_set_free(s);
+	/* The set goes with its elements: count them out. */
+	n = fw_range_elems(NULL, a->src, a->n_src, a->ctr.family);
 	if (n < 0)
 		return (int)n;
 	nft_batch_tally_add(b, NFPROTO_INET, 0, -n);

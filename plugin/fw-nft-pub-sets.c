@@ -156,30 +156,23 @@ static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id
 }
 
 /* The start and end elements of r, an interval set's [start, end) pair,
- * into s (NULL: only counted); how many.  A range up to the family's last
+ * into w (NULL: only counted); how many.  A range up to the family's last
  * address has no end element. */
-static long range_put(struct nftnl_set *s, const struct gn_range *r, int family)
+static long range_put(struct nft_elems *w, const struct gn_range *r, int family)
 {
 	uint32_t alen = family == AF_INET ? 4 : 16;
-	struct nftnl_set_elem *e;
 	uint8_t end[16];
 	bool has_end = range_end_exclusive(r, family, end);
 
-	if (!s)
-		return has_end ? 2 : 1;
-	e = nftnl_set_elem_alloc();
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, r->lo, alen);
-	nftnl_set_elem_add(s, e);
-	if (has_end) {
-		e = nftnl_set_elem_alloc();
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, end, alen);
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-		nftnl_set_elem_add(s, e);
+	if (w) {
+		nft_elems_put(w, r->lo, alen, 0);
+		if (has_end)
+			nft_elems_put(w, end, alen, NFT_SET_ELEM_INTERVAL_END);
 	}
 	return has_end ? 2 : 1;
 }
 
-long fw_range_elems(struct nftnl_set *s, const struct gn_prefix *v, size_t n, int family)
+long fw_range_elems(struct nft_elems *w, const struct gn_prefix *v, size_t n, int family)
 {
 	struct gn_range *r = NULL;
 	size_t nr = 0;
@@ -187,7 +180,7 @@ long fw_range_elems(struct nftnl_set *s, const struct gn_prefix *v, size_t n, in
 	int rc = ranges_from_prefixes(v, n, family, &r, &nr);
 
 	for (size_t i = 0; rc == 0 && i < nr; i++)
-		count += range_put(s, &r[i], family);
+		count += range_put(w, &r[i], family);
 	free(r);
 	return rc < 0 ? rc : count;
 }
@@ -199,7 +192,7 @@ long fw_range_elems(struct nftnl_set *s, const struct gn_prefix *v, size_t n, in
  * interval set (which keeps every range's start and end in an rbtree): a
  * country list of 100,000 single addresses takes a rebuild from 1.9 s to
  * 0.3 s (tests/bench/allowlist.sh). */
-static void allow_elems(struct nftnl_set *ranges, struct nftnl_set *single, const struct fw_network *n, int family)
+static void allow_elems(struct nft_elems *ranges, struct nftnl_set *single, const struct fw_network *n, int family)
 {
 	uint32_t alen = family == AF_INET ? 4 : 16;
 	struct gn_range *r = NULL;
@@ -236,11 +229,14 @@ void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t
 		char name[64];
 		struct nftnl_set *s;
 
+		struct nft_elems w;
+
 		fw_pub_allow_name(name, sizeof name, family, n->bridge);
 		s = set_new(b, name, (*id)++, NFT_SET_INTERVAL, family == AF_INET ? T_IP4 : T_IP6,
 			    family == AF_INET ? 4 : 16, 0, 0, NULL);
-		allow_elems(s, NULL, n, family);
-		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "elements of a network's set allow4 or allow6");
+		nft_elems_start(&w, b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "elements of a network's set allow4 or allow6");
+		allow_elems(&w, NULL, n, family);
+		nft_elems_end(&w);
 		nftnl_set_free(s);
 	}
 }

@@ -165,6 +165,10 @@ enum fw_repair { FW_INTACT, FW_REPAIR_HOOK, FW_REPAIR_TABLE };
  * socket); then the table is counted and compared with what guardnet left,
  * and a repair is asked only when they differ. */
 int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost);
+/* Whether fw_events_read has something to say though the descriptor is
+ * quiet: another program may have changed nf_tables while guardnet's own
+ * large transaction ran with events off (fw-nft-events.c). */
+bool fw_events_missed(struct gn_fw *fw);
 /* The host's uplinks (ifindexes) changed: kept for every later fw_apply,
  * and, when the table is current, its set uplinks changed to match in one
  * transaction of element deltas (nothing when they are the same). */

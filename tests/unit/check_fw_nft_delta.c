@@ -212,6 +212,55 @@ START_TEST(share_delta_large)
 }
 END_TEST
 
+/* nft_elems writes, byte for byte, what libnftnl writes for the same
+ * elements (nft_batch_elems): 30,000 interval elements of an IPv4 set and
+ * of an IPv6 one, over several messages, and a set without elements (no
+ * message at all). */
+START_TEST(elems_writer_is_libnftnl)
+{
+	for (int f = 0; f < 3; f++) {
+		uint32_t alen = f == 1 ? 16 : 4, n = f == 2 ? 0 : 30000;
+		struct nft_batch *ours = nft_batch_new(7), *theirs = nft_batch_new(7);
+		struct nftnl_set *s = set_new(ours, "allow4-gn-x", 3, NFT_SET_INTERVAL, 7, alen, 0, 0, NULL);
+		struct nftnl_set *t = set_new(theirs, "allow4-gn-x", 3, NFT_SET_INTERVAL, 7, alen, 0, 0, NULL);
+		struct nft_elems w;
+		const void *a, *c;
+		size_t la, lc;
+
+		nft_elems_start(&w, ours, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "x");
+		for (uint32_t i = 0; i < n; i++) {
+			uint8_t key[16] = { 100, 64 };
+			uint32_t flags = i % 2 ? NFT_SET_ELEM_INTERVAL_END : 0;
+			struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+			memcpy(key + alen - 4, &i, 4);
+			nft_elems_put(&w, key, alen, flags);
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, alen);
+			if (flags)
+				nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, flags);
+			nftnl_set_elem_add(t, e);
+		}
+		nft_elems_end(&w);
+		nft_batch_elems(theirs, NFT_MSG_NEWSETELEM, t, NLM_F_CREATE, "x");
+		ck_assert_int_eq(nft_batch_seal(ours), 0);
+		ck_assert_int_eq(nft_batch_seal(theirs), 0);
+		a = nft_batch_data(ours, &la);
+		c = nft_batch_data(theirs, &lc);
+		ck_assert_uint_eq(la, lc);
+		ck_assert(!memcmp(a, c, la));
+		ck_assert_uint_eq(nft_batch_messages(ours), nft_batch_messages(theirs));
+		ck_assert_uint_eq(nft_batch_elements(ours), n);
+		ck_assert_int_eq(nft_batch_tally(ours, NFPROTO_INET).elems, nft_batch_tally(theirs, NFPROTO_INET).elems);
+		if (n)
+			ck_assert_uint_gt(nft_batch_messages(ours), 4); /* begin, set, several element messages, end */
+		nftnl_set_free(s);
+		nftnl_set_free(t);
+		nft_batch_free(ours);
+		nft_batch_free(theirs);
+	}
+}
+END_TEST
+
 /* The uplinks change: only the difference moves, nothing when the same. */
 START_TEST(uplinks_delta)
 {
@@ -238,6 +287,7 @@ Suite *fw_nft_delta_suite(void)
 	tcase_add_test(tc, share_delta);
 	tcase_add_test(tc, share_delta_large);
 	tcase_add_test(tc, uplinks_delta);
+	tcase_add_test(tc, elems_writer_is_libnftnl);
 	suite_add_tcase(s, tc);
 	return s;
 }
