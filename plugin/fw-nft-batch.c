@@ -33,6 +33,8 @@ struct nft_batch {
 	bool sealed;        /* the transaction end is in place */
 	bool refused;       /* the kernel answered the commit with an error */
 	size_t n_elems;     /* set elements in its element messages */
+	char **kept;        /* nft_batch_keep's copies */
+	size_t n_kept;
 	struct nft_tally tally[FW_FAMILIES]; /* what it does to guardnet's tables */
 };
 
@@ -163,7 +165,24 @@ void nft_batch_free(struct nft_batch *b)
 		return;
 	free(b->buf);
 	free(b->what);
+	for (size_t i = 0; i < b->n_kept; i++)
+		free(b->kept[i]);
+	free(b->kept);
 	free(b);
+}
+
+const char *nft_batch_keep(struct nft_batch *b, const char *s)
+{
+	char **v = realloc(b->kept, (b->n_kept + 1) * sizeof *v);
+	char *copy = strdup(s);
+
+	if (v)
+		b->kept = v;
+	if (!v || !copy) {
+		free(copy);
+		return "a message whose name did not fit in memory";
+	}
+	return b->kept[b->n_kept++] = copy;
 }
 
 /* The header of one message; libnftnl then writes the payload in place. */
