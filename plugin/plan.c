@@ -97,6 +97,8 @@ bool plan_ufw_in_force(const struct plan_env *env, const struct gn_network *net)
 	return mode == GN_UFW_ON || env->ufw->enabled;
 }
 
+_Static_assert(FW_EPALLOW_NAME_MAX >= NAMES_EPALLOW_MAX, "fw_epallow's name holds names_epallow's");
+
 /* ep's guardnet.allow (src, a copy or the spec's own list): one entry per
  * family ep has an address in. */
 static size_t ep_allow(const struct gn_endpoint *ep, const struct gn_prefix *src, struct fw_epallow out[2])
