@@ -192,7 +192,7 @@ long fw_range_elems(struct nft_elems *w, const struct gn_prefix *v, size_t n, in
  * interval set (which keeps every range's start and end in an rbtree): a
  * country list of 100,000 single addresses takes a rebuild from 1.9 s to
  * 0.3 s (tests/bench/allowlist.sh). */
-static void allow_elems(struct nft_elems *ranges, struct nftnl_set *single, const struct fw_network *n, int family)
+static void allow_elems(struct nft_elems *ranges, struct nft_elems *single, const struct fw_network *n, int family)
 {
 	uint32_t alen = family == AF_INET ? 4 : 16;
 	struct gn_range *r = NULL;
@@ -203,13 +203,11 @@ static void allow_elems(struct nft_elems *ranges, struct nftnl_set *single, cons
 		bool one = !memcmp(r[i].lo, r[i].hi, alen);
 
 		if (one && single) {
-			struct nftnl_set_elem *e = nftnl_set_elem_alloc();
 			uint8_t key[32] = { 0 };
 
 			strncpy((char *)key, n->bridge, 15);
 			memcpy(key + 16, r[i].lo, alen);
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, 16 + alen);
-			nftnl_set_elem_add(single, e);
+			nft_elems_put(single, key, 16 + alen, 0);
 		}
 		if (!one && ranges)
 			range_put(ranges, &r[i], family);
@@ -217,9 +215,9 @@ static void allow_elems(struct nft_elems *ranges, struct nftnl_set *single, cons
 	free(r);
 }
 
-void fw_pub_allowh_elems(struct nftnl_set *s, const struct fw_network *n, int family)
+void fw_pub_allowh_elems(struct nft_elems *w, const struct fw_network *n, int family)
 {
-	allow_elems(NULL, s, n, family);
+	allow_elems(NULL, w, n, family);
 }
 
 void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t *id)

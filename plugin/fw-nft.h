@@ -188,7 +188,7 @@ int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_
 /* The admitting verdict of guardnet's rules (fw-nft-table.c). */
 void fw_admit(struct nftnl_rule *r, uint32_t mark);
 /* Elements of shared sets that the files owning their rules define. */
-void fw_pub_allowh_elems(struct nftnl_set *s, const struct fw_network *n, int family);
+void fw_pub_allowh_elems(struct nft_elems *w, const struct fw_network *n, int family);
 /* Sets allow4-B and allow6-B of network n with their ranges; how many. */
 void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t *set_id);
 /* Chain src-B: drops what network n sends from a source not its own
