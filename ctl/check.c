@@ -129,7 +129,7 @@ static void check_table(const struct ctl_kernel *k, struct report *rep)
 	/* UFW's rules live in tables ip and ip6 guardnet, only while UFW is
 	 * in force: nothing to ask of every host. */
 	static const char *const sets[] = { "bridges", "srcv", "pubv", "uplinks", "pub4", "any4", "pub6", "any6",
-					    "allowh4", "allowh6", "epallow4", "epallow6" };
+					    "allowh4", "allowh6", "epav4", "epav6" };
 	size_t missing;
 
 	if (!k->table) {

@@ -106,6 +106,22 @@ static void note_tables(struct gn_fw *fw, const struct nft_batch *b)
 	}
 }
 
+/* Transactions of at least this many set elements go with events off
+ * (fw_events_mute); a smaller one would spend more on the generation's
+ * two look-ups than the kernel spends on its events. */
+#define MUTE_ELEMS 1024
+
+static int commit(struct gn_fw *fw, struct nft_batch *b, struct gn_err *err)
+{
+	uint32_t gen;
+	bool muted = nft_batch_elements(b) >= MUTE_ELEMS && fw_events_mute(fw, &gen);
+	int r = nft_batch_commit(b, fw->sock, err);
+
+	if (muted)
+		fw_events_unmute(fw, gen, r == 0 ? 1 : nft_batch_refused(b) ? 0 : -1);
+	return r;
+}
+
 int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
@@ -135,13 +151,14 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 	count_part(fw, b, m, &keys);
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, &hook, docker_nft, legacy, err);
 	if (r == 0) {
-		r = nft_batch_commit(b, fw->sock, err);
+		r = commit(fw, b, err);
 		/* Refused, the table is as it was; with no answer, unknown. */
 		if (r < 0 && !nft_batch_refused(b))
 			fw->current = fw->count_current = false;
 	}
 	if (r == 0) {
 		fw->last_hook = hook;
+		fw->mark = m->mark;
 		fw->current = m->n > 0;
 		note_tables(fw, b);
 		fw->count_current = fw->current;
@@ -180,6 +197,7 @@ int fw_sync(struct gn_fw *fw, const struct fw_model *model, bool *changed, struc
 		note_tables(fw, b);
 		nft_batch_free(b);
 		fw->last_hook = hook;
+		fw->mark = m->mark;
 		fw->current = fw->count_current = true;
 		free(fw->count_keys.v);
 		fw->count_keys = keys;
@@ -199,7 +217,7 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 	int r;
 
 	b = nft_batch_new(fw->seq);
-	if (!b || fw_pub_delta(b, from, to) < 0 || fw_count_keys(from, &gone) < 0 || fw_count_keys(to, &came) < 0) {
+	if (!b || fw_pub_delta(b, from, to, fw->mark) < 0 || fw_count_keys(from, &gone) < 0 || fw_count_keys(to, &came) < 0) {
 		nft_batch_free(b);
 		free(gone.v);
 		free(came.v);
@@ -215,10 +233,14 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 		free(came.v);
 		return n ? gn_errf(err, -ESTALE, "guardnet's tables are not known to be as guardnet left them") : 0;
 	}
-	r = nft_batch_commit(b, fw->sock, err);
+	r = commit(fw, b, err);
 	fw->seq += 1 << 16;
-	if (r == 0)
-		fw->expect[0].elems += nft_batch_tally(b, NFPROTO_INET).elems;
+	if (r == 0) {
+		struct nft_tally t = nft_batch_tally(b, NFPROTO_INET);
+
+		fw->expect[0].rules += t.rules;
+		fw->expect[0].elems += t.elems;
+	}
 	/* Out of memory, the keys are not known: the next rebuild makes the
 	 * counting table whole. */
 	if (r == 0 && fw_count_keys_apply(&fw->count_keys, &gone, &came) < 0)
@@ -260,7 +282,7 @@ int fw_apply_network(struct gn_fw *fw, const struct fw_model *model, const struc
 		nft_batch_free(b);
 		return gn_errf(err, r, "out of memory");
 	}
-	r = nft_batch_commit(b, fw->sock, err);
+	r = commit(fw, b, err);
 	fw->seq += 1 << 16;
 	if (r == 0) {
 		for (size_t i = 0; i < FW_FAMILIES; i++) {

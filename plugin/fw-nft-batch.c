@@ -3,6 +3,7 @@
  * what each one was for, sealed and then sent in one go, with the kernel's
  * answers collected so that a refusal names the message it concerns.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -31,6 +32,9 @@ struct nft_batch {
 	bool oom;
 	bool sealed;        /* the transaction end is in place */
 	bool refused;       /* the kernel answered the commit with an error */
+	size_t n_elems;     /* set elements in its element messages */
+	char **kept;        /* nft_batch_keep's copies */
+	size_t n_kept;
 	struct nft_tally tally[FW_FAMILIES]; /* what it does to guardnet's tables */
 };
 
@@ -161,7 +165,24 @@ void nft_batch_free(struct nft_batch *b)
 		return;
 	free(b->buf);
 	free(b->what);
+	for (size_t i = 0; i < b->n_kept; i++)
+		free(b->kept[i]);
+	free(b->kept);
 	free(b);
+}
+
+const char *nft_batch_keep(struct nft_batch *b, const char *s)
+{
+	char **v = realloc(b->kept, (b->n_kept + 1) * sizeof *v);
+	char *copy = strdup(s);
+
+	if (v)
+		b->kept = v;
+	if (!v || !copy) {
+		free(copy);
+		return "a message whose name did not fit in memory";
+	}
+	return b->kept[b->n_kept++] = copy;
 }
 
 /* The header of one message; libnftnl then writes the payload in place. */
@@ -261,6 +282,7 @@ void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, ui
 	nftnl_set_elem_foreach(s, count_elem, &n);
 	if (!n)
 		return;
+	b->n_elems += (size_t)n;
 	if (tl)
 		tl->elems += type == NFT_MSG_NEWSETELEM ? n : type == NFT_MSG_DELSETELEM ? -n : 0;
 	it = nftnl_set_elems_iter_create(s);
@@ -277,6 +299,82 @@ void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, ui
 			break;
 	}
 	nftnl_set_elems_iter_destroy(it);
+}
+
+/* What libnftnl 1.2.4 writes for a set's elements
+ * (nftnl_set_elems_nlmsg_build_payload_iter), byte for byte: the set's
+ * name, id and table, then a list of elements each numbered from 1, a
+ * message ending where the list's length would pass 16 bits. */
+static void elems_open(struct nft_elems *w)
+{
+	struct nftnl_set *s = w->set;
+
+	w->nlh = begin_msg(w->b, w->type, nftnl_set_get_u32(s, NFTNL_SET_FAMILY), w->flags, 64 * 1024);
+	if (!w->nlh)
+		return;
+	mnl_attr_put_strz(w->nlh, NFTA_SET_ELEM_LIST_SET, nftnl_set_get_str(s, NFTNL_SET_NAME));
+	if (nftnl_set_is_set(s, NFTNL_SET_ID))
+		mnl_attr_put_u32(w->nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(nftnl_set_get_u32(s, NFTNL_SET_ID)));
+	mnl_attr_put_strz(w->nlh, NFTA_SET_ELEM_LIST_TABLE, nftnl_set_get_str(s, NFTNL_SET_TABLE));
+	w->list = mnl_attr_nest_start(w->nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	w->index = 0;
+}
+
+static void elems_close(struct nft_elems *w)
+{
+	if (!w->nlh)
+		return;
+	mnl_attr_nest_end(w->nlh, w->list);
+	commit_hdr(w->b, w->nlh, w->what);
+	w->nlh = NULL;
+}
+
+void nft_elems_start(struct nft_elems *w, struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags,
+		     const char *what)
+{
+	*w = (struct nft_elems){ .b = b, .type = type, .set = s, .flags = flags, .what = what };
+}
+
+void nft_elems_put(struct nft_elems *w, const void *key, uint32_t klen, uint32_t elem_flags)
+{
+	struct nlattr *e, *k;
+
+	for (int tries = 0; tries < 2; tries++) {
+		if (!w->nlh)
+			elems_open(w);
+		if (!w->nlh)
+			return;
+		e = mnl_attr_nest_start(w->nlh, (uint16_t)++w->index);
+		if (elem_flags)
+			mnl_attr_put_u32(w->nlh, NFTA_SET_ELEM_FLAGS, htonl(elem_flags));
+		k = mnl_attr_nest_start(w->nlh, NFTA_SET_ELEM_KEY);
+		mnl_attr_put(w->nlh, NFTA_DATA_VALUE, klen, key);
+		mnl_attr_nest_end(w->nlh, k);
+		mnl_attr_nest_end(w->nlh, e);
+		if ((char *)mnl_nlmsg_get_payload_tail(w->nlh) - (char *)w->list <= UINT16_MAX) {
+			w->n++;
+			return;
+		}
+		/* Over: the element goes first in the next message. */
+		w->nlh->nlmsg_len -= (uint32_t)((char *)mnl_nlmsg_get_payload_tail(w->nlh) - (char *)e);
+		elems_close(w);
+	}
+}
+
+void nft_elems_end(struct nft_elems *w)
+{
+	struct nft_tally *tl = tally_of(w->b, nftnl_set_get_str(w->set, NFTNL_SET_TABLE),
+					nftnl_set_get_u32(w->set, NFTNL_SET_FAMILY));
+
+	elems_close(w);
+	w->b->n_elems += (size_t)w->n;
+	if (tl)
+		tl->elems += w->type == NFT_MSG_NEWSETELEM ? w->n : w->type == NFT_MSG_DELSETELEM ? -w->n : 0;
+}
+
+size_t nft_batch_elements(const struct nft_batch *b)
+{
+	return b->n_elems;
 }
 
 const char *nft_batch_what(const struct nft_batch *b, uint32_t seq)

@@ -275,7 +275,7 @@ void chain_new(struct nft_batch *b, const char *name, const char *type, uint32_t
 		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
-	nft_batch_chain(b, NFT_MSG_NEWCHAIN, c, NLM_F_CREATE, name);
+	nft_batch_chain(b, NFT_MSG_NEWCHAIN, c, NLM_F_CREATE, nft_batch_keep(b, name));
 }
 
 void x_log_limited(struct nftnl_rule *r, const char *prefix, uint64_t per_second)
@@ -336,7 +336,7 @@ struct nftnl_set *set_new_in(struct nft_batch *b, uint32_t nfproto, const char *
 			n++;
 		nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, desc_concat, (uint32_t)n);
 	}
-	nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, name);
+	nft_batch_set(b, NFT_MSG_NEWSET, s, NLM_F_CREATE, nft_batch_keep(b, name));
 	return s;
 }
 

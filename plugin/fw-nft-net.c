@@ -379,8 +379,7 @@ static void elems(struct nftnl_set *s, const struct net_set *d, const struct fw_
 		nftnl_set_elem_add(s, e);
 		break;
 	case K_ALLOWH:
-		fw_pub_allowh_elems(s, n, d->family);
-		break;
+		break;          /* written in place: put_elems */
 	case K_BRIDGE_SUBNET:
 	case K_SUBNET:
 		for (size_t i = 0; i < n->n_subnets; i++) {
@@ -395,6 +394,30 @@ static void elems(struct nftnl_set *s, const struct net_set *d, const struct fw_
 		}
 		break;
 	}
+}
+
+/* The elements of set d for nets[0..n) as one element message (or none):
+ * guardnet.allow's single addresses are written in place (a list of
+ * 100,000 would be as many libnftnl objects), the others through s.
+ * drop: outer_only's flags for nets, NULL: elems asks. */
+static void put_elems(struct nft_batch *b, struct nftnl_set *s, const struct net_set *d, const struct fw_model *m,
+		      const struct fw_network *nets, size_t n, const bool *drop, uint16_t type, const char *what)
+{
+	uint16_t flags = type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0;
+
+	if (d->key == K_ALLOWH) {
+		struct nft_elems w;
+
+		nft_elems_start(&w, b, type, s, flags, what);
+		for (size_t j = 0; j < n; j++)
+			if (d->member(&nets[j]))
+				fw_pub_allowh_elems(&w, &nets[j], d->family);
+		nft_elems_end(&w);
+		return;
+	}
+	for (size_t j = 0, at = 0; j < n; at += nets[j++].n_subnets)
+		elems(s, d, m, &nets[j], drop ? drop + at : NULL);
+	nft_batch_elems(b, type, s, flags, what);
 }
 
 static bool table_made(const struct fw_model *m, uint32_t nfproto)
@@ -415,11 +438,9 @@ void fw_net_sets(struct nft_batch *b, const struct fw_model *m, uint32_t nfproto
 		s = set_make(b, d, (*set_id)++);
 		if (d->key == K_SUBNET && !(drop = outer_only(d, m)))
 			nft_batch_fail(b);
-		for (size_t j = 0, at = 0; j < m->n; at += m->nets[j++].n_subnets)
-			elems(s, d, m, &m->nets[j], drop ? drop + at : NULL);
+		put_elems(b, s, d, m, m->nets, m->n, drop, NFT_MSG_NEWSETELEM, d->name);
 		free(drop);
 		drop = NULL;
-		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, d->name);
 		nftnl_set_free(s);
 	}
 }
@@ -467,9 +488,8 @@ int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_
 		if (!table_made(m, d->nfproto))
 			continue;
 		s = set_ref(d->nfproto, d->name);
-		elems(s, d, m, n, NULL);
-		nft_batch_elems(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, s, add ? NLM_F_CREATE : 0,
-				add ? "a network's elements" : "removing a network's elements");
+		put_elems(b, s, d, m, n, 1, NULL, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+			  add ? "a network's elements" : "removing a network's elements");
 		nftnl_set_free(s);
 	}
 	if (add)

@@ -9,7 +9,7 @@
  *   set allow4-B, allow6-B { type ipv4_addr / ipv6_addr; flags interval }      # guardnet.allow of network B: ranges
  *   set allowh4, allowh6 { type ifname . ipv4_addr / ipv6_addr }               # and single addresses, B . address
  *                                                           (made with the other shared sets, fw-nft-net.c)
- *   set epallow4, epallow6 { type ipv4_addr . ipv4_addr; flags interval }       # container . endpoint's allow
+ *   (an endpoint's guardnet.allow: a set and a chain of its own, fw-nft-epallow.c)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,12 +37,12 @@ const char *fw_pub_map(int family, bool any)
 	return any ? "any6" : "pub6";
 }
 
-/* One element as the kernel keeps it: the set it belongs to, its key (and
- * for a concatenated range its last key), and a map's data. */
+/* One element as the kernel keeps it: the map it belongs to, its key and
+ * its data. */
 struct elem {
 	const char *set;
-	uint8_t key[32], key_end[32], data[20];
-	uint32_t klen, kelen, dlen;
+	uint8_t key[32], data[20];
+	uint32_t klen, dlen;
 	bool shared;            /* a delta leaves it alone: both shares have it */
 };
 
@@ -51,8 +51,9 @@ struct elems {
 	size_t n, cap;
 };
 
-/* The sets whose elements belong to endpoints (struct fw_share). */
-static const char *const share_sets[] = { "pub4", "any4", "pub6", "any6", "epallow4", "epallow6" };
+/* The maps whose elements belong to endpoints (struct fw_share; an
+ * endpoint's guardnet.allow: fw-nft-epallow.c). */
+static const char *const share_sets[] = { "pub4", "any4", "pub6", "any6" };
 #define N_SHARE_SETS (sizeof share_sets / sizeof share_sets[0])
 
 static struct elem *elem_push(struct elems *l)
@@ -90,35 +91,6 @@ static void pub_elem(const struct gn_pub *p, struct elem *e)
 	e->dlen = (uint32_t)(alen + 4);
 }
 
-/* container address . source range, as a concatenated interval (pipapo):
- * each element carries its first and last key, both inclusive.  The
- * endpoint's prefixes are merged first: no two of its elements overlap, and
- * the same allowlist always gives the same elements. */
-static int epallow_elems(const struct fw_epallow *a, struct elems *out)
-{
-	int family = a->ctr.family;
-	size_t alen = family == AF_INET ? 4 : 16, nr = 0;
-	struct gn_range *r = NULL;
-	int rc = ranges_from_prefixes(a->src, a->n_src, family, &r, &nr);
-
-	for (size_t j = 0; j < nr && rc == 0; j++) {
-		struct elem *e = elem_push(out);
-
-		if (!e) {
-			rc = -ENOMEM;
-			break;
-		}
-		e->set = family == AF_INET ? "epallow4" : "epallow6";
-		memcpy(e->key, a->ctr.a, alen);
-		memcpy(e->key + alen, r[j].lo, alen);
-		memcpy(e->key_end, a->ctr.a, alen);
-		memcpy(e->key_end + alen, r[j].hi, alen);
-		e->klen = e->kelen = (uint32_t)(alen * 2);
-	}
-	free(r);
-	return rc;
-}
-
 static int share_elems(const struct fw_share *s, struct elems *out)
 {
 	int r = 0;
@@ -131,8 +103,6 @@ static int share_elems(const struct fw_share *s, struct elems *out)
 		else
 			r = -ENOMEM;
 	}
-	for (size_t i = 0; i < s->n_epallow && r == 0; i++)
-		r = epallow_elems(&s->epallow[i], out);
 	return r;
 }
 
@@ -141,8 +111,6 @@ static void elem_put(struct nftnl_set *s, const struct elem *e)
 	struct nftnl_set_elem *x = nftnl_set_elem_alloc();
 
 	nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY, e->key, e->klen);
-	if (e->kelen)
-		nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY_END, e->key_end, e->kelen);
 	if (e->dlen)
 		nftnl_set_elem_set(x, NFTNL_SET_ELEM_DATA, e->data, e->dlen);
 	nftnl_set_elem_add(s, x);
@@ -187,6 +155,36 @@ static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id
 	free(all.v);
 }
 
+/* The start and end elements of r, an interval set's [start, end) pair,
+ * into w (NULL: only counted); how many.  A range up to the family's last
+ * address has no end element. */
+static long range_put(struct nft_elems *w, const struct gn_range *r, int family)
+{
+	uint32_t alen = family == AF_INET ? 4 : 16;
+	uint8_t end[16];
+	bool has_end = range_end_exclusive(r, family, end);
+
+	if (w) {
+		nft_elems_put(w, r->lo, alen, 0);
+		if (has_end)
+			nft_elems_put(w, end, alen, NFT_SET_ELEM_INTERVAL_END);
+	}
+	return has_end ? 2 : 1;
+}
+
+long fw_range_elems(struct nft_elems *w, const struct gn_prefix *v, size_t n, int family)
+{
+	struct gn_range *r = NULL;
+	size_t nr = 0;
+	long count = 0;
+	int rc = ranges_from_prefixes(v, n, family, &r, &nr);
+
+	for (size_t i = 0; rc == 0 && i < nr; i++)
+		count += range_put(w, &r[i], family);
+	free(r);
+	return rc < 0 ? rc : count;
+}
+
 /* A network's guardnet.allow of one family, merged: the ranges that are
  * one address each go to the shared hash set allowh4 or allowh6 (B .
  * address), the others to the network's interval set, as [start, end)
@@ -194,7 +192,7 @@ static void pub_maps(struct nft_batch *b, const struct fw_model *m, uint32_t *id
  * interval set (which keeps every range's start and end in an rbtree): a
  * country list of 100,000 single addresses takes a rebuild from 1.9 s to
  * 0.3 s (tests/bench/allowlist.sh). */
-static void allow_elems(struct nftnl_set *ranges, struct nftnl_set *single, const struct fw_network *n, int family)
+static void allow_elems(struct nft_elems *ranges, struct nft_elems *single, const struct fw_network *n, int family)
 {
 	uint32_t alen = family == AF_INET ? 4 : 16;
 	struct gn_range *r = NULL;
@@ -203,35 +201,23 @@ static void allow_elems(struct nftnl_set *ranges, struct nftnl_set *single, cons
 	ranges_from_prefixes(n->allow, n->n_allow, family, &r, &nr);
 	for (size_t i = 0; i < nr; i++) {
 		bool one = !memcmp(r[i].lo, r[i].hi, alen);
-		struct nftnl_set_elem *e;
-		uint8_t key[32] = { 0 }, end[16];
 
 		if (one && single) {
-			e = nftnl_set_elem_alloc();
+			uint8_t key[32] = { 0 };
+
 			strncpy((char *)key, n->bridge, 15);
 			memcpy(key + 16, r[i].lo, alen);
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, 16 + alen);
-			nftnl_set_elem_add(single, e);
+			nft_elems_put(single, key, 16 + alen, 0);
 		}
-		if (one || !ranges)
-			continue;
-		e = nftnl_set_elem_alloc();
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, r[i].lo, alen);
-		nftnl_set_elem_add(ranges, e);
-		/* A range up to the last address has no end element. */
-		if (range_end_exclusive(&r[i], family, end)) {
-			e = nftnl_set_elem_alloc();
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, end, alen);
-			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-			nftnl_set_elem_add(ranges, e);
-		}
+		if (!one && ranges)
+			range_put(ranges, &r[i], family);
 	}
 	free(r);
 }
 
-void fw_pub_allowh_elems(struct nftnl_set *s, const struct fw_network *n, int family)
+void fw_pub_allowh_elems(struct nft_elems *w, const struct fw_network *n, int family)
 {
-	allow_elems(NULL, s, n, family);
+	allow_elems(NULL, w, n, family);
 }
 
 void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t *id)
@@ -241,11 +227,14 @@ void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t
 		char name[64];
 		struct nftnl_set *s;
 
+		struct nft_elems w;
+
 		fw_pub_allow_name(name, sizeof name, family, n->bridge);
 		s = set_new(b, name, (*id)++, NFT_SET_INTERVAL, family == AF_INET ? T_IP4 : T_IP6,
 			    family == AF_INET ? 4 : 16, 0, 0, NULL);
-		allow_elems(s, NULL, n, family);
-		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "elements of a network's set allow4 or allow6");
+		nft_elems_start(&w, b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, "elements of a network's set allow4 or allow6");
+		allow_elems(&w, NULL, n, family);
+		nft_elems_end(&w);
 		nftnl_set_free(s);
 	}
 }
@@ -255,29 +244,10 @@ void fw_pub_allow_name(char *buf, size_t len, int family, const char *bridge)
 	snprintf(buf, len, "allow%d-%s", family == AF_INET ? 4 : 6, bridge);
 }
 
-static void epallow_set(struct nft_batch *b, uint32_t id, int family, const struct fw_model *m)
-{
-	uint32_t alen = family == AF_INET ? 4 : 16, t = family == AF_INET ? T_IP4 : T_IP6;
-	const uint8_t desc[3] = { (uint8_t)alen, (uint8_t)alen, 0 };
-	const char *name = family == AF_INET ? "epallow4" : "epallow6";
-	struct nftnl_set *s = set_new(b, name, id, NFT_SET_INTERVAL | NFT_SET_CONCAT, CONCAT2(t, t), alen * 2, 0, 0,
-				      desc);
-	struct elems all = { 0 };
-
-	for (size_t i = 0; i < m->n_epallow; i++)
-		if (m->epallow[i].ctr.family == family && epallow_elems(&m->epallow[i], &all) < 0)
-			nft_batch_fail(b);
-	if (elems_put(s, &all, name))
-		nft_batch_elems(b, NFT_MSG_NEWSETELEM, s, NLM_F_CREATE, name);
-	nftnl_set_free(s);
-	free(all.v);
-}
-
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *id)
 {
 	pub_maps(b, m, id);
-	epallow_set(b, (*id)++, AF_INET, m);
-	epallow_set(b, (*id)++, AF_INET6, m);
+	fw_epallow_objects(b, m, id);
 }
 
 /* One message per set for the elements of l that the other share lacks. */
@@ -286,12 +256,10 @@ static void elems_send(struct nft_batch *b, uint16_t type, const struct elems *l
 	static const char *const added[N_SHARE_SETS] = {
 		"pub4: adding an endpoint's elements", "any4: adding an endpoint's elements",
 		"pub6: adding an endpoint's elements", "any6: adding an endpoint's elements",
-		"epallow4: adding an endpoint's elements", "epallow6: adding an endpoint's elements",
 	};
 	static const char *const removed[N_SHARE_SETS] = {
 		"pub4: removing an endpoint's elements", "any4: removing an endpoint's elements",
 		"pub6: removing an endpoint's elements", "any6: removing an endpoint's elements",
-		"epallow4: removing an endpoint's elements", "epallow6: removing an endpoint's elements",
 	};
 
 	for (size_t k = 0; k < N_SHARE_SETS; k++) {
@@ -307,7 +275,7 @@ static void elems_send(struct nft_batch *b, uint16_t type, const struct elems *l
 	}
 }
 
-/* An order of elements (set, key, last key, data), for pairing them. */
+/* An order of elements (set, key, data), for pairing them. */
 static int elem_cmp(const void *pa, const void *pb)
 {
 	const struct elem *a = pa, *b = pb;
@@ -315,14 +283,12 @@ static int elem_cmp(const void *pa, const void *pb)
 
 	if (r || (r = (a->klen > b->klen) - (a->klen < b->klen)) || (r = memcmp(a->key, b->key, a->klen)))
 		return r;
-	if ((r = (a->kelen > b->kelen) - (a->kelen < b->kelen)) || (r = memcmp(a->key_end, b->key_end, a->kelen)))
-		return r;
 	if ((r = (a->dlen > b->dlen) - (a->dlen < b->dlen)))
 		return r;
 	return memcmp(a->data, b->data, a->dlen);
 }
 
-int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to)
+int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to, uint32_t mark)
 {
 	struct elems old = { 0 }, new = { 0 };
 	int r = share_elems(from, &old);
@@ -330,8 +296,8 @@ int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct 
 	if (r == 0)
 		r = share_elems(to, &new);
 	if (r == 0) {
-		/* Paired up in order: an endpoint's guardnet.allow may hold
-		 * 100,000 ranges (pairwise, that took 99 s to delete). */
+		/* Paired up in order, not pairwise: a model may hold
+		 * thousands of published ports. */
 		size_t i = 0, j = 0;
 
 		if (old.n)
@@ -351,6 +317,7 @@ int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct 
 		/* Deletions first: a key whose data changes is removed, then added. */
 		elems_send(b, NFT_MSG_DELSETELEM, &old);
 		elems_send(b, NFT_MSG_NEWSETELEM, &new);
+		r = fw_epallow_delta(b, from, to, mark);
 	}
 	free(old.v);
 	free(new.v);

@@ -27,6 +27,11 @@ struct nft_batch;
 struct nft_batch *nft_batch_new(uint32_t seq);
 void nft_batch_free(struct nft_batch *b);
 size_t nft_batch_messages(const struct nft_batch *b);
+/* How many set elements b's element messages hold, added or removed. */
+size_t nft_batch_elements(const struct nft_batch *b);
+/* A copy of s that lives as long as b: for what, when the name it
+ * describes is the caller's buffer (a network's chain pub-B). */
+const char *nft_batch_keep(struct nft_batch *b, const char *s);
 /* Marks b as not built whole (out of memory): committing it then fails
  * without sending anything. */
 void nft_batch_fail(struct nft_batch *b);
@@ -61,6 +66,27 @@ int nft_batch_seal(struct nft_batch *b);
 const void *nft_batch_data(const struct nft_batch *b, size_t *len);
 /* The description of the message with seq in b (what its builder said). */
 const char *nft_batch_what(const struct nft_batch *b, uint32_t seq);
+/* A set's elements written straight into element messages, without
+ * libnftnl's objects (some 300 bytes each: a network's list of 100,000
+ * ranges took 60 MB and 90 ms), into the same bytes nft_batch_elems
+ * writes.  nft_elems_put: one element, its key and its flags
+ * (NFT_SET_ELEM_INTERVAL_END, or 0 for none); nft_elems_end: the last
+ * message, and the tally.  s (name, table, family, id) must outlive the
+ * writer; no message at all without an element. */
+struct nft_elems {
+	struct nft_batch *b;
+	uint16_t type, flags;
+	struct nftnl_set *set;
+	const char *what;
+	struct nlmsghdr *nlh;
+	struct nlattr *list;
+	uint32_t index;
+	long n;
+};
+void nft_elems_start(struct nft_elems *w, struct nft_batch *b, uint16_t type, struct nftnl_set *s, uint16_t flags,
+		     const char *what);
+void nft_elems_put(struct nft_elems *w, const void *key, uint32_t klen, uint32_t elem_flags);
+void nft_elems_end(struct nft_elems *w);
 /* libnftnl (1.2.4) numbers the elements of a set element message 1, 2, 3...
  * when it builds one, and parses back only elements of type NFTA_LIST_ELEM
  * (1); the kernel ignores the type.  A copy (malloc'd) with every element
@@ -162,7 +188,7 @@ int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_
 /* The admitting verdict of guardnet's rules (fw-nft-table.c). */
 void fw_admit(struct nftnl_rule *r, uint32_t mark);
 /* Elements of shared sets that the files owning their rules define. */
-void fw_pub_allowh_elems(struct nftnl_set *s, const struct fw_network *n, int family);
+void fw_pub_allowh_elems(struct nft_elems *w, const struct fw_network *n, int family);
 /* Sets allow4-B and allow6-B of network n with their ranges; how many. */
 void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t *set_id);
 /* Chain src-B: drops what network n sends from a source not its own
@@ -205,6 +231,9 @@ struct gn_fw {
 	bool count_current;
 	struct fw_counts count_keys;
 	uint32_t *uplinks;      /* fw_set_uplinks: what every table gets */
+	uint32_t mark;          /* of the table as last built: what endpoints' chains admit with */
+	bool muted;             /* events is out of nf_tables' group (fw_events_mute) */
+	bool missed;            /* another program's change may have gone unheard meanwhile */
 	size_t n_uplinks;
 };
 
@@ -215,6 +244,20 @@ struct gn_fw {
  * guardnetd runs) and logged when the answer changes (fw-apply.c). */
 #define FW_DOCKER_NFT_TABLE "docker-bridges"
 bool fw_docker_nft(struct gn_fw *fw);
+/* A large transaction of guardnet's own, committed with the events
+ * socket out of nf_tables' group (fw-nft-events.c): the kernel builds an
+ * event for every set element it commits, for every socket in the group,
+ * and the events socket's filter then drops guardnet's own; for a
+ * network's guardnet.allow of 100,000 CIDRs that was 40% of the commit.
+ * fw_events_mute notes the ruleset's generation and leaves the group
+ * (false: it did not, commit as usual); fw_events_unmute joins again and
+ * compares the generation: anything but the commit's own step (committed:
+ * 1 committed, 0 refused, -1 not known) means another program may have
+ * changed something unheard, and fw->missed has the next fw_events_read
+ * count guardnet's tables as after lost events. */
+bool fw_events_mute(struct gn_fw *fw, uint32_t *gen);
+void fw_events_unmute(struct gn_fw *fw, uint32_t gen, int committed);
+
 /* Whether nf_tables has table in family (NFPROTO_*). */
 bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *table);
 
@@ -248,9 +291,19 @@ bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m);
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
 const char *fw_pub_map(int family, bool any);
 void fw_pub_allow_name(char *buf, size_t len, int family, const char *bridge);
-/* The element messages that turn one endpoint's share from into to:
- * deletions first, then additions.  0 or -ENOMEM. */
-int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to);
+/* The messages that turn one endpoint's share from into to: deletions
+ * first, then additions; its guardnet.allow's chains admit with mark.
+ * 0 or -ENOMEM. */
+int fw_pub_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to, uint32_t mark);
+/* The start and end elements of the interval set of the prefixes v of
+ * family, merged, into w (NULL: only counted); how many, or -ENOMEM. */
+long fw_range_elems(struct nft_elems *w, const struct gn_prefix *v, size_t n, int family);
+/* Endpoints' guardnet.allow (fw-nft-epallow.c): every endpoint's set and
+ * chain, then maps epav4 and epav6 that jump to them; or one share's
+ * change, an endpoint's objects removed or added whole.  The delta: 0 or
+ * -ENOMEM. */
+void fw_epallow_objects(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
+int fw_epallow_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to, uint32_t mark);
 /* Published ports' rules (fw-nft-pub.c): the nat chains, and the forward
  * rule that sends a DNATed connection to its network's chain pub-B. */
 void fw_pub_nat_chains(struct nft_batch *b);

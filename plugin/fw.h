@@ -41,9 +41,13 @@ struct fw_network {
 };
 
 /* An endpoint's guardnet.allow: the sources in src of ctr's family may
- * reach ctr's published ports (the other family's prefixes are skipped). */
+ * reach ctr's published ports (the other family's prefixes are skipped).
+ * name: its own chain and set in guardnet's table (names_epallow), one
+ * per endpoint and family. */
+#define FW_EPALLOW_NAME_MAX 32
 struct fw_epallow {
 	struct gn_addr ctr;
+	char name[FW_EPALLOW_NAME_MAX];
 	const struct gn_prefix *src;
 	size_t n_src;
 };
@@ -85,8 +89,9 @@ struct fw_model {
 };
 
 /* What one endpoint puts in the table: the elements of the maps pub4,
- * any4, pub6 and any6 (its published ports) and of the sets epallow4 and
- * epallow6 (its guardnet.allow).  A model's pubs and epallow are the union
+ * any4, pub6 and any6 (its published ports), and for its guardnet.allow
+ * a chain and a set of its own per family with its element in map epav4
+ * or epav6 (fw-nft-epallow.c).  A model's pubs and epallow are the union
  * of its endpoints' shares; nothing else in the table depends on endpoints. */
 struct fw_share {
 	const struct gn_pub *pubs;
@@ -119,8 +124,9 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err);
  * wrote. */
 int fw_sync(struct gn_fw *fw, const struct fw_model *m, bool *changed, struct gn_err *err);
 /* One endpoint's share goes from `from` to `to`: one transaction that
- * deletes the elements only `from` has and adds those only `to` has
- * (nothing at all when they are the same).  The table must be what the
+ * deletes the elements only `from` has and adds those only `to` has, and
+ * replaces its guardnet.allow's chains and sets whole when they differ
+ * (nothing at all when the two are the same).  The table must be what the
  * last fw_apply wrote plus the shares applied since.  0; a negative errno
  * when the kernel refused the transaction (nothing changed); -ESTALE when
  * the table is not known to be as guardnet left it (never built, another
@@ -159,6 +165,10 @@ enum fw_repair { FW_INTACT, FW_REPAIR_HOOK, FW_REPAIR_TABLE };
  * socket); then the table is counted and compared with what guardnet left,
  * and a repair is asked only when they differ. */
 int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost);
+/* Whether fw_events_read has something to say though the descriptor is
+ * quiet: another program may have changed nf_tables while guardnet's own
+ * large transaction ran with events off (fw-nft-events.c). */
+bool fw_events_missed(struct gn_fw *fw);
 /* The host's uplinks (ifindexes) changed: kept for every later fw_apply,
  * and, when the table is current, its set uplinks changed to match in one
  * transaction of element deltas (nothing when they are the same). */

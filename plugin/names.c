@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "names.h"
 
@@ -32,6 +33,11 @@ void names_veth(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFN
 {
 	snprintf(host, GN_IFNAME_MAX + 1, "gnh%.*s", ID_CHARS_IN_NAME, ep_id);
 	snprintf(ctr, GN_IFNAME_MAX + 1, "gnc%.*s", ID_CHARS_IN_NAME, ep_id);
+}
+
+void names_epallow(const char *ep_id, int family, char *ret, size_t len)
+{
+	snprintf(ret, len, "epa%c-%.*s", family == AF_INET ? '4' : '6', ID_CHARS_IN_NAME, ep_id);
 }
 
 void names_alias(const char *id, char ret[NAMES_ALIAS_MAX])

@@ -24,6 +24,12 @@ void names_bridge(const char *net_id, char ret[GN_IFNAME_MAX + 1]);
 /* An endpoint's veth pair: "gnh" (the host end, on the bridge) and "gnc"
  * (the end Docker moves into the container), then 12 ID characters. */
 void names_veth(const char *ep_id, char host[GN_IFNAME_MAX + 1], char ctr[GN_IFNAME_MAX + 1]);
+/* The chain and the set of an endpoint's guardnet.allow for family
+ * (AF_INET, AF_INET6) in guardnet's table: "epa4-" or "epa6-" and 12 ID
+ * characters, as the endpoint's veth pair (fw-nft-epallow.c).  len: at
+ * least NAMES_EPALLOW_MAX. */
+#define NAMES_EPALLOW_MAX (sizeof "epa4-" + 12)
+void names_epallow(const char *ep_id, int family, char *ret, size_t len);
 /* The interface alias of the link owned by id: "guardnet:<id>". */
 void names_alias(const char *id, char ret[NAMES_ALIAS_MAX]);
 /* The ID an alias names as its owner, or NULL when the alias is not one

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "names.h"
 #include "plan.h"
 
 void plan_bridge(const struct plan_env *env, const struct gn_network *net, struct plan_bridge *ret)
@@ -95,6 +97,8 @@ bool plan_ufw_in_force(const struct plan_env *env, const struct gn_network *net)
 	return mode == GN_UFW_ON || env->ufw->enabled;
 }
 
+_Static_assert(FW_EPALLOW_NAME_MAX >= NAMES_EPALLOW_MAX, "fw_epallow's name holds names_epallow's");
+
 /* ep's guardnet.allow (src, a copy or the spec's own list): one entry per
  * family ep has an address in. */
 static size_t ep_allow(const struct gn_endpoint *ep, const struct gn_prefix *src, struct fw_epallow out[2])
@@ -103,10 +107,14 @@ static size_t ep_allow(const struct gn_endpoint *ep, const struct gn_prefix *src
 
 	if (!ep->spec.allow.n)
 		return 0;
-	if (ep->spec.has_addr4)
-		out[n++] = (struct fw_epallow){ .ctr = ep->spec.addr4.addr, .src = src, .n_src = ep->spec.allow.n };
-	if (ep->spec.has_addr6)
-		out[n++] = (struct fw_epallow){ .ctr = ep->spec.addr6.addr, .src = src, .n_src = ep->spec.allow.n };
+	if (ep->spec.has_addr4) {
+		out[n] = (struct fw_epallow){ .ctr = ep->spec.addr4.addr, .src = src, .n_src = ep->spec.allow.n };
+		names_epallow(ep->spec.id, AF_INET, out[n++].name, sizeof out->name);
+	}
+	if (ep->spec.has_addr6) {
+		out[n] = (struct fw_epallow){ .ctr = ep->spec.addr6.addr, .src = src, .n_src = ep->spec.allow.n };
+		names_epallow(ep->spec.id, AF_INET6, out[n++].name, sizeof out->name);
+	}
 	return n;
 }
 

@@ -57,6 +57,7 @@ KERNEL_LIBS = {
     "fw-nft-expr.c": {"libmnl", "libnftnl"},
     "fw-nft-pub.c": {"libmnl", "libnftnl"},
     "fw-nft-pub-sets.c": {"libmnl", "libnftnl"},
+    "fw-nft-epallow.c": {"libmnl", "libnftnl"},
     "fw-nft-net.c": {"libmnl", "libnftnl"},
     "fw-nft-ingress.c": {"libmnl", "libnftnl"},
     "fw-nft-ufw.c": {"libmnl", "libnftnl"},

@@ -7,6 +7,10 @@
 # drv_id TAG: a 64-hex-digit ID.
 drv_id() { printf '%s%0*d' "$1" $((64 - ${#1})) 0; }
 
+# drv_epa 4|6 TAG: the chain and set of endpoint TAG's guardnet.allow
+# (names_epallow: 12 characters of its ID).
+drv_epa() { local id; id=$(drv_id "$2"); printf 'epa%s-%s' "$1" "${id:0:12}"; }
+
 drv_call() { plugin_call "$DRV" "/NetworkDriver.$1" "$2" >/dev/null; }
 
 drv_ref() { printf '"NetworkID":"%s","EndpointID":"%s"' "$(drv_id "$1")" "$(drv_id "$2")"; }
@@ -59,6 +63,9 @@ nft_handle() { in_ns "$1" nft -a list table inet guardnet | sed -n '1s/.*# handl
 nft_has() { in_ns "$1" nft list "$2" inet guardnet "$3" | grep -qF -- "$4"; }
 
 nft_lacks() { in_ns "$1" nft list "$2" inet guardnet "$3" >/dev/null && ! nft_has "$@"; }
+
+# nft_gone NS KIND NAME: table inet guardnet has no such chain or set.
+nft_gone() { ! in_ns "$1" nft list "$2" inet guardnet "$3" >/dev/null 2>&1; }
 
 # same_as_rebuild WHAT: guardnet's table on $H, built change by change, is
 # the table a restarted guardnetd builds whole from the same state.  (A

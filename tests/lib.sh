@@ -125,7 +125,8 @@
 #   nft_dump NS [table|ruleset]     guardnet's table (or the whole ruleset) normalised: JSON, one
 #                                   object a line, no handles, no counters, set elements sorted
 #   expect_same DESC FILE CMD...    CMD prints what FILE holds (a diff on failure)
-#   nft_handle NS, nft_has NS KIND NAME TEXT, nft_lacks NS KIND NAME TEXT   guardnet's table
+#   nft_handle NS, nft_has NS KIND NAME TEXT, nft_lacks NS KIND NAME TEXT, nft_gone NS KIND NAME   guardnet's table
+#   drv_epa 4|6 TAG                  the chain and set of endpoint TAG's guardnet.allow
 # The managed plugin and Swarm (tests/lib-swarm.sh, which plugin-*.sh and swarm-*.sh source after
 # this file; GUARDNET_PLUGIN=managed sources it here and runs testbed's guardnet as the plugin)
 #   node_add NS, in_node NS CMD...  a host that looks real to dockerd and plugins (own /etc, /var/lib, /run)

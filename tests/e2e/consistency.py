@@ -279,6 +279,10 @@ def check_all(a):
             for tok in re.findall(r"gn-[0-9a-f]{12}", name):
                 if tok not in bridges.values():
                     problem(f"nft: {name} is left for a removed network")
+            # An endpoint's guardnet.allow: chain and set epa4-E, epa6-E.
+            m = re.fullmatch(r"epa[46]-([0-9a-z]{12})", name)
+            if m and not any(e.startswith(m.group(1)) for e in g_eps):
+                problem(f"nft: {name} is left for a removed endpoint")
 
     r = run([a.ctl, "--socket", a.control, "check"], check=False)
     if r.returncode != 0:

@@ -22,6 +22,8 @@ must drv_pub a1 e6 "$(drv_pm 6 80 "" 8600)" "$(drv_pm 132 90 "" 8601)"
 must drv_ep a1 e9 10.231.1.19/24 fd00:231:1::19/64 192.0.2.9/32
 must drv_pub a1 e9 "$(drv_pm 6 80 "" 8900)"
 check "still no rebuild" test "$(nft_handle "$H")" = "$h1"
-check "e2's guardnet.allow went with it" nft_lacks "$H" set epallow4 10.231.1.12
+check "e2's guardnet.allow went with it (map element)" nft_lacks "$H" map epav4 10.231.1.12
+check "e2's guardnet.allow went with it (set)" nft_gone "$H" set "$(drv_epa 4 e2)"
+check "e2's guardnet.allow went with it (chain)" nft_gone "$H" chain "$(drv_epa 6 e2)"
 same_as_rebuild "after deletes"
 summary

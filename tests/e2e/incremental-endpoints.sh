@@ -41,14 +41,18 @@ check "any4 and any6 hold e1's ports" nft_has "$H" map any4 ". 8443 : 10.231.1.1
 check "any6 holds e1's ports" nft_has "$H" map any6 ". 8053 : fd00:231:1::11 . 53"
 check "pub4 holds e3's port on 192.0.2.1" nft_has "$H" map pub4 "192.0.2.1 . tcp . 7001"
 check "pub4 holds e3's port on 127.0.0.1" nft_has "$H" map pub4 "127.0.0.1 . tcp . 7001"
-check "e2's overlapping allow prefixes are one element" nft_has "$H" set epallow4 "10.231.1.12 . 192.0.2.4/30"
-check "e6 (joined, not published) has its guardnet.allow" nft_has "$H" set epallow4 "10.231.1.16 . 203.0.113.7"
+check "e2's overlapping allow prefixes are one element" nft_has "$H" set "$(drv_epa 4 e2)" "192.0.2.4/30"
+check "e2's address jumps to its chain" nft_has "$H" map epav4 "10.231.1.12 : jump $(drv_epa 4 e2)"
+check "e2's IPv6 list is its own set" nft_has "$H" set "$(drv_epa 6 e2)" "2001:db8:1::5"
+check "e6 (joined, not published) has its guardnet.allow" nft_has "$H" set "$(drv_epa 4 e6)" "203.0.113.7"
 check "revoked then republished: 8101" nft_has "$H" map any4 8101
 check "revoked then republished: not 8100" nft_lacks "$H" map any4 8100
 check "programmed twice: 8301" nft_has "$H" map any4 8301
 check "programmed twice: not 8300" nft_lacks "$H" map any4 8300
 check "deleted e5 left no port" nft_lacks "$H" map any4 8200
-check "deleted e5 left no guardnet.allow" nft_lacks "$H" set epallow4 198.51.100
+check "deleted e5 left no element in epav4" nft_lacks "$H" map epav4 10.231.2.15
+check "deleted e5 left no set of its own" nft_gone "$H" set "$(drv_epa 4 e5)"
+check "deleted e5 left no chain of its own" nft_gone "$H" chain "$(drv_epa 4 e5)"
 check "left without a revoke: e8's 8400 is gone" nft_lacks "$H" map any4 8400
 same_as_rebuild "after 8 endpoints"
 check "the restart rebuilt the table (new handle)" test "$(nft_handle "$H")" != "$h0"

@@ -24,6 +24,10 @@ must dk "$H" start be3
 web be4 n3 -p 8083:80
 expect_open "endpoint allow: 192.0.2.3 reaches be3" "$O" http://192.0.2.1:8082/ 192.0.2.3
 expect_dropped "endpoint allow: 192.0.2.2 does not reach be3" "$O" http://192.0.2.1:8082/ 192.0.2.2
+# be3's own chain (epa4- and 12 characters of its endpoint ID) admitted it.
+must_read ep3 dk "$H" inspect -f '{{(index .NetworkSettings.Networks "n3").EndpointID}}' be3
+check "endpoint allow: chain epa4-${ep3:0:12} counted the admitted connection" \
+	grep -q 'counter packets [1-9]' <<<"$(in_ns "${GN_FW_NS:-$H}" nft list chain inet guardnet "epa4-${ep3:0:12}")"
 expect_open "be4, on the same network, answers the host" "$H" http://192.0.2.1:8083/
 expect_dropped "endpoint allow is for that endpoint only" "$O" http://192.0.2.1:8083/ 192.0.2.3
 summary

@@ -24,7 +24,7 @@ static size_t chain_steps(const char *text, const char *bridge, enum admit_step 
 	} marks[] = {
 		{ "load iifname", ADMIT_HAIRPIN }, { "jump -> ufw-in ", ADMIT_UFW_IN },
 		{ "jump -> ufw-route ", ADMIT_UFW_ROUTE }, { "set allow", ADMIT_NET_ALLOW },
-		{ "set epallow", ADMIT_EP_ALLOW }, { "log prefix", ADMIT_FINAL }, { "reg 0 drop", ADMIT_FINAL },
+		{ "set epav", ADMIT_EP_ALLOW }, { "log prefix", ADMIT_FINAL }, { "reg 0 drop", ADMIT_FINAL },
 	};
 	char head[64];
 	const char *p = text;

@@ -98,8 +98,8 @@ START_TEST(allow_lists)
 		{ .bridge = "gn-allow", .icc = true, .subnets = sub1, .n_subnets = 2, .allow = allow, .n_allow = 4 },
 		{ .bridge = "gn-other", .icc = true, .subnets = sub2, .n_subnets = 1 },
 	};
-	struct fw_epallow ep[] = { { .ctr = A("10.5.0.2"), .src = epsrc, .n_src = 3 },
-				   { .ctr = A("fd00:5::2"), .src = epsrc, .n_src = 3 } };
+	struct fw_epallow ep[] = { { .ctr = A("10.5.0.2"), .name = "epa4-e2", .src = epsrc, .n_src = 3 },
+				   { .ctr = A("fd00:5::2"), .name = "epa6-e2", .src = epsrc, .n_src = 3 } };
 	struct gn_pub pubs[] = { pub("*", 6, 80, "10.5.0.2", 80) };
 	struct fw_model m = { .nets = n, .n = 2, .mark = MARK, .pubs = pubs, .n_pubs = 1, .epallow = ep,
 			      .n_epallow = 2 };
@@ -249,6 +249,28 @@ static long rules_in(const char *text, const char *family)
 	}
 	return n;
 }
+
+/* An error report names the message the kernel refused: a network's
+ * chain and set are named in the builder's own buffers, gone once the
+ * batch is built, so the batch keeps its own copy of the names. */
+START_TEST(what_outlives_builder)
+{
+	struct gn_prefix sub = P("10.8.0.0/24");
+	struct fw_network n = { .bridge = "gn-what", .icc = true, .subnets = &sub, .n_subnets = 1 };
+	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK };
+	struct nft_batch *b = nft_batch_new(100);
+	bool chain = false, set = false;
+
+	fw_nft_table(b, &m);
+	for (uint32_t seq = 100; seq < 100 + nft_batch_messages(b); seq++) {
+		chain |= !strcmp(nft_batch_what(b, seq), "pub-gn-what");
+		set |= !strcmp(nft_batch_what(b, seq), "allow4-gn-what");
+	}
+	ck_assert(chain);
+	ck_assert(set);
+	nft_batch_free(b);
+}
+END_TEST
 
 /* What a transaction does to each of guardnet's tables, as fw_apply keeps
  * it to compare with the kernel later (fw_intact, lost events): which
@@ -409,6 +431,7 @@ Suite *fw_nft_suite(void)
 	tcase_add_test(tc, ufw_policy);
 	tcase_add_test(tc, empty);
 	tcase_add_test(tc, tally);
+	tcase_add_test(tc, what_outlives_builder);
 	tcase_add_test(tc, count_table);
 	tcase_add_test(tc, check_text);
 	tcase_add_test(tc, check_text_ufw);

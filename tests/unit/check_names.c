@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "json-decode.h"
 #include "names.h"
@@ -42,6 +43,22 @@ START_TEST(swarm_ids_name_links_too)
 	names_veth(SWARM_ID, host, ctr);
 	ck_assert_str_eq(host, "gnholslm2x2ik7h");
 	ck_assert_str_eq(ctr, "gncolslm2x2ik7h");
+}
+END_TEST
+
+/* An endpoint's guardnet.allow: chain and set per family, 12 ID
+ * characters as its veth pair, within nf_tables' name limit. */
+START_TEST(epallow_names)
+{
+	char n[NAMES_EPALLOW_MAX];
+
+	names_epallow(HEX_ID, AF_INET, n, sizeof n);
+	ck_assert_str_eq(n, "epa4-4aa2d42bef9d");
+	names_epallow(HEX_ID, AF_INET6, n, sizeof n);
+	ck_assert_str_eq(n, "epa6-4aa2d42bef9d");
+	names_epallow(SWARM_ID, AF_INET, n, sizeof n);
+	ck_assert_str_eq(n, "epa4-olslm2x2ik7h");
+	ck_assert_uint_eq(NAMES_EPALLOW_MAX, strlen(n) + 1);
 }
 END_TEST
 
@@ -162,6 +179,7 @@ Suite *names_suite(void)
 
 	tcase_add_test(tc, hex_ids_keep_their_names);
 	tcase_add_test(tc, swarm_ids_name_links_too);
+	tcase_add_test(tc, epallow_names);
 	tcase_add_test(tc, alias_and_owner);
 	tcase_add_test(tc, mark_mac_is_stable);
 	tcase_add_test(tc, container_macs);
