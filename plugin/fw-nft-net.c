@@ -223,87 +223,6 @@ static bool nested(const struct net_set *d, const struct fw_model *m, const stru
 	return false;
 }
 
-/* A subnet of set d as an interval, for outer_only. */
-struct span {
-	struct gn_addr lo, hi;
-	uint8_t len;
-	const char *bridge;
-	size_t at;              /* its flag in outer_only's answer */
-};
-
-static int span_cmp(const void *a, const void *b)
-{
-	const struct span *x = a, *y = b;
-	int c = memcmp(x->lo.a, y->lo.a, sizeof x->lo.a);
-
-	if (c)
-		return c;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return strcmp(x->bridge, y->bridge);
-}
-
-/* What nested(d, m, n, p, true) says of every subnet of m at once, one
- * flag per subnet, network after network (NULL: out of memory).  Sorted
- * by first address, then larger prefix, then bridge, a prefix lies in an
- * earlier one of another network exactly when its last address is at
- * most the largest last address of another network's before it: prefixes
- * either nest or do not meet.  n log n where asking nested() of each
- * subnet walks every network: 4 sets of 1,000 networks made a whole build
- * (start-up's check builds two) spend 4 million comparisons. */
-static bool *outer_only(const struct net_set *d, const struct fw_model *m)
-{
-	struct span *v, top = { 0 }, other = { 0 }; /* the largest end seen, and of another bridge than top's */
-	size_t n = 0, all = 0;
-	bool *drop;
-
-	for (size_t i = 0; i < m->n; i++)
-		all += m->nets[i].n_subnets;
-	drop = calloc(all + 1, sizeof *drop);
-	v = calloc(all + 1, sizeof *v);
-	if (!drop || !v) {
-		free(drop);
-		free(v);
-		return NULL;
-	}
-	for (size_t i = 0, at = 0; i < m->n; at += m->nets[i++].n_subnets) {
-		const struct fw_network *o = &m->nets[i];
-
-		for (size_t j = 0; d->member(o) && j < o->n_subnets; j++) {
-			const struct gn_prefix *q = &o->subnets[j];
-			struct span *x = &v[n];
-
-			if (q->addr.family != d->family)
-				continue;
-			prefix_network(q, &x->lo);
-			x->hi = x->lo;
-			for (unsigned bit = q->len; bit < (d->family == AF_INET ? 32u : 128u); bit++)
-				x->hi.a[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
-			x->len = q->len;
-			x->bridge = o->bridge;
-			x->at = at + j;
-			n++;
-		}
-	}
-	qsort(v, n, sizeof *v, span_cmp);
-	for (size_t i = 0; i < n; i++) {
-		const struct span *x = &v[i], *ref = top.bridge && strcmp(top.bridge, x->bridge) ? &top : &other;
-
-		drop[x->at] = ref->bridge && memcmp(x->hi.a, ref->hi.a, sizeof x->hi.a) <= 0;
-		if (top.bridge && !strcmp(top.bridge, x->bridge)) {
-			if (memcmp(x->hi.a, top.hi.a, sizeof x->hi.a) > 0)
-				top = *x;
-		} else if (!top.bridge || memcmp(x->hi.a, top.hi.a, sizeof x->hi.a) > 0) {
-			other = top;
-			top = *x;
-		} else if (!other.bridge || memcmp(x->hi.a, other.hi.a, sizeof x->hi.a) > 0) {
-			other = *x;
-		}
-	}
-	free(v);
-	return drop;
-}
-
 /* [first, last + 1) of p: an interval set's start and end elements. */
 static void subnet_elems(struct nftnl_set *s, const struct gn_prefix *p)
 {
@@ -399,7 +318,7 @@ static void elems(struct nftnl_set *s, const struct net_set *d, const struct fw_
 /* The elements of set d for nets[0..n) as one element message (or none):
  * guardnet.allow's single addresses are written in place (a list of
  * 100,000 would be as many libnftnl objects), the others through s.
- * drop: outer_only's flags for nets, NULL: elems asks. */
+ * drop: fw_outer_only's flags for nets, NULL: elems asks. */
 static void put_elems(struct nft_batch *b, struct nftnl_set *s, const struct net_set *d, const struct fw_model *m,
 		      const struct fw_network *nets, size_t n, const bool *drop, uint16_t type, const char *what)
 {
@@ -436,7 +355,7 @@ void fw_net_sets(struct nft_batch *b, const struct fw_model *m, uint32_t nfproto
 		if (d->nfproto != nfproto || (d->key == K_VERDICT) != vmaps)
 			continue;
 		s = set_make(b, d, (*set_id)++);
-		if (d->key == K_SUBNET && !(drop = outer_only(d, m)))
+		if (d->key == K_SUBNET && !(drop = fw_outer_only(m, d->family, d->member)))
 			nft_batch_fail(b);
 		put_elems(b, s, d, m, m->nets, m->n, drop, NFT_MSG_NEWSETELEM, d->name);
 		free(drop);

@@ -404,6 +404,11 @@ int fw_nft_tally(struct mnl_socket *sock, uint32_t *seq, uint32_t family, struct
  * (fw-nft-ingress.c); none when the chain does not exist.  *ret is the
  * caller's to free.  0 or -errno. */
 int fw_nft_ingress(struct mnl_socket *sock, uint32_t *seq, struct gn_transport_port **ret, size_t *n);
+/* For each subnet of family of m's networks that member takes, network
+ * after network, whether a network of another bridge that member takes
+ * has a larger prefix holding it, or the same prefix on a bridge named
+ * before it (fw-nft-nest.c); NULL when out of memory. */
+bool *fw_outer_only(const struct fw_model *m, int family, bool (*member)(const struct fw_network *n));
 /* Whether ip filter has chain in nf_tables (iptables-nft). */
 bool fw_nft_has_chain(struct mnl_socket *sock, uint32_t *seq, const char *chain);
 

@@ -59,6 +59,7 @@ KERNEL_LIBS = {
     "fw-nft-pub-sets.c": {"libmnl", "libnftnl"},
     "fw-nft-epallow.c": {"libmnl", "libnftnl"},
     "fw-nft-net.c": {"libmnl", "libnftnl"},
+    "fw-nft-nest.c": {"libmnl", "libnftnl"},
     "fw-nft-ingress.c": {"libmnl", "libnftnl"},
     "fw-nft-ufw.c": {"libmnl", "libnftnl"},
     "fw-nft-ufw-line.c": {"libmnl", "libnftnl"},
