@@ -113,6 +113,9 @@ struct gn_backend_ops {
 	/* The connection counters of every published port (fw.h); the
 	 * caller frees ret->v. */
 	int (*counters)(void *ctx, struct fw_counts *ret, struct gn_err *err);
+	/* At start-up, before the state is read: may begin reading what
+	 * reconcile will compare (NULL: reconcile reads it). */
+	void (*prefetch)(void *ctx);
 	/* At start-up (and --cleanup, with nothing wanted): removes the links
 	 * guardnet owns that want does not name, makes those it names and the
 	 * kernel lacks (not a veth pair in use), applies m.  Logs what it

@@ -87,6 +87,12 @@ int driver_firewall_net(struct gn_driver *d, const struct gn_network *net, bool 
 	return r;
 }
 
+void driver_prefetch(struct gn_driver *d)
+{
+	if (d->be.ops->prefetch)
+		d->be.ops->prefetch(d->be.ctx);
+}
+
 int driver_reconcile(struct gn_driver *d, struct gn_err *err)
 {
 	struct plan_links want;

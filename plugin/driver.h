@@ -75,6 +75,9 @@ int driver_firewall(struct gn_driver *d, struct gn_err *err);
  * set again (at start-up, after running out of memory).  0 or -ENOMEM. */
 int driver_relays_whole(struct gn_driver *d, struct gn_relay_svc **ret, size_t *n);
 
+/* Lets the backend begin reading the kernel for driver_reconcile while
+ * the state is read (start-up). */
+void driver_prefetch(struct gn_driver *d);
 /* Makes the kernel match the state (backend's reconcile): at start-up,
  * and with an empty state for --cleanup. */
 int driver_reconcile(struct gn_driver *d, struct gn_err *err);

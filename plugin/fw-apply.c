@@ -176,7 +176,28 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 	return r;
 }
 
-int fw_sync(struct gn_fw *fw, const struct fw_model *model, bool *changed, struct gn_err *err)
+int fw_snapshot_read(struct fw_snapshot **ret)
+{
+	struct gn_fw own = { .seq = (uint32_t)time(NULL) };
+	int r;
+
+	own.sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!own.sock || mnl_socket_bind(own.sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		if (own.sock)
+			mnl_socket_close(own.sock);
+		return r;
+	}
+	/* As fw_open's: an answer that never comes does not hang start-up. */
+	setsockopt(mnl_socket_get_fd(own.sock), SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ .tv_sec = 10 },
+		   sizeof(struct timeval));
+	r = fw_nft_snapshot(&own, ret);
+	mnl_socket_close(own.sock);
+	return r;
+}
+
+int fw_sync(struct gn_fw *fw, const struct fw_model *model, const struct fw_snapshot *snap, bool *changed,
+	    struct gn_err *err)
 {
 	struct fw_model with_uplinks = *model, *m = &with_uplinks;
 	struct fw_hook hook = { .mark = m->mark, .group = m->group };
@@ -187,7 +208,7 @@ int fw_sync(struct gn_fw *fw, const struct fw_model *model, bool *changed, struc
 	m->uplinks = fw->uplinks;
 	m->n_uplinks = fw->n_uplinks;
 	*changed = false;
-	if (m->n && fw_nft_tables_same(fw, m) && fw_hook_intact(fw, &hook) &&
+	if (m->n && fw_nft_tables_same(fw, m, snap) && fw_hook_intact(fw, &hook) &&
 	    (!fw_ipt_legacy_present() || fw_ipt_legacy_sync(&hook, fw_docker_nft(fw), err) == 0) &&
 	    (b = nft_batch_new(fw->seq)) && fw_count_keys(&all, &keys) == 0) {
 		/* As fw_apply would leave them: the counting table's keys are

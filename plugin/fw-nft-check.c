@@ -335,11 +335,40 @@ static const struct {
 };
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
-/* guardnet's tables against what fw_apply would make of m from nothing. */
-static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model *model)
+struct fw_snapshot {
+	struct ntable have[N_TABLES];
+	int r[N_TABLES];        /* nft_text_have's answer for each */
+};
+
+int fw_nft_snapshot(struct gn_fw *own, struct fw_snapshot **ret)
+{
+	struct fw_snapshot *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < N_TABLES; i++)
+		s->r[i] = nft_text_have(own, tables[i].family, tables[i].name, &s->have[i]);
+	*ret = s;
+	return 0;
+}
+
+void fw_snapshot_free(struct fw_snapshot *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < N_TABLES; i++)
+		nft_text_clear(&s->have[i]);
+	free(s);
+	malloc_trim(0);
+}
+
+/* guardnet's tables (as snap holds them, or as read now) against what
+ * fw_apply would make of m from nothing. */
+static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model *model,
+			 const struct fw_snapshot *snap)
 {
 	struct fw_model m = *model;
-	struct ntable want[N_TABLES], have;
+	struct ntable want[N_TABLES], own;
 	int r;
 
 	/* fw_apply's set uplinks is the host's, which fw keeps. */
@@ -350,13 +379,14 @@ static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model 
 	r = nft_text_want(&m, want, N_TABLES);
 	for (size_t i = 0; i < N_TABLES; i++) {
 		const char *fam = fw_family_name(tables[i].family), *name = tables[i].name;
+		const struct ntable *have = snap ? &snap->have[i] : &own;
 		int h;
 
 		if (r < 0) {
 			say(o, "cannot build table %s %s to compare: %s", fam, name, strerror(-r));
 			continue;
 		}
-		h = nft_text_have(fw, tables[i].family, name, &have);
+		h = snap ? snap->r[i] : nft_text_have(fw, tables[i].family, name, &own);
 		if (h == -ENOENT) {
 			if (want[i].exists)
 				say(o, "table %s %s is missing: %s", fam, name, tables[i].missing);
@@ -368,8 +398,9 @@ static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model 
 			say(o, "table %s %s exists, though guardnet %s", fam, name,
 			    m.n ? "has no network under UFW" : "has no network");
 		else
-			compare(o, &want[i], &have);
-		nft_text_clear(&have);
+			compare(o, &want[i], have);
+		if (!snap)
+			nft_text_clear(&own);
 	}
 	for (size_t i = 0; i < N_TABLES; i++)
 		nft_text_clear(&want[i]);
@@ -383,14 +414,14 @@ void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const c
 {
 	struct out o = { .report = report, .rctx = rctx };
 
-	check_tables(fw, &o, m);
+	check_tables(fw, &o, m, NULL);
 	hooks(fw, &o, &(struct fw_hook){ .mark = m->n ? m->mark : 0, .group = m->n ? m->group : 0 });
 }
 
-bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m)
+bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap)
 {
 	struct out o = { 0 };
 
-	check_tables(fw, &o, m);
+	check_tables(fw, &o, m, snap);
 	return o.n == 0;
 }

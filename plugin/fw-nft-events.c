@@ -45,13 +45,22 @@ int fw_events_open(struct gn_fw *fw, struct gn_err *err)
 	unsigned group = NFNLGRP_NFTABLES;
 	int size = 1 << 20, r;
 
+	/* Opened before start-up's check, so that a change made while the
+	 * check reads is heard; asked again when serving begins. */
+	if (fw->events)
+		return mnl_socket_get_fd(fw->events);
 	fw->events = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!fw->events || mnl_socket_bind(fw->events, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_setsockopt(fw->events, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
-		return gn_errf(err, -errno, "nf_tables events: %s", strerror(errno));
-	r = drop_own_events(mnl_socket_get_fd(fw->events), mnl_socket_get_portid(fw->sock));
-	if (r < 0)
-		return gn_errf(err, r, "nf_tables events: filtering out guardnet's own: %s", strerror(-r));
+		r = gn_errf(err, -errno, "nf_tables events: %s", strerror(errno));
+	else if ((r = drop_own_events(mnl_socket_get_fd(fw->events), mnl_socket_get_portid(fw->sock))) < 0)
+		gn_errf(err, r, "nf_tables events: filtering out guardnet's own: %s", strerror(-r));
+	if (r < 0) {
+		if (fw->events)
+			mnl_socket_close(fw->events);
+		fw->events = NULL;
+		return r;
+	}
 	/* A burst (Docker starting many containers) should not overflow it;
 	 * if it does anyway, fw_events_read checks the table by counting. */
 	setsockopt(mnl_socket_get_fd(fw->events), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);

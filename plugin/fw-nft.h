@@ -285,7 +285,9 @@ void fw_guard_uplinks_delta(struct nft_batch *b, const uint32_t *from, size_t n_
 /* Whether guardnet's tables in the kernel are those fw_apply builds for m
  * from nothing: fw_check finds no difference in them (fw-nft-check.c;
  * counters' values apart).  Anything it cannot read is a difference. */
-bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m);
+bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap);
+/* guardnet's tables read through own (fw_snapshot_read's socket). */
+int fw_nft_snapshot(struct gn_fw *own, struct fw_snapshot **ret);
 /* Published ports' maps and sets (fw-nft-pub-sets.c): built whole, the
  * names the rules look them up by. */
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);

@@ -119,10 +119,19 @@ void fw_close(struct gn_fw *fw);
 /* Makes the kernel match m.  With no networks, removes everything guardnet
  * owns.  On failure nothing changed. */
 int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err);
+/* guardnet's tables as the kernel held them when read, for fw_sync: read
+ * on a socket of its own, so that another thread can read them while this
+ * one works out what they should hold (start-up).  0 or -ENOMEM; a table
+ * that could not be read is kept as its error. */
+struct fw_snapshot;
+int fw_snapshot_read(struct fw_snapshot **ret);
+void fw_snapshot_free(struct fw_snapshot *s);
 /* fw_apply, but sending nothing when guardnet's table and accept rule
  * are already what m makes them (start-up).  *changed says whether it
- * wrote. */
-int fw_sync(struct gn_fw *fw, const struct fw_model *m, bool *changed, struct gn_err *err);
+ * wrote.  snap: the tables as read earlier (nothing wrote since), NULL:
+ * read them now. */
+int fw_sync(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap, bool *changed,
+	    struct gn_err *err);
 /* One endpoint's share goes from `from` to `to`: one transaction that
  * deletes the elements only `from` has and adds those only `to` has, and
  * replaces its guardnet.allow's chains and sets whole when they differ

@@ -5,8 +5,26 @@
 #ifndef GN_KERNEL_INT_H
 #define GN_KERNEL_INT_H
 
+#include <pthread.h>
+
 #include "backend.h"
 #include "nl.h"
+
+/* The kernel's links, addresses and guardnet's tables read on a thread of
+ * their own at start-up while the driver reads its state
+ * (kernel-prefetch.c), for kernel_reconcile: used only when nothing was
+ * written to the kernel since they were read. */
+struct kernel_prefetch {
+	pthread_t thread;
+	bool running;
+	unsigned writes;           /* k->writes when it began */
+	int r;                     /* 0, or why it read nothing */
+	struct nl_link *links;
+	size_t n_links;
+	struct nl_addr *addrs;
+	size_t n_addrs;
+	struct fw_snapshot *fw;
+};
 
 struct gn_kernel {
 	struct gn_nl *nl;
@@ -20,7 +38,19 @@ struct gn_kernel {
 	 * kernel's RCU grace periods, tens of milliseconds. */
 	char (*doomed)[GN_IFNAME_MAX + 1];
 	size_t n_doomed, cap_doomed;
+	unsigned writes;           /* changes to links or tables guardnet made, ever */
+	struct kernel_prefetch pre;
 };
+
+/* Starts the reading (the backend's prefetch). */
+void kernel_prefetch(void *ctx);
+/* What was read, if it still holds: true and the reading's links,
+ * addresses and tables moved to the caller (free, free,
+ * fw_snapshot_free); false when there is none, or something was written
+ * since. */
+bool kernel_prefetch_take(struct gn_kernel *k, struct kernel_prefetch *ret);
+/* Waits for the reading and forgets it. */
+void kernel_prefetch_drop(struct gn_kernel *k);
 
 /* A network's bridge as nl_bridge_create and nl_bridge_update take it
  * (borrowing b's fields), and the IPv4 settings it needs (NULL: none). */

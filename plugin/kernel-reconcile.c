@@ -49,18 +49,27 @@ static int index_put(struct idmap *m, const char *key, void *val)
 	return idmap_put(m, key, val) == -ENOMEM ? -ENOMEM : 0;
 }
 
-/* Reads the kernel's links (and, with addrs, addresses) and indexes them
- * and want. */
-static int view_read(struct gn_kernel *k, const struct plan_links *want, bool addrs, struct view *v,
-		     struct gn_err *err)
+/* Reads the kernel's links (and, with addrs, addresses), unless pre holds
+ * them, and indexes them and want. */
+static int view_read(struct gn_kernel *k, struct kernel_prefetch *pre, const struct plan_links *want, bool addrs,
+		     struct view *v, struct gn_err *err)
 {
-	int r;
+	int r = 0;
 
 	memset(v, 0, sizeof *v);
 	v->want = want;
-	r = nl_links(k->nl, &v->links, &v->n_links, err);
-	if (r == 0 && addrs)
-		r = nl_addrs(k->nl, &v->addrs, &v->n_addrs, err);
+	if (pre) {
+		v->links = pre->links;
+		v->n_links = pre->n_links;
+		v->addrs = pre->addrs;
+		v->n_addrs = pre->n_addrs;
+		pre->links = NULL;
+		pre->addrs = NULL;
+	} else {
+		r = nl_links(k->nl, &v->links, &v->n_links, err);
+		if (r == 0 && addrs)
+			r = nl_addrs(k->nl, &v->addrs, &v->n_addrs, err);
+	}
 	if (r < 0) {
 		view_free(v);
 		return r;
@@ -213,17 +222,24 @@ static void repair_veths(struct repair *c)
 int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_model *m, struct gn_err *err)
 {
 	struct repair c = { .k = ctx, .err = err };
-	bool rebuilt = false;
+	struct kernel_prefetch pre;
+	bool rebuilt = false, fresh;
 	struct gn_err e;
 	int r;
 
 	kernel_flush(c.k);
-	r = view_read(c.k, want, want->n_bridges > 0, &c.v, err);
-	if (r < 0)
+	fresh = kernel_prefetch_take(c.k, &pre);
+	r = view_read(c.k, fresh ? &pre : NULL, want, want->n_bridges > 0, &c.v, err);
+	if (r < 0) {
+		if (fresh)
+			fw_snapshot_free(pre.fw);
 		return r;
+	}
 	c.master = calloc(want->n_bridges + 1, sizeof *c.master);
 	if (!c.master) {
 		view_free(&c.v);
+		if (fresh)
+			fw_snapshot_free(pre.fw);
 		return gn_errf(err, -ENOMEM, "out of memory");
 	}
 	remove_leftovers(&c);
@@ -231,10 +247,15 @@ int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_m
 	repair_veths(&c);
 	free(c.master);
 	view_free(&c.v);
-	/* The caller logs this one, like the first failure above. */
-	r = fw_sync(c.k->fw, m, &rebuilt, &e);
-	log_info("reconcile: %zu bridges and %zu veth pairs wanted, %d change(s) to links; the firewall %s",
-		 want->n_bridges, want->n_veths, c.changes, r < 0 ? "failed" : rebuilt ? "rebuilt" : "as it should be");
+	/* A link made or removed may have taken with it what the tables held
+	 * of it: read them again then.  The caller logs this one, like the
+	 * first failure above. */
+	r = fw_sync(c.k->fw, m, fresh && !c.changes ? pre.fw : NULL, &rebuilt, &e);
+	if (fresh)
+		fw_snapshot_free(pre.fw);
+	log_info("reconcile: %zu bridges and %zu veth pairs wanted, %d change(s) to links; the firewall %s%s",
+		 want->n_bridges, want->n_veths, c.changes, r < 0 ? "failed" : rebuilt ? "rebuilt" : "as it should be",
+		 fresh && !c.changes ? " (its tables read ahead)" : "");
 	if (r < 0 && !c.first) {
 		c.first = r;
 		*err = e;

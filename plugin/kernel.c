@@ -89,6 +89,7 @@ void kernel_close(struct gn_kernel *k)
 {
 	if (!k)
 		return;
+	kernel_prefetch_drop(k);
 	kernel_flush(k);
 	nl_watch_close(k->watch);
 	nl_close(k->nl);
@@ -195,6 +196,7 @@ int kernel_bridge_up(struct gn_kernel *k, const struct plan_bridge *b, struct gn
 
 static int k_network_up(void *ctx, const struct plan_bridge *b, struct gn_err *err)
 {
+	((struct gn_kernel *)ctx)->writes++;
 	return kernel_bridge_up(ctx, b, err);
 }
 
@@ -204,6 +206,7 @@ static void k_network_down(void *ctx, const struct plan_bridge *b)
 	struct gn_err err;
 
 	kernel_flush(k);
+	k->writes++;
 	if (nl_link_delete(k->nl, b->name, &err) < 0)
 		log_warnx("network %.12s: %s", b->owner, err.msg);
 }
@@ -219,6 +222,7 @@ int kernel_veth_up(struct gn_kernel *k, const struct plan_veth *v, struct gn_err
 
 static int k_endpoint_up(void *ctx, const struct plan_veth *v, struct gn_err *err)
 {
+	((struct gn_kernel *)ctx)->writes++;
 	return kernel_veth_up(ctx, v, err);
 }
 
@@ -230,6 +234,7 @@ static void k_endpoint_down(void *ctx, const struct plan_veth *v)
 	struct gn_kernel *k = ctx;
 	struct gn_err err;
 
+	k->writes++;
 	if (k->n_doomed == k->cap_doomed) {
 		size_t cap = k->cap_doomed ? 2 * k->cap_doomed : 16;
 		void *p = realloc(k->doomed, cap * sizeof *k->doomed);
@@ -245,18 +250,23 @@ static void k_endpoint_down(void *ctx, const struct plan_veth *v)
 	snprintf(k->doomed[k->n_doomed++], sizeof k->doomed[0], "%s", v->host);
 }
 
+/* Each write counts, so that start-up's reading ahead is known stale
+ * (kernel-prefetch.c). */
 static int k_firewall(void *ctx, const struct fw_model *m, struct gn_err *err)
 {
+	((struct gn_kernel *)ctx)->writes++;
 	return fw_apply(((struct gn_kernel *)ctx)->fw, m, err);
 }
 
 static int k_network(void *ctx, const struct fw_model *m, const struct fw_network *n, bool add, struct gn_err *err)
 {
+	((struct gn_kernel *)ctx)->writes++;
 	return fw_apply_network(((struct gn_kernel *)ctx)->fw, m, n, add, err);
 }
 
 static int k_share(void *ctx, const struct fw_share *from, const struct fw_share *to, struct gn_err *err)
 {
+	((struct gn_kernel *)ctx)->writes++;
 	return fw_apply_share(((struct gn_kernel *)ctx)->fw, from, to, err);
 }
 
@@ -331,6 +341,7 @@ static const struct gn_backend_ops kernel_ops = {
 	.ingress = k_ingress,
 	.fw_info = k_fw_info,
 	.counters = k_counters,
+	.prefetch = kernel_prefetch,
 	.reconcile = kernel_reconcile,
 	.check = kernel_check,
 };

@@ -330,6 +330,7 @@ static int load_state(struct gn_driver *driver, void *store)
 {
 	struct gn_err err = { "" };
 
+	driver_prefetch(driver);
 	ufw_reload(UFW_ROOT, driver);
 	if (store_load(store, &driver->st, &err) < 0) {
 		log_errx("%s", err.msg);
@@ -421,6 +422,10 @@ int main(int argc, char **argv)
 		close(lst.fd);
 		goto out_listener;
 	}
+	/* Listening from before the check reads guardnet's tables: whatever
+	 * another program changes from then on is put back once serving
+	 * begins (serve opens it if it failed here, and says why). */
+	(void)kernel_events_fd(kern, &err);
 	if (main_check(http, sigfd, &driver, load_state, &store, &quit) < 0)
 		goto out_http;
 	log_info("kernel state checked: %zu networks, %zu endpoints", driver.st.nets.live, driver.st.eps.live);

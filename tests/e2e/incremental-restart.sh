@@ -61,12 +61,14 @@ restart true
 check "nothing changed: no kernel change event during the restart (got $EVENTS)" test "$EVENTS" -eq 0
 [ "$EVENTS" -eq 0 ] || grep -hv '^$' "$GN_TMP/mon" "$GN_TMP/nftmon" | head -5 | sed 's/^/    event: /'
 check "nothing changed: the firewall is left as it is" said "$FROM" "the firewall as it should be"
+check "... compared with its tables as read while the state was read" said "$FROM" "as it should be (its tables read ahead)"
 check "nothing changed: the table is the same" test "$(nft_dump "$H")" = "$before"
 
 rule=$(in_ns "$H" nft -a list chain inet guardnet forward | grep -m1 '@icc_open' | grep -o 'handle [0-9]*$')
 check "a rule to delete: $rule" test -n "$rule"
 restart in_ns "$H" nft delete rule inet guardnet forward $rule
 check "a rule deleted while it was down: rebuilt" said "$FROM" "the firewall rebuilt"
+check "... which the tables read ahead showed" said "$FROM" "rebuilt (its tables read ahead)"
 check "and the table is as before" test "$(nft_dump "$H")" = "$before"
 
 restart in_ns "$H" nft delete element inet guardnet any4 '{ udp . 8953 }'
@@ -78,6 +80,8 @@ restart in_ns "$H" ip link set "$port" nomaster
 check "a port taken off its bridge while it was down: changes to it alone" said "$FROM" "change(s) to its interface $port"
 check "and it is back on the bridge" bash -c "ip -n $H -o link show $port | grep -q master"
 check "and the firewall is left as it is" said "$FROM" "the firewall as it should be"
+# Making or removing a link may take with it what the tables hold of it.
+check "... its tables read again after the link was put right" bash -c "! tail -n +$FROM '$log' | grep -aq 'read ahead'"
 
 # The counting table is compared too; left as it is, guardnetd takes its
 # keys for those it wrote: a network made next sends only its port's
