@@ -4,12 +4,17 @@
  * verdict map keyed by the container's address.  In nft syntax, with E
  * the endpoint's first 12 ID characters (names_epallow) and C its address:
  *
- *   map epav4 { type ipv4_addr : verdict }          C : jump epa4-E  (epav6 alike)
+ *   map epav4 { type ifname . ipv4_addr : verdict } B . C : jump epa4-E  (epav6 alike)
  *   set epa4-E { type ipv4_addr; flags interval }   the endpoint's sources, merged
  *   chain epa4-E {
  *     meta nfproto ipv4 ip saddr @epa4-E admit
  *   }
- *   chain pub-B { ... meta nfproto ipv4 ip daddr vmap @epav4 ... }   (fw-nft-pub.c)
+ *   chain pub-B { ... meta nfproto ipv4 oifname . ip daddr vmap @epav4 ... }   (fw-nft-pub.c)
+ *
+ * Keyed by the network's bridge B too: networks may hold the same
+ * address (nested or equal subnets, fw-nft-nest.c), and one endpoint's
+ * list must neither admit for another network's container nor clash with
+ * its element (the kernel would refuse the whole table).
  *
  * Before, every endpoint's list was in one set keyed "container . source"
  * (epallow4): a concatenated interval, which the kernel keeps in a pipapo
@@ -30,21 +35,28 @@
 #include "fw.h"
 #include "fw-nft.h"
 
-/* nft datatype ids (display only): ipv4_addr 7, ipv6_addr 8. */
+/* nft datatype ids (display only): ipv4_addr 7, ipv6_addr 8, ifname 41. */
 #define T_IP4 7
 #define T_IP6 8
+#define T_IFNAME 41
+#define CONCAT2(a, b) (((a) << 6) | (b))
 
 static const char *map_name(int family)
 {
 	return family == AF_INET ? "epav4" : "epav6";
 }
 
-/* The map's element for a: C : jump epa4-E. */
+/* The map's element for a: B . C : jump epa4-E. */
 static void map_elem(struct nftnl_set *s, const struct fw_epallow *a)
 {
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	uint32_t alen = a->ctr.family == AF_INET ? 4 : 16;
+	uint8_t key[32] = { 0 };
 
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, a->ctr.a, a->ctr.family == AF_INET ? 4 : 16);
+	/* The bridge's name as oifname loads it: 16 bytes, zero-padded. */
+	memcpy(key, a->bridge, strnlen(a->bridge, 15));
+	memcpy(key + 16, a->ctr.a, alen);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, 16 + alen);
 	nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
 	nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, a->name);
 	nftnl_set_elem_add(s, e);
@@ -80,8 +92,8 @@ static long objects(struct nft_batch *b, const struct fw_epallow *a, uint32_t ma
 
 static struct nftnl_set *map_new(struct nft_batch *b, int family, uint32_t id)
 {
-	return set_new(b, map_name(family), id, NFT_SET_MAP, family == AF_INET ? T_IP4 : T_IP6,
-		       family == AF_INET ? 4 : 16, NFT_DATA_VERDICT, 16 /* struct nft_verdict, as listed */, NULL);
+	return set_new(b, map_name(family), id, NFT_SET_MAP, CONCAT2(T_IFNAME, family == AF_INET ? T_IP4 : T_IP6),
+		       16 + (family == AF_INET ? 4 : 16), NFT_DATA_VERDICT, 16 /* struct nft_verdict, as listed */, NULL);
 }
 
 void fw_epallow_objects(struct nft_batch *b, const struct fw_model *m, uint32_t *id)
@@ -114,7 +126,7 @@ static bool holds(const struct fw_share *l, const struct fw_epallow *a)
 		const struct fw_epallow *o = &l->epallow[i];
 		size_t j = 0;
 
-		if (strcmp(o->name, a->name) || o->ctr.family != a->ctr.family ||
+		if (strcmp(o->name, a->name) || strcmp(o->bridge, a->bridge) || o->ctr.family != a->ctr.family ||
 		    memcmp(o->ctr.a, a->ctr.a, sizeof a->ctr.a) || o->n_src != a->n_src)
 			continue;
 		while (j < a->n_src && same_prefix(&o->src[j], &a->src[j]))

@@ -7,7 +7,7 @@
  *   (pub6 and any6 alike)
  *   set allow4-B, allow6-B { type ipv4_addr / ipv6_addr; flags interval }      # guardnet.allow of network B: ranges
  *   set allowh4, allowh6 { type ifname . ipv4_addr / ipv6_addr }               # and single addresses, B . address
- *   map epav4, epav6 { type ipv4_addr : verdict }   # container : jump epa4-E (fw-nft-epallow.c)
+ *   map epav4, epav6 { type ifname . ipv4_addr : verdict }   # B . container : jump epa4-E (fw-nft-epallow.c)
  *
  *   chain prerouting { type nat hook prerouting priority dstnat      # and chain output, the host's own
  *     fib daddr type local ip daddr . meta l4proto . th dport @pub4 fib saddr . iif oif missing drop
@@ -22,7 +22,7 @@
  *     iifname B admit                          # hairpin from B itself, when B's icc is on
  *     oifname . ip saddr @allowh4 admit        # and ip6
  *     ip saddr @allow4-B admit                 # and ip6
- *     ip daddr vmap @epav4                     # and ip6: the endpoint's own chain
+ *     oifname . ip daddr vmap @epav4           # and ip6: the endpoint's own chain
  *     limit rate 10/second log prefix "[GUARDNET BLOCK] "
  *     drop                                     # or UFW's default incoming policy
  *   }
@@ -176,7 +176,7 @@ static void final_verdict(struct nft_batch *b, const char *chain, const struct f
 
 /*   oifname . ip saddr @allowh4 admit        (the network's single addresses)
  *   ip saddr @allow4-B admit                 (its ranges)
- *   ip daddr vmap @epav4                     (the endpoint's: jump epa4-E)
+ *   oifname . ip daddr vmap @epav4           (the endpoint's: jump epa4-E)
  * and the same for ip6.  In chain pub-B, oifname is B. */
 static void allow_rules(struct nft_batch *b, const char *chain, const struct fw_network *n, const struct fw_model *m,
 			const struct admit_rule *a, void (*admit)(struct nftnl_rule *r, uint32_t mark))
@@ -200,8 +200,11 @@ static void allow_rules(struct nft_batch *b, const char *chain, const struct fw_
 			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, saddr, alen);
 			x_lookup(r, name, NFT_REG_1);
 		} else {
-			/* The endpoint's chain admits, or returns here. */
-			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen);
+			/* The endpoint's chain admits, or returns here.  oifname
+			 * is B here: the key tells apart equal addresses of two
+			 * networks (fw-nft-epallow.c). */
+			x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+			x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen, NFT_REG_2);
 			x_lookup_map(r, family == AF_INET ? "epav4" : "epav6", NFT_REG_1, NFT_REG_VERDICT);
 			add_rule(b, r, a->what);
 			continue;

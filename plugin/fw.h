@@ -46,6 +46,7 @@ struct fw_network {
  * per endpoint and family. */
 #define FW_EPALLOW_NAME_MAX 32
 struct fw_epallow {
+	char bridge[16];                /* its network's: the map's key is bridge . ctr */
 	struct gn_addr ctr;
 	char name[FW_EPALLOW_NAME_MAX];
 	const struct gn_prefix *src;

@@ -115,6 +115,8 @@ static size_t ep_allow(const struct gn_endpoint *ep, const struct gn_prefix *src
 		out[n] = (struct fw_epallow){ .ctr = ep->spec.addr6.addr, .src = src, .n_src = ep->spec.allow.n };
 		names_epallow(ep->spec.id, AF_INET6, out[n++].name, sizeof out->name);
 	}
+	for (size_t i = 0; i < n; i++)
+		snprintf(out[i].bridge, sizeof out[i].bridge, "%s", ep->net->spec.opts.bridge);
 	return n;
 }
 

@@ -98,8 +98,10 @@ START_TEST(allow_lists)
 		{ .bridge = "gn-allow", .icc = true, .subnets = sub1, .n_subnets = 2, .allow = allow, .n_allow = 4 },
 		{ .bridge = "gn-other", .icc = true, .subnets = sub2, .n_subnets = 1 },
 	};
-	struct fw_epallow ep[] = { { .ctr = A("10.5.0.2"), .name = "epa4-e2", .src = epsrc, .n_src = 3 },
-				   { .ctr = A("fd00:5::2"), .name = "epa6-e2", .src = epsrc, .n_src = 3 } };
+	struct fw_epallow ep[] = {
+		{ .bridge = "gn-allow", .ctr = A("10.5.0.2"), .name = "epa4-e2", .src = epsrc, .n_src = 3 },
+		{ .bridge = "gn-allow", .ctr = A("fd00:5::2"), .name = "epa6-e2", .src = epsrc, .n_src = 3 }
+	};
 	struct gn_pub pubs[] = { pub("*", 6, 80, "10.5.0.2", 80) };
 	struct fw_model m = { .nets = n, .n = 2, .mark = MARK, .pubs = pubs, .n_pubs = 1, .epallow = ep,
 			      .n_epallow = 2 };

@@ -121,16 +121,16 @@ START_TEST(share_delta)
 	struct gn_pub before[] = { pub("*", 6, 8080, "10.5.0.9", 80), pub("*", 6, 8080, "fd00:5::9", 80),
 				   pub("127.0.0.1", 17, 7002, "10.5.0.9", 5000) };
 	struct gn_pub after[] = { pub("*", 6, 8080, "10.5.0.9", 80), pub("*", 6, 8081, "fd00:5::9", 80) };
-	struct fw_epallow ep[] = { { .ctr = A("10.5.0.9"), .name = "epa4-e9", .src = src, .n_src = 2 },
-				   { .ctr = A("fd00:5::9"), .name = "epa6-e9", .src = src, .n_src = 2 } };
+	struct fw_epallow ep[] = { { .bridge = "gn-new", .ctr = A("10.5.0.9"), .name = "epa4-e9", .src = src, .n_src = 2 },
+				   { .bridge = "gn-new", .ctr = A("fd00:5::9"), .name = "epa6-e9", .src = src, .n_src = 2 } };
 	struct fw_share none = { 0 };
 	struct fw_share s1 = { .pubs = before, .n_pubs = 3, .epallow = ep, .n_epallow = 2 };
 	struct fw_share s2 = { .pubs = after, .n_pubs = 2, .epallow = ep, .n_epallow = 1 };
 	/* The IPv4 list changed (its second prefix): chain and set epa4-e9
 	 * replaced, epa6-e9 left alone. */
 	struct gn_prefix src2[] = { P("203.0.113.0/29"), P("198.51.100.7/32") };
-	struct fw_epallow ep2[] = { { .ctr = A("10.5.0.9"), .name = "epa4-e9", .src = src2, .n_src = 2 },
-				    { .ctr = A("fd00:5::9"), .name = "epa6-e9", .src = src, .n_src = 2 } };
+	struct fw_epallow ep2[] = { { .bridge = "gn-new", .ctr = A("10.5.0.9"), .name = "epa4-e9", .src = src2, .n_src = 2 },
+				    { .bridge = "gn-new", .ctr = A("fd00:5::9"), .name = "epa6-e9", .src = src, .n_src = 2 } };
 	struct fw_share s3 = { .pubs = before, .n_pubs = 3, .epallow = ep2, .n_epallow = 2 };
 	struct nft_batch *b = nft_batch_new(1);
 
@@ -166,7 +166,7 @@ START_TEST(share_delta_large)
 {
 	enum { N = 20000 };
 	struct gn_prefix *a = calloc(N, sizeof *a), *b2 = calloc(N, sizeof *b2);
-	struct fw_epallow ea = { .ctr = A("10.5.0.9"), .name = "epa4-e9", .n_src = N }, eb = ea;
+	struct fw_epallow ea = { .bridge = "gn-new", .ctr = A("10.5.0.9"), .name = "epa4-e9", .n_src = N }, eb = ea;
 	struct fw_share from = { .epallow = &ea, .n_epallow = 1 }, to = { .epallow = &eb, .n_epallow = 1 };
 	struct fw_share none = { 0 };
 	struct nft_batch *b = nft_batch_new(1);

@@ -3,7 +3,9 @@
  * holds only the outermost of subnets that nest across networks (the
  * kernel refuses overlapping intervals), the same prefix on two networks
  * once (on the first bridge by name), and a network's own nested subnets
- * both.  Random models, against the rule written the slow way.
+ * both.  Random models, against the rule written the slow way.  And two
+ * networks holding the same address, each with an endpoint that has a
+ * guardnet.allow there: two elements of map epav4, one per bridge.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,12 +142,43 @@ START_TEST(masq_keeps_outermost)
 }
 END_TEST
 
+/* Networks gn-a and gn-b both 10.5.0.0/24, a container 10.5.0.2 with a
+ * guardnet.allow on each: keyed by address alone, the two map elements
+ * would be one key with two chains, which the kernel refuses (and the
+ * whole table with it), and one list would decide for the other's
+ * container. */
+START_TEST(epallow_same_address)
+{
+	struct gn_prefix sub[] = { P("10.5.0.0/24") }, src_a[] = { P("192.0.2.7/32") }, src_b[] = { P("198.51.100.7/32") };
+	struct fw_network n[] = { { .bridge = "gn-a", .icc = true, .subnets = sub, .n_subnets = 1 },
+				  { .bridge = "gn-b", .icc = true, .subnets = sub, .n_subnets = 1 } };
+	struct fw_epallow ep[] = { { .bridge = "gn-a", .ctr = A("10.5.0.2"), .name = "epa4-a2", .src = src_a, .n_src = 1 },
+				   { .bridge = "gn-b", .ctr = A("10.5.0.2"), .name = "epa4-b2", .src = src_b, .n_src = 1 } };
+	struct fw_model m = { .nets = n, .n = 2, .mark = MARK, .epallow = ep, .n_epallow = 2 };
+	struct ntable t[1] = { { .family = NFPROTO_INET, .name = FW_TABLE } };
+	const struct nset *s;
+
+	ck_assert_int_eq(nft_text_want(&m, t, 1), 0);
+	s = nft_text_set(&t[0], "epav4");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->elems.n, 2);
+	/* "KEY : jump CHAIN": the keys must differ, not only the chains. */
+	ck_assert_msg(strcspn(s->elems.v[0], ":") != strcspn(s->elems.v[1], ":") ||
+			      strncmp(s->elems.v[0], s->elems.v[1], strcspn(s->elems.v[0], ":")),
+		      "one key for both: %s and %s", s->elems.v[0], s->elems.v[1]);
+	ck_assert_msg(strstr(s->elems.v[0], "epa4-a2") || strstr(s->elems.v[1], "epa4-a2"), "no element for gn-a");
+	ck_assert_msg(strstr(s->elems.v[0], "epa4-b2") || strstr(s->elems.v[1], "epa4-b2"), "no element for gn-b");
+	nft_text_clear(&t[0]);
+}
+END_TEST
+
 Suite *fw_nft_nest_suite(void)
 {
 	Suite *s = suite_create("fw_nft_nest");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, masq_keeps_outermost);
+	tcase_add_test(tc, epallow_same_address);
 	suite_add_tcase(s, tc);
 	return s;
 }
