@@ -106,22 +106,6 @@ static void note_tables(struct gn_fw *fw, const struct nft_batch *b)
 	}
 }
 
-/* Transactions of at least this many set elements go with events off
- * (fw_events_mute); a smaller one would spend more on the generation's
- * two look-ups than the kernel spends on its events. */
-#define MUTE_ELEMS 1024
-
-static int commit(struct gn_fw *fw, struct nft_batch *b, struct gn_err *err)
-{
-	uint32_t gen;
-	bool muted = nft_batch_elements(b) >= MUTE_ELEMS && fw_events_mute(fw, &gen);
-	int r = nft_batch_commit(b, fw->sock, err);
-
-	if (muted)
-		fw_events_unmute(fw, gen, r == 0 ? 1 : nft_batch_refused(b) ? 0 : -1);
-	return r;
-}
-
 int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 {
 	struct nft_batch *b = nft_batch_new(fw->seq);
@@ -151,7 +135,7 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 	count_part(fw, b, m, &keys);
 	r = fw_iptables_hook(fw->sock, &fw->seq, b, &hook, docker_nft, legacy, err);
 	if (r == 0) {
-		r = commit(fw, b, err);
+		r = nft_batch_commit(b, fw->sock, err);
 		/* Refused, the table is as it was; with no answer, unknown. */
 		if (r < 0 && !nft_batch_refused(b))
 			fw->current = fw->count_current = false;
@@ -254,7 +238,7 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 		free(came.v);
 		return n ? gn_errf(err, -ESTALE, "guardnet's tables are not known to be as guardnet left them") : 0;
 	}
-	r = commit(fw, b, err);
+	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
 	if (r == 0) {
 		struct nft_tally t = nft_batch_tally(b, NFPROTO_INET);
@@ -303,7 +287,7 @@ int fw_apply_network(struct gn_fw *fw, const struct fw_model *model, const struc
 		nft_batch_free(b);
 		return gn_errf(err, r, "out of memory");
 	}
-	r = commit(fw, b, err);
+	r = nft_batch_commit(b, fw->sock, err);
 	fw->seq += 1 << 16;
 	if (r == 0) {
 		for (size_t i = 0; i < FW_FAMILIES; i++) {

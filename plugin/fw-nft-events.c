@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <libnftnl/gen.h>
 #include <linux/filter.h>
 #include <linux/netfilter/nfnetlink.h>
 
@@ -147,82 +146,13 @@ static bool tables_as_left(struct gn_fw *fw)
 	return true;
 }
 
-static int on_gen(const struct nlmsghdr *nlh, void *data)
-{
-	struct nftnl_gen *g = nftnl_gen_alloc();
-
-	if (g && nftnl_gen_nlmsg_parse(nlh, g) == 0 && nftnl_gen_is_set(g, NFTNL_GEN_ID))
-		*(int64_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
-	nftnl_gen_free(g);
-	return MNL_CB_OK;
-}
-
-/* nf_tables' ruleset generation, one more for every transaction anyone
- * commits. */
-static int ruleset_gen(struct gn_fw *fw, uint32_t *ret)
-{
-	char buf[256] = { 0 };
-	uint32_t seq = fw->seq++;
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, seq);
-	int64_t gen = -1;
-	int r = nft_request(fw->sock, nlh, seq, on_gen, &gen);
-
-	if (r == 0 && gen < 0)
-		r = -EPROTO;
-	if (r == 0)
-		*ret = (uint32_t)gen;
-	return r;
-}
-
-static int membership(struct gn_fw *fw, int opt)
-{
-	unsigned group = NFNLGRP_NFTABLES;
-
-	return mnl_socket_setsockopt(fw->events, opt, &group, sizeof group) < 0 ? -errno : 0;
-}
-
-bool fw_events_mute(struct gn_fw *fw, uint32_t *gen)
-{
-	if (!fw->events || fw->muted || ruleset_gen(fw, gen) < 0 || membership(fw, NETLINK_DROP_MEMBERSHIP) < 0)
-		return false;
-	fw->muted = true;
-	return true;
-}
-
-void fw_events_unmute(struct gn_fw *fw, uint32_t gen, int committed)
-{
-	uint32_t now;
-	int r = membership(fw, NETLINK_ADD_MEMBERSHIP);
-
-	if (r < 0)
-		log_warnx("nf_tables events: joining their group again: %s; trying again on the next change",
-			  strerror(-r));
-	else
-		fw->muted = false;
-	/* A foreign commit before the mute was heard and counts here too:
-	 * counting the tables is then one look too many, never one too few. */
-	if (fw->muted || committed < 0 || ruleset_gen(fw, &now) < 0 || now != gen + (committed ? 1u : 0u))
-		fw->missed = true;
-}
-
-bool fw_events_missed(struct gn_fw *fw)
-{
-	return fw->missed;
-}
-
 int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost)
 {
 	char buf[65536];
 	unsigned own = mnl_socket_get_portid(fw->sock);
 	int worst = 0;
 
-	/* Unheard while muted: as if lost, counted below. */
-	*lost = fw->missed;
-	if (fw->muted && membership(fw, NETLINK_ADD_MEMBERSHIP) == 0)
-		fw->muted = false;
-	fw->missed = fw->muted;
-	if (*lost)
-		fw->count_current = false;
+	*lost = false;
 
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(fw->events, buf, sizeof buf);

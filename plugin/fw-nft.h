@@ -232,8 +232,6 @@ struct gn_fw {
 	struct fw_counts count_keys;
 	uint32_t *uplinks;      /* fw_set_uplinks: what every table gets */
 	uint32_t mark;          /* of the table as last built: what endpoints' chains admit with */
-	bool muted;             /* events is out of nf_tables' group (fw_events_mute) */
-	bool missed;            /* another program's change may have gone unheard meanwhile */
 	size_t n_uplinks;
 };
 
@@ -244,20 +242,6 @@ struct gn_fw {
  * guardnetd runs) and logged when the answer changes (fw-apply.c). */
 #define FW_DOCKER_NFT_TABLE "docker-bridges"
 bool fw_docker_nft(struct gn_fw *fw);
-/* A large transaction of guardnet's own, committed with the events
- * socket out of nf_tables' group (fw-nft-events.c): the kernel builds an
- * event for every set element it commits, for every socket in the group,
- * and the events socket's filter then drops guardnet's own; for a
- * network's guardnet.allow of 100,000 CIDRs that was 40% of the commit.
- * fw_events_mute notes the ruleset's generation and leaves the group
- * (false: it did not, commit as usual); fw_events_unmute joins again and
- * compares the generation: anything but the commit's own step (committed:
- * 1 committed, 0 refused, -1 not known) means another program may have
- * changed something unheard, and fw->missed has the next fw_events_read
- * count guardnet's tables as after lost events. */
-bool fw_events_mute(struct gn_fw *fw, uint32_t *gen);
-void fw_events_unmute(struct gn_fw *fw, uint32_t gen, int committed);
-
 /* Whether nf_tables has table in family (NFPROTO_*). */
 bool fw_nft_table_exists(struct mnl_socket *sock, uint32_t *seq, uint32_t family, const char *table);
 

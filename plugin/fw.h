@@ -126,6 +126,9 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *m, struct gn_err *err);
  * that could not be read is kept as its error. */
 struct fw_snapshot;
 int fw_snapshot_read(struct fw_snapshot **ret);
+/* Whether every table was read (or found absent): a table the reading
+ * failed on is read again rather than rebuilt for it. */
+bool fw_snapshot_whole(const struct fw_snapshot *s);
 void fw_snapshot_free(struct fw_snapshot *s);
 /* fw_apply, but sending nothing when guardnet's table and accept rule
  * are already what m makes them (start-up).  *changed says whether it
@@ -175,10 +178,6 @@ enum fw_repair { FW_INTACT, FW_REPAIR_HOOK, FW_REPAIR_TABLE };
  * socket); then the table is counted and compared with what guardnet left,
  * and a repair is asked only when they differ. */
 int fw_events_read(struct gn_fw *fw, enum fw_repair *repair, bool *lost);
-/* Whether fw_events_read has something to say though the descriptor is
- * quiet: another program may have changed nf_tables while guardnet's own
- * large transaction ran with events off (fw-nft-events.c). */
-bool fw_events_missed(struct gn_fw *fw);
 /* The host's uplinks (ifindexes) changed: kept for every later fw_apply,
  * and, when the table is current, its set uplinks changed to match in one
  * transaction of element deltas (nothing when they are the same). */

@@ -366,8 +366,7 @@ bool kernel_events_read(struct gn_kernel *k)
 	if (r < 0)
 		log_warnx("nf_tables events: %s", strerror(-r));
 	if (lost)
-		log_info("nf_tables events were lost (another program's burst of changes, or its change during one of "
-			 "guardnet's own large transactions); %s",
+		log_info("nf_tables events were lost in another program's burst of changes; %s",
 			 repair == FW_REPAIR_TABLE ? "counting found guardnet's table changed"
 						   : "guardnet's table and iptables rule were counted and are as guardnet "
 						     "left them");
@@ -381,11 +380,6 @@ bool kernel_events_read(struct gn_kernel *k)
 			log_info("guardnet's iptables rule was changed by another program; put back");
 	}
 	return repair == FW_REPAIR_TABLE;
-}
-
-bool kernel_events_missed(struct gn_kernel *k)
-{
-	return fw_events_missed(k->fw);
 }
 
 int kernel_links_fd(struct gn_kernel *k)

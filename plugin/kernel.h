@@ -23,10 +23,6 @@ int kernel_events_fd(struct gn_kernel *k, struct gn_err *err);
 /* Drains the events; true when another program touched guardnet's rules,
  * which the caller then puts back by applying the whole model. */
 bool kernel_events_read(struct gn_kernel *k);
-/* Whether kernel_events_read has something to say though its descriptor
- * is quiet (a change another program may have made unheard, during one of
- * guardnet's own large transactions). */
-bool kernel_events_missed(struct gn_kernel *k);
 /* A descriptor that becomes readable when the host's links or addresses
  * change; then call kernel_links_read, which keeps the firewall's set of
  * uplinks current (one small transaction when it changes).  True when that

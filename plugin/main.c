@@ -197,11 +197,6 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		/* What Docker need not wait for, now that it has its answers. */
 		kernel_flush(kern);
 		relays_sync(relay, driver);
-		/* Another program's change, unheard during one of guardnet's
-		 * own large transactions (fw-nft-events.c): now, not when the
-		 * next event happens to come. */
-		if (kernel_events_missed(kern) && kernel_events_read(kern))
-			heal(driver);
 	}
 	close(ep);
 	return 0;
