@@ -459,8 +459,10 @@ done:
 int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl_cb_t cb, void *data)
 {
 	/* A dump fills as much of the reader's buffer as it has seen it
-	 * offer: a large one takes a table of 1,000 networks in fewer reads. */
-	static char buf[1 << 17];
+	 * offer: a large one takes a table of 1,000 networks in fewer reads.
+	 * One per thread: start-up reads the tables ahead on a thread of its
+	 * own (kernel-prefetch.c). */
+	static __thread char buf[1 << 17];
 	int r = -EINTR;
 
 	/* A dump the ruleset changed under (another program's transaction)

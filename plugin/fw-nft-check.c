@@ -352,6 +352,14 @@ int fw_nft_snapshot(struct gn_fw *own, struct fw_snapshot **ret)
 	return 0;
 }
 
+bool fw_snapshot_whole(const struct fw_snapshot *s)
+{
+	for (size_t i = 0; i < N_TABLES; i++)
+		if (s->r[i] < 0 && s->r[i] != -ENOENT)
+			return false;
+	return true;
+}
+
 void fw_snapshot_free(struct fw_snapshot *s)
 {
 	if (!s)

@@ -67,7 +67,7 @@ static bool join(struct gn_kernel *k)
 
 bool kernel_prefetch_take(struct gn_kernel *k, struct kernel_prefetch *ret)
 {
-	bool fresh = join(k) && k->pre.r == 0 && k->pre.writes == k->writes;
+	bool fresh = join(k) && k->pre.r == 0 && k->pre.writes == k->writes && fw_snapshot_whole(k->pre.fw);
 
 	if (fresh) {
 		*ret = k->pre;
