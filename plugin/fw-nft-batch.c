@@ -462,7 +462,7 @@ int nft_request(struct mnl_socket *sock, struct nlmsghdr *nlh, uint32_t seq, mnl
 	 * offer: a large one takes a table of 1,000 networks in fewer reads.
 	 * One per thread: start-up reads the tables ahead on a thread of its
 	 * own (kernel-prefetch.c). */
-	static __thread char buf[1 << 17];
+	static __thread char buf[1 << 17] __attribute__((aligned(8)));
 	int r = -EINTR;
 
 	/* A dump the ruleset changed under (another program's transaction)
