@@ -46,6 +46,7 @@ KERNEL_LIBS = {
     "fw-nft-table.c": {"libmnl", "libnftnl"},
     "fw-nft-guard.c": {"libmnl", "libnftnl"},
     "fw-nft-batch.c": {"libmnl", "libnftnl"},
+    "fw-nft-request.c": {"libmnl", "libnftnl"},
     "fw-nft-count.c": {"libmnl", "libnftnl"},
     "fw-nft-count-read.c": {"libmnl", "libnftnl"},
     "fw-nft-tally.c": {"libmnl", "libnftnl"},
