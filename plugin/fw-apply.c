@@ -93,11 +93,11 @@ static void count_part(struct gn_fw *fw, struct nft_batch *b, const struct fw_mo
 
 /* What guardnet's tables hold once b is committed (or, at start-up, as
  * they were found), for counting them after lost events. */
-static void note_tables(struct gn_fw *fw, const struct nft_batch *b)
+static void note_tables(struct gn_fw *fw, const struct nft_tally tally[FW_FAMILIES])
 {
 	fw->expect_known = true;
 	for (size_t i = 0; i < FW_FAMILIES; i++) {
-		struct nft_tally t = nft_batch_tally(b, fw_families[i]);
+		struct nft_tally t = tally[i];
 
 		fw->expect[i] = (struct fw_tally){ .rules = t.rules, .elems = t.elems };
 		fw->there[i] = t.exists;
@@ -143,8 +143,12 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 	if (r == 0) {
 		fw->last_hook = hook;
 		fw->mark = m->mark;
+		struct nft_tally tally[FW_FAMILIES];
+
+		for (size_t i = 0; i < FW_FAMILIES; i++)
+			tally[i] = nft_batch_tally(b, fw_families[i]);
 		fw->current = m->n > 0;
-		note_tables(fw, b);
+		note_tables(fw, tally);
 		fw->count_current = fw->current;
 		free(fw->count_keys.v);
 		fw->count_keys = keys;
@@ -186,21 +190,20 @@ int fw_sync(struct gn_fw *fw, const struct fw_model *model, const struct fw_snap
 	struct fw_model with_uplinks = *model, *m = &with_uplinks;
 	struct fw_hook hook = { .mark = m->mark, .group = m->group };
 	struct fw_share all = { .pubs = m->pubs, .n_pubs = m->n_pubs };
-	struct nft_batch *b = NULL;
+	struct nft_tally tally[FW_FAMILIES] = { 0 };
 	struct fw_counts keys;
 
 	m->uplinks = fw->uplinks;
 	m->n_uplinks = fw->n_uplinks;
 	*changed = false;
-	if (m->n && fw_nft_tables_same(fw, m, snap) && fw_hook_intact(fw, &hook) &&
+	if (m->n && fw_nft_tables_same(fw, m, snap, tally) && fw_hook_intact(fw, &hook) &&
 	    (!fw_ipt_legacy_present() || fw_ipt_legacy_sync(&hook, fw_docker_nft(fw), err) == 0) &&
-	    (b = nft_batch_new(fw->seq)) && fw_count_keys(&all, &keys) == 0) {
+	    fw_count_keys(&all, &keys) == 0) {
 		/* As fw_apply would leave them: the counting table's keys are
 		 * the model's, and its counters go on; guardnet's tables hold
-		 * what the batch it did not send would have made. */
-		fw_nft_table(b, m);
-		note_tables(fw, b);
-		nft_batch_free(b);
+		 * what the batch it did not send would have made (the
+		 * comparison's batch, which is that one). */
+		note_tables(fw, tally);
 		fw->last_hook = hook;
 		fw->mark = m->mark;
 		fw->current = fw->count_current = true;
@@ -208,7 +211,6 @@ int fw_sync(struct gn_fw *fw, const struct fw_model *model, const struct fw_snap
 		fw->count_keys = keys;
 		return 0;
 	}
-	nft_batch_free(b);
 	*changed = true;
 	return fw_apply(fw, model, err);
 }

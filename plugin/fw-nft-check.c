@@ -373,7 +373,7 @@ void fw_snapshot_free(struct fw_snapshot *s)
 /* guardnet's tables (as snap holds them, or as read now) against what
  * fw_apply would make of m from nothing. */
 static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model *model,
-			 const struct fw_snapshot *snap)
+			 const struct fw_snapshot *snap, struct nft_tally *tally)
 {
 	struct fw_model m = *model;
 	struct ntable want[N_TABLES], own;
@@ -410,8 +410,12 @@ static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model 
 		if (!snap)
 			nft_text_clear(&own);
 	}
-	for (size_t i = 0; i < N_TABLES; i++)
+	for (size_t i = 0; i < N_TABLES; i++) {
+		for (size_t f = 0; tally && r == 0 && f < FW_FAMILIES; f++)
+			if (fw_families[f] == want[i].family && !strcmp(want[i].name, FW_TABLE))
+				tally[f] = want[i].tally;
 		nft_text_clear(&want[i]);
+	}
 	/* Both sides' text at 1,000 networks x 20 ports is some 17 MB in
 	 * small blocks, which glibc would keep for the life of guardnetd
 	 * (its RSS at start-up: 30 MB instead of 13). */
@@ -422,14 +426,15 @@ void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const c
 {
 	struct out o = { .report = report, .rctx = rctx };
 
-	check_tables(fw, &o, m, NULL);
+	check_tables(fw, &o, m, NULL, NULL);
 	hooks(fw, &o, &(struct fw_hook){ .mark = m->n ? m->mark : 0, .group = m->n ? m->group : 0 });
 }
 
-bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap)
+bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap,
+			struct nft_tally tally[FW_FAMILIES])
 {
 	struct out o = { 0 };
 
-	check_tables(fw, &o, m, snap);
+	check_tables(fw, &o, m, snap, tally);
 	return o.n == 0;
 }

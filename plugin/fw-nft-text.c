@@ -409,8 +409,11 @@ int nft_text_want(const struct fw_model *m, struct ntable *t, size_t n_tables)
 	n = (int)len;
 	for (nlh = data; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n))
 		want_msg(t, n_tables, b, nlh);
-	for (size_t i = 0; i < n_tables; i++)
+	for (size_t i = 0; i < n_tables; i++) {
 		oom |= t[i].oom;
+		if (!strcmp(t[i].name, FW_TABLE))
+			t[i].tally = nft_batch_tally(b, t[i].family);
+	}
 	nft_batch_free(b);
 	return oom ? -ENOMEM : 0;
 }

@@ -44,6 +44,7 @@ struct ntable {
 	 * has thousands of each, and every rule and element is filed by name. */
 	struct idmap chain_ix, set_ix;
 	bool oom;
+	struct nft_tally tally; /* nft_text_want, FW_TABLE: the batch's tally, for fw_sync */
 };
 
 /* Tables t[i].family t[i].name (inet, ip and ip6 FW_TABLE, inet
