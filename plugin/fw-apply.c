@@ -184,8 +184,8 @@ int fw_snapshot_read(struct fw_snapshot **ret)
 	return r;
 }
 
-int fw_sync(struct gn_fw *fw, const struct fw_model *model, const struct fw_snapshot *snap, bool *changed,
-	    struct gn_err *err)
+int fw_sync(struct gn_fw *fw, const struct fw_model *model, const struct fw_snapshot *snap, const struct fw_want *want,
+	    bool *changed, struct gn_err *err)
 {
 	struct fw_model with_uplinks = *model, *m = &with_uplinks;
 	struct fw_hook hook = { .mark = m->mark, .group = m->group };
@@ -196,7 +196,7 @@ int fw_sync(struct gn_fw *fw, const struct fw_model *model, const struct fw_snap
 	m->uplinks = fw->uplinks;
 	m->n_uplinks = fw->n_uplinks;
 	*changed = false;
-	if (m->n && fw_nft_tables_same(fw, m, snap, tally) && fw_hook_intact(fw, &hook) &&
+	if (m->n && fw_nft_tables_same(fw, m, snap, want, tally) && fw_hook_intact(fw, &hook) &&
 	    (!fw_ipt_legacy_present() || fw_ipt_legacy_sync(&hook, fw_docker_nft(fw), err) == 0) &&
 	    fw_count_keys(&all, &keys) == 0) {
 		/* As fw_apply would leave them: the counting table's keys are

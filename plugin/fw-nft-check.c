@@ -370,71 +370,98 @@ void fw_snapshot_free(struct fw_snapshot *s)
 	malloc_trim(0);
 }
 
-/* guardnet's tables (as snap holds them, or as read now) against what
- * fw_apply would make of m from nothing. */
-static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model *model,
-			 const struct fw_snapshot *snap, struct nft_tally *tally)
+struct fw_want {
+	struct ntable t[N_TABLES];
+	int r;                  /* nft_text_want's answer */
+};
+
+int fw_want_build(struct gn_fw *fw, const struct fw_model *model, struct fw_want **ret)
 {
 	struct fw_model m = *model;
-	struct ntable want[N_TABLES], own;
-	int r;
+	struct fw_want *w = calloc(1, sizeof *w);
 
+	if (!w)
+		return -ENOMEM;
 	/* fw_apply's set uplinks is the host's, which fw keeps. */
 	m.uplinks = fw->uplinks;
 	m.n_uplinks = fw->n_uplinks;
 	for (size_t i = 0; i < N_TABLES; i++)
-		want[i] = (struct ntable){ .family = tables[i].family, .name = tables[i].name };
-	r = nft_text_want(&m, want, N_TABLES);
-	for (size_t i = 0; i < N_TABLES; i++) {
-		const char *fam = fw_family_name(tables[i].family), *name = tables[i].name;
-		const struct ntable *have = snap ? &snap->have[i] : &own;
-		int h;
+		w->t[i] = (struct ntable){ .family = tables[i].family, .name = tables[i].name };
+	w->r = nft_text_want(&m, w->t, N_TABLES);
+	*ret = w;
+	return 0;
+}
 
-		if (r < 0) {
-			say(o, "cannot build table %s %s to compare: %s", fam, name, strerror(-r));
-			continue;
-		}
-		h = snap ? snap->r[i] : nft_text_have(fw, tables[i].family, name, &own);
-		if (h == -ENOENT) {
-			if (want[i].exists)
-				say(o, "table %s %s is missing: %s", fam, name, tables[i].missing);
-			continue;
-		}
-		if (h < 0)
-			say(o, "reading table %s %s: %s", fam, name, strerror(-h));
-		else if (!want[i].exists)
-			say(o, "table %s %s exists, though guardnet %s", fam, name,
-			    m.n ? "has no network under UFW" : "has no network");
-		else
-			compare(o, &want[i], have);
-		if (!snap)
-			nft_text_clear(&own);
-	}
-	for (size_t i = 0; i < N_TABLES; i++) {
-		for (size_t f = 0; tally && r == 0 && f < FW_FAMILIES; f++)
-			if (fw_families[f] == want[i].family && !strcmp(want[i].name, FW_TABLE))
-				tally[f] = want[i].tally;
-		nft_text_clear(&want[i]);
-	}
+void fw_want_free(struct fw_want *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < N_TABLES; i++)
+		nft_text_clear(&w->t[i]);
+	free(w);
 	/* Both sides' text at 1,000 networks x 20 ports is some 17 MB in
 	 * small blocks, which glibc would keep for the life of guardnetd
 	 * (its RSS at start-up: 30 MB instead of 13). */
 	malloc_trim(0);
 }
 
+/* guardnet's tables (as snap holds them, or as read now) against what
+ * fw_apply would make of m from nothing (want, or built now). */
+static void check_tables(struct gn_fw *fw, struct out *o, const struct fw_model *m, const struct fw_snapshot *snap,
+			 const struct fw_want *want, struct nft_tally *tally)
+{
+	struct fw_want *built = NULL;
+	struct ntable own;
+
+	if (!want && fw_want_build(fw, m, &built) < 0) {
+		say(o, "cannot build the tables to compare: %s", strerror(ENOMEM));
+		return;
+	}
+	want = want ? want : built;
+	for (size_t i = 0; i < N_TABLES; i++) {
+		const char *fam = fw_family_name(tables[i].family), *name = tables[i].name;
+		const struct ntable *have = snap ? &snap->have[i] : &own, *w = &want->t[i];
+		int h;
+
+		if (want->r < 0) {
+			say(o, "cannot build table %s %s to compare: %s", fam, name, strerror(-want->r));
+			continue;
+		}
+		h = snap ? snap->r[i] : nft_text_have(fw, tables[i].family, name, &own);
+		if (h == -ENOENT) {
+			if (w->exists)
+				say(o, "table %s %s is missing: %s", fam, name, tables[i].missing);
+			continue;
+		}
+		if (h < 0)
+			say(o, "reading table %s %s: %s", fam, name, strerror(-h));
+		else if (!w->exists)
+			say(o, "table %s %s exists, though guardnet %s", fam, name,
+			    m->n ? "has no network under UFW" : "has no network");
+		else
+			compare(o, w, have);
+		if (!snap)
+			nft_text_clear(&own);
+		for (size_t f = 0; tally && want->r == 0 && f < FW_FAMILIES; f++)
+			if (fw_families[f] == w->family && !strcmp(w->name, FW_TABLE))
+				tally[f] = w->tally;
+	}
+	fw_want_free(built);
+}
+
 void fw_check(struct gn_fw *fw, const struct fw_model *m, void (*report)(const char *msg, void *rctx), void *rctx)
 {
 	struct out o = { .report = report, .rctx = rctx };
 
-	check_tables(fw, &o, m, NULL, NULL);
+	check_tables(fw, &o, m, NULL, NULL, NULL);
 	hooks(fw, &o, &(struct fw_hook){ .mark = m->n ? m->mark : 0, .group = m->n ? m->group : 0 });
 }
 
 bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap,
-			struct nft_tally tally[FW_FAMILIES])
+			const struct fw_want *want, struct nft_tally tally[FW_FAMILIES])
 {
 	struct out o = { 0 };
 
-	check_tables(fw, &o, m, snap, tally);
+	check_tables(fw, &o, m, snap, want, tally);
 	return o.n == 0;
 }

@@ -270,7 +270,7 @@ void fw_guard_uplinks_delta(struct nft_batch *b, const uint32_t *from, size_t n_
  * from nothing: fw_check finds no difference in them (fw-nft-check.c;
  * counters' values apart).  Anything it cannot read is a difference. */
 bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap,
-			struct nft_tally tally[FW_FAMILIES]);
+			const struct fw_want *want, struct nft_tally tally[FW_FAMILIES]);
 /* guardnet's tables read through own (fw_snapshot_read's socket). */
 int fw_nft_snapshot(struct gn_fw *own, struct fw_snapshot **ret);
 /* Published ports' maps and sets (fw-nft-pub-sets.c): built whole, the

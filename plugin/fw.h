@@ -130,12 +130,19 @@ int fw_snapshot_read(struct fw_snapshot **ret);
  * failed on is read again rather than rebuilt for it. */
 bool fw_snapshot_whole(const struct fw_snapshot *s);
 void fw_snapshot_free(struct fw_snapshot *s);
+/* The tables fw_apply would build for m from nothing, as fw_sync compares
+ * them: built apart, so that start-up builds them while another thread
+ * reads the kernel's (a third of the check at 1,000 networks).  0 or
+ * -ENOMEM. */
+struct fw_want;
+int fw_want_build(struct gn_fw *fw, const struct fw_model *m, struct fw_want **ret);
+void fw_want_free(struct fw_want *w);
 /* fw_apply, but sending nothing when guardnet's table and accept rule
  * are already what m makes them (start-up).  *changed says whether it
  * wrote.  snap: the tables as read earlier (nothing wrote since), NULL:
- * read them now. */
-int fw_sync(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap, bool *changed,
-	    struct gn_err *err);
+ * read them now; want: fw_want_build's for the same m, NULL: built now. */
+int fw_sync(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap, const struct fw_want *want,
+	    bool *changed, struct gn_err *err);
 /* One endpoint's share goes from `from` to `to`: one transaction that
  * deletes the elements only `from` has and adds those only `to` has, and
  * replaces its guardnet.allow's chains and sets whole when they differ

@@ -223,16 +223,21 @@ int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_m
 {
 	struct repair c = { .k = ctx, .err = err };
 	struct kernel_prefetch pre;
+	struct fw_want *fwant = NULL;
 	bool rebuilt = false, fresh;
 	struct gn_err e;
 	int r;
 
 	kernel_flush(c.k);
+	/* While the read-ahead, if any, is still reading the kernel; without
+	 * memory, fw_sync builds it. */
+	(void)fw_want_build(c.k->fw, m, &fwant);
 	fresh = kernel_prefetch_take(c.k, &pre);
 	r = view_read(c.k, fresh ? &pre : NULL, want, want->n_bridges > 0, &c.v, err);
 	if (r < 0) {
 		if (fresh)
 			fw_snapshot_free(pre.fw);
+		fw_want_free(fwant);
 		return r;
 	}
 	c.master = calloc(want->n_bridges + 1, sizeof *c.master);
@@ -240,6 +245,7 @@ int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_m
 		view_free(&c.v);
 		if (fresh)
 			fw_snapshot_free(pre.fw);
+		fw_want_free(fwant);
 		return gn_errf(err, -ENOMEM, "out of memory");
 	}
 	remove_leftovers(&c);
@@ -250,9 +256,10 @@ int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_m
 	/* A link made or removed may have taken with it what the tables held
 	 * of it: read them again then.  The caller logs this one, like the
 	 * first failure above. */
-	r = fw_sync(c.k->fw, m, fresh && !c.changes ? pre.fw : NULL, &rebuilt, &e);
+	r = fw_sync(c.k->fw, m, fresh && !c.changes ? pre.fw : NULL, fwant, &rebuilt, &e);
 	if (fresh)
 		fw_snapshot_free(pre.fw);
+	fw_want_free(fwant);
 	log_info("reconcile: %zu bridges and %zu veth pairs wanted, %d change(s) to links; the firewall %s%s",
 		 want->n_bridges, want->n_veths, c.changes, r < 0 ? "failed" : rebuilt ? "rebuilt" : "as it should be",
 		 fresh && !c.changes ? " (its tables read ahead)" : "");
