@@ -104,6 +104,42 @@ must drv_pub a3 e3 "$(drv_pm 6 80 "" 8913)"
 check "a port published after the restart is counted" counted "tcp . 8913"
 check "... by its own elements, the counting table not built again (handle $h0, now $(count_handle))" \
 	test "$(count_handle)" = "$h0"
+
+# Another program changes guardnet's table while the start-up check runs,
+# after the tables were read ahead: the nf_tables events socket listens
+# from before that reading, so the change is heard and put back once
+# serving begins.  For this restart guardnetd runs in a cgroup held to 5%
+# of a CPU (throttled, not told anything), so that the check lasts long
+# enough for `nft` to flush a chain again and again in the middle of it.
+cg=/sys/fs/cgroup/cpu/gn-test-$H
+uncap() { local p; p=$(guardnetd_pid "$H"); [ -z "$p" ] || echo "$p" >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null; rmdir "$cg" 2>/dev/null; }
+if mkdir "$cg" 2>/dev/null && echo 100000 >"$cg/cpu.cfs_period_us" && echo 5000 >"$cg/cpu.cfs_quota_us"; then
+	at_exit uncap
+	printf '#!/bin/sh\necho $$ >%s/cgroup.procs && exec %s "$@"\n' "$cg" "$GN_BIN" >"$GN_TMP/capped"
+	chmod +x "$GN_TMP/capped"
+	now=$(nft_dump "$H")
+	must guardnetd_stop "$H"
+	from=$(($(wc -l <"$log") + 1))
+	# Flushes until the check is over; counts those it made.
+	( n=0
+	  until said "$from" "kernel state checked"; do
+		in_ns "$H" nft flush chain inet guardnet forward 2>/dev/null && n=$((n + 1))
+		[ "$n" -lt 2000 ] || break
+	  done
+	  echo "$n" >"$GN_TMP/flushes" ) &
+	flusher=$!
+	GN_PIDS+=("$flusher")
+	GN_BIN=$GN_TMP/capped must guardnetd_start "$H" "$DRV"
+	wait "$flusher"
+	n=$(cat "$GN_TMP/flushes")
+	check "the forward chain was flushed during the start-up check ($n times)" test "$n" -gt 0
+	check "... the check ran under the cap (throttled $(awk '/nr_throttled/ { print $2 }' "$cg/cpu.stat") times)" \
+		awk '/nr_throttled/ { exit !($2 > 0) }' "$cg/cpu.stat"
+	same() { test "$(nft_dump "$H")" = "$now"; }
+	check "... and the table is as before, put back once serving began" wait_until 30 same
+	check "... by the change events heard meanwhile" said "$from" "changed by another program; put back"
+	uncap
+fi
 out=$(gnctl check)
 check "check: the kernel matches ($out)" test "$out" = "kernel matches guardnetd's state"
 summary
