@@ -258,9 +258,12 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 		fw->current = fw->count_current = false;
 		fw->expect_known = false;
 		r = -ESTALE;
-	} else if (r < 0 && fw->events && fw_events_read(fw, &repair, &lost) == 0 && repair == FW_REPAIR_TABLE) {
+	} else if (r < 0 && fw->events && fw_events_read(fw, &repair, &lost) == 0 && repair != FW_INTACT) {
 		/* Refused because another program changed the table (deleted
-		 * it, say) since guardnet last wrote it: only a rebuild helps. */
+		 * it, say) since guardnet last wrote it: only a rebuild helps.
+		 * The events are read now, not by the main loop: an iptables
+		 * rule of guardnet's they say is gone is put back by the same
+		 * rebuild. */
 		r = -ESTALE;
 	}
 	nft_batch_free(b);

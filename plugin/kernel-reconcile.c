@@ -147,6 +147,21 @@ static int refuse(const struct nl_link *l, const char *what, struct gn_err *e)
 		       l->kind[0] ? l->kind : "link", l->name, what);
 }
 
+/* Links read ahead are a few hundred milliseconds old at 1,000 networks:
+ * one that went since is answered ENODEV, and is as absent as one the
+ * reading did not find. */
+static void bridge_gone(struct repair *c, size_t i)
+{
+	const struct plan_bridge *b = &c->v.want->bridges[i];
+	struct gn_err e;
+	int r;
+
+	log_info("reconcile: network %.12s: recreating its bridge %s", b->owner, b->name);
+	r = kernel_bridge_up(c->k, b, &e);
+	c->master[i] = r < 0 ? 0 : (int)if_nametoindex(b->name);
+	note(c, r < 0 ? r : 1, &e, "network", b->owner);
+}
+
 static void repair_bridges(struct repair *c)
 {
 	for (size_t i = 0; i < c->v.want->n_bridges; i++) {
@@ -158,16 +173,17 @@ static void repair_bridges(struct repair *c)
 		int r;
 
 		if (!l) {
-			log_info("reconcile: network %.12s: recreating its bridge %s", b->owner, b->name);
-			r = kernel_bridge_up(c->k, b, &e);
-			c->master[i] = r < 0 ? 0 : (int)if_nametoindex(b->name);
-			note(c, r < 0 ? r : 1, &e, "network", b->owner);
+			bridge_gone(c, i);
 			continue;
 		}
 		conf = kernel_bridge(b, &nb);
 		r = nl_link_adoptable(l, "bridge", b->alias, b->mac) ?
 			    nl_bridge_update(c->k->nl, &nb, conf, l, c->v.addrs, c->v.n_addrs, &e) :
 			    refuse(l, "network", &e);
+		if (r == -ENODEV) {
+			bridge_gone(c, i);
+			continue;
+		}
 		c->master[i] = r < 0 ? 0 : l->ifindex;
 		if (r > 0)
 			log_info("reconcile: network %.12s: %d change(s) to its bridge %s", b->owner, r, b->name);
@@ -175,6 +191,23 @@ static void repair_bridges(struct repair *c)
 			kernel_forwarding(c->k, b);
 		note(c, r, &e, "network", b->owner);
 	}
+}
+
+/* As bridge_gone. */
+static void veth_gone(struct repair *c, const struct plan_veth *p)
+{
+	struct gn_err e;
+	int r;
+
+	/* The container end went with the container; a new pair could not
+	 * reach it.  Docker's next DeleteEndpoint cleans up the record. */
+	if (p->in_use) {
+		log_warnx("reconcile: endpoint %.12s lost its interface %s while in use", p->owner, p->host);
+		return;
+	}
+	log_info("reconcile: endpoint %.12s: recreating its veth pair %s", p->owner, p->host);
+	r = kernel_veth_up(c->k, p, &e);
+	note(c, r < 0 ? r : 1, &e, "endpoint", p->owner);
 }
 
 static void repair_veths(struct repair *c)
@@ -198,20 +231,15 @@ static void repair_veths(struct repair *c)
 		if (!master || !*master)
 			continue;
 		if (!l) {
-			/* The container end went with the container; a new
-			 * pair could not reach it.  Docker's next
-			 * DeleteEndpoint cleans up the record. */
-			if (p->in_use) {
-				log_warnx("reconcile: endpoint %.12s lost its interface %s while in use", p->owner, p->host);
-				continue;
-			}
-			log_info("reconcile: endpoint %.12s: recreating its veth pair %s", p->owner, p->host);
-			r = kernel_veth_up(c->k, p, &e);
-			note(c, r < 0 ? r : 1, &e, "endpoint", p->owner);
+			veth_gone(c, p);
 			continue;
 		}
 		r = nl_link_adoptable(l, "veth", p->alias, p->host_mac) ? nl_veth_update(c->k->nl, &nv, l, *master, &e) :
 									    refuse(l, "endpoint", &e);
+		if (r == -ENODEV) {
+			veth_gone(c, p);
+			continue;
+		}
 		if (r > 0)
 			log_info("reconcile: endpoint %.12s: %d change(s) to its interface %s", p->owner, r, p->host);
 		note(c, r, &e, "endpoint", p->owner);
