@@ -32,7 +32,6 @@ struct nft_batch {
 	bool oom;
 	bool sealed;        /* the transaction end is in place */
 	bool refused;       /* the kernel answered the commit with an error */
-	size_t n_elems;     /* set elements in its element messages */
 	char **kept;        /* nft_batch_keep's copies */
 	size_t n_kept;
 	struct nft_tally tally[FW_FAMILIES]; /* what it does to guardnet's tables */
@@ -282,7 +281,6 @@ void nft_batch_elems(struct nft_batch *b, uint16_t type, struct nftnl_set *s, ui
 	nftnl_set_elem_foreach(s, count_elem, &n);
 	if (!n)
 		return;
-	b->n_elems += (size_t)n;
 	if (tl)
 		tl->elems += type == NFT_MSG_NEWSETELEM ? n : type == NFT_MSG_DELSETELEM ? -n : 0;
 	it = nftnl_set_elems_iter_create(s);
@@ -367,14 +365,8 @@ void nft_elems_end(struct nft_elems *w)
 					nftnl_set_get_u32(w->set, NFTNL_SET_FAMILY));
 
 	elems_close(w);
-	w->b->n_elems += (size_t)w->n;
 	if (tl)
 		tl->elems += w->type == NFT_MSG_NEWSETELEM ? w->n : w->type == NFT_MSG_DELSETELEM ? -w->n : 0;
-}
-
-size_t nft_batch_elements(const struct nft_batch *b)
-{
-	return b->n_elems;
 }
 
 const char *nft_batch_what(const struct nft_batch *b, uint32_t seq)

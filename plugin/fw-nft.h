@@ -27,8 +27,6 @@ struct nft_batch;
 struct nft_batch *nft_batch_new(uint32_t seq);
 void nft_batch_free(struct nft_batch *b);
 size_t nft_batch_messages(const struct nft_batch *b);
-/* How many set elements b's element messages hold, added or removed. */
-size_t nft_batch_elements(const struct nft_batch *b);
 /* A copy of s that lives as long as b: for what, when the name it
  * describes is the caller's buffer (a network's chain pub-B). */
 const char *nft_batch_keep(struct nft_batch *b, const char *s);
