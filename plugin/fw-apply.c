@@ -184,7 +184,7 @@ int fw_snapshot_read(struct fw_snapshot **ret)
 	return r;
 }
 
-int fw_sync(struct gn_fw *fw, const struct fw_model *model, const struct fw_snapshot *snap, const struct fw_want *want,
+int fw_sync(struct gn_fw *fw, const struct fw_model *model, const struct fw_snapshot *snap, struct fw_want *want,
 	    bool *changed, struct gn_err *err)
 {
 	struct fw_model with_uplinks = *model, *m = &with_uplinks;
@@ -196,13 +196,19 @@ int fw_sync(struct gn_fw *fw, const struct fw_model *model, const struct fw_snap
 	m->uplinks = fw->uplinks;
 	m->n_uplinks = fw->n_uplinks;
 	*changed = false;
-	if (m->n && fw_nft_tables_same(fw, m, snap, want, tally) && fw_hook_intact(fw, &hook) &&
+	bool same = m->n && fw_nft_tables_same(fw, m, snap, want, tally);
+
+	/* Some 8 MB of text at 1,000 networks, not kept through a rebuild. */
+	fw_want_free(want);
+	if (same && fw_hook_intact(fw, &hook) &&
 	    (!fw_ipt_legacy_present() || fw_ipt_legacy_sync(&hook, fw_docker_nft(fw), err) == 0) &&
 	    fw_count_keys(&all, &keys) == 0) {
 		/* As fw_apply would leave them: the counting table's keys are
 		 * the model's, and its counters go on; guardnet's tables hold
-		 * what the batch it did not send would have made (the
-		 * comparison's batch, which is that one). */
+		 * what fw_apply's batch would have made of them, which the
+		 * comparison's batch tallies the same (its other messages, the
+		 * counting table whole and no iptables rule, are not in
+		 * guardnet's tables). */
 		note_tables(fw, tally);
 		fw->last_hook = hook;
 		fw->mark = m->mark;
@@ -258,12 +264,14 @@ int fw_apply_share(struct gn_fw *fw, const struct fw_share *from, const struct f
 		fw->current = fw->count_current = false;
 		fw->expect_known = false;
 		r = -ESTALE;
-	} else if (r < 0 && fw->events && fw_events_read(fw, &repair, &lost) == 0 && repair != FW_INTACT) {
+	} else if (r < 0 && fw->events && fw_events_read(fw, &repair, &lost) == 0 && repair == FW_REPAIR_TABLE) {
 		/* Refused because another program changed the table (deleted
-		 * it, say) since guardnet last wrote it: only a rebuild helps.
-		 * The events are read now, not by the main loop: an iptables
-		 * rule of guardnet's they say is gone is put back by the same
-		 * rebuild. */
+		 * it, say) since guardnet last wrote it: only a rebuild helps. */
+		r = -ESTALE;
+	} else if (r < 0 && repair == FW_REPAIR_HOOK && fw_repair_hook(fw, &(struct gn_err){ "" }) < 0) {
+		/* The events were read here, not by the main loop, which would
+		 * have put guardnet's iptables rule back: done here, or by
+		 * the rebuild if that fails.  The refusal itself stands. */
 		r = -ESTALE;
 	}
 	nft_batch_free(b);

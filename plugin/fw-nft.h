@@ -264,9 +264,11 @@ void fw_guard_raw_chain(struct nft_batch *b);
 void fw_guard_isolation(struct nft_batch *b);
 void fw_guard_uplinks_delta(struct nft_batch *b, const uint32_t *from, size_t n_from, const uint32_t *to,
 			    size_t n_to);
-/* Whether guardnet's tables in the kernel are those fw_apply builds for m
- * from nothing: fw_check finds no difference in them (fw-nft-check.c;
- * counters' values apart).  Anything it cannot read is a difference. */
+/* Whether guardnet's tables in the kernel (snap, or read now) are those
+ * fw_apply builds for m from nothing (want, or built now): fw_check finds
+ * no difference in them (fw-nft-check.c; counters' values apart).
+ * Anything it cannot read is a difference.  tally: what fw_apply's batch
+ * would tally for each of fw_families, filled when they are the same. */
 bool fw_nft_tables_same(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap,
 			const struct fw_want *want, struct nft_tally tally[FW_FAMILIES]);
 /* guardnet's tables read through own (fw_snapshot_read's socket). */

@@ -148,8 +148,9 @@ static int refuse(const struct nl_link *l, const char *what, struct gn_err *e)
 }
 
 /* Links read ahead are a few hundred milliseconds old at 1,000 networks:
- * one that went since is answered ENODEV, and is as absent as one the
- * reading did not find. */
+ * one that went since is answered ENODEV when a fix is sent to it, and is
+ * then as absent as one the reading did not find (one that needs no fix
+ * goes unnoticed, as one that goes right after the check would). */
 static void bridge_gone(struct repair *c, size_t i)
 {
 	const struct plan_bridge *b = &c->v.want->bridges[i];
@@ -287,7 +288,6 @@ int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_m
 	r = fw_sync(c.k->fw, m, fresh && !c.changes ? pre.fw : NULL, fwant, &rebuilt, &e);
 	if (fresh)
 		fw_snapshot_free(pre.fw);
-	fw_want_free(fwant);
 	log_info("reconcile: %zu bridges and %zu veth pairs wanted, %d change(s) to links; the firewall %s%s",
 		 want->n_bridges, want->n_veths, c.changes, r < 0 ? "failed" : rebuilt ? "rebuilt" : "as it should be",
 		 fresh && !c.changes ? " (its tables read ahead)" : "");
