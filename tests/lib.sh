@@ -25,6 +25,7 @@
 #   ok DESC, fail DESC              count a check
 #   check DESC CMD...               ok when CMD succeeds
 #   quiet CMD...                    CMD without its output (for check)
+#   logged CMD...                   the same, but a failure shows the end of its output
 #   summary [NAME]                  the last line; on failure also the logs of the test's daemons
 #   skip REASON                     "skip - REASON", exit 77 (a missing kernel feature, a missing tool)
 #   die DESC                        a FAIL line, the summary, exit 1
@@ -169,6 +170,14 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 
 # quiet COMMAND...: runs a command without its output (for check).
 quiet() { "$@" >/dev/null 2>&1; }
+# logged COMMAND...: as quiet, but a failure shows the end of its output.
+logged() {
+	local out=$GN_TMP/logged.out rc
+	"$@" >"$out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || tail -30 "$out" | sed 's/^/    | /'
+	return $rc
+}
 
 # summary [NAME]: the result line.  After a failure it shows the end of the
 # logs of the daemons this test started first, so that a CI log says why.

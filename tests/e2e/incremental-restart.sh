@@ -108,64 +108,56 @@ check "... by its own elements, the counting table not built again (handle $h0, 
 # Another program changes guardnet's table while the start-up check runs,
 # after the tables were read ahead: the nf_tables events socket listens
 # from before that reading, so the change is heard and put back once
-# serving begins.  The moment: guardnetd's read-ahead thread has ended (its
-# tables are read: three threads became two) and the check has not said
-# "reconcile:" (its comparison).  guardnetd is stopped there (SIGSTOP),
-# the chain flushed, and let go; it runs in a cgroup held to 5% of a CPU
-# (cgroup v1's cpu controller or v2's), so that the poll sees the threads.
-# A round that misses the moment is run again, up to 5 times.
-cg=
-if [ -w /sys/fs/cgroup/cpu/cgroup.procs ] && mkdir "/sys/fs/cgroup/cpu/gn-test-$H" 2>/dev/null; then
-	cg=/sys/fs/cgroup/cpu/gn-test-$H back=/sys/fs/cgroup/cpu$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ { print $3 }' /proc/self/cgroup)
-	echo 100000 >"$cg/cpu.cfs_period_us" && echo 5000 >"$cg/cpu.cfs_quota_us" || cg_bad=1
-elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null && mkdir "/sys/fs/cgroup/gn-test-$H" 2>/dev/null; then
-	cg=/sys/fs/cgroup/gn-test-$H back=/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' /proc/self/cgroup)
-	echo "5000 100000" >"$cg/cpu.max" || cg_bad=1
-fi
-# Back where the test runs, whatever is in it, then gone.
+# serving begins.  The moment is made, not waited for: while the read-ahead
+# thread (guardnetd's third) runs, the check's thread (its second), which
+# compares only after joining it, is frozen (cgroup v1 freezer, one thread
+# moved in); once the read-ahead thread has ended, the chain is flushed and
+# the check's thread thawed.  guardnetd runs in a cpu cgroup held to 1 ms
+# every 100 ms meanwhile, so that the poll sees its short-lived threads.
+fz=/sys/fs/cgroup/freezer/gn-test-$H cg=/sys/fs/cgroup/cpu/gn-test-$H
 uncap() {
 	local p
-	[ -n "$cg" ] && [ -d "$cg" ] || return 0
-	for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do
-		kill -CONT "$p" 2>/dev/null
-		echo "$p" >"$back/cgroup.procs" 2>/dev/null
-	done
-	rmdir "$cg" 2>/dev/null
+	for p in $(cat "$fz/tasks" 2>/dev/null); do echo "$p" >/sys/fs/cgroup/freezer/tasks 2>/dev/null; done
+	for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do echo "$p" >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null; done
+	rmdir "$fz" "$cg" 2>/dev/null
 }
-[ -z "$cg" ] || at_exit uncap
 # The poll, in the background while guardnetd starts: writes "window" when
-# it flushed at the moment, "late" when the check had compared already,
-# "missed" when it never saw the read-ahead thread.
+# it flushed at that moment, "late" when it caught the read-ahead thread
+# too late, "missed" when it never saw it.
 mid_check_flush() {
-	local pid= t n most=0 end=$((SECONDS + 60)) r=missed
+	local pid= t n=0 r=missed end=$((SECONDS + 60))
 	while [ $SECONDS -lt $end ]; do
 		[ -n "$pid" ] || pid=$(head -1 "$cg/cgroup.procs" 2>/dev/null)
-		[ -n "$pid" ] || continue
+		[ -n "$pid" ] && [ -d "/proc/$pid" ] || continue
 		t=(/proc/"$pid"/task/*)
-		n=${#t[@]}
-		[ "$n" -gt "$most" ] && most=$n
-		[ -d "/proc/$pid" ] || break
-		[ "$most" -ge 3 ] && [ "$n" -lt 3 ] || continue
-		kill -STOP "$pid"
-		if said "$from" "reconcile: "; then
-			r=late
-		elif in_ns "$H" nft flush chain inet guardnet forward; then
-			r=window
-		fi
-		kill -CONT "$pid"
-		break
+		[ ${#t[@]} -ge 3 ] && break
+		said "$from" "reconcile: " && { echo "$r" >"$GN_TMP/mid"; return; }
 	done
+	[ ${#t[@]} -ge 3 ] || { echo "$r" >"$GN_TMP/mid"; return; }
+	# The check's thread: the lower of the two after the main one.
+	n=$(printf '%s\n' "${t[@]##*/}" | sort -n | sed -n 2p)
+	echo "$n" >"$fz/tasks"
+	if said "$from" "reconcile: "; then
+		r=late
+	else
+		wait_until 30 eval '[ "$(ls /proc/'"$pid"'/task | wc -l)" -lt 3 ]' &&
+			in_ns "$H" nft flush chain inet guardnet forward && r=window
+	fi
+	echo "$n" >/sys/fs/cgroup/freezer/tasks
 	echo "$r" >"$GN_TMP/mid"
 }
-if [ -z "$cg" ] || [ -n "${cg_bad:-}" ]; then
-	say "not run: the start-up check under another program's change (no cgroup cpu controller to slow guardnetd)"
-	uncap
+if ! { [ -w /sys/fs/cgroup/freezer/tasks ] && [ -w /sys/fs/cgroup/cpu/cgroup.procs ]; }; then
+	say "not run: the start-up check under another program's change (needs cgroup v1's freezer and cpu controllers)"
 else
+	at_exit uncap
+	check "a frozen cgroup and a cpu cgroup of 1 ms every 100 ms for guardnetd" \
+		eval 'mkdir "$fz" "$cg" && echo FROZEN >"$fz/freezer.state" &&
+		      echo 100000 >"$cg/cpu.cfs_period_us" && echo 1000 >"$cg/cpu.cfs_quota_us"'
 	printf '#!/bin/sh\necho $$ >%s/cgroup.procs && exec %s "$@"\n' "$cg" "$GN_BIN" >"$GN_TMP/capped"
 	chmod +x "$GN_TMP/capped"
 	now=$(nft_dump "$H")
 	tries=
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3 4 5 6 7 8; do
 		must guardnetd_stop "$H"
 		from=$(($(wc -l <"$log") + 1))
 		mid_check_flush &
