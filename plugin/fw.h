@@ -140,9 +140,9 @@ void fw_want_free(struct fw_want *w);
 /* fw_apply, but sending nothing when guardnet's table and accept rule
  * are already what m makes them (start-up).  *changed says whether it
  * wrote.  snap: the tables as read earlier (nothing wrote since), NULL:
- * read them now; want: fw_want_build's for the same m, freed here, NULL:
- * built now. */
-int fw_sync(struct gn_fw *fw, const struct fw_model *m, const struct fw_snapshot *snap, struct fw_want *want,
+ * read them now; want: fw_want_build's for the same m, NULL: built now;
+ * both freed here. */
+int fw_sync(struct gn_fw *fw, const struct fw_model *m, struct fw_snapshot *snap, struct fw_want *want,
 	    bool *changed, struct gn_err *err);
 /* One endpoint's share goes from `from` to `to`: one transaction that
  * deletes the elements only `from` has and adds those only `to` has, and

@@ -285,9 +285,11 @@ int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_m
 	/* A link made or removed may have taken with it what the tables held
 	 * of it: read them again then.  The caller logs this one, like the
 	 * first failure above. */
-	r = fw_sync(c.k->fw, m, fresh && !c.changes ? pre.fw : NULL, fwant, &rebuilt, &e);
-	if (fresh)
+	if (fresh && c.changes) {
 		fw_snapshot_free(pre.fw);
+		pre.fw = NULL;
+	}
+	r = fw_sync(c.k->fw, m, fresh ? pre.fw : NULL, fwant, &rebuilt, &e);
 	log_info("reconcile: %zu bridges and %zu veth pairs wanted, %d change(s) to links; the firewall %s%s",
 		 want->n_bridges, want->n_veths, c.changes, r < 0 ? "failed" : rebuilt ? "rebuilt" : "as it should be",
 		 fresh && !c.changes ? " (its tables read ahead)" : "");
