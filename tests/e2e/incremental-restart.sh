@@ -171,7 +171,8 @@ else
 	check "... the check found the tables as read: nothing to rebuild" said "$from" "as it should be (its tables read ahead)"
 	same() { test "$(nft_dump "$H")" = "$now"; }
 	check "... and the table is as before, put back once serving began" wait_until 30 same
-	check "... by the change events heard meanwhile" said "$from" "changed by another program; put back"
+	# The log line follows the repair: polled as well.
+	check "... by the change events heard meanwhile" wait_until 10 said "$from" "changed by another program; put back"
 	uncap
 fi
 out=$(gnctl check)
