@@ -141,12 +141,12 @@ int fw_apply(struct gn_fw *fw, const struct fw_model *model, struct gn_err *err)
 			fw->current = fw->count_current = false;
 	}
 	if (r == 0) {
-		fw->last_hook = hook;
-		fw->mark = m->mark;
 		struct nft_tally tally[FW_FAMILIES];
 
 		for (size_t i = 0; i < FW_FAMILIES; i++)
 			tally[i] = nft_batch_tally(b, fw_families[i]);
+		fw->last_hook = hook;
+		fw->mark = m->mark;
 		fw->current = m->n > 0;
 		note_tables(fw, tally);
 		fw->count_current = fw->current;
@@ -196,9 +196,7 @@ int fw_sync(struct gn_fw *fw, const struct fw_model *model, struct fw_snapshot *
 	m->uplinks = fw->uplinks;
 	m->n_uplinks = fw->n_uplinks;
 	*changed = false;
-	bool same = m->n && fw_nft_tables_same(fw, m, snap, want, tally);
-
-	if (same && fw_hook_intact(fw, &hook) &&
+	if (m->n && fw_nft_tables_same(fw, m, snap, want, tally) && fw_hook_intact(fw, &hook) &&
 	    (!fw_ipt_legacy_present() || fw_ipt_legacy_sync(&hook, fw_docker_nft(fw), err) == 0) &&
 	    fw_count_keys(&all, &keys) == 0) {
 		/* As fw_apply would leave them: the counting table's keys are
