@@ -209,7 +209,7 @@ void kernel_check(void *ctx, const struct plan_links *want, const struct fw_mode
 	bool forward[2] = { false, false };
 
 	/* Veth pairs waiting to go would show as links nobody wants. */
-	kernel_flush(k);
+	kernel_reap_wait(k, NULL);
 	links(k, want, &c);
 	for (size_t i = 0; i < want->n_bridges; i++) {
 		forward[0] |= want->bridges[i].forward4;

@@ -26,6 +26,19 @@ struct kernel_prefetch {
 	struct fw_snapshot *fw;
 };
 
+/* Links deleted on a thread of their own (kernel-reap.c): the names
+ * waiting, oldest first, and the one being deleted. */
+struct kernel_reap {
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	pthread_t thread;
+	bool running, failed, quit;
+	struct gn_nl *nl;          /* the thread's */
+	char (*names)[GN_IFNAME_MAX + 1];
+	size_t n, cap;
+	char doing[GN_IFNAME_MAX + 1];
+};
+
 struct gn_kernel {
 	struct gn_nl *nl;
 	struct gn_fw *fw;
@@ -33,14 +46,18 @@ struct gn_kernel {
 	uint32_t *uplinks;         /* as last given to fw, ascending */
 	size_t n_uplinks;
 	bool classified;           /* uplinks holds a classification */
-	/* Host ends of veth pairs whose endpoints are gone, deleted once
-	 * Docker has its answer (kernel_flush): a deletion waits for the
-	 * kernel's RCU grace periods, tens of milliseconds. */
-	char (*doomed)[GN_IFNAME_MAX + 1];
-	size_t n_doomed, cap_doomed;
+	struct kernel_reap reap;
 	unsigned writes;           /* changes to links or tables guardnet made, ever */
 	struct kernel_prefetch pre;
 };
+
+/* Deletes the link named name on that thread, or here if it cannot start. */
+void kernel_reap(struct gn_kernel *k, const char *name);
+/* Returns once the link named name (NULL: every link handed over) is
+ * deleted. */
+void kernel_reap_wait(struct gn_kernel *k, const char *name);
+/* Deletes what is left, then ends the thread. */
+void kernel_reap_stop(struct gn_kernel *k);
 
 /* Starts the reading (the backend's prefetch). */
 void kernel_prefetch(void *ctx);

@@ -257,7 +257,7 @@ int kernel_reconcile(void *ctx, const struct plan_links *want, const struct fw_m
 	struct gn_err e;
 	int r;
 
-	kernel_flush(c.k);
+	kernel_reap_wait(c.k, NULL);
 	/* While the read-ahead, if any, is still reading the kernel; without
 	 * memory, fw_sync builds it. */
 	(void)fw_want_build(c.k->fw, m, &fwant);

@@ -90,23 +90,12 @@ void kernel_close(struct gn_kernel *k)
 	if (!k)
 		return;
 	kernel_prefetch_drop(k);
-	kernel_flush(k);
+	kernel_reap_stop(k);
 	nl_watch_close(k->watch);
 	nl_close(k->nl);
 	fw_close(k->fw);
 	free(k->uplinks);
-	free(k->doomed);
 	free(k);
-}
-
-void kernel_flush(struct gn_kernel *k)
-{
-	struct gn_err err;
-
-	for (size_t i = 0; i < k->n_doomed; i++)
-		if (nl_link_delete(k->nl, k->doomed[i], &err) < 0)
-			log_warnx("%s", err.msg);
-	k->n_doomed = 0;
 }
 
 /* The host-wide forwarding switches a bridge needs, which have no netlink
@@ -185,7 +174,7 @@ int kernel_bridge_up(struct gn_kernel *k, const struct plan_bridge *b, struct gn
 	const struct nl_ipv4_conf *c = kernel_bridge(b, &nb);
 	int r;
 
-	kernel_flush(k);
+	kernel_reap_wait(k, b->name);
 	r = nl_bridge_create(k->nl, &nb, err);
 	if (r == 0 && c && (r = nl_ipv4_conf_set(k->nl, b->name, c, err)) < 0)
 		nl_link_delete(k->nl, b->name, NULL);
@@ -205,7 +194,6 @@ static void k_network_down(void *ctx, const struct plan_bridge *b)
 	struct gn_kernel *k = ctx;
 	struct gn_err err;
 
-	kernel_flush(k);
 	k->writes++;
 	if (nl_link_delete(k->nl, b->name, &err) < 0)
 		log_warnx("network %.12s: %s", b->owner, err.msg);
@@ -216,7 +204,7 @@ int kernel_veth_up(struct gn_kernel *k, const struct plan_veth *v, struct gn_err
 	struct nl_veth nv = kernel_veth(v);
 
 	/* A pair of that name may be waiting to go. */
-	kernel_flush(k);
+	kernel_reap_wait(k, v->host);
 	return nl_veth_create(k->nl, &nv, err);
 }
 
@@ -228,26 +216,13 @@ static int k_endpoint_up(void *ctx, const struct plan_veth *v, struct gn_err *er
 
 /* Deleting one end of a veth pair deletes both.  The pair carries nothing
  * once the endpoint's elements are out of the firewall, which the driver
- * has done before: it goes after Docker has its answer. */
+ * has done before, so no request need wait for it (kernel-reap.c). */
 static void k_endpoint_down(void *ctx, const struct plan_veth *v)
 {
 	struct gn_kernel *k = ctx;
-	struct gn_err err;
 
 	k->writes++;
-	if (k->n_doomed == k->cap_doomed) {
-		size_t cap = k->cap_doomed ? 2 * k->cap_doomed : 16;
-		void *p = realloc(k->doomed, cap * sizeof *k->doomed);
-
-		if (!p) {
-			if (nl_link_delete(k->nl, v->host, &err) < 0)
-				log_warnx("endpoint %.12s: %s", v->owner, err.msg);
-			return;
-		}
-		k->doomed = p;
-		k->cap_doomed = cap;
-	}
-	snprintf(k->doomed[k->n_doomed++], sizeof k->doomed[0], "%s", v->host);
+	kernel_reap(k, v->host);
 }
 
 /* Each write counts, so that start-up's reading ahead is known stale

@@ -29,9 +29,6 @@ bool kernel_events_read(struct gn_kernel *k);
  * failed and the caller must apply the whole model. */
 int kernel_links_fd(struct gn_kernel *k);
 bool kernel_links_read(struct gn_kernel *k);
-/* Deletes the veth pairs of endpoints that went (backend endpoint_down
- * leaves them for this): call once Docker has its answers. */
-void kernel_flush(struct gn_kernel *k);
 /* What legacy iptables hosts need instead of events; call every few seconds. */
 void kernel_periodic(struct gn_kernel *k);
 

@@ -195,7 +195,6 @@ static int serve(struct gn_http *http, int sigfd, struct gn_kernel *kern, struct
 		if (metrics)
 			metrics_run(metrics);
 		/* What Docker need not wait for, now that it has its answers. */
-		kernel_flush(kern);
 		relays_sync(relay, driver);
 	}
 	close(ep);

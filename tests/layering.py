@@ -73,7 +73,7 @@ KERNEL_LIBS = {
 # of their own (a socket that answers requests cannot also take them).
 NETLINK_SOCKETS = {"nl-socket.c", "nl-diag.c", "nl-watch.c", "fw-apply.c", "fw-nft-events.c"}
 # The kernel layer: the files above and the backend that drives them.
-KERNEL_LAYER = set(KERNEL_LIBS) | {"kernel.c", "kernel.h", "kernel-int.h", "kernel-reconcile.c", "kernel-prefetch.c", "kernel-check.c",
+KERNEL_LAYER = set(KERNEL_LIBS) | {"kernel.c", "kernel.h", "kernel-int.h", "kernel-reconcile.c", "kernel-prefetch.c", "kernel-reap.c", "kernel-check.c",
                                    "nl.h", "fw.h", "fw-ipt-legacy.h"}
 # The HTTP/JSON boundary: only these see jansson.
 JSON_BOUNDARY = {"api.c", "control.c", "store.c", "json-decode.c", "json-decode-ep.c", "json-decode.h", "json-encode.c",

@@ -23,5 +23,5 @@ check "c3 is reached by c2" quiet dk "$H" exec c2 ping -q -c1 -W2 "$ip3"
 check "c3 has the MAC guardnet gave it" \
 	test "$(dk "$H" exec c3 cat /sys/class/net/eth0/address)" = "02:42:$(printf '%02x:%02x:%02x:%02x' ${ip3//./ })"
 must dk "$H" rm -f c3
-check "c3 gone: its pair is gone" bash -c "! ip -n $H link show gnh${ep3:0:12} 2>/dev/null"
+check "c3 gone: its pair is gone" wait_until 10 bash -c "! ip -n $H link show gnh${ep3:0:12}"
 summary
