@@ -4,6 +4,7 @@
  * running, and what they published or allowed must not outlive them.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -87,6 +88,8 @@ static bool container_gone(struct gn_driver *d, const struct gn_endpoint *ep)
 struct sweep_ctx {
 	struct gn_driver *d;
 	bool only_programmed, unjoined;
+	size_t from, to;           /* the watched suspects judged, by their place in the walk */
+	size_t at;                 /* watched suspects walked so far */
 	bool firewall;
 	size_t dropped, left;
 };
@@ -109,7 +112,8 @@ static void judge_suspects(void *p, void *ctx)
 		next = ep->next;
 		if (!ep->suspect)
 			continue;
-		if (ep->joined && (ep->programmed || !c->only_programmed) && container_gone(c->d, ep)) {
+		if (ep->joined && (ep->programmed || !c->only_programmed) && c->at++ >= c->from && c->at <= c->to &&
+		    container_gone(c->d, ep)) {
 			snprintf(why, sizeof why, "its container is gone (sandbox %s) and Docker's Leave never came",
 				 ep->sandbox_key);
 			if (forget(c->d, ep, why, &c->firewall) == 0) {
@@ -127,29 +131,43 @@ static void judge_suspects(void *p, void *ctx)
 	}
 }
 
-/* Returns how many suspects are dropped. */
-size_t driver_judge(struct gn_driver *d, bool only_programmed, bool unjoined)
+static size_t judge(struct gn_driver *d, struct sweep_ctx *c)
 {
-	struct sweep_ctx c = { .d = d, .only_programmed = only_programmed, .unjoined = unjoined };
-
-	state_each_network(&d->st, judge_suspects, &c);
-	if (c.firewall)
+	state_each_network(&d->st, judge_suspects, c);
+	if (c->firewall)
 		driver_restore_firewall(d);
 	/* Joined suspects stay watched until Docker names them or their
 	 * container goes: a container can run for months. */
-	if (unjoined && !c.left)
+	if (c->unjoined && !c->left)
 		d->suspects_until = 0;
-	return c.dropped;
+	return c->dropped;
+}
+
+/* Returns how many suspects are dropped. */
+size_t driver_judge(struct gn_driver *d, bool only_programmed, bool unjoined)
+{
+	struct sweep_ctx c = { .d = d, .only_programmed = only_programmed, .unjoined = unjoined, .to = SIZE_MAX };
+
+	return judge(d, &c);
 }
 
 void driver_sweep(struct gn_driver *d, long now)
 {
+	struct sweep_ctx c = { .d = d, .unjoined = true };
+
 	if (!d->swept) {
 		state_each_network(&d->st, mark_suspects, NULL);
 		d->swept = true;
 		d->suspects_until = now + DRIVER_SUSPECT_GRACE_S;
 		return;
 	}
-	if (d->suspects_until && now >= d->suspects_until)
-		driver_judge(d, false, true);
+	if (!d->suspects_until || now < d->suspects_until)
+		return;
+	/* A stat per watched suspect, on the event loop: after a restart at
+	 * 10,000 containers, all of them in every round took 4-6 ms of each
+	 * 2 s, which the request that came then waited for. */
+	c.from = d->sweep_next;
+	c.to = c.from + DRIVER_SWEEP_BATCH;
+	judge(d, &c);
+	d->sweep_next = c.at > c.to ? c.to - c.dropped : 0;
 }

@@ -29,6 +29,7 @@ struct gn_driver {
 	bool taken_stale;                /* taken may lack a change: rebuild it before use */
 	bool swept;                      /* driver_sweep has run once */
 	long suspects_until;             /* end of the suspects' grace period; 0: none left */
+	size_t sweep_next;               /* the next round's first watched suspect (driver_sweep) */
 	bool scope_global;               /* a Swarm driver: GetCapabilities says global */
 	struct gn_transport_port *ingress; /* Docker's routing mesh publishes these (sorted) */
 	size_t n_ingress;
@@ -87,13 +88,15 @@ int driver_reconcile(struct gn_driver *d, struct gn_err *err);
  * Every endpoint guardnetd starts with is a suspect until a request of
  * Docker's names it.  DRIVER_SUSPECT_GRACE_S after the start (Docker
  * retries a call for at most 30 s) the unjoined suspects are removed, and
- * from then on the joined ones as soon as their container is gone; during
- * the grace period only those whose host ports a new endpoint asks for.
+ * from then on the joined ones once their container is gone, looked at
+ * DRIVER_SWEEP_BATCH per call in turn; during the grace period only those
+ * whose host ports a new endpoint asks for, and those at once.
  * Call once after loading the state, before the kernel is reconciled,
  * then every few seconds; now is CLOCK_MONOTONIC in seconds.
  * (CreateEndpoint also removes an endpoint whose address Docker hands out
  * again.) */
 #define DRIVER_SUSPECT_GRACE_S 30
+#define DRIVER_SWEEP_BATCH 512
 void driver_sweep(struct gn_driver *d, long now);
 
 /* Reads which ports Docker's routing mesh publishes here (backend's
