@@ -396,7 +396,7 @@ int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err
 {
 	char buf[NL_BUF_SIZE];
 	struct nl_link l;
-	int r = claim(nl, v->host, "veth", v->alias, v->host_mac, err), midx;
+	int r = claim(nl, v->host, "veth", v->alias, v->host_mac, err), midx, off;
 
 	if (r < 0)
 		return r;
@@ -410,6 +410,8 @@ int nl_veth_create(struct gn_nl *nl, const struct nl_veth *v, struct gn_err *err
 	r = nl_talk(nl, nl_msg_port_conf(buf, v->host, v->alias), NULL, NULL);
 	if (r < 0)
 		log_debug("%s: IPv6 address generation stays on: %s", v->host, strerror(-r));
+	if ((off = nl_port_ipv6_off(v->host)) < 0)
+		log_debug("%s: IPv6 stays on: %s", v->host, strerror(-off));
 	/* Asking for the link makes the kernel apply its pending carrier
 	 * state (linkwatch_sync_dev in rtnl_getlink): down until the
 	 * container's end is up.  Left "unknown", the bridge takes the new

@@ -124,6 +124,9 @@ int nl_ipv4_conf_get(struct gn_nl *nl, const char *link, struct nl_ipv4_conf *re
  * these read and write /proc/sys, and fail where it is read-only. */
 int nl_forwarding_get(int family, bool *ret);
 int nl_forwarding_set(int family, bool on, struct gn_err *err);
+/* net.ipv6.conf.LINK.disable_ipv6=1 for a bridge port (nl_veth_create);
+ * 0 or a negative errno. */
+int nl_port_ipv6_off(const char *link);
 
 /* The host's links, kept up to date from rtnetlink's notifications
  * (nl-watch.c): which links exist, of what kind, whose ports they are,

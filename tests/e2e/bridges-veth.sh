@@ -18,6 +18,10 @@ must_read ep3 dk "$H" inspect -f '{{(index .NetworkSettings.Networks "n4").Endpo
 must_read ip3 ctr_ip "$H" c3 n4
 check "c3's host end: up on the bridge, c3's alias" bash -c "ip -n $H -d -o link show \
 	gnh${ep3:0:12} | grep 'master gn-$br' | grep ',UP' | grep -q 'alias guardnet:$ep3'"
+check "c3's host end has no IPv6 (disable_ipv6=1), so no multicast route of its own" bash -c "
+	test \"\$(ip netns exec $H cat /proc/sys/net/ipv6/conf/gnh${ep3:0:12}/disable_ipv6)\" = 1 &&
+	! ip -n $H -6 route show table all dev gnh${ep3:0:12} | grep -q ."
+check "the bridge keeps its IPv6 route" bash -c "ip -n $H -6 route show table all dev gn-$br | grep -q ff00::/8"
 check "c3 reaches c1" quiet dk "$H" exec c3 ping -q -c1 -W2 "$ip1"
 check "c3 is reached by c2" quiet dk "$H" exec c2 ping -q -c1 -W2 "$ip3"
 check "c3 has the MAC guardnet gave it" \
