@@ -96,6 +96,8 @@ int main(void)
 	srunner_add_suite(sr, options_suite());
 	srunner_add_suite(sr, decode_suite());
 	srunner_add_suite(sr, api_suite());
+	srunner_add_suite(sr, api_swarm_suite());
+	srunner_add_suite(sr, api_oper_suite());
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, http_suite());

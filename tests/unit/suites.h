@@ -12,6 +12,8 @@ Suite *addr_suite(void);
 Suite *options_suite(void);
 Suite *decode_suite(void);
 Suite *api_suite(void);
+Suite *api_swarm_suite(void);
+Suite *api_oper_suite(void);
 Suite *store_suite(void);
 Suite *config_suite(void);
 Suite *http_suite(void);
