@@ -70,6 +70,7 @@ struct gn_relay {
 	 * the ports beyond (over: neither open nor failed) are not served
 	 * rather than starving guardnetd of descriptors for its own work. */
 	size_t n_open, max_listeners, n_failed, over, over_logged;
+	long over_logged_at;            /* when over was last logged (report_over) */
 	int *spare;                     /* inherited sockets not taken over yet */
 	size_t n_spare;
 	bool synced;                    /* applied a list once: spares left are given up */

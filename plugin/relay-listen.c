@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <netinet/in.h>
@@ -160,14 +161,28 @@ static const struct gn_relay_svc *wanted(const struct gn_relay_svc *v, size_t n,
 	return n ? bsearch(&port, v, n, sizeof *v, svc_port) : NULL;
 }
 
+/* Over the budget, every container that comes or goes changes the count:
+ * a line each filled the log of a host of 10,000 endpoints (two per
+ * container in tests/bench/endpoints.sh).  Going over and coming back are
+ * said at once, a new count at most once a minute. */
 static void report_over(struct gn_relay *r)
 {
+	struct timespec now;
+
 	r->over = r->n_ls - r->n_open - r->n_failed;
-	if (r->over && r->over != r->over_logged)
+	if (r->over == r->over_logged)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (r->over && r->over_logged && now.tv_sec - r->over_logged_at < 60)
+		return;
+	if (r->over)
 		log_warnx("relay: %zu of the host's [::1] ports are not served: the %zu listening sockets it holds are "
 			  "all guardnetd's descriptor limit leaves for them (raise LimitNOFILE)",
 			  r->over, r->n_open);
+	else
+		log_info("relay: every port of [::1] it relays is served again");
 	r->over_logged = r->over;
+	r->over_logged_at = now.tv_sec;
 }
 
 void relay_apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <netinet/in.h>
 
 #include "addr.h"
+#include "log.h"
 #include "relay.h"
 #include "suites.h"
 
@@ -313,6 +315,74 @@ START_TEST(a_port_over_the_budget_is_served_when_one_goes)
 }
 END_TEST
 
+/* Lines of the log (stderr, into a file meanwhile) that hold what. */
+static size_t lines_with(FILE *f, const char *what)
+{
+	char line[2048];
+	size_t n = 0;
+
+	rewind(f);
+	while (fgets(line, sizeof line, f))
+		n += strstr(line, what) != NULL;
+	return n;
+}
+
+/* Polls for a line of the log holding what, up to 2 s. */
+static bool logged(FILE *f, const char *what)
+{
+	for (int i = 0; i < 200; i++) {
+		fflush(stderr);
+		if (lines_with(f, what))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Over the budget, each container that comes or goes changes how many
+ * ports are not served; going over is logged once, not once per change,
+ * and so is coming back.  (The relay applies changes on its thread, in
+ * order: what a change logs shows those before it applied.) */
+START_TEST(going_over_the_budget_is_logged_once)
+{
+	struct gn_relay_change c[6];
+	struct gn_relay *small;
+	struct gn_err err;
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(relay_start(&small, NULL, 0, 8, 2, &err), 0);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	log_init(0);
+	for (int i = 0; i < 6; i++) {
+		c[i] = (struct gn_relay_change){ .s = { .proto = 6, .port = free_port6(), .to_port = server_port } };
+		addr_parse("127.0.0.1", &c[i].s.to, "x", NULL);
+		ck_assert_int_eq(relay_change(small, &c[i], 1), 0);
+		if (i == 2)
+			ck_assert_msg(logged(f, "1 of the host's [::1] ports are not served"), "going over is logged");
+	}
+	/* 4 over, then 3, 2, 1, 0 as ports go: two are left for two sockets. */
+	for (int i = 0; i < 6; i++) {
+		if (i == 1 || i == 2)
+			continue;
+		c[i].gone = true;
+		ck_assert_int_eq(relay_change(small, &c[i], 1), 0);
+	}
+	ck_assert_msg(logged(f, "served again"), "coming back is logged");
+	relay_stop(small, true);
+	log_init(getenv("GN_TEST_LOG") ? 1 : -1);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	ck_assert_uint_eq(lines_with(f, "are not served"), 1);
+	ck_assert_uint_eq(lines_with(f, "served again"), 1);
+	fclose(f);
+}
+END_TEST
+
 Suite *relay_suite(void)
 {
 	Suite *s = suite_create("relay");
@@ -326,6 +396,7 @@ Suite *relay_suite(void)
 	tcase_add_test(tc, ports_changed_one_by_one);
 	tcase_add_test(tc, listeners_within_their_budget);
 	tcase_add_test(tc, a_port_over_the_budget_is_served_when_one_goes);
+	tcase_add_test(tc, going_over_the_budget_is_logged_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
