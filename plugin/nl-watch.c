@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "nl-msg.h"
+#include "uplinks.h"
 
 /* One global address: which link holds it. */
 struct watched_addr {
@@ -33,7 +34,8 @@ struct nl_watch {
 	size_t n_links, cap_links;
 	struct watched_addr *addrs;
 	size_t n_addrs, cap_addrs;
-	bool changed;
+	bool changed;                /* something uplinks_classify reads */
+	bool addrs_changed;          /* global_addr to be marked again */
 };
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
@@ -69,6 +71,22 @@ static size_t link_pos(const struct nl_watch *w, uint32_t ifindex, bool *found)
 	return lo;
 }
 
+static bool holds_global(const struct nl_watch *w, uint32_t ifindex)
+{
+	for (size_t i = 0; i < w->n_addrs; i++)
+		if (w->addrs[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/* Containers' veth pairs come and go without changing the uplinks
+ * (uplinks_inert): classifying every link again for each of them took
+ * milliseconds on a host of 10,000, which the next request waited for. */
+static bool counts(const struct nl_watched *x)
+{
+	return !uplinks_inert(x->link.kind, x->global_addr);
+}
+
 static int link_put(struct nl_watch *w, const struct nl_link *l)
 {
 	bool found;
@@ -80,13 +98,15 @@ static int link_put(struct nl_watch *w, const struct nl_link *l)
 		memmove(&w->links[i + 1], &w->links[i], (w->n_links - i) * sizeof *w->links);
 		w->n_links++;
 		memset(&w->links[i], 0, sizeof w->links[i]);
-		w->changed = true;
+		w->links[i].link = *l;
+		w->links[i].global_addr = holds_global(w, (uint32_t)l->ifindex);
+		w->changed |= counts(&w->links[i]);
 	}
 	/* A notification repeats a link whenever anything of it changes
 	 * (statistics, carrier); only what classification reads counts. */
 	if (found && (strcmp(w->links[i].link.kind, l->kind) || w->links[i].link.master != l->master ||
 		      strcmp(w->links[i].link.alias, l->alias) || strcmp(w->links[i].link.name, l->name)))
-		w->changed = true;
+		w->changed |= counts(&w->links[i]) || !uplinks_inert(l->kind, w->links[i].global_addr);
 	w->links[i].link = *l;
 	w->links[i].loopback = l->ifindex == 1;
 	return 0;
@@ -99,9 +119,9 @@ static void link_drop(struct nl_watch *w, uint32_t ifindex)
 
 	if (!found)
 		return;
+	w->changed |= counts(&w->links[i]);
 	memmove(&w->links[i], &w->links[i + 1], (w->n_links - i - 1) * sizeof *w->links);
 	w->n_links--;
-	w->changed = true;
 }
 
 static bool addr_same(const struct watched_addr *x, const struct watched_addr *y)
@@ -139,12 +159,12 @@ static int addr_event(struct nl_watch *w, const struct nlmsghdr *nlh)
 		;
 	if (nlh->nlmsg_type == RTM_DELADDR && i < w->n_addrs) {
 		w->addrs[i] = w->addrs[--w->n_addrs];
-		w->changed = true;
+		w->changed = w->addrs_changed = true;
 	} else if (nlh->nlmsg_type == RTM_NEWADDR && i == w->n_addrs) {
 		if (grow((void **)&w->addrs, &w->cap_addrs, w->n_addrs, sizeof *w->addrs) < 0)
 			return -ENOMEM;
 		w->addrs[w->n_addrs++] = x;
-		w->changed = true;
+		w->changed = w->addrs_changed = true;
 	}
 	return 0;
 }
@@ -282,7 +302,11 @@ int nl_watch_read(struct nl_watch *w, bool *changed, struct gn_err *err)
 	}
 	if (lost && r == 0)
 		r = dump(w, err);
-	mark_global(w);
+	/* A walk of every link: only when an address came or went (a link's
+	 * own mark comes with it, link_put). */
+	if (w->addrs_changed)
+		mark_global(w);
+	w->addrs_changed = false;
 	*changed = w->changed;
 	return r;
 }

@@ -13,14 +13,15 @@ static bool is_bridge(const struct uplink_link *l)
 	return kind_is(l, "bridge") || kind_is(l, "openvswitch");
 }
 
+bool uplinks_inert(const char *kind, bool global_addr)
+{
+	return !global_addr && (!strcmp(kind, "veth") || !strcmp(kind, "tun"));
+}
+
 /* Whether l would be an uplink were it nobody's port. */
 static bool on_its_own(const struct uplink_link *l)
 {
-	if (l->loopback || l->ours || is_bridge(l))
-		return false;
-	if (kind_is(l, "veth") || kind_is(l, "tun"))
-		return l->global_addr;
-	return true;
+	return !l->loopback && !l->ours && !is_bridge(l) && !uplinks_inert(l->kind, l->global_addr);
 }
 
 static int by_ifindex(const void *key, const void *elem)

@@ -33,4 +33,10 @@ struct uplink_link {
  * macvlan, vxlan, wireguard, ...) is one. */
 size_t uplinks_classify(const struct uplink_link *v, size_t n, uint32_t *ret);
 
+/* Whether a link of kind, with or without a global address, counts for
+ * nothing in uplinks_classify: a veth or tun without one is no uplink and
+ * makes no bridge one, so its coming, going and changes leave the uplinks
+ * as they were (nl-watch.c: a container's veth pair). */
+bool uplinks_inert(const char *kind, bool global_addr);
+
 #endif

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -142,6 +143,46 @@ START_TEST(uplinks_by_kind)
 }
 END_TEST
 
+/* What the link watch relies on to skip classifying again (nl-watch.c):
+ * on random hosts, inert links (a veth or tun without a global address,
+ * of any master) added anywhere change no uplink. */
+START_TEST(inert_links_change_no_uplink)
+{
+	static const char *kinds[] = { "", "bridge", "veth", "tun", "vlan", "openvswitch", "bond", "wireguard" };
+	struct uplink_link v[64], w[64];
+	uint32_t a[64], b[64];
+
+	srandom(17);
+	for (int round = 0; round < 500; round++) {
+		size_t n = 1 + (size_t)random() % 24, m = 0, na, nb;
+
+		for (size_t i = 0; i < n; i++) {
+			v[i] = (struct uplink_link){ .ifindex = (uint32_t)(2 * i + 1), .loopback = i == 0,
+						     .ours = random() % 5 == 0, .global_addr = random() % 2 };
+			snprintf(v[i].kind, sizeof v[i].kind, "%s", kinds[random() % 8]);
+			if (random() % 3 == 0)
+				v[i].master = (uint32_t)(2 * ((size_t)random() % n) + 1);
+		}
+		/* The same host with links between its own (even ifindexes),
+		 * random ones that uplinks_inert calls inert. */
+		for (size_t i = 0; i < n; i++) {
+			struct uplink_link x = { .ifindex = (uint32_t)(2 * i), .global_addr = random() % 2 };
+
+			snprintf(x.kind, sizeof x.kind, "%s", kinds[random() % 8]);
+			if (random() % 2)
+				x.master = (uint32_t)(2 * ((size_t)random() % n) + 1);
+			if (uplinks_inert(x.kind, x.global_addr))
+				w[m++] = x;
+			w[m++] = v[i];
+		}
+		na = uplinks_classify(v, n, a);
+		nb = uplinks_classify(w, m, b);
+		ck_assert_uint_eq(na, nb);
+		ck_assert(!na || !memcmp(a, b, na * sizeof *a));
+	}
+}
+END_TEST
+
 Suite *addr_suite(void)
 {
 	Suite *s = suite_create("addr");
@@ -153,6 +194,7 @@ Suite *addr_suite(void)
 	tcase_add_test(tc, contains);
 	tcase_add_test(tc, ifnames_macs);
 	tcase_add_test(tc, uplinks_by_kind);
+	tcase_add_test(tc, inert_links_change_no_uplink);
 	suite_add_tcase(s, tc);
 	return s;
 }
