@@ -92,6 +92,7 @@ struct sweep_ctx {
 	size_t at;                 /* watched suspects walked so far */
 	bool firewall;
 	size_t dropped, left;
+	size_t dropped_in_window;  /* of dropped, those of from..to */
 };
 
 static void mark_suspects(void *p, void *ctx)
@@ -118,6 +119,7 @@ static void judge_suspects(void *p, void *ctx)
 				 ep->sandbox_key);
 			if (forget(c->d, ep, why, &c->firewall) == 0) {
 				c->dropped++;
+				c->dropped_in_window++;
 				continue;
 			}
 		} else if (!ep->joined && c->unjoined) {
@@ -169,5 +171,7 @@ void driver_sweep(struct gn_driver *d, long now)
 	c.from = d->sweep_next;
 	c.to = c.from + DRIVER_SWEEP_BATCH;
 	judge(d, &c);
-	d->sweep_next = c.at > c.to ? c.to - c.dropped : 0;
+	/* Those dropped are no longer walked: the next round starts that much
+	 * earlier in the walk. */
+	d->sweep_next = c.at > c.to ? c.to - c.dropped_in_window : 0;
 }

@@ -161,10 +161,11 @@ static const struct gn_relay_svc *wanted(const struct gn_relay_svc *v, size_t n,
 	return n ? bsearch(&port, v, n, sizeof *v, svc_port) : NULL;
 }
 
-/* Over the budget, every container that comes or goes changes the count:
- * a line each filled the log of a host of 10,000 endpoints (two per
- * container in tests/bench/endpoints.sh).  Going over and coming back are
- * said at once, a new count at most once a minute. */
+/* Over the budget, every container that comes or goes changes the count
+ * (at the budget exactly, it goes over and back): a line each filled the
+ * log of a host of 10,000 endpoints, two per container in
+ * tests/bench/endpoints.sh.  The first time over is said at once, any
+ * change after it at most once a minute. */
 static void report_over(struct gn_relay *r)
 {
 	struct timespec now;
@@ -173,7 +174,7 @@ static void report_over(struct gn_relay *r)
 	if (r->over == r->over_logged)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (r->over && r->over_logged && now.tv_sec - r->over_logged_at < 60)
+	if (r->over_logged_at && now.tv_sec - r->over_logged_at < 60)
 		return;
 	if (r->over)
 		log_warnx("relay: %zu of the host's [::1] ports are not served: the %zu listening sockets it holds are "
@@ -182,7 +183,7 @@ static void report_over(struct gn_relay *r)
 	else
 		log_info("relay: every port of [::1] it relays is served again");
 	r->over_logged = r->over;
-	r->over_logged_at = now.tv_sec;
+	r->over_logged_at = now.tv_sec ? now.tv_sec : 1;
 }
 
 void relay_apply(struct gn_relay *r, const struct gn_relay_svc *v, size_t n)

@@ -216,19 +216,16 @@ static size_t endpoints_left(void)
 	return n;
 }
 
-/* After a restart of a host with thousands of containers, each round
- * looks at DRIVER_SWEEP_BATCH of them in turn, not all (a stat each, on
- * the event loop), and the next round goes on from there. */
-START_TEST(watched_in_turns)
+/* n endpoints on a /16 network, those from joined_from on joined to the
+ * sandbox sb; the containers are gone once sb is removed and gone() is
+ * called. */
+static void many(size_t n, size_t joined_from, const char *sb)
 {
 	static const char *wide = "{\"NetworkID\":\"" NET "\",\"Options\":{},\"IPv4Data\":[{\"Gateway\":"
 				  "\"10.96.0.1/16\",\"Pool\":\"10.96.0.0/16\"}],\"IPv6Data\":[]}";
-	const size_t n = DRIVER_SWEEP_BATCH + DRIVER_SWEEP_BATCH / 2;
-	char sb[600], id[65], body[800];
-	int fd;
+	char id[65], body[800];
+	int fd = open(sb, O_CREAT | O_WRONLY, 0600);
 
-	snprintf(sb, sizeof sb, "%s/sb", h.dir);
-	fd = open(sb, O_CREAT | O_WRONLY, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	host_must(&h, "/NetworkDriver.CreateNetwork", wide);
@@ -237,23 +234,63 @@ START_TEST(watched_in_turns)
 		snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"%s\",\"Interface\":{"
 			 "\"Address\":\"10.96.%zu.%zu/16\"},\"Options\":{}}", id, 1 + i / 200, 1 + i % 200);
 		host_must(&h, "/NetworkDriver.CreateEndpoint", body);
+		if (i < joined_from)
+			continue;
 		snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"EndpointID\":\"%s\",\"SandboxKey\":"
 			 "\"%s\",\"Options\":{}}", id, sb);
 		host_must(&h, "/NetworkDriver.Join", body);
 	}
-	driver_sweep(&h.drv, 100);
-	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S);
+}
+
+static void all_gone(size_t n, const char *sb)
+{
+	char id[65];
+
 	unlink(sb);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(id, sizeof id, "%08zx%s", i, EP_A + 8);
 		veth_gone(id);
 	}
+}
+
+/* After a restart of a host with thousands of containers, each round
+ * looks at DRIVER_SWEEP_BATCH of them in turn, not all (a stat each, on
+ * the event loop), and the next round goes on from there. */
+START_TEST(watched_in_turns)
+{
+	const size_t n = DRIVER_SWEEP_BATCH + DRIVER_SWEEP_BATCH / 2;
+	char sb[600];
+
+	snprintf(sb, sizeof sb, "%s/sb", h.dir);
+	many(n, 0, sb);
+	driver_sweep(&h.drv, 100);
+	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	all_gone(n, sb);
 	/* The round at the grace's end looked at the first batch (all alive
 	 * then), so this one looks at the rest, and the next at the first
 	 * batch again. */
 	driver_sweep(&h.drv, 102 + DRIVER_SUSPECT_GRACE_S);
 	ck_assert_uint_eq(endpoints_left(), DRIVER_SWEEP_BATCH);
 	driver_sweep(&h.drv, 104 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_uint_eq(endpoints_left(), 0);
+}
+END_TEST
+
+/* The round at the grace's end drops the unjoined suspects besides a
+ * batch of watched ones; the next round goes on where the watched ones'
+ * batch ended (it once subtracted the unjoined too, and skipped a round). */
+START_TEST(unjoined_and_watched_in_one_round)
+{
+	const size_t unjoined = 100, n = unjoined + DRIVER_SWEEP_BATCH + 88;
+	char sb[600];
+
+	snprintf(sb, sizeof sb, "%s/sb", h.dir);
+	many(n, unjoined, sb);
+	driver_sweep(&h.drv, 100);
+	all_gone(n, sb);
+	driver_sweep(&h.drv, 100 + DRIVER_SUSPECT_GRACE_S);
+	ck_assert_uint_eq(endpoints_left(), 88);
+	driver_sweep(&h.drv, 102 + DRIVER_SUSPECT_GRACE_S);
 	ck_assert_uint_eq(endpoints_left(), 0);
 }
 END_TEST
@@ -334,6 +371,7 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, port_of_an_abandoned_endpoint_is_freed_at_once);
 	tcase_add_test(tc, watched_after_the_grace);
 	tcase_add_test(tc, watched_in_turns);
+	tcase_add_test(tc, unjoined_and_watched_in_one_round);
 	tcase_add_test(tc, named_by_docker_is_no_suspect);
 	tcase_add_test(tc, joined_since_the_start_is_kept);
 	tcase_add_test(tc, sandbox_in_an_unseen_directory_proves_nothing);
