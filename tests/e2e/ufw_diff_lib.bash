@@ -142,18 +142,23 @@ both() {
 # installed (what ufw --force reset leaves, without the backups), the
 # commands run while UFW is disabled (they only write its files), in one
 # process (ufw_batch.py), then ufw --force enable.  Prints the refused ones.
+# diff_forget X: no connection of earlier probes lives on in host X: UFW
+# accepts what conntrack calls established before any rule decides, and a
+# probe's random source port may repeat an earlier probe's.  In host X's
+# namespace (on only tells ufw which host; conntrack would flush the
+# machine's own table).  Prints what went wrong, if anything.
+diff_forget() {
+	local left
+	in_ns "${GN_TAG}$1" conntrack -F >/dev/null 2>&1 || echo "conntrack: -F failed on host $1"
+	left=$(in_ns "${GN_TAG}$1" conntrack -C 2>/dev/null)
+	[ "$left" = 0 ] || echo "conntrack: host $1 holds ${left:-an unknown number of} flows after the flush"
+}
+
 diff_load() {
-	local x=$1 left
+	local x=$1
 	diff_split "$2"
 	on "$x" ufw_init force-stop >/dev/null
-	# No connection of an earlier set lives on: UFW accepts what conntrack
-	# calls established before any rule of the set decides, and a probe's
-	# random source port may repeat one of an earlier set's.  In host X's
-	# namespace (on only tells ufw which host; conntrack would flush the
-	# machine's own table).
-	in_ns "${GN_TAG}$x" conntrack -F >/dev/null 2>&1 || echo "conntrack: -F failed on host $x"
-	left=$(in_ns "${GN_TAG}$x" conntrack -C 2>/dev/null)
-	[ "$left" = 0 ] || echo "conntrack: host $x holds ${left:-an unknown number of} flows after the flush"
+	diff_forget "$x"
 	# Over the files, never in place of /etc/ufw: guardnetd sees that
 	# directory (a bind mount, host_mounts).
 	cp -a "$GN_TMP/pristine-$x/etc/." "$GN_TMP/gn-${GN_TAG}$x/ufwroot/etc/"
