@@ -137,6 +137,11 @@ def nft_mappings(table):
 
 def check_all(a):
     dk = Docker(a.docker)
+    # guardnetctl check first: it returns once guardnetd has deleted the
+    # veth pairs of removed endpoints, which it does on a thread after
+    # answering Docker (plugin/kernel-reap.c), so the links read below are
+    # the settled ones.
+    ctl = run([a.ctl, "--socket", a.control, "check"], check=False)
     nets, eps, running = docker_view(dk, a.driver)
     status = json.loads(run([a.ctl, "--socket", a.control, "--no-docker", "--json", "status"]).stdout)
     st_nets = state_files(a.state, "networks")
@@ -284,9 +289,8 @@ def check_all(a):
             if m and not any(e.startswith(m.group(1)) for e in g_eps):
                 problem(f"nft: {name} is left for a removed endpoint")
 
-    r = run([a.ctl, "--socket", a.control, "check"], check=False)
-    if r.returncode != 0:
-        problem(f"guardnetctl check: {r.stdout.strip()} {r.stderr.strip()}")
+    if ctl.returncode != 0:
+        problem(f"guardnetctl check: {ctl.stdout.strip()} {ctl.stderr.strip()}")
     return running
 
 
