@@ -9,11 +9,19 @@
  *     order, FORWARD no longer jumping to DOCKER-USER, no filter table,
  *     removal, Docker's nftables backend), parsed back with libnftnl.
  * Both are compared with tests/unit/golden/iptc_*.txt (`make golden`).
+ * And the xtables lock, taken the way iptables waits for it, against
+ * processes that keep it queued as a busy dockerd's iptables calls do.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <libiptc/libip6tc.h>
 #include <libiptc/libiptc.h>
@@ -241,6 +249,94 @@ START_TEST(nft_policy_drop)
 }
 END_TEST
 
+/* A process that takes the lock at path and lets go of it, again and
+ * again, holding it hold_ms each time, until stop's write end closes; it
+ * writes a byte to ready once it first had it. */
+static pid_t locker(const char *path, int hold_ms, int ready, const int stop[2])
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid)
+		return pid;
+	close(stop[1]);
+	for (bool first = true;; first = false) {
+		struct pollfd p = { .fd = stop[0], .events = POLLIN };
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+
+		if (fd < 0 || flock(fd, LOCK_EX) < 0)
+			_exit(1);
+		if (first && write(ready, "x", 1) != 1)
+			_exit(1);
+		if (poll(&p, 1, hold_ms) != 0)
+			_exit(0);
+		close(fd);
+	}
+}
+
+static char lock_path[] = "/tmp/gn-unit-xtables.XXXXXX";
+
+static void lockers(pid_t *pids, size_t n, int hold_ms, int *stop_w)
+{
+	int ready[2], stop[2];
+	char c;
+
+	ck_assert_int_ge(mkstemp(lock_path), 0);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(stop), 0);
+	for (size_t i = 0; i < n; i++)
+		pids[i] = locker(lock_path, hold_ms, ready[1], stop);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(stop[0]);
+	close(ready[0]);
+	close(ready[1]);
+	*stop_w = stop[1];
+}
+
+static void lockers_end(pid_t *pids, size_t n, int stop_w)
+{
+	close(stop_w);
+	for (size_t i = 0; i < n; i++) {
+		int status;
+
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a locker failed (status %d)", status);
+	}
+	unlink(lock_path);
+}
+
+/* Three processes always queued behind each other (each holds the lock
+ * 20 ms, so one of them is always waiting when another lets go): a poller
+ * with LOCK_NB never finds it free; a waiter in the queue gets its turn. */
+START_TEST(lock_waits_in_the_queue)
+{
+	pid_t pids[3];
+	int stop, fd;
+
+	lockers(pids, 3, 20, &stop);
+	fd = fw_ipt_legacy_lock(lock_path, 3000);
+	ck_assert_msg(fd >= 0, "the lock was not had in 3 s behind three queued holders: %s", strerror(-fd));
+	close(fd);
+	lockers_end(pids, 3, stop);
+}
+END_TEST
+
+/* One holder that never lets go: the wait ends, and says so. */
+START_TEST(lock_wait_ends)
+{
+	pid_t pid;
+	int stop, fd;
+
+	lockers(&pid, 1, 60000, &stop);
+	fd = fw_ipt_legacy_lock(lock_path, 200);
+	ck_assert_int_eq(fd, -EWOULDBLOCK);
+	fd = fw_ipt_legacy_lock(lock_path, 0);
+	ck_assert_int_eq(fd, -EWOULDBLOCK);
+	lockers_end(&pid, 1, stop);
+}
+END_TEST
+
 Suite *iptc_suite(void)
 {
 	Suite *s = suite_create("iptc");
@@ -249,6 +345,10 @@ Suite *iptc_suite(void)
 	tcase_add_test(tc, legacy_rule);
 	tcase_add_test(tc, nft_hook);
 	tcase_add_test(tc, nft_policy_drop);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("xtables lock");
+	tcase_add_test(tc, lock_waits_in_the_queue);
+	tcase_add_test(tc, lock_wait_ends);
 	suite_add_tcase(s, tc);
 	return s;
 }
