@@ -90,13 +90,17 @@ bool trash_take(struct store_trash *t, int dirfd, const char *name, bool move)
 	n = __atomic_fetch_add(&t->seq, 1, __ATOMIC_RELAXED);
 	snprintf(to, sizeof to, "%lu", n);
 	r = move ? renameat(dirfd, name, t->fd, to) : linkat(dirfd, name, t->fd, to, 0);
-	if (r < 0)
-		return false;
+	return r == 0;
+}
+
+void trash_empty(struct store_trash *t)
+{
+	if (!t->running)
+		return;
 	pthread_mutex_lock(&t->lock);
 	t->dirty = true;
 	pthread_cond_signal(&t->wake);
 	pthread_mutex_unlock(&t->lock);
-	return true;
 }
 
 void trash_close(struct store_trash *t)

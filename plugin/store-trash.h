@@ -20,10 +20,15 @@ struct store_trash {
 
 /* Empties the directory fd (what a crash left) and starts the thread. */
 void trash_open(struct store_trash *t, int fd);
-/* Links (move: moves) dirfd/name into the trash, for the thread to
- * unlink; false when it could not (no file of that name, no thread), and
- * the caller frees the file itself. */
+/* Links (move: moves) dirfd/name into the trash; false when it could not
+ * (no file of that name, no thread), and the caller frees the file
+ * itself. */
 bool trash_take(struct store_trash *t, int dirfd, const char *name, bool move);
+/* Has the thread unlink what is in the trash: once the caller is done
+ * with the names it took (after the rename over a linked file), or the
+ * caller's own rename could be the one to drop the file's last link, and
+ * would free its blocks itself. */
+void trash_empty(struct store_trash *t);
 /* Stops the thread once the trash is empty.  Not fd. */
 void trash_close(struct store_trash *t);
 

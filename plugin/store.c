@@ -168,6 +168,7 @@ static int put(struct gn_store *s, int fd, const char *id, json_t *obj, struct g
 		r = -errno;
 	if (r < 0)
 		unlinkat(fd, tmp, 0);
+	trash_empty(&s->trash);
 out:
 	free(text);
 	/* These messages reach Docker: the file relative to the state
@@ -182,7 +183,9 @@ static int del(struct gn_store *s, int fd, const char *id, struct gn_err *err)
 	char name[GN_ID_LEN + 16];
 
 	snprintf(name, sizeof name, "%s" SUFFIX, id);
-	if (!trash_take(&s->trash, fd, name, true) && unlinkat(fd, name, 0) < 0 && errno != ENOENT)
+	if (trash_take(&s->trash, fd, name, true))
+		trash_empty(&s->trash);
+	else if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
 		return gn_errf(err, -errno, "cannot remove state file %s/%s: %s", subname(s, fd), name,
 			       strerror(errno));
 	if (fsync(fd) < 0)
