@@ -54,7 +54,7 @@ int store_open(struct gn_store *s, const char *dir, struct gn_err *err)
 	int r;
 
 	memset(s, 0, sizeof *s);
-	s->dirfd = s->netfd = s->epfd = s->lockfd = s->trashfd = -1;
+	s->dirfd = s->netfd = s->epfd = s->lockfd = -1;
 	s->dir = strdup(dir);
 	if (!s->dir)
 		return gn_errf(err, -ENOMEM, "out of memory");
@@ -82,11 +82,6 @@ int store_open(struct gn_store *s, const char *dir, struct gn_err *err)
 		gn_errf(err, r, "state directory %s: subdirectory: %s", dir, strerror(-r));
 		goto fail;
 	}
-	if ((s->trashfd = open_sub(s->dirfd, "trash")) < 0) {
-		r = gn_errf(err, s->trashfd, "state directory %s: subdirectory trash: %s", dir, strerror(-s->trashfd));
-		goto fail;
-	}
-	trash_open(&s->trash, s->trashfd);
 	return 0;
 fail:
 	store_close(s);
@@ -95,10 +90,7 @@ fail:
 
 void store_close(struct gn_store *s)
 {
-	int *fds[] = { &s->netfd, &s->epfd, &s->trashfd, &s->lockfd, &s->dirfd };
-
-	if (s->trashfd >= 0)
-		trash_close(&s->trash);
+	int *fds[] = { &s->netfd, &s->epfd, &s->lockfd, &s->dirfd };
 
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
 		if (*fds[i] >= 0) {
@@ -158,9 +150,6 @@ static int put(struct gn_store *s, int fd, const char *id, json_t *obj, struct g
 		r = -errno;
 	if (close(f) < 0 && r == 0)
 		r = -errno;
-	/* The old version's blocks are freed off this thread. */
-	if (r == 0)
-		trash_take(&s->trash, fd, name, false);
 	if (r == 0 && renameat(fd, tmp, fd, name) < 0)
 		r = -errno;
 	/* The rename is durable only once the directory itself is synced. */
@@ -168,7 +157,6 @@ static int put(struct gn_store *s, int fd, const char *id, json_t *obj, struct g
 		r = -errno;
 	if (r < 0)
 		unlinkat(fd, tmp, 0);
-	trash_empty(&s->trash);
 out:
 	free(text);
 	/* These messages reach Docker: the file relative to the state
@@ -183,9 +171,7 @@ static int del(struct gn_store *s, int fd, const char *id, struct gn_err *err)
 	char name[GN_ID_LEN + 16];
 
 	snprintf(name, sizeof name, "%s" SUFFIX, id);
-	if (trash_take(&s->trash, fd, name, true))
-		trash_empty(&s->trash);
-	else if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
+	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
 		return gn_errf(err, -errno, "cannot remove state file %s/%s: %s", subname(s, fd), name,
 			       strerror(errno));
 	if (fsync(fd) < 0)

@@ -4,7 +4,6 @@
  *   DIR/lock                    held (flock) while a guardnetd uses DIR
  *   DIR/networks/<id>.json      one CreateNetwork-shaped object per network
  *   DIR/endpoints/<id>.json     one CreateEndpoint-shaped object per endpoint
- *   DIR/trash/                  old versions, unlinked by a thread (store-trash.c)
  *
  * One small file per object keeps the cost of a change independent of how
  * many networks and endpoints exist.  Every write is atomic (temporary
@@ -18,12 +17,10 @@
 #include <guardnet/types.h>
 
 #include "state.h"
-#include "store-trash.h"
 
 struct gn_store {
 	char *dir;
-	int dirfd, netfd, epfd, lockfd, trashfd;
-	struct store_trash trash;
+	int dirfd, netfd, epfd, lockfd;
 };
 
 int store_open(struct gn_store *s, const char *dir, struct gn_err *err);

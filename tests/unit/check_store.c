@@ -2,8 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -255,64 +253,6 @@ START_TEST(delete_removes_files)
 }
 END_TEST
 
-static size_t entries(const char *sub)
-{
-	char path[600];
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof path, "%s/%s", dir, sub);
-	d = opendir(path);
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-/* An old version replaced, and a file deleted, land in the trash (the
- * kernel's own word for it: inotify's events there) instead of being
- * freed on the request's path; the thread empties it, and what a crash
- * left there is gone at the next start. */
-START_TEST(old_versions_go_through_the_trash)
-{
-	char path[600], buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-	size_t linked = 0, moved = 0;
-	struct gn_store s;
-	struct gn_driver d;
-	struct gn_err e;
-	ssize_t n;
-	int in;
-
-	snprintf(path, sizeof path, "%s/trash", dir);
-	ck_assert_int_eq(mkdir(path, 0700), 0);
-	write_file("trash", "7", "a crash left this");
-	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	ck_assert(!exists("trash", "7"));
-	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	ck_assert_int_ge(in, 0);
-	ck_assert_int_ge(inotify_add_watch(in, path, IN_CREATE | IN_MOVED_TO), 0);
-	fake_driver_init(&d, &s, &fk, &cfg);
-	replay_into(&d, 8);
-	ck_assert_int_eq(driver_delete_network(&d, N4, &e), 0);
-	driver_free(&d);
-	store_close(&s);
-	while ((n = read(in, buf, sizeof buf)) > 0)
-		for (char *p = buf; p < buf + n; p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
-			linked += !!(((struct inotify_event *)p)->mask & IN_CREATE);
-			moved += !!(((struct inotify_event *)p)->mask & IN_MOVED_TO);
-		}
-	close(in);
-	ck_assert_msg(linked > 0, "no old version was linked into the trash");
-	ck_assert_msg(moved == 2, "%zu files were moved into the trash, not the endpoint's and the network's", moved);
-	/* store_close returns once the thread emptied it. */
-	ck_assert_uint_eq(entries("trash"), 0);
-	ck_assert_uint_eq(entries("endpoints"), 0);
-	ck_assert_uint_eq(entries("networks"), 2);
-}
-END_TEST
-
 /* A state file that cannot be written fails the request; Docker's error
  * names the file, not where guardnet keeps its state. */
 START_TEST(write_failure_names_no_path)
@@ -357,7 +297,6 @@ Suite *store_suite(void)
 	tcase_add_test(tc, invalid_content_stops_the_load);
 	tcase_add_test(tc, leftovers_are_cleaned);
 	tcase_add_test(tc, delete_removes_files);
-	tcase_add_test(tc, old_versions_go_through_the_trash);
 	tcase_add_test(tc, write_failure_names_no_path);
 	suite_add_tcase(s, tc);
 	return s;
