@@ -38,6 +38,12 @@ round and host, with p50 and p99 in ms.
 watches a guardnetd being started: whether Activate, and a CreateNetwork of
 network NET sent right after it, were answered before LOG said "kernel
 state checked" (tests/e2e/incremental-start-serving.sh).
+
+With GN_FLEET_CALLS=FILE in the environment, every call is also appended
+to FILE as "NETNS METHOD START_MS MS" (START_MS on CLOCK_MONOTONIC, the
+clock of bpftrace's nsecs), so that a slow call can be matched with what
+guardnetd's threads waited for at that moment (tools/offcpu.bt,
+tools/slowcalls.py).
 """
 import http.client
 import os
@@ -46,6 +52,8 @@ import socket
 import subprocess
 import sys
 import time
+
+CALL_LOG = os.environ.get("GN_FLEET_CALLS")
 
 NET_BASE = 0x5ca10000
 
@@ -124,6 +132,9 @@ class Host:
         resp = self.conn.getresponse()
         raw = resp.read()
         ms = (time.monotonic() - t) * 1e3
+        if CALL_LOG:
+            with open(CALL_LOG, "a") as f:
+                f.write(f"{self.netns} {method} {t * 1e3:.3f} {ms:.3f}\n")
         if resp.status != 200 or b'"Err"' in raw and json.loads(raw).get("Err"):
             sys.exit(f"fleet.py: {self.netns}: {method}: {resp.status} {raw.decode(errors='replace')}")
         return ms
