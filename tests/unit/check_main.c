@@ -117,6 +117,7 @@ int main(void)
 	srunner_add_suite(sr, iptc_suite());
 	srunner_add_suite(sr, nl_suite());
 	srunner_add_suite(sr, nl_reply_suite());
+	srunner_add_suite(sr, nl_watch_suite());
 	srunner_add_suite(sr, relay_suite());
 	srunner_add_suite(sr, relayindex_suite());
 	srunner_add_suite(sr, ctl_fw_suite());

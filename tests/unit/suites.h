@@ -33,6 +33,7 @@ Suite *fw_nft_nest_suite(void);
 Suite *iptc_suite(void);
 Suite *nl_suite(void);
 Suite *nl_reply_suite(void);
+Suite *nl_watch_suite(void);
 Suite *relay_suite(void);
 Suite *relayindex_suite(void);
 Suite *ctl_fw_suite(void);
