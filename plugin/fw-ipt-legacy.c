@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,7 @@ int fw_ipt_legacy_lock(const char *path, int wait_ms)
 	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGALRM };
 	struct itimerspec tick = { .it_value = { 0, LOCK_TICK_MS * 1000000L }, .it_interval = { 0, LOCK_TICK_MS * 1000000L } };
 	struct timespec now, end;
+	sigset_t alrm, mask;
 	timer_t timer;
 	int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600), r;
 
@@ -134,6 +136,10 @@ int fw_ipt_legacy_lock(const char *path, int wait_ms)
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000L;
 	}
+	/* A thread may block signals it does not expect; this one it needs. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, &mask);
 	timer_settime(timer, 0, &tick, NULL);
 	for (;;) {
 		if (flock(fd, LOCK_EX) == 0) {
@@ -150,6 +156,7 @@ int fw_ipt_legacy_lock(const char *path, int wait_ms)
 		}
 	}
 	timer_delete(timer);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	if (r < 0) {
 		close(fd);
 		return r;

@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +339,24 @@ START_TEST(lock_wait_ends)
 }
 END_TEST
 
+/* The same from a thread that blocks SIGALRM (worker threads often block
+ * every signal): the wait still ends. */
+START_TEST(lock_wait_ends_with_the_signal_blocked)
+{
+	sigset_t alrm;
+	pid_t pid;
+	int stop, fd;
+
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &alrm, NULL), 0);
+	lockers(&pid, 1, 60000, &stop);
+	fd = fw_ipt_legacy_lock(lock_path, 200);
+	ck_assert_int_eq(fd, -EWOULDBLOCK);
+	lockers_end(&pid, 1, stop);
+}
+END_TEST
+
 Suite *iptc_suite(void)
 {
 	Suite *s = suite_create("iptc");
@@ -349,6 +369,7 @@ Suite *iptc_suite(void)
 	tc = tcase_create("xtables lock");
 	tcase_add_test(tc, lock_waits_in_the_queue);
 	tcase_add_test(tc, lock_wait_ends);
+	tcase_add_test(tc, lock_wait_ends_with_the_signal_blocked);
 	suite_add_tcase(s, tc);
 	return s;
 }
