@@ -85,17 +85,22 @@ static void lock_tick(int sig)
  * only when nobody is queued, so on a host that runs iptables back to back
  * it starved until its deadline (CI of fc7952e: legacy-docker's periodic
  * check gave up after 3 s beside another host's dockerd).  guardnetd
- * queues like iptables does, and a timer signal to this thread, every
- * LOCK_TICK_MS, lets it look at its deadline.  The timer is this thread's
- * (SIGEV_THREAD_ID): the deletion thread's syscalls are never interrupted,
- * and a tick still pending when the timer is deleted is delivered as that
- * call returns, before anything else here could see EINTR. */
-#define LOCK_TICK_MS 50
+ * queues like iptables does, until a timer signal to this thread at its
+ * deadline ends the wait.  Not before: each interruption leaves the queue,
+ * and a waiter woken by the holder's release but interrupted before it
+ * runs loses that turn (with ticks every 50 ms, legacy-docker@28 under
+ * load still lost every turn for 3 s to four processes taking the lock).
+ * After the deadline it ticks every LOCK_TICK_MS, for a signal that came
+ * before flock slept.  The timer is this thread's (SIGEV_THREAD_ID): the
+ * deletion thread's syscalls are never interrupted, and a tick still
+ * pending when the timer is deleted is delivered as that call returns,
+ * before anything else here could see EINTR. */
+#define LOCK_TICK_MS 100
 int fw_ipt_legacy_lock(const char *path, int wait_ms)
 {
 	static bool handler;
 	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGALRM };
-	struct itimerspec tick = { .it_value = { 0, LOCK_TICK_MS * 1000000L }, .it_interval = { 0, LOCK_TICK_MS * 1000000L } };
+	struct itimerspec tick = { .it_interval = { 0, LOCK_TICK_MS * 1000000L } };
 	struct timespec now, end;
 	sigset_t alrm, mask;
 	timer_t timer;
@@ -140,7 +145,8 @@ int fw_ipt_legacy_lock(const char *path, int wait_ms)
 	sigemptyset(&alrm);
 	sigaddset(&alrm, SIGALRM);
 	pthread_sigmask(SIG_UNBLOCK, &alrm, &mask);
-	timer_settime(timer, 0, &tick, NULL);
+	tick.it_value = end;
+	timer_settime(timer, TIMER_ABSTIME, &tick, NULL);
 	for (;;) {
 		if (flock(fd, LOCK_EX) == 0) {
 			r = 0;
@@ -164,11 +170,17 @@ int fw_ipt_legacy_lock(const char *path, int wait_ms)
 	return fd;
 }
 
-static int xt_lock(void)
+static int xt_lock(struct gn_err *err)
 {
-	const char *path = getenv("XTABLES_LOCKFILE");
+	const char *path = getenv("XTABLES_LOCKFILE") ? getenv("XTABLES_LOCKFILE") : "/run/xtables.lock";
+	int fd = fw_ipt_legacy_lock(path, LOCK_WAIT_MS);
 
-	return fw_ipt_legacy_lock(path ? path : "/run/xtables.lock", LOCK_WAIT_MS);
+	if (fd == -EWOULDBLOCK)
+		return gn_errf(err, fd, "legacy iptables: the xtables lock %s was held by another program for %d s",
+			       path, LOCK_WAIT_MS / 1000);
+	if (fd < 0)
+		return gn_errf(err, fd, "legacy iptables: the xtables lock %s: %s", path, strerror(-fd));
+	return fd;
 }
 
 /* An xt match of the given name and data size at p; its data. */
@@ -340,9 +352,9 @@ static bool same_rule(const struct fw_legacy_rule *a, const struct fw_legacy_rul
                                                                                                                \
 		if (!legacy_table(NAMES))                                                                      \
 			return 0;                                                                              \
-		lock = xt_lock();                                                                              \
+		lock = xt_lock(err);                                                                           \
 		if (lock < 0)                                                                                  \
-			return gn_errf(err, lock, "legacy iptables: the xtables lock: %s", strerror(-lock));   \
+			return lock;                                                                           \
 		h = PFX##_init("filter");                                                                      \
 		if (!h) {                                                                                      \
 			r = gn_errf(err, -EIO, "legacy iptables: %s", PFX##_strerror(errno));                 \
@@ -413,9 +425,9 @@ static bool same_rule(const struct fw_legacy_rule *a, const struct fw_legacy_rul
 		struct xtc_handle *h;                                                                          \
 		int lock, r = 0;                                                                               \
                                                                                                                \
-		lock = xt_lock();                                                                              \
+		lock = xt_lock(err);                                                                           \
 		if (lock < 0)                                                                                  \
-			return gn_errf(err, lock, "legacy iptables: the xtables lock: %s", strerror(-lock));   \
+			return lock;                                                                           \
 		h = PFX##_init("filter");                                                                      \
 		if (!h || !PFX##_set_policy(forward, drop, NULL, h) || !PFX##_commit(h))                   \
 			r = gn_errf(err, -EIO, "legacy iptables: FORWARD policy DROP: %s", PFX##_strerror(errno)); \
