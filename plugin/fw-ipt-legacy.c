@@ -19,14 +19,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/netfilter/xt_comment.h>
@@ -35,6 +31,7 @@
 
 #include "fw.h"
 #include "fw-ipt-legacy.h"
+#include "fw-ipt-lock.h"
 #include "log.h"
 
 #define LOCK_WAIT_MS 3000
@@ -72,102 +69,6 @@ void fw_ipt_legacy_families(bool ret[2])
 {
 	ret[0] = legacy_table(names_files[0]);
 	ret[1] = legacy_table(names_files[1]);
-}
-
-static void lock_tick(int sig)
-{
-	(void)sig;
-}
-
-/* iptables (1.8.9, and dockerd's calls through it) waits for the lock
- * blocked in flock(LOCK_EX); when the holder lets go, one of the blocked
- * waiters has it at once.  A program that polls with LOCK_NB finds it free
- * only when nobody is queued, so on a host that runs iptables back to back
- * it starved until its deadline (CI of fc7952e: legacy-docker's periodic
- * check gave up after 3 s beside another host's dockerd).  guardnetd
- * queues like iptables does, until a timer signal to this thread at its
- * deadline ends the wait.  Not before: each interruption leaves the queue,
- * and a waiter woken by the holder's release but interrupted before it
- * runs loses that turn (with ticks every 50 ms, legacy-docker@28 under
- * load still lost every turn for 3 s to four processes taking the lock).
- * After the deadline it ticks every LOCK_TICK_MS, for a signal that came
- * before flock slept.  The timer is this thread's (SIGEV_THREAD_ID): the
- * deletion thread's syscalls are never interrupted, and a tick still
- * pending when the timer is deleted is delivered as that call returns,
- * before anything else here could see EINTR. */
-#define LOCK_TICK_MS 100
-int fw_ipt_legacy_lock(const char *path, int wait_ms)
-{
-	static bool handler;
-	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGALRM };
-	struct itimerspec tick = { .it_interval = { 0, LOCK_TICK_MS * 1000000L } };
-	struct timespec now, end;
-	sigset_t alrm, mask;
-	timer_t timer;
-	int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600), r;
-
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-		return fd;
-	if (errno != EWOULDBLOCK || wait_ms <= 0) {
-		r = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
-		close(fd);
-		return r;
-	}
-	if (!handler) {
-		/* No SA_RESTART: the tick must end the blocked flock. */
-		struct sigaction sa = { .sa_handler = lock_tick };
-
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(SIGALRM, &sa, NULL) < 0) {
-			r = -errno;
-			close(fd);
-			return r;
-		}
-		handler = true;
-	}
-	/* glibc 2.36 names the field only as _sigev_un._tid. */
-	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += wait_ms / 1000;
-	end.tv_nsec += (wait_ms % 1000) * 1000000L;
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
-	/* A thread may block signals it does not expect; this one it needs. */
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);
-	pthread_sigmask(SIG_UNBLOCK, &alrm, &mask);
-	tick.it_value = end;
-	timer_settime(timer, TIMER_ABSTIME, &tick, NULL);
-	for (;;) {
-		if (flock(fd, LOCK_EX) == 0) {
-			r = 0;
-			break;
-		}
-		r = -errno;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (r != -EINTR)
-			break;
-		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) {
-			r = -EWOULDBLOCK;
-			break;
-		}
-	}
-	timer_delete(timer);
-	pthread_sigmask(SIG_SETMASK, &mask, NULL);
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	return fd;
 }
 
 static int xt_lock(struct gn_err *err)

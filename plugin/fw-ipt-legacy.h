@@ -21,11 +21,6 @@ void fw_ipt_legacy_families(bool ret[2]);
  * Cheap when nothing is missing, so it also serves as the periodic check
  * on legacy hosts, which send no change events. */
 int fw_ipt_legacy_sync(const struct fw_hook *want, bool docker_nft, struct gn_err *err);
-/* The xtables lock at path (iptables' /run/xtables.lock, or
- * $XTABLES_LOCKFILE as iptables reads it), waited for in the queue as
- * iptables waits, at most wait_ms: the locked file's descriptor (closing
- * it lets go), -EWOULDBLOCK when the wait ended, or another -errno. */
-int fw_ipt_legacy_lock(const char *path, int wait_ms);
 /* Sets the legacy filter FORWARD policy of family to DROP. */
 int fw_ipt_legacy_policy_drop(int family, struct gn_err *err);
 /* Whether the legacy ip filter table has chain (never creates the table). */

@@ -74,13 +74,13 @@ KERNEL_LIBS = {
 NETLINK_SOCKETS = {"nl-socket.c", "nl-diag.c", "nl-watch.c", "fw-apply.c", "fw-nft-events.c"}
 # The kernel layer: the files above and the backend that drives them.
 KERNEL_LAYER = set(KERNEL_LIBS) | {"kernel.c", "kernel.h", "kernel-int.h", "kernel-reconcile.c", "kernel-prefetch.c", "kernel-reap.c", "kernel-check.c",
-                                   "nl.h", "fw.h", "fw-ipt-legacy.h"}
+                                   "nl.h", "fw.h", "fw-ipt-legacy.h", "fw-ipt-lock.c", "fw-ipt-lock.h"}
 # The HTTP/JSON boundary: only these see jansson.
 JSON_BOUNDARY = {"api.c", "control.c", "store.c", "json-decode.c", "json-decode-ep.c", "json-decode.h", "json-encode.c",
                  "json-encode.h", "json-field.c", "json-field.h", "json-status.c", "json-status.h"}
 # Headers of the kernel layer, which nothing above it sees (main.c opens the
 # kernel, so it includes kernel.h).
-KERNEL_HEADERS = {"kernel.h", "kernel-int.h", "nl.h", "nl-msg.h", "nl-reply.h", "fw-nft.h", "fw-nft-text.h", "fw-ipt-legacy.h"}
+KERNEL_HEADERS = {"kernel.h", "kernel-int.h", "nl.h", "nl-msg.h", "nl-reply.h", "fw-nft.h", "fw-nft-text.h", "fw-ipt-legacy.h", "fw-ipt-lock.h"}
 MAY_OPEN_KERNEL = {"main.c": {"kernel.h"}}
 # Headers of the driver and the boundary, which the kernel layer never sees.
 DRIVER_HEADERS = {"driver.h", "driver-int.h", "state.h", "plan.h", "store.h", "api.h", "http.h",

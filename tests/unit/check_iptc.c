@@ -33,6 +33,7 @@
 #include <linux/netfilter/xt_mark.h>
 
 #include "fw-ipt-legacy.h"
+#include "fw-ipt-lock.h"
 #include "fw-nft.h"
 #include "suites.h"
 
