@@ -286,8 +286,10 @@ static void probe(struct audit *a, struct audit_port *p, const struct gn_prefix 
 		/* ufw-docker's route rules (ufw-user-forward in DOCKER-USER)
 		 * are UFW rules the administrator wrote for the container. */
 		deliberate |= in && strstr(by, "ufw-user-forward") != NULL;
-		/* guardnet's own chain pub-B: its hairpin and guardnet.allow. */
-		deliberate |= in && p->kind == AUDIT_GUARDNET_TABLE && strstr(by, "table inet guardnet chain pub-") != NULL;
+		/* guardnet's own chains pub and allow-B: the hairpin,
+		 * guardnet.allow and UFW's default policy. */
+		deliberate |= in && p->kind == AUDIT_GUARDNET_TABLE &&
+			      (strstr(by, "table inet guardnet chain pub rule") || strstr(by, "table inet guardnet chain allow-"));
 		if ((in && (!r.accepted || (!u && r.ufw_accepts))) || (!r.accepted && !r.by[0])) {
 			r.accepted = in;
 			r.deliberate = deliberate;

@@ -2,7 +2,6 @@
  * The rules that keep traffic from going around guardnet's firewall
  * (spec/firewall-model.md, "Threat model"; issue 12).  In nft syntax:
  *
- *   map srcv { type ifname : verdict; }                     # B : jump src-B (fw-nft-net.c)
  *   set uplinks { type iface_index; }                       # the interfaces egress may leave by
  *
  *   chain raw-prerouting {
@@ -11,7 +10,7 @@
  *     iif != "lo" ip saddr 127.0.0.0/8 counter drop
  *     iif != "lo" ip6 daddr ::1 counter drop
  *     iif != "lo" ip6 saddr ::1 counter drop
- *     iifname vmap @srcv                                    # a network's sources: chain src-B
+ *     iifname @bridges jump src                             # a network's sources: chain src below
  *   }
  *   chain forward, after the networks' own rules (fw-nft-table.c):
  *     iifname @bridges oif != @uplinks ct status & dnat == 0 counter drop   # no way to any other interface
@@ -25,8 +24,8 @@
  * 127.0.0.1 only at dstnat, so they pass (measured: at -150 the host gets
  * its page, at -90 it does not).
  *
- * Every per-network part is an element keyed by the bridge (srcv,
- * bridges) or the network's own chain src-B, never a rule of a base chain.
+ * A network's part here is its element in set bridges (fw-nft-net.c):
+ * no rule, chain or set of its own.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -43,53 +42,51 @@
 #define IFINDEX_TYPE 20 /* nft's datatype id of iface_index */
 #define LOOPBACK_IFINDEX 1 /* lo is interface 1 in every network namespace */
 
-/* chain src-B, which raw-prerouting's iifname vmap @srcv jumps to: the
- * sources network n may send from are its subnets less its gateways
- * (Docker gives a subnet one gateway), and for IPv6 the link-local range
+/* chain src, which raw-prerouting jumps to for whatever comes in from a
+ * guardnet bridge: a source is the network's own when the host would send
+ * the answer back out of that bridge (strict reverse path, as rp_filter=1,
+ * but on a bridge whose rp_filter Docker leaves at 0).  The bridge holds
+ * its gateway address with the subnet's length, so the kernel's route to
+ * the subnet is the bridge's connected one; another network's subnet, an
+ * outside address and the host's own addresses (a gateway: a local route,
+ * which fib reports as no interface) fail.  For IPv6 the link-local range
  * and ::, from which neighbour discovery, MLD and duplicate address
- * detection speak (the kernel never routes either off the link):
+ * detection speak (the kernel never routes either off the link), pass
+ * first, also on a network without IPv6:
  *   ip6 saddr fe80::/10 return
  *   ip6 saddr :: return
- *   ip saddr G counter drop          # each gateway G
- *   ip saddr S return                # each subnet S
- *   meta nfproto ipv4 counter drop
- *   meta nfproto ipv6 counter drop
- * Rules and not a set per network: the kernel finds a set by name in a
- * list of every set of the table, at each rule that names one. */
-static void src_rule(struct nft_batch *b, const char *chain, const struct gn_prefix *p, int family, int verdict)
+ *   meta nfproto ipv4 fib saddr . iif oif missing counter drop
+ *   meta nfproto ipv6 fib saddr . iif oif missing counter drop
+ * One chain for every network, and no rule or element of a network's own:
+ * a chain per network (its subnets as rules) made the kernel validate one
+ * more chain at every transaction that adds a rule (issue 17). */
+static void src_rule(struct nft_batch *b, const struct gn_prefix *p, int family)
 {
-	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, chain);
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "src");
 
-	if (p)
+	if (p) {
 		x_saddr(r, p);
-	else
+		x_verdict(r, NFT_RETURN);
+	} else {
 		x_nfproto(r, family);
-	if (verdict == NF_DROP)
+		x_fib_rpf_missing(r);
 		x_counter(r);
-	x_verdict(r, verdict);
+		x_verdict(r, NF_DROP);
+	}
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
-		       verdict == NF_DROP ? "src-B: a source that is not the network's" : "src-B: the network's sources");
+		       p ? "src: link-local sources" : "src: a source the host would not answer by that bridge");
 }
 
-void fw_guard_src_chain(struct nft_batch *b, const struct fw_network *n)
+static void src_chain(struct nft_batch *b)
 {
 	struct gn_prefix ll = { .addr = { .family = AF_INET6, .a = { 0xfe, 0x80 } }, .len = 10 };
 	struct gn_prefix any = { .addr = { .family = AF_INET6 }, .len = 128 };
-	char chain[64];
 
-	snprintf(chain, sizeof chain, "src-%s", n->bridge);
-	chain_new(b, chain, NULL, 0, 0);
-	src_rule(b, chain, &ll, 0, NFT_RETURN);
-	src_rule(b, chain, &any, 0, NFT_RETURN);
-	for (size_t i = 0; i < n->n_gateways; i++) {
-		struct gn_prefix g = { .addr = n->gateways[i], .len = n->gateways[i].family == AF_INET ? 32 : 128 };
-
-		src_rule(b, chain, &g, 0, NF_DROP);
-	}
-	for (size_t i = 0; i < n->n_subnets; i++)
-		src_rule(b, chain, &n->subnets[i], 0, NFT_RETURN);
-	src_rule(b, chain, NULL, AF_INET, NF_DROP);
-	src_rule(b, chain, NULL, AF_INET6, NF_DROP);
+	chain_new(b, "src", NULL, 0, 0);
+	src_rule(b, &ll, 0);
+	src_rule(b, &any, 0);
+	src_rule(b, NULL, AF_INET);
+	src_rule(b, NULL, AF_INET6);
 }
 
 static struct nftnl_set *uplinks_set(void)
@@ -172,15 +169,16 @@ static void loopback_rule(struct nft_batch *b, const struct gn_prefix *p, bool d
 			   : "raw-prerouting: loopback sources from elsewhere than lo");
 }
 
-/* iifname vmap @srcv: a network's packets to its chain src-B. */
+/* iifname @bridges jump src: a network's packets to the source check. */
 static void spoof_rule(struct nft_batch *b)
 {
 	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "raw-prerouting");
 
 	x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
-	x_lookup_map(r, "srcv", NFT_REG_1, NFT_REG_VERDICT);
+	x_lookup(r, "bridges", NFT_REG_1);
+	x_jump(r, NFT_JUMP, "src");
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
-		       "raw-prerouting: a network's sources, in its chain src-B");
+		       "raw-prerouting: a network's sources, in chain src");
 }
 
 void fw_guard_raw_chain(struct nft_batch *b)
@@ -188,6 +186,7 @@ void fw_guard_raw_chain(struct nft_batch *b)
 	struct gn_prefix lo4 = { .addr = { .family = AF_INET, .a = { 127 } }, .len = 8 };
 	struct gn_prefix lo6 = { .addr = { .family = AF_INET6, .a = { [15] = 1 } }, .len = 128 };
 
+	src_chain(b);
 	chain_new(b, "raw-prerouting", "filter", NF_INET_PRE_ROUTING, RAW_PRIORITY);
 	loopback_rule(b, &lo4, true);
 	loopback_rule(b, &lo4, false);

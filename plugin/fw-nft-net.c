@@ -119,6 +119,11 @@ static bool ufw_icc(const struct fw_network *n)
 	return n->ufw && n->icc;
 }
 
+static bool allow_ranged(const struct fw_network *n)
+{
+	return fw_pub_allow_ranged(n);
+}
+
 /* In the order the whole build makes them; the verdict maps last, after
  * the chains their elements name. */
 static const struct net_set sets[] = {
@@ -133,6 +138,7 @@ static const struct net_set sets[] = {
 	{ NFPROTO_INET, "masq6", AF_INET6, K_SUBNET, masqueraded, NULL, 0 },
 	{ NFPROTO_INET, "hair4", AF_INET, K_BRIDGE_SUBNET, unmasqueraded, NULL, 0 },
 	{ NFPROTO_INET, "hair6", AF_INET6, K_BRIDGE_SUBNET, unmasqueraded, NULL, 0 },
+	{ NFPROTO_INET, "ufw_nets", 0, K_BRIDGE, under_ufw, NULL, 0 },
 	{ NFPROTO_IPV4, "ufw_br", 0, K_BRIDGE, under_ufw, NULL, 0 },
 	{ NFPROTO_IPV4, "ufw_icc", 0, K_BRIDGE_PAIR, ufw_icc, NULL, 0 },
 	{ NFPROTO_IPV4, "ufw_hair", AF_INET, K_BRIDGE_SUBNET, ufw_icc, NULL, 0 },
@@ -141,8 +147,7 @@ static const struct net_set sets[] = {
 	{ NFPROTO_IPV6, "ufw_icc", 0, K_BRIDGE_PAIR, ufw_icc, NULL, 0 },
 	{ NFPROTO_IPV6, "ufw_hair", AF_INET6, K_BRIDGE_SUBNET, ufw_icc, NULL, 0 },
 	{ NFPROTO_IPV6, "ufw_dst", AF_INET6, K_SUBNET, under_ufw, NULL, 0 },
-	{ NFPROTO_INET, "pubv", 0, K_VERDICT, every, "pub-", NFT_GOTO },
-	{ NFPROTO_INET, "srcv", 0, K_VERDICT, every, "src-", NFT_JUMP },
+	{ NFPROTO_INET, "allowv", 0, K_VERDICT, allow_ranged, "allow-", NFT_JUMP },
 };
 #define N_SETS (sizeof sets / sizeof sets[0])
 
@@ -367,9 +372,10 @@ void fw_net_sets(struct nft_batch *b, const struct fw_model *m, uint32_t nfproto
 void fw_net_objects(struct nft_batch *b, const struct fw_model *m, const struct fw_network *n, uint32_t *set_id,
 		    void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
+	if (!allow_ranged(n))
+		return;
 	fw_pub_allow_sets(b, n, set_id);
-	fw_pub_chain(b, n, m, admit);
-	fw_guard_src_chain(b, n);
+	fw_pub_allow_chain(b, n, m->mark, admit);
 }
 
 /* Whether the UFW table of nfproto exists both with n and without it. */
@@ -411,22 +417,16 @@ int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_
 			  add ? "a network's elements" : "removing a network's elements");
 		nftnl_set_free(s);
 	}
-	if (add)
+	if (add || !allow_ranged(n))
 		return 0;
 	/* What the network's own objects hold, to count them out: the
-	 * first chain's removal counts every chain's rules.  Its chains are
-	 * those its verdict map elements name. */
+	 * chain's removal counts its rules, the sets' their elements. */
 	if (!(own = nft_batch_new(0)))
 		return -ENOMEM;
 	fw_net_objects(own, m, n, &id, admit);
-	for (size_t i = 0, first = 1; i < N_SETS; i++) {
-		if (sets[i].key != K_VERDICT)
-			continue;
-		snprintf(chain, sizeof chain, "%s%s", sets[i].chain, n->bridge);
-		nft_batch_del_chain(b, NFPROTO_INET, chain, first ? nft_batch_tally(own, NFPROTO_INET).rules : 0,
-				    "removing a network's chain");
-		first = 0;
-	}
+	fw_pub_allow_chain_name(chain, sizeof chain, n->bridge);
+	nft_batch_del_chain(b, NFPROTO_INET, chain, nft_batch_tally(own, NFPROTO_INET).rules,
+			    "removing a network's chain");
 	for (int f = 0; f < 2; f++) {
 		struct nftnl_set *s;
 

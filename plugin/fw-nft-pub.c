@@ -141,126 +141,160 @@ static void add_rule(struct nft_batch *b, struct nftnl_rule *r, const char *what
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, what);
 }
 
-/* The end of a network's chain: nothing admitted the connection.  Without
- * UFW it is dropped; with UFW, UFW's default incoming policy decides (for
- * IPv6 only when UFW manages IPv6). */
-static void final_verdict(struct nft_batch *b, const char *chain, const struct fw_network *n,
-			  const struct fw_model *m, void (*admit)(struct nftnl_rule *r, uint32_t mark))
+/* The end of chain pub: nothing admitted the connection.  Dropped, but
+ * for a network under UFW, whose default incoming policy decides (for
+ * IPv6 only when UFW manages IPv6); set ufw_nets holds those networks. */
+static void final_verdict(struct nft_batch *b, const struct fw_model *m,
+			  void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
 	for (int f = 0; f < 2; f++) {
 		int family = f ? AF_INET6 : AF_INET;
 		enum ufw_policy p = UFW_POLICY_DROP;
 		struct nftnl_rule *r;
 
-		if (n->ufw && m->ufw && (family == AF_INET || m->ufw->ipv6))
+		if (m->ufw && (family == AF_INET || m->ufw->ipv6))
 			p = m->ufw->in_policy;
-		r = in_chain(chain);
-		x_nfproto(r, family);
 		if (p == UFW_POLICY_ACCEPT) {
+			r = in_chain("pub");
+			x_nfproto(r, family);
+			x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+			x_lookup(r, "ufw_nets", NFT_REG_1);
 			admit(r, m->mark);
 			add_rule(b, r, "forward: UFW default policy allow");
-			continue;
 		}
+		r = in_chain("pub");
+		x_nfproto(r, family);
 		x_log_limited(r, LOG_PREFIX, LOG_PER_SECOND);
 		add_rule(b, r, "forward: log blocked");
-		r = in_chain(chain);
+		if (p == UFW_POLICY_REJECT) {
+			r = in_chain("pub");
+			x_nfproto(r, family);
+			x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+			x_lookup(r, "ufw_nets", NFT_REG_1);
+			x_counter(r);
+			x_reject(r, false);
+			add_rule(b, r, "forward: blocked, UFW default policy reject");
+		}
+		r = in_chain("pub");
 		x_nfproto(r, family);
 		x_counter(r);
-		if (p == UFW_POLICY_REJECT)
-			x_reject(r, false);
-		else
-			x_verdict(r, NF_DROP);
+		x_verdict(r, NF_DROP);
 		add_rule(b, r, "forward: blocked");
 	}
 }
 
-/*   oifname . ip saddr @allowh4 admit        (the network's single addresses)
- *   ip saddr @allow4-B admit                 (its ranges)
+/*   oifname . ip saddr @allowh4 admit        (a network's single addresses)
+ *   oifname vmap @allowv                     (its ranges: jump allow-B)
  *   oifname . ip daddr vmap @epav4           (the endpoint's: jump epa4-E)
- * and the same for ip6.  In chain pub-B, oifname is B. */
-static void allow_rules(struct nft_batch *b, const char *chain, const struct fw_network *n, const struct fw_model *m,
-			const struct admit_rule *a, void (*admit)(struct nftnl_rule *r, uint32_t mark))
+ * and the same for ip6.  In chain pub, oifname is the network's bridge. */
+static void allow_rules(struct nft_batch *b, const struct fw_model *m, const struct admit_rule *a,
+			void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
-	for (int f = 0; f < 2; f++) {
-		int family = f ? AF_INET6 : AF_INET;
-		uint32_t alen = family == AF_INET ? 4 : 16, saddr = family == AF_INET ? 12 : 8;
-		struct nftnl_rule *r = in_chain(chain);
-		char name[64];
-
-		x_nfproto(r, family);
-		if (a->step == ADMIT_NET_ALLOW) {
-			x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-			x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, saddr, alen, NFT_REG_2);
-			x_lookup(r, family == AF_INET ? "allowh4" : "allowh6", NFT_REG_1);
-			admit(r, m->mark);
-			add_rule(b, r, a->what);
-			r = in_chain(chain);
-			x_nfproto(r, family);
-			fw_pub_allow_name(name, sizeof name, family, n->bridge);
-			x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, saddr, alen);
-			x_lookup(r, name, NFT_REG_1);
-		} else {
-			/* The endpoint's chain admits, or returns here.  oifname
-			 * is B here: the key tells apart equal addresses of two
-			 * networks (fw-nft-epallow.c). */
-			x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-			x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen, NFT_REG_2);
-			x_lookup_map(r, family == AF_INET ? "epav4" : "epav6", NFT_REG_1, NFT_REG_VERDICT);
-			add_rule(b, r, a->what);
-			continue;
-		}
-		admit(r, m->mark);
-		add_rule(b, r, a->what);
-	}
-}
-
-/* Chain pub-B decides for every connection DNATed into bridge B, in the
- * order of admit_order (admit.h), which explain walks too. */
-void fw_pub_chain(struct nft_batch *b, const struct fw_network *n, const struct fw_model *m,
-		  void (*admit)(struct nftnl_rule *r, uint32_t mark))
-{
-	char chain[64];
 	struct nftnl_rule *r;
 
-	snprintf(chain, sizeof chain, "pub-%s", n->bridge);
-	chain_new(b, chain, NULL, 0, 0);
+	for (int f = 0; f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+		uint32_t alen = family == AF_INET ? 4 : 16;
+
+		r = in_chain("pub");
+		x_nfproto(r, family);
+		x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+		if (a->step == ADMIT_NET_ALLOW) {
+			x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, alen, NFT_REG_2);
+			x_lookup(r, family == AF_INET ? "allowh4" : "allowh6", NFT_REG_1);
+			admit(r, m->mark);
+		} else {
+			/* The endpoint's chain admits, or returns here.  The key
+			 * tells apart equal addresses of two networks
+			 * (fw-nft-epallow.c). */
+			x_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 16 : 24, alen, NFT_REG_2);
+			x_lookup_map(r, family == AF_INET ? "epav4" : "epav6", NFT_REG_1, NFT_REG_VERDICT);
+		}
+		add_rule(b, r, a->what);
+	}
+	if (a->step != ADMIT_NET_ALLOW)
+		return;
+	r = in_chain("pub");
+	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	x_lookup_map(r, "allowv", NFT_REG_1, NFT_REG_VERDICT);
+	add_rule(b, r, a->what);
+}
+
+/* Chain pub decides for every connection DNATed into a guardnet bridge,
+ * in the order of admit_order (admit.h), which explain walks too.  What
+ * differs between networks is an element of a set the rules share (the
+ * hairpin's icc_open, B . B; allowh4; allowv; epav4; ufw_nets), so that a
+ * network adds no rule: a chain per network made the kernel validate one
+ * more chain at every transaction that adds a rule (issue 17). */
+void fw_pub_chain(struct nft_batch *b, const struct fw_model *m, void (*admit)(struct nftnl_rule *r, uint32_t mark))
+{
+	struct nftnl_rule *r;
+
+	chain_new(b, "pub", NULL, 0, 0);
 	for (size_t i = 0; i < admit_steps; i++) {
 		const struct admit_rule *a = &admit_order[i];
 
-		if (!a->in_chain || !admit_applies(a->step, n->icc, n->ufw))
+		if (!a->in_chain)
 			continue;
 		switch (a->step) {
 		case ADMIT_HOST:
+		case ADMIT_UFW_IN:
+		case ADMIT_UFW_ROUTE:
+			/* The host never crosses forward; UFW decided before
+			 * this chain, in tables ip and ip6 guardnet
+			 * (fw-nft-ufw.c): admit.c marks them so. */
 			break;
 		case ADMIT_HAIRPIN:
-			r = in_chain(chain);
-			x_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, n->bridge);
+			/* From B itself into B, when B's icc is on. */
+			r = in_chain("pub");
+			x_iif_oif_names(r);
+			x_lookup(r, "icc_open", NFT_REG_1);
 			admit(r, m->mark);
 			add_rule(b, r, a->what);
 			break;
-		case ADMIT_UFW_IN:
-		case ADMIT_UFW_ROUTE:
-			/* Decided before this chain, in tables ip and ip6
-			 * guardnet (fw-nft-ufw.c): admit.c marks them so. */
-			break;
 		case ADMIT_NET_ALLOW:
 		case ADMIT_EP_ALLOW:
-			allow_rules(b, chain, n, m, a, admit);
+			allow_rules(b, m, a, admit);
 			break;
 		case ADMIT_FINAL:
-			final_verdict(b, chain, n, m, admit);
+			final_verdict(b, m, admit);
 			break;
 		}
 	}
 }
 
-/* ct status dnat oifname vmap @pubv: B's element goes to chain pub-B. */
+/* Chain allow-B, for a network with a guardnet.allow only (map allowv's
+ * element for B jumps here):
+ *   ip saddr @allow4-B admit
+ *   ip6 saddr @allow6-B admit */
+void fw_pub_allow_chain(struct nft_batch *b, const struct fw_network *n, uint32_t mark,
+			void (*admit)(struct nftnl_rule *r, uint32_t mark))
+{
+	char chain[64], name[64];
+
+	fw_pub_allow_chain_name(chain, sizeof chain, n->bridge);
+	chain_new(b, chain, NULL, 0, 0);
+	for (int f = 0; f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+		struct nftnl_rule *r = in_chain(chain);
+
+		x_nfproto(r, family);
+		fw_pub_allow_name(name, sizeof name, family, n->bridge);
+		x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, family == AF_INET ? 4 : 16);
+		x_lookup(r, name, NFT_REG_1);
+		admit(r, mark);
+		add_rule(b, r, "forward: guardnet.allow");
+	}
+}
+
+/* ct status dnat oifname @bridges goto pub */
 void fw_pub_forward_rule(struct nft_batch *b)
 {
 	struct nftnl_rule *r = in_chain("forward");
 
 	x_ct_dnat(r);
 	x_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	x_lookup_map(r, "pubv", NFT_REG_1, NFT_REG_VERDICT);
+	x_lookup(r, "bridges", NFT_REG_1);
+	x_jump(r, NFT_GOTO, "pub");
 	add_rule(b, r, "forward: published ports");
 }

@@ -262,6 +262,7 @@ void fw_nft_table(struct nft_batch *b, const struct fw_model *m)
 	fw_net_sets(b, m, NFPROTO_INET, &set_id, true);
 	fw_guard_raw_chain(b);
 	fw_pub_nat_chains(b);
+	fw_pub_chain(b, m, fw_admit);
 	chain_new(b, "forward", "filter", NF_INET_FORWARD, FORWARD_PRIORITY);
 	chain_new(b, "postrouting", "nat", NF_INET_POST_ROUTING, SRCNAT_PRIORITY);
 

@@ -168,8 +168,9 @@ void set_key_host_order(struct nftnl_set *s);
 void x_iif_oif_names(struct nftnl_rule *r);
 
 /* A network's part of guardnet's tables (fw-nft-net.c): its elements in
- * the sets every network's rules share, its own objects (sets allow4-B,
- * allow6-B, chains pub-B and src-B).  fw_net_sets makes the shared sets
+ * the sets every network's rules share, and only for a network whose
+ * guardnet.allow has ranges its own objects (sets allow4-B, allow6-B,
+ * chain allow-B).  fw_net_sets makes the shared sets
  * of table nfproto with every network's elements (vmaps: the verdict maps,
  * which refer to the networks' chains and so come after them, or the
  * others). */
@@ -187,14 +188,18 @@ int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_
 void fw_admit(struct nftnl_rule *r, uint32_t mark);
 /* Elements of shared sets that the files owning their rules define. */
 void fw_pub_allowh_elems(struct nft_elems *w, const struct fw_network *n, int family);
-/* Sets allow4-B and allow6-B of network n with their ranges; how many. */
+/* Sets allow4-B and allow6-B of network n with their ranges. */
 void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t *set_id);
-/* Chain src-B: drops what network n sends from a source not its own
- * (fw-nft-guard.c). */
-void fw_guard_src_chain(struct nft_batch *b, const struct fw_network *n);
-/* Chain pub-B of network n with its rules. */
-void fw_pub_chain(struct nft_batch *b, const struct fw_network *n, const struct fw_model *m,
-		  void (*admit)(struct nftnl_rule *r, uint32_t mark));
+/* Chain pub, which decides for every published port (fw-nft-pub.c), and
+ * network n's chain allow-B, which admits its guardnet.allow's ranges. */
+void fw_pub_chain(struct nft_batch *b, const struct fw_model *m, void (*admit)(struct nftnl_rule *r, uint32_t mark));
+void fw_pub_allow_chain(struct nft_batch *b, const struct fw_network *n, uint32_t mark,
+			void (*admit)(struct nftnl_rule *r, uint32_t mark));
+/* Whether n's guardnet.allow holds a range of more than one address: only
+ * then has n sets allow4-B and allow6-B and chain allow-B (its single
+ * addresses are elements of allowh4 and allowh6). */
+bool fw_pub_allow_ranged(const struct fw_network *n);
+void fw_pub_allow_chain_name(char *buf, size_t len, const char *bridge);
 /* Removes chain name of table nfproto with its n_rules rules (counted in
  * the batch's tally). */
 void nft_batch_del_chain(struct nft_batch *b, uint32_t nfproto, const char *name, long n_rules, const char *what);
@@ -256,7 +261,7 @@ struct fw_share;
 void fw_nft_table(struct nft_batch *b, const struct fw_model *m);
 /* What keeps traffic from going around the firewall (fw-nft-guard.c): the
  * set uplinks, the raw-prerouting chain (loopback; a network's sources go
- * to its chain src-B through map srcv), the forward rule that lets a
+ * to chain src), the forward rule that lets a
  * network's traffic leave only by an uplink, and the element delta of
  * uplinks. */
 void fw_guard_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
@@ -292,7 +297,7 @@ long fw_range_elems(struct nft_elems *w, const struct gn_prefix *v, size_t n, in
 void fw_epallow_objects(struct nft_batch *b, const struct fw_model *m, uint32_t *set_id);
 int fw_epallow_delta(struct nft_batch *b, const struct fw_share *from, const struct fw_share *to, uint32_t mark);
 /* Published ports' rules (fw-nft-pub.c): the nat chains, and the forward
- * rule that sends a DNATed connection to its network's chain pub-B. */
+ * rule that sends a DNATed connection to chain pub. */
 void fw_pub_nat_chains(struct nft_batch *b);
 void fw_pub_forward_rule(struct nft_batch *b);
 

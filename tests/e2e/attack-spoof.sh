@@ -8,8 +8,8 @@
 # same from a container on a Docker network, and spoofed sources leaving the
 # host (reflection attacks), and a container claiming an address of
 # another guardnet network.  IPv4 and IPv6.  "held": the sniffer saw
-# nothing, guardnet's drop counter for it moved (the source check of the
-# network's chain src-B for guardnet's networks, the reverse path check of
+# nothing, guardnet's drop counter for it moved (the source check of
+# chain src for guardnet's networks, the reverse path check of
 # published ports for others), while the real owner of the address, in the same run, is
 # answered.  What anti-spoofing must not break is checked from a cold
 # neighbour cache: IPv6 between two containers and to the gateway needs
@@ -64,10 +64,12 @@ spoof() {
 	*) echo "sniffer failed: $seen" ;;
 	esac
 }
-# The network's chain src-B: its last rules, or the one for its gateway.
-src4="meta nfproto ipv4 drop"
-src6="meta nfproto ipv6 drop"
-gw4="ip saddr 10.248.1.1 drop"
+# Chain src, which every guardnet network's packets cross: a source the
+# host would not answer by the bridge it came from (its gateway too: the
+# host's own address).
+src4="src: meta nfproto ipv4 fib saddr . iif oif missing"
+src6="src: meta nfproto ipv6 fib saddr . iif oif missing"
+gw4=$src4
 rpf="prerouting: fib daddr type local meta nfproto ipv4 meta l4proto . th dport @any4 fib saddr . iif oif missing"
 
 # Controls: the real owner of the allowed address is answered, and the
@@ -97,6 +99,8 @@ attack_check "container sends from the host's 192.0.2.1 to the outside" \
 	"$(spoof "$SANET" "$GMAC" 192.0.2.1 192.0.2.2:9 "$src4" src=192.0.2.1 dport=9)"
 attack_check "container claims its gateway 10.248.1.1 towards the outside" "-" \
 	"$(spoof "$SANET" "$GMAC" 10.248.1.1 192.0.2.2:9 "$gw4" dport=9)"
+attack_check "container claims its gateway fd00:248:1::1 towards the outside" "-" \
+	"$(spoof "$SANET" "$GMAC" fd00:248:1::1 '[2001:db8:1::2]:9' "$src6" dport=9)"
 attack_check "container claims another guardnet network's 10.248.2.50 towards the outside" "-" \
 	"$(spoof "$SANET" "$GMAC" 10.248.2.50 192.0.2.2:9 "$src4" dport=9)"
 attack_check "container claims another guardnet network's fd00:248:2::50 towards the outside" "-" \

@@ -264,10 +264,9 @@ def check_all(a):
             problem(f"nft: published port {m} has no map element")
         live_addrs = {ipaddress.ip_address(x) for e in g_eps.values() for x in (e["address"], e["address6"]) if x}
         subnets = [ipaddress.ip_network(c["Subnet"]) for n in nets.values() for c in n["IPAM"]["Config"]]
-        # Chain src-B names whole subnets and gateways (the sources a
-        # network may send from), not endpoints' addresses.
-        per_endpoint = [i for i in table if not re.match(r"src-", (i.get("rule") or i.get("chain") or {}).get(
-            "chain" if "rule" in i else "name") or "")]
+        # No rule names a subnet or a gateway (the source check asks the
+        # kernel's routes): every address in the table is an endpoint's.
+        per_endpoint = table
         for s in set(walk_strings(table)):
             for tok in re.findall(r"gn-[0-9a-f]{12}", s):
                 if tok not in bridges.values():

@@ -32,7 +32,8 @@ check "stopped guardnetd: stderr says it did not answer" has "$err" 'did not ans
 check "the answer says it is the degraded check" has "$out" '^degraded check: guardnetd does not answer, so guardnetctl read the kernel itself'
 check "the answer says what it could not check" has "$out" '^not checked: the rules inside the chains'
 check "ok: the table and its hooked chains" has "$out" '^ok: table inet guardnet: chains forward, prerouting, raw-prerouting, output and postrouting on their hooks'
-check "ok: the network's bridge, its set element and chain" has "$out" "^ok: network ${net:0:12}: bridge $br, in set bridges, chains pub-$br and src-$br"
+check "ok: the network's bridge and its set element" has "$out" "^ok: network ${net:0:12}: bridge $br, in set bridges\$"
+check "ok: the chains every network's ports and sources go through" has "$out" "^ok: table inet guardnet: .*, chains pub and src, "
 check "ok: the endpoint's interface" has "$out" '^ok: 1 endpoint of the state directory has its interface'
 check "ok: the counting table's chains and sets" has "$out" '^ok: table inet guardnet_count: chains prerouting, output and postrouting on their hooks, and sets conn4, adm4, conn6 and adm6'
 check "ok: the iptables accept rule and drops" has "$out" "^ok: iptables \(nf_tables\): guardnet's accept rule is in filter DOCKER-USER, and its device group drops"

@@ -1,9 +1,12 @@
 #!/bin/bash
 # Creating or deleting a network changes only that network's part of
 # guardnet's tables (issue 17): its elements in the sets every network's
-# rules share, its own chain pub-B and sets allow4-B and allow6-B, in one
-# transaction; the tables are not built again (their handles stay) and no
-# base chain grows with the number of networks.  What that leaves is what
+# rules share, and only for a guardnet.allow with ranges its own chain
+# allow-B and sets allow4-B and allow6-B, in one transaction; the tables
+# are not built again (their handles stay), no chain grows with the number
+# of networks, and a network without such an allowlist adds no chain, rule
+# or set at all (the kernel validates every chain at each transaction that
+# adds a rule).  What that leaves is what
 # a whole build makes, for every kind of network, and what cannot be done
 # by parts (the first network under UFW, a subnet nested in another
 # network's) is done whole.
@@ -13,7 +16,8 @@
 scenario incremental-networks bare_host
 
 handle() { in_ns "$H" nft -a list table "$1" guardnet 2>/dev/null | sed -n '1s/.*# handle \([0-9]*\).*/\1/p'; }
-rules() { in_ns "$H" nft list chain inet guardnet "$1" | grep -c '^\s*[a-z@].*\(accept\|drop\|masquerade\|vmap\|jump\)'; }
+rules() { in_ns "$H" nft list chain inet guardnet "$1" | grep -c '^\s*[a-z@].*\(accept\|drop\|masquerade\|vmap\|jump\|goto\|return\|log\)'; }
+objects() { in_ns "$H" nft list table inet guardnet | grep -cE '^\s*(chain|set|map) '; }
 br() { printf 'gn-%s' "$(drv_id "$1" | cut -c1-12)"; }
 # net_internal TAG POOL GW: an internal network (Docker's own option).
 net_internal() {
@@ -28,21 +32,23 @@ h0=$(handle inet)
 check "the first network makes the table (handle $h0)" test -n "$h0"
 fwd1=$(rules forward)
 post1=$(rules postrouting)
+pub1=$(rules pub)
+src1=$(rules src)
+obj1=$(objects)
 
 must drv_net a2 10.233.2.0/24 10.233.2.1/24 fd00:233:2::/64 fd00:233:2::1/64 '{"guardnet.icc":"false"}'
 check "a second network (IPv6, icc off): the table is not built again" test "$(handle inet)" = "$h0"
-check "... its chain pub-$(br a2) is there" in_ns "$H" nft list chain inet guardnet "pub-$(br a2)"
-check "... and its elements: pubv, srcv, icc_closed" bash -c "
+check "... it adds no chain, set or map ($obj1 before and after)" test "$(objects)" = "$obj1"
+check "... and its elements: bridges, icc_closed" bash -c "
 	nft_has() { nsenter --net=/run/netns/$H nft list \"\$1\" inet guardnet \"\$2\" | grep -qF -- \"\$3\"; }
-	nft_has map pubv '$(br a2)' && nft_has map srcv '$(br a2)' &&
-	nft_has set icc_closed '$(br a2)'"
-check "... its chain src-$(br a2): link-local, ::, not its gateways, its subnets, nothing else" bash -c "
-	e=\$(nsenter --net=/run/netns/$H nft list chain inet guardnet src-$(br a2) | tr -s ' \t\n' ' ')
-	for want in 'ip6 saddr fe80::/10 return' 'ip6 saddr :: return' 'ip saddr 10.233.2.1 counter packets 0 bytes 0 drop' \
-		'ip6 saddr fd00:233:2::1 counter packets 0 bytes 0 drop' 'ip saddr 10.233.2.0/24 return' \
-		'ip6 saddr fd00:233:2::/64 return' 'meta nfproto ipv4 counter packets 0 bytes 0 drop'; do
+	nft_has set bridges '$(br a2)' && nft_has set icc_closed '$(br a2)' && ! nft_has map allowv '$(br a2)'"
+check "... chain src: link-local and :: first, then the reverse path check of each family, nothing else" bash -c "
+	e=\$(nsenter --net=/run/netns/$H nft list chain inet guardnet src | tr -s ' \t\n' ' ')
+	for want in 'ip6 saddr fe80::/10 return ip6 saddr :: return meta nfproto ipv4 fib saddr . iif oif missing counter packets' \
+		'meta nfproto ipv6 fib saddr . iif oif missing counter packets'; do
 		grep -qF -- \"\$want\" <<<\"\$e\" || { echo \"no '\$want' in: \$e\"; exit 1; }
-	done"
+	done
+	! grep -qE '10\.233|fd00:233' <<<\"\$e\""
 must net_internal a3 10.233.3.0/24 10.233.3.1/24
 check "an internal network: not built again" test "$(handle inet)" = "$h0"
 check "... in set internal, not in ext" bash -c "
@@ -58,16 +64,28 @@ check "a network with an allowlist: not built again" test "$(handle inet)" = "$h
 check "... its ranges in allow4-$(br a5), its single address in allowh4" bash -c "
 	nsenter --net=/run/netns/$H nft list set inet guardnet allow4-$(br a5) | grep -q 198.51.100.0/24 &&
 	nsenter --net=/run/netns/$H nft list set inet guardnet allowh4 | grep -q '192.0.2.7'"
+check "... its chain allow-$(br a5), reached by its element of allowv" bash -c "
+	nsenter --net=/run/netns/$H nft list chain inet guardnet allow-$(br a5) | grep -q '@allow4-$(br a5)' &&
+	nsenter --net=/run/netns/$H nft list map inet guardnet allowv | grep -qF '\"$(br a5)\" : jump allow-$(br a5)'"
 must drv_ep a5 e5 10.233.5.10/24 ""
 must drv_pub a5 e5 "$(drv_pm 6 80 "" 8935)"
 check "five networks: the forward chain holds as many rules as with one ($fwd1)" test "$(rules forward)" = "$fwd1"
 check "... and postrouting too ($post1)" test "$(rules postrouting)" = "$post1"
+check "... and chains pub ($pub1) and src ($src1) too" test "$(rules pub) $(rules src)" = "$pub1 $src1"
 
 # A network goes: its part alone.
 must net_rm a2
 check "a network deleted: the table is not built again" test "$(handle inet)" = "$h0"
-check "... its chain is gone" bash -c "! nsenter --net=/run/netns/$H nft list chain inet guardnet pub-$(br a2) 2>/dev/null"
-check "... and its elements" bash -c "! nsenter --net=/run/netns/$H nft list map inet guardnet pubv | grep -q '$(br a2)'"
+check "... its elements are gone" bash -c "! nsenter --net=/run/netns/$H nft list set inet guardnet bridges | grep -q '$(br a2)'"
+must drv_net a7 10.233.7.0/24 10.233.7.1/24 "" "" '{"guardnet.allow":"2001:db8:7::/48"}'
+check "a network with an IPv6 range allowed: its chain allow-$(br a7)" \
+	in_ns "$H" nft list chain inet guardnet "allow-$(br a7)"
+must net_rm a7
+check "... deleted: the table is not built again" test "$(handle inet)" = "$h0"
+check "... its chain, sets and allowv element are gone" bash -c "
+	! nsenter --net=/run/netns/$H nft list chain inet guardnet allow-$(br a7) 2>/dev/null &&
+	! nsenter --net=/run/netns/$H nft list set inet guardnet allow6-$(br a7) 2>/dev/null &&
+	! nsenter --net=/run/netns/$H nft list map inet guardnet allowv | grep -q '$(br a7)'"
 must net_rm a4
 out=$("$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$H/control.sock" --no-docker check)
 check "check: the kernel matches the state ($out)" test "$out" = "kernel matches guardnetd's state"

@@ -11,7 +11,7 @@ must dk "$H" network create -d "$DRV" --subnet 10.221.2.0/24 -o guardnet.allow=1
 web be2 n2 -p 8081:80
 must reachable "$O" http://192.0.2.1:8081/ 192.0.2.2
 hook_back() { in_ns "$H" iptables -S DOCKER-USER | grep -q -- '--comment guardnet -j ACCEPT'; }
-forward_back() { in_ns "$H" nft list chain inet guardnet forward | grep -q 'vmap @pubv'; }
+forward_back() { in_ns "$H" nft list chain inet guardnet forward | grep -q 'oifname @bridges goto pub'; }
 
 must in_ns "$H" iptables -F DOCKER-USER
 check "iptables -F DOCKER-USER: the accept rule is back" wait_until 2 hook_back

@@ -221,8 +221,9 @@ START_TEST(check_text_ufw)
 	ck_assert_str_eq(t[1].comment, "");
 	ck_assert_ptr_nonnull(nft_text_chain(&t[0], "raw-prerouting"));
 	ck_assert_uint_eq(nft_text_set(&t[0], "uplinks")->elems.n, 1);
-	ck_assert_ptr_nonnull(nft_text_chain(&t[0], "src-gn-rej"));
-	ck_assert_uint_eq(nft_text_set(&t[0], "srcv")->elems.n, 1);
+	ck_assert_ptr_nonnull(nft_text_chain(&t[0], "src"));
+	ck_assert_ptr_null(nft_text_chain(&t[0], "src-gn-rej"));
+	ck_assert_uint_eq(nft_text_set(&t[0], "ufw_nets")->elems.n, 1);
 	ck_assert_uint_gt(t[1].n_chains, 0);
 	ck_assert_ptr_null(nft_text_chain(&t[1], "raw-prerouting"));
 	for (size_t i = 0; i < 3; i++)
@@ -258,14 +259,16 @@ static long rules_in(const char *text, const char *family)
 START_TEST(what_outlives_builder)
 {
 	struct gn_prefix sub = P("10.8.0.0/24");
-	struct fw_network n = { .bridge = "gn-what", .icc = true, .subnets = &sub, .n_subnets = 1 };
+	struct gn_prefix allow = P("192.0.2.0/24");
+	struct fw_network n = { .bridge = "gn-what", .icc = true, .subnets = &sub, .n_subnets = 1, .allow = &allow,
+				.n_allow = 1 };
 	struct fw_model m = { .nets = &n, .n = 1, .mark = MARK };
 	struct nft_batch *b = nft_batch_new(100);
 	bool chain = false, set = false;
 
 	fw_nft_table(b, &m);
 	for (uint32_t seq = 100; seq < 100 + nft_batch_messages(b); seq++) {
-		chain |= !strcmp(nft_batch_what(b, seq), "pub-gn-what");
+		chain |= !strcmp(nft_batch_what(b, seq), "allow-gn-what");
 		set |= !strcmp(nft_batch_what(b, seq), "allow4-gn-what");
 	}
 	ck_assert(chain);
@@ -388,7 +391,8 @@ START_TEST(check_text)
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(c->desc, "hook 2 prio -10 type filter policy 1");
 	ck_assert_str_eq(c->whats.v[0], "forward: admitted connections");
-	ck_assert_ptr_nonnull(nft_text_chain(&t, "pub-gn-one"));
+	ck_assert_ptr_nonnull(nft_text_chain(&t, "pub"));
+	ck_assert_ptr_null(nft_text_chain(&t, "pub-gn-one"));
 	set = nft_text_set(&t, "any4");
 	ck_assert_str_eq(set->desc, "flags 8 key_type 781 key_len 8 data_type 461 data_len 8");
 	ck_assert_uint_eq(set->elems.n, 1);

@@ -363,6 +363,11 @@ Suite *sweep_suite(void)
 	Suite *s = suite_create("sweep");
 	TCase *tc = tcase_create("core");
 
+	/* watched_in_turns and unjoined_and_watched_in_one_round make 1,500
+	 * endpoints, each state file written with two fsyncs: 4-5 s on a
+	 * busy virtual disk, over Check's default of 4 (the CI of 1f921ab's
+	 * successor timed out there under ASan). */
+	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, reused_address_drops_the_old_endpoint);
 	tcase_add_test(tc, other_addresses_are_left_alone);
