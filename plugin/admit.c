@@ -3,7 +3,7 @@
 const struct admit_rule admit_order[] = {
 	{ ADMIT_HOST, "host", "", false },
 	{ ADMIT_HAIRPIN, "hairpin", "forward: hairpin", true },
-	/* UFW's rules decide before pub-B, in tables ip and ip6 guardnet
+	/* UFW's rules decide before chain pub, in tables ip and ip6 guardnet
 	 * (fw-nft-ufw.c): incoming ones in prerouting, route ones in forward. */
 	{ ADMIT_UFW_IN, "ufw-in", "prerouting: UFW incoming rules", false },
 	{ ADMIT_UFW_ROUTE, "ufw-route", "forward: UFW route rules", false },

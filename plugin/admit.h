@@ -1,6 +1,6 @@
 /*
  * The order in which a new connection to a published port is admitted
- * (design.md section 3), written once.  The nf_tables chain pub-<bridge>
+ * (design.md section 3), written once.  The nf_tables chain pub
  * (fw-nft-pub.c) emits its rules by walking this table, and guardnetctl
  * explain (explain.c) decides by walking it; the first step that matches
  * decides.
@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 enum admit_step {
-	ADMIT_HOST,       /* the host itself (its connections take the output hook, never pub-B) */
+	ADMIT_HOST,       /* the host itself (its connections take the output hook, never chain pub) */
 	ADMIT_HAIRPIN,    /* a container of the network itself, when its ICC is on */
 	ADMIT_UFW_IN,     /* UFW's incoming rules, on the original destination */
 	ADMIT_UFW_ROUTE,  /* UFW's route rules, on the container's address and port */
@@ -25,7 +25,7 @@ struct admit_rule {
 	enum admit_step step;
 	const char *name;       /* the step as explain names it */
 	const char *what;       /* the rule as the nf_tables batch describes it */
-	bool in_chain;          /* pub-B holds rules for it */
+	bool in_chain;          /* chain pub holds rules for it */
 };
 
 extern const struct admit_rule admit_order[];

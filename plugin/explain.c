@@ -137,7 +137,7 @@ static bool step(const struct explain_env *env, const struct explain_query *q, s
 	return false;
 }
 
-/* A published port: admit_order, step by step, as pub-<bridge> holds it. */
+/* A published port: admit_order, step by step, as chain pub holds it. */
 static int published_port(const struct explain_env *env, const struct explain_query *q, struct explain_result *r)
 {
 	bool ufw = plan_ufw_in_force(env->env, r->net);

@@ -1,6 +1,6 @@
 /*
  * An endpoint's guardnet.allow in guardnet's table: a set and a chain of
- * its own per family, reached from its network's chain pub-B through a
+ * its own per family, reached from chain pub through a
  * verdict map keyed by the container's address.  In nft syntax, with E
  * the endpoint's first 12 ID characters (names_epallow) and C its address:
  *
@@ -9,7 +9,7 @@
  *   chain epa4-E {
  *     meta nfproto ipv4 ip saddr @epa4-E admit
  *   }
- *   chain pub-B { ... meta nfproto ipv4 oifname . ip daddr vmap @epav4 ... }   (fw-nft-pub.c)
+ *   chain pub { ... meta nfproto ipv4 oifname . ip daddr vmap @epav4 ... }   (fw-nft-pub.c)
  *
  * Keyed by the network's bridge B too: networks may hold the same
  * address (nested or equal subnets, fw-nft-nest.c), and one endpoint's
@@ -24,7 +24,7 @@
  * transaction and deleted whole, without a message per element; a packet
  * costs one hash lookup (the map) and one interval lookup (the set), as
  * before.  The map jumps, it does not go to: when the endpoint's list does
- * not admit, pub-B goes on to its final verdict, as it did.
+ * not admit, pub goes on to its final verdict, as it did.
  */
 #include <errno.h>
 #include <stdio.h>

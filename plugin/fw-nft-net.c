@@ -1,10 +1,13 @@
 /*
  * A network's part of guardnet's tables.  What belongs to one network is
- * either an object of its own (sets allow4-B and allow6-B, chain pub-B:
- * fw-nft-pub*.c; chain src-B: fw-nft-guard.c) or an element keyed by its
- * bridge or its subnets in a set that the rules of every network share; no
- * rule of a base chain names a network.  Creating or deleting a network is then a transaction the size
- * of that network, however many others there are (issue 17), and the
+ * an element keyed by its bridge or its subnets in a set that the rules of
+ * every network share, and only for a guardnet.allow with ranges, objects
+ * of its own (sets allow4-B and allow6-B, chain allow-B: fw-nft-pub*.c);
+ * no rule names a network.  Creating or deleting a network is then a
+ * transaction the size of that network, however many others there are
+ * (issue 17), and mostly one that adds no rule: the kernel validates
+ * every chain the table reaches at each transaction that adds a rule or
+ * a jump, so a chain per network would make each one cost more.  The
  * whole build is the same sets filled with every network's elements, from
  * the same functions, so that the two cannot come out different.  In nft
  * syntax, with B a network's bridge and S its subnets:
@@ -18,8 +21,8 @@
  *     set ext        { type ifname }                  B       the others
  *     set masq4, masq6 { type ipv4_addr }             S       the others, unless not masqueraded
  *     set hair4, hair6 { type ifname . ipv4_addr }    B . S   those not masqueraded (fw-nft-table.c)
- *     map pubv { type ifname : verdict }              B : goto pub-B   every network
- *     map srcv { type ifname : verdict }              B : jump src-B   every network
+ *     set ufw_nets   { type ifname }                  B       networks under UFW (chain pub's policy)
+ *     map allowv { type ifname : verdict }            B : jump allow-B   guardnet.allow with ranges
  *   }
  *   tables ip and ip6 guardnet (UFW's rules, fw-nft-ufw.c), networks under UFW:
  *     set ufw_br   { type ifname }                    B
@@ -27,8 +30,8 @@
  *     set ufw_hair { type ifname . ipv4_addr }        B . S   guardnet.icc=true
  *     set ufw_dst  { type ipv4_addr }                 S
  *
- * The check of B's sources is a jump through a verdict map on B to B's
- * chain, and masquerading asks shared sets keyed by subnet, not sets keyed
+ * The check of B's sources asks the kernel's routes (chain src,
+ * fw-nft-guard.c), and masquerading asks shared sets keyed by subnet, not sets keyed
  * "B . address range": the kernel keeps such concatenated ranges in a
  * pipapo set whose every insertion and removal rewrites lookup tables the
  * size of the whole set (perf at 1,000 networks: 87% of DeleteNetwork in

@@ -5,8 +5,9 @@
  *   map pub4 { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service }  # one host address
  *   map any4 { type inet_proto . inet_service : ipv4_addr . inet_service }              # every local address
  *   (pub6 and any6 alike)
- *   set allow4-B, allow6-B { type ipv4_addr / ipv6_addr; flags interval }      # guardnet.allow of network B: ranges
- *   set allowh4, allowh6 { type ifname . ipv4_addr / ipv6_addr }               # and single addresses, B . address
+ *   set allowh4, allowh6 { type ifname . ipv4_addr / ipv6_addr }               # guardnet.allow's single addresses, B . address
+ *   map allowv { type ifname : verdict }                     # B : jump allow-B, networks whose guardnet.allow has ranges
+ *   set allow4-B, allow6-B { type ipv4_addr / ipv6_addr; flags interval }      # those ranges
  *   map epav4, epav6 { type ifname . ipv4_addr : verdict }   # B . container : jump epa4-E (fw-nft-epallow.c)
  *
  *   chain prerouting { type nat hook prerouting priority dstnat      # and chain output, the host's own
@@ -15,17 +16,19 @@
  *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @pub4
  *     fib daddr type local dnat ip to meta l4proto . th dport map @any4
  *     ...the same for ip6, with ip6 daddr != ::1 (the relay's) }
- *   map pubv { type ifname : verdict }       # B : goto pub-B (fw-nft-net.c)
  *   chain forward (in front of the networks' rules, fw-nft-table.c):
- *     ct status dnat oifname vmap @pubv
- *   chain pub-B {                              # in the order of admit.h's table
- *     iifname B admit                          # hairpin from B itself, when B's icc is on
+ *     ct status dnat oifname @bridges goto pub
+ *   chain pub {                                # in the order of admit.h's table; oifname is B
+ *     iifname . oifname @icc_open admit        # hairpin from B itself, when B's icc is on
  *     oifname . ip saddr @allowh4 admit        # and ip6
- *     ip saddr @allow4-B admit                 # and ip6
+ *     oifname vmap @allowv                     # B's ranges: chain allow-B
  *     oifname . ip daddr vmap @epav4           # and ip6: the endpoint's own chain
+ *     [oifname @ufw_nets admit]                # UFW's default incoming policy allow
  *     limit rate 10/second log prefix "[GUARDNET BLOCK] "
- *     drop                                     # or UFW's default incoming policy
+ *     [oifname @ufw_nets reject]               # UFW's default incoming policy reject
+ *     drop                                     # (each per family)
  *   }
+ *   chain allow-B { ip saddr @allow4-B admit; ip6 saddr @allow6-B admit }
  *
  * UFW's rules decided before this chain, in tables ip and ip6 guardnet
  * (fw-nft-ufw.c): what they admitted, dropped or rejected never gets here.

@@ -4,12 +4,12 @@
  *
  *   table inet guardnet {
  *     (the sets every network's rules share, keyed by bridge or subnet:
- *     fw-nft-net.c; uplinks, raw-prerouting and the chains src-B:
+ *     fw-nft-net.c; uplinks, raw-prerouting and chain src:
  *     fw-nft-guard.c; published ports' maps and chains: fw-nft-pub*.c)
  *     chain forward {
  *       type filter hook forward priority filter - 10; policy accept;
  *       ct mark & M == M meta mark set mark | M accept        # admitted earlier
- *       ct status dnat oifname vmap @pubv                      # published ports: chain pub-B
+ *       ct status dnat oifname @bridges goto pub               # published ports: chain pub
  *       iifname . oifname @icc_open ct state untracked meta mark set mark | M accept   # ND
  *       iifname . oifname @icc_open ct mark set ct mark | M meta mark set mark | M accept
  *       iifname . oifname @icc_closed drop
@@ -23,9 +23,9 @@
  *       (masquerade: postrouting_rules below) }
  *   }
  *
- * No rule of a base chain names a network: adding or removing one changes
- * elements and its own chains (pub-B, src-B) and sets, whatever the number
- * of others.
+ * No rule names a network: adding or removing one changes elements (and,
+ * for a guardnet.allow with ranges, its chain allow-B and two sets),
+ * whatever the number of others.
  *
  * Accepting here is not final: iptables' FORWARD chain (policy DROP under
  * Docker) sees the packet next, so guardnet keeps one rule there,
@@ -146,7 +146,7 @@ static void ifname_rule(struct nft_batch *b, uint32_t key, const char *set, int 
 
 /* What leaves a network for an uplink (egress) and what enters it.  By
  * now a packet from a bridge goes to an uplink (fw-nft-guard.c) and one
- * into a bridge comes from elsewhere (DNATed ones went to pub-B). */
+ * into a bridge comes from elsewhere (DNATed ones went to chain pub). */
 static void edge_rules(struct nft_batch *b, uint32_t mark)
 {
 	ifname_rule(b, NFT_META_IIFNAME, "internal", NF_DROP, mark, "forward: leaving an internal network");

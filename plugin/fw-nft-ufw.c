@@ -268,7 +268,7 @@ static void admitted(struct ctx *c, const char *chain, uint32_t mark)
 }
 
 /* ct status dnat KEY != @except, the start of both entry rules: the
- * hairpin from a network itself (icc on) is admitted by pub-B. */
+ * hairpin from a network itself (icc on) is admitted by chain pub. */
 static struct nftnl_rule *entry_rule(struct ctx *c, const char *chain, bool route)
 {
 	struct nftnl_rule *r = rule_new(c->nfproto, FW_TABLE, chain);

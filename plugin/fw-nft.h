@@ -28,7 +28,7 @@ struct nft_batch *nft_batch_new(uint32_t seq);
 void nft_batch_free(struct nft_batch *b);
 size_t nft_batch_messages(const struct nft_batch *b);
 /* A copy of s that lives as long as b: for what, when the name it
- * describes is the caller's buffer (a network's chain pub-B). */
+ * describes is the caller's buffer (a network's chain allow-B). */
 const char *nft_batch_keep(struct nft_batch *b, const char *s);
 /* Marks b as not built whole (out of memory): committing it then fails
  * without sending anything. */

@@ -116,6 +116,10 @@ int main_check(struct gn_http *http, int sigfd, struct gn_driver *d, int (*load)
 		return -1;
 	if (c.rc < 0)
 		log_warnx("reconcile: %s; serving anyway, the next change retries", c.err.msg);
+	/* Said before the held requests go on: their answers come from
+	 * microhttpd's thread, and a CreateNetwork that adds no rule is
+	 * answered within a millisecond or two. */
+	log_info("kernel state checked: %zu networks, %zu endpoints", d->st.nets.live, d->st.eps.live);
 	held = http_release(http);
 	if (held)
 		log_debug("start-up check: %zu requests waited for it", held);

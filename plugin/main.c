@@ -422,7 +422,6 @@ int main(int argc, char **argv)
 	(void)kernel_events_fd(kern, &err);
 	if (main_check(http, sigfd, &driver, load_state, &store, &quit) < 0)
 		goto out_http;
-	log_info("kernel state checked: %zu networks, %zu endpoints", driver.st.nets.live, driver.st.eps.live);
 	driver_watch_ingress(&driver);
 	/* The relay's sockets a previous guardnetd left in systemd's store. */
 	kept = malloc(65536 * sizeof *kept);
