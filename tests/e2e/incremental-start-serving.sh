@@ -21,6 +21,7 @@ must guardnetd_stop "$H"
 out=$GN_TMP/startcheck
 python3 "$FLEET" startcheck "$(plugin_sock "$DRV")" "$H" "$S" "$log" "$NETS" >"$out" 2>&1 &
 probe=$!
+check "the watcher is ready before guardnetd starts" wait_until 30 grep -q '^watching' "$out"
 must guardnetd_start "$H" "$DRV"
 wait "$probe"
 r=$(cat "$out")

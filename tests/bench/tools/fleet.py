@@ -37,7 +37,8 @@ round and host, with p50 and p99 in ms.
 
 watches a guardnetd being started: whether Activate, and a CreateNetwork of
 network NET sent right after it, were answered before LOG said "kernel
-state checked" (tests/e2e/incremental-start-serving.sh).
+state checked" (tests/e2e/incremental-start-serving.sh).  It prints
+"watching" first: start guardnetd after that line.
 
 With GN_FLEET_CALLS=FILE in the environment, every call is also appended
 to FILE as "NETNS METHOD START_MS MS" (START_MS on CLOCK_MONOTONIC, the
@@ -294,6 +295,9 @@ def startcheck(h, log, i, timeout=120):
             return b"kernel state checked" in f.read()
 
     req = b"POST /Plugin.Activate HTTP/1.1\r\nHost: plugin\r\nContent-Length: 0\r\n\r\n"
+    # The caller starts guardnetd once this is printed: a start-up check
+    # can be over before Python has started.
+    print("watching", flush=True)
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
