@@ -34,6 +34,8 @@
 #include <sys/socket.h>
 
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
 
 #include "fw.h"
 #include "fw-nft.h"
@@ -53,10 +55,19 @@
  * and ::, from which neighbour discovery, MLD and duplicate address
  * detection speak (the kernel never routes either off the link), pass
  * first, also on a network without IPv6:
+ *   icmpv6 type nd-router-advert counter drop
+ *   icmpv6 type nd-redirect counter drop
  *   ip6 saddr fe80::/10 return
  *   ip6 saddr :: return
+ *   ip saddr 0.0.0.0/8 counter drop
  *   meta nfproto ipv4 fib saddr . iif oif missing counter drop
  *   meta nfproto ipv6 fib saddr . iif oif missing counter drop
+ * Routes decide, so nothing a container sends may change the host's: a
+ * router advertisement the bridge accepted (accept_ra=2, or 1 while IPv6
+ * forwarding is off) would add a route through the bridge for any prefix,
+ * and with it make any source the network's.  0.0.0.0 to the broadcast
+ * address is one the kernel's fib lets pass as arriving where it came
+ * from (a DHCP client's); no container sends it.
  * One chain for every network, and no rule or element of a network's own:
  * a chain per network (its subnets as rules) made the kernel validate one
  * more chain at every transaction that adds a rule (issue 17). */
@@ -64,7 +75,11 @@ static void src_rule(struct nft_batch *b, const struct gn_prefix *p, int family)
 {
 	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "src");
 
-	if (p) {
+	if (p && p->addr.family == AF_INET) {
+		x_saddr(r, p);
+		x_counter(r);
+		x_verdict(r, NF_DROP);
+	} else if (p) {
 		x_saddr(r, p);
 		x_verdict(r, NFT_RETURN);
 	} else {
@@ -74,17 +89,39 @@ static void src_rule(struct nft_batch *b, const struct gn_prefix *p, int family)
 		x_verdict(r, NF_DROP);
 	}
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
-		       p ? "src: link-local sources" : "src: a source the host would not answer by that bridge");
+		       !p ? "src: a source the host would not answer by that bridge" :
+		       p->addr.family == AF_INET ? "src: the source 0.0.0.0/8" : "src: link-local sources");
+}
+
+/* icmpv6 type T counter drop */
+static void no_routes_rule(struct nft_batch *b, uint8_t type)
+{
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "src");
+	uint8_t icmpv6 = IPPROTO_ICMPV6;
+
+	x_nfproto(r, AF_INET6);
+	x_meta(r, NFT_META_L4PROTO, NFT_REG_1);
+	x_cmp(r, NFT_CMP_EQ, &icmpv6, sizeof icmpv6);
+	x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+	x_cmp(r, NFT_CMP_EQ, &type, sizeof type);
+	x_counter(r);
+	x_verdict(r, NF_DROP);
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
+		       "src: a container's router advertisement or redirect");
 }
 
 static void src_chain(struct nft_batch *b)
 {
 	struct gn_prefix ll = { .addr = { .family = AF_INET6, .a = { 0xfe, 0x80 } }, .len = 10 };
 	struct gn_prefix any = { .addr = { .family = AF_INET6 }, .len = 128 };
+	struct gn_prefix zero = { .addr = { .family = AF_INET }, .len = 8 };
 
 	chain_new(b, "src", NULL, 0, 0);
+	no_routes_rule(b, ND_ROUTER_ADVERT);
+	no_routes_rule(b, ND_REDIRECT);
 	src_rule(b, &ll, 0);
 	src_rule(b, &any, 0);
+	src_rule(b, &zero, 0);
 	src_rule(b, NULL, AF_INET);
 	src_rule(b, NULL, AF_INET6);
 }

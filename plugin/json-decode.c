@@ -149,6 +149,17 @@ static int decode_ipam(json_t *root, const char *key, int family, struct gn_ipam
 			prefix_format(&d->pool, p, sizeof p);
 			return gn_errf(err, -EINVAL, "%s.Gateway: %s is outside the pool %s", path, g, p);
 		}
+		/* The bridge holds the gateway with this length: its connected
+		 * route is what the source check of the network's containers
+		 * accepts (fw-nft-guard.c), and must be the pool's. */
+		if (d->has_gateway && d->gateway.len != d->pool.len) {
+			char g[GN_PREFIX_STRLEN], p[GN_PREFIX_STRLEN];
+
+			prefix_format(&d->gateway, g, sizeof g);
+			prefix_format(&d->pool, p, sizeof p);
+			return gn_errf(err, -EINVAL, "%s.Gateway: %s has another prefix length than the pool %s", path, g,
+				       p);
+		}
 		r = field_object(v, path, "AuxAddresses", &aux, err);
 		if (r < 0)
 			return r;

@@ -124,5 +124,37 @@ expect_open "egress to the outside, IPv6" @sa 'http://[2001:db8:1::2]:8099/'
 expect_open "the allowed client still gets the page" "$O" http://192.0.2.1:8081/ 192.0.2.3
 expect_open "the host still reaches sb's port on 127.0.0.1" "$H" http://127.0.0.1:8081/
 
+# A rogue router: the source check trusts the host's routes, so a route a
+# container could add through its bridge would make any source its own.
+# Both bridges accept router advertisements here (accept_ra=2, which a host
+# with IPv6 forwarding off has in effect at 1); Docker's shows that the
+# kernel takes the advertisement, guardnet's must not.
+GBR=$(iface_of "$H" 10.248.1.1)
+DBR=$(iface_of "$H" 10.249.1.1)
+for br in "$GBR" "$DBR"; do must in_ns "$H" sysctl -qw "net.ipv6.conf.$br.accept_ra=2"; done
+# ra_cell NETNS BRIDGE PREFIX PATTERN: an advertisement of PREFIX on-link
+# (and of the sender as default router) from inside NETNS.
+ra_cell() {
+	local n=$1 br=$2 prefix=$3 pattern=$4 before moved
+	[ "$pattern" = - ] || before=$(drop_counters "$H")
+	raw_in "$n" ra eth0 "$prefix"
+	if wait_until 5 bash -c "ip -n $H -6 route show $prefix | grep -q 'dev $br'"; then
+		open_ "the host routes $prefix through $br: $(ip -n "$H" -6 route show "$prefix" | head -1)"
+		return
+	fi
+	[ "$pattern" = - ] || moved=$(guard_moved "$before" "$pattern")
+	if [ "$pattern" != - ] && [ -z "$moved" ]; then
+		echo "no route to $prefix after 5 s, but no drop counter of '$pattern' moved"
+	else
+		held "no route to $prefix after 5 s${moved:+; $moved}"
+	fi
+}
+attack_check "container sends a router advertisement (a prefix on-link, itself as default router)" \
+	"$(ra_cell "$TANET" "$DBR" 2001:db8:66::/64 -)" \
+	"$(ra_cell "$SANET" "$GBR" 2001:db8:77::/64 "src: icmpv6 type nd-router-advert drop")"
+check "... and the host has no default route through guardnet's bridge" \
+	bash -c "! ip -n $H -6 route show default | grep -q 'dev $GBR'"
+in_ns "$H" ip -6 route flush proto ra >/dev/null 2>&1
+
 attack_table attack-spoof
 summary

@@ -9,6 +9,10 @@ runs in (nsenter --net=... of a container or of a neighbour).
       what came back on IFACE: "DST:PORT synack", "rst" or "none".
   raw.py udp IFACE DSTMAC SRC DST:PORT PAYLOAD
       sends one UDP datagram and prints nothing.
+  raw.py ra IFACE PREFIX
+      sends one IPv6 router advertisement from IFACE's link-local address to
+      all nodes: a default router for 30 minutes and PREFIX (a /64) on-link,
+      as a rogue router on the link would; prints nothing.
   raw.py sniff IFACE SECONDS READYFILE [src=A] [dst=A] [sport=P] [dport=P] [flags=SA]
       waits up to SECONDS for a matching TCP or UDP packet on IFACE and
       prints "seen SRC:SPORT > DST:DPORT FLAGS" or "none".  READYFILE is
@@ -25,6 +29,7 @@ from scapy.config import conf
 conf.verb = 0
 conf.ipv6_enabled = True
 from scapy.all import AsyncSniffer, Ether, IP, IPv6, TCP, UDP, get_if_hwaddr, sendp  # noqa: E402
+from scapy.all import ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, in6_getifaddr  # noqa: E402
 
 
 def split_target(t):
@@ -82,6 +87,15 @@ def udp(iface, dstmac, src, target, payload):
           iface=iface)
 
 
+def ra(iface, prefix):
+    lladdr = next(a for a, scope, dev in in6_getifaddr() if dev == iface and a.startswith("fe80"))
+    net, _, plen = prefix.partition("/")
+    sendp(Ether(src=get_if_hwaddr(iface), dst="33:33:00:00:00:01") / IPv6(src=lladdr, dst="ff02::1", hlim=255) /
+          ICMPv6ND_RA(routerlifetime=1800) /
+          ICMPv6NDOptPrefixInfo(prefix=net, prefixlen=int(plen or 64), L=1, A=0, validlifetime=1800,
+                                preferredlifetime=1800), iface=iface)
+
+
 def sniff(iface, seconds, ready, conds):
     c = dict(x.split("=", 1) for x in conds)
 
@@ -132,6 +146,8 @@ def main(a):
         syn(iface, dstmac, src, sport, rest[1:])
     elif a[0] == "udp":
         udp(*a[1:6])
+    elif a[0] == "ra":
+        ra(a[1], a[2])
     elif a[0] == "sniff":
         sniff(a[1], float(a[2]), a[3], a[4:])
     else:

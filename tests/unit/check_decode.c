@@ -360,6 +360,8 @@ START_TEST(malformed_requests)
 			 "IPv4Data[0].Pool: \"fd00::/64\" is not an IPv4 prefix");
 	ck_assert_str_eq(network_error("{" NID ",\"IPv4Data\":[{\"Pool\":\"10.0.0.0/24\",\"Gateway\":\"10.0.1.1/24\"}]}"),
 			 "IPv4Data[0].Gateway: 10.0.1.1/24 is outside the pool 10.0.0.0/24");
+	ck_assert_str_eq(network_error("{" NID ",\"IPv6Data\":[{\"Pool\":\"fd00::/64\",\"Gateway\":\"fd00::1/48\"}]}"),
+			 "IPv6Data[0].Gateway: fd00::1/48 has another prefix length than the pool fd00::/64");
 	ck_assert_str_eq(network_error("{" NID ",\"Options\":{\"com.docker.network.generic\":{\"guardnet.allowlist\":\"1.2.3.4\"}}}"),
 			 "unknown option guardnet.allowlist=\"1.2.3.4\" (guardnet knows guardnet.publish, guardnet.allow, "
 			 "guardnet.ufw, guardnet.icc and guardnet.bridge)");
