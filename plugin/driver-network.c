@@ -38,7 +38,14 @@ static int check_spec(const struct gn_network_spec *spec, struct gn_err *err)
 {
 	int r = check_ipam(spec->ipv4, spec->n_ipv4, "IPv4Data", spec->opts.enable_ipv4, err);
 
-	return r < 0 ? r : check_ipam(spec->ipv6, spec->n_ipv6, "IPv6Data", spec->opts.enable_ipv6, err);
+	if (r < 0 || (r = check_ipam(spec->ipv6, spec->n_ipv6, "IPv6Data", spec->opts.enable_ipv6, err)) < 0)
+		return r;
+	/* A subnet without its gateway on the bridge has no route there,
+	 * and the source check would drop all its containers send. */
+	if (spec->n_ipv4 + spec->n_ipv6 > PLAN_BRIDGE_ADDRS)
+		return gn_errf(err, -EINVAL, "IPv4Data and IPv6Data: %zu subnets; guardnet gives a bridge at most %d "
+			       "gateways", spec->n_ipv4 + spec->n_ipv6, PLAN_BRIDGE_ADDRS);
+	return 0;
 }
 
 int driver_allocate_network(struct gn_driver *d, const struct gn_network_spec *spec, struct gn_err *err)

@@ -291,6 +291,28 @@ START_TEST(a_host_port_in_use_is_refused)
 }
 END_TEST
 
+/* More subnets than a bridge takes gateways: refused, nothing made (a
+ * subnet without its gateway on the bridge would have no route there). */
+START_TEST(too_many_subnets_are_refused)
+{
+	char body[8192], *before, *after;
+	int n = snprintf(body, sizeof body, "{\"NetworkID\":\"" NET "\",\"Options\":{},\"IPv4Data\":[");
+
+	for (int i = 0; i <= PLAN_BRIDGE_ADDRS; i++)
+		n += snprintf(body + n, sizeof body - (size_t)n, "%s{\"Gateway\":\"10.%d.0.1/24\",\"Pool\":\"10.%d.0.0/24\"}",
+			      i ? "," : "", i, i);
+	snprintf(body + n, sizeof body - (size_t)n, "],\"IPv6Data\":[]}");
+	host_open(&h, true);
+	before = snapshot();
+	ck_assert_uint_eq(host_call(&h, "/NetworkDriver.CreateNetwork", body), 400);
+	after = snapshot();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	host_close(&h);
+}
+END_TEST
+
 /* guardnetd's start: what the state names is made, nothing else. */
 START_TEST(reconcile_wants_what_the_state_names)
 {
@@ -324,6 +346,7 @@ Suite *driver_suite(void)
 	tcase_add_test(tc, a_stale_firewall_gets_the_whole_model);
 	tcase_add_test(tc, a_host_port_in_use_is_refused);
 	tcase_add_test(tc, reconcile_wants_what_the_state_names);
+	tcase_add_test(tc, too_many_subnets_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
