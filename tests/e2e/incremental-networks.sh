@@ -42,9 +42,11 @@ check "... it adds no chain, set or map ($obj1 before and after)" test "$(object
 check "... and its elements: bridges, icc_closed" bash -c "
 	nft_has() { nsenter --net=/run/netns/$H nft list \"\$1\" inet guardnet \"\$2\" | grep -qF -- \"\$3\"; }
 	nft_has set bridges '$(br a2)' && nft_has set icc_closed '$(br a2)' && ! nft_has map allowv '$(br a2)'"
-check "... chain src: link-local and :: first, then the reverse path check of each family, nothing else" bash -c "
+check "... chain src: no router advertisement or redirect, link-local and ::, not 0.0.0.0/8, then the reverse path check of each family, nothing else" bash -c "
 	e=\$(nsenter --net=/run/netns/$H nft list chain inet guardnet src | tr -s ' \t\n' ' ')
-	for want in 'ip6 saddr fe80::/10 return ip6 saddr :: return meta nfproto ipv4 fib saddr . iif oif missing counter packets' \
+	for want in 'icmpv6 type nd-router-advert counter packets' 'icmpv6 type nd-redirect counter packets' \
+		'ip6 saddr fe80::/10 return ip6 saddr :: return ip saddr 0.0.0.0/8 counter packets' \
+		'meta nfproto ipv4 fib saddr . iif oif missing counter packets' \
 		'meta nfproto ipv6 fib saddr . iif oif missing counter packets'; do
 		grep -qF -- \"\$want\" <<<\"\$e\" || { echo \"no '\$want' in: \$e\"; exit 1; }
 	done
