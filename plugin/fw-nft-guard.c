@@ -71,26 +71,29 @@
  * One chain for every network, and no rule or element of a network's own:
  * a chain per network (its subnets as rules) made the kernel validate one
  * more chain at every transaction that adds a rule (issue 17). */
-static void src_rule(struct nft_batch *b, const struct gn_prefix *p, int family)
+/* ip[6] saddr P return, or counter drop. */
+static void src_prefix_rule(struct nft_batch *b, const struct gn_prefix *p, int verdict, const char *what)
 {
 	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "src");
 
-	if (p && p->addr.family == AF_INET) {
-		x_saddr(r, p);
+	x_saddr(r, p);
+	if (verdict == NF_DROP)
 		x_counter(r);
-		x_verdict(r, NF_DROP);
-	} else if (p) {
-		x_saddr(r, p);
-		x_verdict(r, NFT_RETURN);
-	} else {
-		x_nfproto(r, family);
-		x_fib_rpf_missing(r);
-		x_counter(r);
-		x_verdict(r, NF_DROP);
-	}
+	x_verdict(r, verdict);
+	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND, what);
+}
+
+/* meta nfproto F fib saddr . iif oif missing counter drop */
+static void src_route_rule(struct nft_batch *b, int family)
+{
+	struct nftnl_rule *r = rule_new(NFPROTO_INET, FW_TABLE, "src");
+
+	x_nfproto(r, family);
+	x_fib_rpf_missing(r);
+	x_counter(r);
+	x_verdict(r, NF_DROP);
 	nft_batch_rule(b, NFT_MSG_NEWRULE, r, NLM_F_CREATE | NLM_F_APPEND,
-		       !p ? "src: a source the host would not answer by that bridge" :
-		       p->addr.family == AF_INET ? "src: the source 0.0.0.0/8" : "src: link-local sources");
+		       "src: a source the host would not answer by that bridge");
 }
 
 /* icmpv6 type T counter drop */
@@ -119,11 +122,11 @@ static void src_chain(struct nft_batch *b)
 	chain_new(b, "src", NULL, 0, 0);
 	no_routes_rule(b, ND_ROUTER_ADVERT);
 	no_routes_rule(b, ND_REDIRECT);
-	src_rule(b, &ll, 0);
-	src_rule(b, &any, 0);
-	src_rule(b, &zero, 0);
-	src_rule(b, NULL, AF_INET);
-	src_rule(b, NULL, AF_INET6);
+	src_prefix_rule(b, &ll, NFT_RETURN, "src: link-local sources");
+	src_prefix_rule(b, &any, NFT_RETURN, "src: link-local sources");
+	src_prefix_rule(b, &zero, NF_DROP, "src: the source 0.0.0.0/8");
+	src_route_rule(b, AF_INET);
+	src_route_rule(b, AF_INET6);
 }
 
 static struct nftnl_set *uplinks_set(void)

@@ -1,8 +1,8 @@
 /*
  * A network's part of guardnet's tables.  What belongs to one network is
  * an element keyed by its bridge or its subnets in a set that the rules of
- * every network share, and only for a guardnet.allow with ranges, objects
- * of its own (sets allow4-B and allow6-B, chain allow-B: fw-nft-pub*.c);
+ * every network share, and only for a network with a guardnet.allow,
+ * objects of its own (sets allow4-B and allow6-B, chain allow-B: fw-nft-pub*.c);
  * no rule names a network.  Creating or deleting a network is then a
  * transaction the size of that network, however many others there are
  * (issue 17), and mostly one that adds no rule: the kernel validates
@@ -22,7 +22,7 @@
  *     set masq4, masq6 { type ipv4_addr }             S       the others, unless not masqueraded
  *     set hair4, hair6 { type ifname . ipv4_addr }    B . S   those not masqueraded (fw-nft-table.c)
  *     set ufw_nets   { type ifname }                  B       networks under UFW (chain pub's policy)
- *     map allowv { type ifname : verdict }            B : jump allow-B   guardnet.allow with ranges
+ *     map allowv { type ifname : verdict }            B : jump allow-B   networks with a guardnet.allow
  *   }
  *   tables ip and ip6 guardnet (UFW's rules, fw-nft-ufw.c), networks under UFW:
  *     set ufw_br   { type ifname }                    B
@@ -122,9 +122,12 @@ static bool ufw_icc(const struct fw_network *n)
 	return n->ufw && n->icc;
 }
 
-static bool allow_ranged(const struct fw_network *n)
+/* A network's own objects, chain allow-B and its sets: a guardnet.allow
+ * of only single addresses leaves the sets empty, but deciding by the
+ * merged ranges would sort the list again at every use. */
+static bool allowlisted(const struct fw_network *n)
 {
-	return fw_pub_allow_ranged(n);
+	return n->n_allow > 0;
 }
 
 /* In the order the whole build makes them; the verdict maps last, after
@@ -150,7 +153,7 @@ static const struct net_set sets[] = {
 	{ NFPROTO_IPV6, "ufw_icc", 0, K_BRIDGE_PAIR, ufw_icc, NULL, 0 },
 	{ NFPROTO_IPV6, "ufw_hair", AF_INET6, K_BRIDGE_SUBNET, ufw_icc, NULL, 0 },
 	{ NFPROTO_IPV6, "ufw_dst", AF_INET6, K_SUBNET, under_ufw, NULL, 0 },
-	{ NFPROTO_INET, "allowv", 0, K_VERDICT, allow_ranged, "allow-", NFT_JUMP },
+	{ NFPROTO_INET, "allowv", 0, K_VERDICT, allowlisted, "allow-", NFT_JUMP },
 };
 #define N_SETS (sizeof sets / sizeof sets[0])
 
@@ -375,7 +378,7 @@ void fw_net_sets(struct nft_batch *b, const struct fw_model *m, uint32_t nfproto
 void fw_net_objects(struct nft_batch *b, const struct fw_model *m, const struct fw_network *n, uint32_t *set_id,
 		    void (*admit)(struct nftnl_rule *r, uint32_t mark))
 {
-	if (!allow_ranged(n))
+	if (!allowlisted(n))
 		return;
 	fw_pub_allow_sets(b, n, set_id);
 	fw_pub_allow_chain(b, n, m->mark, admit);
@@ -420,7 +423,7 @@ int fw_net_delta(struct nft_batch *b, const struct fw_model *m, const struct fw_
 			  add ? "a network's elements" : "removing a network's elements");
 		nftnl_set_free(s);
 	}
-	if (add || !allow_ranged(n))
+	if (add || !allowlisted(n))
 		return 0;
 	/* What the network's own objects hold, to count them out: the
 	 * chain's removal counts its rules, the sets' their elements. */

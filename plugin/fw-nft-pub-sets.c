@@ -249,24 +249,6 @@ void fw_pub_allow_chain_name(char *buf, size_t len, const char *bridge)
 	snprintf(buf, len, "allow-%s", bridge);
 }
 
-bool fw_pub_allow_ranged(const struct fw_network *n)
-{
-	bool ranged = false;
-
-	for (int f = 0; f < 2 && !ranged; f++) {
-		int family = f ? AF_INET6 : AF_INET;
-		uint32_t alen = family == AF_INET ? 4 : 16;
-		struct gn_range *r = NULL;
-		size_t nr = 0;
-
-		ranges_from_prefixes(n->allow, n->n_allow, family, &r, &nr);
-		for (size_t i = 0; i < nr && !ranged; i++)
-			ranged = memcmp(r[i].lo, r[i].hi, alen) != 0;
-		free(r);
-	}
-	return ranged;
-}
-
 void fw_pub_sets(struct nft_batch *b, const struct fw_model *m, uint32_t *id)
 {
 	pub_maps(b, m, id);

@@ -6,8 +6,8 @@
  *   map any4 { type inet_proto . inet_service : ipv4_addr . inet_service }              # every local address
  *   (pub6 and any6 alike)
  *   set allowh4, allowh6 { type ifname . ipv4_addr / ipv6_addr }               # guardnet.allow's single addresses, B . address
- *   map allowv { type ifname : verdict }                     # B : jump allow-B, networks whose guardnet.allow has ranges
- *   set allow4-B, allow6-B { type ipv4_addr / ipv6_addr; flags interval }      # those ranges
+ *   map allowv { type ifname : verdict }                     # B : jump allow-B, networks with a guardnet.allow
+ *   set allow4-B, allow6-B { type ipv4_addr / ipv6_addr; flags interval }      # its ranges
  *   map epav4, epav6 { type ifname . ipv4_addr : verdict }   # B . container : jump epa4-E (fw-nft-epallow.c)
  *
  *   chain prerouting { type nat hook prerouting priority dstnat      # and chain output, the host's own

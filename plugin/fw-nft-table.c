@@ -24,7 +24,7 @@
  *   }
  *
  * No rule names a network: adding or removing one changes elements (and,
- * for a guardnet.allow with ranges, its chain allow-B and two sets),
+ * for a network with a guardnet.allow, its chain allow-B and two sets),
  * whatever the number of others.
  *
  * Accepting here is not final: iptables' FORWARD chain (policy DROP under

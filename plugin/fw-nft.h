@@ -168,8 +168,8 @@ void set_key_host_order(struct nftnl_set *s);
 void x_iif_oif_names(struct nftnl_rule *r);
 
 /* A network's part of guardnet's tables (fw-nft-net.c): its elements in
- * the sets every network's rules share, and only for a network whose
- * guardnet.allow has ranges its own objects (sets allow4-B, allow6-B,
+ * the sets every network's rules share, and only for a network with a
+ * guardnet.allow its own objects (sets allow4-B, allow6-B,
  * chain allow-B).  fw_net_sets makes the shared sets
  * of table nfproto with every network's elements (vmaps: the verdict maps,
  * which refer to the networks' chains and so come after them, or the
@@ -195,10 +195,6 @@ void fw_pub_allow_sets(struct nft_batch *b, const struct fw_network *n, uint32_t
 void fw_pub_chain(struct nft_batch *b, const struct fw_model *m, void (*admit)(struct nftnl_rule *r, uint32_t mark));
 void fw_pub_allow_chain(struct nft_batch *b, const struct fw_network *n, uint32_t mark,
 			void (*admit)(struct nftnl_rule *r, uint32_t mark));
-/* Whether n's guardnet.allow holds a range of more than one address: only
- * then has n sets allow4-B and allow6-B and chain allow-B (its single
- * addresses are elements of allowh4 and allowh6). */
-bool fw_pub_allow_ranged(const struct fw_network *n);
 void fw_pub_allow_chain_name(char *buf, size_t len, const char *bridge);
 /* Removes chain name of table nfproto with its n_rules rules (counted in
  * the batch's tally). */

@@ -124,6 +124,46 @@ expect_open "egress to the outside, IPv6" @sa 'http://[2001:db8:1::2]:8099/'
 expect_open "the allowed client still gets the page" "$O" http://192.0.2.1:8081/ 192.0.2.3
 expect_open "the host still reaches sb's port on 127.0.0.1" "$H" http://127.0.0.1:8081/
 
+# 0.0.0.0 to the broadcast address: the kernel's route check lets it pass
+# as arriving where it came from, and the host takes it (a DHCP server
+# would); guardnet's source check drops 0.0.0.0/8 before asking the routes.
+# zero_cell NETNS MAC PATTERN: such a datagram from inside NETNS, and
+# whether a UDP socket of the host on 0.0.0.0:9999 got it.
+zero_cell() {
+	local n=$1 mac=$2 pattern=$3 before moved got=$GN_TMP/udp-got ready=$GN_TMP/udp-ready listener
+	rm -f "$got" "$ready"
+	[ "$pattern" = - ] || before=$(drop_counters "$H")
+	nsenter --net="/run/netns/$H" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.bind(("0.0.0.0", 9999))
+s.settimeout(3)
+open(sys.argv[2], "w").close()
+try:
+    data, peer = s.recvfrom(100)
+    open(sys.argv[1], "w").write("%s %s" % (peer[0], data.decode()))
+except socket.timeout:
+    pass' "$got" "$ready" &
+	listener=$!
+	wait_until 5 test -e "$ready"
+	raw_in "$n" udp eth0 "$mac" 0.0.0.0 255.255.255.255:9999 zero >/dev/null
+	wait "$listener"
+	if [ -s "$got" ]; then
+		open_ "the host's socket on 0.0.0.0:9999 got it from $(cat "$got")"
+		return
+	fi
+	[ "$pattern" = - ] || moved=$(guard_moved "$before" "$pattern")
+	if [ "$pattern" != - ] && [ -z "$moved" ]; then
+		echo "the host's socket got nothing in 3 s, but no drop counter of '$pattern' moved"
+	else
+		held "the host's socket got nothing in 3 s${moved:+; $moved}"
+	fi
+}
+attack_check "container sends from 0.0.0.0 to 255.255.255.255 (the host listens on 0.0.0.0)" \
+	"$(zero_cell "$TANET" ff:ff:ff:ff:ff:ff -)" \
+	"$(zero_cell "$SANET" ff:ff:ff:ff:ff:ff "src: ip saddr 0.0.0.0/8 drop")"
+
 # A rogue router: the source check trusts the host's routes, so a route a
 # container could add through its bridge would make any source its own.
 # Both bridges accept router advertisements here (accept_ra=2, which a host

@@ -1,10 +1,10 @@
 #!/bin/bash
 # Creating or deleting a network changes only that network's part of
 # guardnet's tables (issue 17): its elements in the sets every network's
-# rules share, and only for a guardnet.allow with ranges its own chain
+# rules share, and only for a network with a guardnet.allow its own chain
 # allow-B and sets allow4-B and allow6-B, in one transaction; the tables
 # are not built again (their handles stay), no chain grows with the number
-# of networks, and a network without such an allowlist adds no chain, rule
+# of networks, and a network without guardnet.allow adds no chain, rule
 # or set at all (the kernel validates every chain at each transaction that
 # adds a rule).  What that leaves is what
 # a whole build makes, for every kind of network, and what cannot be done
