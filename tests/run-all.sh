@@ -50,6 +50,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 bash packaging/deps.sh || exit 1
+# Debian's python3 first, for every suite (tests/lib.sh says why).
+[ -x /usr/bin/python3 ] && export PATH=$PWD/tests/bin:$PATH
 make -s WERROR=1 all build/check_guardnet || exit 1
 # tests/demo.sh installs and builds when run alone; here that is done.
 export GN_PREPARED=1

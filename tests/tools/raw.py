@@ -28,8 +28,15 @@ import time
 from scapy.config import conf
 conf.verb = 0
 conf.ipv6_enabled = True
-from scapy.all import AsyncSniffer, Ether, IP, IPv6, TCP, UDP, get_if_hwaddr, sendp  # noqa: E402
-from scapy.all import ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, in6_getifaddr  # noqa: E402
+# The layers used, not scapy.all (every layer scapy has): the import is
+# most of a run's CPU, 0.4 s instead of 1.0 s, and the attack suites run
+# this hundreds of times.
+conf.load_layers = ["l2", "inet", "inet6"]
+from scapy.arch import get_if_hwaddr, in6_getifaddr  # noqa: E402
+from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
+from scapy.layers.inet6 import IPv6, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+from scapy.sendrecv import AsyncSniffer, sendp  # noqa: E402
 
 
 def split_target(t):
