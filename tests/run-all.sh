@@ -74,20 +74,9 @@ unit() {
 # Every suite, as NAME COMMAND: the quick ones first, alone; then the rest
 # in the pool, the longest first so that the pool ends together.
 serial=("unit unit" "replay python3 tests/e2e/replay_restart.py build/guardnetd spec")
-# Without a record of the last run (a fresh CI machine), the suites that
-# took longest when this was written start first.
-slow=(churn-sigkill ufw-diff-events hardening bench package-systemd)
-pool=()
-for t in "${slow[@]}"; do
-	case $t in
-	hardening) pool+=("hardening bash tests/hardening/fuzz_smoke.sh") ;;
-	bench) pool+=("bench bash tests/bench/run.sh --quick") ;;
-	*) [ -e "tests/e2e/$t.sh" ] && pool+=("$t bash tests/e2e/$t.sh") ;;
-	esac
-done
+pool=("hardening bash tests/hardening/fuzz_smoke.sh" "bench bash tests/bench/run.sh --quick")
 for t in tests/e2e/*.sh; do
-	t=$(basename "$t" .sh)
-	[[ " ${slow[*]} " == *" $t "* ]] || pool+=("$t bash tests/e2e/$t.sh")
+	pool+=("$(basename "$t" .sh) bash $t")
 done
 pool+=("demo bash tests/demo.sh")
 if [ -z "${GUARDNET_DOCKER:-}" ]; then
@@ -108,12 +97,15 @@ if [ -z "${GUARDNET_DOCKER:-}" ]; then
 		"churn-sigkill@28 env GUARDNET_DOCKER=28 CHURN_CYCLES=20 bash tests/e2e/churn-sigkill.sh"
 		"healing@28 env GUARDNET_DOCKER=28 bash tests/bench/healing.sh --quick")
 fi
-# The wall times of the last run on this machine, when there was one, put
-# the longest suites first.
+# The wall times of the last run on this machine put the longest suites
+# first; on a machine without one (CI's), those of a whole run kept in
+# tests/suite-times: run last, a 350 s suite started alone at the end.
 times_file=${GN_TIMES_FILE:-/var/tmp/guardnet-tests.times}
-if [ -s "$times_file" ]; then
+order=$times_file
+[ -s "$order" ] || order=tests/suite-times
+if [ -s "$order" ]; then
 	mapfile -t pool < <(for s in "${pool[@]}"; do
-		t=$(awk -v n="${s%% *}" '$2 == n { print $1 }' "$times_file")
+		t=$(awk -v n="${s%% *}" '$2 == n { print $1 }' "$order")
 		printf '%s\t%s\n' "${t:--1}" "$s"
 	done | sort -s -t $'\t' -k1,1nr | cut -f2-)
 fi
