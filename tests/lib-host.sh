@@ -65,6 +65,15 @@ dockerd_wait() {
 	wait_until 60 dk "$1" info || { say "dockerd in $1 did not start:"; tail -20 "$GN_TMP/docker-$1/dockerd.log"; return 1; }
 }
 
+# dockerd_restart [live]: stops $H's dockerd and starts it again (the new one
+# with --live-restore when asked and the engine honours GN_LIVE_RESTORE).
+dockerd_restart() {
+	local pid
+	pid=$(cat "$GN_TMP/docker-$H/docker.pid")
+	kill "$pid" && wait_until 120 pid_gone "$pid" || return 1
+	GN_LIVE_RESTORE=${1:-} dockerd_start "$H"
+}
+
 # docker_engine NS DIR [legacy]: starts NS's Docker engine in the
 # background with its files under DIR (data, exec, docker.sock,
 # docker.pid, dockerd.log), adds its PID to GN_PIDS and returns at once.

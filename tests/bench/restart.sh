@@ -89,15 +89,6 @@ all_protected() { protected 8081 && protected 8082 && protected 8083; }
 policies_protected() { protected 8082 && protected 8083; }
 running() { test "$(dk "$H" ps -q --filter status=running | wc -l)" -eq "$1"; }
 elements() { in_ns "$H" nft list table inet guardnet | sed -n '/elements = {/,/}/p' | tr -s ' \n' ' '; }
-# dockerd_restart [live]: stops H's dockerd and starts it again, the new
-# one with --live-restore when asked.  What happens to the containers
-# depends on the old one's setting.
-dockerd_restart() {
-	local pid
-	pid=$(cat "$GN_TMP/docker-$H/docker.pid")
-	kill "$pid" && wait_until 120 pid_gone "$pid" || return 1
-	GN_LIVE_RESTORE=${1:-} dockerd_start "$H"
-}
 dk "$H" network create -d "$DRV" --subnet 10.234.1.0/24 -o guardnet.allow=192.0.2.2/32 -o guardnet.ufw=off rnet >/dev/null &&
 	dk "$H" run -d --name r1 --network rnet -p 8081:80 gnbox httpd -f -p 80 -h /www >/dev/null &&
 	dk "$H" run -d --name r2 --network rnet -p 8082:80 --restart always gnbox httpd -f -p 80 -h /www >/dev/null &&
