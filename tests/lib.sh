@@ -37,6 +37,8 @@
 #   at_exit CMD...                  runs CMD at exit, before the test hosts go (last added first)
 #   exclusive NAME                  holds the machine-wide lock NAME until the test ends ("dpkg":
 #                                   tests that install guardnet's .deb on this machine)
+#   deb_build                       `make deb` unless build/deb holds the package of these very
+#                                   sources (under exclusive dpkg; the package tests share one build)
 #   wait_until SECS CMD...          polls CMD until it succeeds (1 after SECS): every 50 ms, then 200
 #   pid_gone PID
 # Test hosts
@@ -247,6 +249,22 @@ require() {
 	local what=$1
 	shift
 	"$@" >/dev/null 2>&1 || skip "needs $what"
+}
+
+# deb_build: the package in build/deb, by `make deb` unless the last build
+# there was of the same sources (the files make deb packs, by content).  A
+# build runs the unit tests once more and takes minutes on a busy machine;
+# the three package tests of a run need it once.
+deb_build() {
+	local sum stamp=$GN_ROOT/build/deb/sources.sha256
+	sum=$(cd "$GN_ROOT" && git ls-files -z --cached --others --exclude-standard |
+		xargs -0 sha256sum 2>&1 | sha256sum) || return 1
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] &&
+		ls "$GN_ROOT"/build/deb/guardnet_*_*.deb >/dev/null 2>&1; then
+		say "build/deb is of these sources already"
+		return 0
+	fi
+	make -C "$GN_ROOT" -s deb && echo "$sum" >"$stamp"
 }
 
 # exclusive NAME: waits for, then holds until the test ends, a lock that

@@ -15,7 +15,7 @@ at_exit 'dpkg-query -W guardnet >/dev/null 2>&1 && in_ns "$H" dpkg --purge guard
 must testbed
 
 cd "$GN_ROOT" || exit 1
-check "make deb" logged make deb
+check "make deb" logged deb_build
 deb=$(ls build/deb/guardnet_*_*.deb | head -1)
 errors=$(lintian "$deb" 2>/dev/null | grep '^E:')
 check "lintian reports no error ${errors}" test -z "$errors"

@@ -12,7 +12,7 @@ version=$(cat VERSION)
 
 # make deb writes build/deb, which the other package tests use too.
 exclusive dpkg
-check "make deb" logged make -s deb
+check "make deb" logged deb_build
 deb=$(ls build/deb/guardnet_"$version"-*_*.deb 2>/dev/null | head -1)
 check "the package is named for VERSION ($version): ${deb:-none}" test -n "$deb"
 [ -n "$deb" ] || { summary package_docs; exit 1; }

@@ -15,7 +15,7 @@ at_exit 'dpkg-query -W guardnet >/dev/null 2>&1 && with_systemd dpkg --purge gua
 must testbed
 
 cd "$GN_ROOT" || exit 1
-must make deb
+must deb_build
 deb=$(ls build/deb/guardnet_*_*.deb | head -1)
 # The packaged guardnetd replaces the test's (one per namespace).
 must guardnetd_stop "$H"
