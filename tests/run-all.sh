@@ -27,8 +27,8 @@
 # Each suite's output goes to a log, shown when the suite fails.  A suite
 # prints "ok - ..." / "FAIL - ..." lines and ends with "NAME: N passed, M
 # failed"; exit 77 means it cannot run here (reported as a skip with its
-# reason, not as a failure).  The run ends with each suite's wall time,
-# slowest first (kept in GN_TIMES_FILE, /var/tmp/guardnet-tests.times, to
+# reason, not as a failure).  The run ends with each suite's wall time
+# (and CPU time, where cgroups account for it), slowest first (kept in GN_TIMES_FILE, /var/tmp/guardnet-tests.times, to
 # start the slowest first next time), and one line: "tests: N passed, M
 # failed, K skipped".
 set -u
@@ -57,7 +57,8 @@ make -s WERROR=1 all build/check_guardnet || exit 1
 export GN_PREPARED=1
 
 logs=$(mktemp -d /tmp/gn-run.XXXXXX)
-trap 'rm -rf "$logs"' EXIT
+cg_root=""
+trap 'rm -rf "$logs"; [ -z "$cg_root" ] || rmdir "$cg_root"/* "$cg_root" 2>/dev/null' EXIT
 passed=0 failed=0 skipped=0 started=$SECONDS
 broken=() skips=() times=()
 
@@ -120,14 +121,39 @@ wanted() {
 	return 1
 }
 
+# Each suite's CPU time, where a cgroup CPU accounting hierarchy is at hand
+# (v2, or v1's cpuacct): the suite's processes and the dockerd, containerd
+# and programs they start, not their containers (Docker puts those in its
+# own groups).  A run on a busy machine is CPU-bound: the CPU seconds say
+# where the time goes better than the wall times of suites that share it.
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+	cg_root=/sys/fs/cgroup/gn-run-$$
+elif [ -f /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then
+	cg_root=/sys/fs/cgroup/cpuacct/gn-run-$$
+fi
+[ -n "$cg_root" ] && ! mkdir "$cg_root" 2>/dev/null && cg_root=""
+cg_cpu() {
+	local us
+	if [ -f "$1/cpuacct.usage" ]; then
+		echo $(($(cat "$1/cpuacct.usage") / 1000000000))
+	else
+		us=$(awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat") && echo $((us / 1000000))
+	fi
+}
+
 # run_suite NAME COMMAND...: one suite, its output in $logs/NAME.log, its
-# exit code and wall time in $logs/NAME.rc and .time.
+# exit code, wall time and CPU seconds in $logs/NAME.rc, .time and .cpu.
 run_suite() {
-	local name=$1 start=$SECONDS rc
+	local name=$1 start=$SECONDS rc cg=""
 	shift
-	"$@" >"$logs/$name.log" 2>&1 </dev/null
+	[ -n "$cg_root" ] && mkdir -p "$cg_root/$name" 2>/dev/null && cg=$cg_root/$name
+	(
+		[ -z "$cg" ] || echo "$BASHPID" >"$cg/cgroup.procs"
+		exec "$@" >"$logs/$name.log" 2>&1 </dev/null
+	)
 	rc=$?
 	echo $((SECONDS - start)) >"$logs/$name.time"
+	[ -z "$cg" ] || cg_cpu "$cg" >"$logs/$name.cpu"
 	echo $rc >"$logs/$name.rc"
 }
 
@@ -136,7 +162,7 @@ report() {
 	local name=$1 log=$logs/$1.log rc t line p=0 f=0 reason
 	rc=$(cat "$logs/$name.rc")
 	t=$(cat "$logs/$name.time")
-	times+=("$t $name")
+	times+=("$t $name $(cat "$logs/$name.cpu" 2>/dev/null)")
 	if [ "$rc" = 77 ]; then
 		reason=$(grep -m1 '^skip - ' "$log" | sed 's/^skip - //')
 		skipped=$((skipped + 1))
@@ -206,8 +232,9 @@ table=$(for f in "$logs"/attack-*.log; do
 	awk '/: attack \| Docker bridge driver \| guardnet$/ { on = 1; print; next } on && /^$/ { on = 0 } on' "$f"
 done)
 [ -z "$table" ] || printf -- '--- the attacks of issue 12: Docker'"'"'s bridge driver and guardnet side by side\n%s\n' "$table"
-echo "--- wall time per suite, slowest first"
-printf '%s\n' "${times[@]}" | sort -rn | awk '{ printf "%6d s  %s\n", $1, $2 }'
+echo "--- wall time per suite, slowest first${cg_root:+, and its CPU time}"
+printf '%s\n' "${times[@]}" | sort -rn | awk '{ printf "%6d s  %-32s %s\n", $1, $2, $3 == "" ? "" : sprintf("%6d s CPU", $3); cpu += $3 }
+	END { if (cpu) printf "--- CPU time of all suites: %d s\n", cpu }'
 # Kept for the next run's order (only a whole run knows every suite).
 [ ${#patterns[@]} -eq 0 ] && printf '%s\n' "${times[@]}" >"$times_file" 2>/dev/null
 echo "--- the whole run: $((SECONDS - started)) s with -j $jobs"
