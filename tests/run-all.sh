@@ -149,7 +149,7 @@ run_suite() {
 	[ -n "$cg_root" ] && mkdir -p "$cg_root/$name" 2>/dev/null && cg=$cg_root/$name
 	(
 		[ -z "$cg" ] || echo "$BASHPID" >"$cg/cgroup.procs"
-		exec "$@" >"$logs/$name.log" 2>&1 </dev/null
+		"$@" >"$logs/$name.log" 2>&1 </dev/null
 	)
 	rc=$?
 	echo $((SECONDS - start)) >"$logs/$name.time"
