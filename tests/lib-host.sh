@@ -113,7 +113,7 @@ guardnetd_start() {
 	[ -e "$d/guardnet.conf" ] || echo "# guardnet.conf of test host $ns: the defaults" >"$d/guardnet.conf"
 	GN_SOCKS[$drv]=$sock
 	host_mounts "$ns"
-	from=$(($(wc -l <"$d/guardnetd.log" 2>/dev/null || echo 0) + 1))
+	from=$(($({ wc -l <"$d/guardnetd.log"; } 2>/dev/null || echo 0) + 1))
 	"${GN_MOUNTS[@]}" "$GN_BIN" -v --socket "$sock" --state-dir "$d/state" \
 		--config "$d/guardnet.conf" --control "$d/control.sock" >>"$d/guardnetd.log" 2>&1 &
 	GN_PIDS+=($!)
