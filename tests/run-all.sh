@@ -58,7 +58,9 @@ export GN_PREPARED=1
 
 logs=$(mktemp -d /tmp/gn-run.XXXXXX)
 cg_root=""
-trap 'rm -rf "$logs"; [ -z "$cg_root" ] || rmdir "$cg_root"/* "$cg_root" 2>/dev/null' EXIT
+# A cgroup goes once empty, its children first (a swarm's engines put
+# their containers' groups under the suite's).
+trap 'rm -rf "$logs"; [ -z "$cg_root" ] || find "$cg_root" -depth -type d -exec rmdir {} + 2>/dev/null' EXIT
 passed=0 failed=0 skipped=0 started=$SECONDS
 # The machine's busy CPU seconds (user, nice, system, irq, softirq), to set
 # the suites' own beside: the rest is their containers' and other programs'.
