@@ -28,9 +28,9 @@
 # prints "ok - ..." / "FAIL - ..." lines and ends with "NAME: N passed, M
 # failed"; exit 77 means it cannot run here (reported as a skip with its
 # reason, not as a failure).  The run ends with each suite's wall time
-# (and CPU time, where cgroups account for it), slowest first (kept in GN_TIMES_FILE, /var/tmp/guardnet-tests.times, to
-# start the slowest first next time), and one line: "tests: N passed, M
-# failed, K skipped".
+# (and CPU time, where cgroup v2 counts it), slowest first (kept in
+# GN_TIMES_FILE, /var/tmp/guardnet-tests.times, to start the slowest first
+# next time), and one line: "tests: N passed, M failed, K skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -62,9 +62,11 @@ cg_root=""
 # their containers' groups under the suite's).
 trap 'rm -rf "$logs"; [ -z "$cg_root" ] || find "$cg_root" -depth -type d -exec rmdir {} + 2>/dev/null' EXIT
 passed=0 failed=0 skipped=0 started=$SECONDS
-# The machine's busy CPU seconds (user, nice, system, irq, softirq), to set
-# the suites' own beside: the rest is their containers' and other programs'.
-busy() { awk '$1 == "cpu" { printf "%d\n", ($2 + $3 + $4 + $7 + $8) / 100 }' /proc/stat; }
+# The machine's busy CPU seconds (user, nice, system, irq, softirq, in
+# ticks of USER_HZ), to set the suites' own beside: the rest is their
+# containers' and other programs'.
+hz=$(getconf CLK_TCK)
+busy() { awk -v hz="$hz" '$1 == "cpu" { printf "%d\n", ($2 + $3 + $4 + $7 + $8) / hz }' /proc/stat; }
 busy_at_start=$(busy)
 broken=() skips=() times=()
 
@@ -128,25 +130,16 @@ wanted() {
 	return 1
 }
 
-# Each suite's CPU time, where a cgroup CPU accounting hierarchy is at hand
-# (v2, or v1's cpuacct): the suite's processes and the dockerd, containerd
-# and programs they start, not their containers (Docker puts those in its
-# own groups).  A run on a busy machine is CPU-bound: the CPU seconds say
-# where the time goes better than the wall times of suites that share it.
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-	cg_root=/sys/fs/cgroup/gn-run-$$
-elif [ -f /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then
-	cg_root=/sys/fs/cgroup/cpuacct/gn-run-$$
-fi
+# Each suite's CPU time from a cgroup of its own in the cgroup v2 hierarchy
+# (Debian 12 mounts it at /sys/fs/cgroup; a hybrid layout, as on CI's
+# machine, at /sys/fs/cgroup/unified; its cpu.stat counts without any
+# controller): the suite's processes and the dockerd, containerd and
+# programs they start, not their containers (Docker puts those in groups of
+# its own).  A run on a busy machine is CPU-bound: the CPU seconds say where
+# the time goes better than the wall times of suites that share it.
+cg_root=$(awk '$3 == "cgroup2" { print $2 "/gn-run-'$$'"; exit }' /proc/mounts)
 [ -n "$cg_root" ] && ! mkdir "$cg_root" 2>/dev/null && cg_root=""
-cg_cpu() {
-	local us
-	if [ -f "$1/cpuacct.usage" ]; then
-		echo $(($(cat "$1/cpuacct.usage") / 1000000000))
-	else
-		us=$(awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat") && echo $((us / 1000000))
-	fi
-}
+cg_cpu() { awk '$1 == "usage_usec" { printf "%d\n", $2 / 1000000 }' "$1/cpu.stat"; }
 
 # run_suite NAME COMMAND...: one suite, its output in $logs/NAME.log, its
 # exit code, wall time and CPU seconds in $logs/NAME.rc, .time and .cpu.

@@ -10,7 +10,7 @@ trap gn_cleanup EXIT
 cd "$GN_ROOT"
 version=$(cat VERSION)
 
-# make deb writes build/deb, which the other package tests use too.
+# deb_build writes build/deb once a run; the other package tests use it too.
 exclusive dpkg
 check "make deb" logged deb_build
 deb=$(ls build/deb/guardnet_"$version"-*_*.deb 2>/dev/null | head -1)
