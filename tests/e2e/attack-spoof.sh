@@ -196,5 +196,48 @@ check "... and the host has no default route through guardnet's bridge" \
 	bash -c "! ip -n $H -6 route show default | grep -q 'dev $GBR'"
 in_ns "$H" ip -6 route flush proto ra >/dev/null 2>&1
 
+# A redirect: the host routes a prefix through a container (a router of
+# the user's, a VPN gateway say), and that container tells the host the
+# prefix's hosts are on the bridge itself, which would make their
+# addresses the network's for the source check.  The kernel takes a
+# redirect only from the router its route names, and only on an interface
+# that does not forward: both bridges get forwarding 0 (the host still
+# routes: all.forwarding decides that) and accept_redirects 1.  Docker's
+# bridge shows that the kernel takes it; guardnet's must not.
+for br in "$GBR" "$DBR"; do
+	must in_ns "$H" sysctl -qw "net.ipv6.conf.$br.forwarding=0" "net.ipv6.conf.$br.accept_redirects=1"
+done
+# redirect_cell NETNS BRIDGE MAC PREFIX PATTERN: the container of NETNS
+# (on BRIDGE, whose MAC is MAC) made the host's router for PREFIX, then its
+# redirect for PREFIX's first address.
+redirect_cell() {
+	local n=$1 br=$2 mac=$3 prefix=$4 pattern=$5 dst=${4%/*}1 ll hll before moved
+	ll=$(nsenter --net="$n" ip -6 -o addr show dev eth0 scope link | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+	hll=$(ip -n "$H" -6 -o addr show dev "$br" scope link | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+	if ! ip -n "$H" -6 route replace "$prefix" via "$ll" dev "$br" ||
+		! ip -n "$H" -6 route get "$dst" | grep -q " via $ll "; then
+		echo "setup broken (no route to $dst through the container's ${ll:-link-local address})"
+		return
+	fi
+	[ "$pattern" = - ] || before=$(drop_counters "$H")
+	raw_in "$n" redirect eth0 "$mac" "$hll" "$dst"
+	if wait_until 5 bash -c "! ip -n $H -6 route get $dst | grep -q ' via '"; then
+		open_ "the host sends to $dst straight onto $br: $(ip -n "$H" -6 route get "$dst" | head -1)"
+		return
+	fi
+	[ "$pattern" = - ] || moved=$(guard_moved "$before" "$pattern")
+	if [ "$pattern" != - ] && [ -z "$moved" ]; then
+		echo "the route still goes through $ll after 5 s, but no drop counter of '$pattern' moved"
+	else
+		held "the route still goes through $ll after 5 s${moved:+; $moved}"
+	fi
+}
+dcell=$(redirect_cell "$TANET" "$DBR" "$DMAC" 2001:db8:98::/64 -)
+attack_check "container redirects the host's traffic for a prefix it routes onto the bridge" \
+	"$dcell" "$(redirect_cell "$SANET" "$GBR" "$GMAC" 2001:db8:99::/64 "src: icmpv6 type nd-redirect drop")"
+check "... and Docker's bridge took the same redirect (the kernel takes it there: $dcell)" \
+	test "${dcell#OPEN}" != "$dcell"
+in_ns "$H" ip -6 route flush cache >/dev/null 2>&1
+
 attack_table attack-spoof
 summary

@@ -13,6 +13,11 @@ runs in (nsenter --net=... of a container or of a neighbour).
       sends one IPv6 router advertisement from IFACE's link-local address to
       all nodes: a default router for 30 minutes and PREFIX (a /64) on-link,
       as a rogue router on the link would; prints nothing.
+  raw.py redirect IFACE DSTMAC DST TARGET
+      sends one ICMPv6 redirect from IFACE's link-local address to DST (in a
+      frame to DSTMAC): TARGET is on the link, reach it directly rather than
+      through me; prints nothing.  Only the router a host uses for TARGET
+      may say so (the kernel checks the source against its route).
   raw.py sniff IFACE SECONDS READYFILE [src=A] [dst=A] [sport=P] [dport=P] [flags=SA]
       waits up to SECONDS for a matching TCP or UDP packet on IFACE and
       prints "seen SRC:SPORT > DST:DPORT FLAGS" or "none".  READYFILE is
@@ -34,7 +39,7 @@ conf.ipv6_enabled = True
 conf.load_layers = ["l2", "inet", "inet6"]
 from scapy.arch import get_if_hwaddr, in6_getifaddr  # noqa: E402
 from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
-from scapy.layers.inet6 import IPv6, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo  # noqa: E402
+from scapy.layers.inet6 import IPv6, ICMPv6ND_RA, ICMPv6ND_Redirect, ICMPv6NDOptPrefixInfo  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.sendrecv import AsyncSniffer, sendp  # noqa: E402
 
@@ -94,13 +99,23 @@ def udp(iface, dstmac, src, target, payload):
           iface=iface)
 
 
+def link_local(iface):
+    return next(a for a, scope, dev in in6_getifaddr() if dev == iface and a.startswith("fe80"))
+
+
 def ra(iface, prefix):
-    lladdr = next(a for a, scope, dev in in6_getifaddr() if dev == iface and a.startswith("fe80"))
     net, _, plen = prefix.partition("/")
-    sendp(Ether(src=get_if_hwaddr(iface), dst="33:33:00:00:00:01") / IPv6(src=lladdr, dst="ff02::1", hlim=255) /
+    sendp(Ether(src=get_if_hwaddr(iface), dst="33:33:00:00:00:01") /
+          IPv6(src=link_local(iface), dst="ff02::1", hlim=255) /
           ICMPv6ND_RA(routerlifetime=1800) /
           ICMPv6NDOptPrefixInfo(prefix=net, prefixlen=int(plen or 64), L=1, A=0, validlifetime=1800,
                                 preferredlifetime=1800), iface=iface)
+
+
+def redirect(iface, dstmac, dst, target):
+    # Target and destination the same: TARGET itself is on the link.
+    sendp(Ether(src=get_if_hwaddr(iface), dst=dstmac) / IPv6(src=link_local(iface), dst=dst, hlim=255) /
+          ICMPv6ND_Redirect(tgt=target, dst=target), iface=iface)
 
 
 def sniff(iface, seconds, ready, conds):
@@ -155,6 +170,8 @@ def main(a):
         udp(*a[1:6])
     elif a[0] == "ra":
         ra(a[1], a[2])
+    elif a[0] == "redirect":
+        redirect(*a[1:5])
     elif a[0] == "sniff":
         sniff(a[1], float(a[2]), a[3], a[4:])
     else:
