@@ -29,6 +29,9 @@ GN_COMPOSE=$GN_TMP/bin/docker-compose
 # ports), the machine's cgroups, a fresh /run with NS's plugin directory at
 # /run/docker/plugins, and the test's directory and the repository at their
 # own paths, so that sockets and files have one name inside and out.
+# dockerd gets the forky tree's PATH alone: with the test's, its own
+# iptables runs (dozens at its start, more for every network and port)
+# went through the test's engine-run stand-ins, visible there too.
 docker_engine_28() {
 	local ns=$1 d=$2 plugins=$GN_TMP/plugins-$1
 	[ -f "$GN_FORKY/.guardnet-stamp" ] || GN_FORKY=$(bash "$GN_ROOT/tests/docker28/rootfs.sh" "$GN_FORKY") ||
@@ -53,7 +56,7 @@ docker_engine_28() {
 		cd "$m"
 		pivot_root . .oldroot
 		umount -l /.oldroot
-		exec "$@"' sh "$GN_FORKY" "$d" "$GN_TMP" "$plugins" "$GN_ROOT" "${3:-}" \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin exec "$@"' sh "$GN_FORKY" "$d" "$GN_TMP" "$plugins" "$GN_ROOT" "${3:-}" \
 		dockerd --data-root "$d/data" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
 		--pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
 	GN_PIDS+=($!)
