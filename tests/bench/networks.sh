@@ -61,4 +61,22 @@ result networks "guardnet alone (plugin API): CreateNetwork + DeleteNetwork at $
 	"ms at $SMALL" "$(values p50_ms ps "$own")" "ms at $LARGE" "$(values p50_ms pl "$own")" \
 	"CreateNetwork ms at $SMALL" "$(values create_p50_ms ps "$own")" "at $LARGE" "$(values create_p50_ms pl "$own")" \
 	"DeleteNetwork ms at $SMALL" "$(values delete_p50_ms ps "$own")" "at $LARGE" "$(values delete_p50_ms pl "$own")"
+# The same with a guardnet.allow on every network: such a network has a
+# chain of its own (its list's set), and a transaction that adds a jump
+# to a chain has the kernel check every chain the jump reaches.
+ALLOW=192.0.2.0/24,198.51.100.7/32
+PAS=${GN_TAG}pas PAL=${GN_TAG}pal
+plugin_host "$PAS" "${GN_TAG}dpas" && plugin_host "$PAL" "${GN_TAG}dpal" || exit 1
+say "$(GN_FLEET_ALLOW=$ALLOW python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dpas")" "$PAS" "${PAS}s" "$SMALL" 0 0)"
+say "$(GN_FLEET_ALLOW=$ALLOW python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dpal")" "$PAL" "${PAL}s" "$LARGE" 0 0)"
+check "every network of the allowlisted host has its chain" \
+	test "$(in_ns "$PAL" nft list table inet guardnet | grep -c '^[[:space:]]*chain allow-')" -eq "$LARGE"
+allow=$(GN_FLEET_ALLOW=$ALLOW python3 "$BENCH_DIR/tools/fleet.py" netcost "$ROUNDS" "$SAMPLES" 5000 \
+	"$(fleet_host pas "$PAS" "${GN_TAG}dpas")" "$(fleet_host pal "$PAL" "${GN_TAG}dpal")")
+say "$allow"
+result networks "guardnet alone, every network with a guardnet.allow: CreateNetwork + DeleteNetwork at $LARGE / at $SMALL, p50" "<=1.2" \
+	"$(divide "$(values p50_ms pal "$allow")" "$(values p50_ms pas "$allow")")" \
+	"ms at $SMALL" "$(values p50_ms pas "$allow")" "ms at $LARGE" "$(values p50_ms pal "$allow")" \
+	"CreateNetwork ms at $SMALL" "$(values create_p50_ms pas "$allow")" "at $LARGE" "$(values create_p50_ms pal "$allow")" \
+	"DeleteNetwork ms at $SMALL" "$(values delete_p50_ms pas "$allow")" "at $LARGE" "$(values delete_p50_ms pal "$allow")"
 summary bench_networks

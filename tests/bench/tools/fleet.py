@@ -40,6 +40,10 @@ network NET sent right after it, were answered before LOG said "kernel
 state checked" (tests/e2e/incremental-start-serving.sh).  It prints
 "watching" first: start guardnetd after that line.
 
+With GN_FLEET_ALLOW=LIST in the environment, every network fill and
+netcost create has the option guardnet.allow=LIST (its own chain and set in
+guardnet's table, where other networks add set elements only).
+
 With GN_FLEET_CALLS=FILE in the environment, every call is also appended
 to FILE as "NETNS METHOD START_MS MS" (START_MS on CLOCK_MONOTONIC, the
 clock of bpftrace's nsecs), so that a slow call can be matched with what
@@ -55,6 +59,7 @@ import sys
 import time
 
 CALL_LOG = os.environ.get("GN_FLEET_CALLS")
+ALLOW = os.environ.get("GN_FLEET_ALLOW")
 
 NET_BASE = 0x5ca10000
 
@@ -144,7 +149,8 @@ class Host:
         _, pool, gateway = address(i, 0, self.wide)
         return self.call("CreateNetwork", {
             "NetworkID": net_id(i),
-            "Options": {"com.docker.network.enable_ipv6": False, "com.docker.network.generic": {}},
+            "Options": {"com.docker.network.enable_ipv6": False,
+                        "com.docker.network.generic": {"guardnet.allow": ALLOW} if ALLOW else {}},
             "IPv4Data": [{"AddressSpace": "LocalDefault", "Gateway": gateway + pool[pool.index("/"):],
                           "Pool": pool}],
             "IPv6Data": []})
