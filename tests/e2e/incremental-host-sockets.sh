@@ -10,7 +10,9 @@ scenario incremental-host-sockets bare_host
 
 must drv_net a1 10.231.1.0/24 10.231.1.1/24 fd00:231:1::/64 fd00:231:1::1/64 '{}'
 must drv_net b2 10.231.2.0/24 10.231.2.1/24 "" "" '{"guardnet.publish":"127.0.0.1,192.0.2.1"}'
-in_ns "$H" python3 -c '
+# nsenter itself, not in_ns: a function in the background is a subshell,
+# and killing that at the end left python holding the ports for 2 minutes.
+nsenter --net=/run/netns/"$H" python3 -c '
 import socket, sys, time
 t = socket.socket(socket.AF_INET6)
 t.bind(("::", 8701))
