@@ -164,9 +164,11 @@ diff_forget() {
 # rules on A, iptables-save and ip6tables-save (counters aside) after it
 # and ufw enable were those after force-stop and ufw enable, for sets 1-3.
 diff_stop() {
-	local h=${GN_TAG}$1 fam
+	local h=${GN_TAG}$1 fam save
 	for fam in iptables ip6tables; do
-		in_ns "$h" "$fam-save" -t filter | awk '
+		# Read first: a failed save piped on would stop nothing, silently.
+		save=$(in_ns "$h" "$fam-save" -t filter) || { echo "diff_stop: $fam-save failed on host $1"; continue; }
+		awk '
 			BEGIN { print "*filter"; print ":INPUT ACCEPT"; print ":FORWARD ACCEPT"; print ":OUTPUT ACCEPT" }
 			/^:ufw6?-/ { chain[++n] = substr($1, 2) }
 			/^-A (INPUT|FORWARD|OUTPUT) -j ufw6?-[a-z-]+$/ { sub(/^-A/, "-D"); print }
@@ -174,7 +176,7 @@ diff_stop() {
 				for (i = 1; i <= n; i++) print "-F " chain[i]
 				for (i = 1; i <= n; i++) print "-X " chain[i]
 				print "COMMIT"
-			}' | in_ns "$h" "$fam-restore" --noflush || echo "diff_stop: $fam-restore failed on host $1"
+			}' <<<"$save" | in_ns "$h" "$fam-restore" --noflush || echo "diff_stop: $fam-restore failed on host $1"
 	done
 }
 
