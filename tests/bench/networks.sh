@@ -47,36 +47,31 @@ result networks "create + rm, guardnet at $LARGE / at $SMALL networks, p50" "<=1
 result networks "create + rm at $LARGE networks, guardnet / bridge, p50" "<=1.0" "$(divide "$(col p50_ms gl)" "$(col p50_ms bl)")" \
 	"bridge ms at $SMALL" "$(col p50_ms bs)" "bridge ms at $LARGE" "$(col p50_ms bl)" \
 	"bridge create ms at $LARGE" "$(col create_p50_ms bl)" "bridge rm ms at $LARGE" "$(col rm_p50_ms bl)"
-# guardnet alone: the same two counts on plugin hosts (namespaces of their
-# own: nf_tables and routing tables are per namespace).
-PS=${GN_TAG}ps PL=${GN_TAG}pl
-plugin_host "$PS" "${GN_TAG}dps" && plugin_host "$PL" "${GN_TAG}dpl" || exit 1
-say "$(python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dps")" "$PS" "${PS}s" "$SMALL" 0 0)"
-say "$(python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dpl")" "$PL" "${PL}s" "$LARGE" 0 0)"
-own=$(python3 "$BENCH_DIR/tools/fleet.py" netcost "$ROUNDS" "$SAMPLES" 5000 "$(fleet_host ps "$PS" "${GN_TAG}dps")" \
-	"$(fleet_host pl "$PL" "${GN_TAG}dpl")")
-say "$own"
-result networks "guardnet alone (plugin API): CreateNetwork + DeleteNetwork at $LARGE / at $SMALL, p50" "<=1.2" \
-	"$(divide "$(values p50_ms pl "$own")" "$(values p50_ms ps "$own")")" \
-	"ms at $SMALL" "$(values p50_ms ps "$own")" "ms at $LARGE" "$(values p50_ms pl "$own")" \
-	"CreateNetwork ms at $SMALL" "$(values create_p50_ms ps "$own")" "at $LARGE" "$(values create_p50_ms pl "$own")" \
-	"DeleteNetwork ms at $SMALL" "$(values delete_p50_ms ps "$own")" "at $LARGE" "$(values delete_p50_ms pl "$own")"
-# The same with a guardnet.allow on every network: such a network has a
-# chain of its own (its list's set), and a transaction that adds a jump
-# to a chain has the kernel check every chain the jump reaches.
-ALLOW=192.0.2.0/24,198.51.100.7/32
-PAS=${GN_TAG}pas PAL=${GN_TAG}pal
-plugin_host "$PAS" "${GN_TAG}dpas" && plugin_host "$PAL" "${GN_TAG}dpal" || exit 1
-say "$(GN_FLEET_ALLOW=$ALLOW python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dpas")" "$PAS" "${PAS}s" "$SMALL" 0 0)"
-say "$(GN_FLEET_ALLOW=$ALLOW python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dpal")" "$PAL" "${PAL}s" "$LARGE" 0 0)"
-check "every network of the allowlisted host has its chain" \
-	test "$(in_ns "$PAL" nft list table inet guardnet | grep -c '^[[:space:]]*chain allow-')" -eq "$LARGE"
-allow=$(GN_FLEET_ALLOW=$ALLOW python3 "$BENCH_DIR/tools/fleet.py" netcost "$ROUNDS" "$SAMPLES" 5000 \
-	"$(fleet_host pas "$PAS" "${GN_TAG}dpas")" "$(fleet_host pal "$PAL" "${GN_TAG}dpal")")
-say "$allow"
-result networks "guardnet alone, every network with a guardnet.allow: CreateNetwork + DeleteNetwork at $LARGE / at $SMALL, p50" "<=1.2" \
-	"$(divide "$(values p50_ms pal "$allow")" "$(values p50_ms pas "$allow")")" \
-	"ms at $SMALL" "$(values p50_ms pas "$allow")" "ms at $LARGE" "$(values p50_ms pal "$allow")" \
-	"CreateNetwork ms at $SMALL" "$(values create_p50_ms pas "$allow")" "at $LARGE" "$(values create_p50_ms pal "$allow")" \
-	"DeleteNetwork ms at $SMALL" "$(values delete_p50_ms pas "$allow")" "at $LARGE" "$(values delete_p50_ms pal "$allow")"
+# alone TAG WHAT [ALLOW]: guardnet alone, the same two counts on plugin
+# hosts TAGs and TAGl (namespaces of their own: nf_tables and routing
+# tables are per namespace), every network with guardnet.allow=ALLOW if
+# given; the figure's name says WHAT.
+alone() {
+	local s=${GN_TAG}$1s l=${GN_TAG}$1l out
+	plugin_host "$s" "${GN_TAG}d$1s" && plugin_host "$l" "${GN_TAG}d$1l" || exit 1
+	export GN_FLEET_ALLOW=${3:-}
+	say "$(python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}d$1s")" "$s" "${s}s" "$SMALL" 0 0)"
+	say "$(python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}d$1l")" "$l" "${l}s" "$LARGE" 0 0)"
+	[ -z "${3:-}" ] || check "every network of the allowlisted host has its chain" \
+		test "$(in_ns "$l" nft list table inet guardnet | grep -c '^[[:space:]]*chain allow-')" -eq "$LARGE"
+	out=$(python3 "$BENCH_DIR/tools/fleet.py" netcost "$ROUNDS" "$SAMPLES" 5000 \
+		"$(fleet_host "$1s" "$s" "${GN_TAG}d$1s")" "$(fleet_host "$1l" "$l" "${GN_TAG}d$1l")")
+	unset GN_FLEET_ALLOW
+	say "$out"
+	result networks "guardnet alone$2: CreateNetwork + DeleteNetwork at $LARGE / at $SMALL, p50" "<=1.2" \
+		"$(divide "$(values p50_ms "$1l" "$out")" "$(values p50_ms "$1s" "$out")")" \
+		"ms at $SMALL" "$(values p50_ms "$1s" "$out")" "ms at $LARGE" "$(values p50_ms "$1l" "$out")" \
+		"CreateNetwork ms at $SMALL" "$(values create_p50_ms "$1s" "$out")" "at $LARGE" "$(values create_p50_ms "$1l" "$out")" \
+		"DeleteNetwork ms at $SMALL" "$(values delete_p50_ms "$1s" "$out")" "at $LARGE" "$(values delete_p50_ms "$1l" "$out")"
+}
+alone p " (plugin API)"
+# A network with a guardnet.allow has a chain of its own (its list's set),
+# and a transaction that adds a jump to a chain has the kernel check every
+# chain the jump reaches.
+alone pa ", every network with a guardnet.allow" 192.0.2.0/24,198.51.100.7/32
 summary bench_networks

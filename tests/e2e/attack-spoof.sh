@@ -43,24 +43,33 @@ DMAC=$(mac_of "$H" "$(iface_of "$H" 10.249.1.1)")
 SANET=$(ctr_net "$H" sa)
 TANET=$(ctr_net "$H" ta)
 
+# held_by WHAT PATTERN BEFORE: the cell of an attack that got through to
+# nothing (WHAT says what was looked at): held, with the drop counters of
+# PATTERN that moved since BEFORE (drop_counters' output), or, when none
+# moved, why that is no proof.  PATTERN "-": Docker's side, no counter.
+held_by() {
+	local moved=
+	[ "$2" = - ] || moved=$(guard_moved "$3" "$2")
+	if [ "$2" != - ] && [ -z "$moved" ]; then
+		echo "$1, but no drop counter of '$2' moved"
+	else
+		held "$1${moved:+; $moved}"
+	fi
+}
+
 # spoof NETNS MAC SRC TARGET PATTERN SNIFF_COND...: a SYN from SRC sent
 # inside NETNS, a cell from what the sniffer at the neighbour saw and
 # (PATTERN not "-") which of guardnet's drop counters moved.
 spoof() {
-	local n=$1 mac=$2 src=$3 target=$4 pattern=$5 before seen moved
+	local n=$1 mac=$2 src=$3 target=$4 pattern=$5 before seen
 	shift 5
 	before=$(drop_counters "$H")
 	sniff_start "$ONET" "$OIF" 3 "$@"
 	raw_in "$n" syn eth0 "$mac" "$src" -- "$target" >/dev/null
 	seen=$(sniff_wait)
-	[ "$pattern" = - ] || moved=$(guard_moved "$before" "$pattern")
 	case $seen in
 	seen*) open_ "the neighbour's sniffer saw: ${seen#seen }" ;;
-	none) if [ "$pattern" != - ] && [ -z "$moved" ]; then
-		echo "nothing reached the neighbour, but no drop counter of '$pattern' moved"
-	else
-		held "nothing reached the neighbour${moved:+; $moved}"
-	fi ;;
+	none) held_by "nothing reached the neighbour" "$pattern" "$before" ;;
 	*) echo "sniffer failed: $seen" ;;
 	esac
 }
@@ -130,7 +139,7 @@ expect_open "the host still reaches sb's port on 127.0.0.1" "$H" http://127.0.0.
 # zero_cell NETNS MAC PATTERN: such a datagram from inside NETNS, and
 # whether a UDP socket of the host on 0.0.0.0:9999 got it.
 zero_cell() {
-	local n=$1 mac=$2 pattern=$3 before moved got=$GN_TMP/udp-got ready=$GN_TMP/udp-ready listener
+	local n=$1 mac=$2 pattern=$3 before got=$GN_TMP/udp-got ready=$GN_TMP/udp-ready listener
 	rm -f "$got" "$ready"
 	[ "$pattern" = - ] || before=$(drop_counters "$H")
 	nsenter --net="/run/netns/$H" /usr/bin/python3 -c '
@@ -153,12 +162,7 @@ except socket.timeout:
 		open_ "the host's socket on 0.0.0.0:9999 got it from $(cat "$got")"
 		return
 	fi
-	[ "$pattern" = - ] || moved=$(guard_moved "$before" "$pattern")
-	if [ "$pattern" != - ] && [ -z "$moved" ]; then
-		echo "the host's socket got nothing in 3 s, but no drop counter of '$pattern' moved"
-	else
-		held "the host's socket got nothing in 3 s${moved:+; $moved}"
-	fi
+	held_by "the host's socket got nothing in 3 s" "$pattern" "$before"
 }
 attack_check "container sends from 0.0.0.0 to 255.255.255.255 (the host listens on 0.0.0.0)" \
 	"$(zero_cell "$TANET" ff:ff:ff:ff:ff:ff -)" \
@@ -175,19 +179,14 @@ for br in "$GBR" "$DBR"; do must in_ns "$H" sysctl -qw "net.ipv6.conf.$br.accept
 # ra_cell NETNS BRIDGE PREFIX PATTERN: an advertisement of PREFIX on-link
 # (and of the sender as default router) from inside NETNS.
 ra_cell() {
-	local n=$1 br=$2 prefix=$3 pattern=$4 before moved
+	local n=$1 br=$2 prefix=$3 pattern=$4 before
 	[ "$pattern" = - ] || before=$(drop_counters "$H")
 	raw_in "$n" ra eth0 "$prefix"
 	if wait_until 5 bash -c "ip -n $H -6 route show $prefix | grep -q 'dev $br'"; then
 		open_ "the host routes $prefix through $br: $(ip -n "$H" -6 route show "$prefix" | head -1)"
 		return
 	fi
-	[ "$pattern" = - ] || moved=$(guard_moved "$before" "$pattern")
-	if [ "$pattern" != - ] && [ -z "$moved" ]; then
-		echo "no route to $prefix after 5 s, but no drop counter of '$pattern' moved"
-	else
-		held "no route to $prefix after 5 s${moved:+; $moved}"
-	fi
+	held_by "no route to $prefix after 5 s" "$pattern" "$before"
 }
 attack_check "container sends a router advertisement (a prefix on-link, itself as default router)" \
 	"$(ra_cell "$TANET" "$DBR" 2001:db8:66::/64 -)" \
@@ -207,13 +206,15 @@ in_ns "$H" ip -6 route flush proto ra >/dev/null 2>&1
 for br in "$GBR" "$DBR"; do
 	must in_ns "$H" sysctl -qw "net.ipv6.conf.$br.forwarding=0" "net.ipv6.conf.$br.accept_redirects=1"
 done
+# link_local: the first address of `ip -o addr show ... scope link`.
+link_local() { awk '{ sub(/\/.*/, "", $4); print $4; exit }'; }
 # redirect_cell NETNS BRIDGE MAC PREFIX PATTERN: the container of NETNS
 # (on BRIDGE, whose MAC is MAC) made the host's router for PREFIX, then its
 # redirect for PREFIX's first address.
 redirect_cell() {
-	local n=$1 br=$2 mac=$3 prefix=$4 pattern=$5 dst=${4%/*}1 ll hll before moved
-	ll=$(nsenter --net="$n" ip -6 -o addr show dev eth0 scope link | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
-	hll=$(ip -n "$H" -6 -o addr show dev "$br" scope link | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+	local n=$1 br=$2 mac=$3 prefix=$4 pattern=$5 dst=${4%/*}1 ll hll before
+	ll=$(nsenter --net="$n" ip -6 -o addr show dev eth0 scope link | link_local)
+	hll=$(ip -n "$H" -6 -o addr show dev "$br" scope link | link_local)
 	if ! ip -n "$H" -6 route replace "$prefix" via "$ll" dev "$br" ||
 		! ip -n "$H" -6 route get "$dst" | grep -q " via $ll "; then
 		echo "setup broken (no route to $dst through the container's ${ll:-link-local address})"
@@ -225,12 +226,7 @@ redirect_cell() {
 		open_ "the host sends to $dst straight onto $br: $(ip -n "$H" -6 route get "$dst" | head -1)"
 		return
 	fi
-	[ "$pattern" = - ] || moved=$(guard_moved "$before" "$pattern")
-	if [ "$pattern" != - ] && [ -z "$moved" ]; then
-		echo "the route still goes through $ll after 5 s, but no drop counter of '$pattern' moved"
-	else
-		held "the route still goes through $ll after 5 s${moved:+; $moved}"
-	fi
+	held_by "the route still goes through $ll after 5 s" "$pattern" "$before"
 }
 dcell=$(redirect_cell "$TANET" "$DBR" "$DMAC" 2001:db8:98::/64 -)
 attack_check "container redirects the host's traffic for a prefix it routes onto the bridge" \
