@@ -308,14 +308,14 @@ node_addr() { local v=NODE_ADDR_${1//-/_}; echo "${!v}"; }
 
 # from_client SRC URL: HTTP GET from the client with source address SRC;
 # prints the body; curl's exit status (7 refused, 28 timed out).
-from_client() { in_ns "$C" curl -s --max-time 3 --interface "$1" "$2"; }
+from_client() { in_ns "$C" curl -s --max-time 3 --interface "host!$1" "$2"; }
 
 # http_get NS SRC URL: an HTTP GET from NS with source address SRC (empty:
 # the kernel's choice), bounded to 3 s.  Prints the body; returns curl's
 # status: 7 for a refusal, 28 for no answer at all.
 http_get() {
 	local src=()
-	[ -z "$2" ] || src=(--interface "$2")
+	[ -z "$2" ] || src=(--interface "host!$2")
 	in_ns "$1" curl -s --max-time 3 "${src[@]}" "$3"
 }
 
@@ -333,7 +333,7 @@ block_logged() { dmesg | grep -q "\[${4:-GUARDNET BLOCK}\] .*SRC=$1 .*SPT=$2 DPT
 # (its source port is chosen here, so other tests' lines cannot match).
 dropped() {
 	local lport=$((20000 + RANDOM % 40000)) rc
-	in_ns "$1" curl -s --max-time 3 --interface "$2" --local-port "$lport" "$3" >/dev/null
+	in_ns "$1" curl -s --max-time 3 --interface "host!$2" --local-port "$lport" "$3" >/dev/null
 	rc=$?
 	[ $rc -eq 28 ] || { say "# $2 -> $3: curl exit $rc, expected 28 (timeout)"; return 1; }
 	wait_until 3 block_logged "$2" "$lport" "$4" "${5:-}" ||

@@ -80,11 +80,11 @@ result restart "guardnetd restart: nftables change events" "<=0" "${fw[*]}"
 # protected PORT: the allowed outside address gets the page, another one
 # times out (curl's exit 28: dropped, not refused).
 protected() {
-	in_ns "$O" curl -sf -m 5 --interface 192.0.2.2 "http://192.0.2.1:$1/" | grep -q 'hello from guardnet' &&
-		{ in_ns "$O" curl -sf -m 2 --interface 192.0.2.3 "http://192.0.2.1:$1/" >/dev/null; test $? -eq 28; }
+	in_ns "$O" curl -sf -m 5 --interface host!192.0.2.2 "http://192.0.2.1:$1/" | grep -q 'hello from guardnet' &&
+		{ in_ns "$O" curl -sf -m 2 --interface host!192.0.2.3 "http://192.0.2.1:$1/" >/dev/null; test $? -eq 28; }
 }
 # refused PORT: nothing is published there, the host refuses (curl's 7).
-refused() { in_ns "$O" curl -sf -m 2 --interface 192.0.2.2 "http://192.0.2.1:$1/" >/dev/null; test $? -eq 7; }
+refused() { in_ns "$O" curl -sf -m 2 --interface host!192.0.2.2 "http://192.0.2.1:$1/" >/dev/null; test $? -eq 7; }
 all_protected() { protected 8081 && protected 8082 && protected 8083; }
 policies_protected() { protected 8082 && protected 8083; }
 running() { test "$(dk "$H" ps -q --filter status=running | wc -l)" -eq "$1"; }

@@ -300,7 +300,7 @@ def probe(a, src_ns, src, dst, port, proto):
     if proto == "tcp":
         url = f"http://[{dst}]:{port}/" if ":" in dst else f"http://{dst}:{port}/"
         r = run(in_ns(src_ns, "curl", "-s", "-m", "3", "-w", "\\n%{time_connect}",
-                      *(["--interface", src] if src else []), url), check=False)
+                      *(["--interface", "host!" + src] if src else []), url), check=False)
         body, _, connect = r.stdout.rpartition("\n")
         if r.returncode == 0:
             return "open" if body.strip() == HELLO else f"answered {body.strip()[:40]!r}"

@@ -43,7 +43,8 @@ ok "network create -d $GNP"
 nid=$(dk "$H" network inspect -f '{{.Id}}' n1)
 check "the network is in the host's /var/lib/guardnet" test -f "$GN_TMP/node-$H/var-lib/guardnet/networks/$nid.json"
 must dk "$H" run -d --name web --network n1 -p 8080:80 gnbox httpd -f -p 80 -h /www >/dev/null
-check "the allowed source reaches the published port" reaches "$O" 192.0.2.2 http://192.0.2.1:8080/
+# Polled: docker run returns before httpd listens.
+expect_open "the allowed source reaches the published port" "$O" http://192.0.2.1:8080/ 192.0.2.2
 check "another source is dropped" dropped "$O" 192.0.2.3 http://192.0.2.1:8080/ 80
 check "the host reaches it on 127.0.0.1" reaches "$H" "" http://127.0.0.1:8080/
 gnctl() { in_node "$H" "$GN_ROOT/build/guardnetctl" --socket "/run/docker/plugins/$id/control.sock" "$@"; }

@@ -43,7 +43,8 @@ if ! out=$(dk "$H" network create -d "$R:1" --subnet 10.210.0.0/24 -o guardnet.a
 fi
 nid=$(dk "$H" network inspect -f '{{.Id}}' n1)
 must dk "$H" run -d --name web --network n1 -p 8080:80 gnbox httpd -f -p 80 -h /www >/dev/null
-check "before: the allowed source gets in" reaches "$O" 192.0.2.2 http://192.0.2.1:8080/
+# Polled: docker run returns before httpd listens.
+expect_open "before: the allowed source gets in" "$O" http://192.0.2.1:8080/ 192.0.2.2
 check "before: another source is dropped" dropped "$O" 192.0.2.3 http://192.0.2.1:8080/ 80
 
 must dk "$H" plugin disable -f "$R:1" >/dev/null
