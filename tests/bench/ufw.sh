@@ -71,7 +71,7 @@ result ufw "new connections/s under $RULES UFW rules, published port / host serv
 
 # --- 10b
 export -f ufw
-export UFW_ROOT UFW_NS
+export UFW_ROOT UFW_NS GN_TMP
 # swap open|closed: user.rules replaced (as ufw writes it: a new file
 # renamed over the old), then ufw reload.
 swap() { echo "cp '$R.$1' '$R.new' && mv '$R.new' '$R' && ufw reload"; }
