@@ -55,16 +55,11 @@ host() { get "$H" "" "$1"; }
 # probe WHERE TARGET [SRC] [SECONDS]: one attempt, judged; sets PROBE and
 # PROBE_INFO.  A curl that ran out of time long after its limit was not
 # running when the limit passed, and its "no answer" says nothing about the
-# network (it may not have sent anything): it is tried again, and a second
-# overrun is "stalled", which no check wants.
+# network (it may not have sent anything): it is tried once more, and a
+# second "overrun" stays, which no check wants.
 probe() {
-	local tries=2
-	while :; do
-		probe_once "$@"
-		[ "$PROBE" = overrun ] || return 0
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || { PROBE=stalled; return 0; }
-	done
+	probe_once "$@"
+	[ "$PROBE" != overrun ] || probe_once "$@"
 }
 
 probe_once() {
@@ -90,11 +85,11 @@ probe_once() {
 		;;
 	esac
 	body=$(mktemp "$GN_TMP/probe.XXXXXX")
-	t0=${EPOCHREALTIME/./}
+	t0=${EPOCHREALTIME/[.,]/}
 	connect=$("${run[@]}" curl -sS -v -o "$body" -w '%{time_connect}' -m "$secs" ${src:+--interface "host!$src"} \
 		"$target" 2>"$body.err")
 	rc=$?
-	ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	ms=$(((${EPOCHREALTIME/[.,]/} - t0) / 1000))
 	# The kernel's reason, when curl says it: "connect to A port P failed:
 	# Connection refused", "Immediate connect fail for A: Network is unreachable".
 	out=$(sed -nE 's/^\* (connect to .* failed|Immediate connect fail for .*): (.*)$/\2/p' "$body.err" | tail -1)
@@ -109,7 +104,7 @@ probe_once() {
 	52) PROBE=closed ;;
 	esac
 	PROBE_INFO="curl exit $rc${out:+: $out}"
-	[ "$PROBE" = overrun ] && PROBE_INFO="$PROBE_INFO: the -m $secs curl took $ms ms, twice"
+	[ "$PROBE" != overrun ] || PROBE_INFO="$PROBE_INFO: the -m $secs curl took $ms ms"
 	[ $rc -eq 0 ] && PROBE_INFO="$PROBE_INFO: $(head -c 60 "$body")"
 	rm -f "$body" "$body.err"
 }
