@@ -22,6 +22,7 @@ ROUNDS=$(pick 5 1)
 SAMPLES=$(pick 20 2)
 SMALL=$(pick 10 2)
 LARGE=${GN_BENCH_NETWORKS:-$(pick 1000 10)}
+[[ $LARGE =~ ^[1-9][0-9]*$ ]] || { echo "networks.sh: GN_BENCH_NETWORKS=$LARGE is not a count of networks"; exit 2; }
 S=${GN_TAG}s L=${GN_TAG}l
 for h in "$S" "$L"; do
 	netns_add "$h"
