@@ -16,6 +16,8 @@
 #include "store.h"
 
 #define SUFFIX ".json"
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+#define BOOT_ID_LEN 36
 
 static int mkdir_p(const char *path)
 {
@@ -123,41 +125,48 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Replaces <fd>/<id>.json with obj (consumed). */
-static int put(struct gn_store *s, int fd, const char *id, json_t *obj, struct gn_err *err)
+/* Replaces <fd>/<name> with text, through a temporary file and rename so
+ * that a crash of guardnetd leaves one version or the other.  With sync,
+ * the file and the rename reach the disk before it returns. */
+static int replace(int fd, const char *name, const char *text, bool sync)
 {
-	char tmp[GN_ID_LEN + 16], name[GN_ID_LEN + 16];
-	char *text;
+	char tmp[GN_ID_LEN + 16];
 	int r, f;
 
-	if (!obj)
-		return gn_errf(err, -ENOMEM, "state %s: out of memory", id);
-	text = json_dumps(obj, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	json_decref(obj);
-	if (!text)
-		return gn_errf(err, -ENOMEM, "state %s: out of memory", id);
-	snprintf(tmp, sizeof tmp, ".%s.tmp", id);
-	snprintf(name, sizeof name, "%s" SUFFIX, id);
+	snprintf(tmp, sizeof tmp, ".%s.tmp", name);
 	f = openat(fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (f < 0) {
-		r = -errno;
-		goto out;
-	}
+	if (f < 0)
+		return -errno;
 	r = write_all(f, text, strlen(text));
-	if (r == 0)
-		r = write_all(f, "\n", 1);
-	if (r == 0 && fsync(f) < 0)
+	if (r == 0 && sync && fsync(f) < 0)
 		r = -errno;
 	if (close(f) < 0 && r == 0)
 		r = -errno;
 	if (r == 0 && renameat(fd, tmp, fd, name) < 0)
 		r = -errno;
 	/* The rename is durable only once the directory itself is synced. */
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && sync && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0)
 		unlinkat(fd, tmp, 0);
-out:
+	return r;
+}
+
+/* Replaces <fd>/<id>.json with obj (consumed). */
+static int put(struct gn_store *s, int fd, const char *id, json_t *obj, bool sync, struct gn_err *err)
+{
+	char name[GN_ID_LEN + 16];
+	char *text;
+	int r;
+
+	snprintf(name, sizeof name, "%s" SUFFIX, id);
+	if (!obj)
+		return gn_errf(err, -ENOMEM, "state %s: out of memory", id);
+	text = json_dumps(obj, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	json_decref(obj);
+	if (!text)
+		return gn_errf(err, -ENOMEM, "state %s: out of memory", id);
+	r = replace(fd, name, text, sync);
 	free(text);
 	/* These messages reach Docker: the file relative to the state
 	 * directory (which the start-up log names), not guardnet's paths. */
@@ -166,7 +175,7 @@ out:
 	return 0;
 }
 
-static int del(struct gn_store *s, int fd, const char *id, struct gn_err *err)
+static int del(struct gn_store *s, int fd, const char *id, bool sync, struct gn_err *err)
 {
 	char name[GN_ID_LEN + 16];
 
@@ -174,29 +183,29 @@ static int del(struct gn_store *s, int fd, const char *id, struct gn_err *err)
 	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
 		return gn_errf(err, -errno, "cannot remove state file %s/%s: %s", subname(s, fd), name,
 			       strerror(errno));
-	if (fsync(fd) < 0)
+	if (sync && fsync(fd) < 0)
 		return gn_errf(err, -errno, "cannot sync state directory %s: %s", subname(s, fd), strerror(errno));
 	return 0;
 }
 
 int store_put_network(struct gn_store *s, const struct gn_network *net, struct gn_err *err)
 {
-	return put(s, s->netfd, net->spec.id, encode_network(&net->spec), err);
+	return put(s, s->netfd, net->spec.id, encode_network(&net->spec), true, err);
 }
 
 int store_put_endpoint(struct gn_store *s, const struct gn_endpoint *ep, struct gn_err *err)
 {
-	return put(s, s->epfd, ep->spec.id, encode_endpoint(ep), err);
+	return put(s, s->epfd, ep->spec.id, encode_endpoint(ep), s->sync_endpoints, err);
 }
 
 int store_del_network(struct gn_store *s, const char *id, struct gn_err *err)
 {
-	return del(s, s->netfd, id, err);
+	return del(s, s->netfd, id, true, err);
 }
 
 int store_del_endpoint(struct gn_store *s, const char *id, struct gn_err *err)
 {
-	return del(s, s->epfd, id, err);
+	return del(s, s->epfd, id, s->sync_endpoints, err);
 }
 
 /* The whole of an open file, read in few calls: json_loadf reads a
@@ -359,7 +368,7 @@ static int load_endpoint(struct gn_store *s, struct gn_state *st, const char *na
 		/* Its network's file was removed by hand, as the corrupt-state
 		 * message advises: the endpoint went with it. */
 		log_warnx("state: endpoint %s belongs to no known network %s, removing it", spec.id, spec.net_id);
-		r = del(s, s->epfd, spec.id, err);
+		r = del(s, s->epfd, spec.id, s->sync_endpoints, err);
 		epspec_clear(&spec);
 		goto out;
 	}
@@ -412,9 +421,115 @@ static int load_dir(struct gn_store *s, struct gn_state *st, int fd,
 	return r;
 }
 
+static bool ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), m = strlen(end);
+
+	return n > m && !strcmp(s + n - m, end);
+}
+
+/* The first line of <fd>/<path>, at most len - 1 bytes, without its newline. */
+static int read_line(int fd, const char *path, char *buf, size_t len)
+{
+	int f = openat(fd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (f < 0)
+		return -errno;
+	do
+		n = read(f, buf, len - 1);
+	while (n < 0 && errno == EINTR);
+	close(f);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* The kernel's form: 8-4-4-4-12 lowercase hexadecimal digits. */
+static bool is_boot_id(const char *id)
+{
+	if (strlen(id) != BOOT_ID_LEN)
+		return false;
+	for (size_t i = 0; i < BOOT_ID_LEN; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? id[i] != '-' : !strchr("0123456789abcdef", id[i]))
+			return false;
+	return true;
+}
+
+/* Endpoint files of an earlier boot: unread, as a power loss may have cut
+ * them short, and useless, as their links went with that boot. */
+static int drop_endpoints(struct gn_store *s, const char *was, struct gn_err *err)
+{
+	int dfd = openat(s->epfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+	int r = 0;
+
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return gn_errf(err, -errno, "cannot read %s/endpoints: %s", s->dir, strerror(errno));
+	}
+	while (r == 0 && (de = readdir(d))) {
+		/* Endpoint files and their temporaries; anything else is not ours. */
+		if (!ends_with(de->d_name, de->d_name[0] == '.' ? ".tmp" : SUFFIX))
+			continue;
+		if (unlinkat(s->epfd, de->d_name, 0) < 0 && errno != ENOENT)
+			r = gn_errf(err, -errno, "cannot remove state file %s/endpoints/%s of an earlier boot: %s",
+				    s->dir, de->d_name, strerror(errno));
+		else
+			n++;
+	}
+	closedir(d);
+	if (n)
+		log_info("state: %zu endpoint file(s) of an earlier boot (boot ID %s) dropped unread: their "
+			 "containers and links ended with it", n, was);
+	return r;
+}
+
+/* Settles which boot the endpoint files belong to, before they are read. */
+static int check_boot(struct gn_store *s, struct gn_err *err)
+{
+	char now[BOOT_ID_LEN + 2] = "", was[BOOT_ID_LEN + 2] = "", text[BOOT_ID_LEN + 2];
+	int r = read_line(AT_FDCWD, BOOT_ID_PATH, now, sizeof now);
+
+	if (r < 0 || !is_boot_id(now)) {
+		log_warnx("state: no boot ID in %s (%s): endpoint files are synced to disk like network files",
+			  BOOT_ID_PATH, r < 0 ? strerror(-r) : "not in the kernel's form");
+		s->sync_endpoints = true;
+		/* Without it, a later start with a boot ID keeps the synced files. */
+		if ((unlinkat(s->dirfd, "boot", 0) < 0 && errno != ENOENT) || fsync(s->dirfd) < 0)
+			return gn_errf(err, -errno, "cannot remove state file %s/boot: %s", s->dir, strerror(errno));
+		return 0;
+	}
+	r = read_line(s->dirfd, "boot", was, sizeof was);
+	/* None: a first start, or a guardnet that synced every endpoint file. */
+	if (r == -ENOENT)
+		was[0] = '\0';
+	else if (r < 0)
+		return gn_errf(err, r, "state file %s/boot is unusable: %s", s->dir, strerror(-r));
+	else if (!is_boot_id(was))
+		return gn_errf(err, -EINVAL, "state file %s/boot is unusable: it holds no boot ID", s->dir);
+	if (!strcmp(was, now))
+		return 0;
+	if (was[0] && (r = drop_endpoints(s, was, err)) < 0)
+		return r;
+	/* Synced before any endpoint file of this boot is written unsynced. */
+	snprintf(text, sizeof text, "%s\n", now);
+	r = replace(s->dirfd, "boot", text, true);
+	if (r < 0)
+		return gn_errf(err, r, "cannot write state file %s/boot: %s", s->dir, strerror(-r));
+	return 0;
+}
+
 int store_load(struct gn_store *s, struct gn_state *st, struct gn_err *err)
 {
 	int r = load_dir(s, st, s->netfd, load_network, err);
 
+	if (r == 0)
+		r = check_boot(s, err);
 	return r < 0 ? r : load_dir(s, st, s->epfd, load_endpoint, err);
 }

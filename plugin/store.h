@@ -2,14 +2,24 @@
  * Durable state under the state directory:
  *
  *   DIR/lock                    held (flock) while a guardnetd uses DIR
+ *   DIR/boot                    the kernel's boot ID the endpoint files belong to
  *   DIR/networks/<id>.json      one CreateNetwork-shaped object per network
  *   DIR/endpoints/<id>.json     one CreateEndpoint-shaped object per endpoint
  *
  * One small file per object keeps the cost of a change independent of how
  * many networks and endpoints exist.  Every write is atomic (temporary
- * file, fsync, rename, fsync of the directory), so a crash leaves either
- * the old or the new version.  A file that does not parse stops the load
- * with a message naming it: guardnet never drops state it cannot read.
+ * file, rename), so guardnetd's crash leaves either the old or the new
+ * version.  A file that does not parse stops the load with a message
+ * naming it: guardnet never drops state it cannot read.
+ *
+ * Durability differs.  A network outlives a reboot (Docker keeps it and
+ * never sends CreateNetwork again), so its file and directory are synced
+ * before the reply.  An endpoint does not: its links, namespace and
+ * container end with the boot, and only guardnetd's or dockerd's restart
+ * needs its file, which the page cache keeps.  So endpoint files are not
+ * synced (the disk's flush was most of a container's slow calls, issue
+ * 17), and a load in a new boot drops them unread, as a power loss may
+ * have left them half written.
  */
 #ifndef GN_STORE_H
 #define GN_STORE_H
@@ -21,6 +31,8 @@
 struct gn_store {
 	char *dir;
 	int dirfd, netfd, epfd, lockfd;
+	/* No boot ID to tell a reboot by: endpoint files are synced too. */
+	bool sync_endpoints;
 };
 
 int store_open(struct gn_store *s, const char *dir, struct gn_err *err);

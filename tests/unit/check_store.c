@@ -253,6 +253,122 @@ START_TEST(delete_removes_files)
 }
 END_TEST
 
+static void boot_now(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, (int)len, f));
+	fclose(f);
+}
+
+static void read_top(const char *name, char *buf, size_t len)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	ck_assert_ptr_nonnull(fgets(buf, (int)len, f));
+	fclose(f);
+}
+
+static void write_top(const char *name, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+#define OTHER_BOOT "0b0b0b0b-1111-2222-3333-444455556666\n"
+
+/* After a reboot the endpoint files are dropped unread, a cut-short one
+ * too (endpoint files are not synced); networks stay.  The same cut-short
+ * file in the boot that wrote it stops the load, as every unusable file
+ * does. */
+START_TEST(earlier_boot_drops_endpoints_unread)
+{
+	struct gn_store s;
+	struct gn_driver d;
+	struct gn_err e;
+	char now[64], got[64];
+
+	ck_assert_int_eq(store_open(&s, dir, &e), 0);
+	fake_driver_init(&d, &s, &fk, &cfg);
+	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
+	replay_into(&d, 4);
+	driver_free(&d);
+	store_close(&s);
+	boot_now(now, sizeof now);
+	read_top("boot", got, sizeof got);
+	ck_assert_str_eq(got, now);
+
+	write_file("endpoints", C1 ".json", "{\"Version\": 1, \"Network");
+	write_file("endpoints", "notes.txt", "the operator's");
+	ck_assert_int_eq(store_open(&s, dir, &e), 0);
+	fake_driver_init(&d, &s, &fk, &cfg);
+	ck_assert_int_eq(store_load(&s, &d.st, &e), -EINVAL);
+	ck_assert_msg(strstr(e.msg, "endpoints/" C1 ".json is unusable: invalid JSON"), "%s", e.msg);
+	driver_free(&d);
+	store_close(&s);
+
+	write_top("boot", OTHER_BOOT);
+	ck_assert_int_eq(store_open(&s, dir, &e), 0);
+	fake_driver_init(&d, &s, &fk, &cfg);
+	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(d.st.eps.live, 0);
+	ck_assert_ptr_nonnull(state_network(&d.st, N4));
+	ck_assert(!exists("endpoints", C1 ".json"));
+	ck_assert(exists("endpoints", "notes.txt"));
+	read_top("boot", got, sizeof got);
+	ck_assert_str_eq(got, now);
+	driver_free(&d);
+	store_close(&s);
+}
+END_TEST
+
+/* No boot file: a first start, or a guardnet that synced every endpoint
+ * file; they are read as before.  A boot file that holds no boot ID stops
+ * the load, naming it. */
+START_TEST(boot_file_absent_or_unusable)
+{
+	struct gn_store s;
+	struct gn_driver d;
+	struct gn_err e;
+	char path[600];
+
+	ck_assert_int_eq(store_open(&s, dir, &e), 0);
+	fake_driver_init(&d, &s, &fk, &cfg);
+	replay_into(&d, 4);
+	driver_free(&d);
+	store_close(&s);
+	snprintf(path, sizeof path, "%s/boot", dir);
+	unlink(path);
+	ck_assert_int_eq(store_open(&s, dir, &e), 0);
+	fake_driver_init(&d, &s, &fk, &cfg);
+	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
+	ck_assert_ptr_nonnull(state_endpoint(&d.st, C1));
+	driver_free(&d);
+	store_close(&s);
+
+	write_top("boot", "yesterday\n");
+	ck_assert_int_eq(store_open(&s, dir, &e), 0);
+	fake_driver_init(&d, &s, &fk, &cfg);
+	ck_assert_int_eq(store_load(&s, &d.st, &e), -EINVAL);
+	snprintf(path, sizeof path, "state file %s/boot is unusable: it holds no boot ID", dir);
+	ck_assert_str_eq(e.msg, path);
+	ck_assert(exists("endpoints", C1 ".json"));
+	driver_free(&d);
+	store_close(&s);
+}
+END_TEST
+
 /* A state file that cannot be written fails the request; Docker's error
  * names the file, not where guardnet keeps its state. */
 START_TEST(write_failure_names_no_path)
@@ -298,6 +414,8 @@ Suite *store_suite(void)
 	tcase_add_test(tc, leftovers_are_cleaned);
 	tcase_add_test(tc, delete_removes_files);
 	tcase_add_test(tc, write_failure_names_no_path);
+	tcase_add_test(tc, earlier_boot_drops_endpoints_unread);
+	tcase_add_test(tc, boot_file_absent_or_unusable);
 	suite_add_tcase(s, tc);
 	return s;
 }
