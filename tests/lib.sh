@@ -67,7 +67,8 @@
 #                                   compose v2, iptables (first in PATH) and ufw (ufw() runs it)
 #   dockerd_begin NS, dockerd_wait NS   dockerd_start's two halves (set up something else meanwhile)
 #   dockerd_restart [live]          $H's dockerd stopped and started again (live: --live-restore,
-#                                   where the engine's wrapper reads GN_LIVE_RESTORE)
+#                                   where the engine reads GN_LIVE_RESTORE: Docker 28's does, 20.10
+#                                   through a dockerd wrapper first in PATH, as restart.sh makes)
 #   dk NS ARGS...                   the docker CLI on NS's dockerd ($GN_DOCKER_CLI, default docker)
 #   dkt ARGS...                     the same on $H, bounded by DKT_TIMEOUT seconds (180)
 #   parallel_runs PREFIX COUNT ARGS...   COUNT `dkt run -d --name PREFIXi ARGS` at once (%i: i)

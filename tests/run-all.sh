@@ -14,7 +14,8 @@
 # machine's dockerd (Debian 12's 20.10), and those where Docker 28 differs
 # (publish-*, ufw-* but ufw-diff-*, legacy-*, driver-*, audit-* for Docker
 # 28's raw table and IPv6 NAT, compose-example with compose v2, churn-sigkill
-# with 20 cycles, the healing benchmark, and the attacks whose outcome
+# with 20 cycles, the healing and restart benchmarks (restart: dockerd
+# restarted with restart policies and with live-restore), and the attacks whose outcome
 # depends on Docker's rules: attack-fail-closed, attack-foreign-bridge,
 # attack-ipv6-forward) run again on Docker 28.5.2 as NAME@28 (18 minutes of
 # suites one at a time on a busy 2-core machine, 4 more for the attacks and
@@ -104,7 +105,8 @@ if [ -z "${GUARDNET_DOCKER:-}" ]; then
 	done
 	pool+=("compose-example@28 env GUARDNET_DOCKER=28 bash tests/e2e/compose-example.sh"
 		"churn-sigkill@28 env GUARDNET_DOCKER=28 CHURN_CYCLES=20 bash tests/e2e/churn-sigkill.sh"
-		"healing@28 env GUARDNET_DOCKER=28 bash tests/bench/healing.sh --quick")
+		"healing@28 env GUARDNET_DOCKER=28 bash tests/bench/healing.sh --quick"
+		"restart@28 env GUARDNET_DOCKER=28 bash tests/bench/restart.sh --quick")
 fi
 # The wall times of the last run on this machine put the longest suites
 # first; on a machine without one (CI's), those of a whole run kept in

@@ -33,9 +33,22 @@ GN_COMPOSE=$GN_TMP/bin/docker-compose
 # iptables runs (dozens at its start, more for every network and port)
 # went through the test's engine-run stand-ins, visible there too.
 docker_engine_28() {
-	local ns=$1 d=$2 plugins=$GN_TMP/plugins-$1
+	local ns=$1 d=$2 plugins=$GN_TMP/plugins-$1 old
 	[ -f "$GN_FORKY/.guardnet-stamp" ] || GN_FORKY=$(bash "$GN_ROOT/tests/docker28/rootfs.sh" "$GN_FORKY") ||
 		{ say "no forky root file system for Docker 28"; return 1; }
+	# dockerd_restart live: the containers the stopped dockerd left running
+	# (live-restore) are in its mount namespace, with their shims, the
+	# shims' sockets (in its /run) and the containers' root file systems:
+	# the new dockerd starts in there (in a new one, its containerd could
+	# not reach the shims, and dockerd ended the containers).
+	if [ -n "${GN_LIVE_RESTORE:-}" ] && old=$(containerd_of "$ns"); then
+		nsenter --net=/run/netns/"$ns" --mount=/proc/"$old"/ns/mnt --wd=/ \
+			env PATH=/usr/sbin:/usr/bin:/sbin:/bin dockerd --live-restore --data-root "$d/data" \
+			--exec-root "$d/exec" -H "unix://$d/docker.sock" --pidfile "$d/docker.pid" >>"$d/dockerd.log" 2>&1 &
+		GN_PIDS+=($!)
+		disown $!
+		return
+	fi
 	mkdir -p "$d/root" "$d/upper" "$d/work" "$plugins"
 	nsenter --net=/run/netns/"$ns" unshare --mount --propagation private sh -ec '
 		R=$1 d=$2 t=$3 p=$4 g=$5 legacy=$6 m=$2/root
@@ -57,10 +70,23 @@ docker_engine_28() {
 		pivot_root . .oldroot
 		umount -l /.oldroot
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin exec "$@"' sh "$GN_FORKY" "$d" "$GN_TMP" "$plugins" "$GN_ROOT" "${3:-}" \
-		dockerd --data-root "$d/data" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
-		--pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
+		dockerd ${GN_LIVE_RESTORE:+--live-restore} --data-root "$d/data" --exec-root "$d/exec" \
+		-H "unix://$d/docker.sock" --pidfile "$d/docker.pid" >"$d/dockerd.log" 2>&1 &
 	GN_PIDS+=($!)
 	disown $!
+}
+
+# containerd_of NS: the PID of a containerd or containerd shim in NS's
+# network namespace that runs outside the machine's mount namespace (a
+# dockerd 28's, left running: a dockerd stopped with live-restore stops its
+# containerd but not the shims).
+containerd_of() {
+	local p
+	for p in $(pgrep containerd); do
+		[ /proc/"$p"/ns/net -ef /run/netns/"$1" ] && ! [ /proc/"$p"/ns/mnt -ef /proc/1/ns/mnt ] &&
+			{ echo "$p"; return 0; }
+	done
+	return 1
 }
 
 # ufw ARGS...: on this lane, the forky tree's ufw, in the mount namespace
