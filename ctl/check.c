@@ -21,6 +21,8 @@
 
 #include <linux/netfilter.h>
 
+#include <guardnet/boot.h>
+
 #include "ctl.h"
 #include "kernel.h"
 
@@ -88,16 +90,23 @@ static void first_line(const char *path, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-/* guardnetd keeps its endpoint files for the boot that wrote them (the
- * state directory's file "boot") and drops them unread in the next. */
-static bool of_earlier_boot(const char *dir)
+/* Whether guardnetd will drop the endpoint files when it starts: 1 when
+ * the state directory's file "boot" names an earlier boot, 0 when this
+ * one or none, -EINVAL when it holds something else (guardnetd will not
+ * start).  Files written since this boot began guardnetd keeps; the
+ * degraded check, which has only the names, leaves them all out. */
+static int of_earlier_boot(const char *dir)
 {
 	char path[4096], was[64], now[64];
 
 	snprintf(path, sizeof path, "%s/boot", dir);
 	first_line(path, was, sizeof was);
-	first_line("/proc/sys/kernel/random/boot_id", now, sizeof now);
-	return was[0] && now[0] && strcmp(was, now);
+	first_line(GN_BOOT_ID_PATH, now, sizeof now);
+	if (!was[0] || !now[0])
+		return 0;
+	if (!gn_is_boot_id(was))
+		return -EINVAL;
+	return strcmp(was, now) != 0;
 }
 
 /* The link named in "NAME ID" lines with this ID, or NULL. */
@@ -290,7 +299,7 @@ int ctl_check_degraded(const char *state_dir, bool as_json)
 	struct strs nets = { 0 }, eps = { 0 };
 	struct ctl_kernel k;
 	size_t n_nets, ok_eps = 0;
-	int r, rs;
+	int r, rs, rb;
 	json_t *d;
 	size_t i;
 
@@ -303,7 +312,11 @@ int ctl_check_degraded(const char *state_dir, bool as_json)
 		rs = state_ids(state_dir, "endpoints", &eps);
 	if (rs < 0 && rs != -ENOENT)
 		say(rep.drift, "cannot read the state directory %s: %s", state_dir, strerror(-rs));
-	if (eps.n && of_earlier_boot(state_dir)) {
+	rb = of_earlier_boot(state_dir);
+	if (rb < 0)
+		say(rep.drift, "state file %s/boot holds no boot ID: guardnetd will not start until it is fixed or "
+			       "removed", state_dir);
+	if (eps.n && rb > 0) {
 		say(rep.ok, "%zu endpoint file%s of an earlier boot: not checked (guardnetd drops them when it "
 			    "starts)", eps.n, eps.n == 1 ? "" : "s");
 		strs_clear(&eps);

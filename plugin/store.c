@@ -6,7 +6,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <guardnet/boot.h>
 
 #include "addr.h"
 #include "json-decode.h"
@@ -16,8 +19,6 @@
 #include "store.h"
 
 #define SUFFIX ".json"
-#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
-#define BOOT_ID_LEN 36
 
 static int mkdir_p(const char *path)
 {
@@ -57,6 +58,8 @@ int store_open(struct gn_store *s, const char *dir, struct gn_err *err)
 
 	memset(s, 0, sizeof *s);
 	s->dirfd = s->netfd = s->epfd = s->lockfd = -1;
+	/* Until the load has settled the boot (check_boot). */
+	s->sync_endpoints = true;
 	s->dir = strdup(dir);
 	if (!s->dir)
 		return gn_errf(err, -ENOMEM, "out of memory");
@@ -156,7 +159,7 @@ static int replace(int fd, const char *name, const char *text, bool sync)
 static int put(struct gn_store *s, int fd, const char *id, json_t *obj, bool sync, struct gn_err *err)
 {
 	char name[GN_ID_LEN + 16];
-	char *text;
+	char *text, *line;
 	int r;
 
 	snprintf(name, sizeof name, "%s" SUFFIX, id);
@@ -164,10 +167,13 @@ static int put(struct gn_store *s, int fd, const char *id, json_t *obj, bool syn
 		return gn_errf(err, -ENOMEM, "state %s: out of memory", id);
 	text = json_dumps(obj, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(obj);
-	if (!text)
+	if (!text || asprintf(&line, "%s\n", text) < 0) {
+		free(text);
 		return gn_errf(err, -ENOMEM, "state %s: out of memory", id);
-	r = replace(fd, name, text, sync);
+	}
 	free(text);
+	r = replace(fd, name, line, sync);
+	free(line);
 	/* These messages reach Docker: the file relative to the state
 	 * directory (which the start-up log names), not guardnet's paths. */
 	if (r < 0)
@@ -439,70 +445,111 @@ static int read_line(int fd, const char *path, char *buf, size_t len)
 	do
 		n = read(f, buf, len - 1);
 	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
 	close(f);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
 
-/* The kernel's form: 8-4-4-4-12 lowercase hexadecimal digits. */
-static bool is_boot_id(const char *id)
+/* When this boot began, on the clock file times use. */
+static struct timespec boot_began(void)
 {
-	if (strlen(id) != BOOT_ID_LEN)
-		return false;
-	for (size_t i = 0; i < BOOT_ID_LEN; i++)
-		if (i == 8 || i == 13 || i == 18 || i == 23 ? id[i] != '-' : !strchr("0123456789abcdef", id[i]))
-			return false;
-	return true;
+	struct timespec now, up;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	now.tv_sec -= up.tv_sec;
+	now.tv_nsec -= up.tv_nsec;
+	if (now.tv_nsec < 0) {
+		now.tv_nsec += 1000000000L;
+		now.tv_sec--;
+	}
+	return now;
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
 /* Endpoint files of an earlier boot: unread, as a power loss may have cut
- * them short, and useless, as their links went with that boot. */
+ * them short, and useless, as their links went with that boot.  A file
+ * changed since this boot began is kept: a guardnet that does not keep the
+ * file "boot" (an older version, run after a reboot) wrote it for a live
+ * endpoint. */
 static int drop_endpoints(struct gn_store *s, const char *was, struct gn_err *err)
 {
 	int dfd = openat(s->epfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct timespec began = boot_began();
+	size_t n = 0, kept = 0;
 	struct dirent *de;
-	size_t n = 0;
+	struct stat st;
 	DIR *d;
 	int r = 0;
 
 	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		r = -errno;
 		if (dfd >= 0)
 			close(dfd);
-		return gn_errf(err, -errno, "cannot read %s/endpoints: %s", s->dir, strerror(errno));
+		return gn_errf(err, r, "cannot read %s/endpoints: %s", s->dir, strerror(-r));
 	}
 	while (r == 0 && (de = readdir(d))) {
+		bool json = de->d_name[0] != '.';
+
 		/* Endpoint files and their temporaries; anything else is not ours. */
-		if (!ends_with(de->d_name, de->d_name[0] == '.' ? ".tmp" : SUFFIX))
+		if (!ends_with(de->d_name, json ? SUFFIX : ".tmp"))
 			continue;
+		if (fstatat(s->epfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !before(&st.st_mtim, &began)) {
+			kept += json;
+			continue;
+		}
 		if (unlinkat(s->epfd, de->d_name, 0) < 0 && errno != ENOENT)
 			r = gn_errf(err, -errno, "cannot remove state file %s/endpoints/%s of an earlier boot: %s",
 				    s->dir, de->d_name, strerror(errno));
 		else
-			n++;
+			n += json;
 	}
 	closedir(d);
 	if (n)
 		log_info("state: %zu endpoint file(s) of an earlier boot (boot ID %s) dropped unread: their "
 			 "containers and links ended with it", n, was);
+	if (kept)
+		log_warnx("state: %zu endpoint file(s) written since this boot began kept, though the state names "
+			  "an earlier boot (%s): a guardnet that does not record the boot ran meanwhile", kept, was);
 	return r;
+}
+
+/* Text for a message: the value if it is printable, else a description. */
+static const char *shown(const char *v)
+{
+	for (const char *p = v; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return "(not text)";
+	return v;
 }
 
 /* Settles which boot the endpoint files belong to, before they are read. */
 static int check_boot(struct gn_store *s, struct gn_err *err)
 {
-	char now[BOOT_ID_LEN + 2] = "", was[BOOT_ID_LEN + 2] = "", text[BOOT_ID_LEN + 2];
-	int r = read_line(AT_FDCWD, BOOT_ID_PATH, now, sizeof now);
+	char now[GN_BOOT_ID_LEN + 2] = "", was[GN_BOOT_ID_LEN + 2] = "", text[GN_BOOT_ID_LEN + 2];
+	int r = read_line(AT_FDCWD, GN_BOOT_ID_PATH, now, sizeof now);
 
-	if (r < 0 || !is_boot_id(now)) {
+	if (r < 0 || !gn_is_boot_id(now)) {
 		log_warnx("state: no boot ID in %s (%s): endpoint files are synced to disk like network files",
-			  BOOT_ID_PATH, r < 0 ? strerror(-r) : "not in the kernel's form");
-		s->sync_endpoints = true;
-		/* Without it, a later start with a boot ID keeps the synced files. */
-		if ((unlinkat(s->dirfd, "boot", 0) < 0 && errno != ENOENT) || fsync(s->dirfd) < 0)
+			  GN_BOOT_ID_PATH, r < 0 ? strerror(-r) : shown(now));
+		/* What this boot wrote unsynced goes to disk before "boot"
+		 * goes, so that a later start may read it as synced. */
+		if (syncfs(s->epfd) < 0)
+			return gn_errf(err, -errno, "cannot sync state directory %s/endpoints: %s", s->dir,
+				       strerror(errno));
+		if (unlinkat(s->dirfd, "boot", 0) < 0 && errno != ENOENT)
 			return gn_errf(err, -errno, "cannot remove state file %s/boot: %s", s->dir, strerror(errno));
+		if (fsync(s->dirfd) < 0)
+			return gn_errf(err, -errno, "cannot sync state directory %s: %s", s->dir, strerror(errno));
 		return 0;
 	}
 	r = read_line(s->dirfd, "boot", was, sizeof was);
@@ -511,10 +558,13 @@ static int check_boot(struct gn_store *s, struct gn_err *err)
 		was[0] = '\0';
 	else if (r < 0)
 		return gn_errf(err, r, "state file %s/boot is unusable: %s", s->dir, strerror(-r));
-	else if (!is_boot_id(was))
-		return gn_errf(err, -EINVAL, "state file %s/boot is unusable: it holds no boot ID", s->dir);
-	if (!strcmp(was, now))
+	else if (!gn_is_boot_id(was))
+		return gn_errf(err, -EINVAL, "state file %s/boot is unusable: \"%s\" is not a boot ID", s->dir,
+			       shown(was));
+	if (!strcmp(was, now)) {
+		s->sync_endpoints = false;
 		return 0;
+	}
 	if (was[0] && (r = drop_endpoints(s, was, err)) < 0)
 		return r;
 	/* Synced before any endpoint file of this boot is written unsynced. */
@@ -522,6 +572,7 @@ static int check_boot(struct gn_store *s, struct gn_err *err)
 	r = replace(s->dirfd, "boot", text, true);
 	if (r < 0)
 		return gn_errf(err, r, "cannot write state file %s/boot: %s", s->dir, strerror(-r));
+	s->sync_endpoints = false;
 	return 0;
 }
 

@@ -10,7 +10,8 @@
  * many networks and endpoints exist.  Every write is atomic (temporary
  * file, rename), so guardnetd's crash leaves either the old or the new
  * version.  A file that does not parse stops the load with a message
- * naming it: guardnet never drops state it cannot read.
+ * naming it: guardnet never drops state it cannot read, but for the
+ * endpoint files of an earlier boot (below).
  *
  * Durability differs.  A network outlives a reboot (Docker keeps it and
  * never sends CreateNetwork again), so its file and directory are synced
@@ -31,7 +32,8 @@
 struct gn_store {
 	char *dir;
 	int dirfd, netfd, epfd, lockfd;
-	/* No boot ID to tell a reboot by: endpoint files are synced too. */
+	/* Endpoint files are synced too: before the load has recorded the
+	 * boot, or with no boot ID to tell a reboot by. */
 	bool sync_endpoints;
 };
 

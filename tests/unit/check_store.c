@@ -288,6 +288,16 @@ static void write_top(const char *name, const char *text)
 
 #define OTHER_BOOT "0b0b0b0b-1111-2222-3333-444455556666\n"
 
+/* Gives a file the time of one written before this boot began. */
+static void age(const char *sub, const char *name)
+{
+	struct timespec t[2] = { { 1000000, 0 }, { 1000000, 0 } };
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
 /* After a reboot the endpoint files are dropped unread, a cut-short one
  * too (endpoint files are not synced); networks stay.  The same cut-short
  * file in the boot that wrote it stops the load, as every unusable file
@@ -319,6 +329,7 @@ START_TEST(earlier_boot_drops_endpoints_unread)
 	store_close(&s);
 
 	write_top("boot", OTHER_BOOT);
+	age("endpoints", C1 ".json");
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
 	fake_driver_init(&d, &s, &fk, &cfg);
 	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
@@ -333,6 +344,32 @@ START_TEST(earlier_boot_drops_endpoints_unread)
 }
 END_TEST
 
+/* The boot file names an earlier boot, but an endpoint file was written
+ * since this boot began (by a guardnet that keeps no boot file, run after
+ * the reboot): it is a live endpoint's, and read. */
+START_TEST(file_of_this_boot_is_kept)
+{
+	struct gn_store s;
+	struct gn_driver d;
+	struct gn_err e;
+
+	ck_assert_int_eq(store_open(&s, dir, &e), 0);
+	fake_driver_init(&d, &s, &fk, &cfg);
+	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
+	replay_into(&d, 4);
+	driver_free(&d);
+	store_close(&s);
+	write_top("boot", OTHER_BOOT);
+	ck_assert_int_eq(store_open(&s, dir, &e), 0);
+	fake_driver_init(&d, &s, &fk, &cfg);
+	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
+	ck_assert_ptr_nonnull(state_endpoint(&d.st, C1));
+	ck_assert(exists("endpoints", C1 ".json"));
+	driver_free(&d);
+	store_close(&s);
+}
+END_TEST
+
 /* No boot file: a first start, or a guardnet that synced every endpoint
  * file; they are read as before.  A boot file that holds no boot ID stops
  * the load, naming it. */
@@ -341,19 +378,24 @@ START_TEST(boot_file_absent_or_unusable)
 	struct gn_store s;
 	struct gn_driver d;
 	struct gn_err e;
-	char path[600];
+	char path[600], now[64], got[64];
 
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
 	fake_driver_init(&d, &s, &fk, &cfg);
+	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
 	replay_into(&d, 4);
 	driver_free(&d);
 	store_close(&s);
 	snprintf(path, sizeof path, "%s/boot", dir);
-	unlink(path);
+	ck_assert_int_eq(unlink(path), 0);
+	age("endpoints", C1 ".json");
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
 	fake_driver_init(&d, &s, &fk, &cfg);
 	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
 	ck_assert_ptr_nonnull(state_endpoint(&d.st, C1));
+	boot_now(now, sizeof now);
+	read_top("boot", got, sizeof got);
+	ck_assert_str_eq(got, now);
 	driver_free(&d);
 	store_close(&s);
 
@@ -361,7 +403,7 @@ START_TEST(boot_file_absent_or_unusable)
 	ck_assert_int_eq(store_open(&s, dir, &e), 0);
 	fake_driver_init(&d, &s, &fk, &cfg);
 	ck_assert_int_eq(store_load(&s, &d.st, &e), -EINVAL);
-	snprintf(path, sizeof path, "state file %s/boot is unusable: it holds no boot ID", dir);
+	snprintf(path, sizeof path, "state file %s/boot is unusable: \"yesterday\" is not a boot ID", dir);
 	ck_assert_str_eq(e.msg, path);
 	ck_assert(exists("endpoints", C1 ".json"));
 	driver_free(&d);
@@ -415,6 +457,7 @@ Suite *store_suite(void)
 	tcase_add_test(tc, delete_removes_files);
 	tcase_add_test(tc, write_failure_names_no_path);
 	tcase_add_test(tc, earlier_boot_drops_endpoints_unread);
+	tcase_add_test(tc, file_of_this_boot_is_kept);
 	tcase_add_test(tc, boot_file_absent_or_unusable);
 	suite_add_tcase(s, tc);
 	return s;
