@@ -26,6 +26,10 @@ say "$L: $(python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}dl"
 say "$S: $(python3 "$BENCH_DIR/tools/fleet.py" fill "$(plugin_sock "${GN_TAG}ds")" "$S" "${S}s" 1 "$EPS" 4)"
 check "$NETS bridges and $((NETS * EPS)) host ends of veth pairs" \
 	test "$(ip -n "$L" -o link show type bridge | wc -l)/$(ip -n "$L" -o link show type veth | wc -l)" = "$NETS/$((NETS * EPS))"
+# fleet.py's fill leaves IPv6 off on the containers' ends (one namespace for
+# all of them): no link-local address there.
+check "no IPv6 address on the $((NETS * EPS)) container ends in ${L}s" \
+	test "$(ip -n "${L}s" -6 -o addr show scope link | wc -l)" -eq 0
 # The samples go to a network in the middle of the large host's.
 out=$(python3 "$BENCH_DIR/tools/fleet.py" epcost "$ROUNDS" "$SAMPLES" 4 0 "$EPS" \
 	"$(fleet_host l "$L" "${GN_TAG}dl"):$((NETS / 2))" "$(fleet_host s "$S" "${GN_TAG}ds")")

@@ -21,7 +21,12 @@ Docker moves the container's end of a veth pair into the container's
 namespace, names it eth0 and brings it up; here every container end goes
 into one namespace, SANDBOX, under its own name, and is brought up there
 (so that the bridge port gets its carrier, as with a container).  The host
-namespace then holds what a Docker host holds: bridges and host ends.
+namespace then holds what a Docker host holds: bridges and host ends.  The
+fill's container ends have IPv6 off (SANDBOX's default), the one a sample
+adds has it on: 10,000 links with IPv6 in one namespace would give the
+kernel 10,000 link-local routes of one prefix to walk for every IPv6
+packet received there and every link that leaves, on a host where each
+container's namespace has one (RESULTS.md, issue 17 tenth phase).
 
   fleet.py netcost ROUNDS SAMPLES FIRST HOST...
   fleet.py epcost ROUNDS SAMPLES PORTS NET EPS HOST...
@@ -185,10 +190,16 @@ class Host:
         ip_batch([f"link set {veth(i, j)[1]} netns {self.sandbox}" for i, j in pairs], self.netns)
         ip_batch([f"link set {veth(i, j)[1]} up" for i, j in pairs], self.sandbox)
 
+    def sandbox_sysctl(self, name, value):
+        subprocess.run(["ip", "netns", "exec", self.sandbox, "sysctl", "-qw",
+                        f"net.ipv6.conf.{name}.disable_ipv6={value}"], check=True)
+
     def add_endpoint(self, i, j, ports):
         """Docker's calls for one container; {method: ms}."""
         t = {"CreateEndpoint": self.create_endpoint(i, j, ports), "Join": self.join(i, j, ports)}
         self.move_peers([(i, j)])
+        # A container's eth0 has IPv6, as the fill's do not (see above).
+        self.sandbox_sysctl(veth(i, j)[1], 0)
         t["ProgramExternalConnectivity"] = self.program(i, j, ports)
         return t
 
@@ -206,6 +217,7 @@ class Host:
     def fill(self, nets, eps, ports, first_net=0, batch=50):
         """Networks first_net..nets-1, eps endpoints on each; seconds taken."""
         t = time.monotonic()
+        self.sandbox_sysctl("default", 1)
         for i in range(first_net, nets):
             self.create_network(i)
         pending = []
