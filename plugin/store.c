@@ -6,19 +6,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <guardnet/boot.h>
 
 #include "addr.h"
 #include "json-decode.h"
 #include "json-encode.h"
 #include "log.h"
 #include "spec.h"
+#include "store-int.h"
 #include "store.h"
 
-#define SUFFIX ".json"
 
 static int mkdir_p(const char *path)
 {
@@ -112,6 +109,19 @@ static const char *subname(const struct gn_store *s, int fd)
 	return fd == s->netfd ? "networks" : "endpoints";
 }
 
+int store_opendir(struct gn_store *s, int fd, DIR **ret, struct gn_err *err)
+{
+	int r, dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*ret = NULL;
+	if (dfd >= 0 && (*ret = fdopendir(dfd)))
+		return 0;
+	r = -errno;
+	if (dfd >= 0)
+		close(dfd);
+	return gn_errf(err, r, "cannot read %s/%s: %s", s->dir, subname(s, fd), strerror(-r));
+}
+
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
@@ -128,10 +138,7 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Replaces <fd>/<name> with text, through a temporary file and rename so
- * that a crash of guardnetd leaves one version or the other.  With sync,
- * the file and the rename reach the disk before it returns. */
-static int replace(int fd, const char *name, const char *text, bool sync)
+int store_replace(int fd, const char *name, const char *text, bool sync)
 {
 	char tmp[GN_ID_LEN + 16];
 	int r, f;
@@ -162,7 +169,7 @@ static int put(struct gn_store *s, int fd, const char *id, json_t *obj, bool syn
 	char *text, *line;
 	int r;
 
-	snprintf(name, sizeof name, "%s" SUFFIX, id);
+	snprintf(name, sizeof name, "%s" STORE_SUFFIX, id);
 	if (!obj)
 		return gn_errf(err, -ENOMEM, "state %s: out of memory", id);
 	text = json_dumps(obj, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
@@ -172,7 +179,7 @@ static int put(struct gn_store *s, int fd, const char *id, json_t *obj, bool syn
 		return gn_errf(err, -ENOMEM, "state %s: out of memory", id);
 	}
 	free(text);
-	r = replace(fd, name, line, sync);
+	r = store_replace(fd, name, line, sync);
 	free(line);
 	/* These messages reach Docker: the file relative to the state
 	 * directory (which the start-up log names), not guardnet's paths. */
@@ -185,7 +192,7 @@ static int del(struct gn_store *s, int fd, const char *id, bool sync, struct gn_
 {
 	char name[GN_ID_LEN + 16];
 
-	snprintf(name, sizeof name, "%s" SUFFIX, id);
+	snprintf(name, sizeof name, "%s" STORE_SUFFIX, id);
 	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
 		return gn_errf(err, -errno, "cannot remove state file %s/%s: %s", subname(s, fd), name,
 			       strerror(errno));
@@ -324,7 +331,7 @@ static int check_name(const char *name, const char *id, struct gn_err *err)
 {
 	size_t n = strlen(id);
 
-	if (strlen(name) != n + strlen(SUFFIX) || strncmp(name, id, n))
+	if (strlen(name) != n + strlen(STORE_SUFFIX) || strncmp(name, id, n))
 		return gn_errf(err, -EINVAL, "holds ID %s, which does not match the file name", id);
 	return 0;
 }
@@ -394,27 +401,20 @@ static int load_dir(struct gn_store *s, struct gn_state *st, int fd,
 		    int (*one)(struct gn_store *, struct gn_state *, const char *, struct gn_err *),
 		    struct gn_err *err)
 {
-	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
 	DIR *d;
-	int r = 0;
+	int r = store_opendir(s, fd, &d, err);
 
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
-		return gn_errf(err, -errno, "cannot read %s/%s: %s", s->dir, subname(s, fd), strerror(errno));
-	}
 	while (r == 0 && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
 		struct gn_err e;
 
 		if (de->d_name[0] == '.') {
 			/* A temporary file from a write that never reached rename(). */
-			if (n > 4 && !strcmp(de->d_name + n - 4, ".tmp"))
+			if (ends_with(de->d_name, ".tmp"))
 				unlinkat(fd, de->d_name, 0);
 			continue;
 		}
-		if (n < strlen(SUFFIX) || strcmp(de->d_name + n - strlen(SUFFIX), SUFFIX)) {
+		if (!ends_with(de->d_name, STORE_SUFFIX)) {
 			log_warnx("state: ignoring unexpected file %s/%s/%s", s->dir, subname(s, fd), de->d_name);
 			continue;
 		}
@@ -423,157 +423,9 @@ static int load_dir(struct gn_store *s, struct gn_state *st, int fd,
 			gn_errf(err, r, "state file %s/%s/%s is unusable: %s", s->dir, subname(s, fd), de->d_name,
 				e.msg);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
 	return r;
-}
-
-static bool ends_with(const char *s, const char *end)
-{
-	size_t n = strlen(s), m = strlen(end);
-
-	return n > m && !strcmp(s + n - m, end);
-}
-
-/* The first line of <fd>/<path>, at most len - 1 bytes, without its newline. */
-static int read_line(int fd, const char *path, char *buf, size_t len)
-{
-	int f = openat(fd, path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (f < 0)
-		return -errno;
-	do
-		n = read(f, buf, len - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		n = -errno;
-	close(f);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-/* When this boot began, on the clock file times use. */
-static struct timespec boot_began(void)
-{
-	struct timespec now, up;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	clock_gettime(CLOCK_BOOTTIME, &up);
-	now.tv_sec -= up.tv_sec;
-	now.tv_nsec -= up.tv_nsec;
-	if (now.tv_nsec < 0) {
-		now.tv_nsec += 1000000000L;
-		now.tv_sec--;
-	}
-	return now;
-}
-
-static bool before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
-/* Endpoint files of an earlier boot: unread, as a power loss may have cut
- * them short, and useless, as their links went with that boot.  A file
- * changed since this boot began is kept: a guardnet that does not keep the
- * file "boot" (an older version, run after a reboot) wrote it for a live
- * endpoint. */
-static int drop_endpoints(struct gn_store *s, const char *was, struct gn_err *err)
-{
-	int dfd = openat(s->epfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct timespec began = boot_began();
-	size_t n = 0, kept = 0;
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int r = 0;
-
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		r = -errno;
-		if (dfd >= 0)
-			close(dfd);
-		return gn_errf(err, r, "cannot read %s/endpoints: %s", s->dir, strerror(-r));
-	}
-	while (r == 0 && (de = readdir(d))) {
-		bool json = de->d_name[0] != '.';
-
-		/* Endpoint files and their temporaries; anything else is not ours. */
-		if (!ends_with(de->d_name, json ? SUFFIX : ".tmp"))
-			continue;
-		if (fstatat(s->epfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !before(&st.st_mtim, &began)) {
-			kept += json;
-			continue;
-		}
-		if (unlinkat(s->epfd, de->d_name, 0) < 0 && errno != ENOENT)
-			r = gn_errf(err, -errno, "cannot remove state file %s/endpoints/%s of an earlier boot: %s",
-				    s->dir, de->d_name, strerror(errno));
-		else
-			n += json;
-	}
-	closedir(d);
-	if (n)
-		log_info("state: %zu endpoint file(s) of an earlier boot (boot ID %s) dropped unread: their "
-			 "containers and links ended with it", n, was);
-	if (kept)
-		log_warnx("state: %zu endpoint file(s) written since this boot began kept, though the state names "
-			  "an earlier boot (%s): a guardnet that does not record the boot ran meanwhile", kept, was);
-	return r;
-}
-
-/* Text for a message: the value if it is printable, else a description. */
-static const char *shown(const char *v)
-{
-	for (const char *p = v; *p; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			return "(not text)";
-	return v;
-}
-
-/* Settles which boot the endpoint files belong to, before they are read. */
-static int check_boot(struct gn_store *s, struct gn_err *err)
-{
-	char now[GN_BOOT_ID_LEN + 2] = "", was[GN_BOOT_ID_LEN + 2] = "", text[GN_BOOT_ID_LEN + 2];
-	int r = read_line(AT_FDCWD, GN_BOOT_ID_PATH, now, sizeof now);
-
-	if (r < 0 || !gn_is_boot_id(now)) {
-		log_warnx("state: no boot ID in %s (%s): endpoint files are synced to disk like network files",
-			  GN_BOOT_ID_PATH, r < 0 ? strerror(-r) : shown(now));
-		/* What this boot wrote unsynced goes to disk before "boot"
-		 * goes, so that a later start may read it as synced. */
-		if (syncfs(s->epfd) < 0)
-			return gn_errf(err, -errno, "cannot sync state directory %s/endpoints: %s", s->dir,
-				       strerror(errno));
-		if (unlinkat(s->dirfd, "boot", 0) < 0 && errno != ENOENT)
-			return gn_errf(err, -errno, "cannot remove state file %s/boot: %s", s->dir, strerror(errno));
-		if (fsync(s->dirfd) < 0)
-			return gn_errf(err, -errno, "cannot sync state directory %s: %s", s->dir, strerror(errno));
-		return 0;
-	}
-	r = read_line(s->dirfd, "boot", was, sizeof was);
-	/* None: a first start, or a guardnet that synced every endpoint file. */
-	if (r == -ENOENT)
-		was[0] = '\0';
-	else if (r < 0)
-		return gn_errf(err, r, "state file %s/boot is unusable: %s", s->dir, strerror(-r));
-	else if (!gn_is_boot_id(was))
-		return gn_errf(err, -EINVAL, "state file %s/boot is unusable: \"%s\" is not a boot ID", s->dir,
-			       shown(was));
-	if (!strcmp(was, now)) {
-		s->sync_endpoints = false;
-		return 0;
-	}
-	if (was[0] && (r = drop_endpoints(s, was, err)) < 0)
-		return r;
-	/* Synced before any endpoint file of this boot is written unsynced. */
-	snprintf(text, sizeof text, "%s\n", now);
-	r = replace(s->dirfd, "boot", text, true);
-	if (r < 0)
-		return gn_errf(err, r, "cannot write state file %s/boot: %s", s->dir, strerror(-r));
-	s->sync_endpoints = false;
-	return 0;
 }
 
 int store_load(struct gn_store *s, struct gn_state *st, struct gn_err *err)
@@ -581,6 +433,6 @@ int store_load(struct gn_store *s, struct gn_state *st, struct gn_err *err)
 	int r = load_dir(s, st, s->netfd, load_network, err);
 
 	if (r == 0)
-		r = check_boot(s, err);
+		r = store_check_boot(s, err);
 	return r < 0 ? r : load_dir(s, st, s->epfd, load_endpoint, err);
 }
