@@ -95,12 +95,12 @@ static void first_line(const char *path, char *buf, size_t len)
  * one or none, -EINVAL when it holds something else (guardnetd will not
  * start).  Files written since this boot began guardnetd keeps; the
  * degraded check, which has only the names, leaves them all out. */
-static int of_earlier_boot(const char *dir)
+static int of_earlier_boot(const char *dir, char was[64])
 {
-	char path[4096], was[64], now[64];
+	char path[4096], now[64];
 
 	snprintf(path, sizeof path, "%s/boot", dir);
-	first_line(path, was, sizeof was);
+	first_line(path, was, 64);
 	first_line(GN_BOOT_ID_PATH, now, sizeof now);
 	if (!was[0] || !now[0])
 		return 0;
@@ -300,6 +300,7 @@ int ctl_check_degraded(const char *state_dir, bool as_json)
 	struct ctl_kernel k;
 	size_t n_nets, ok_eps = 0;
 	int r, rs, rb;
+	char was[64];
 	json_t *d;
 	size_t i;
 
@@ -312,10 +313,10 @@ int ctl_check_degraded(const char *state_dir, bool as_json)
 		rs = state_ids(state_dir, "endpoints", &eps);
 	if (rs < 0 && rs != -ENOENT)
 		say(rep.drift, "cannot read the state directory %s: %s", state_dir, strerror(-rs));
-	rb = of_earlier_boot(state_dir);
+	rb = of_earlier_boot(state_dir, was);
 	if (rb < 0)
-		say(rep.drift, "state file %s/boot holds no boot ID: guardnetd will not start until it is fixed or "
-			       "removed", state_dir);
+		say(rep.drift, "state file %s/boot holds \"%.40s\", not a boot ID: guardnetd will not start until it "
+			       "is fixed or removed", state_dir, was);
 	if (eps.n && rb > 0) {
 		say(rep.ok, "%zu endpoint file%s of an earlier boot: not checked (guardnetd drops them when it "
 			    "starts)", eps.n, eps.n == 1 ? "" : "s");

@@ -60,12 +60,18 @@ check "the same boot: an emptied endpoint file stops guardnetd (exit $rc), namin
 	bash -c '[ "$5" = 1 ] && tail -n +"$1" "$2" | grep -qF "state file $3/endpoints/$4.json is unusable: invalid JSON"' _ \
 	"$from" "$LOG" "$STATE" "$ep" "$rc"
 
+degraded() { in_ns "$H" timeout 30 "$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$H/control.sock" \
+	--state-dir "$STATE" --timeout 2 check 2>&1; }
+echo yesterday >"$STATE/boot"
+out=$(degraded)
+line="drift: state file $STATE/boot holds \"yesterday\", not a boot ID: guardnetd will not start until it is fixed or removed"
+what="guardnetd down, a boot file without a boot ID: the degraded check reports it as drift"
+if grep -qxF "$line" <<<"$out"; then ok "$what"; else fail "$what; it said: $out"; fi
 echo "$OTHER" >"$STATE/boot"
 # A file of the earlier boot was last written before this one began (a
 # file written since, guardnetd keeps: tests/unit/check_store.c).
 touch -d @1000000 "$STATE/endpoints/$ep.json"
-out=$(in_ns "$H" timeout 30 "$GN_ROOT/build/guardnetctl" --socket "$GN_TMP/gn-$H/control.sock" \
-	--state-dir "$STATE" --timeout 2 check 2>&1)
+out=$(degraded)
 line='ok: 1 endpoint file of an earlier boot: not checked (guardnetd drops them when it starts)'
 what="guardnetd down, check in its degraded form leaves the earlier boot's endpoint file unchecked"
 if grep -qxF "$line" <<<"$out"; then ok "$what"; else fail "$what; it said: $out"; fi

@@ -262,28 +262,19 @@ static void boot_now(char *buf, size_t len)
 	fclose(f);
 }
 
-static void read_top(const char *name, char *buf, size_t len)
+/* The file "boot" names the running kernel's boot. */
+static void boot_is_now(void)
 {
-	char path[600];
+	char now[64], got[64], path[600];
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	boot_now(now, sizeof now);
+	snprintf(path, sizeof path, "%s/boot", dir);
 	f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "%s", path);
-	ck_assert_ptr_nonnull(fgets(buf, (int)len, f));
+	ck_assert_ptr_nonnull(fgets(got, sizeof got, f));
 	fclose(f);
-}
-
-static void write_top(const char *name, const char *text)
-{
-	char path[600];
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	ck_assert_str_eq(got, now);
 }
 
 #define OTHER_BOOT "0b0b0b0b-1111-2222-3333-444455556666\n"
@@ -298,6 +289,33 @@ static void age(const char *sub, const char *name)
 	ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
 }
 
+/* Opens dir as guardnetd starts on it; store_load's result. */
+static int start(struct gn_store *s, struct gn_driver *d, struct gn_err *e)
+{
+	ck_assert_int_eq(store_open(s, dir, e), 0);
+	fake_driver_init(d, s, &fk, &cfg);
+	return store_load(s, &d->st, e);
+}
+
+static void stop(struct gn_store *s, struct gn_driver *d)
+{
+	driver_free(d);
+	store_close(s);
+}
+
+/* A state of this boot: network N4 with endpoint C1. */
+static void state_of_this_boot(void)
+{
+	struct gn_store s;
+	struct gn_driver d;
+	struct gn_err e;
+
+	ck_assert_msg(start(&s, &d, &e) == 0, "%s", e.msg);
+	replay_into(&d, 4);
+	stop(&s, &d);
+	boot_is_now();
+}
+
 /* After a reboot the endpoint files are dropped unread, a cut-short one
  * too (endpoint files are not synced); networks stay.  The same cut-short
  * file in the boot that wrote it stops the load, as every unusable file
@@ -307,40 +325,23 @@ START_TEST(earlier_boot_drops_endpoints_unread)
 	struct gn_store s;
 	struct gn_driver d;
 	struct gn_err e;
-	char now[64], got[64];
 
-	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	fake_driver_init(&d, &s, &fk, &cfg);
-	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
-	replay_into(&d, 4);
-	driver_free(&d);
-	store_close(&s);
-	boot_now(now, sizeof now);
-	read_top("boot", got, sizeof got);
-	ck_assert_str_eq(got, now);
-
+	state_of_this_boot();
 	write_file("endpoints", C1 ".json", "{\"Version\": 1, \"Network");
 	write_file("endpoints", "notes.txt", "the operator's");
-	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	fake_driver_init(&d, &s, &fk, &cfg);
-	ck_assert_int_eq(store_load(&s, &d.st, &e), -EINVAL);
+	ck_assert_int_eq(start(&s, &d, &e), -EINVAL);
 	ck_assert_msg(strstr(e.msg, "endpoints/" C1 ".json is unusable: invalid JSON"), "%s", e.msg);
-	driver_free(&d);
-	store_close(&s);
+	stop(&s, &d);
 
-	write_top("boot", OTHER_BOOT);
+	root_write(dir, "boot", OTHER_BOOT);
 	age("endpoints", C1 ".json");
-	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	fake_driver_init(&d, &s, &fk, &cfg);
-	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
+	ck_assert_msg(start(&s, &d, &e) == 0, "%s", e.msg);
 	ck_assert_uint_eq(d.st.eps.live, 0);
 	ck_assert_ptr_nonnull(state_network(&d.st, N4));
 	ck_assert(!exists("endpoints", C1 ".json"));
 	ck_assert(exists("endpoints", "notes.txt"));
-	read_top("boot", got, sizeof got);
-	ck_assert_str_eq(got, now);
-	driver_free(&d);
-	store_close(&s);
+	boot_is_now();
+	stop(&s, &d);
 }
 END_TEST
 
@@ -353,61 +354,41 @@ START_TEST(file_of_this_boot_is_kept)
 	struct gn_driver d;
 	struct gn_err e;
 
-	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	fake_driver_init(&d, &s, &fk, &cfg);
-	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
-	replay_into(&d, 4);
-	driver_free(&d);
-	store_close(&s);
-	write_top("boot", OTHER_BOOT);
-	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	fake_driver_init(&d, &s, &fk, &cfg);
-	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
+	state_of_this_boot();
+	root_write(dir, "boot", OTHER_BOOT);
+	ck_assert_msg(start(&s, &d, &e) == 0, "%s", e.msg);
 	ck_assert_ptr_nonnull(state_endpoint(&d.st, C1));
 	ck_assert(exists("endpoints", C1 ".json"));
-	driver_free(&d);
-	store_close(&s);
+	stop(&s, &d);
 }
 END_TEST
 
 /* No boot file: a first start, or a guardnet that synced every endpoint
- * file; they are read as before.  A boot file that holds no boot ID stops
- * the load, naming it. */
+ * file; they are read as before, old as they may be, and the boot file is
+ * written.  A boot file that holds no boot ID stops the load, naming it
+ * and what it holds. */
 START_TEST(boot_file_absent_or_unusable)
 {
 	struct gn_store s;
 	struct gn_driver d;
 	struct gn_err e;
-	char path[600], now[64], got[64];
+	char path[600];
 
-	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	fake_driver_init(&d, &s, &fk, &cfg);
-	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
-	replay_into(&d, 4);
-	driver_free(&d);
-	store_close(&s);
+	state_of_this_boot();
 	snprintf(path, sizeof path, "%s/boot", dir);
 	ck_assert_int_eq(unlink(path), 0);
 	age("endpoints", C1 ".json");
-	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	fake_driver_init(&d, &s, &fk, &cfg);
-	ck_assert_msg(store_load(&s, &d.st, &e) == 0, "%s", e.msg);
+	ck_assert_msg(start(&s, &d, &e) == 0, "%s", e.msg);
 	ck_assert_ptr_nonnull(state_endpoint(&d.st, C1));
-	boot_now(now, sizeof now);
-	read_top("boot", got, sizeof got);
-	ck_assert_str_eq(got, now);
-	driver_free(&d);
-	store_close(&s);
+	boot_is_now();
+	stop(&s, &d);
 
-	write_top("boot", "yesterday\n");
-	ck_assert_int_eq(store_open(&s, dir, &e), 0);
-	fake_driver_init(&d, &s, &fk, &cfg);
-	ck_assert_int_eq(store_load(&s, &d.st, &e), -EINVAL);
+	root_write(dir, "boot", "yesterday\n");
+	ck_assert_int_eq(start(&s, &d, &e), -EINVAL);
 	snprintf(path, sizeof path, "state file %s/boot is unusable: \"yesterday\" is not a boot ID", dir);
 	ck_assert_str_eq(e.msg, path);
 	ck_assert(exists("endpoints", C1 ".json"));
-	driver_free(&d);
-	store_close(&s);
+	stop(&s, &d);
 }
 END_TEST
 
